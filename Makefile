@@ -1,0 +1,65 @@
+# Two commands matter: `make run` and `make test`. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MODEL := models/branch.tar.gz
+TRAINING_FILES := config.yml domain.yml $(wildcard data/*.yml)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help setup train run test chat constraints clean
+
+help:
+	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
+	@echo "make test    set up, train if the data changed, run the whole test suite"
+	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt scripts/setup-venv
+	scripts/setup-venv
+	@touch $@
+
+# rasa train is incremental: unchanged parts of the model come from its cache.
+$(MODEL): $(INSTALLED) $(TRAINING_FILES)
+	rasa train --fixed-model-name branch --out models
+	@touch $@
+
+train: $(MODEL)
+
+var:
+	@mkdir -p var
+
+run: $(MODEL) | var
+	@echo
+	@echo "  Rasa server (Messenger webhook)  http://127.0.0.1:5005/webhooks/messenger/webhook"
+	@echo "  Action server                    http://127.0.0.1:5055/health"
+	@echo "  Core bank (mock) API             http://127.0.0.1:8000/openapi.json"
+	@echo "  SMS outbox (dev only)            http://127.0.0.1:8000/dev/sms-outbox"
+	@echo "  Graph API stand-in               http://127.0.0.1:8081/_standin/messages"
+	@echo "  Demo customer: Alex Martin, customer number 100001, phone +33612345678"
+	@echo "  Chat as a Messenger user:        make chat   (in another terminal)"
+	@echo
+	honcho start -f Procfile
+
+test: $(MODEL) | var
+	rasa data validate --fail-on-warnings
+	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
+	python -m pytest
+
+chat: $(INSTALLED)
+	python -m bot messenger chat
+
+# Re-pin every dependency after changing pyproject.toml.
+constraints: $(INSTALLED)
+	@{ echo "# Every package the project installs, pinned (regenerate: make constraints)."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel)=='; } > constraints.txt
+
+clean:
+	rm -rf var .rasa models/*.tar.gz .pytest_cache

@@ -1,0 +1,163 @@
+"""Who are you? The identity form: customer number or phone, then the one-time code.
+
+The core bank owns every OTP rule (expiry, single use, lock after failures);
+this form only asks, forwards and explains. On success the access token goes to
+the server-side session store, never into a slot.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
+from bot.customer_sessions import CustomerSession, customer_sessions
+
+FORM = "identity_form"
+CUSTOMER_NUMBER = re.compile(r"^\d{6}$")
+# Channels whose user ids are stable per person, so a verified user can be linked.
+LINKABLE_CHANNELS = {"messenger"}
+
+# Slot values of `identity`.
+REQUIRED, VERIFIED, REFUSED = "required", "verified", "refused"
+
+
+def channel_user(tracker: Tracker) -> Optional[ChannelUser]:
+    channel = tracker.get_latest_input_channel()
+    if channel in LINKABLE_CHANNELS:
+        return ChannelUser(channel, tracker.sender_id)
+    return None
+
+
+def parse_identifier(text: str) -> Dict[str, str]:
+    """`{"customer_number": ...}` or `{"phone": ...}` from what the customer typed, or {}."""
+    candidates = re.findall(r"\+?\d[\d .\-()]*\d", text or "")
+    for candidate in candidates:
+        digits = re.sub(r"\D", "", candidate)
+        if CUSTOMER_NUMBER.match(digits) and not candidate.startswith("+"):
+            return {"customer_number": digits}
+        if 8 <= len(digits) <= 15:
+            return {"phone": ("+" if candidate.startswith("+") else "") + digits}
+    return {}
+
+
+def parse_code(text: str) -> Optional[str]:
+    """The 6-digit code in what the customer typed ("482 913", "code: 482913"), or None."""
+    digits = re.sub(r"\D", "", text or "")
+    return digits if len(digits) == 6 else None
+
+
+class ValidateIdentityForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_identity_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.active_loop_name != FORM:
+            return await self._begin(dispatcher, tracker)
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot("identity") in (VERIFIED, REFUSED):
+            return []
+        if tracker.get_slot("otp_challenge") and not tracker.get_slot("customer_identifier"):
+            return ["otp_code"]  # a linked Messenger user: the code is all we need
+        return domain_slots
+
+    async def _begin(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """Starts afresh; a Messenger user linked earlier only needs a new code."""
+        events: List[EventType] = [
+            SlotSet("customer_identifier", None), SlotSet("otp_code", None), SlotSet("otp_challenge", None),
+        ]
+        user = channel_user(tracker)
+        if user is not None:
+            try:
+                challenge = await core_bank().start_challenge(channel_user=user)
+            except BankError as error:
+                if error.code != "not_linked":
+                    return events + self._give_up(dispatcher, error)
+            else:
+                dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
+                return events + [SlotSet("otp_challenge", challenge.challenge_id), SlotSet("requested_slot", "otp_code")]
+        return events + [SlotSet("requested_slot", "customer_identifier")]
+
+    async def validate_customer_identifier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        identifier = parse_identifier(str(value or ""))
+        if not identifier:
+            dispatcher.utter_message(response="utter_identifier_invalid")
+            return {"customer_identifier": None}
+        try:
+            challenge = await core_bank().start_challenge(**identifier)
+        except BankError as error:
+            if error.code in ("customer_not_found", "invalid_request"):
+                dispatcher.utter_message(response="utter_identifier_unknown")
+                return {"customer_identifier": None}
+            return self._slots(self._give_up(dispatcher, error))
+        dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
+        return {"customer_identifier": next(iter(identifier.values())), "otp_challenge": challenge.challenge_id}
+
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        code = parse_code(str(value or ""))
+        if code is None:
+            dispatcher.utter_message(response="utter_code_format")
+            return {"otp_code": None}
+        try:
+            verification = await core_bank().verify_challenge(
+                tracker.get_slot("otp_challenge"), code, link=channel_user(tracker)
+            )
+        except BankError as error:
+            if error.code == "otp_invalid":
+                dispatcher.utter_message(response="utter_code_wrong", attempts_left=error.details.get("attempts_left"))
+                return {"otp_code": None}
+            if error.code in ("otp_expired", "otp_used", "challenge_not_found"):
+                return await self._send_new_code(dispatcher, tracker)
+            return self._slots(self._give_up(dispatcher, error))
+        customer_sessions.start(
+            tracker.sender_id,
+            CustomerSession(
+                verification.access_token, verification.customer_number, verification.first_name,
+                verification.expires_at,
+            ),
+        )
+        dispatcher.utter_message(response="utter_verified", first_name=verification.first_name)
+        # The code itself is not kept in the slot.
+        return {"otp_code": None, "identity": VERIFIED}
+
+    async def _send_new_code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        identifier = parse_identifier(tracker.get_slot("customer_identifier") or "")
+        try:
+            if identifier:
+                challenge = await core_bank().start_challenge(**identifier)
+            else:
+                challenge = await core_bank().start_challenge(channel_user=channel_user(tracker))
+        except BankError as error:
+            return self._slots(self._give_up(dispatcher, error))
+        dispatcher.utter_message(response="utter_code_expired", sent_to=challenge.sent_to)
+        return {"otp_code": None, "otp_challenge": challenge.challenge_id}
+
+    @staticmethod
+    def _give_up(dispatcher: CollectingDispatcher, error: BankError) -> List[EventType]:
+        """Ends the form unverified, telling the customer why."""
+        if error.code == "otp_locked":
+            dispatcher.utter_message(response="utter_otp_locked")
+        elif error.code == "too_many_challenges":
+            dispatcher.utter_message(response="utter_too_many_codes")
+        elif error.code == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_bank_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_verification_failed")
+        return [SlotSet("identity", REFUSED), SlotSet("otp_code", None), SlotSet("requested_slot", None)]
+
+    @staticmethod
+    def _slots(events: List[EventType]) -> Dict[Text, Any]:
+        return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}

@@ -1,0 +1,67 @@
+"""`python -m bot <command>`: the branch's own processes and tools.
+
+    core-bank                 the mock core-banking service (default port 8000)
+    graph-standin             a local stand-in for Meta's Graph API (default port 8081)
+    messenger chat            talk to the bot as a Messenger user, from the terminal
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Optional, Sequence
+
+
+def _core_bank(args: argparse.Namespace) -> int:
+    from bot.core_bank.server import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _graph_standin(args: argparse.Namespace) -> int:
+    from bot.graph_standin import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _messenger_chat(args: argparse.Namespace) -> int:
+    from bot.messenger_chat import chat
+
+    return chat(psid=args.psid, standin_url=args.standin_url)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    core_bank = commands.add_parser("core-bank", help="run the mock core-banking service")
+    core_bank.add_argument("--host", default="127.0.0.1")
+    core_bank.add_argument("--port", type=int, default=8000)
+    core_bank.set_defaults(run=_core_bank)
+
+    standin = commands.add_parser("graph-standin", help="run a local stand-in for Meta's Graph API")
+    standin.add_argument("--host", default="127.0.0.1")
+    standin.add_argument("--port", type=int, default=8081)
+    standin.set_defaults(run=_graph_standin)
+
+    messenger = commands.add_parser("messenger", help="Messenger tools")
+    messenger_commands = messenger.add_subparsers(dest="messenger_command", required=True, metavar="COMMAND")
+    chat = messenger_commands.add_parser(
+        "chat", help="chat with the bot as a Messenger user (signed webhooks, replies via the stand-in)"
+    )
+    chat.add_argument("--psid", default="demo-psid-1", help="the page-scoped id you chat as")
+    chat.add_argument("--standin-url", default="http://127.0.0.1:8081", help="where the Graph API stand-in runs")
+    chat.set_defaults(run=_messenger_chat)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The one place that reads the environment (and `.env`).
+
+Every process (Rasa server, action server, core bank, tools) gets its
+configuration from `get_settings()`. Defaults are demo values so that
+`make run` works with no `.env`; production sets real ones.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Optional
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Meta's Graph API, pinned to one version so payloads do not change under us.
+GRAPH_API_VERSION = "v21.0"
+META_GRAPH_API_URL = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
+
+DEMO_SECRET_PREFIX = "demo-"
+
+logger = logging.getLogger(__name__)
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _read(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name)
+    return default if value is None or value == "" else value
+
+
+def _read_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _read(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _read_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _read(env, name, "true" if default else "false").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _sqlite_url(relative_path: str) -> str:
+    return f"sqlite:///{PROJECT_ROOT / relative_path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Messenger (Meta)
+    fb_verify_token: str = "demo-verify-token"
+    fb_app_secret: str = "demo-app-secret"
+    fb_page_access_token: str = "demo-page-access-token"
+    fb_graph_api_url: str = META_GRAPH_API_URL
+    send_api_timeout_seconds: int = 10
+
+    # Core bank (the mock core-banking service) and its client
+    core_banking_url: str = "http://127.0.0.1:8000"
+    core_banking_database_url: str = field(default_factory=lambda: _sqlite_url("var/core_bank.db"))
+    core_banking_secret: str = "demo-core-banking-secret"
+    core_banking_dev_mode: bool = True
+    core_banking_timeout_seconds: int = 10
+    otp_ttl_seconds: int = 300
+    otp_max_failures: int = 5
+    otp_lock_seconds: int = 1800
+    otp_challenges_per_window: int = 5
+    otp_challenge_window_seconds: int = 900
+    access_token_ttl_seconds: int = 900
+
+    # Rasa server
+    rasa_url: str = "http://127.0.0.1:5005"
+
+    @property
+    def demo_secrets_in_use(self) -> list[str]:
+        """Names of secrets still on their demo value (fine for `make run`, not for production)."""
+        secrets = {
+            "FB_APP_SECRET": self.fb_app_secret,
+            "FB_VERIFY_TOKEN": self.fb_verify_token,
+            "FB_PAGE_ACCESS_TOKEN": self.fb_page_access_token,
+            "CORE_BANKING_SECRET": self.core_banking_secret,
+        }
+        return [name for name, value in secrets.items() if value.startswith(DEMO_SECRET_PREFIX)]
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        """Builds settings from `env` (default: `.env` under the process environment)."""
+        if env is None:
+            env = {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}
+        d = cls()
+        return cls(
+            fb_verify_token=_read(env, "FB_VERIFY_TOKEN", d.fb_verify_token),
+            fb_app_secret=_read(env, "FB_APP_SECRET", d.fb_app_secret),
+            fb_page_access_token=_read(env, "FB_PAGE_ACCESS_TOKEN", d.fb_page_access_token),
+            fb_graph_api_url=_read(env, "FB_GRAPH_API_URL", d.fb_graph_api_url).rstrip("/"),
+            send_api_timeout_seconds=_read_int(env, "SEND_API_TIMEOUT_SECONDS", d.send_api_timeout_seconds),
+            core_banking_url=_read(env, "CORE_BANKING_URL", d.core_banking_url).rstrip("/"),
+            core_banking_database_url=_read(env, "CORE_BANKING_DATABASE_URL", d.core_banking_database_url),
+            core_banking_secret=_read(env, "CORE_BANKING_SECRET", d.core_banking_secret),
+            core_banking_dev_mode=_read_bool(env, "CORE_BANKING_DEV_MODE", d.core_banking_dev_mode),
+            core_banking_timeout_seconds=_read_int(env, "CORE_BANKING_TIMEOUT_SECONDS", d.core_banking_timeout_seconds),
+            otp_ttl_seconds=_read_int(env, "OTP_TTL_SECONDS", d.otp_ttl_seconds),
+            otp_max_failures=_read_int(env, "OTP_MAX_FAILURES", d.otp_max_failures),
+            otp_lock_seconds=_read_int(env, "OTP_LOCK_SECONDS", d.otp_lock_seconds),
+            otp_challenges_per_window=_read_int(env, "OTP_CHALLENGES_PER_WINDOW", d.otp_challenges_per_window),
+            otp_challenge_window_seconds=_read_int(
+                env, "OTP_CHALLENGE_WINDOW_SECONDS", d.otp_challenge_window_seconds
+            ),
+            access_token_ttl_seconds=_read_int(env, "ACCESS_TOKEN_TTL_SECONDS", d.access_token_ttl_seconds),
+            rasa_url=_read(env, "RASA_URL", d.rasa_url).rstrip("/"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    settings = Settings.from_env()
+    if settings.demo_secrets_in_use:
+        logger.warning("Demo secrets in use (set them for production): %s", ", ".join(settings.demo_secrets_in_use))
+    return settings

@@ -1,0 +1,90 @@
+"""Starting the project's real processes on free loopback ports, and stopping them."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping, Optional, Sequence
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ProcessFailed(RuntimeError):
+    pass
+
+
+@contextmanager
+def running(
+    args: Sequence[str],
+    ready_url: str,
+    env: Optional[Mapping[str, str]] = None,
+    log_path: Optional[Path] = None,
+    timeout: float = 60.0,
+) -> Iterator[subprocess.Popen]:
+    """Runs `args` until the block ends; waits until `ready_url` answers 200 first.
+
+    The process's output goes to `log_path`, which is shown when it fails to start.
+    """
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    log_path = log_path or Path(os.devnull)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            list(args), cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_ready(proc, ready_url, timeout, log_path)
+        yield proc
+    finally:
+        _stop(proc)
+
+
+def python_module(*args: str) -> list[str]:
+    """A command line running `python -m ...` in this interpreter (the project's venv)."""
+    return [sys.executable, "-m", *args]
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ProcessFailed(f"{proc.args} exited with {proc.returncode}:\n{_tail(log_path)}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    _stop(proc)
+    raise ProcessFailed(f"{proc.args} not ready at {url} after {timeout}s:\n{_tail(log_path)}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
