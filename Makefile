@@ -49,7 +49,7 @@ run: $(MODEL) | var
 	honcho start -f Procfile
 
 test: $(MODEL) | var
-	rasa data validate --fail-on-warnings
+	rasa data validate
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 	python -m pytest
 

@@ -1,0 +1,216 @@
+"""Customer data: finding customers, and what a signed-in customer may read.
+
+Everything here is scoped to one customer: an account of somebody else is
+reported exactly like one that does not exist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Optional
+
+import phonenumbers
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core_bank.errors import AccountNotFound, CustomerNotFound, InvalidRequest
+from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
+
+DEFAULT_PHONE_REGION = "FR"
+MASK = "•"
+MAX_TRANSACTIONS_PAGE = 100
+
+
+# --- phone numbers and masks -------------------------------------------------
+
+
+def normalize_phone(raw: str, default_region: str = DEFAULT_PHONE_REGION, field: str = "phone") -> str:
+    """A phone number as typed ("06 12 34 56 78", "+33 6 12…") in E.164, or InvalidRequest naming `field`."""
+    try:
+        parsed = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidRequest(f"{field} is not a phone number.") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidRequest(f"{field} is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str) -> str:
+    """"+33612345678" -> "+33 •••••••78": the country code and the last two digits only."""
+    parsed = phonenumbers.parse(e164, None)
+    national = phonenumbers.national_significant_number(parsed)
+    return f"+{parsed.country_code} {MASK * (len(national) - 2)}{national[-2:]}"
+
+
+def mask_iban(iban: str) -> str:
+    """"FR7630006000011234567890123" -> "FR76 •••• •••• 0123"."""
+    compact = iban.replace(" ", "")
+    return f"{compact[:4]} {MASK * 4} {MASK * 4} {compact[-4:]}"
+
+
+# --- finding customers -------------------------------------------------------
+
+
+def find_customer_by_number(session: Session, customer_number: str) -> Customer:
+    customer = session.execute(
+        select(Customer).where(Customer.customer_number == customer_number)
+    ).scalar_one_or_none()
+    if customer is None:
+        raise CustomerNotFound("No customer has this customer number.")
+    return customer
+
+
+def find_customer_by_phone(session: Session, phone_e164: str) -> Customer:
+    customer = session.execute(select(Customer).where(Customer.phone == phone_e164)).scalar_one_or_none()
+    if customer is None:
+        raise CustomerNotFound("No customer has this phone number.")
+    return customer
+
+
+# --- what a customer reads ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer_number: str
+    first_name: str
+    last_name: str
+    phone_masked: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account_id: str
+    type: str
+    name: str
+    iban_masked: str
+    currency: str
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class BookedTransaction:
+    transaction_id: str
+    booked_at: datetime
+    description: str
+    amount: Decimal  # signed: negative is money out
+    currency: str
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    transactions: list[BookedTransaction]
+    next_before: Optional[str]  # pass as `before` for the next (older) page
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    card_id: str
+    kind: str
+    brand: str
+    last4: str
+    status: str
+    account_id: str
+    expiry_year: int
+    expiry_month: int
+
+
+class CustomerRecords:
+    """Read-only queries over one customer's data (each call opens its own session)."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    def profile(self, customer_id: int) -> CustomerProfile:
+        with self._sessions() as session:
+            customer = session.get(Customer, customer_id)
+            if customer is None:
+                raise CustomerNotFound("No such customer.")
+            return CustomerProfile(
+                customer_number=customer.customer_number,
+                first_name=customer.first_name,
+                last_name=customer.last_name,
+                phone_masked=mask_phone(customer.phone),
+                locale=customer.locale,
+            )
+
+    def accounts(self, customer_id: int) -> list[AccountSummary]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Account).where(Account.customer_id == customer_id).order_by(Account.position, Account.id)
+            ).scalars()
+            return [
+                AccountSummary(
+                    account_id=a.id,
+                    type=a.type,
+                    name=a.name,
+                    iban_masked=mask_iban(a.iban),
+                    currency=a.currency,
+                    balance=from_minor_units(a.balance_minor),
+                )
+                for a in rows
+            ]
+
+    def transactions(
+        self, customer_id: int, account_id: str, limit: int = 10, before: Optional[str] = None
+    ) -> TransactionPage:
+        """The account's transactions, newest first, `limit` at a time, older than `before`."""
+        if not 1 <= limit <= MAX_TRANSACTIONS_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_TRANSACTIONS_PAGE}")
+        with self._sessions() as session:
+            account = session.get(Account, account_id)
+            if account is None or account.customer_id != customer_id:
+                raise AccountNotFound("No such account for this customer.")
+            query = select(Transaction).where(Transaction.account_id == account_id)
+            if before is not None:
+                cursor = session.execute(
+                    select(Transaction).where(Transaction.id == before, Transaction.account_id == account_id)
+                ).scalar_one_or_none()
+                if cursor is None:
+                    raise InvalidRequest("before is not a transaction of this account")
+                query = query.where(
+                    or_(
+                        Transaction.booked_at < cursor.booked_at,
+                        and_(Transaction.booked_at == cursor.booked_at, Transaction.row_id < cursor.row_id),
+                    )
+                )
+            rows = list(
+                session.execute(
+                    query.order_by(Transaction.booked_at.desc(), Transaction.row_id.desc()).limit(limit + 1)
+                ).scalars()
+            )
+            page = rows[:limit]
+            return TransactionPage(
+                transactions=[
+                    BookedTransaction(
+                        transaction_id=t.id,
+                        booked_at=t.booked_at,
+                        description=t.description,
+                        amount=from_minor_units(t.amount_minor),
+                        currency=t.currency,
+                    )
+                    for t in page
+                ],
+                next_before=page[-1].id if len(rows) > limit else None,
+            )
+
+    def cards(self, customer_id: int) -> list[CardSummary]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Card).where(Card.customer_id == customer_id).order_by(Card.position, Card.id)
+            ).scalars()
+            return [
+                CardSummary(
+                    card_id=c.id,
+                    kind=c.kind,
+                    brand=c.brand,
+                    last4=c.last4,
+                    status=c.status,
+                    account_id=c.account_id,
+                    expiry_year=c.expiry_year,
+                    expiry_month=c.expiry_month,
+                )
+                for c in rows
+            ]

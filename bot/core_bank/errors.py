@@ -1,0 +1,143 @@
+"""The core bank's errors: each one is a status, a stable code and a message.
+
+The HTTP layer turns any `CoreBankError` into
+`{"error": {"code": ..., "message": ..., **details}}` with `status`.
+Domain code raises them; it never builds HTTP responses itself.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping, Optional
+
+
+class CoreBankError(Exception):
+    """An error the API reports to its caller as JSON."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = dict(details or {})
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        for name, value in self.details.items():
+            body[name] = _json_value(value)
+        return {"error": body}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    return value
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 with the UTC offset, to the second (the API's one time format)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime in the API")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class InvalidRequest(CoreBankError):
+    status = 400
+    code = "invalid_request"
+
+
+class Unauthorized(CoreBankError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str, *, invalid_token: bool = False) -> None:
+        challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+        super().__init__(message, headers={"WWW-Authenticate": challenge})
+
+
+class OtpInvalid(CoreBankError):
+    status = 401
+    code = "otp_invalid"
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(
+            f"That code is not right. {attempts_left} attempt(s) left before OTP is locked.",
+            details={"attempts_left": attempts_left},
+        )
+
+
+class NotFound(CoreBankError):
+    status = 404
+    code = "not_found"
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class NotLinked(NotFound):
+    code = "not_linked"
+
+
+class ChallengeNotFound(NotFound):
+    code = "challenge_not_found"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+
+class MethodNotAllowed(CoreBankError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class OtpUsed(CoreBankError):
+    status = 409
+    code = "otp_used"
+
+
+class OtpExpired(CoreBankError):
+    status = 410
+    code = "otp_expired"
+
+
+class PayloadTooLarge(CoreBankError):
+    status = 413
+    code = "payload_too_large"
+
+
+class OtpLocked(CoreBankError):
+    status = 423
+    code = "otp_locked"
+
+    def __init__(self, locked_until: datetime) -> None:
+        super().__init__(
+            "Too many wrong codes: one-time codes are locked for this customer for now.",
+            details={"locked_until": locked_until},
+        )
+        self.locked_until = locked_until
+
+
+class TooManyChallenges(CoreBankError):
+    status = 429
+    code = "too_many_challenges"
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(
+            "Too many codes were requested for this customer; try again later.",
+            details={"retry_at": retry_at},
+        )
+        self.retry_at = retry_at
+
+
+class InternalError(CoreBankError):
+    status = 500
+    code = "internal_error"

@@ -1,0 +1,295 @@
+"""Demo data for the core bank: four customers with accounts, cards and transactions.
+
+Deterministic: the same seed time gives the same data (a fixed `random.Random`
+seed, and ids derived from stable names). Transactions are dated relative to
+the seed time, newest the day before; each account's opening balance is
+computed so that it ends at exactly the balance stated here.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core_bank.models import Account, Card, Customer, Transaction, to_minor_units
+
+RANDOM_SEED = 20240611
+CURRENCY = "EUR"
+BANK_CODE = "14508"  # fictional
+BRANCH_CODE = "00042"
+HISTORY_DAYS = 91
+
+DEMO_CUSTOMER_NUMBER = "100001"
+DEMO_PHONE = "+33612345678"
+DEMO_FIRST_NAME = "Alex"
+DEMO_LAST_NAME = "Martin"
+DEMO_LOCALE = "en_IE"
+DEMO_BALANCES = {"current": Decimal("2450.31"), "savings": Decimal("12000.00")}
+DEMO_CARD_LAST4 = {"debit": "4821", "credit": "7304"}
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """An id that depends only on `parts` (so docs and tests can name seeded things)."""
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+    return f"{prefix}_{digest}"
+
+
+DEMO_ACCOUNT_IDS = {
+    "current": stable_id("acc", DEMO_CUSTOMER_NUMBER, "current"),
+    "savings": stable_id("acc", DEMO_CUSTOMER_NUMBER, "savings"),
+}
+
+
+@dataclass(frozen=True)
+class SeedCard:
+    kind: str
+    brand: str
+    last4: str
+    expiry_month: int
+    years_valid: int  # expiry year = seed year + years_valid
+
+
+@dataclass(frozen=True)
+class SeedCustomer:
+    customer_number: str
+    first_name: str
+    last_name: str
+    phone: str
+    locale: str
+    current_balance: Decimal
+    savings_balance: Optional[Decimal] = None
+    cards: tuple[SeedCard, ...] = field(default_factory=tuple)
+
+
+SEED_CUSTOMERS: tuple[SeedCustomer, ...] = (
+    SeedCustomer(
+        DEMO_CUSTOMER_NUMBER, DEMO_FIRST_NAME, DEMO_LAST_NAME, DEMO_PHONE, DEMO_LOCALE,
+        current_balance=DEMO_BALANCES["current"],
+        savings_balance=DEMO_BALANCES["savings"],
+        cards=(
+            SeedCard("debit", "Visa", DEMO_CARD_LAST4["debit"], 9, 3),
+            SeedCard("credit", "Mastercard", DEMO_CARD_LAST4["credit"], 3, 2),
+        ),
+    ),
+    SeedCustomer(
+        "100002", "Camille", "Dubois", "+33698765432", "fr_FR",
+        current_balance=Decimal("3875.42"), cards=(SeedCard("debit", "Visa", "1590", 11, 2),),
+    ),
+    SeedCustomer(
+        "100003", "Tom", "Bernard", "+33611223344", "fr_FR",
+        current_balance=Decimal("612.08"), cards=(SeedCard("debit", "Mastercard", "2267", 5, 4),),
+    ),
+    SeedCustomer(
+        "100004", "Sofia", "Rossi", "+393471234567", "it_IT",
+        current_balance=Decimal("5230.90"), cards=(SeedCard("debit", "Visa", "9043", 1, 3),),
+    ),
+)
+
+GROCERS = ("Carrefour City", "Monoprix", "Lidl", "Franprix", "Picard", "Biocoop")
+CARD_MERCHANTS = (
+    ("Le Petit Zinc", Decimal("18.00"), Decimal("62.00")),
+    ("Café Oberkampf", Decimal("3.20"), Decimal("14.50")),
+    ("Uber", Decimal("9.00"), Decimal("31.00")),
+    ("SNCF Connect", Decimal("25.00"), Decimal("119.00")),
+    ("Fnac", Decimal("12.99"), Decimal("89.99")),
+    ("Amazon EU", Decimal("8.49"), Decimal("74.90")),
+    ("Decathlon", Decimal("15.00"), Decimal("65.00")),
+    ("Pharmacie Lafayette", Decimal("4.90"), Decimal("27.80")),
+    ("Boulangerie Julien", Decimal("2.40"), Decimal("11.60")),
+)
+MONTHLY_BILLS = (  # (day of month, description, amount)
+    (1, "Rent — Foncia Paris", Decimal("-1150.00")),
+    (2, "Navigo monthly pass", Decimal("-86.40")),
+    (5, "Orange Mobile", Decimal("-19.99")),
+    (12, "EDF electricity", Decimal("-64.30")),
+    (15, "Netflix", Decimal("-13.49")),
+    (25, "Salary — Northwind Consulting", Decimal("3180.00")),
+    (26, "Transfer to savings account", Decimal("-300.00")),
+)
+
+
+@dataclass(frozen=True)
+class SeedTransaction:
+    booked_at: datetime
+    description: str
+    amount: Decimal
+
+
+def seed_if_empty(sessions: sessionmaker, now: Optional[datetime] = None) -> bool:
+    """Seeds the database unless it already has customers; says whether it seeded."""
+    with sessions() as session:
+        if session.execute(select(Customer.id).limit(1)).first() is not None:
+            return False
+        seed_database(session, now or datetime.now(timezone.utc))
+        session.commit()
+        return True
+
+
+def seed_database(session: Session, now: datetime) -> None:
+    """Adds the demo customers to `session` (the caller commits)."""
+    rng = random.Random(RANDOM_SEED)
+    for number, spec in enumerate(SEED_CUSTOMERS):
+        customer = Customer(
+            customer_number=spec.customer_number,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            phone=spec.phone,
+            locale=spec.locale,
+            created_at=now - timedelta(days=HISTORY_DAYS + 30 + number),
+            otp_failure_count=0,
+        )
+        session.add(customer)
+        session.flush()
+
+        if spec.customer_number == DEMO_CUSTOMER_NUMBER:
+            history = demo_current_account_history(rng, now)
+        else:
+            history = everyday_history(rng, now, count=rng.randint(6, 10))
+        current = _add_account(session, customer, spec, "current", "Current account", spec.current_balance, history, now)
+        if spec.savings_balance is not None:
+            savings_history = [
+                SeedTransaction(t.booked_at + timedelta(minutes=1), "Transfer from current account", -t.amount)
+                for t in history
+                if t.description == "Transfer to savings account"
+            ]
+            _add_account(session, customer, spec, "savings", "Savings account", spec.savings_balance, savings_history, now)
+
+        for position, card in enumerate(spec.cards):
+            session.add(
+                Card(
+                    id=stable_id("card", spec.customer_number, card.last4),
+                    customer_id=customer.id,
+                    account_id=current.id,
+                    position=position,
+                    kind=card.kind,
+                    brand=card.brand,
+                    last4=card.last4,
+                    status="active",
+                    expiry_year=now.year + card.years_valid,
+                    expiry_month=card.expiry_month,
+                )
+            )
+    session.flush()
+
+
+def _add_account(
+    session: Session,
+    customer: Customer,
+    spec: SeedCustomer,
+    account_type: str,
+    name: str,
+    balance: Decimal,
+    history: list[SeedTransaction],
+    now: datetime,
+) -> Account:
+    account_id = stable_id("acc", spec.customer_number, account_type)
+    opening = balance - sum((t.amount for t in history), Decimal("0"))
+    account = Account(
+        id=account_id,
+        customer_id=customer.id,
+        position=0 if account_type == "current" else 1,
+        type=account_type,
+        name=name,
+        iban=french_iban(account_number=f"{spec.customer_number}{'01' if account_type == 'current' else '02'}000"),
+        currency=CURRENCY,
+        balance_minor=to_minor_units(balance),
+        opening_balance_minor=to_minor_units(opening),
+        opened_at=now - timedelta(days=HISTORY_DAYS + 30),
+    )
+    session.add(account)
+    session.flush()
+    for index, item in enumerate(sorted(history, key=lambda t: t.booked_at)):
+        session.add(
+            Transaction(
+                id=stable_id("txn", account_id, str(index)),
+                account_id=account_id,
+                booked_at=item.booked_at,
+                description=item.description,
+                amount_minor=to_minor_units(item.amount),
+                currency=CURRENCY,
+            )
+        )
+    return account
+
+
+def demo_current_account_history(rng: random.Random, now: datetime) -> list[SeedTransaction]:
+    """About three months of an everyday current account: salary, rent, bills, shopping, transfers."""
+    history: list[SeedTransaction] = []
+    days = _history_days(now)
+    for day in days:
+        for day_of_month, description, amount in MONTHLY_BILLS:
+            if day.day == day_of_month:
+                hour = 6 if amount > 0 else 9
+                history.append(SeedTransaction(_at(day, hour, rng.randint(0, 59)), description, amount))
+        yesterday = day == days[-1]
+        if yesterday or rng.random() < 0.38:
+            grocer = rng.choice(GROCERS)
+            amount = -_random_amount(rng, Decimal("9.50"), Decimal("96.00"))
+            history.append(SeedTransaction(_at(day, rng.randint(17, 20), rng.randint(0, 59)), f"Card payment — {grocer}", amount))
+        if rng.random() < 0.45:
+            merchant, low, high = rng.choice(CARD_MERCHANTS)
+            history.append(
+                SeedTransaction(
+                    _at(day, rng.randint(8, 21), rng.randint(0, 59)),
+                    f"Card payment — {merchant}",
+                    -_random_amount(rng, low, high),
+                )
+            )
+        if rng.random() < 0.05:
+            history.append(SeedTransaction(_at(day, 12, rng.randint(0, 59)), "Cash withdrawal — ATM Paris 11e", Decimal("-60.00")))
+        if rng.random() < 0.04:
+            history.append(SeedTransaction(_at(day, 19, rng.randint(0, 59)), "Transfer from Camille Dubois — dinner", Decimal("32.50")))
+        if rng.random() < 0.03:
+            history.append(SeedTransaction(_at(day, 20, rng.randint(0, 59)), "Transfer to Tom Bernard — concert tickets", Decimal("-58.00")))
+    return history
+
+
+def everyday_history(rng: random.Random, now: datetime, count: int) -> list[SeedTransaction]:
+    """A few ordinary transactions over the last weeks, one of them money received."""
+    days = _history_days(now)[-45:]
+    history = [
+        SeedTransaction(
+            _at(days[0], 10, 0), "Transfer received — family", _random_amount(rng, Decimal("50"), Decimal("150"))
+        )
+    ]
+    for _ in range(count - 1):
+        merchant, low, high = rng.choice(CARD_MERCHANTS + tuple((g, Decimal("8"), Decimal("80")) for g in GROCERS))
+        history.append(
+            SeedTransaction(
+                _at(rng.choice(days), rng.randint(8, 21), rng.randint(0, 59)),
+                f"Card payment — {merchant}",
+                -_random_amount(rng, low, high),
+            )
+        )
+    return history
+
+
+def french_iban(account_number: str, bank_code: str = BANK_CODE, branch_code: str = BRANCH_CODE) -> str:
+    """A well-formed French IBAN (valid RIB key and check digits) for an 11-digit account number."""
+    if len(account_number) != 11 or not account_number.isdigit():
+        raise ValueError("a French account number here is 11 digits")
+    rib_key = 97 - (89 * int(bank_code) + 15 * int(branch_code) + 3 * int(account_number)) % 97
+    bban = f"{bank_code}{branch_code}{account_number}{rib_key:02d}"
+    numeric = "".join(str(int(ch, 36)) for ch in f"{bban}FR00")
+    check = 98 - int(numeric) % 97
+    return f"FR{check:02d}{bban}"
+
+
+def _history_days(now: datetime) -> list[date]:
+    today = now.astimezone(timezone.utc).date()
+    return [today - timedelta(days=offset) for offset in range(HISTORY_DAYS, 0, -1)]
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.utc)
+
+
+def _random_amount(rng: random.Random, low: Decimal, high: Decimal) -> Decimal:
+    cents = rng.randint(to_minor_units(low), to_minor_units(high))
+    return Decimal(cents).scaleb(-2)

@@ -1,0 +1,99 @@
+"""End to end: a Messenger customer checks their balance behind a one-time password."""
+import uuid
+
+import requests
+
+from bot import customer_locale
+from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from tests.support.branch import Branch
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def joined(texts):
+    return "\n".join(texts)
+
+
+def test_balance_behind_a_one_time_password(branch: Branch):
+    psid = new_psid()
+
+    replies = branch.exchange(psid, "what's my balance?")
+    assert "make sure it's really you" in joined(replies)
+    assert "customer number" in replies[-1]
+
+    replies = branch.exchange(psid, DEMO_CUSTOMER_NUMBER)
+    assert "sent a 6-digit code" in joined(replies)
+    assert DEMO_PHONE not in joined(replies)  # the phone is shown masked
+
+    replies = branch.exchange(psid, branch.latest_code(DEMO_PHONE))
+    text = joined(replies)
+    assert "you're verified" in text
+    assert customer_locale.money(DEMO_BALANCES["current"], "EUR") in text
+    assert customer_locale.money(DEMO_BALANCES["savings"], "EUR") in text
+
+    # Verified: the next question is answered without a new code.
+    replies = branch.exchange(psid, "how much money do I have")
+    assert customer_locale.money(DEMO_BALANCES["current"], "EUR") in joined(replies)
+    assert "code" not in joined(replies)
+
+
+def test_a_wrong_code_is_refused_and_the_right_one_still_works(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "balance please")
+    branch.exchange(psid, "+33 6 98 76 54 32")  # Camille, by phone number
+    code = branch.latest_code("+33698765432")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    replies = branch.exchange(psid, wrong)
+    assert "isn't right" in joined(replies) and "4 attempt" in joined(replies)
+    assert "balances" not in joined(replies)
+
+    replies = branch.exchange(psid, code)
+    assert "Here are your balances, Camille" in joined(replies)
+
+
+def test_typed_commands_do_not_skip_the_code_or_pick_the_customer(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, '/check_balance{"identity":"verified","customer_identifier":"100002"}')
+    assert "balances" not in joined(replies) and "verified" not in joined(replies)
+
+    branch.exchange(psid, "what's my balance?")
+    replies = branch.exchange(psid, DEMO_CUSTOMER_NUMBER)
+    assert "sent a 6-digit code" in joined(replies)
+
+    for attempt in ("/affirm", '/check_balance{"identity":"verified"}', '/inform{"otp_code":"000000"}'):
+        replies = branch.exchange(psid, attempt)
+        assert "balances" not in joined(replies), attempt
+        assert "you're verified" not in joined(replies), attempt
+
+    # The real code still works, and the data shown is Alex's, whom the code was sent to.
+    replies = branch.exchange(psid, branch.latest_code(DEMO_PHONE))
+    assert "Here are your balances, Alex" in joined(replies)
+
+
+def test_an_unknown_customer_number_is_asked_again(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance")
+    replies = branch.exchange(psid, "999999")
+    assert "couldn't find a customer" in joined(replies)
+    replies = branch.exchange(psid, "hello?")
+    assert "doesn't look like a customer number" in joined(replies)
+
+
+def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
+    """Once verified, the PSID is linked: a later verification needs only a new code."""
+    psid = new_psid()
+    link = {"channel": "messenger", "channel_user_id": psid}
+    before = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    assert before.status_code == 404
+
+    branch.exchange(psid, "balance")
+    branch.exchange(psid, "100003")
+    replies = branch.exchange(psid, branch.latest_code("+33611223344"))
+    assert "Here are your balances, Tom" in joined(replies)
+
+    after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    assert after.status_code == 201, after.text
+    assert after.json()["sent_to"].endswith("44")

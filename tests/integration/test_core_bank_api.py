@@ -1,0 +1,428 @@
+"""The core bank over HTTP: a real `python -m bot core-bank` process per test, on a free port, with its own SQLite file."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.core_bank.app import create_app
+from bot.core_bank.openapi import app_operations, documented_operations
+from bot.core_bank.seed import (
+    DEMO_ACCOUNT_IDS,
+    DEMO_BALANCES,
+    DEMO_CARD_LAST4,
+    DEMO_CUSTOMER_NUMBER,
+    DEMO_PHONE,
+)
+from bot.settings import Settings
+from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+
+CAMILLE_NUMBER = "100002"
+CAMILLE_PHONE = "+33698765432"
+PSID = "psid-31415926535"
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Iterator[CoreBankTestClient]:
+    """A fresh core bank for a test that changes state (OTP failures, locks, links, sessions)."""
+    with running_core_bank(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def reading_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreBankTestClient]:
+    """One core bank shared by tests that only read: each signs in on its own and changes nothing
+    another test looks at (no wrong codes, no links; the challenge limit is raised so sign-ins never hit it)."""
+    with running_core_bank(tmp_path_factory.mktemp("reading_bank"), OTP_CHALLENGES_PER_WINDOW="1000") as running:
+        yield running
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    assert moment.utcoffset() is not None, f"{value} has no offset"
+    return moment
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    return error
+
+
+# --- OTP ---------------------------------------------------------------------------
+
+
+def test_sign_in_by_customer_number(bank: CoreBankTestClient):
+    started = bank.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER)
+    assert started.status_code == 201, started.text
+    body = started.json()
+    assert body["sent_to"] == "+33 •••••••78"
+    assert parse_time(body["expires_at"]) - datetime.now(timezone.utc) > timedelta(seconds=290)
+
+    outbox = bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]
+    assert len(outbox) == 1 and outbox[0]["to"] == DEMO_PHONE
+    assert re.search(r"code is [0-9]{6}\. It expires in 5 minutes\.", outbox[0]["text"])
+
+    verified = bank.verify(body["challenge_id"], bank.last_code())
+    assert verified.status_code == 200, verified.text
+    session = verified.json()
+    assert session["token_type"] == "Bearer"
+    assert session["customer"] == {"customer_number": DEMO_CUSTOMER_NUMBER, "first_name": "Alex"}
+    assert parse_time(session["expires_at"]) > datetime.now(timezone.utc)
+    assert bank.get("/v1/me", token=session["access_token"]).status_code == 200
+
+
+def test_sign_in_by_phone_in_national_format(bank: CoreBankTestClient):
+    started = bank.start_challenge(phone="06 12 34 56 78")
+
+    assert started.status_code == 201, started.text
+    assert started.json()["sent_to"] == "+33 •••••••78"
+    assert bank.verify(started.json()["challenge_id"], bank.last_code(DEMO_PHONE)).status_code == 200
+
+
+def test_wrong_codes_count_down_then_lock_even_the_right_code(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+
+    for attempts_left in (4, 3, 2, 1):
+        error = assert_error(bank.verify(challenge_id, wrong(code)), 401, "otp_invalid")
+        assert error["attempts_left"] == attempts_left
+
+    locking = assert_error(bank.verify(challenge_id, wrong(code)), 423, "otp_locked")
+    locked_until = parse_time(locking["locked_until"])
+    assert timedelta(minutes=29) < locked_until - datetime.now(timezone.utc) <= timedelta(minutes=30)
+    assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+    assert parse_time(assert_error(bank.start_challenge(), 423, "otp_locked")["locked_until"]) == locked_until
+
+
+def test_a_new_code_does_not_reset_the_failures(bank: CoreBankTestClient):
+    first = bank.start_challenge().json()["challenge_id"]
+    first_code = bank.last_code()
+    for _ in range(3):
+        bank.verify(first, wrong(first_code))
+
+    second = bank.start_challenge().json()["challenge_id"]
+    second_code = bank.last_code()
+
+    assert assert_error(bank.verify(second, wrong(second_code)), 401, "otp_invalid")["attempts_left"] == 1
+
+
+def test_a_malformed_code_is_400_and_not_counted(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+
+    for malformed in ("12345", "1234567", "12a456", 123456, None):
+        assert_error(bank.verify(challenge_id, malformed), 400, "invalid_request")
+
+    assert assert_error(bank.verify(challenge_id, wrong(code)), 401, "otp_invalid")["attempts_left"] == 4
+
+
+def test_the_lock_runs_out(tmp_path: Path):
+    with running_core_bank(tmp_path, OTP_MAX_FAILURES="2", OTP_LOCK_SECONDS="1") as bank:
+        challenge_id = bank.start_challenge().json()["challenge_id"]
+        code = bank.last_code()
+        bank.verify(challenge_id, wrong(code))
+        locking = assert_error(bank.verify(challenge_id, wrong(code)), 423, "otp_locked")
+        assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+
+        _sleep_past(parse_time(locking["locked_until"]))
+
+        assert bank.verify(challenge_id, code).status_code == 200
+
+
+def test_a_code_expires(tmp_path: Path):
+    with running_core_bank(tmp_path, OTP_TTL_SECONDS="1") as bank:
+        started = bank.start_challenge().json()
+        code = bank.last_code()
+        assert "expires in 1 second" in bank.get("/dev/sms-outbox").json()["messages"][0]["text"]
+
+        _sleep_past(parse_time(started["expires_at"]))
+
+        assert_error(bank.verify(started["challenge_id"], code), 410, "otp_expired")
+
+
+def test_a_code_works_once(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+    assert bank.verify(challenge_id, code).status_code == 200
+
+    assert_error(bank.verify(challenge_id, code), 409, "otp_used")
+
+
+def test_too_many_challenges(tmp_path: Path):
+    with running_core_bank(tmp_path, OTP_CHALLENGES_PER_WINDOW="2") as bank:
+        assert bank.start_challenge().status_code == 201
+        assert bank.start_challenge().status_code == 201
+
+        error = assert_error(bank.start_challenge(), 429, "too_many_challenges")
+
+        assert parse_time(error["retry_at"]) > datetime.now(timezone.utc)
+        assert len(bank.get("/dev/sms-outbox").json()["messages"]) == 2
+        assert bank.start_challenge(customer_number=CAMILLE_NUMBER).status_code == 201
+
+
+def test_unknown_customers_and_challenges(reading_bank: CoreBankTestClient):
+    assert_error(reading_bank.start_challenge(customer_number="999999"), 404, "customer_not_found")
+    assert_error(reading_bank.start_challenge(phone="+33699999999"), 404, "customer_not_found")
+    assert_error(reading_bank.start_challenge(phone="12"), 400, "invalid_request")
+    assert_error(reading_bank.start_challenge(channel="messenger", channel_user_id=PSID), 404, "not_linked")
+    assert_error(reading_bank.verify("no-such-challenge", "123456"), 404, "challenge_not_found")
+
+
+def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestClient):
+    link = {"channel": "messenger", "channel_user_id": PSID}
+    challenge_id = bank.start_challenge(customer_number=CAMILLE_NUMBER).json()["challenge_id"]
+    assert bank.verify(challenge_id, bank.last_code(CAMILLE_PHONE), link=link).status_code == 200
+
+    started = bank.start_challenge(**link)
+
+    assert started.status_code == 201, started.text
+    assert started.json()["sent_to"] == "+33 •••••••32"
+    verified = bank.verify(started.json()["challenge_id"], bank.last_code(CAMILLE_PHONE))
+    assert verified.json()["customer"]["customer_number"] == CAMILLE_NUMBER
+
+
+def test_logs_hold_no_code_token_psid_or_phone(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+    bank.verify(challenge_id, wrong(code))
+    token = bank.verify(challenge_id, code, link={"channel": "messenger", "channel_user_id": PSID}).json()["access_token"]
+    bank.get("/v1/me", token=token)
+
+    log = bank.log_path.read_text()
+    assert "OTP verified" in log  # the log is really being written
+    for secret in (code, token, PSID, DEMO_PHONE, "612345678"):
+        assert secret not in log
+
+
+# --- bearer tokens -----------------------------------------------------------------
+
+CUSTOMER_ENDPOINTS = [
+    ("GET", "/v1/me"),
+    ("GET", "/v1/accounts"),
+    ("GET", f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/transactions"),
+    ("GET", "/v1/cards"),
+    ("DELETE", "/v1/session"),
+]
+
+
+def assert_unauthorized(response) -> None:
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_every_customer_endpoint_needs_a_valid_token(reading_bank: CoreBankTestClient):
+    for method, path in CUSTOMER_ENDPOINTS:
+        assert_unauthorized(reading_bank.request(method, path))
+        assert_unauthorized(reading_bank.request(method, path, token="not-a-real-token"))
+        assert_unauthorized(reading_bank.request(method, path, headers={"Authorization": "Basic YWxleDpzZWNyZXQ="}))
+        assert_unauthorized(reading_bank.request(method, path, headers={"Authorization": "Bearer"}))
+
+
+def test_a_signed_out_token_is_refused_everywhere(bank: CoreBankTestClient):
+    token = bank.sign_in()
+    assert bank.get("/v1/cards", token=token).status_code == 200
+
+    signed_out = bank.request("DELETE", "/v1/session", token=token)
+
+    assert signed_out.status_code == 204 and signed_out.content == b""
+    for method, path in CUSTOMER_ENDPOINTS:
+        assert_unauthorized(bank.request(method, path, token=token))
+
+
+def test_an_expired_token_is_refused_everywhere(tmp_path: Path):
+    with running_core_bank(tmp_path, ACCESS_TOKEN_TTL_SECONDS="1") as bank:
+        started = bank.start_challenge().json()
+        verified = bank.verify(started["challenge_id"], bank.last_code()).json()
+        token = verified["access_token"]
+
+        _sleep_past(parse_time(verified["expires_at"]))
+
+        for method, path in CUSTOMER_ENDPOINTS:
+            assert_unauthorized(bank.request(method, path, token=token))
+
+
+# --- customer data -----------------------------------------------------------------
+
+
+def test_me(reading_bank: CoreBankTestClient):
+    me = reading_bank.get("/v1/me", token=reading_bank.sign_in()).json()
+
+    assert me == {
+        "customer_number": DEMO_CUSTOMER_NUMBER,
+        "first_name": "Alex",
+        "last_name": "Martin",
+        "phone_masked": "+33 •••••••78",
+        "locale": "en_IE",
+    }
+
+
+def test_accounts_show_the_seeded_balances(reading_bank: CoreBankTestClient):
+    response = reading_bank.get("/v1/accounts", token=reading_bank.sign_in())
+
+    assert response.status_code == 200
+    accounts = response.json()["accounts"]
+    assert {a["type"]: Decimal(a["balance"]) for a in accounts} == DEMO_BALANCES
+    assert {a["type"]: a["account_id"] for a in accounts} == DEMO_ACCOUNT_IDS
+    for account in accounts:
+        assert account["currency"] == "EUR"
+        assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", account["balance"])
+        assert re.fullmatch(r"FR[0-9]{2} •••• •••• [0-9]{4}", account["iban_masked"])
+    assert "2450.31" in response.text and "12000.00" in response.text
+
+
+def test_each_customer_sees_only_their_own_accounts(reading_bank: CoreBankTestClient):
+    token = reading_bank.sign_in(CAMILLE_NUMBER, CAMILLE_PHONE)
+
+    accounts = reading_bank.get("/v1/accounts", token=token).json()["accounts"]
+
+    assert [a["type"] for a in accounts] == ["current"]
+    assert accounts[0]["account_id"] not in DEMO_ACCOUNT_IDS.values()
+    for account_id in DEMO_ACCOUNT_IDS.values():
+        assert_error(reading_bank.get(f"/v1/accounts/{account_id}/transactions", token=token), 404, "account_not_found")
+    assert_error(reading_bank.get("/v1/accounts/acc_nope/transactions", token=token), 404, "account_not_found")
+
+
+def test_transactions_newest_first_and_paged(reading_bank: CoreBankTestClient):
+    token = reading_bank.sign_in()
+    path = f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/transactions"
+
+    first = reading_bank.get(path, token=token).json()
+    assert len(first["transactions"]) == 10
+    assert first["next_before"] == first["transactions"][-1]["transaction_id"]
+
+    seen, before = [], None
+    while True:
+        params = {"limit": 25, **({"before": before} if before else {})}
+        page = reading_bank.get(path, token=token, params=params).json()
+        seen.extend(page["transactions"])
+        before = page["next_before"]
+        if before is None:
+            break
+    assert seen[:10] == first["transactions"]
+    assert len(seen) > 60
+    assert len({t["transaction_id"] for t in seen}) == len(seen)
+    times = [parse_time(t["booked_at"]) for t in seen]
+    assert times == sorted(times, reverse=True)
+    now = datetime.now(timezone.utc)
+    assert timedelta(0) < now - times[0] < timedelta(days=2)
+    assert timedelta(days=80) < now - times[-1] < timedelta(days=95)
+    for transaction in seen:
+        assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", transaction["amount"])
+        assert transaction["currency"] == "EUR" and transaction["description"]
+    descriptions = " ".join(t["description"] for t in seen)
+    for kind in ("Salary", "Rent", "Transfer", "Card payment"):
+        assert kind in descriptions
+
+
+def test_transactions_refuse_bad_paging(reading_bank: CoreBankTestClient):
+    token = reading_bank.sign_in()
+    path = f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/transactions"
+    savings_first = reading_bank.get(f"/v1/accounts/{DEMO_ACCOUNT_IDS['savings']}/transactions", token=token).json()
+
+    for params in ({"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"before": "txn_nope"},
+                   {"before": savings_first["transactions"][0]["transaction_id"]}):
+        assert_error(reading_bank.get(path, token=token, params=params), 400, "invalid_request")
+
+
+def test_cards_show_only_the_last_four_digits(reading_bank: CoreBankTestClient):
+    response = reading_bank.get("/v1/cards", token=reading_bank.sign_in())
+
+    cards = response.json()["cards"]
+    assert {c["kind"]: c["last4"] for c in cards} == DEMO_CARD_LAST4
+    for card in cards:
+        assert set(card) == {"card_id", "kind", "brand", "last4", "status", "account_id", "expiry"}
+        assert card["status"] == "active"
+        assert re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", card["expiry"])
+    assert {c["account_id"] for c in cards} <= set(DEMO_ACCOUNT_IDS.values())
+    assert not re.search(r"[0-9]{12,}", response.text)
+
+
+# --- bad input, errors, documentation ----------------------------------------------
+
+
+def test_bad_requests_get_4xx_json_with_a_message(reading_bank: CoreBankTestClient):
+    bank = reading_bank
+    challenges = "/v1/otp/challenges"
+    sms_before = len(bank.get("/dev/sms-outbox").json()["messages"])
+    cases = [
+        (bank.post(challenges, data="{not json", headers={"Content-Type": "application/json"}), 400, "invalid_request", "not valid JSON"),
+        (bank.post(challenges), 400, "invalid_request", "body is required"),
+        (bank.post(challenges, json=["100001"]), 400, "invalid_request", "JSON object"),
+        (bank.post(challenges, json={}), 400, "invalid_request", "exactly one"),
+        (bank.post(challenges, json={"customer_number": DEMO_CUSTOMER_NUMBER, "phone": DEMO_PHONE}), 400, "invalid_request", "exactly one"),
+        (bank.post(challenges, json={"customer_number": 100001}), 400, "invalid_request", "customer_number"),
+        (bank.post(challenges, json={"customer_number": "100001", "pin": "0000"}), 400, "invalid_request", "pin"),
+        (bank.post(challenges, json={"channel": "messenger"}), 400, "invalid_request", "channel_user_id"),
+        (bank.post("/v1/otp/challenges/abc/verify", json={}), 400, "invalid_request", "code is required"),
+        (bank.get("/v1/nothing-here"), 404, "not_found", "/v1/nothing-here"),
+        (bank.get(challenges), 405, "method_not_allowed", "GET"),
+        (bank.request("PUT", "/v1/accounts"), 405, "method_not_allowed", "PUT"),
+    ]
+    for response, status, code, explained in cases:
+        error = assert_error(response, status, code)
+        assert explained in error["message"], (status, error)
+        assert "Traceback" not in response.text
+    assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before
+
+
+def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestClient):
+    bank.database_path.unlink()  # the next connection opens an empty database: no tables
+
+    response = bank.start_challenge()
+
+    assert_error(response, 500, "internal_error")
+    assert "Traceback" not in response.text and "sqlite" not in response.text.lower()
+    log = bank.log_path.read_text()
+    assert "Unexpected error on POST /v1/otp/challenges" in log
+    assert DEMO_CUSTOMER_NUMBER not in log  # database errors are logged without their parameters
+
+
+def test_the_sms_outbox_is_hidden_outside_dev_mode(tmp_path: Path):
+    with running_core_bank(tmp_path, CORE_BANKING_DEV_MODE="false") as bank:
+        assert bank.start_challenge().status_code == 201
+
+        assert_error(bank.get("/dev/sms-outbox"), 404, "not_found")
+        document = bank.get("/openapi.json").json()
+        assert "/dev/sms-outbox" not in document["paths"]
+        assert documented_operations(document) == app_operations(_app(tmp_path, dev_mode=False))
+
+
+def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: CoreBankTestClient, tmp_path: Path):
+    document = reading_bank.get("/openapi.json").json()
+
+    assert document["openapi"].startswith("3.0")
+    served = documented_operations(document)
+    registered = app_operations(_app(tmp_path, dev_mode=True))
+    assert served == registered
+    assert ("/v1/otp/challenges/{challenge_id}/verify", "POST") in served
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert "200" in operation["responses"] or "201" in operation["responses"] or "204" in operation["responses"]
+            if path.startswith("/v1/") and path != "/v1/otp/challenges" and "verify" not in path:
+                assert "401" in operation["responses"], (method, path)
+    for name in ("Error", "Challenge", "Session", "Account", "TransactionPage", "Card"):
+        assert name in document["components"]["schemas"]
+
+
+def _app(tmp_path: Path, dev_mode: bool):
+    settings = Settings(core_banking_database_url=f"sqlite:///{tmp_path / 'unused' / 'x.db'}", core_banking_dev_mode=dev_mode)
+    return create_app(settings)
+
+
+def _sleep_past(moment: datetime) -> None:
+    """Sleeps until just after `moment` (API times are to the second, rounded down)."""
+    delay = (moment - datetime.now(timezone.utc)).total_seconds() + 1.05
+    time.sleep(max(delay, 0))

@@ -1,0 +1,125 @@
+"""The Messenger connector against the real Rasa server, action server and core bank."""
+import time
+import uuid
+
+import requests
+
+from bot.messenger_chat import webhook_body
+from tests.support.branch import APP_SECRET, PAGE_ID, VERIFY_TOKEN, Branch
+
+QUIET = 3.0  # how long we watch for a reply that must not come
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def event(psid: str, text: str, mid: str) -> dict:
+    return webhook_body(psid, PAGE_ID, mid, text)["entry"][0]["messaging"][0]
+
+
+def batch(*entries_events: list) -> dict:
+    return {
+        "object": "page",
+        "entry": [{"id": PAGE_ID, "time": 1, "messaging": events} for events in entries_events],
+    }
+
+
+def nothing_sent_to(branch: Branch, psid: str) -> bool:
+    time.sleep(QUIET)
+    return branch.sent_to(psid) == []
+
+
+def test_handshake_echoes_the_challenge(branch: Branch):
+    params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    response = requests.get(branch.webhook_url, params=params, timeout=5)
+    assert response.status_code == 200
+    assert response.text == "1158201444"
+
+
+def test_handshake_with_a_wrong_token_or_mode_is_refused(branch: Branch):
+    wrong_token = {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
+    wrong_mode = {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"}
+    assert requests.get(branch.webhook_url, params=wrong_token, timeout=5).status_code == 403
+    assert requests.get(branch.webhook_url, params=wrong_mode, timeout=5).status_code == 403
+
+
+def test_missing_signature_is_refused_and_not_processed(branch: Branch):
+    psid = new_psid()
+    response = branch.post_webhook(webhook_body(psid, PAGE_ID, "m_nosig", "hello"), secret=None)
+    assert response.status_code == 403
+    assert "X-Hub-Signature-256" in response.json()["error"]["message"]
+    assert nothing_sent_to(branch, psid)
+
+
+def test_forged_signature_is_refused_and_not_processed(branch: Branch):
+    psid = new_psid()
+    response = branch.post_webhook(webhook_body(psid, PAGE_ID, "m_forged", "hello"), secret="not-the-app-secret")
+    assert response.status_code == 403
+    assert nothing_sent_to(branch, psid)
+
+
+def test_a_body_changed_after_signing_is_refused(branch: Branch):
+    psid = new_psid()
+    from bot.channels.meta_webhook import sign
+    signed = b'{"object": "page", "entry": []}'
+    tampered = webhook_body(psid, PAGE_ID, "m_tampered", "hello")
+    import json
+    response = requests.post(
+        branch.webhook_url, data=json.dumps(tampered),
+        headers={"X-Hub-Signature-256": sign(signed, APP_SECRET), "Content-Type": "application/json"}, timeout=5,
+    )
+    assert response.status_code == 403
+    assert nothing_sent_to(branch, psid)
+
+
+def test_signed_but_malformed_bodies_get_a_clear_4xx(branch: Branch):
+    assert branch.post_webhook({"object": "instagram", "entry": []}).status_code == 404
+    bad_event = {"object": "page", "entry": [{"id": PAGE_ID, "messaging": [{"message": {"text": "hi"}}]}]}
+    response = branch.post_webhook(bad_event)
+    assert response.status_code == 400
+    assert "sender" in response.json()["error"]["message"]
+
+
+def test_every_event_of_a_batch_is_answered_in_order(branch: Branch):
+    alice, bob = new_psid(), new_psid()
+    body = batch(
+        [event(alice, "hello", f"m_{alice}_1"), event(alice, "bye", f"m_{alice}_2")],
+        [event(bob, "hi there", f"m_{bob}_1")],
+    )
+    assert branch.post_webhook(body).status_code == 200
+    alice_texts = branch.wait_for_texts(alice, 2)
+    bob_texts = branch.wait_for_texts(bob, 1)
+    assert len(alice_texts) == 2, alice_texts
+    assert "Welcome" in alice_texts[0] and "Goodbye" in alice_texts[1]
+    assert len(bob_texts) == 1 and "Welcome" in bob_texts[0]
+
+
+def test_a_message_id_seen_before_is_answered_once(branch: Branch):
+    psid = new_psid()
+    body = webhook_body(psid, PAGE_ID, f"m_{psid}_retry", "hello")
+    for _ in range(3):  # Meta retries when it thinks we did not answer
+        assert branch.post_webhook(body).status_code == 200
+    texts = branch.wait_for_texts(psid, 1)
+    time.sleep(QUIET)
+    assert len(branch.texts_to(psid)) == 1, texts
+
+
+def test_echoes_and_receipts_are_ignored(branch: Branch):
+    psid = new_psid()
+    echo = {"sender": {"id": PAGE_ID}, "recipient": {"id": psid}, "timestamp": 1,
+            "message": {"mid": "m_echo", "is_echo": True, "text": "hello"}}
+    delivery = {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": 2,
+                "delivery": {"mids": ["m_x"], "watermark": 2}}
+    read = {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": 3, "read": {"watermark": 3}}
+    assert branch.post_webhook(batch([echo, delivery, read])).status_code == 200
+    assert nothing_sent_to(branch, psid)
+    # The page's own echo is not answered either: nothing went to the page id.
+    assert branch.sent_to(PAGE_ID) == []
+
+
+def test_buttons_become_messenger_quick_replies(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "hello")
+    quick_replies = branch.sent_to(psid)[0]["message"]["quick_replies"]
+    assert {"content_type": "text", "title": "My balance", "payload": "/check_balance"} in quick_replies

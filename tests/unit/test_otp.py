@@ -1,0 +1,381 @@
+"""The OTP rules, one by one, on the domain layer (temp SQLite file, injected clock, in-memory SMS outbox)."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.core_bank.errors import (
+    ChallengeNotFound,
+    CoreBankError,
+    CustomerNotFound,
+    InvalidRequest,
+    NotLinked,
+    OtpExpired,
+    OtpInvalid,
+    OtpLocked,
+    OtpUsed,
+    TooManyChallenges,
+    Unauthorized,
+)
+from bot.core_bank.models import Base, ChannelLink, OtpChallenge, create_database_engine, create_session_factory
+from bot.core_bank.otp import (
+    AccessTokens,
+    ByCustomerNumber,
+    ByPhone,
+    ChannelUser,
+    OtpPolicy,
+    OtpService,
+    code_hash,
+    token_hash,
+)
+from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.core_bank.server import prepare_database
+from bot.core_bank.sms import SmsOutbox
+
+SECRET = "unit-test-secret"
+POLICY = OtpPolicy(
+    ttl_seconds=300,
+    max_failures=5,
+    lock_seconds=1800,
+    challenges_per_window=5,
+    challenge_window_seconds=900,
+    access_token_ttl_seconds=900,
+)
+ALEX = ByCustomerNumber(DEMO_CUSTOMER_NUMBER)
+CAMILLE = ByCustomerNumber("100002")
+CAMILLE_PHONE = "+33698765432"
+PSID = "psid-2718281828459045"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 11, 9, 0, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Bank:
+    """The OTP domain wired to a fresh database."""
+
+    def __init__(self, sessions: sessionmaker, clock: FakeClock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.outbox = SmsOutbox(clock=clock)
+        self.tokens = AccessTokens(sessions, ttl_seconds=POLICY.access_token_ttl_seconds, clock=clock)
+        self.otp = OtpService(sessions, SECRET, POLICY, self.outbox, self.tokens, clock=clock)
+
+    def last_code(self, phone: str = DEMO_PHONE) -> str:
+        messages = self.outbox.messages(phone)
+        assert messages, f"no SMS to {phone}"
+        return re.search(r"\b([0-9]{6})\b", messages[0].text).group(1)
+
+    def start(self, who=ALEX, phone: str = DEMO_PHONE) -> tuple[str, str]:
+        """(challenge_id, code)"""
+        challenge = self.otp.start_challenge(who)
+        return challenge.challenge_id, self.last_code(phone)
+
+    def fail(self, challenge_id: str, right_code: str) -> CoreBankError:
+        with pytest.raises((OtpInvalid, OtpLocked)) as caught:
+            self.otp.verify(challenge_id, wrong(right_code))
+        return caught.value
+
+    def all_stored_values(self) -> list[str]:
+        with self.sessions() as session:
+            values = []
+            for table in Base.metadata.sorted_tables:
+                for row in session.execute(select(table)):
+                    values.extend(str(value) for value in row)
+            return values
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def bank(tmp_path: Path, clock: FakeClock) -> Iterator[Bank]:
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'db' / 'core_bank.db'}")
+    prepare_database(engine, now=clock())
+    yield Bank(create_session_factory(engine), clock)
+    engine.dispose()
+
+
+def test_code_is_six_digits_sent_by_sms_to_the_customer(bank: Bank, clock: FakeClock):
+    challenge = bank.otp.start_challenge(ALEX)
+
+    messages = bank.outbox.messages()
+    assert len(messages) == 1
+    assert messages[0].to == DEMO_PHONE
+    assert re.search(r"code is [0-9]{6}\. It expires in 5 minutes\.", messages[0].text)
+    assert "never ask" in messages[0].text
+    assert challenge.sent_to == "+33 •••••••78"
+    assert challenge.expires_at == clock() + timedelta(seconds=POLICY.ttl_seconds)
+
+
+def test_codes_come_from_a_real_random_source(bank: Bank):
+    codes = set()
+    for who, phone in ((ALEX, DEMO_PHONE), (CAMILLE, CAMILLE_PHONE)) * 2:
+        codes.add(bank.start(who, phone)[1])
+    assert all(re.fullmatch(r"[0-9]{6}", code) for code in codes)
+    assert len(codes) > 1
+
+
+def test_the_code_is_stored_only_as_a_keyed_hash(bank: Bank):
+    before = bank.all_stored_values()
+    code = next(c for c in ("918273", "507164", "863920") if not any(c in value for value in before))
+    bank.otp = OtpService(bank.sessions, SECRET, POLICY, bank.outbox, bank.tokens, clock=bank.clock, code_generator=lambda: code)
+    challenge_id, sent_code = bank.start()
+    assert sent_code == code
+
+    with bank.sessions() as session:
+        stored = session.get(OtpChallenge, challenge_id)
+        assert stored.code_hash != code
+        assert stored.code_hash == code_hash(SECRET, challenge_id, code)
+        assert stored.code_hash != code_hash("another-secret", challenge_id, code)
+    assert not any(code in value for value in bank.all_stored_values())
+
+
+def test_the_right_code_gives_a_token_stored_only_as_a_hash(bank: Bank):
+    challenge_id, code = bank.start()
+
+    verified = bank.otp.verify(challenge_id, code)
+
+    assert verified.customer_number == DEMO_CUSTOMER_NUMBER
+    assert verified.first_name == "Alex"
+    assert bank.tokens.authenticate(verified.access_token) == verified.customer_id
+    stored = bank.all_stored_values()
+    assert token_hash(verified.access_token) in stored
+    assert not any(verified.access_token in value for value in stored)
+
+
+def test_a_wrong_code_lowers_attempts_left(bank: Bank):
+    challenge_id, code = bank.start()
+
+    first = bank.fail(challenge_id, code)
+    second = bank.fail(challenge_id, code)
+
+    assert isinstance(first, OtpInvalid) and first.details["attempts_left"] == 4
+    assert isinstance(second, OtpInvalid) and second.details["attempts_left"] == 3
+
+
+def test_a_malformed_code_is_refused_without_counting_as_a_failure(bank: Bank):
+    challenge_id, code = bank.start()
+
+    for malformed in ("12345", "1234567", "12a456", "", " 123456", "１２３４５６"):
+        with pytest.raises(InvalidRequest):
+            bank.otp.verify(challenge_id, malformed)
+
+    assert bank.fail(challenge_id, code).details["attempts_left"] == 4
+
+
+def test_max_failures_lock_otp_even_for_the_right_code(bank: Bank, clock: FakeClock):
+    challenge_id, code = bank.start()
+    for _ in range(POLICY.max_failures - 1):
+        assert isinstance(bank.fail(challenge_id, code), OtpInvalid)
+
+    locking = bank.fail(challenge_id, code)
+
+    assert isinstance(locking, OtpLocked)
+    assert locking.locked_until == clock() + timedelta(seconds=POLICY.lock_seconds)
+    with pytest.raises(OtpLocked):
+        bank.otp.verify(challenge_id, code)
+    with pytest.raises(OtpLocked):
+        bank.otp.start_challenge(ALEX)
+
+
+def test_the_lock_is_per_customer(bank: Bank):
+    challenge_id, code = bank.start()
+    for _ in range(POLICY.max_failures):
+        bank.fail(challenge_id, code)
+
+    other_id, other_code = bank.start(CAMILLE, CAMILLE_PHONE)
+    assert bank.otp.verify(other_id, other_code).customer_number == "100002"
+
+
+def test_a_new_challenge_does_not_reset_the_failures(bank: Bank):
+    first_id, first_code = bank.start()
+    for _ in range(3):
+        bank.fail(first_id, first_code)
+
+    second_id, second_code = bank.start()
+
+    assert bank.fail(second_id, second_code).details["attempts_left"] == 1
+    assert isinstance(bank.fail(second_id, second_code), OtpLocked)
+
+
+def test_a_success_resets_the_failures(bank: Bank):
+    first_id, first_code = bank.start()
+    for _ in range(3):
+        bank.fail(first_id, first_code)
+    bank.otp.verify(first_id, first_code)
+
+    second_id, second_code = bank.start()
+    assert bank.fail(second_id, second_code).details["attempts_left"] == 4
+
+
+def test_the_lock_runs_out_after_lock_seconds_and_clears_the_failures(bank: Bank, clock: FakeClock):
+    challenge_id, code = bank.start()
+    for _ in range(POLICY.max_failures):
+        bank.fail(challenge_id, code)
+
+    clock.advance(POLICY.lock_seconds - 1)
+    with pytest.raises(OtpLocked):
+        bank.otp.start_challenge(ALEX)
+    clock.advance(1)
+
+    new_id, new_code = bank.start()
+    assert bank.fail(new_id, new_code).details["attempts_left"] == 4
+    assert bank.otp.verify(new_id, new_code).customer_number == DEMO_CUSTOMER_NUMBER
+
+
+def test_a_code_expires_after_the_ttl(bank: Bank, clock: FakeClock):
+    kept_id, kept_code = bank.start()
+    clock.advance(POLICY.ttl_seconds - 1)
+    assert bank.otp.verify(kept_id, kept_code)
+
+    expired_id, expired_code = bank.start()
+    clock.advance(POLICY.ttl_seconds)
+    with pytest.raises(OtpExpired):
+        bank.otp.verify(expired_id, expired_code)
+
+
+def test_a_code_works_only_once(bank: Bank):
+    challenge_id, code = bank.start()
+    bank.otp.verify(challenge_id, code)
+
+    with pytest.raises(OtpUsed):
+        bank.otp.verify(challenge_id, code)
+
+
+def test_two_simultaneous_uses_of_a_code_give_one_token(bank: Bank):
+    challenge_id, code = bank.start()
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def use() -> None:
+        start.wait()
+        try:
+            bank.otp.verify(challenge_id, code)
+            outcomes.append("token")
+        except OtpUsed:
+            outcomes.append("used")
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["token", "used", "used", "used"]
+
+
+def test_unknown_challenge_and_customers(bank: Bank):
+    with pytest.raises(ChallengeNotFound):
+        bank.otp.verify("no-such-challenge", "123456")
+    with pytest.raises(CustomerNotFound):
+        bank.otp.start_challenge(ByCustomerNumber("999999"))
+    with pytest.raises(CustomerNotFound):
+        bank.otp.start_challenge(ByPhone("+33699999999"))
+    with pytest.raises(InvalidRequest):
+        bank.otp.start_challenge(ByPhone("not a phone"))
+
+
+def test_a_challenge_by_phone_accepts_the_french_national_format(bank: Bank):
+    challenge = bank.otp.start_challenge(ByPhone("06 12 34 56 78"))
+
+    assert challenge.sent_to == "+33 •••••••78"
+    assert bank.outbox.messages()[0].to == DEMO_PHONE
+
+
+def test_too_many_challenges_in_the_window(bank: Bank, clock: FakeClock):
+    first_at = clock()
+    for _ in range(POLICY.challenges_per_window):
+        bank.otp.start_challenge(ALEX)
+        clock.advance(10)
+
+    with pytest.raises(TooManyChallenges) as refused:
+        bank.otp.start_challenge(ALEX)
+    assert refused.value.retry_at == first_at + timedelta(seconds=POLICY.challenge_window_seconds)
+    assert len(bank.outbox.messages()) == POLICY.challenges_per_window
+
+    bank.otp.start_challenge(CAMILLE)  # another customer is not limited
+    clock.now = refused.value.retry_at
+    bank.otp.start_challenge(ALEX)
+
+
+def test_an_access_token_expires(bank: Bank, clock: FakeClock):
+    challenge_id, code = bank.start()
+    token = bank.otp.verify(challenge_id, code).access_token
+
+    clock.advance(POLICY.access_token_ttl_seconds - 1)
+    assert bank.tokens.authenticate(token)
+    clock.advance(1)
+    with pytest.raises(Unauthorized):
+        bank.tokens.authenticate(token)
+
+
+def test_a_revoked_or_unknown_token_is_refused(bank: Bank):
+    challenge_id, code = bank.start()
+    token = bank.otp.verify(challenge_id, code).access_token
+
+    bank.tokens.revoke(token)
+
+    for refused in (token, "not-a-token", "", None):
+        with pytest.raises(Unauthorized):
+            bank.tokens.authenticate(refused)
+
+
+def test_a_linked_channel_user_can_ask_for_a_code_without_a_customer_number(bank: Bank):
+    user = ChannelUser("messenger", PSID)
+    with pytest.raises(NotLinked):
+        bank.otp.start_challenge(user)
+
+    challenge_id, code = bank.start()
+    bank.otp.verify(challenge_id, code, link=user)
+
+    again = bank.otp.start_challenge(user)
+    assert again.sent_to == "+33 •••••••78"
+    assert bank.otp.verify(again.challenge_id, bank.last_code()).customer_number == DEMO_CUSTOMER_NUMBER
+    assert not any(PSID in value for value in bank.all_stored_values())
+    with pytest.raises(NotLinked):
+        bank.otp.start_challenge(ChannelUser("web", PSID))
+
+
+def test_a_link_is_made_only_by_a_successful_verification(bank: Bank):
+    user = ChannelUser("messenger", PSID)
+    challenge_id, code = bank.start()
+    with pytest.raises(OtpInvalid):
+        bank.otp.verify(challenge_id, wrong(code), link=user)
+
+    with pytest.raises(NotLinked):
+        bank.otp.start_challenge(user)
+
+
+def test_relinking_a_channel_user_to_another_customer_replaces_the_link(bank: Bank):
+    user = ChannelUser("messenger", PSID)
+    alex_id, alex_code = bank.start()
+    bank.otp.verify(alex_id, alex_code, link=user)
+
+    camille_id, camille_code = bank.start(CAMILLE, CAMILLE_PHONE)
+    bank.otp.verify(camille_id, camille_code, link=user)
+
+    bank.otp.start_challenge(user)
+    assert bank.outbox.messages()[0].to == CAMILLE_PHONE
+    with bank.sessions() as session:
+        assert len(session.execute(select(ChannelLink)).all()) == 1
