@@ -165,4 +165,4 @@ def serve(host: str, port: int) -> None:
     from bot.settings import get_settings
 
     standin = GraphStandin(page_access_token=get_settings().fb_page_access_token)
-    web.run_app(standin.app(), host=host, port=port, print=None)
+    web.run_app(standin.app(), host=host, port=port, print=None, access_log=None)  # URLs carry the page token
