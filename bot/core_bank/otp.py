@@ -219,6 +219,16 @@ class OtpService:
             self._refuse_if_locked(session, customer.id, now)
             self._refuse_if_too_many_challenges(session, customer.id, now)
 
+            # A new code replaces the customer's earlier ones: only the latest SMS is valid.
+            session.execute(
+                update(OtpChallenge)
+                .where(
+                    OtpChallenge.customer_id == customer.id,
+                    OtpChallenge.used_at.is_(None),
+                    OtpChallenge.expires_at > now,
+                )
+                .values(expires_at=now)
+            )
             challenge_id = secrets.token_urlsafe(18)
             code = self._new_code()
             expires_at = now + timedelta(seconds=self._policy.ttl_seconds)

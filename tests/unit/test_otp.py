@@ -255,6 +255,14 @@ def test_a_code_expires_after_the_ttl(bank: Bank, clock: FakeClock):
         bank.otp.verify(expired_id, expired_code)
 
 
+def test_a_new_code_replaces_the_earlier_one(bank: Bank):
+    first_id, first_code = bank.start()
+    second_id, second_code = bank.start()
+    with pytest.raises(OtpExpired):
+        bank.otp.verify(first_id, first_code)
+    assert bank.otp.verify(second_id, second_code).customer_number == DEMO_CUSTOMER_NUMBER
+
+
 def test_a_code_works_only_once(bank: Bank):
     challenge_id, code = bank.start()
     bank.otp.verify(challenge_id, code)
