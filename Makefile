@@ -13,12 +13,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup train run test chat constraints clean
+.PHONY: help setup train run test chat eval-nlu constraints clean
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
 	@echo "make test    set up, train if the data changed, run the whole test suite"
 	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
+	@echo "make eval-nlu  train NLU on data/ and score the held-out set (per-intent P/R/F1, out-of-scope recall)"
 
 setup: $(INSTALLED)
 
@@ -55,6 +56,10 @@ test: $(MODEL) | var
 
 chat: $(INSTALLED)
 	python -m bot messenger chat
+
+# Trains NLU on data/ only and scores the held-out set in tests/nlu/ (never trained on).
+eval-nlu: $(INSTALLED) | var
+	python -m bot eval-nlu
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints: $(INSTALLED)

@@ -3,6 +3,7 @@
     core-bank                 the mock core-banking service (default port 8000)
     graph-standin             a local stand-in for Meta's Graph API (default port 8081)
     messenger chat            talk to the bot as a Messenger user, from the terminal
+    eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
 """
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def _messenger_chat(args: argparse.Namespace) -> int:
     return chat(psid=args.psid, standin_url=args.standin_url)
 
 
+def _eval_nlu(args: argparse.Namespace) -> int:
+    from bot.nlu_evaluation import evaluate
+
+    return evaluate(heldout=args.heldout, out_dir=args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -54,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--psid", default="demo-psid-1", help="the page-scoped id you chat as")
     chat.add_argument("--standin-url", default="http://127.0.0.1:8081", help="where the Graph API stand-in runs")
     chat.set_defaults(run=_messenger_chat)
+
+    eval_nlu = commands.add_parser("eval-nlu", help="train NLU on data/ and score the held-out set")
+    eval_nlu.add_argument("--heldout", default="tests/nlu/test_nlu_heldout.yml")
+    eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
+    eval_nlu.set_defaults(run=_eval_nlu)
     return parser
 
 

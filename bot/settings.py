@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Optional
@@ -46,6 +47,17 @@ def _read_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _read_money(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = _read(env, name, str(default))
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise SettingsError(f"{name} must be an amount such as 250.00, not {raw!r}") from exc
+    if not value.is_finite() or value <= 0:
+        raise SettingsError(f"{name} must be a positive amount, not {raw!r}")
+    return value.quantize(Decimal("0.01"))
+
+
 def _read_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = _read(env, name, "true" if default else "false").strip().lower()
     if raw in ("1", "true", "yes", "on"):
@@ -80,6 +92,9 @@ class Settings:
     otp_challenges_per_window: int = 5
     otp_challenge_window_seconds: int = 900
     access_token_ttl_seconds: int = 900
+    # Transfer limits in EUR, enforced by the core bank.
+    transfer_limit_per_transfer: Decimal = Decimal("250.00")
+    transfer_limit_daily: Decimal = Decimal("500.00")
 
     # Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
@@ -120,6 +135,10 @@ class Settings:
                 env, "OTP_CHALLENGE_WINDOW_SECONDS", d.otp_challenge_window_seconds
             ),
             access_token_ttl_seconds=_read_int(env, "ACCESS_TOKEN_TTL_SECONDS", d.access_token_ttl_seconds),
+            transfer_limit_per_transfer=_read_money(
+                env, "TRANSFER_LIMIT_PER_TRANSFER", d.transfer_limit_per_transfer
+            ),
+            transfer_limit_daily=_read_money(env, "TRANSFER_LIMIT_DAILY", d.transfer_limit_daily),
             rasa_url=_read(env, "RASA_URL", d.rasa_url).rstrip("/"),
         )
 
