@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.banking import UNAVAILABLE, BankError, core_bank
+from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
-from actions.verified import session_expired, verified_session
+from actions.verified import bank_trouble, verified_session
 from bot import customer_locale
 
 
@@ -28,13 +28,7 @@ class ActionShowBalance(Action):
             customer = await core_bank().me(session.access_token)
             accounts = await core_bank().accounts(session.access_token)
         except BankError as error:
-            if error.status == 401:
-                session_expired(tracker)
-                return verified_session(tracker, dispatcher, request="check_balance")[1]
-            dispatcher.utter_message(
-                response="utter_bank_unavailable" if error.code == UNAVAILABLE else "utter_something_went_wrong"
-            )
-            return done
+            return done + bank_trouble(tracker, dispatcher, error, "check_balance")
         wanted = tracker.get_slot("account_type")
         shown = [a for a in accounts if not wanted or a.type == wanted] or accounts
         if not shown:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -67,6 +67,29 @@ class Customer:
     customer_number: str
     first_name: str
     locale: str
+
+
+@dataclass(frozen=True)
+class Transaction:
+    transaction_id: str
+    booked_at: datetime
+    description: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Card:
+    card_id: str
+    kind: str
+    brand: str
+    last4: str
+    status: str
+    account_id: str
+
+    @property
+    def masked(self) -> str:
+        return f"•••• {self.last4}"
 
 
 @dataclass(frozen=True)
@@ -130,11 +153,80 @@ class CoreBank:
             for a in data["accounts"]
         ]
 
+    async def profile(self, token: str) -> Dict[str, Any]:
+        return await self._call("GET", "/v1/me", token=token)
+
+    async def transactions(
+        self, token: str, account_id: str, *, limit: int = 5, before: str = "", since: str = "", until: str = ""
+    ) -> Tuple[List[Transaction], Optional[str]]:
+        params = {"limit": limit, "before": before, "since": since, "until": until}
+        data = await self._call(
+            "GET", f"/v1/accounts/{account_id}/transactions", token=token,
+            params={k: v for k, v in params.items() if v},
+        )
+        found = [
+            Transaction(
+                t["transaction_id"], datetime.fromisoformat(t["booked_at"]), t["description"],
+                Decimal(t["amount"]), t["currency"],
+            )
+            for t in data["transactions"]
+        ]
+        return found, data.get("next_before")
+
+    async def cards(self, token: str) -> List[Card]:
+        data = await self._call("GET", "/v1/cards", token=token)
+        return [Card(c["card_id"], c["kind"], c["brand"], c["last4"], c["status"], c["account_id"]) for c in data["cards"]]
+
+    async def block_card(self, token: str, card_id: str, reason: str) -> Card:
+        c = await self._call("POST", f"/v1/cards/{card_id}/block", token=token, json={"reason": reason})
+        return Card(c["card_id"], c["kind"], c["brand"], c["last4"], c["status"], c["account_id"])
+
+    async def order_card(
+        self, token: str, *, kind: str, account_id: str, replaces_card_id: str = "", idempotency_key: str
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"kind": kind, "account_id": account_id}
+        if replaces_card_id:
+            body["replaces_card_id"] = replaces_card_id
+        return await self._call("POST", "/v1/card-orders", token=token, json=body, idempotency_key=idempotency_key)
+
+    async def loan_products(self) -> List[Dict[str, Any]]:
+        return (await self._call("GET", "/v1/loan-products"))["products"]
+
+    async def loan_quote(self, product: str, amount: Decimal, term_months: int) -> Dict[str, Any]:
+        body = {"product": product, "amount": str(amount), "term_months": term_months}
+        return await self._call("POST", "/v1/loan-quotes", json=body)
+
+    async def apply_for_loan(
+        self, token: str, product: str, amount: Decimal, term_months: int, idempotency_key: str
+    ) -> Dict[str, Any]:
+        body = {"product": product, "amount": str(amount), "term_months": term_months}
+        return await self._call("POST", "/v1/loan-applications", token=token, json=body, idempotency_key=idempotency_key)
+
+    async def loan_applications(self, token: str) -> List[Dict[str, Any]]:
+        return (await self._call("GET", "/v1/loan-applications", token=token))["applications"]
+
+    async def payees(self, token: str) -> List[Dict[str, Any]]:
+        return (await self._call("GET", "/v1/payees", token=token))["payees"]
+
+    async def prepare_transfer(self, token: str, transfer: Dict[str, Any]) -> Dict[str, Any]:
+        """Checks the transfer and sends a code bound to it (PSD2 dynamic linking)."""
+        return await self._call("POST", "/v1/transfers/prepare", token=token, json=transfer)
+
+    async def execute_transfer(
+        self, token: str, transfer: Dict[str, Any], challenge_id: str, code: str, idempotency_key: str
+    ) -> Dict[str, Any]:
+        body = {**transfer, "challenge_id": challenge_id, "code": code}
+        return await self._call("POST", "/v1/transfers", token=token, json=body, idempotency_key=idempotency_key)
+
     async def _call(self, method: str, path: str, token: str = "", **kwargs: Any) -> Dict[str, Any]:
         return await asyncio.to_thread(self._request, method, path, token, **kwargs)
 
-    def _request(self, method: str, path: str, token: str, **kwargs: Any) -> Dict[str, Any]:
+    def _request(
+        self, method: str, path: str, token: str, idempotency_key: str = "", **kwargs: Any
+    ) -> Dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         try:
             response = self._http.request(
                 method, self._base_url + path, headers=headers, timeout=self._timeout, **kwargs

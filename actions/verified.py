@@ -7,8 +7,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.banking import UNAVAILABLE, BankError
 from actions.identity import FORM, REFUSED, REQUIRED
 from bot.customer_sessions import CustomerSession, customer_sessions
+
+
+def current_session(tracker: Tracker) -> Optional[CustomerSession]:
+    """The conversation's session, if verified, without asking for anything."""
+    return customer_sessions.get(tracker.sender_id)
 
 
 def verified_session(
@@ -19,7 +25,7 @@ def verified_session(
     `request` names the service (a value of the `pending_request` slot), so the
     dialogue comes back to it once the customer is verified.
     """
-    session = customer_sessions.get(tracker.sender_id)
+    session = current_session(tracker)
     if session is not None:
         return session, []
     if tracker.latest_action_name == FORM:
@@ -32,3 +38,16 @@ def verified_session(
 def session_expired(tracker: Tracker) -> None:
     """The core bank refused the token (expired or revoked): forget it."""
     customer_sessions.end(tracker.sender_id)
+
+
+def bank_trouble(
+    tracker: Tracker, dispatcher: CollectingDispatcher, error: BankError, request: str
+) -> List[EventType]:
+    """Answers a core-bank error the customer cannot fix; an expired session starts verification again."""
+    if error.status == 401:
+        session_expired(tracker)
+        return verified_session(tracker, dispatcher, request)[1]
+    dispatcher.utter_message(
+        response="utter_bank_unavailable" if error.code == UNAVAILABLE else "utter_something_went_wrong"
+    )
+    return []

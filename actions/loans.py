@@ -1,0 +1,196 @@
+"""Loans: products and rates, a monthly-payment quote, an application after verification, its status.
+
+Rates, ranges and the annuity arithmetic belong to the core bank; these actions
+ask and show.
+"""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.banking import BankError, core_bank
+from actions.identity import VERIFIED
+from actions.verified import bank_trouble, verified_session
+from bot import customer_locale
+from bot.amounts import parse_money, parse_term_months
+
+LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+async def _product(loan_type: str) -> Optional[Dict[str, Any]]:
+    return next((p for p in await core_bank().loan_products() if p["product"] == loan_type), None)
+
+
+def _euros(value: str) -> str:
+    return customer_locale.money(Decimal(value), "EUR")
+
+
+class ActionStartLoan(Action):
+    """A new loan question: what the customer already said (type, amount, term) prefills the form."""
+
+    def name(self) -> Text:
+        return "action_start_loan"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        amount_text = " ".join(filter(None, [_entity(tracker, "amount"), _entity(tracker, "currency")]))
+        money = parse_money(amount_text) if amount_text else None
+        term = parse_term_months(_entity(tracker, "term") or text)
+        return [
+            SlotSet("loan_type", tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else None),
+            SlotSet("loan_amount", str(money.amount) if money else None),
+            SlotSet("loan_term", str(term) if term else None),
+            SlotSet("loan_application_key", None),
+        ]
+
+
+class ActionAskLoanType(Action):
+    """Shows the loan products with their rates, as a carousel."""
+
+    def name(self) -> Text:
+        return "action_ask_loan_type"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            products = await core_bank().loan_products()
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, "loan_application") + [SlotSet("requested_slot", None)]
+        dispatcher.utter_message(response="utter_ask_loan_type")
+        dispatcher.utter_message(elements=[
+            {
+                "title": f"{p['name']}: {p['apr']}% APR",
+                "subtitle": f"{_euros(p['min_amount'])} to {_euros(p['max_amount'])}, "
+                            f"{p['min_term_months']} to {p['max_term_months']} months",
+                "buttons": [{"type": "postback", "title": "Get a quote",
+                             "payload": f'/inform{{"loan_type":"{p["product"]}"}}'}],
+            }
+            for p in products
+        ])
+        return []
+
+
+class ValidateLoanForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_loan_form"
+
+    async def validate_loan_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return {"loan_type": value if value in ("personal", "car", "home") else None}
+
+    async def validate_loan_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        money = parse_money(str(value or ""))
+        product = await _product(tracker.get_slot("loan_type") or "")
+        if money is None or money.currency != "EUR":
+            dispatcher.utter_message(response="utter_loan_amount_unclear")
+            return {"loan_amount": None}
+        if product and not Decimal(product["min_amount"]) <= money.amount <= Decimal(product["max_amount"]):
+            dispatcher.utter_message(
+                response="utter_loan_amount_out_of_range", name=product["name"],
+                min=_euros(product["min_amount"]), max=_euros(product["max_amount"]),
+            )
+            return {"loan_amount": None}
+        return {"loan_amount": str(money.amount)}
+
+    async def validate_loan_term(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "")
+        months = int(text) if text.isdigit() else parse_term_months(text)
+        product = await _product(tracker.get_slot("loan_type") or "")
+        if not months:
+            dispatcher.utter_message(response="utter_loan_term_unclear")
+            return {"loan_term": None}
+        if product and not product["min_term_months"] <= months <= product["max_term_months"]:
+            dispatcher.utter_message(
+                response="utter_loan_term_out_of_range", name=product["name"],
+                min=product["min_term_months"], max=product["max_term_months"],
+            )
+            return {"loan_term": None}
+        return {"loan_term": str(months)}
+
+
+class ActionShowLoanQuote(Action):
+    def name(self) -> Text:
+        return "action_show_loan_quote"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            quote = await core_bank().loan_quote(
+                tracker.get_slot("loan_type"), Decimal(tracker.get_slot("loan_amount")), int(tracker.get_slot("loan_term"))
+            )
+        except BankError as error:
+            if error.status in (400, 422):
+                dispatcher.utter_message(response="utter_loan_quote_refused", reason=error.message)
+                return [SlotSet(name, None) for name in LOAN_SLOTS]
+            return bank_trouble(tracker, dispatcher, error, "loan_application")
+        dispatcher.utter_message(
+            response="utter_loan_quote",
+            amount=_euros(quote["amount"]), term=quote["term_months"], loan_type=quote["product"],
+            monthly=_euros(quote["monthly_payment"]), apr=quote["apr"],
+            total=_euros(quote["total_repaid"]), interest=_euros(quote["total_interest"]),
+        )
+        return [SlotSet("loan_application_key", str(uuid.uuid4()))]
+
+
+class ActionApplyForLoan(Action):
+    def name(self) -> Text:
+        return "action_apply_for_loan"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not all(tracker.get_slot(name) for name in LOAN_SLOTS):
+            dispatcher.utter_message(response="utter_loan_nothing_to_apply")
+            return [SlotSet("pending_request", None)]
+        session, events = verified_session(tracker, dispatcher, request="loan_application")
+        if session is None:
+            return events
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+        try:
+            application = await core_bank().apply_for_loan(
+                session.access_token, tracker.get_slot("loan_type"), Decimal(tracker.get_slot("loan_amount")),
+                int(tracker.get_slot("loan_term")), tracker.get_slot("loan_application_key") or str(uuid.uuid4()),
+            )
+        except BankError as error:
+            if error.status in (400, 422):
+                dispatcher.utter_message(response="utter_loan_quote_refused", reason=error.message)
+                return done
+            return done + bank_trouble(tracker, dispatcher, error, "loan_application")
+        dispatcher.utter_message(response="utter_loan_applied", reference=application["reference"])
+        return done + [SlotSet(name, None) for name in LOAN_SLOTS] + [SlotSet("loan_application_key", None)]
+
+
+class ActionShowLoanApplications(Action):
+    def name(self) -> Text:
+        return "action_show_loan_applications"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        session, events = verified_session(tracker, dispatcher, request="loan_status")
+        if session is None:
+            return events
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+        try:
+            applications = await core_bank().loan_applications(session.access_token)
+        except BankError as error:
+            return done + bank_trouble(tracker, dispatcher, error, "loan_status")
+        if not applications:
+            dispatcher.utter_message(response="utter_no_loan_applications")
+            return done
+        lines = "\n".join(
+            f"• {a['reference']}: {a['product']} loan of {_euros(a['amount'])} over {a['term_months']} months "
+            f"— {a['status'].replace('_', ' ')}"
+            for a in applications
+        )
+        dispatcher.utter_message(response="utter_loan_applications", applications=lines)
+        return done

@@ -1,0 +1,95 @@
+"""Recent transactions of an account, newest first, filtered by period, paged with "show more"."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.banking import Account, BankError, core_bank
+from actions.identity import VERIFIED
+from actions.verified import bank_trouble, verified_session
+from bot import customer_locale
+from bot.periods import parse_period
+
+PAGE_SIZE = 5
+REQUEST = "recent_transactions"
+
+
+def _pick_account(accounts: List[Account], wanted: Optional[str]) -> Optional[Account]:
+    for account in accounts:
+        if account.type == (wanted or "current"):
+            return account
+    return accounts[0] if accounts else None
+
+
+class ActionShowTransactions(Action):
+    def name(self) -> Text:
+        return "action_show_transactions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        session, events = verified_session(tracker, dispatcher, request=REQUEST)
+        if session is None:
+            return events
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
+                SlotSet("account_type", None), SlotSet("period", None)]
+        try:
+            account = _pick_account(await core_bank().accounts(session.access_token), tracker.get_slot("account_type"))
+            if account is None:
+                dispatcher.utter_message(response="utter_no_accounts")
+                return done
+            period = parse_period(tracker.get_slot("period") or "", datetime.now(timezone.utc).date())
+            cursor = {
+                "account_id": account.account_id, "account_name": account.name, "before": "",
+                "since": period.since.isoformat() if period else "", "until": period.until.isoformat() if period else "",
+            }
+            return done + await show_page(dispatcher, session.access_token, cursor, first=True)
+        except BankError as error:
+            return done + bank_trouble(tracker, dispatcher, error, REQUEST)
+
+
+class ActionShowMoreTransactions(Action):
+    def name(self) -> Text:
+        return "action_show_more_transactions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        raw = tracker.get_slot("transactions_cursor")
+        if not raw:
+            dispatcher.utter_message(response="utter_nothing_more")
+            return []
+        session, events = verified_session(tracker, dispatcher, request=REQUEST)
+        if session is None:
+            return events
+        try:
+            return [SlotSet("identity", VERIFIED)] + await show_page(
+                dispatcher, session.access_token, json.loads(raw), first=False
+            )
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, REQUEST)
+
+
+async def show_page(dispatcher: CollectingDispatcher, token: str, cursor: Dict[str, str], first: bool) -> List[EventType]:
+    customer = await core_bank().me(token)
+    found, next_before = await core_bank().transactions(
+        token, cursor["account_id"], limit=PAGE_SIZE, before=cursor["before"],
+        since=cursor["since"], until=cursor["until"],
+    )
+    if not found:
+        dispatcher.utter_message(response="utter_no_transactions" if first else "utter_nothing_more")
+        return [SlotSet("transactions_cursor", None)]
+    lines = "\n".join(
+        f"• {customer_locale.day(t.booked_at, customer.locale)} · {t.description} · "
+        f"{customer_locale.signed_money(t.amount, t.currency, customer.locale)}"
+        for t in found
+    )
+    heading = cursor["account_name"]
+    if cursor["since"]:
+        heading += f", {cursor['since']} to {cursor['until']}"
+    response = "utter_transactions_more" if next_before else "utter_transactions"
+    dispatcher.utter_message(response=response, account=heading, transactions=lines)
+    if not next_before:
+        return [SlotSet("transactions_cursor", None)]
+    return [SlotSet("transactions_cursor", json.dumps({**cursor, "before": next_before}))]

@@ -1,0 +1,233 @@
+"""Transfers to a saved payee or to another customer's phone number.
+
+The bot restates amount and payee and asks for a yes; the core bank then checks
+the limits and funds and sends a code bound to exactly that amount and payee
+(PSD2 dynamic linking). The transfer carries an idempotency key derived from
+that challenge, so a confirmation delivered twice moves money once.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.banking import UNAVAILABLE, BankError, core_bank
+from actions.identity import VERIFIED, parse_code
+from actions.verified import bank_trouble, current_session, verified_session
+from bot import customer_locale
+from bot.amounts import parse_money
+
+FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
+PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
+
+
+def _draft(tracker: Tracker) -> Dict[str, Any]:
+    return json.loads(tracker.get_slot("transfer_draft") or "{}")
+
+
+def _payee(tracker: Tracker) -> Dict[str, str]:
+    return json.loads(tracker.get_slot("transfer_payee") or "{}")
+
+
+def _money_text(amount: str) -> str:
+    return customer_locale.money(Decimal(amount), "EUR")
+
+
+def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, str]]:
+    """A saved payee named in `text` (full name, first name, or a word of it), or a phone number."""
+    lowered = (text or "").lower()
+    words = set(re.findall(r"[a-zà-ÿ]+", lowered))
+    for payee in payees:
+        name = payee["name"].lower()
+        if name in lowered or words & set(re.findall(r"[a-zà-ÿ]{3,}", name)) - {"the", "my"}:
+            return {"payee_id": payee["payee_id"], "name": payee["name"]}
+    phone = PHONE.search(text or "")
+    if phone:
+        return {"payee_phone": re.sub(r"[^\d+]", "", phone.group(0)), "name": phone.group(0).strip()}
+    return None
+
+
+class ActionStartTransfer(Action):
+    """A new transfer: what the customer already said ("send 20€ to Tom") prefills the form."""
+
+    def name(self) -> Text:
+        return "action_start_transfer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = []
+        if tracker.latest_action_name == "action_listen":  # a fresh request, not a return from verification
+            text = tracker.latest_message.get("text") or ""
+            money = parse_money(text) if next(tracker.get_latest_entity_values("amount"), None) else None
+            payee = next(tracker.get_latest_entity_values("payee"), None) or (PHONE.search(text) or [None])[0]
+            events = [SlotSet(name, None) for name in FORM_SLOTS] + [
+                SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
+                SlotSet("transfer_payee", payee),  # checked against the payees by the form
+            ]
+        session, gate = verified_session(tracker, dispatcher, request="transfer_money")
+        if session is None:
+            return events + gate
+        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+
+
+class ValidateTransferForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_transfer_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if _draft(tracker).get("outcome"):  # done, cancelled or refused: the form ends
+            return []
+        return domain_slots
+
+    async def validate_transfer_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        money = parse_money(str(value or ""))
+        if money is None:
+            dispatcher.utter_message(response="utter_transfer_amount_unclear")
+            return {"transfer_amount": None}
+        if money.currency != "EUR":
+            dispatcher.utter_message(response="utter_transfer_euros_only")
+            return {"transfer_amount": None}
+        return {"transfer_amount": f"{money.amount} {money.currency}"}
+
+    async def validate_transfer_payee(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "")
+        if text.startswith("{"):  # already resolved
+            return {"transfer_payee": text}
+        session = current_session(tracker)
+        payees = await core_bank().payees(session.access_token) if session else []
+        payee = match_payee(text, payees)
+        if payee is None:
+            dispatcher.utter_message(response="utter_payee_unknown", payee=text)
+            return {"transfer_payee": None}
+        return {"transfer_payee": json.dumps(payee)}
+
+    async def validate_transfer_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value is not True:
+            dispatcher.utter_message(response="utter_transfer_cancelled")
+            return {"transfer_confirmed": False, "transfer_draft": json.dumps({"outcome": "cancelled"})}
+        session = current_session(tracker)
+        if session is None:
+            dispatcher.utter_message(response="utter_session_ended")
+            return {"transfer_draft": json.dumps({"outcome": "refused"})}
+        try:
+            account = next(a for a in await core_bank().accounts(session.access_token) if a.type == "current")
+            amount, currency = tracker.get_slot("transfer_amount").split()
+            payee = _payee(tracker)
+            transfer = {"from_account_id": account.account_id, "amount": amount, "currency": currency}
+            transfer.update({k: v for k, v in payee.items() if k in ("payee_id", "payee_phone")})
+            prepared = await core_bank().prepare_transfer(session.access_token, transfer)
+        except BankError as error:
+            return self._refused(dispatcher, error)
+        except StopIteration:
+            dispatcher.utter_message(response="utter_no_accounts")
+            return {"transfer_draft": json.dumps({"outcome": "refused"})}
+        dispatcher.utter_message(
+            response="utter_transfer_code_sent", amount=_money_text(amount),
+            payee=prepared["transfer"]["payee_name"], sent_to=prepared["sent_to"],
+        )
+        draft = {"transfer": transfer, "challenge_id": prepared["challenge_id"],
+                 "payee_name": prepared["transfer"]["payee_name"]}
+        return {"transfer_confirmed": True, "transfer_draft": json.dumps(draft)}
+
+    async def validate_transfer_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        code = parse_code(str(value or ""))
+        if code is None:
+            dispatcher.utter_message(response="utter_code_format")
+            return {"transfer_code": None}
+        draft, session = _draft(tracker), current_session(tracker)
+        if session is None or "challenge_id" not in draft:
+            dispatcher.utter_message(response="utter_session_ended")
+            return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "refused"})}
+        try:
+            result = await core_bank().execute_transfer(
+                session.access_token, draft["transfer"], draft["challenge_id"], code,
+                idempotency_key=f"transfer-{draft['challenge_id']}",
+            )
+        except BankError as error:
+            if error.code == "otp_invalid":
+                dispatcher.utter_message(response="utter_code_wrong", attempts_left=error.details.get("attempts_left"))
+                return {"transfer_code": None}
+            if error.code in ("otp_expired", "otp_used"):
+                dispatcher.utter_message(response="utter_transfer_code_expired")
+                return {"transfer_code": None, "transfer_confirmed": None, "transfer_draft": None}
+            return {"transfer_code": None, **self._refused(dispatcher, error)}
+        dispatcher.utter_message(
+            response="utter_transfer_done", amount=_money_text(result["amount"]), payee=result["payee_name"],
+            reference=result["reference"], balance=_money_text(result["balance_after"]),
+        )
+        return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "done"})}
+
+    @staticmethod
+    def _refused(dispatcher: CollectingDispatcher, error: BankError) -> Dict[Text, Any]:
+        """The core bank said no: explain, and ask again for what can be changed."""
+        if error.code in ("limit_exceeded", "daily_limit_exceeded", "insufficient_funds"):
+            dispatcher.utter_message(response=f"utter_transfer_{error.code}", reason=error.message)
+            return {"transfer_amount": None, "transfer_confirmed": None, "transfer_draft": None}
+        if error.code in ("payee_not_found", "same_account"):
+            dispatcher.utter_message(response=f"utter_transfer_{error.code}")
+            return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
+        if error.code == "otp_locked":
+            dispatcher.utter_message(response="utter_otp_locked")
+        elif error.code == "too_many_challenges":
+            dispatcher.utter_message(response="utter_too_many_codes")
+        elif error.code == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_bank_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_transfer_refused", reason=error.message)
+        return {"transfer_draft": json.dumps({"outcome": "refused"})}
+
+
+class ActionAskTransferPayee(Action):
+    """Who to? The saved payees as quick replies; any other customer by phone number."""
+
+    def name(self) -> Text:
+        return "action_ask_transfer_payee"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        session = current_session(tracker)
+        try:
+            payees = await core_bank().payees(session.access_token) if session else []
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, "transfer_money")
+        dispatcher.utter_message(
+            response="utter_ask_transfer_payee",
+            quick_replies=[{"title": p["name"][:20], "payload": p["name"]} for p in payees[:12]],
+        )
+        return []
+
+
+class ActionAskTransferConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_transfer_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        amount, _ = tracker.get_slot("transfer_amount").split()
+        dispatcher.utter_message(
+            response="utter_ask_transfer_confirmed", amount=_money_text(amount), payee=_payee(tracker).get("name", ""),
+        )
+        return []
+
+
+class ActionFinishTransfer(Action):
+    """Clears the transfer's slots once the form has ended, whatever the outcome."""
+
+    def name(self) -> Text:
+        return "action_finish_transfer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return [SlotSet(name, None) for name in FORM_SLOTS]
