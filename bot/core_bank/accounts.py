@@ -6,7 +6,7 @@ reported exactly like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Optional
 
@@ -49,6 +49,16 @@ def mask_iban(iban: str) -> str:
     return f"{compact[:4]} {MASK * 4} {MASK * 4} {compact[-4:]}"
 
 
+def mask_address(customer: Customer) -> str:
+    """12 rue Oberkampf, 75011 Paris -> "•• rue •••••••, 75011 Paris".
+
+    The street number and name are hidden behind masks of fixed length (their length would
+    say something); the kind of street, the postcode and the city stay readable.
+    """
+    street = " ".join(part for part in (MASK * 2, customer.address_street_type, MASK * 7) if part)
+    return f"{street}, {customer.address_postcode} {customer.address_city}"
+
+
 # --- finding customers -------------------------------------------------------
 
 
@@ -78,6 +88,7 @@ class CustomerProfile:
     last_name: str
     phone_masked: str
     locale: str
+    address_masked: str
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class CustomerRecords:
                 last_name=customer.last_name,
                 phone_masked=mask_phone(customer.phone),
                 locale=customer.locale,
+                address_masked=mask_address(customer),
             )
 
     def accounts(self, customer_id: int) -> list[AccountSummary]:
@@ -154,16 +166,29 @@ class CustomerRecords:
             ]
 
     def transactions(
-        self, customer_id: int, account_id: str, limit: int = 10, before: Optional[str] = None
+        self,
+        customer_id: int,
+        account_id: str,
+        limit: int = 10,
+        before: Optional[str] = None,
+        since: Optional[date] = None,
+        until: Optional[date] = None,
     ) -> TransactionPage:
-        """The account's transactions, newest first, `limit` at a time, older than `before`."""
+        """The account's transactions, newest first, `limit` at a time, older than `before`,
+        booked from `since` to `until` (UTC dates, both included)."""
         if not 1 <= limit <= MAX_TRANSACTIONS_PAGE:
             raise InvalidRequest(f"limit must be between 1 and {MAX_TRANSACTIONS_PAGE}")
+        if since is not None and until is not None and since > until:
+            raise InvalidRequest("since must not be after until")
         with self._sessions() as session:
             account = session.get(Account, account_id)
             if account is None or account.customer_id != customer_id:
                 raise AccountNotFound("No such account for this customer.")
             query = select(Transaction).where(Transaction.account_id == account_id)
+            if since is not None:
+                query = query.where(Transaction.booked_at >= start_of_utc_day(since))
+            if until is not None:
+                query = query.where(Transaction.booked_at < start_of_utc_day(until + timedelta(days=1)))
             if before is not None:
                 cursor = session.execute(
                     select(Transaction).where(Transaction.id == before, Transaction.account_id == account_id)
@@ -214,3 +239,7 @@ class CustomerRecords:
                 )
                 for c in rows
             ]
+
+
+def start_of_utc_day(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)

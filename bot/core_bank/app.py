@@ -1,7 +1,8 @@
 """The core bank's HTTP API (Sanic): JSON in, JSON out, errors as {"error": {"code", "message"}}.
 
-Handlers only translate HTTP to the domain (otp.py, accounts.py) and back; the
-synchronous database work runs in a worker thread (`asyncio.to_thread`).
+Handlers only translate HTTP to the domain (otp.py, accounts.py, cards.py, loans.py,
+transfers.py; wired in services.py) and back; the synchronous database work runs in a
+worker thread (`asyncio.to_thread`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import itertools
 import json
 import logging
 import re
+from datetime import date
 from typing import Any, Iterator, Mapping, Optional
 
 from sanic import Request, Sanic
@@ -20,7 +22,8 @@ from sanic.response import HTTPResponse, empty
 from sanic.response import json as sanic_json
 from sqlalchemy.engine import Engine
 
-from bot.core_bank.accounts import CustomerRecords, normalize_phone
+from bot.core_bank.accounts import normalize_phone
+from bot.core_bank.cards import CardOrderRequest
 from bot.core_bank.errors import (
     CoreBankError,
     InternalError,
@@ -31,18 +34,15 @@ from bot.core_bank.errors import (
     Unauthorized,
     format_time,
 )
+from bot.core_bank.idempotency import IDEMPOTENCY_HEADER, RecordedResponse, checked_key
+from bot.core_bank.loans import LoanRequest
 from bot.core_bank.models import create_database_engine, create_session_factory
+from bot.core_bank.money import parse_amount, parse_currency
 from bot.core_bank.openapi import openapi_document
-from bot.core_bank.otp import (
-    AccessTokens,
-    ByCustomerNumber,
-    ByPhone,
-    ChannelUser,
-    CustomerIdentifier,
-    OtpPolicy,
-    OtpService,
-)
+from bot.core_bank.otp import ByCustomerNumber, ByPhone, ChannelUser, CustomerIdentifier
+from bot.core_bank.services import build_services_from_settings
 from bot.core_bank.sms import Clock, SmsOutbox, utc_now
+from bot.core_bank.transfers import TransferOrder
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,11 @@ REQUEST_MAX_BYTES = 64 * 1024
 DEFAULT_TRANSACTIONS_LIMIT = 10
 CHANNEL_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 CUSTOMER_NUMBER_PATTERN = re.compile(r"[0-9]{1,20}")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_CHANNEL_USER_ID_LENGTH = 256
+MAX_ID_LENGTH = 64
+TRANSFER_FIELDS = {"from_account_id", "amount", "currency", "payee_id", "payee_phone"}
+LOAN_FIELDS = {"product", "amount", "term_months"}
 
 _app_numbers: Iterator[int] = itertools.count(1)
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -75,13 +79,15 @@ def create_app(
     engine = engine or create_database_engine(settings.core_banking_database_url)
     sessions = create_session_factory(engine)
     outbox = outbox or SmsOutbox(clock=clock)
-    policy = OtpPolicy.from_settings(settings)
-    tokens = AccessTokens(sessions, ttl_seconds=policy.access_token_ttl_seconds, clock=clock)
+    services = build_services_from_settings(settings, sessions, outbox, clock=clock)
     app.ctx.engine = engine
     app.ctx.outbox = outbox
-    app.ctx.tokens = tokens
-    app.ctx.otp = OtpService(sessions, settings.core_banking_secret, policy, outbox, tokens, clock=clock)
-    app.ctx.records = CustomerRecords(sessions)
+    app.ctx.tokens = services.tokens
+    app.ctx.otp = services.otp
+    app.ctx.records = services.records
+    app.ctx.cards = services.cards
+    app.ctx.loans = services.loans
+    app.ctx.transfers = services.transfers
     app.ctx.openapi = openapi_document(dev_mode=settings.core_banking_dev_mode)
 
     app.add_route(health, "/health", methods=["GET"])
@@ -92,6 +98,16 @@ def create_app(
     app.add_route(accounts, "/v1/accounts", methods=["GET"])
     app.add_route(transactions, "/v1/accounts/<account_id:str>/transactions", methods=["GET"])
     app.add_route(cards, "/v1/cards", methods=["GET"])
+    app.add_route(block_card, "/v1/cards/<card_id:str>/block", methods=["POST"])
+    app.add_route(order_card, "/v1/card-orders", methods=["POST"])
+    app.add_route(card_orders, "/v1/card-orders", methods=["GET"])
+    app.add_route(loan_products, "/v1/loan-products", methods=["GET"])
+    app.add_route(loan_quote, "/v1/loan-quotes", methods=["POST"])
+    app.add_route(apply_for_loan, "/v1/loan-applications", methods=["POST"])
+    app.add_route(loan_applications, "/v1/loan-applications", methods=["GET"])
+    app.add_route(payees, "/v1/payees", methods=["GET"])
+    app.add_route(prepare_transfer, "/v1/transfers/prepare", methods=["POST"])
+    app.add_route(execute_transfer, "/v1/transfers", methods=["POST"])
     app.add_route(end_session, "/v1/session", methods=["DELETE"])
     if settings.core_banking_dev_mode:
         app.add_route(sms_outbox, "/dev/sms-outbox", methods=["GET"])
@@ -108,6 +124,12 @@ def create_app(
 
 def json_response(body: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> HTTPResponse:
     return sanic_json(body, status=status, headers=dict(headers or {}), dumps=_dumps)
+
+
+def recorded_response(recorded: RecordedResponse) -> HTTPResponse:
+    """The response of an idempotent request; a repeat is marked `Idempotent-Replayed: true`."""
+    headers = {"Idempotent-Replayed": "true"} if recorded.replayed else None
+    return json_response(recorded.body, status=recorded.status, headers=headers)
 
 
 def error_response(error: CoreBankError) -> HTTPResponse:
@@ -214,6 +236,63 @@ def customer_identifier(body: Mapping[str, Any]) -> CustomerIdentifier:
     return channel_user(body, "body")
 
 
+def _id_field(body: Mapping[str, Any], name: str) -> str:
+    value = _string_field(body, name)
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidRequest(f"{name} is longer than {MAX_ID_LENGTH} characters.")
+    return value
+
+
+def _date_query(request: Request, name: str) -> Optional[date]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if not DATE_PATTERN.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidRequest(f"{name} must be a date as YYYY-MM-DD.") from exc
+
+
+def idempotency_key(request: Request) -> str:
+    return checked_key(request.headers.get(IDEMPOTENCY_HEADER.lower()))
+
+
+def loan_request(body: Mapping[str, Any]) -> LoanRequest:
+    _refuse_unknown_fields(body, LOAN_FIELDS)
+    term_months = body.get("term_months")
+    if isinstance(term_months, bool) or not isinstance(term_months, int):
+        raise InvalidRequest("term_months must be a whole number of months.")
+    return LoanRequest(
+        product=_string_field(body, "product"), amount=parse_amount(body.get("amount")), term_months=term_months
+    )
+
+
+def card_order_request(body: Mapping[str, Any]) -> CardOrderRequest:
+    _refuse_unknown_fields(body, {"kind", "account_id", "replaces_card_id"})
+    replaces = body.get("replaces_card_id")
+    return CardOrderRequest(
+        kind=_string_field(body, "kind"),
+        account_id=_id_field(body, "account_id"),
+        replaces_card_id=None if replaces is None else _id_field(body, "replaces_card_id"),
+    )
+
+
+def transfer_order(body: Mapping[str, Any]) -> TransferOrder:
+    """The transaction fields of a transfer body (the caller refuses unknown fields); a null payee field is absent."""
+    by_id, by_phone = body.get("payee_id") is not None, body.get("payee_phone") is not None
+    if by_id == by_phone:
+        raise InvalidRequest("Give exactly one of payee_id or payee_phone.")
+    return TransferOrder(
+        from_account_id=_id_field(body, "from_account_id"),
+        amount=parse_amount(body.get("amount")),
+        currency=parse_currency(body.get("currency")),
+        payee_id=_id_field(body, "payee_id") if by_id else None,
+        payee_phone=normalize_phone(_string_field(body, "payee_phone"), field="payee_phone") if by_phone else None,
+    )
+
+
 def bearer_token(request: Request) -> Optional[str]:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -280,6 +359,7 @@ async def me(request: Request) -> HTTPResponse:
             "last_name": profile.last_name,
             "phone_masked": profile.phone_masked,
             "locale": profile.locale,
+            "address_masked": profile.address_masked,
         }
     )
 
@@ -312,7 +392,10 @@ async def transactions(request: Request, account_id: str) -> HTTPResponse:
     except ValueError as exc:
         raise InvalidRequest("limit must be a whole number.") from exc
     before = request.args.get("before") or None
-    page = await asyncio.to_thread(request.app.ctx.records.transactions, customer_id, account_id, limit, before)
+    since, until = _date_query(request, "since"), _date_query(request, "until")
+    page = await asyncio.to_thread(
+        request.app.ctx.records.transactions, customer_id, account_id, limit, before, since, until
+    )
     return json_response(
         {
             "transactions": [
@@ -349,6 +432,79 @@ async def cards(request: Request) -> HTTPResponse:
             ]
         }
     )
+
+
+async def block_card(request: Request, card_id: str) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    body = json_object_body(request)
+    _refuse_unknown_fields(body, {"reason"})
+    card = await asyncio.to_thread(request.app.ctx.cards.block, customer_id, card_id, _string_field(body, "reason"))
+    return json_response(card.to_json())
+
+
+async def order_card(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    key = idempotency_key(request)
+    order = card_order_request(json_object_body(request))
+    return recorded_response(await asyncio.to_thread(request.app.ctx.cards.order, customer_id, key, order))
+
+
+async def card_orders(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    found = await asyncio.to_thread(request.app.ctx.cards.orders, customer_id)
+    return json_response({"orders": [o.to_json() for o in found]})
+
+
+async def loan_products(request: Request) -> HTTPResponse:
+    found = await asyncio.to_thread(request.app.ctx.loans.products)
+    return json_response({"products": [p.to_json() for p in found]})
+
+
+async def loan_quote(request: Request) -> HTTPResponse:
+    asked = loan_request(json_object_body(request))
+    quote = await asyncio.to_thread(request.app.ctx.loans.quote, asked)
+    return json_response(quote.to_json())
+
+
+async def apply_for_loan(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    key = idempotency_key(request)
+    asked = loan_request(json_object_body(request))
+    return recorded_response(await asyncio.to_thread(request.app.ctx.loans.apply, customer_id, key, asked))
+
+
+async def loan_applications(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    found = await asyncio.to_thread(request.app.ctx.loans.applications, customer_id)
+    return json_response({"applications": [a.to_json() for a in found]})
+
+
+async def payees(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    found = await asyncio.to_thread(request.app.ctx.transfers.payees, customer_id)
+    return json_response({"payees": [p.to_json() for p in found]})
+
+
+async def prepare_transfer(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    body = json_object_body(request)
+    _refuse_unknown_fields(body, TRANSFER_FIELDS)
+    prepared = await asyncio.to_thread(request.app.ctx.transfers.prepare, customer_id, transfer_order(body))
+    return json_response(prepared.to_json(), status=201)
+
+
+async def execute_transfer(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    key = idempotency_key(request)
+    body = json_object_body(request)
+    _refuse_unknown_fields(body, TRANSFER_FIELDS | {"challenge_id", "code"})
+    order = transfer_order(body)
+    challenge_id = _id_field(body, "challenge_id")
+    code = body.get("code")
+    if not isinstance(code, str):
+        raise InvalidRequest("code must be a string of exactly 6 digits.")
+    recorded = await asyncio.to_thread(request.app.ctx.transfers.execute, customer_id, key, order, challenge_id, code)
+    return recorded_response(recorded)
 
 
 async def end_session(request: Request) -> HTTPResponse:

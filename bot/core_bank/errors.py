@@ -94,6 +94,14 @@ class AccountNotFound(NotFound):
     code = "account_not_found"
 
 
+class CardNotFound(NotFound):
+    code = "card_not_found"
+
+
+class PayeeNotFound(NotFound):
+    code = "payee_not_found"
+
+
 class MethodNotAllowed(CoreBankError):
     status = 405
     code = "method_not_allowed"
@@ -112,6 +120,75 @@ class OtpExpired(CoreBankError):
 class PayloadTooLarge(CoreBankError):
     status = 413
     code = "payload_too_large"
+
+
+class Unprocessable(CoreBankError):
+    """A well-formed request that the bank's rules refuse."""
+
+    status = 422
+    code = "unprocessable"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used for a different request: use a new key for a new request."
+        )
+
+
+class OutOfRange(Unprocessable):
+    code = "out_of_range"
+
+
+class AccountNotEligible(Unprocessable):
+    code = "account_not_eligible"
+
+
+class CreditCardLimit(Unprocessable):
+    code = "credit_card_limit"
+
+
+class CardAlreadyActive(Unprocessable):
+    code = "card_already_active"
+
+
+class ReplacementNotAllowed(Unprocessable):
+    code = "replacement_not_allowed"
+
+
+class CurrencyNotSupported(Unprocessable):
+    code = "currency_not_supported"
+
+
+class SameAccount(Unprocessable):
+    code = "same_account"
+
+
+class LimitExceeded(Unprocessable):
+    code = "limit_exceeded"
+
+
+class DailyLimitExceeded(Unprocessable):
+    code = "daily_limit_exceeded"
+
+
+class InsufficientFunds(Unprocessable):
+    code = "insufficient_funds"
+
+
+class OtpBindingMismatch(Unprocessable):
+    """The code was right but the transaction is not the one it was sent for: the code is burnt."""
+
+    code = "otp_binding_mismatch"
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(
+            "This code was sent for a different transaction (amount, payee, account or currency changed); "
+            f"it can no longer be used. {attempts_left} attempt(s) left before OTP is locked.",
+            details={"attempts_left": attempts_left},
+        )
 
 
 class OtpLocked(CoreBankError):

@@ -15,17 +15,22 @@ from typing import Any, Optional
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import declarative_base, relationship, sessionmaker
+from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
 Base = declarative_base()
 
@@ -74,6 +79,12 @@ class Customer(Base):
     phone = Column(String(20), nullable=False, unique=True)  # E.164
     locale = Column(String(20), nullable=False)
     created_at = Column(UtcDateTime, nullable=False)
+    # Postal address (cards are delivered there); shown only masked (see accounts.mask_address).
+    address_number = Column(String(10), nullable=False)
+    address_street_type = Column(String(20), nullable=False)  # rue, avenue, via…: kept visible when masked
+    address_street_name = Column(String(100), nullable=False)
+    address_postcode = Column(String(10), nullable=False)
+    address_city = Column(String(100), nullable=False)
     # OTP failures belong to the customer, not to a challenge: a new code does not reset them.
     otp_failure_count = Column(Integer, nullable=False, default=0)
     otp_locked_until = Column(UtcDateTime, nullable=True)
@@ -127,12 +138,121 @@ class Card(Base):
     status = Column(String(10), nullable=False)  # active | blocked
     expiry_year = Column(Integer, nullable=False)
     expiry_month = Column(Integer, nullable=False)
+    blocked_at = Column(UtcDateTime, nullable=True)
+    block_reason = Column(String(10), nullable=True)  # lost | stolen | damaged
 
     customer = relationship("Customer", back_populates="cards")
 
 
+class CardOrder(Base):
+    """A new card asked for by a customer (possibly replacing a blocked one)."""
+
+    __tablename__ = "card_orders"
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)  # tie-break for equal times
+    reference = Column(String(16), nullable=False, unique=True)  # CO-XXXXXXXX
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    account_id = Column(String(40), ForeignKey("accounts.id"), nullable=False)
+    kind = Column(String(10), nullable=False)  # debit | credit
+    replaces_card_id = Column(String(40), ForeignKey("cards.id"), nullable=True)
+    status = Column(String(10), nullable=False)  # ordered
+    delivery_address_masked = Column(String(200), nullable=False)
+    estimated_delivery = Column(Date, nullable=False)
+    ordered_at = Column(UtcDateTime, nullable=False)
+
+
+class LoanProduct(Base):
+    """A loan the bank offers: its rate and limits (the one place these figures live, seeded)."""
+
+    __tablename__ = "loan_products"
+
+    product = Column(String(20), primary_key=True)  # personal | car | home
+    position = Column(Integer, nullable=False, default=0)
+    name = Column(String(100), nullable=False)
+    apr_basis_points = Column(Integer, nullable=False)  # effective annual rate: 690 is 6.90 %
+    currency = Column(String(3), nullable=False)
+    min_amount_minor = Column(BigInteger, nullable=False)
+    max_amount_minor = Column(BigInteger, nullable=False)
+    min_term_months = Column(Integer, nullable=False)
+    max_term_months = Column(Integer, nullable=False)
+
+
+class LoanApplication(Base):
+    """A customer's loan application, with the quote it was made on."""
+
+    __tablename__ = "loan_applications"
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)  # LA-XXXXXXXX
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    product = Column(String(20), ForeignKey("loan_products.product"), nullable=False)
+    currency = Column(String(3), nullable=False)
+    amount_minor = Column(BigInteger, nullable=False)
+    term_months = Column(Integer, nullable=False)
+    apr_basis_points = Column(Integer, nullable=False)  # the rate when applying
+    monthly_payment_minor = Column(BigInteger, nullable=False)
+    total_repaid_minor = Column(BigInteger, nullable=False)
+    total_interest_minor = Column(BigInteger, nullable=False)
+    status = Column(String(20), nullable=False)  # received | under_review | approved | declined
+    submitted_at = Column(UtcDateTime, nullable=False)
+
+
+class Payee(Base):
+    """Someone a customer has saved to send money to: another customer's account here, or an IBAN elsewhere."""
+
+    __tablename__ = "payees"
+
+    id = Column(String(40), primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    position = Column(Integer, nullable=False, default=0)
+    name = Column(String(100), nullable=False)
+    iban = Column(String(34), nullable=False)
+    account_id = Column(String(40), ForeignKey("accounts.id"), nullable=True)  # set when the payee banks here
+
+
+class Transfer(Base):
+    """Money sent by a customer (booked as transactions on both sides when the payee banks here)."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_customer_executed", "customer_id", "executed_at"),)
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)  # TR-XXXXXXXX
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)
+    from_account_id = Column(String(40), ForeignKey("accounts.id"), nullable=False)
+    to_account_id = Column(String(40), ForeignKey("accounts.id"), nullable=True)  # null: an account elsewhere
+    payee_name = Column(String(100), nullable=False)
+    payee_iban = Column(String(34), nullable=False)
+    amount_minor = Column(BigInteger, nullable=False)
+    currency = Column(String(3), nullable=False)
+    status = Column(String(10), nullable=False)  # executed
+    executed_at = Column(UtcDateTime, nullable=False)
+
+
+class IdempotencyRecord(Base):
+    """The result of a request sent with an Idempotency-Key, returned again for a repeat of it.
+
+    The request is kept only as an HMAC of its normalized body (which may hold a one-time code).
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("customer_id", "key", name="uq_idempotency_customer_key"),)
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)
+    key = Column(String(100), nullable=False)
+    request_hash = Column(String(64), nullable=False)
+    response_status = Column(Integer, nullable=False)
+    response_body = Column(Text, nullable=False)  # JSON
+    created_at = Column(UtcDateTime, nullable=False)
+
+
 class OtpChallenge(Base):
-    """One code sent by SMS. Only an HMAC of (challenge id, code) is kept."""
+    """One code sent by SMS. Only an HMAC of (challenge id, code) is kept.
+
+    A code that approves a transaction (PSD2 dynamic linking) also keeps an HMAC of the
+    canonical transaction; a sign-in code has none.
+    """
 
     __tablename__ = "otp_challenges"
     __table_args__ = (Index("ix_otp_challenges_customer_created", "customer_id", "created_at"),)
@@ -143,6 +263,7 @@ class OtpChallenge(Base):
     created_at = Column(UtcDateTime, nullable=False)
     expires_at = Column(UtcDateTime, nullable=False)
     used_at = Column(UtcDateTime, nullable=True)
+    transaction_hash = Column(String(64), nullable=True)
 
 
 class AccessToken(Base):
@@ -198,3 +319,31 @@ def create_session_factory(engine: Engine) -> sessionmaker:
 
 def create_tables(engine: Engine) -> None:
     Base.metadata.create_all(engine)
+
+
+def has_outdated_schema(engine: Engine) -> bool:
+    """Whether the database holds the core bank's tables from an earlier version (a table or column missing)."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    if Customer.__tablename__ not in existing:
+        return False  # an empty database: nothing outdated, just create the tables
+    for table in Base.metadata.sorted_tables:
+        if table.name not in existing:
+            return True
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        if not {column.name for column in table.columns} <= columns:
+            return True
+    return False
+
+
+def drop_tables(engine: Engine) -> None:
+    Base.metadata.drop_all(engine)
+
+
+def lock_customer(session: Session, customer_id: int) -> None:
+    """Serializes the writes of one customer's money and orders until `session` commits or rolls back.
+
+    A no-op write on the customer's row: a row lock on PostgreSQL, the database write lock on
+    SQLite. Reads made after it in the same transaction see what earlier writers committed.
+    """
+    session.execute(update(Customer).where(Customer.id == customer_id).values(locale=Customer.locale))

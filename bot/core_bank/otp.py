@@ -9,7 +9,11 @@ The rules live here, not in the dialogue:
 - at most `otp_challenges_per_window` new codes per customer per window;
 - a verified code gives a bearer token (only its SHA-256 is stored) valid
   `access_token_ttl_seconds`, and may link a channel user (e.g. a Messenger PSID,
-  stored as an HMAC) to the customer, so that later codes can be asked for by that user.
+  stored as an HMAC) to the customer, so that later codes can be asked for by that user;
+- a code can instead approve one transaction (PSD2 dynamic linking): the challenge keeps
+  an HMAC of the canonical transaction and the SMS names what it approves; the code works
+  only for exactly that transaction (any change burns it and counts as a failure), and
+  never to sign in. Same ttl, single use, failure count, lock and window as sign-in codes.
 
 Codes and tokens are never logged.
 """
@@ -30,8 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core_bank.accounts import find_customer_by_number, find_customer_by_phone, mask_phone, normalize_phone
 from bot.core_bank.errors import (
     ChallengeNotFound,
+    CustomerNotFound,
     InvalidRequest,
     NotLinked,
+    OtpBindingMismatch,
     OtpExpired,
     OtpInvalid,
     OtpLocked,
@@ -57,6 +63,10 @@ def code_hash(secret: str, challenge_id: str, code: str) -> str:
     return _keyed_hash(secret, f"otp:{challenge_id}:{code}")
 
 
+def transaction_hash(secret: str, canonical_transaction: str) -> str:
+    return _keyed_hash(secret, f"transaction:{canonical_transaction}")
+
+
 def channel_link_hash(secret: str, channel: str, channel_user_id: str) -> str:
     return _keyed_hash(secret, f"link:{channel}:{channel_user_id}")
 
@@ -72,6 +82,14 @@ def _keyed_hash(secret: str, message: str) -> str:
 def otp_sms_text(code: str, ttl_seconds: int) -> str:
     return (
         f"Your Facebook branch code is {code}. It expires in {_duration(ttl_seconds)}. "
+        "Never share it — the bank will never ask for it."
+    )
+
+
+def approval_sms_text(code: str, approves: str, ttl_seconds: int) -> str:
+    """E.g. "Code 123456 to send €20.00 to Tom Bernard. It expires in 5 minutes. …" (the code comes first)."""
+    return (
+        f"Code {code} to {approves}. It expires in {_duration(ttl_seconds)}. "
         "Never share it — the bank will never ask for it."
     )
 
@@ -126,6 +144,14 @@ class ChannelUser:
 
 
 CustomerIdentifier = Union[ByCustomerNumber, ByPhone, ChannelUser]
+
+
+@dataclass(frozen=True)
+class TransactionApproval:
+    """What a transaction code approves."""
+
+    canonical: str  # every field the code is bound to, e.g. "transfer|from=acc_…|to=payee:…|amount=20.00|currency=EUR"
+    description: str  # what the SMS says the code does, e.g. "send €20.00 to Tom Bernard"
 
 
 # --- results ----------------------------------------------------------------
@@ -212,42 +238,67 @@ class OtpService:
     # -- challenges --
 
     def start_challenge(self, who: CustomerIdentifier) -> IssuedChallenge:
-        """Sends a new code to the customer's phone; raises the domain errors of the rules above."""
+        """Sends a new sign-in code to the customer's phone; raises the domain errors of the rules above."""
         now = self._clock()
         with self._sessions() as session:
             customer = self._find_customer(session, who)
-            self._refuse_if_locked(session, customer.id, now)
-            self._refuse_if_too_many_challenges(session, customer.id, now)
-
-            # A new code replaces the customer's earlier ones: only the latest SMS is valid.
-            session.execute(
-                update(OtpChallenge)
-                .where(
-                    OtpChallenge.customer_id == customer.id,
-                    OtpChallenge.used_at.is_(None),
-                    OtpChallenge.expires_at > now,
-                )
-                .values(expires_at=now)
-            )
-            challenge_id = secrets.token_urlsafe(18)
-            code = self._new_code()
-            expires_at = now + timedelta(seconds=self._policy.ttl_seconds)
-            session.add(
-                OtpChallenge(
-                    id=challenge_id,
-                    customer_id=customer.id,
-                    code_hash=code_hash(self._secret, challenge_id, code),
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-            )
-            session.commit()
+            challenge_id, code, expires_at = self._new_challenge(session, customer.id, now, bound_transaction=None)
             phone = customer.phone
             customer_id = customer.id
 
         self._sms.send(phone, otp_sms_text(code, self._policy.ttl_seconds))
         logger.info("OTP challenge %s… sent for customer #%d", challenge_id[:6], customer_id)
         return IssuedChallenge(challenge_id=challenge_id, expires_at=expires_at, sent_to=mask_phone(phone))
+
+    def start_approval(self, customer_id: int, approval: TransactionApproval) -> IssuedChallenge:
+        """Sends a code that approves exactly `approval` (and nothing else) to the customer's phone."""
+        now = self._clock()
+        with self._sessions() as session:
+            customer = session.get(Customer, customer_id)
+            if customer is None:
+                raise CustomerNotFound("No such customer.")
+            challenge_id, code, expires_at = self._new_challenge(
+                session, customer_id, now, bound_transaction=transaction_hash(self._secret, approval.canonical)
+            )
+            phone = customer.phone
+
+        self._sms.send(phone, approval_sms_text(code, approval.description, self._policy.ttl_seconds))
+        logger.info("OTP approval challenge %s… sent for customer #%d", challenge_id[:6], customer_id)
+        return IssuedChallenge(challenge_id=challenge_id, expires_at=expires_at, sent_to=mask_phone(phone))
+
+    def _new_challenge(
+        self, session: Session, customer_id: int, now: datetime, bound_transaction: Optional[str]
+    ) -> tuple[str, str, datetime]:
+        """Stores a new challenge (bound to the transaction with this hash, if any) after the lock and window
+        checks; commits. Gives (challenge id, code, expiry)."""
+        self._refuse_if_locked(session, customer_id, now)
+        self._refuse_if_too_many_challenges(session, customer_id, now)
+
+        # A new code replaces the customer's earlier ones: only the latest SMS is valid.
+        session.execute(
+            update(OtpChallenge)
+            .where(
+                OtpChallenge.customer_id == customer_id,
+                OtpChallenge.used_at.is_(None),
+                OtpChallenge.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
+        challenge_id = secrets.token_urlsafe(18)
+        code = self._new_code()
+        expires_at = now + timedelta(seconds=self._policy.ttl_seconds)
+        session.add(
+            OtpChallenge(
+                id=challenge_id,
+                customer_id=customer_id,
+                code_hash=code_hash(self._secret, challenge_id, code),
+                created_at=now,
+                expires_at=expires_at,
+                transaction_hash=bound_transaction,
+            )
+        )
+        session.commit()
+        return challenge_id, code, expires_at
 
     def _find_customer(self, session: Session, who: CustomerIdentifier) -> Customer:
         if isinstance(who, ByCustomerNumber):
@@ -312,39 +363,22 @@ class OtpService:
     # -- verification --
 
     def verify(self, challenge_id: str, code: str, link: Optional[ChannelUser] = None) -> VerifiedCustomer:
-        """Checks a code; on success gives an access token (and links `link` to the customer)."""
-        if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
-            raise InvalidRequest("code must be exactly 6 digits")
+        """Checks a sign-in code; on success gives an access token (and links `link` to the customer)."""
+        _refuse_malformed(code)
         now = self._clock()
         with self._sessions() as session:
             challenge = session.get(OtpChallenge, challenge_id)
             if challenge is None:
                 raise ChallengeNotFound("No such challenge: ask for a new code.")
+            if challenge.transaction_hash is not None:
+                raise ChallengeNotFound("This code approves a transaction: it cannot be used to sign in.")
             customer_id = challenge.customer_id
-            self._refuse_if_locked(session, customer_id, now)
-            if challenge.used_at is not None:
-                raise OtpUsed("This code has already been used: ask for a new one.")
-            if now >= challenge.expires_at:
-                raise OtpExpired("This code has expired: ask for a new one.")
-
-            if not hmac.compare_digest(code_hash(self._secret, challenge_id, code), challenge.code_hash):
-                failures, locked_until = self._record_failure(session, customer_id, now)
-                logger.info("Wrong OTP code for customer #%d (%d failure(s))", customer_id, failures)
-                if locked_until is not None:
-                    raise OtpLocked(locked_until)
-                raise OtpInvalid(attempts_left=max(self._policy.max_failures - failures, 0))
-
-            used = session.execute(
-                update(OtpChallenge)
-                .where(OtpChallenge.id == challenge_id, OtpChallenge.used_at.is_(None))
-                .values(used_at=now)
-            )
-            if used.rowcount != 1:
+            self._check_code(session, challenge, code, now)
+            try:
+                self._use(session, challenge_id, customer_id, now)
+            except OtpUsed:
                 session.rollback()
-                raise OtpUsed("This code has already been used: ask for a new one.")
-            session.execute(
-                update(Customer).where(Customer.id == customer_id).values(otp_failure_count=0, otp_locked_until=None)
-            )
+                raise
             token, expires_at = self._tokens.issue(session, customer_id, now)
             if link is not None:
                 self._link(session, link, customer_id, now)
@@ -361,8 +395,77 @@ class OtpService:
         logger.info("OTP verified for customer #%d%s", customer_id, " (channel linked)" if link else "")
         return verified
 
+    def consume_approval(
+        self, session: Session, challenge_id: str, code: str, customer_id: int, canonical_transaction: str
+    ) -> None:
+        """Uses a transaction code within the caller's database transaction, which books the transaction.
+
+        The challenge must be the customer's, its code right, and it must have been sent for
+        exactly `canonical_transaction`. A code right for another transaction is burnt and
+        counts as a failure (committed at once, then OtpBindingMismatch or OtpLocked). On success
+        the challenge is marked used in `session` without committing: if the caller's work is
+        rolled back (e.g. funds no longer sufficient), the code stays usable until it expires.
+        """
+        _refuse_malformed(code)
+        now = self._clock()
+        challenge = session.get(OtpChallenge, challenge_id)
+        if challenge is None or challenge.customer_id != customer_id:
+            # Another customer's challenge is reported as unknown, and counts against nobody.
+            raise ChallengeNotFound("No such challenge for this customer: prepare the transaction again.")
+        self._check_code(session, challenge, code, now)
+
+        expected = transaction_hash(self._secret, canonical_transaction)
+        if challenge.transaction_hash is None or not hmac.compare_digest(challenge.transaction_hash, expected):
+            session.execute(
+                update(OtpChallenge)
+                .where(OtpChallenge.id == challenge_id, OtpChallenge.used_at.is_(None))
+                .values(used_at=now)
+            )
+            failures, locked_until = self._record_failure(session, customer_id, now)
+            logger.info("OTP code for another transaction, customer #%d (%d failure(s))", customer_id, failures)
+            if locked_until is not None:
+                raise OtpLocked(locked_until)
+            raise OtpBindingMismatch(attempts_left=max(self._policy.max_failures - failures, 0))
+
+        self._use(session, challenge_id, customer_id, now)
+        logger.info("OTP approval verified for customer #%d", customer_id)
+
+    def _check_code(self, session: Session, challenge: OtpChallenge, code: str, now: datetime) -> None:
+        """Raises for a locked customer, a used or expired challenge, or a wrong code (counted, committed)."""
+        customer_id = challenge.customer_id
+        self._refuse_if_locked(session, customer_id, now)
+        if challenge.used_at is not None:
+            raise OtpUsed("This code has already been used: ask for a new one.")
+        if now >= challenge.expires_at:
+            raise OtpExpired("This code has expired: ask for a new one.")
+        if not hmac.compare_digest(code_hash(self._secret, challenge.id, code), challenge.code_hash):
+            failures, locked_until = self._record_failure(session, customer_id, now)
+            logger.info("Wrong OTP code for customer #%d (%d failure(s))", customer_id, failures)
+            if locked_until is not None:
+                raise OtpLocked(locked_until)
+            raise OtpInvalid(attempts_left=max(self._policy.max_failures - failures, 0))
+
+    def _use(self, session: Session, challenge_id: str, customer_id: int, now: datetime) -> None:
+        """Marks the challenge used (once only: OtpUsed if a simultaneous request did first) and clears the failures."""
+        used = session.execute(
+            update(OtpChallenge)
+            .where(OtpChallenge.id == challenge_id, OtpChallenge.used_at.is_(None))
+            .values(used_at=now)
+        )
+        if used.rowcount != 1:
+            raise OtpUsed("This code has already been used: ask for a new one.")
+        session.execute(
+            update(Customer).where(Customer.id == customer_id).values(otp_failure_count=0, otp_locked_until=None)
+        )
+
     def _link(self, session: Session, user: ChannelUser, customer_id: int, now: datetime) -> None:
         """Records that this channel user is this customer (replacing any earlier link)."""
         link_hash = channel_link_hash(self._secret, user.channel, user.channel_user_id)
         session.execute(delete(ChannelLink).where(ChannelLink.link_hash == link_hash))
         session.add(ChannelLink(link_hash=link_hash, channel=user.channel, customer_id=customer_id, linked_at=now))
+
+
+def _refuse_malformed(code: object) -> None:
+    """A code that is not exactly 6 digits is refused without counting as a failure."""
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+        raise InvalidRequest("code must be exactly 6 digits")

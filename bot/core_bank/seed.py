@@ -1,4 +1,5 @@
-"""Demo data for the core bank: four customers with accounts, cards and transactions.
+"""Demo data for the core bank: four customers with addresses, accounts, cards and transactions;
+Alex's payees and earlier loan application; and the loan products (the bank's rates live here).
 
 Deterministic: the same seed time gives the same data (a fixed `random.Random`
 seed, and ids derived from stable names). Transactions are dated relative to
@@ -17,7 +18,17 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core_bank.models import Account, Card, Customer, Transaction, to_minor_units
+from bot.core_bank.loans import annuity
+from bot.core_bank.models import (
+    Account,
+    Card,
+    Customer,
+    LoanApplication,
+    LoanProduct,
+    Payee,
+    Transaction,
+    to_minor_units,
+)
 
 RANDOM_SEED = 20240611
 CURRENCY = "EUR"
@@ -44,6 +55,17 @@ DEMO_ACCOUNT_IDS = {
     "current": stable_id("acc", DEMO_CUSTOMER_NUMBER, "current"),
     "savings": stable_id("acc", DEMO_CUSTOMER_NUMBER, "savings"),
 }
+DEMO_CARD_IDS = {kind: stable_id("card", DEMO_CUSTOMER_NUMBER, last4) for kind, last4 in DEMO_CARD_LAST4.items()}
+DEMO_ADDRESS_MASKED = "•• rue •••••••, 75011 Paris"
+
+
+@dataclass(frozen=True)
+class SeedAddress:
+    number: str
+    street_type: str  # stays visible in the masked address
+    street_name: str
+    postcode: str
+    city: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,7 @@ class SeedCustomer:
     phone: str
     locale: str
     current_balance: Decimal
+    address: SeedAddress
     savings_balance: Optional[Decimal] = None
     cards: tuple[SeedCard, ...] = field(default_factory=tuple)
 
@@ -71,6 +94,7 @@ SEED_CUSTOMERS: tuple[SeedCustomer, ...] = (
     SeedCustomer(
         DEMO_CUSTOMER_NUMBER, DEMO_FIRST_NAME, DEMO_LAST_NAME, DEMO_PHONE, DEMO_LOCALE,
         current_balance=DEMO_BALANCES["current"],
+        address=SeedAddress("12", "rue", "Oberkampf", "75011", "Paris"),
         savings_balance=DEMO_BALANCES["savings"],
         cards=(
             SeedCard("debit", "Visa", DEMO_CARD_LAST4["debit"], 9, 3),
@@ -79,17 +103,78 @@ SEED_CUSTOMERS: tuple[SeedCustomer, ...] = (
     ),
     SeedCustomer(
         "100002", "Camille", "Dubois", "+33698765432", "fr_FR",
-        current_balance=Decimal("3875.42"), cards=(SeedCard("debit", "Visa", "1590", 11, 2),),
+        current_balance=Decimal("3875.42"), address=SeedAddress("48", "avenue", "Jean Jaurès", "69007", "Lyon"),
+        cards=(SeedCard("debit", "Visa", "1590", 11, 2),),
     ),
     SeedCustomer(
         "100003", "Tom", "Bernard", "+33611223344", "fr_FR",
-        current_balance=Decimal("612.08"), cards=(SeedCard("debit", "Mastercard", "2267", 5, 4),),
+        current_balance=Decimal("612.08"), address=SeedAddress("5", "place", "du Capitole", "31000", "Toulouse"),
+        cards=(SeedCard("debit", "Mastercard", "2267", 5, 4),),
     ),
     SeedCustomer(
         "100004", "Sofia", "Rossi", "+393471234567", "it_IT",
-        current_balance=Decimal("5230.90"), cards=(SeedCard("debit", "Visa", "9043", 1, 3),),
+        current_balance=Decimal("5230.90"), address=SeedAddress("21", "via", "Roma", "20121", "Milano"),
+        cards=(SeedCard("debit", "Visa", "9043", 1, 3),),
     ),
 )
+
+TOM_CUSTOMER_NUMBER = "100003"
+LANDLORD_IBAN_PARTS = {"account_number": "00056789012", "bank_code": "30004", "branch_code": "00823"}
+
+
+@dataclass(frozen=True)
+class SeedPayee:
+    slug: str  # for the stable id
+    name: str
+    customer_number: Optional[str] = None  # a customer here: their current account
+    iban_parts: Optional[dict[str, str]] = None  # an account elsewhere (see french_iban)
+
+
+SEED_PAYEES: dict[str, tuple[SeedPayee, ...]] = {
+    DEMO_CUSTOMER_NUMBER: (
+        SeedPayee("tom-bernard", "Tom Bernard", customer_number=TOM_CUSTOMER_NUMBER),
+        SeedPayee("sci-montmartre", "SCI Montmartre (landlord)", iban_parts=LANDLORD_IBAN_PARTS),
+    )
+}
+DEMO_PAYEE_IDS = {
+    "tom": stable_id("payee", DEMO_CUSTOMER_NUMBER, "tom-bernard"),
+    "landlord": stable_id("payee", DEMO_CUSTOMER_NUMBER, "sci-montmartre"),
+}
+
+
+@dataclass(frozen=True)
+class SeedLoanProduct:
+    product: str
+    name: str
+    apr_percent: Decimal  # effective annual rate
+    min_amount: Decimal
+    max_amount: Decimal
+    min_term_months: int
+    max_term_months: int
+
+
+# The bank's loan offer: the one place its rates and limits are written down.
+LOAN_PRODUCTS: tuple[SeedLoanProduct, ...] = (
+    SeedLoanProduct("personal", "Personal loan", Decimal("6.90"), Decimal("1000.00"), Decimal("50000.00"), 12, 84),
+    SeedLoanProduct("car", "Car loan", Decimal("4.90"), Decimal("3000.00"), Decimal("75000.00"), 12, 84),
+    SeedLoanProduct("home", "Home loan", Decimal("3.60"), Decimal("50000.00"), Decimal("1000000.00"), 60, 300),
+)
+
+
+@dataclass(frozen=True)
+class SeedLoanApplication:
+    reference: str
+    product: str
+    amount: Decimal
+    term_months: int
+    status: str
+    days_ago: int
+
+
+SEED_LOAN_APPLICATIONS: dict[str, tuple[SeedLoanApplication, ...]] = {
+    DEMO_CUSTOMER_NUMBER: (SeedLoanApplication("LA-7K2M9QXA", "car", Decimal("15000.00"), 60, "under_review", 6),),
+}
+DEMO_LOAN_APPLICATION_REFERENCE = SEED_LOAN_APPLICATIONS[DEMO_CUSTOMER_NUMBER][0].reference
 
 GROCERS = ("Carrefour City", "Monoprix", "Lidl", "Franprix", "Picard", "Biocoop")
 CARD_MERCHANTS = (
@@ -134,6 +219,21 @@ def seed_if_empty(sessions: sessionmaker, now: Optional[datetime] = None) -> boo
 def seed_database(session: Session, now: datetime) -> None:
     """Adds the demo customers to `session` (the caller commits)."""
     rng = random.Random(RANDOM_SEED)
+    for position, loan in enumerate(LOAN_PRODUCTS):
+        session.add(
+            LoanProduct(
+                product=loan.product,
+                position=position,
+                name=loan.name,
+                apr_basis_points=int(loan.apr_percent * 100),
+                currency=CURRENCY,
+                min_amount_minor=to_minor_units(loan.min_amount),
+                max_amount_minor=to_minor_units(loan.max_amount),
+                min_term_months=loan.min_term_months,
+                max_term_months=loan.max_term_months,
+            )
+        )
+    customers: dict[str, Customer] = {}
     for number, spec in enumerate(SEED_CUSTOMERS):
         customer = Customer(
             customer_number=spec.customer_number,
@@ -143,7 +243,13 @@ def seed_database(session: Session, now: datetime) -> None:
             locale=spec.locale,
             created_at=now - timedelta(days=HISTORY_DAYS + 30 + number),
             otp_failure_count=0,
+            address_number=spec.address.number,
+            address_street_type=spec.address.street_type,
+            address_street_name=spec.address.street_name,
+            address_postcode=spec.address.postcode,
+            address_city=spec.address.city,
         )
+        customers[spec.customer_number] = customer
         session.add(customer)
         session.flush()
 
@@ -176,6 +282,57 @@ def seed_database(session: Session, now: datetime) -> None:
                 )
             )
     session.flush()
+    for customer_number, payees in SEED_PAYEES.items():
+        _add_payees(session, customers[customer_number], payees)
+    for customer_number, applications in SEED_LOAN_APPLICATIONS.items():
+        _add_loan_applications(session, customers[customer_number], applications, now)
+    session.flush()
+
+
+def _add_payees(session: Session, customer: Customer, payees: tuple[SeedPayee, ...]) -> None:
+    for position, payee in enumerate(payees):
+        account: Optional[Account] = None
+        if payee.customer_number is not None:
+            account = session.get(Account, stable_id("acc", payee.customer_number, "current"))
+            assert account is not None, f"seed payee {payee.name}: no current account for {payee.customer_number}"
+            iban = account.iban
+        else:
+            assert payee.iban_parts is not None
+            iban = french_iban(**payee.iban_parts)
+        session.add(
+            Payee(
+                id=stable_id("payee", customer.customer_number, payee.slug),
+                customer_id=customer.id,
+                position=position,
+                name=payee.name,
+                iban=iban,
+                account_id=account.id if account is not None else None,
+            )
+        )
+
+
+def _add_loan_applications(
+    session: Session, customer: Customer, applications: tuple[SeedLoanApplication, ...], now: datetime
+) -> None:
+    rates = {loan.product: loan.apr_percent for loan in LOAN_PRODUCTS}
+    for application in applications:
+        figures = annuity(application.amount, rates[application.product], application.term_months)
+        session.add(
+            LoanApplication(
+                reference=application.reference,
+                customer_id=customer.id,
+                product=application.product,
+                currency=CURRENCY,
+                amount_minor=to_minor_units(application.amount),
+                term_months=application.term_months,
+                apr_basis_points=int(rates[application.product] * 100),
+                monthly_payment_minor=to_minor_units(figures.monthly_payment),
+                total_repaid_minor=to_minor_units(figures.total_repaid),
+                total_interest_minor=to_minor_units(figures.total_interest),
+                status=application.status,
+                submitted_at=now - timedelta(days=application.days_ago),
+            )
+        )
 
 
 def _add_account(

@@ -8,7 +8,13 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 
 from bot.core_bank.app import create_app
-from bot.core_bank.models import create_database_engine, create_session_factory, create_tables
+from bot.core_bank.models import (
+    create_database_engine,
+    create_session_factory,
+    create_tables,
+    drop_tables,
+    has_outdated_schema,
+)
 from bot.core_bank.seed import seed_if_empty
 from bot.settings import get_settings
 
@@ -16,7 +22,14 @@ logger = logging.getLogger(__name__)
 
 
 def prepare_database(engine: Engine, now: Optional[datetime] = None) -> bool:
-    """Creates the tables if needed and seeds the demo data into an empty database; says whether it seeded."""
+    """Creates the tables if needed and seeds the demo data into an empty database; says whether it seeded.
+
+    A database from an earlier version of the mock (a table or column missing) holds only demo
+    data: it is dropped and seeded again, with a warning.
+    """
+    if has_outdated_schema(engine):
+        logger.warning("Core bank database is from an earlier version: recreating it with the demo data")
+        drop_tables(engine)
     create_tables(engine)
     return seed_if_empty(create_session_factory(engine), now)
 

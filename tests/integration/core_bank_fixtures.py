@@ -28,6 +28,8 @@ BASE_ENV = {
     "OTP_CHALLENGES_PER_WINDOW": "5",
     "OTP_CHALLENGE_WINDOW_SECONDS": "900",
     "ACCESS_TOKEN_TTL_SECONDS": "900",
+    "TRANSFER_LIMIT_PER_TRANSFER": "250.00",
+    "TRANSFER_LIMIT_DAILY": "500.00",
 }
 
 
@@ -57,12 +59,20 @@ class CoreBankTestClient:
     def verify(self, challenge_id: str, code: Any, **extra: Any) -> requests.Response:
         return self.post(f"/v1/otp/challenges/{challenge_id}/verify", json={"code": code, **extra})
 
-    def last_code(self, phone: str = DEMO_PHONE) -> str:
+    def post_idempotent(self, path: str, token: Optional[str], key: str, **kwargs: Any) -> requests.Response:
+        """A POST with an Idempotency-Key header."""
+        headers = {**(kwargs.pop("headers", {}) or {}), "Idempotency-Key": key}
+        return self.post(path, token=token, headers=headers, **kwargs)
+
+    def last_sms(self, phone: str = DEMO_PHONE) -> str:
         response = self.get("/dev/sms-outbox", params={"to": phone})
         response.raise_for_status()
         messages = response.json()["messages"]
         assert messages, f"no SMS sent to {phone}"
-        match = CODE_IN_SMS.search(messages[0]["text"])
+        return messages[0]["text"]
+
+    def last_code(self, phone: str = DEMO_PHONE) -> str:
+        match = CODE_IN_SMS.search(self.last_sms(phone))
         assert match, "no code in the SMS"
         return match.group(1)
 

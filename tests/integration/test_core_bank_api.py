@@ -14,6 +14,7 @@ from bot.core_bank.app import create_app
 from bot.core_bank.openapi import app_operations, documented_operations
 from bot.core_bank.seed import (
     DEMO_ACCOUNT_IDS,
+    DEMO_ADDRESS_MASKED,
     DEMO_BALANCES,
     DEMO_CARD_LAST4,
     DEMO_CUSTOMER_NUMBER,
@@ -266,7 +267,9 @@ def test_me(reading_bank: CoreBankTestClient):
         "last_name": "Martin",
         "phone_masked": "+33 •••••••78",
         "locale": "en_IE",
+        "address_masked": DEMO_ADDRESS_MASKED,
     }
+    assert DEMO_ADDRESS_MASKED == "•• rue •••••••, 75011 Paris"
 
 
 def test_accounts_show_the_seeded_balances(reading_bank: CoreBankTestClient):
@@ -408,11 +411,18 @@ def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: Cor
     registered = app_operations(_app(tmp_path, dev_mode=True))
     assert served == registered
     assert ("/v1/otp/challenges/{challenge_id}/verify", "POST") in served
+    public = {
+        ("/v1/otp/challenges", "post"),
+        ("/v1/otp/challenges/{challenge_id}/verify", "post"),
+        ("/v1/loan-products", "get"),
+        ("/v1/loan-quotes", "post"),
+    }
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert "200" in operation["responses"] or "201" in operation["responses"] or "204" in operation["responses"]
-            if path.startswith("/v1/") and path != "/v1/otp/challenges" and "verify" not in path:
+            if path.startswith("/v1/") and (path, method) not in public:
                 assert "401" in operation["responses"], (method, path)
+                assert operation["security"] == [{"bearerAuth": []}], (method, path)
     for name in ("Error", "Challenge", "Session", "Account", "TransactionPage", "Card"):
         assert name in document["components"]["schemas"]
 

@@ -1,0 +1,376 @@
+"""Transfers, approved by a code bound to the transaction (PSD2 dynamic linking).
+
+Two steps:
+1. prepare: every rule the execution will check is checked (account, payee, amount,
+   currency, limits, funds); then a code is sent by SMS that approves exactly this
+   transaction — its canonical form (from account, payee, amount, currency) is kept as an
+   HMAC on the challenge, and the SMS states the amount and the payee's name.
+2. execute: the code must be right and the transaction must be exactly the prepared one
+   (otherwise the code is burnt and counts as an OTP failure); the rules are checked again,
+   and the transfer is booked in one database transaction: the sender's account debited, the
+   payee's account credited when the payee banks here, a transaction on each side, the
+   code marked used, and the Idempotency-Key's record written.
+A bearer token alone never moves money.
+
+Rules: amount > 0 with at most 2 decimals, in EUR; at most `per_transfer` per transfer and
+`daily` over the customer's transfers of the current UTC day; no overdraft; not to oneself.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core_bank.accounts import find_customer_by_phone, mask_iban, start_of_utc_day
+from bot.core_bank.errors import (
+    AccountNotFound,
+    CurrencyNotSupported,
+    CustomerNotFound,
+    DailyLimitExceeded,
+    InsufficientFunds,
+    InvalidRequest,
+    LimitExceeded,
+    PayeeNotFound,
+    SameAccount,
+    format_time,
+)
+from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
+from bot.core_bank.models import (
+    Account,
+    Customer,
+    Payee,
+    Transaction,
+    Transfer,
+    from_minor_units,
+    lock_customer,
+    to_minor_units,
+)
+from bot.core_bank.money import SUPPORTED_CURRENCY, format_amount, spoken_amount
+from bot.core_bank.otp import IssuedChallenge, OtpService, TransactionApproval
+from bot.core_bank.references import TRANSFER_PREFIX, ReferenceGenerator, new_reference
+from bot.core_bank.sms import Clock, utc_now
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXECUTED = "executed"
+PAYEE_ACCOUNT_TYPE = "current"  # a payee named by phone number receives on their current account
+
+
+@dataclass(frozen=True)
+class TransferLimits:
+    per_transfer: Decimal
+    daily: Decimal
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TransferLimits":
+        return cls(per_transfer=settings.transfer_limit_per_transfer, daily=settings.transfer_limit_daily)
+
+
+@dataclass(frozen=True)
+class TransferOrder:
+    """The transaction a customer asks for. Exactly one of payee_id and payee_phone (E.164) is set."""
+
+    from_account_id: str
+    amount: Decimal
+    currency: str
+    payee_id: Optional[str] = None
+    payee_phone: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if (self.payee_id is None) == (self.payee_phone is None):
+            raise InvalidRequest("Give exactly one of payee_id or payee_phone.")
+
+    @property
+    def payee_reference(self) -> str:
+        return f"payee:{self.payee_id}" if self.payee_id is not None else f"phone:{self.payee_phone}"
+
+    def canonical(self) -> str:
+        """The one text a code is bound to: any change of account, payee, amount or currency changes it."""
+        return "|".join(
+            (
+                "transfer",
+                f"from={self.from_account_id}",
+                f"to={self.payee_reference}",
+                f"amount={format_amount(self.amount)}",
+                f"currency={self.currency}",
+            )
+        )
+
+    def normalized(self) -> dict[str, Any]:
+        return {
+            "from_account_id": self.from_account_id,
+            "payee": self.payee_reference,
+            "amount": format_amount(self.amount),
+            "currency": self.currency,
+        }
+
+
+@dataclass(frozen=True)
+class PayeeSummary:
+    payee_id: str
+    name: str
+    iban_masked: str
+    customer: bool  # banks here: the money arrives at once
+
+    def to_json(self) -> dict[str, Any]:
+        return {"payee_id": self.payee_id, "name": self.name, "iban_masked": self.iban_masked, "customer": self.customer}
+
+
+@dataclass(frozen=True)
+class PreparedTransfer:
+    challenge: IssuedChallenge
+    from_account_id: str
+    payee_name: str
+    amount: Decimal
+    currency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "challenge_id": self.challenge.challenge_id,
+            "expires_at": format_time(self.challenge.expires_at),
+            "sent_to": self.challenge.sent_to,
+            "transfer": {
+                "from_account_id": self.from_account_id,
+                "payee_name": self.payee_name,
+                "amount": format_amount(self.amount),
+                "currency": self.currency,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TransferReceipt:
+    reference: str
+    status: str
+    amount: Decimal
+    currency: str
+    payee_name: str
+    from_account_id: str
+    executed_at: datetime
+    balance_after: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "status": self.status,
+            "amount": format_amount(self.amount),
+            "currency": self.currency,
+            "payee_name": self.payee_name,
+            "from_account_id": self.from_account_id,
+            "executed_at": format_time(self.executed_at),
+            "balance_after": format_amount(self.balance_after),
+        }
+
+
+@dataclass(frozen=True)
+class _Destination:
+    name: str
+    iban: str
+    account_id: Optional[str]  # set when the payee banks here
+
+
+class Transfers:
+    """A customer's payees, and transfers approved by a code bound to them."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        otp: OtpService,
+        idempotency: IdempotentRequests,
+        limits: TransferLimits,
+        clock: Clock = utc_now,
+        reference_generator: ReferenceGenerator = new_reference,
+    ) -> None:
+        self._sessions = sessions
+        self._otp = otp
+        self._idempotency = idempotency
+        self._limits = limits
+        self._clock = clock
+        self._new_reference = reference_generator
+
+    def payees(self, customer_id: int) -> list[PayeeSummary]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Payee).where(Payee.customer_id == customer_id).order_by(Payee.position, Payee.id)
+            ).scalars()
+            return [
+                PayeeSummary(payee_id=p.id, name=p.name, iban_masked=mask_iban(p.iban), customer=p.account_id is not None)
+                for p in rows
+            ]
+
+    def prepare(self, customer_id: int, order: TransferOrder) -> PreparedTransfer:
+        """Checks the transfer as execution will, then sends a code that approves exactly it."""
+        with self._sessions() as session:
+            _, destination = self._checked(session, customer_id, order)
+        approval = TransactionApproval(
+            canonical=order.canonical(),
+            description=f"send {spoken_amount(order.amount, order.currency)} to {destination.name}",
+        )
+        challenge = self._otp.start_approval(customer_id, approval)
+        return PreparedTransfer(
+            challenge=challenge,
+            from_account_id=order.from_account_id,
+            payee_name=destination.name,
+            amount=order.amount,
+            currency=order.currency,
+        )
+
+    def execute(
+        self, customer_id: int, idempotency_key: str, order: TransferOrder, challenge_id: str, code: str
+    ) -> RecordedResponse:
+        """Books the prepared transfer if the code approves exactly it (once per Idempotency-Key): 201 with the receipt."""
+
+        def book(session: Session) -> tuple[int, dict[str, Any]]:
+            self._otp.consume_approval(session, challenge_id, code, customer_id, order.canonical())
+            lock_customer(session, customer_id)  # checks and booking see every earlier transfer of the customer
+            account, destination = self._checked(session, customer_id, order)
+            receipt = self._book(session, customer_id, account, destination, order)
+            return 201, receipt.to_json()
+
+        request = {**order.normalized(), "challenge_id": challenge_id, "code": code}
+        recorded = self._idempotency.run(customer_id, idempotency_key, "create_transfer", request, book)
+        if not recorded.replayed:
+            logger.info("Transfer %s executed for customer #%d", recorded.body["reference"], customer_id)
+        return recorded
+
+    # -- rules --
+
+    def _checked(self, session: Session, customer_id: int, order: TransferOrder) -> tuple[Account, _Destination]:
+        """The sender's account and where the money goes, once every rule holds."""
+        account = session.get(Account, order.from_account_id)
+        if account is None or account.customer_id != customer_id:
+            raise AccountNotFound("No such account for this customer.")
+        destination = self._destination(session, customer_id, order)
+        if destination.account_id is not None:
+            receiving = session.get(Account, destination.account_id)
+            if receiving is not None and receiving.customer_id == customer_id:
+                raise SameAccount("This payee is you: money cannot be sent to yourself this way.")
+        if order.currency != SUPPORTED_CURRENCY or order.currency != account.currency:
+            raise CurrencyNotSupported(f"Transfers are made in {account.currency} only.")
+        self._check_limits(session, customer_id, order)
+        amount_minor = to_minor_units(order.amount)
+        if account.balance_minor < amount_minor:
+            raise InsufficientFunds("The balance of this account is not enough for this transfer.")
+        return account, destination
+
+    def _destination(self, session: Session, customer_id: int, order: TransferOrder) -> _Destination:
+        if order.payee_id is not None:
+            payee = session.get(Payee, order.payee_id)
+            if payee is None or payee.customer_id != customer_id:
+                raise PayeeNotFound("No such payee for this customer.")
+            return _Destination(name=payee.name, iban=payee.iban, account_id=payee.account_id)
+        assert order.payee_phone is not None
+        try:
+            receiver = find_customer_by_phone(session, order.payee_phone)
+        except CustomerNotFound as exc:
+            raise PayeeNotFound("Nobody banks here with this phone number.") from exc
+        receiving = session.execute(
+            select(Account)
+            .where(Account.customer_id == receiver.id, Account.type == PAYEE_ACCOUNT_TYPE)
+            .order_by(Account.position, Account.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if receiving is None:
+            raise PayeeNotFound("This customer has no account that can receive transfers.")
+        return _Destination(name=f"{receiver.first_name} {receiver.last_name}", iban=receiving.iban, account_id=receiving.id)
+
+    def _check_limits(self, session: Session, customer_id: int, order: TransferOrder) -> None:
+        if order.amount > self._limits.per_transfer:
+            raise LimitExceeded(
+                f"A transfer is {format_amount(self._limits.per_transfer)} {order.currency} at most.",
+                details={"limit": format_amount(self._limits.per_transfer)},
+            )
+        used_today = self._sent_today(session, customer_id)
+        remaining = max(self._limits.daily - used_today, Decimal("0.00"))
+        if order.amount > remaining:
+            raise DailyLimitExceeded(
+                f"Transfers are {format_amount(self._limits.daily)} {order.currency} a day at most; "
+                f"{format_amount(remaining)} {order.currency} left today.",
+                details={"limit": format_amount(self._limits.daily), "remaining": format_amount(remaining)},
+            )
+
+    def _sent_today(self, session: Session, customer_id: int) -> Decimal:
+        today = self._clock().date()
+        total = session.execute(
+            select(func.coalesce(func.sum(Transfer.amount_minor), 0)).where(
+                Transfer.customer_id == customer_id,
+                Transfer.executed_at >= start_of_utc_day(today),
+                Transfer.executed_at < start_of_utc_day(today + timedelta(days=1)),
+            )
+        ).scalar_one()
+        return from_minor_units(int(total))
+
+    # -- booking --
+
+    def _book(
+        self, session: Session, customer_id: int, account: Account, destination: _Destination, order: TransferOrder
+    ) -> TransferReceipt:
+        now = self._clock()
+        amount_minor = to_minor_units(order.amount)
+        debited = session.execute(
+            update(Account)
+            .where(Account.id == account.id, Account.balance_minor >= amount_minor)
+            .values(balance_minor=Account.balance_minor - amount_minor)
+        )
+        if debited.rowcount != 1:
+            raise InsufficientFunds("The balance of this account is not enough for this transfer.")
+        sender = session.get(Customer, customer_id)
+        assert sender is not None
+        reference = self._new_reference(TRANSFER_PREFIX)
+        session.add(
+            Transaction(
+                id=f"txn_{reference}_out",
+                account_id=account.id,
+                booked_at=now,
+                description=f"Transfer to {destination.name}",
+                amount_minor=-amount_minor,
+                currency=order.currency,
+            )
+        )
+        if destination.account_id is not None:
+            session.execute(
+                update(Account)
+                .where(Account.id == destination.account_id)
+                .values(balance_minor=Account.balance_minor + amount_minor)
+            )
+            session.add(
+                Transaction(
+                    id=f"txn_{reference}_in",
+                    account_id=destination.account_id,
+                    booked_at=now,
+                    description=f"Transfer from {sender.first_name} {sender.last_name}",
+                    amount_minor=amount_minor,
+                    currency=order.currency,
+                )
+            )
+        session.add(
+            Transfer(
+                reference=reference,
+                customer_id=customer_id,
+                from_account_id=account.id,
+                to_account_id=destination.account_id,
+                payee_name=destination.name,
+                payee_iban=destination.iban,
+                amount_minor=amount_minor,
+                currency=order.currency,
+                status=EXECUTED,
+                executed_at=now,
+            )
+        )
+        balance_after = session.execute(select(Account.balance_minor).where(Account.id == account.id)).scalar_one()
+        return TransferReceipt(
+            reference=reference,
+            status=EXECUTED,
+            amount=order.amount,
+            currency=order.currency,
+            payee_name=destination.name,
+            from_account_id=account.id,
+            executed_at=now,
+            balance_after=from_minor_units(balance_after),
+        )

@@ -1,0 +1,106 @@
+"""What a customer reads: the masked address, transactions between two dates; and an outdated database."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import sessionmaker
+
+from bot.core_bank.accounts import CustomerRecords, mask_address
+from bot.core_bank.errors import InvalidRequest
+from bot.core_bank.models import Customer, Payee, create_database_engine, create_session_factory
+from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_ADDRESS_MASKED
+from bot.core_bank.server import prepare_database
+from tests.unit.test_otp import FakeClock
+
+ALEX_ID = 1
+CURRENT = DEMO_ACCOUNT_IDS["current"]
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker]:
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'db' / 'core_bank.db'}")
+    prepare_database(engine, now=FakeClock()())
+    yield create_session_factory(engine)
+    engine.dispose()
+
+
+def test_the_address_is_masked_but_for_the_kind_of_street_the_postcode_and_the_city(sessions: sessionmaker):
+    records = CustomerRecords(sessions)
+
+    assert records.profile(ALEX_ID).address_masked == DEMO_ADDRESS_MASKED == "•• rue •••••••, 75011 Paris"
+    with sessions() as session:
+        customers = session.execute(select(Customer)).scalars().all()
+        masked = {c.customer_number: mask_address(c) for c in customers}
+        for customer in customers:
+            street, _, place = masked[customer.customer_number].partition(", ")
+            assert street == f"•• {customer.address_street_type} •••••••"
+            assert customer.address_number not in street and customer.address_street_name not in street
+            assert place == f"{customer.address_postcode} {customer.address_city}"
+    assert masked["100004"] == "•• via •••••••, 20121 Milano"
+    assert len(masked) == 4
+
+
+def _all(records: CustomerRecords, **window) -> list:
+    found, before = [], None
+    while True:
+        page = records.transactions(ALEX_ID, CURRENT, limit=7, before=before, **window)
+        found.extend(page.transactions)
+        before = page.next_before
+        if before is None:
+            return found
+
+
+def test_transactions_between_two_dates_are_inclusive_utc_days_and_page(sessions: sessionmaker):
+    records = CustomerRecords(sessions)
+    everything = _all(records)
+    days = sorted({t.booked_at.date() for t in everything})
+    since, until = days[10], days[30]
+
+    window = _all(records, since=since, until=until)
+
+    expected = [t for t in everything if since <= t.booked_at.date() <= until]
+    assert window == expected and len(window) > 7  # more than one page
+    assert window[0].booked_at.date() == until and window[-1].booked_at.date() == since
+    assert all(t.booked_at.tzinfo == timezone.utc for t in window)
+
+
+def test_since_or_until_alone(sessions: sessionmaker):
+    records = CustomerRecords(sessions)
+    everything = _all(records)
+    newest = everything[0].booked_at.date()
+
+    assert _all(records, since=newest) == [t for t in everything if t.booked_at.date() == newest]
+    assert _all(records, until=newest - timedelta(days=1)) == [t for t in everything if t.booked_at.date() < newest]
+    assert records.transactions(ALEX_ID, CURRENT, since=newest + timedelta(days=1)).transactions == []
+
+
+def test_since_after_until_is_refused(sessions: sessionmaker):
+    with pytest.raises(InvalidRequest):
+        CustomerRecords(sessions).transactions(ALEX_ID, CURRENT, since=date(2026, 6, 2), until=date(2026, 6, 1))
+
+
+def test_an_outdated_database_is_recreated_with_the_demo_data(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_database_engine(url)
+    with engine.begin() as connection:  # what an earlier version left: customers without addresses, no payees
+        connection.execute(text(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_number VARCHAR(20), first_name VARCHAR(100), "
+            "last_name VARCHAR(100), phone VARCHAR(20), locale VARCHAR(20), created_at DATETIME, "
+            "otp_failure_count INTEGER, otp_locked_until DATETIME)"
+        ))
+        connection.execute(text(
+            "INSERT INTO customers VALUES (1, '100001', 'Alex', 'Martin', '+33612345678', 'en_IE', '2026-01-01', 0, NULL)"
+        ))
+
+    assert prepare_database(engine, now=datetime(2026, 6, 11, tzinfo=timezone.utc)) is True
+
+    sessions = create_session_factory(engine)
+    assert CustomerRecords(sessions).profile(ALEX_ID).address_masked == DEMO_ADDRESS_MASKED
+    with sessions() as session:
+        assert len(session.execute(select(Payee)).scalars().all()) == 2
+    assert prepare_database(engine) is False  # up to date now: kept as it is
+    engine.dispose()
