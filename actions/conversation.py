@@ -27,16 +27,21 @@ class ActionCancel(Action):
         return [ActiveLoop(None)] + [SlotSet(name, None) for name in REQUEST_SLOTS]
 
 
+MISSES = {"nlu_fallback", "out_of_scope"}
+
+
 class ActionFallback(Action):
-    """Asks to rephrase; the second miss in a row offers a human."""
+    """Not understood, or not something the branch does: the second miss in a row offers a human."""
 
     def name(self) -> Text:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intents = [e.get("parse_data", {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"]
-        if intents[-2:] == ["nlu_fallback", "nlu_fallback"]:
+        if len(intents) >= 2 and set(intents[-2:]) <= MISSES:
             dispatcher.utter_message(response="utter_offer_human")
+        elif intents and intents[-1] == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_default")
         return []

@@ -22,24 +22,22 @@ QUIET_SECONDS = 1.5
 MAX_WAIT_SECONDS = 30
 
 
-def webhook_body(psid: str, page_id: str, mid: str, text: str = "", payload: str = "") -> Dict[str, Any]:
-    """A page webhook batch with one message from `psid`, as Meta sends it."""
+def webhook_body(
+    psid: str, page_id: str, mid: str, text: str = "", payload: str = "", postback: bool = False
+) -> Dict[str, Any]:
+    """A page webhook batch with one event from `psid`, as Meta sends it.
+
+    With a `payload`: a tapped quick reply, or with `postback` a tapped template button.
+    """
     now = int(time.time() * 1000)
-    message: Dict[str, Any] = {"mid": mid, "text": text}
-    if payload:
-        message["quick_reply"] = {"payload": payload}
-    return {
-        "object": "page",
-        "entry": [
-            {
-                "id": page_id,
-                "time": now,
-                "messaging": [
-                    {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now, "message": message}
-                ],
-            }
-        ],
-    }
+    event: Dict[str, Any] = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now}
+    if postback:
+        event["postback"] = {"mid": mid, "title": text, "payload": payload}
+    else:
+        event["message"] = {"mid": mid, "text": text}
+        if payload:
+            event["message"]["quick_reply"] = {"payload": payload}
+    return {"object": "page", "entry": [{"id": page_id, "time": now, "messaging": [event]}]}
 
 
 def post_signed(settings: Settings, body: Dict[str, Any]) -> requests.Response:
@@ -52,12 +50,15 @@ def post_signed(settings: Settings, body: Dict[str, Any]) -> requests.Response:
     )
 
 
-def choices_of(body: Dict[str, Any]) -> List[Tuple[str, str]]:
-    """(title, payload) of the quick replies and postback buttons of a message."""
+def choices_of(body: Dict[str, Any]) -> List[Tuple[str, str, bool]]:
+    """(title, payload, is_postback) of the quick replies and template buttons of a message."""
     message = body.get("message") or {}
-    choices = [(q.get("title", ""), q.get("payload", "")) for q in message.get("quick_replies", [])]
+    choices = [(q.get("title", ""), q.get("payload", ""), False) for q in message.get("quick_replies", [])]
     template = (message.get("attachment") or {}).get("payload") or {}
-    choices += [(b.get("title", ""), b.get("payload", "")) for b in template.get("buttons", []) if b.get("payload")]
+    buttons = list(template.get("buttons", []))
+    for element in template.get("elements", []):
+        buttons += element.get("buttons", [])
+    choices += [(b.get("title", ""), b.get("payload", ""), True) for b in buttons if b.get("payload")]
     return choices
 
 
@@ -65,7 +66,7 @@ def chat(psid: str, standin_url: str) -> int:
     settings = get_settings()
     mids = itertools.count(1)
     last_seq = _latest_seq(standin_url, psid)
-    choices: List[Tuple[str, str]] = []
+    choices: List[Tuple[str, str, bool]] = []
     print(f"Chatting as Messenger user {psid} with {settings.rasa_url}. Ctrl-D to leave.")
     while True:
         try:
@@ -77,10 +78,11 @@ def chat(psid: str, standin_url: str) -> int:
             return 0
         if not line:
             continue
-        text, payload = line, ""
+        text, payload, postback = line, "", False
         if line.isdigit() and 0 < int(line) <= len(choices):
-            text, payload = choices[int(line) - 1]
-        body = webhook_body(psid, "demo-page", f"m_chat_{int(time.time())}_{next(mids)}", text, payload)
+            text, payload, postback = choices[int(line) - 1]
+        mid = f"m_chat_{int(time.time())}_{next(mids)}"
+        body = webhook_body(psid, "demo-page", mid, text, payload, postback)
         reply = post_signed(settings, body)
         if reply.status_code != 200:
             print(f"(webhook refused: HTTP {reply.status_code} {reply.text})")
@@ -99,8 +101,8 @@ def _fetch(standin_url: str, psid: str, after: int) -> List[Dict[str, Any]]:
     return response.json()["messages"]
 
 
-def _print_replies(standin_url: str, psid: str, after: int) -> Tuple[int, List[Tuple[str, str]]]:
-    choices: List[Tuple[str, str]] = []
+def _print_replies(standin_url: str, psid: str, after: int) -> Tuple[int, List[Tuple[str, str, bool]]]:
+    choices: List[Tuple[str, str, bool]] = []
     started = last_news = time.monotonic()
     answered = False
     while time.monotonic() - started < MAX_WAIT_SECONDS:
@@ -113,7 +115,7 @@ def _print_replies(standin_url: str, psid: str, after: int) -> Tuple[int, List[T
                 continue
             print(f"bot> {visible_text(sent['body'])}")
             choices = choices_of(sent["body"])
-            for number, (title, _) in enumerate(choices, start=1):
+            for number, (title, _, _) in enumerate(choices, start=1):
                 print(f"     [{number}] {title}")
             last_news, answered = time.monotonic(), True
         time.sleep(0.2)

@@ -18,7 +18,7 @@ import requests
 
 from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
 from bot.graph_standin import visible_text
-from bot.messenger_chat import webhook_body
+from bot.messenger_chat import choices_of, webhook_body
 from tests.support.processes import PROJECT_ROOT, free_port, python_module, running
 
 MODEL = PROJECT_ROOT / "models" / "branch.tar.gz"
@@ -47,10 +47,10 @@ class Branch:
             headers[SIGNATURE_HEADER] = sign(raw, secret)
         return requests.post(self.webhook_url, data=raw, headers=headers, timeout=10)
 
-    def say(self, psid: str, text: str, payload: str = "") -> str:
-        """Posts one signed message from `psid`; returns its mid."""
+    def say(self, psid: str, text: str, payload: str = "", postback: bool = False) -> str:
+        """Posts one signed message (or tap, with a payload) from `psid`; returns its mid."""
         mid = f"m_test_{next(self._mids)}_{time.time_ns()}"
-        response = self.post_webhook(webhook_body(psid, PAGE_ID, mid, text, payload))
+        response = self.post_webhook(webhook_body(psid, PAGE_ID, mid, text, payload, postback))
         assert response.status_code == 200, response.text
         return mid
 
@@ -74,10 +74,20 @@ class Branch:
             time.sleep(0.1)
         return self.texts_to(psid)
 
-    def exchange(self, psid: str, text: str, timeout: float = 30) -> List[str]:
-        """Says `text` and returns the replies it brought (waits until they stop coming)."""
+    def tap(self, psid: str, title: str, timeout: float = 30) -> List[str]:
+        """Taps the quick reply or button titled `title` in the latest message that offered it."""
+        for body in reversed(self.sent_to(psid)):
+            for choice_title, payload, postback in choices_of(body):
+                if choice_title == title:
+                    return self.exchange(psid, title, payload=payload, postback=postback, timeout=timeout)
+        raise AssertionError(f"nothing titled {title!r} was offered to {psid}")
+
+    def exchange(
+        self, psid: str, text: str, payload: str = "", postback: bool = False, timeout: float = 30
+    ) -> List[str]:
+        """Says `text` (or taps) and returns the replies it brought (waits until they stop coming)."""
         before = len(self.texts_to(psid))
-        self.say(psid, text)
+        self.say(psid, text, payload, postback)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.texts_to(psid)) == before:
             time.sleep(0.1)
@@ -89,6 +99,18 @@ class Branch:
                 break
             settled = latest
         return settled[before:]
+
+    def customer_token(self, phone: str, customer_number: str) -> str:
+        """Signs in to the core bank as the customer (as their own app would), to check what the bot did."""
+        started = requests.post(f"{self.core_bank_url}/v1/otp/challenges",
+                                json={"customer_number": customer_number}, timeout=5)
+        started.raise_for_status()
+        verified = requests.post(
+            f"{self.core_bank_url}/v1/otp/challenges/{started.json()['challenge_id']}/verify",
+            json={"code": self.latest_code(phone)}, timeout=5,
+        )
+        verified.raise_for_status()
+        return verified.json()["access_token"]
 
     def latest_code(self, phone: str) -> str:
         response = requests.get(f"{self.core_bank_url}/dev/sms-outbox", params={"to": phone}, timeout=5)

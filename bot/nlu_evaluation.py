@@ -1,0 +1,324 @@
+"""`python -m bot eval-nlu`: train NLU on data/ and score it on the held-out set.
+
+The held-out set (tests/nlu/test_nlu_heldout.yml) is never trained on. This
+module trains an NLU-only model from ``data/`` with ``config.yml`` and
+``domain.yml`` (all relative to the current directory), parses every held-out
+example with it and prints:
+
+* per-intent precision, recall, F1 and support;
+* in-scope accuracy: the share of in-scope examples whose predicted intent is
+  right (``nlu_fallback`` counts as wrong);
+* out-of-scope recall: the share of ``out_of_scope`` examples predicted as
+  ``out_of_scope`` or ``nlu_fallback`` (either way the bot declines);
+* macro F1 over the intents of the held-out set;
+* the confusions (true -> predicted, count, the texts);
+* parse time per message, p50 and p99, in milliseconds;
+* entity extraction per entity type (exact span and type), for information.
+
+It writes the same figures to ``<out_dir>/report.json``. It reports; it does not
+assert targets, and it exits 0 once the report is written.
+
+Scoring convention: when the table and the macro F1 are computed, a
+``nlu_fallback`` prediction counts as ``out_of_scope`` (the bot declines the
+message). So an out-of-scope message caught by the fallback is right, and an
+in-scope message that falls back is a miss for its intent and a false positive
+for ``out_of_scope``. The confusion list keeps the raw predicted labels.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import time
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+logger = logging.getLogger(__name__)
+
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+MODEL_NAME = "nlu-eval"
+
+
+# --------------------------------------------------------------------------- scoring (pure)
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _f1(precision: float, recall: float) -> float:
+    return _ratio(2 * precision * recall, precision + recall)
+
+
+def score(
+    pairs: Iterable[Tuple[str, str]],
+    out_of_scope: str = OUT_OF_SCOPE,
+    fallback: str = FALLBACK,
+) -> Dict[str, Any]:
+    """The figures for a list of (true intent, predicted intent) pairs.
+
+    Returns ``in_scope_accuracy``, ``oos_recall``, ``macro_f1`` (over the intents
+    that occur as true labels), ``per_intent`` ({intent: precision, recall, f1,
+    support}, for every intent seen as true or predicted, ``fallback`` being
+    read as ``out_of_scope``), and the counts ``in_scope_total``,
+    ``in_scope_correct``, ``oos_total``, ``oos_declined`` and ``fallbacks``.
+    Empty denominators give 0.0.
+    """
+    pairs = list(pairs)
+    in_scope = [(t, p) for t, p in pairs if t != out_of_scope]
+    oos = [(t, p) for t, p in pairs if t == out_of_scope]
+    in_scope_correct = sum(1 for t, p in in_scope if t == p)
+    oos_declined = sum(1 for _, p in oos if p in (out_of_scope, fallback))
+
+    # Per-intent figures with the fallback read as "the bot declined".
+    declined = [(t, out_of_scope if p == fallback else p) for t, p in pairs]
+    true_counts = Counter(t for t, _ in declined)
+    predicted_counts = Counter(p for _, p in declined)
+    hits = Counter(t for t, p in declined if t == p)
+    per_intent: Dict[str, Dict[str, float]] = {}
+    for intent in sorted(set(true_counts) | set(predicted_counts)):
+        precision = _ratio(hits[intent], predicted_counts[intent])
+        recall = _ratio(hits[intent], true_counts[intent])
+        per_intent[intent] = {
+            "precision": precision,
+            "recall": recall,
+            "f1": _f1(precision, recall),
+            "support": true_counts[intent],
+        }
+    scored = [row["f1"] for row in per_intent.values() if row["support"]]
+    return {
+        "in_scope_accuracy": _ratio(in_scope_correct, len(in_scope)),
+        "oos_recall": _ratio(oos_declined, len(oos)),
+        "macro_f1": _ratio(sum(scored), len(scored)),
+        "per_intent": per_intent,
+        "in_scope_total": len(in_scope),
+        "in_scope_correct": in_scope_correct,
+        "oos_total": len(oos),
+        "oos_declined": oos_declined,
+        "fallbacks": sum(1 for _, p in pairs if p == fallback),
+    }
+
+
+def confusions(
+    rows: Iterable[Tuple[str, str, str]],
+    out_of_scope: str = OUT_OF_SCOPE,
+    fallback: str = FALLBACK,
+) -> List[Dict[str, Any]]:
+    """The errors among (text, true, predicted) rows, grouped by (true, predicted).
+
+    An out-of-scope message caught by the fallback is not an error. Most
+    frequent first, then by name.
+    """
+    groups: Dict[Tuple[str, str], List[str]] = defaultdict(list)
+    for text, true, predicted in rows:
+        if true == predicted or (true == out_of_scope and predicted == fallback):
+            continue
+        groups[(true, predicted)].append(text)
+    return [
+        {"true": t, "predicted": p, "count": len(texts), "texts": texts}
+        for (t, p), texts in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation; 0.0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100.0
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+Span = Tuple[str, int, int]  # (entity type, start, end)
+
+
+def entity_scores(rows: Iterable[Tuple[Iterable[Span], Iterable[Span]]]) -> Dict[str, Dict[str, float]]:
+    """Per entity type precision/recall/F1/support from (true spans, predicted spans) per message.
+
+    A prediction is right when its type, start and end all match a true span.
+    """
+    tp: Counter = Counter()
+    n_true: Counter = Counter()
+    n_pred: Counter = Counter()
+    for true_spans, predicted_spans in rows:
+        true_set, predicted_set = set(true_spans), set(predicted_spans)
+        for entity, _, _ in true_set:
+            n_true[entity] += 1
+        for span in predicted_set:
+            n_pred[span[0]] += 1
+            if span in true_set:
+                tp[span[0]] += 1
+    result = {}
+    for entity in sorted(set(n_true) | set(n_pred)):
+        precision, recall = _ratio(tp[entity], n_pred[entity]), _ratio(tp[entity], n_true[entity])
+        result[entity] = {"precision": precision, "recall": recall, "f1": _f1(precision, recall),
+                          "support": n_true[entity]}
+    return result
+
+
+# --------------------------------------------------------------------------- training, parsing
+
+@dataclass
+class Example:
+    text: str
+    intent: str
+    entities: List[Span] = field(default_factory=list)
+
+
+def load_heldout(path: Path) -> List[Example]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    examples = []
+    for message in data.intent_examples:
+        spans = [(e["entity"], int(e["start"]), int(e["end"])) for e in message.get("entities") or []]
+        examples.append(Example(text=message.get("text"), intent=message.get("intent"), entities=spans))
+    return examples
+
+
+def train(project: Path, out_dir: Path) -> Tuple[Path, float]:
+    """Trains an NLU-only model in a fresh process, the cache off; returns its path and the seconds taken."""
+    log_path = out_dir / "train.log"
+    command = [
+        sys.executable, "-m", "rasa", "train", "nlu",
+        "--config", str(project / "config.yml"),
+        "--nlu", str(project / "data"),
+        "--domain", str(project / "domain.yml"),
+        "--out", str(out_dir),
+        "--fixed-model-name", MODEL_NAME,
+    ]
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_MAX_CACHE_SIZE="0",
+               TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    print(f"Training NLU: {' '.join(command[2:])}  (log: {log_path})", flush=True)
+    started = time.perf_counter()
+    with log_path.open("w") as log:
+        completed = subprocess.run(command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    model = out_dir / f"{MODEL_NAME}.tar.gz"
+    if completed.returncode != 0 or not model.exists():
+        tail = log_path.read_text(errors="replace").splitlines()[-30:]
+        raise RuntimeError(f"rasa train nlu failed (exit {completed.returncode}):\n" + "\n".join(tail))
+    return model, seconds
+
+
+async def _parse_all(model: Path, examples: Sequence[Example]) -> List[Tuple[Dict[str, Any], float]]:
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # otherwise every parse is logged to stdout
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation noise from Rasa's dependencies
+        agent = Agent.load(str(model))
+        await agent.parse_message("warm up")  # the first call builds the graph; keep it out of the timings
+        results = []
+        for example in examples:
+            started = time.perf_counter()
+            parsed = await agent.parse_message(example.text)
+            results.append((parsed, (time.perf_counter() - started) * 1000.0))
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+def _print_report(report: Dict[str, Any]) -> None:
+    per_intent = report["per_intent"]
+    width = max([len("intent")] + [len(name) for name in per_intent])
+    print()
+    print(f"{'intent':<{width}}  precision  recall     f1  support")
+    for name, row in per_intent.items():
+        print(f"{name:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}")
+    counts = report["counts"]
+    print()
+    print(f"in-scope accuracy   {report['in_scope_accuracy']:.3f}  "
+          f"({counts['in_scope_correct']}/{counts['in_scope_total']}; nlu_fallback counts as wrong)")
+    print(f"out-of-scope recall {report['oos_recall']:.3f}  "
+          f"({counts['oos_declined']}/{counts['oos_total']} predicted out_of_scope or nlu_fallback)")
+    print(f"macro F1            {report['macro_f1']:.3f}  (nlu_fallback read as out_of_scope)")
+    print(f"nlu_fallback        {counts['fallbacks']} of {counts['examples']} messages")
+    print(f"parse time          p50 {report['parse_p50_ms']:.1f} ms, p99 {report['parse_p99_ms']:.1f} ms")
+    print(f"training time       {report['training_seconds']:.0f} s")
+    if report.get("entities"):
+        print()
+        print("entities (exact type and span)  precision  recall     f1  support")
+        for name, row in report["entities"].items():
+            print(f"  {name:<29}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}")
+    print()
+    if not report["confusions"]:
+        print("No confusions.")
+    else:
+        print("Confusions (true -> predicted, count):")
+        for item in report["confusions"]:
+            print(f"  {item['true']} -> {item['predicted']}: {item['count']}")
+            for text in item["texts"]:
+                print(f"      {text}")
+    print()
+
+
+def evaluate(heldout: str, out_dir: str) -> int:
+    """Trains on data/ (paths relative to the current directory), scores `heldout`, writes `<out_dir>/report.json`."""
+    project = Path.cwd()
+    heldout_path = Path(heldout)
+    out = Path(out_dir)
+    if not out.is_absolute():
+        out = project / out
+    out.mkdir(parents=True, exist_ok=True)
+    for noisy in ("tensorflow", "absl", "rasa", "matplotlib", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+
+    examples = load_heldout(heldout_path)
+    print(f"Held-out set: {len(examples)} examples, {len({e.intent for e in examples})} intents ({heldout_path})")
+    model, training_seconds = train(project, out)
+    print(f"Trained in {training_seconds:.0f} s: {model}")
+
+    parsed = asyncio.run(_parse_all(model, examples))
+    rows = []
+    predictions = []
+    entity_rows = []
+    timings = []
+    for example, (result, ms) in zip(examples, parsed):
+        predicted = (result.get("intent") or {}).get("name") or FALLBACK
+        rows.append((example.text, example.intent, predicted))
+        timings.append(ms)
+        spans = [(e["entity"], int(e["start"]), int(e["end"])) for e in result.get("entities") or []]
+        entity_rows.append((example.entities, spans))
+        predictions.append({
+            "text": example.text, "true": example.intent, "predicted": predicted,
+            "confidence": (result.get("intent") or {}).get("confidence"),
+            "ranking": [(r.get("name"), round(r.get("confidence", 0.0), 4))
+                        for r in result.get("intent_ranking") or []],
+            "entities": [{"entity": e["entity"], "value": e.get("value"), "text": example.text[e["start"]:e["end"]]}
+                         for e in result.get("entities") or []],
+        })
+
+    figures = score((t, p) for _, t, p in rows)
+    report = {
+        "in_scope_accuracy": figures["in_scope_accuracy"],
+        "oos_recall": figures["oos_recall"],
+        "macro_f1": figures["macro_f1"],
+        "parse_p50_ms": percentile(timings, 50),
+        "parse_p99_ms": percentile(timings, 99),
+        "training_seconds": training_seconds,
+        "per_intent": figures["per_intent"],
+        "confusions": confusions(rows),
+        "entities": entity_scores(entity_rows),
+        "counts": {key: figures[key] for key in
+                   ("in_scope_total", "in_scope_correct", "oos_total", "oos_declined", "fallbacks")}
+                  | {"examples": len(rows)},
+        "heldout": str(heldout_path),
+        "model": str(model),
+    }
+    _print_report(report)
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (out / "predictions.json").write_text(json.dumps(predictions, indent=2, ensure_ascii=False) + "\n")
+    print(f"Report written to {out / 'report.json'}")
+    return 0

@@ -1,0 +1,155 @@
+"""End to end through every process: the branch's services in Messenger conversations."""
+import re
+import time
+import uuid
+from decimal import Decimal
+
+import requests
+
+from bot import customer_locale
+from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from tests.support.branch import Branch
+
+CARD_NUMBER = re.compile(r"\d{13,19}")
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def joined(texts):
+    return "\n".join(texts)
+
+
+def verify_as(branch: Branch, psid: str, customer_number: str, phone: str) -> None:
+    replies = branch.exchange(psid, customer_number)
+    assert "sent a 6-digit code" in joined(replies), replies
+    replies = branch.exchange(psid, branch.latest_code(phone))
+    assert "you're verified" in joined(replies), replies
+
+
+def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I lost my card")
+    verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+
+    debit = f"Debit •••• {DEMO_CARD_LAST4['debit']}"
+    replies = branch.tap(psid, debit)
+    assert f"your {debit} is blocked" in joined(replies)
+
+    replies = branch.tap(psid, "Order a replacement")
+    assert "Order a debit card as a replacement" in joined(replies)
+    replies = branch.tap(psid, "Yes, order it")
+    assert "Your card is ordered" in joined(replies)
+    branch.tap(psid, "Yes, order it")  # tapped twice: still one order
+
+    everything = joined(branch.texts_to(psid))
+    assert not CARD_NUMBER.search(everything), "a card number longer than its last 4 digits was shown"
+
+    token = branch.customer_token(DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
+    headers = {"Authorization": f"Bearer {token}"}
+    cards = requests.get(f"{branch.core_bank_url}/v1/cards", headers=headers, timeout=5).json()["cards"]
+    assert {c["last4"]: c["status"] for c in cards}[DEMO_CARD_LAST4["debit"]] == "blocked"
+    orders = requests.get(f"{branch.core_bank_url}/v1/card-orders", headers=headers, timeout=5).json()["orders"]
+    assert len([o for o in orders if o["kind"] == "debit"]) == 1
+
+
+def current_balance(branch: Branch, token: str) -> Decimal:
+    accounts = requests.get(
+        f"{branch.core_bank_url}/v1/accounts", headers={"Authorization": f"Bearer {token}"}, timeout=5
+    ).json()["accounts"]
+    return next(Decimal(a["balance"]) for a in accounts if a["type"] == "current")
+
+
+def test_send_money_to_another_customer_with_a_code_bound_to_the_transfer(branch: Branch):
+    camille, tom = ("100002", "+33698765432"), ("100003", "+33611223344")
+    tom_before = current_balance(branch, branch.customer_token(tom[1], tom[0]))
+
+    psid = new_psid()
+    branch.exchange(psid, "please send 20€ to +33 6 11 22 33 44")
+    verify_as(branch, psid, *camille)
+    confirmation = branch.texts_to(psid)[-1]
+    assert "Send €20.00 to" in confirmation and "?" in confirmation
+
+    replies = branch.tap(psid, "Yes, send it")
+    assert "I've sent a code" in joined(replies)
+    sms = requests.get(f"{branch.core_bank_url}/dev/sms-outbox", params={"to": camille[1]}, timeout=5)
+    assert "€20.00" in sms.json()["messages"][0]["text"]  # the code names what it approves
+
+    replies = branch.exchange(psid, branch.latest_code(camille[1]))
+    done = joined(replies)
+    assert "Sent ✅ €20.00" in done and "Reference TR-" in done
+
+    camille_after = current_balance(branch, branch.customer_token(camille[1], camille[0]))
+    assert f"Your new balance is {customer_locale.money(camille_after, 'EUR')}" in done
+    assert current_balance(branch, branch.customer_token(tom[1], tom[0])) == tom_before + Decimal("20.00")
+
+
+def test_a_transfer_above_the_limit_is_refused_by_the_core_bank(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "transfer 300 euros to Tom")
+    verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Send €300.00 to Tom Bernard" in branch.texts_to(psid)[-1]
+    replies = branch.tap(psid, "Yes, send it")
+    assert "How much would you like to send instead" in joined(replies)
+    assert "code" not in joined(replies) and "Sent" not in joined(replies)
+
+    replies = branch.exchange(psid, "cancel")
+    assert "cancelled" in joined(replies)
+    token = branch.customer_token(DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
+    assert current_balance(branch, token) == DEMO_BALANCES["current"]
+
+
+def test_recent_transactions_newest_first_then_more(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "show me my last transactions")
+    verify_as(branch, psid, "100004", "+393471234567")  # Sofia
+    first_page = branch.texts_to(psid)[-1]
+    assert first_page.startswith("Latest transactions, Current account")
+    assert len([line for line in first_page.splitlines() if line.startswith("• ")]) == 5
+    assert "Show more" in [q["title"] for q in branch.sent_to(psid)[-1]["message"].get("quick_replies", [])]
+
+    replies = branch.tap(psid, "Show more")
+    assert replies and replies[0].startswith("Latest transactions") or "no more transactions" in joined(replies)
+    assert replies[0] != first_page
+
+
+def test_a_loan_quote_is_public_and_the_application_needs_verification(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, "how much would a 10k car loan cost me over 4 years?")
+    quote = joined(replies)
+    assert "car loan of €10,000.00 over 48 months" in quote and "APR" in quote
+    loan_quote = requests.post(f"{branch.core_bank_url}/v1/loan-quotes",
+                               json={"product": "car", "amount": "10000.00", "term_months": 48}, timeout=5).json()
+    assert customer_locale.money(Decimal(loan_quote["monthly_payment"]), "EUR") in quote
+
+    replies = branch.tap(psid, "Apply")
+    assert "make sure it's really you" in joined(replies)
+    verify_as(branch, psid, "100003", "+33611223344")  # Tom
+    assert "Your application is in" in branch.texts_to(psid)[-1]
+
+    replies = branch.exchange(psid, "what's the status of my loan application?")
+    assert "car loan of €10,000.00 over 48 months" in joined(replies) and "received" in joined(replies)
+
+
+def test_cancel_leaves_a_request_and_the_bot_goes_on(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I'd like to order a new card")
+    replies = branch.exchange(psid, "cancel")
+    assert "cancelled" in joined(replies)
+    replies = branch.exchange(psid, "hello")
+    assert "Welcome" in joined(replies)
+
+
+def test_not_understood_twice_offers_a_human_who_then_takes_over(branch: Branch):
+    psid = new_psid()
+    first = branch.exchange(psid, "blorf quantum zebra")
+    second = branch.exchange(psid, "wibble flarp snorkel")
+    assert "didn't quite get that" in joined(first) or "not something I can help with" in joined(first)
+    assert "talk to an advisor" in joined(second)
+    replies = branch.tap(psid, "Talk to an advisor")
+    assert "passing you to an advisor" in joined(replies)
+    before = len(branch.texts_to(psid))
+    branch.say(psid, "hello?")
+    time.sleep(3)
+    assert len(branch.texts_to(psid)) == before  # the bot stays silent while a human has the conversation
