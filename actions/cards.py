@@ -74,7 +74,7 @@ class ValidateBlockCardForm(FormValidationAction):
 
 
 class ActionAskCardToBlock(Action):
-    """Lists the customer's active cards, masked, as quick replies; blocks at once when there is one."""
+    """Lists the customer's active cards, masked, as quick replies (the one tapped is blocked at once)."""
 
     def name(self) -> Text:
         return "action_ask_card_to_block"

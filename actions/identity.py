@@ -52,6 +52,16 @@ def parse_code(text: str) -> Optional[str]:
     return digits if len(digits) == 6 else None
 
 
+def explain_code_refusal(dispatcher: CollectingDispatcher, error: BankError, otherwise: str, **values: Any) -> None:
+    """Tells the customer why no code can be sent or checked now (locked, too many, bank down)."""
+    responses = {
+        "otp_locked": "utter_otp_locked",
+        "too_many_challenges": "utter_too_many_codes",
+        UNAVAILABLE: "utter_bank_unavailable",
+    }
+    dispatcher.utter_message(response=responses.get(error.code, otherwise), **values)
+
+
 class ValidateIdentityForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_identity_form"
@@ -148,14 +158,7 @@ class ValidateIdentityForm(FormValidationAction):
     @staticmethod
     def _give_up(dispatcher: CollectingDispatcher, error: BankError) -> List[EventType]:
         """Ends the form unverified, telling the customer why."""
-        if error.code == "otp_locked":
-            dispatcher.utter_message(response="utter_otp_locked")
-        elif error.code == "too_many_challenges":
-            dispatcher.utter_message(response="utter_too_many_codes")
-        elif error.code == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_bank_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_verification_failed")
+        explain_code_refusal(dispatcher, error, otherwise="utter_verification_failed")
         return [SlotSet("identity", REFUSED), SlotSet("otp_code", None), SlotSet("requested_slot", None)]
 
     @staticmethod

@@ -17,8 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.banking import UNAVAILABLE, BankError, core_bank
-from actions.identity import VERIFIED, parse_code
+from actions.banking import BankError, core_bank
+from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.verified import bank_trouble, current_session, verified_session
 from bot import customer_locale
 from bot.amounts import parse_money
@@ -181,14 +181,7 @@ class ValidateTransferForm(FormValidationAction):
         if error.code in ("payee_not_found", "same_account"):
             dispatcher.utter_message(response=f"utter_transfer_{error.code}")
             return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
-        if error.code == "otp_locked":
-            dispatcher.utter_message(response="utter_otp_locked")
-        elif error.code == "too_many_challenges":
-            dispatcher.utter_message(response="utter_too_many_codes")
-        elif error.code == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_bank_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_transfer_refused", reason=error.message)
+        explain_code_refusal(dispatcher, error, otherwise="utter_transfer_refused", reason=error.message)
         return {"transfer_draft": json.dumps({"outcome": "refused"})}
 
 
