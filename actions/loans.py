@@ -27,10 +27,6 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-async def _product(loan_type: str) -> Optional[Dict[str, Any]]:
-    return next((p for p in await core_bank().loan_products() if p["product"] == loan_type), None)
-
-
 def _euros(value: str) -> str:
     return customer_locale.money(Decimal(value), "EUR")
 
@@ -92,34 +88,46 @@ class ValidateLoanForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         money = parse_money(str(value or ""))
-        product = await _product(tracker.get_slot("loan_type") or "")
         if money is None or money.currency != "EUR":
             dispatcher.utter_message(response="utter_loan_amount_unclear")
             return {"loan_amount": None}
-        if product and not Decimal(product["min_amount"]) <= money.amount <= Decimal(product["max_amount"]):
-            dispatcher.utter_message(
-                response="utter_loan_amount_out_of_range", name=product["name"],
-                min=_euros(product["min_amount"]), max=_euros(product["max_amount"]),
-            )
-            return {"loan_amount": None}
-        return {"loan_amount": str(money.amount)}
+        return await self._in_range(dispatcher, tracker, {"loan_amount": str(money.amount)})
 
     async def validate_loan_term(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "")
         months = int(text) if text.isdigit() else parse_term_months(text)
-        product = await _product(tracker.get_slot("loan_type") or "")
         if not months:
             dispatcher.utter_message(response="utter_loan_term_unclear")
             return {"loan_term": None}
-        if product and not product["min_term_months"] <= months <= product["max_term_months"]:
+        return await self._in_range(dispatcher, tracker, {"loan_term": str(months)})
+
+    @staticmethod
+    async def _in_range(
+        dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        """Once type, amount and term are known, the core bank says whether the product allows them."""
+        wanted = {name: slots.get(name, tracker.get_slot(name)) for name in LOAN_SLOTS}
+        if not all(wanted.values()):
+            return slots
+        try:
+            await core_bank().loan_quote(wanted["loan_type"], Decimal(wanted["loan_amount"]), int(wanted["loan_term"]))
+        except BankError as error:
+            if error.code != "out_of_range":
+                return slots  # anything else is for the quote itself to report
+            low, high = error.details.get("min"), error.details.get("max")
+            if error.details.get("field") == "term_months":
+                dispatcher.utter_message(
+                    response="utter_loan_term_out_of_range", loan_type=wanted["loan_type"], min=low, max=high
+                )
+                return {**slots, "loan_term": None}
             dispatcher.utter_message(
-                response="utter_loan_term_out_of_range", name=product["name"],
-                min=product["min_term_months"], max=product["max_term_months"],
+                response="utter_loan_amount_out_of_range", loan_type=wanted["loan_type"],
+                min=_euros(str(low)), max=_euros(str(high)),
             )
-            return {"loan_term": None}
-        return {"loan_term": str(months)}
+            return {**slots, "loan_amount": None}
+        return slots
 
 
 class ActionShowLoanQuote(Action):

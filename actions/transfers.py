@@ -64,7 +64,8 @@ class ActionStartTransfer(Action):
         if tracker.latest_action_name == "action_listen":  # a fresh request, not a return from verification
             text = tracker.latest_message.get("text") or ""
             money = parse_money(text) if next(tracker.get_latest_entity_values("amount"), None) else None
-            payee = next(tracker.get_latest_entity_values("payee"), None) or (PHONE.search(text) or [None])[0]
+            phone = PHONE.search(text)
+            payee = next(tracker.get_latest_entity_values("payee"), None) or (phone.group(0) if phone else None)
             events = [SlotSet(name, None) for name in FORM_SLOTS] + [
                 SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
                 SlotSet("transfer_payee", payee),  # checked against the payees by the form

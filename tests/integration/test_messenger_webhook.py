@@ -1,9 +1,11 @@
 """The Messenger connector against the real Rasa server, action server and core bank."""
+import json
 import time
 import uuid
 
 import requests
 
+from bot.channels.meta_webhook import sign
 from bot.messenger_chat import webhook_body
 from tests.support.branch import APP_SECRET, PAGE_ID, VERIFY_TOKEN, Branch
 
@@ -61,10 +63,8 @@ def test_forged_signature_is_refused_and_not_processed(branch: Branch):
 
 def test_a_body_changed_after_signing_is_refused(branch: Branch):
     psid = new_psid()
-    from bot.channels.meta_webhook import sign
     signed = b'{"object": "page", "entry": []}'
     tampered = webhook_body(psid, PAGE_ID, "m_tampered", "hello")
-    import json
     response = requests.post(
         branch.webhook_url, data=json.dumps(tampered),
         headers={"X-Hub-Signature-256": sign(signed, APP_SECRET), "Content-Type": "application/json"}, timeout=5,

@@ -110,8 +110,9 @@ def test_recent_transactions_newest_first_then_more(branch: Branch):
     assert "Show more" in [q["title"] for q in branch.sent_to(psid)[-1]["message"].get("quick_replies", [])]
 
     replies = branch.tap(psid, "Show more")
-    assert replies and replies[0].startswith("Latest transactions") or "no more transactions" in joined(replies)
-    assert replies[0] != first_page
+    assert replies[0].startswith("Latest transactions, Current account"), replies
+    older = [line for line in replies[0].splitlines() if line.startswith("• ")]
+    assert older and not set(older) & set(first_page.splitlines())  # the next page, not the same one
 
 
 def test_a_loan_quote_is_public_and_the_application_needs_verification(branch: Branch):
@@ -130,6 +131,15 @@ def test_a_loan_quote_is_public_and_the_application_needs_verification(branch: B
 
     replies = branch.exchange(psid, "what's the status of my loan application?")
     assert "car loan of €10,000.00 over 48 months" in joined(replies) and "received" in joined(replies)
+
+
+def test_a_loan_outside_the_products_range_is_asked_again(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, "how much would a 500 euro car loan cost me over 4 years?")
+    assert "A car loan goes from €3,000.00 to €75,000.00." in joined(replies), replies
+    assert "How much would you like to borrow?" in replies[-1]
+    replies = branch.exchange(psid, "5000")
+    assert "car loan of €5,000.00 over 48 months" in joined(replies)
 
 
 def test_cancel_leaves_a_request_and_the_bot_goes_on(branch: Branch):
