@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answers_only
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
 from actions.verified import bank_trouble, current_session, verified_session
@@ -59,6 +60,7 @@ class ValidateBlockCardForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_block_card_form"
 
+    @answers_only
     async def validate_card_to_block(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -155,6 +157,7 @@ class ValidateCardOrderForm(FormValidationAction):
             return []
         return domain_slots
 
+    @answers_only
     async def validate_card_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -163,6 +166,7 @@ class ValidateCardOrderForm(FormValidationAction):
         dispatcher.utter_message(response="utter_card_type_unclear")
         return {"card_type": None}
 
+    @answers_only
     async def validate_card_order_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

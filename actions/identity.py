@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answers_only
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from bot.customer_sessions import CustomerSession, customer_sessions
 
@@ -97,6 +98,7 @@ class ValidateIdentityForm(FormValidationAction):
                 return events + [SlotSet("otp_challenge", challenge.challenge_id), SlotSet("requested_slot", "otp_code")]
         return events + [SlotSet("requested_slot", "customer_identifier")]
 
+    @answers_only
     async def validate_customer_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -114,6 +116,7 @@ class ValidateIdentityForm(FormValidationAction):
         dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
         return {"customer_identifier": next(iter(identifier.values())), "otp_challenge": challenge.challenge_id}
 
+    @answers_only
     async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

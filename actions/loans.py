@@ -14,11 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
 from actions.verified import bank_trouble, verified_session
 from bot import customer_locale
-from bot.amounts import parse_money, parse_term_months
+from bot.amounts import parse_money, parse_term_months, term_only
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
 
@@ -79,20 +80,27 @@ class ValidateLoanForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_loan_form"
 
+    @answers_only
     async def validate_loan_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return {"loan_type": value if value in ("personal", "car", "home") else None}
 
+    @answers_only
     async def validate_loan_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        money = parse_money(str(value or ""))
+        text = str(value or "")
+        months = term_only(text)
+        if months:  # "4 years" answers the other question: keep it as the term, ask the amount again
+            return {"loan_amount": None, "loan_term": str(months)}
+        money = parse_money(text)
         if money is None or money.currency != "EUR":
             dispatcher.utter_message(response="utter_loan_amount_unclear")
             return {"loan_amount": None}
         return await self._in_range(dispatcher, tracker, {"loan_amount": str(money.amount)})
 
+    @answers_only
     async def validate_loan_term(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

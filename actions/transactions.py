@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -26,6 +26,17 @@ def _pick_account(accounts: List[Account], wanted: Optional[str]) -> Optional[Ac
     return accounts[0] if accounts else None
 
 
+def _period_asked(tracker: Tracker) -> str:
+    """The period entity, or else the wording of the request itself ("last week's"), which
+    parse_period reads as well: the request may lie a few turns back, before the OTP."""
+    if tracker.get_slot("period"):
+        return str(tracker.get_slot("period"))
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == REQUEST:
+            return str(event.get("text") or "")
+    return ""
+
+
 class ActionShowTransactions(Action):
     def name(self) -> Text:
         return "action_show_transactions"
@@ -41,7 +52,7 @@ class ActionShowTransactions(Action):
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done
-            period = parse_period(tracker.get_slot("period") or "", datetime.now(timezone.utc).date())
+            period = parse_period(_period_asked(tracker), datetime.now(timezone.utc).date())
             cursor = {
                 "account_id": account.account_id, "account_name": account.name, "before": "",
                 "since": period.since.isoformat() if period else "", "until": period.until.isoformat() if period else "",
@@ -87,7 +98,8 @@ async def show_page(dispatcher: CollectingDispatcher, token: str, cursor: Dict[s
     )
     heading = cursor["account_name"]
     if cursor["since"]:
-        heading += f", {cursor['since']} to {cursor['until']}"
+        since, until = date.fromisoformat(cursor["since"]), date.fromisoformat(cursor["until"])
+        heading += f", {customer_locale.days(since, until, customer.locale)}"
     response = "utter_transactions_more" if next_before else "utter_transactions"
     dispatcher.utter_message(response=response, account=heading, transactions=lines)
     if not next_before:

@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.verified import bank_trouble, current_session, verified_session
@@ -87,6 +88,7 @@ class ValidateTransferForm(FormValidationAction):
             return []
         return domain_slots
 
+    @answers_only
     async def validate_transfer_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -99,6 +101,7 @@ class ValidateTransferForm(FormValidationAction):
             return {"transfer_amount": None}
         return {"transfer_amount": f"{money.amount} {money.currency}"}
 
+    @answers_only
     async def validate_transfer_payee(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -113,6 +116,7 @@ class ValidateTransferForm(FormValidationAction):
             return {"transfer_payee": None}
         return {"transfer_payee": json.dumps(payee)}
 
+    @answers_only
     async def validate_transfer_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -143,6 +147,7 @@ class ValidateTransferForm(FormValidationAction):
                  "payee_name": prepared["transfer"]["payee_name"]}
         return {"transfer_confirmed": True, "transfer_draft": json.dumps(draft)}
 
+    @answers_only
     async def validate_transfer_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

@@ -25,6 +25,9 @@ _NUMBER = re.compile(
     r"(?P<number>\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)\s*(?P<k>k\b|m\b)?",
     re.IGNORECASE,
 )
+_TERM = re.compile(
+    r"(?:\b(\d+(?:[.,]5)?)\s*|\b([a-z]+)\s+)-?\s*(years?|yrs?|ans?|months?|mos?|mois)\b", re.IGNORECASE
+)
 _WORDS = re.compile(r"[a-z€$£]+|\d+(?:[.,]\d+)?", re.IGNORECASE)
 
 
@@ -54,9 +57,7 @@ def parse_term_months(text: str) -> Optional[int]:
     """A loan term in months: "36 months", "3 years", "5 yrs", "two years", "18 mois"; None if none."""
     if not text:
         return None
-    match = re.search(
-        r"(?:\b(\d+(?:[.,]5)?)\s*|\b([a-z]+)\s+)-?\s*(years?|yrs?|ans?|months?|mos?|mois)\b", text, re.IGNORECASE
-    )
+    match = _TERM.search(text)
     if not match:
         return None
     quantity_text, unit = (match.group(1) or match.group(2)).lower(), match.group(3).lower()
@@ -68,6 +69,14 @@ def parse_term_months(text: str) -> Optional[int]:
         return None
     months = quantity * 12 if unit.startswith(("y", "a")) else quantity
     return int(months) if months > 0 and months == int(months) else None
+
+
+def term_only(text: str) -> Optional[int]:
+    """The term in months when `text` names a term and no amount ("4 years", not "5000 over 4 years")."""
+    months = parse_term_months(text)
+    if months is None:
+        return None
+    return months if parse_money(_TERM.sub(" ", text)) is None else None
 
 
 def _currency_in(text: str) -> Optional[str]:

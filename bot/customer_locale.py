@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_interval
 from babel.numbers import format_currency
 
 DEFAULT_LOCALE = "en_IE"
@@ -18,6 +18,11 @@ def money(amount: Decimal, currency: str, locale: str = DEFAULT_LOCALE) -> str:
 def day(moment: date, locale: str = DEFAULT_LOCALE) -> str:
     """ "18 Nov 2026" (en_IE), "18 nov. 2026" (fr_FR)."""
     return format_date(moment, format="medium", locale=locale or DEFAULT_LOCALE)
+
+
+def days(since: date, until: date, locale: str = DEFAULT_LOCALE) -> str:
+    """A span of days: "1–31 Oct 2026" (en_IE), "16–22 nov. 2026" (fr_FR)."""
+    return format_interval(since, until, "yMMMd", locale=locale or DEFAULT_LOCALE)
 
 
 def day_from_iso(value: str, locale: str = DEFAULT_LOCALE) -> str:

@@ -2,6 +2,7 @@
 import re
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import requests
@@ -113,6 +114,26 @@ def test_recent_transactions_newest_first_then_more(branch: Branch):
     assert replies[0].startswith("Latest transactions, Current account"), replies
     older = [line for line in replies[0].splitlines() if line.startswith("• ")]
     assert older and not set(older) & set(first_page.splitlines())  # the next page, not the same one
+
+
+def test_transactions_of_a_period_named_in_words(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "show me last week's transactions")
+    verify_as(branch, psid, "100004", "+393471234567")  # Sofia
+    today = datetime.now(timezone.utc).date()
+    monday = today - timedelta(days=today.weekday())
+    last_week = customer_locale.days(monday - timedelta(days=7), monday - timedelta(days=1))
+    page = branch.texts_to(psid)[-1]
+    assert page.startswith(f"Latest transactions, Current account, {last_week}") or "no transactions" in page, page
+
+
+def test_a_verified_customer_is_asked_which_card_before_being_told_it_is_unclear(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance")
+    verify_as(branch, psid, "100004", "+393471234567")  # Sofia
+    replies = branch.exchange(psid, "my card was stolen")
+    assert "Which card should I block?" in joined(replies), replies
+    assert "couldn't tell" not in joined(replies), replies
 
 
 def test_a_loan_quote_is_public_and_the_application_needs_verification(branch: Branch):

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.amounts import Money, parse_money, parse_term_months
+from bot.amounts import Money, parse_money, parse_term_months, term_only
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -39,3 +39,12 @@ def test_terms_in_months(typed, months):
 @pytest.mark.parametrize("typed", ["", "36", "soon", "0 months"])
 def test_no_term(typed):
     assert parse_term_months(typed) is None
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [("4 years", 48), ("36 months", 36), ("two years", 24), ("5000 over 4 years", None), ("10k", None),
+     ("fifty euros", None), ("€12,000 for 5 years", None)],
+)
+def test_a_term_alone_is_told_from_an_amount_with_a_term(text, months):
+    assert term_only(text) == months
