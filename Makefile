@@ -13,12 +13,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup train run test chat eval-nlu constraints clean
+.PHONY: help setup train run test chat eval-nlu constraints clean sandbox chromium
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
 	@echo "make test    set up, train if the data changed, run the whole test suite"
 	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
+	@echo "make sandbox like make run, with a Messenger look-alike in the browser: http://127.0.0.1:8080/sandbox"
 	@echo "make eval-nlu  train NLU on data/ and score the held-out set (per-intent P/R/F1, out-of-scope recall)"
 
 setup: $(INSTALLED)
@@ -49,10 +50,25 @@ run: $(MODEL) | var
 	@echo
 	honcho start -f Procfile
 
-test: $(MODEL) | var
+test: $(MODEL) chromium | var
 	rasa data validate
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 	python -m pytest
+
+# The Messenger sandbox: the web service (:8080) posts signed webhooks for the page and stands in
+# for the Graph API; the Rasa server sends its replies there.
+sandbox: $(MODEL) | var
+	@echo
+	@echo "  Messenger sandbox                open http://127.0.0.1:8080/sandbox"
+	@echo "  Rasa server (Messenger webhook)  http://127.0.0.1:5005/webhooks/messenger/webhook"
+	@echo "  Core bank (mock) API             http://127.0.0.1:8000/openapi.json"
+	@echo "  Demo customer: Alex Martin, customer number 100001 (the code shows in the page's SMS panel)"
+	@echo
+	honcho start -f Procfile.sandbox
+
+# The browser tests drive Debian's chromium package; installed here when missing.
+chromium:
+	@scripts/ensure-chromium
 
 chat: $(INSTALLED)
 	python -m bot messenger chat

@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.channels.handover import HANDOVER_KEY
+
 # Everything a request in progress may have filled.
 REQUEST_SLOTS = (
     "pending_request", "customer_identifier", "otp_code", "otp_challenge", "card_to_block", "card_type",
@@ -55,4 +57,6 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff")
+        # Channels with a handover of their own (Messenger's handover protocol) act on this.
+        dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": "customer_asked"}})
         return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]

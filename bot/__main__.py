@@ -2,7 +2,10 @@
 
     core-bank                 the mock core-banking service (default port 8000)
     graph-standin             a local stand-in for Meta's Graph API (default port 8081)
+    web                       the branch web service: the Messenger sandbox at /sandbox (default port 8080)
     messenger chat            talk to the bot as a Messenger user, from the terminal
+    messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
+    messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
 """
 from __future__ import annotations
@@ -27,16 +30,35 @@ def _graph_standin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _web(args: argparse.Namespace) -> int:
+    from bot.web.app import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
 def _messenger_chat(args: argparse.Namespace) -> int:
     from bot.messenger_chat import chat
 
     return chat(psid=args.psid, standin_url=args.standin_url)
 
 
+def _messenger_setup(args: argparse.Namespace) -> int:
+    from bot.messenger_setup import setup
+
+    return setup(dry_run=args.dry_run)
+
+
+def _messenger_profile(args: argparse.Namespace) -> int:
+    from bot.messenger_setup import show_profile
+
+    return show_profile(as_json=args.json)
+
+
 def _eval_nlu(args: argparse.Namespace) -> int:
     from bot.nlu_evaluation import evaluate
 
-    return evaluate(heldout=args.heldout, out_dir=args.out)
+    return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     standin.add_argument("--port", type=int, default=8081)
     standin.set_defaults(run=_graph_standin)
 
+    web = commands.add_parser("web", help="run the branch web service (the Messenger sandbox at /sandbox)")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8080)
+    web.set_defaults(run=_web)
+
     messenger = commands.add_parser("messenger", help="Messenger tools")
     messenger_commands = messenger.add_subparsers(dest="messenger_command", required=True, metavar="COMMAND")
     chat = messenger_commands.add_parser(
@@ -61,10 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--psid", default="demo-psid-1", help="the page-scoped id you chat as")
     chat.add_argument("--standin-url", default="http://127.0.0.1:8081", help="where the Graph API stand-in runs")
     chat.set_defaults(run=_messenger_chat)
+    setup = messenger_commands.add_parser(
+        "setup", help="set the page's Get Started button, greeting and persistent menu (Messenger Profile API)"
+    )
+    setup.add_argument("--dry-run", action="store_true", help="print the request body instead of sending it")
+    setup.set_defaults(run=_messenger_setup)
+    profile = messenger_commands.add_parser("profile", help="show the page's Messenger profile")
+    profile.add_argument("--json", action="store_true", help="print Meta's answer as JSON")
+    profile.set_defaults(run=_messenger_profile)
 
     eval_nlu = commands.add_parser("eval-nlu", help="train NLU on data/ and score the held-out set")
     eval_nlu.add_argument("--heldout", default="tests/nlu/test_nlu_heldout.yml")
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
+    eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
     eval_nlu.set_defaults(run=_eval_nlu)
     return parser
 

@@ -1,13 +1,43 @@
-"""A local stand-in for Meta's Graph API (Send API), for development and tests.
+"""A local stand-in for Meta's Graph API (Messenger Platform), for development and tests.
 
 It answers like Meta does: it checks the page access token and the shape of
 each request, refuses what Meta would refuse with a Graph-style error, and
 records what it accepted so a developer (`python -m bot messenger chat`) or a
-test can read the replies a customer would have seen:
+test can read the replies a customer would have seen.
 
-    POST /{version}/me/messages?access_token=...   the Send API
-    GET  /_standin/messages?recipient=PSID&after=N what was sent, in order
-    GET  /health
+Meta's endpoints (every one needs `?access_token=` or a Bearer header):
+
+    POST   /{version}/me/messages                 the Send API
+    POST   /{version}/me/messenger_profile        set Get Started, greeting, persistent menu...
+    GET    /{version}/me/messenger_profile?fields=get_started,greeting,...
+    DELETE /{version}/me/messenger_profile        {"fields": [...]}
+    POST   /{version}/me/pass_thread_control      handover protocol
+    POST   /{version}/me/take_thread_control
+    POST   /{version}/me/request_thread_control
+
+The stand-in's own endpoints (for tests and the sandbox; no token):
+
+    GET    /_standin/messages?recipient=PSID&after=N    what was sent, in order
+    GET    /_standin/thread_owner?recipient=PSID        the app that owns the conversation (null: idle)
+    POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
+    POST   /_standin/faults    {"recipient": PSID, "responses": [{"status": 500, "code": 2}, ...]}
+    DELETE /_standin/faults
+    GET    /health
+
+Messaging windows: once the stand-in knows when a customer last wrote
+(`/_standin/inbound` or `customer_wrote`), it refuses like Meta (code 10, subcode
+2018278) a RESPONSE or UPDATE more than 24 hours later and a HUMAN_AGENT message
+more than 7 days later. While it does not know, it accepts them.
+
+Faults: each response given to `/_standin/faults` answers, in order, one of the
+next Graph requests about that recipient (any request when `recipient` is left
+out) instead of the real handling: `status` (default 500), Graph error `code`,
+`subcode`, `message`, `retry_after` (a Retry-After header, seconds), and
+`delay` (seconds to wait first; with a delay and no status, the request is then
+handled normally). A faulted request is not recorded as sent.
+
+`GraphStandin().app()` is a self-contained aiohttp application: it can be run
+alone (`serve`) or mounted as a sub-application.
 """
 from __future__ import annotations
 
@@ -15,17 +45,40 @@ import asyncio
 import itertools
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from datetime import datetime, timedelta, timezone
+from typing import Any, Deque, Dict, List, Optional
 
 from aiohttp import web
 
 MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
+MESSAGE_TAGS = {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
 SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
 MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
+
+STANDARD_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+# Messenger Profile API
+PROFILE_PROPERTIES = {
+    "get_started", "greeting", "ice_breakers", "persistent_menu", "whitelisted_domains",
+    "account_linking_url", "commands", "title", "description",
+}
+MAX_GREETING_TEXT = 160
+MAX_MENU_ITEMS = 20
+MAX_MENU_TITLE = 30
+MAX_PAYLOAD = 1000
+MENU_BUTTON_TYPES = {"postback", "web_url"}
+
+MAX_HANDOVER_METADATA = 1000
+DEFAULT_APP_ID = "1000000000000001"  # the app the page token belongs to: the bot
+
 _VERSION = re.compile(r"^v\d+\.\d+$")
+_APP_ID = re.compile(r"^\d{1,20}$")
+_ANY_RECIPIENT = "*"
 
 
 @dataclass
@@ -39,6 +92,45 @@ class SentRequest:
         return {"seq": self.seq, "recipient_id": self.recipient_id, "body": self.body, "received_at": self.received_at}
 
 
+@dataclass(frozen=True)
+class GraphCall:
+    """One Graph request the stand-in answered (accepted, refused or faulted)."""
+
+    method: str
+    edge: str  # "messages", "messenger_profile", "pass_thread_control", ...
+    recipient_id: Optional[str]
+    status: int
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: Optional[int] = 500
+    code: Optional[int] = None
+    subcode: Optional[int] = None
+    message: str = "An unexpected error has occurred. Please retry your request later."
+    retry_after: Optional[float] = None
+    delay: float = 0.0
+
+    @classmethod
+    def from_json(cls, raw: Any) -> "Fault":
+        if not isinstance(raw, dict):
+            raise ValueError("each response must be an object")
+        delay = float(raw.get("delay", 0) or 0)
+        status = raw.get("status", None if delay and "code" not in raw else 500)
+        if status is not None and not (isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599):
+            raise ValueError("status must be an HTTP error status (400-599)")
+        if delay < 0:
+            raise ValueError("delay must not be negative")
+        return cls(
+            status=status,
+            code=_optional_int(raw.get("code")),
+            subcode=_optional_int(raw.get("subcode")),
+            message=str(raw.get("message") or cls.message),
+            retry_after=float(raw["retry_after"]) if raw.get("retry_after") is not None else None,
+            delay=delay,
+        )
+
+
 @dataclass
 class GraphStandin:
     """The stand-in's state: the page token it accepts and what it was sent."""
@@ -46,6 +138,15 @@ class GraphStandin:
     page_access_token: str
     sent: List[SentRequest] = field(default_factory=list)
     _seq: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
+    app_id: str = DEFAULT_APP_ID
+    profile: Dict[str, Any] = field(default_factory=dict)
+    thread_owners: Dict[str, str] = field(default_factory=dict)  # PSID -> app id; absent: idle
+    handovers: List[Dict[str, Any]] = field(default_factory=list)  # thread control requests accepted, in order
+    calls: List[GraphCall] = field(default_factory=list)
+    last_inbound: Dict[str, datetime] = field(default_factory=dict)
+    _faults: Dict[str, Deque[Fault]] = field(default_factory=dict)
+
+    # --- reading what happened -------------------------------------------------
 
     def messages_for(self, recipient_id: str, after: int = 0) -> List[SentRequest]:
         return [s for s in self.sent if s.recipient_id == recipient_id and s.seq > after]
@@ -63,15 +164,54 @@ class GraphStandin:
                 return messages
             await asyncio.sleep(0.05)
 
+    def calls_for(self, recipient_id: Optional[str], edge: Optional[str] = None) -> List[GraphCall]:
+        """The Graph requests answered about `recipient_id` (None: page-level ones such as the profile)."""
+        return [c for c in self.calls if c.recipient_id == recipient_id and (edge is None or c.edge == edge)]
+
+    def thread_owner(self, recipient_id: str) -> Optional[str]:
+        """The app id that controls the conversation, or None when it is idle."""
+        return self.thread_owners.get(recipient_id)
+
+    # --- arranging what happens ------------------------------------------------
+
     def record(self, recipient_id: str, body: Dict[str, Any]) -> SentRequest:
         sent = SentRequest(next(self._seq), recipient_id, body, time.time())
         self.sent.append(sent)
         return sent
 
+    def customer_wrote(self, recipient_id: str, at: Optional[datetime] = None) -> None:
+        """The customer sent the page a message at `at` (aware; default now): the messaging windows start then."""
+        at = at or datetime.now(timezone.utc)
+        if at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        known = self.last_inbound.get(recipient_id)
+        if known is None or at > known:
+            self.last_inbound[recipient_id] = at
+
+    def inject_faults(self, recipient_id: Optional[str], responses: List[Dict[str, Any]]) -> int:
+        """Queues failures for the next Graph requests about `recipient_id` (None: any request)."""
+        faults = [Fault.from_json(raw) for raw in responses]
+        self._faults.setdefault(recipient_id or _ANY_RECIPIENT, deque()).extend(faults)
+        return len(faults)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    # --- the application -------------------------------------------------------
+
     def app(self) -> web.Application:
         application = web.Application(client_max_size=1024 * 1024)
         application.router.add_post("/{version}/me/messages", self._send_api)
+        application.router.add_post("/{version}/me/messenger_profile", self._set_profile)
+        application.router.add_get("/{version}/me/messenger_profile", self._get_profile)
+        application.router.add_delete("/{version}/me/messenger_profile", self._delete_profile)
+        for edge in ("pass_thread_control", "take_thread_control", "request_thread_control"):
+            application.router.add_post(f"/{{version}}/me/{edge}", self._thread_control)
         application.router.add_get("/_standin/messages", self._read_messages)
+        application.router.add_get("/_standin/thread_owner", self._read_thread_owner)
+        application.router.add_post("/_standin/inbound", self._inbound)
+        application.router.add_post("/_standin/faults", self._add_faults)
+        application.router.add_delete("/_standin/faults", self._delete_faults)
         application.router.add_get("/health", self._health)
         return application
 
@@ -87,24 +227,193 @@ class GraphStandin:
         messages = [s.as_json() for s in self.messages_for(recipient, after)]
         return web.json_response({"messages": messages})
 
+    async def _read_thread_owner(self, request: web.Request) -> web.Response:
+        recipient = request.query.get("recipient", "")
+        if not recipient:
+            return web.json_response({"error": {"message": "recipient is required"}}, status=400)
+        owner = self.thread_owner(recipient)
+        return web.json_response({"recipient": recipient, "thread_owner": {"app_id": owner} if owner else None})
+
+    async def _inbound(self, request: web.Request) -> web.Response:
+        body = await _json_or_none(request)
+        recipient = body.get("recipient") if isinstance(body, dict) else None
+        timestamp = body.get("timestamp") if isinstance(body, dict) else None
+        if not isinstance(recipient, str) or not recipient:
+            return web.json_response({"error": {"message": "recipient (a PSID) is required"}}, status=400)
+        if timestamp is not None and not isinstance(timestamp, (int, float)):
+            return web.json_response({"error": {"message": "timestamp must be milliseconds since the epoch"}}, status=400)
+        at = datetime.fromtimestamp(timestamp / 1000, timezone.utc) if timestamp is not None else None
+        self.customer_wrote(recipient, at)
+        return web.json_response({"recipient": recipient, "last_inbound": self.last_inbound[recipient].isoformat()})
+
+    async def _add_faults(self, request: web.Request) -> web.Response:
+        body = await _json_or_none(request)
+        if not isinstance(body, dict) or not isinstance(body.get("responses"), list):
+            return web.json_response({"error": {"message": "expected {\"recipient\": ..., \"responses\": [...]}"}}, status=400)
+        recipient = body.get("recipient")
+        if recipient is not None and not isinstance(recipient, str):
+            return web.json_response({"error": {"message": "recipient must be a string"}}, status=400)
+        try:
+            queued = self.inject_faults(recipient, body["responses"])
+        except (TypeError, ValueError) as exc:
+            return web.json_response({"error": {"message": str(exc)}}, status=400)
+        return web.json_response({"queued": queued})
+
+    async def _delete_faults(self, _: web.Request) -> web.Response:
+        self.clear_faults()
+        return web.json_response({"cleared": True})
+
+    # --- Meta's endpoints --------------------------------------------------------
+
     async def _send_api(self, request: web.Request) -> web.Response:
+        refused = self._check_request(request)
+        if refused is not None:
+            return self._answered(request, "messages", None, refused)
+        body = await _json_or_none(request)
+        if body is None:
+            return self._answered(request, "messages", None, _graph_error(400, 100, "Invalid JSON body"))
+        recipient_id = _recipient_of(body)
+        faulted = await self._fault_for(recipient_id)
+        if faulted is not None:
+            return self._answered(request, "messages", recipient_id, faulted)
+        problem = request_problem(body)
+        if problem:
+            return self._answered(request, "messages", recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
+        assert recipient_id is not None  # request_problem checked it
+        refused = self._window_refusal(recipient_id, body)
+        if refused is None:
+            refused = self._owner_refusal(recipient_id)
+        if refused is not None:
+            return self._answered(request, "messages", recipient_id, refused)
+        sent = self.record(recipient_id, body)
+        answer: Dict[str, Any] = {"recipient_id": recipient_id}
+        if "message" in body:
+            answer["message_id"] = f"m_standin_{sent.seq}"
+        return self._answered(request, "messages", recipient_id, web.json_response(answer))
+
+    async def _set_profile(self, request: web.Request) -> web.Response:
+        refused = await self._page_refusal(request)
+        if refused is not None:
+            return self._answered(request, "messenger_profile", None, refused)
+        body = await _json_or_none(request)
+        if body is None:
+            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, "Invalid JSON body"))
+        problem = profile_problem(body, self.profile)
+        if problem:
+            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+        self.profile.update(body)
+        return self._answered(request, "messenger_profile", None, web.json_response({"result": "success"}))
+
+    async def _get_profile(self, request: web.Request) -> web.Response:
+        refused = await self._page_refusal(request)
+        if refused is not None:
+            return self._answered(request, "messenger_profile", None, refused)
+        fields, problem = _profile_fields(request.query.get("fields", "").split(","))
+        if problem:
+            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+        found = {name: self.profile[name] for name in fields if name in self.profile}
+        return self._answered(request, "messenger_profile", None, web.json_response({"data": [found] if found else []}))
+
+    async def _delete_profile(self, request: web.Request) -> web.Response:
+        refused = await self._page_refusal(request)
+        if refused is not None:
+            return self._answered(request, "messenger_profile", None, refused)
+        body = await _json_or_none(request)
+        raw_fields = body.get("fields") if isinstance(body, dict) else request.query.get("fields", "").split(",")
+        if not isinstance(raw_fields, list):
+            raw_fields = []
+        fields, problem = _profile_fields(raw_fields)
+        if problem:
+            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+        for name in fields:
+            self.profile.pop(name, None)
+        return self._answered(request, "messenger_profile", None, web.json_response({"result": "success"}))
+
+    async def _thread_control(self, request: web.Request) -> web.Response:
+        edge = request.path.rsplit("/", 1)[-1]
+        refused = self._check_request(request)
+        if refused is not None:
+            return self._answered(request, edge, None, refused)
+        body = await _json_or_none(request)
+        if body is None:
+            return self._answered(request, edge, None, _graph_error(400, 100, "Invalid JSON body"))
+        recipient_id = _recipient_of(body)
+        faulted = await self._fault_for(recipient_id)
+        if faulted is not None:
+            return self._answered(request, edge, recipient_id, faulted)
+        problem = thread_control_problem(edge, body)
+        if problem:
+            return self._answered(request, edge, recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
+        assert recipient_id is not None
+        metadata = body.get("metadata") or ""
+        if edge == "pass_thread_control":
+            self.thread_owners[recipient_id] = str(body["target_app_id"])
+        elif edge == "take_thread_control":
+            self.thread_owners[recipient_id] = self.app_id
+        self.handovers.append({"edge": edge, "recipient_id": recipient_id, "metadata": metadata,
+                               "target_app_id": body.get("target_app_id")})
+        return self._answered(request, edge, recipient_id, web.json_response({"success": True}))
+
+    # --- checks ---------------------------------------------------------------------
+
+    def _check_request(self, request: web.Request) -> Optional[web.Response]:
         if not _VERSION.match(request.match_info["version"]):
             return _graph_error(400, 2500, "Unknown path components: /" + request.match_info["version"])
         token = request.query.get("access_token") or _bearer(request)
         if token != self.page_access_token:
             return _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException")
-        try:
-            body = await request.json()
-        except ValueError:
-            return _graph_error(400, 100, "Invalid JSON body")
-        problem = request_problem(body)
-        if problem:
-            return _graph_error(400, 100, f"(#100) {problem}")
-        recipient_id = str(body["recipient"]["id"])
-        sent = self.record(recipient_id, body)
-        if "sender_action" in body:
-            return web.json_response({"recipient_id": recipient_id})
-        return web.json_response({"recipient_id": recipient_id, "message_id": f"m_standin_{sent.seq}"})
+        return None
+
+    async def _page_refusal(self, request: web.Request) -> Optional[web.Response]:
+        # (An aiohttp response is falsy: always compare with None.)
+        refused = self._check_request(request)
+        return refused if refused is not None else await self._fault_for(None)
+
+    async def _fault_for(self, recipient_id: Optional[str]) -> Optional[web.Response]:
+        fault = None
+        for key in ([recipient_id] if recipient_id else []) + [_ANY_RECIPIENT]:
+            queue = self._faults.get(key)
+            if queue:
+                fault = queue.popleft()
+                break
+        if fault is None:
+            return None
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status is None:
+            return None
+        response = _graph_error(fault.status, fault.code, fault.message, subcode=fault.subcode)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = f"{fault.retry_after:g}"
+        return response
+
+    def _window_refusal(self, recipient_id: str, body: Dict[str, Any]) -> Optional[web.Response]:
+        last = self.last_inbound.get(recipient_id)
+        if last is None:
+            return None
+        elapsed = datetime.now(timezone.utc) - last
+        if body.get("messaging_type") == "MESSAGE_TAG":
+            limit = HUMAN_AGENT_WINDOW if body.get("tag") == "HUMAN_AGENT" else None
+        else:
+            limit = STANDARD_WINDOW  # RESPONSE, UPDATE and sender actions
+        if limit is None or elapsed <= limit:
+            return None
+        return _graph_error(
+            400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
+        )
+
+    def _owner_refusal(self, recipient_id: str) -> Optional[web.Response]:
+        # In the handover protocol only the app that controls a conversation may send in it.
+        owner = self.thread_owners.get(recipient_id)
+        if owner is None or owner == self.app_id:
+            return None
+        return _graph_error(400, 10, "(#10) This app is not the owner of the thread (stand-in)")
+
+    def _answered(
+        self, request: web.Request, edge: str, recipient_id: Optional[str], response: web.Response
+    ) -> web.Response:
+        self.calls.append(GraphCall(request.method, edge, recipient_id, response.status))
+        return response
 
 
 def request_problem(body: Any) -> Optional[str]:
@@ -121,6 +430,8 @@ def request_problem(body: Any) -> Optional[str]:
         return None if body["sender_action"] in SENDER_ACTIONS else "param sender_action is not valid"
     if body.get("messaging_type") not in MESSAGING_TYPES:
         return "param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in MESSAGE_TAGS:
+        return "param tag must be one of " + ", ".join(sorted(MESSAGE_TAGS)) + " with messaging_type MESSAGE_TAG"
     message = body["message"]
     if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
         return "param message must have exactly one of text and attachment"
@@ -137,6 +448,50 @@ def request_problem(body: Any) -> Optional[str]:
     return None
 
 
+def profile_problem(body: Any, current: Optional[Dict[str, Any]] = None) -> Optional[str]:
+    """What Meta would object to in a Messenger Profile API POST body, or None.
+
+    `current` is the profile already set (a persistent menu needs a Get Started
+    button, set before or in the same request).
+    """
+    if not isinstance(body, dict) or not body:
+        return "Requires one of the params: " + ", ".join(sorted(PROFILE_PROPERTIES))
+    for name in body:
+        if name not in PROFILE_PROPERTIES:
+            return f"param {name} is not a Messenger profile property"
+    if "get_started" in body:
+        get_started = body["get_started"]
+        if not isinstance(get_started, dict) or not _short_text(get_started.get("payload"), MAX_PAYLOAD):
+            return f"param get_started[payload] must be a non-empty string of at most {MAX_PAYLOAD} characters"
+    if "greeting" in body:
+        problem = _greeting_problem(body["greeting"])
+        if problem:
+            return problem
+    if "persistent_menu" in body:
+        if "get_started" not in body and "get_started" not in (current or {}):
+            return "You must set a Get Started button if you also wish to use persistent menu."
+        problem = _menu_problem(body["persistent_menu"])
+        if problem:
+            return problem
+    return None
+
+
+def thread_control_problem(edge: str, body: Any) -> Optional[str]:
+    """What Meta would object to in a pass/take/request_thread_control body, or None."""
+    if not isinstance(body, dict):
+        return "The request body must be an object"
+    if _recipient_of(body) is None:
+        return "param recipient[id] must be non-empty"
+    if edge == "pass_thread_control":
+        target = body.get("target_app_id")
+        if isinstance(target, bool) or not _APP_ID.match(str(target if target is not None else "")):
+            return "param target_app_id must be a valid app id"
+    metadata = body.get("metadata")
+    if metadata is not None and (not isinstance(metadata, str) or len(metadata) > MAX_HANDOVER_METADATA):
+        return f"param metadata must be a string of at most {MAX_HANDOVER_METADATA} characters"
+    return None
+
+
 def visible_text(body: Dict[str, Any]) -> str:
     """The text a customer sees in a Send API message body (template text included)."""
     message = body.get("message") or {}
@@ -150,15 +505,111 @@ def visible_text(body: Dict[str, Any]) -> str:
     return ""
 
 
+def _greeting_problem(greeting: Any) -> Optional[str]:
+    if not isinstance(greeting, list) or not greeting:
+        return "param greeting must be a non-empty array"
+    locales = []
+    for item in greeting:
+        if not isinstance(item, dict) or not isinstance(item.get("locale"), str):
+            return "param greeting[locale] must be a locale"
+        if not _short_text(item.get("text"), MAX_GREETING_TEXT):
+            return f"param greeting[text] must be a non-empty string of at most {MAX_GREETING_TEXT} characters"
+        locales.append(item["locale"])
+    if "default" not in locales:
+        return "param greeting must have a greeting for the default locale"
+    if len(set(locales)) != len(locales):
+        return "param greeting must have one greeting per locale"
+    return None
+
+
+def _menu_problem(menus: Any) -> Optional[str]:
+    if not isinstance(menus, list) or not menus:
+        return "param persistent_menu must be a non-empty array"
+    locales = []
+    for menu in menus:
+        if not isinstance(menu, dict) or not isinstance(menu.get("locale"), str):
+            return "param persistent_menu[locale] must be a locale"
+        locales.append(menu["locale"])
+        if not isinstance(menu.get("composer_input_disabled", False), bool):
+            return "param persistent_menu[composer_input_disabled] must be a boolean"
+        actions = menu.get("call_to_actions")
+        if not isinstance(actions, list) or not 0 < len(actions) <= MAX_MENU_ITEMS:
+            return f"param persistent_menu[call_to_actions] must have 1 to {MAX_MENU_ITEMS} elements"
+        for action in actions:
+            problem = _menu_item_problem(action)
+            if problem:
+                return problem
+    if "default" not in locales:
+        return "param persistent_menu must have a menu for the default locale"
+    if len(set(locales)) != len(locales):
+        return "param persistent_menu must have one menu per locale"
+    return None
+
+
+def _menu_item_problem(action: Any) -> Optional[str]:
+    if not isinstance(action, dict):
+        return "param call_to_actions must be an array of objects"
+    if action.get("type") == "nested":
+        return "Nested persistent menus are no longer supported"
+    if action.get("type") not in MENU_BUTTON_TYPES:
+        return "param call_to_actions[type] must be one of " + ", ".join(sorted(MENU_BUTTON_TYPES))
+    if not _short_text(action.get("title"), MAX_MENU_TITLE):
+        return f"param call_to_actions[title] must be a non-empty string of at most {MAX_MENU_TITLE} characters"
+    if action["type"] == "postback" and not _short_text(action.get("payload"), MAX_PAYLOAD):
+        return f"param call_to_actions[payload] must be a non-empty string of at most {MAX_PAYLOAD} characters"
+    if action["type"] == "web_url" and not re.match(r"^https?://\S+$", str(action.get("url", ""))):
+        return "param call_to_actions[url] must be an http(s) URL"
+    return None
+
+
+def _profile_fields(raw: List[Any]) -> "tuple[List[str], Optional[str]]":
+    fields = [str(name).strip() for name in raw if str(name).strip()]
+    if not fields:
+        return [], "The parameter fields is required"
+    for name in fields:
+        if name not in PROFILE_PROPERTIES:
+            return [], "param fields must be one of " + ", ".join(sorted(PROFILE_PROPERTIES))
+    return fields, None
+
+
+def _short_text(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def _recipient_of(body: Any) -> Optional[str]:
+    recipient = body.get("recipient") if isinstance(body, dict) else None
+    if isinstance(recipient, dict) and recipient.get("id"):
+        return str(recipient["id"])
+    return None
+
+
+def _optional_int(value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("codes must be whole numbers")
+    return value
+
+
+async def _json_or_none(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
 def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     return header[len("Bearer "):] if header.startswith("Bearer ") else ""
 
 
-def _graph_error(status: int, code: int, message: str, error_type: str = "OAuthException") -> web.Response:
-    return web.json_response(
-        {"error": {"message": message, "type": error_type, "code": code, "fbtrace_id": "standin"}}, status=status
-    )
+def _graph_error(
+    status: int, code: Optional[int], message: str, error_type: str = "OAuthException", subcode: Optional[int] = None
+) -> web.Response:
+    error: Dict[str, Any] = {"message": message, "type": error_type, "code": code, "fbtrace_id": "standin"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return web.json_response({"error": error}, status=status)
 
 
 def serve(host: str, port: int) -> None:

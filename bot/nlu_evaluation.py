@@ -184,12 +184,12 @@ def load_heldout(path: Path) -> List[Example]:
     return examples
 
 
-def train(project: Path, out_dir: Path) -> Tuple[Path, float]:
+def train(project: Path, out_dir: Path, config: Path) -> Tuple[Path, float]:
     """Trains an NLU-only model in a fresh process, the cache off; returns its path and the seconds taken."""
     log_path = out_dir / "train.log"
     command = [
         sys.executable, "-m", "rasa", "train", "nlu",
-        "--config", str(project / "config.yml"),
+        "--config", str(config),
         "--nlu", str(project / "data"),
         "--domain", str(project / "domain.yml"),
         "--out", str(out_dir),
@@ -262,8 +262,9 @@ def _print_report(report: Dict[str, Any]) -> None:
     print()
 
 
-def evaluate(heldout: str, out_dir: str) -> int:
-    """Trains on data/ (paths relative to the current directory), scores `heldout`, writes `<out_dir>/report.json`."""
+def evaluate(heldout: str, out_dir: str, config: str = "config.yml") -> int:
+    """Trains on data/ with `config` (paths relative to the current directory), scores `heldout`,
+    writes `<out_dir>/report.json`. Another `config` tries a pipeline before config.yml adopts it."""
     project = Path.cwd()
     heldout_path = Path(heldout)
     out = Path(out_dir)
@@ -277,7 +278,7 @@ def evaluate(heldout: str, out_dir: str) -> int:
 
     examples = load_heldout(heldout_path)
     print(f"Held-out set: {len(examples)} examples, {len({e.intent for e in examples})} intents ({heldout_path})")
-    model, training_seconds = train(project, out)
+    model, training_seconds = train(project, out, project / config)
     print(f"Trained in {training_seconds:.0f} s: {model}")
 
     parsed = asyncio.run(_parse_all(model, examples))
@@ -316,6 +317,7 @@ def evaluate(heldout: str, out_dir: str) -> int:
                   | {"examples": len(rows)},
         "heldout": str(heldout_path),
         "model": str(model),
+        "config": str(config),
     }
     _print_report(report)
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -79,6 +79,14 @@ class Settings:
     fb_page_access_token: str = "demo-page-access-token"
     fb_graph_api_url: str = META_GRAPH_API_URL
     send_api_timeout_seconds: int = 10
+    # Graph API calls (Send API, handover, page setup): retries with exponential backoff and jitter.
+    send_api_max_attempts: int = 4
+    send_api_retry_base_ms: int = 500
+    send_api_retry_max_ms: int = 8000
+    send_api_retry_budget_seconds: int = 30
+    # Handover protocol: pass the conversation to the Page Inbox (Meta's app id by default).
+    fb_handover_enabled: bool = False
+    fb_page_inbox_app_id: str = "263902037430900"
 
     # Core bank (the mock core-banking service) and its client
     core_banking_url: str = "http://127.0.0.1:8000"
@@ -98,6 +106,9 @@ class Settings:
 
     # Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
+
+    # Branch web service: the Messenger sandbox signs webhooks with the app secret; dev only.
+    messenger_sandbox_enabled: bool = False  # `make sandbox` turns it on
 
     @property
     def demo_secrets_in_use(self) -> list[str]:
@@ -122,6 +133,14 @@ class Settings:
             fb_page_access_token=_read(env, "FB_PAGE_ACCESS_TOKEN", d.fb_page_access_token),
             fb_graph_api_url=_read(env, "FB_GRAPH_API_URL", d.fb_graph_api_url).rstrip("/"),
             send_api_timeout_seconds=_read_int(env, "SEND_API_TIMEOUT_SECONDS", d.send_api_timeout_seconds),
+            send_api_max_attempts=_read_int(env, "SEND_API_MAX_ATTEMPTS", d.send_api_max_attempts),
+            send_api_retry_base_ms=_read_int(env, "SEND_API_RETRY_BASE_MS", d.send_api_retry_base_ms),
+            send_api_retry_max_ms=_read_int(env, "SEND_API_RETRY_MAX_MS", d.send_api_retry_max_ms),
+            send_api_retry_budget_seconds=_read_int(
+                env, "SEND_API_RETRY_BUDGET_SECONDS", d.send_api_retry_budget_seconds
+            ),
+            fb_handover_enabled=_read_bool(env, "FB_HANDOVER_ENABLED", d.fb_handover_enabled),
+            fb_page_inbox_app_id=_read(env, "FB_PAGE_INBOX_APP_ID", d.fb_page_inbox_app_id),
             core_banking_url=_read(env, "CORE_BANKING_URL", d.core_banking_url).rstrip("/"),
             core_banking_database_url=_read(env, "CORE_BANKING_DATABASE_URL", d.core_banking_database_url),
             core_banking_secret=_read(env, "CORE_BANKING_SECRET", d.core_banking_secret),
@@ -140,6 +159,7 @@ class Settings:
             ),
             transfer_limit_daily=_read_money(env, "TRANSFER_LIMIT_DAILY", d.transfer_limit_daily),
             rasa_url=_read(env, "RASA_URL", d.rasa_url).rstrip("/"),
+            messenger_sandbox_enabled=_read_bool(env, "MESSENGER_SANDBOX_ENABLED", d.messenger_sandbox_enabled),
         )
 
 

@@ -1,77 +1,475 @@
-"""Rasa responses as Messenger message payloads.
+"""Rasa responses as Messenger messages, always within Messenger's limits.
 
-Messenger's limits: a button template holds at most 3 buttons, a message at
-most 13 quick replies with titles of at most 20 characters, a generic template
-at most 10 elements.
+Each builder takes what Rasa gives (text, buttons, quick replies, elements) and
+returns the list of Send API `message` objects to send, in order. Nothing is
+silently dropped: what does not fit one message goes into the next.
+
+- text: at most 2,000 characters a message; longer text is split at a paragraph,
+  sentence or line end, else between words, else anywhere (never inside an emoji
+  or an accented letter), and no character is lost.
+- quick replies: at most 13 a message, titles of at most 20 characters, payloads
+  of at most 1,000; they go on the last chunk of a long text. More than 13, or a
+  URL among them, become button templates (quick replies vanish when the next
+  message arrives, so splitting them over several messages would lose choices).
+- button template: text of at most 640 characters, at most 3 buttons with titles
+  of at most 20 characters. Longer text goes first as text messages; more
+  buttons become quick replies (all postbacks, at most 13) or several templates.
+- generic template (carousel): at most 10 elements a message, titles and
+  subtitles of at most 80 characters, at most 3 buttons an element (more make a
+  second element with the same title).
+
+Lengths are counted in UTF-16 code units (an emoji outside the basic plane
+counts 2), the strictest way Meta may count "characters".
+
+`message_problems` checks a message against all these limits; tests run every
+message the channel sends through it.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-MAX_TEMPLATE_BUTTONS = 3
+from bot.channels.typed_text import as_typed_text
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
+MAX_TEMPLATE_BUTTONS = 3
+MAX_BUTTON_TEMPLATE_TEXT = 640
+MAX_BUTTON_TITLE = 20
 MAX_GENERIC_ELEMENTS = 10
+MAX_ELEMENT_TITLE = 80
+MAX_ELEMENT_SUBTITLE = 80
+MAX_ELEMENT_BUTTONS = 3
+MAX_PAYLOAD = 1000
+
+# The text of a button template or quick-reply message when the response had none,
+# and of the templates that carry the buttons past the first three.
+CHOOSE_TEXT = "Please choose:"
+MORE_CHOICES_TEXT = "More choices:"
+ELLIPSIS = "…"
+DEFAULT_URL_TITLE = "Open"
+
+MEDIA_TYPES = frozenset({"image", "audio", "video", "file"})
+BUTTON_TYPES = frozenset({"postback", "web_url", "phone_number"})
+QUICK_REPLY_TYPES = frozenset({"text", "user_phone_number", "user_email"})
 
 Payload = Dict[str, Any]
 
 
+# --- builders -----------------------------------------------------------------------------------
+
 def text(body: str) -> Payload:
+    """One text message; `body` must already fit (see `text_messages`)."""
     return {"text": body}
-
-
-def quick_replies(body: str, replies: Iterable[Dict[str, Any]]) -> Payload:
-    items = [
-        {
-            "content_type": "text",
-            "title": _title(reply),
-            "payload": str(reply.get("payload") or _title(reply)),
-        }
-        for reply in replies
-    ][:MAX_QUICK_REPLIES]
-    return {"text": body, "quick_replies": items}
-
-
-def buttons(body: str, rasa_buttons: List[Dict[str, Any]]) -> List[Payload]:
-    """A button template; more buttons than a template holds become quick replies."""
-    if len(rasa_buttons) > MAX_TEMPLATE_BUTTONS and not any("url" in b for b in rasa_buttons):
-        return [quick_replies(body, rasa_buttons)]
-    messages: List[Payload] = []
-    for start in range(0, len(rasa_buttons), MAX_TEMPLATE_BUTTONS):
-        chunk = rasa_buttons[start:start + MAX_TEMPLATE_BUTTONS]
-        messages.append(
-            {
-                "attachment": {
-                    "type": "template",
-                    "payload": {
-                        "template_type": "button",
-                        "text": body if start == 0 else "…",
-                        "buttons": [_button(b) for b in chunk],
-                    },
-                }
-            }
-        )
-    return messages
-
-
-def generic_template(elements: List[Dict[str, Any]]) -> Payload:
-    return {
-        "attachment": {
-            "type": "template",
-            "payload": {"template_type": "generic", "elements": elements[:MAX_GENERIC_ELEMENTS]},
-        }
-    }
 
 
 def image(url: str) -> Payload:
     return {"attachment": {"type": "image", "payload": {"url": url, "is_reusable": True}}}
 
 
-def _button(rasa_button: Dict[str, Any]) -> Dict[str, Any]:
-    if rasa_button.get("url"):
-        return {"type": "web_url", "url": rasa_button["url"], "title": rasa_button.get("title", "Open")}
-    return {"type": "postback", "title": rasa_button.get("title", ""), "payload": str(rasa_button.get("payload", ""))}
+def text_messages(body: Optional[str]) -> List[Payload]:
+    """`body` as text messages of at most 2,000 characters; none when it is blank."""
+    return [text(chunk) for chunk in split_text(body or "")]
 
 
-def _title(reply: Dict[str, Any]) -> str:
-    return str(reply.get("title") or reply.get("payload") or "")[:MAX_QUICK_REPLY_TITLE]
+def quick_reply_messages(body: Optional[str], replies: Iterable[Mapping[str, Any]]) -> List[Payload]:
+    """Rasa quick replies: Messenger quick replies on the last chunk of `body`, when they fit."""
+    choices = _choices(replies)
+    if not choices:
+        return text_messages(body)
+    if len(choices) > MAX_QUICK_REPLIES or any(c.kind != "postback" for c in choices):
+        return _button_templates(body, choices)
+    return _with_quick_replies(body, choices)
+
+
+def button_messages(body: Optional[str], buttons: Iterable[Mapping[str, Any]]) -> List[Payload]:
+    """Rasa buttons: a button template; quick replies when there are 4 to 13 postbacks; else more templates."""
+    choices = _choices(buttons)
+    if not choices:
+        return text_messages(body)
+    fits_quick_replies = len(choices) <= MAX_QUICK_REPLIES and all(c.kind == "postback" for c in choices)
+    if len(choices) > MAX_TEMPLATE_BUTTONS and fits_quick_replies:
+        return _with_quick_replies(body, choices)
+    return _button_templates(body, choices)
+
+
+def carousel_messages(elements: Iterable[Mapping[str, Any]]) -> List[Payload]:
+    """Rasa elements as generic templates of at most 10 elements each."""
+    cards = [card for element in elements for card in _cards(element)]
+    return [
+        _generic_template(cards[start:start + MAX_GENERIC_ELEMENTS])
+        for start in range(0, len(cards), MAX_GENERIC_ELEMENTS)
+    ]
+
+
+def offered_payloads(message: Mapping[str, Any]) -> List[str]:
+    """The payloads a customer can send back by tapping something in `message`."""
+    found = [
+        str(reply["payload"]) for reply in message.get("quick_replies") or []
+        if isinstance(reply, Mapping) and reply.get("content_type") == "text" and reply.get("payload")
+    ]
+    template = _template_payload(message)
+    buttons: List[Any] = list(template.get("buttons") or [])
+    for element in template.get("elements") or []:
+        if isinstance(element, Mapping):
+            buttons += element.get("buttons") or []
+    found += [
+        str(button["payload"]) for button in buttons
+        if isinstance(button, Mapping) and button.get("type") == "postback" and button.get("payload")
+    ]
+    return found
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+def length(value: str) -> int:
+    """Length as Meta may count it: UTF-16 code units."""
+    return len(value) + sum(1 for ch in value if ord(ch) > 0xFFFF)
+
+
+def split_text(body: str, limit: int = MAX_TEXT) -> List[str]:
+    """`body` in chunks of at most `limit` characters, cut where a reader would pause.
+
+    Only the whitespace at a cut is dropped: joined with that whitespace, the
+    chunks are `body` (stripped).
+    """
+    if limit < 2:
+        raise ValueError("limit must be at least 2")
+    if not body or not body.strip():
+        return []
+    if length(body) <= limit:
+        return [body]
+    chunks: List[str] = []
+    rest = body.strip()
+    while length(rest) > limit:
+        cut = _cut_point(rest, limit)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def shorten(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, with an ellipsis when something was cut."""
+    value = value.strip()
+    if length(value) <= limit:
+        return value
+    cut = _grapheme_safe(value, _fit(value, limit - length(ELLIPSIS)))
+    return value[:cut].rstrip() + ELLIPSIS
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*(?=\s)")
+_ZWJ = "\u200d"
+
+
+def _cut_point(rest: str, limit: int) -> int:
+    """Where to end the next chunk of `rest` (longer than `limit`): the best pause that fits."""
+    end = max(_fit(rest, limit), 1)  # rest[:end] fits
+    window = rest[:end + 1]  # whitespace right after the limit is a pause at the limit
+    half = end // 2
+    paragraphs = [m.start() for m in _PARAGRAPH_BREAK.finditer(window)]
+    sentences = [m.end() for m in _SENTENCE_END.finditer(window)] + [i for i, ch in enumerate(window) if ch == "\n"]
+    words = [i for i, ch in enumerate(window) if ch.isspace()]
+    for candidates, earliest in ((paragraphs, half), (sentences, half), (words, 1)):
+        fitting = [pos for pos in candidates if earliest <= pos <= end]
+        if fitting:
+            return max(fitting)
+    return _grapheme_safe(rest, end)
+
+
+def _fit(value: str, limit: int) -> int:
+    """The largest i such that value[:i] is at most `limit` long."""
+    used = 0
+    for index, ch in enumerate(value):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(value)
+
+
+def _grapheme_safe(value: str, index: int) -> int:
+    """`index` moved back so that value[:index] does not end inside an accented letter, emoji or flag."""
+    cut = index
+    while 0 < cut < len(value) and (_joins_previous(value[cut]) or value[cut - 1] == _ZWJ):
+        cut -= 1
+    if 0 < cut < len(value) and _is_regional_indicator(value[cut]):
+        before = 0
+        while before < cut and _is_regional_indicator(value[cut - 1 - before]):
+            before += 1
+        if before % 2 == 1:  # value[cut - 1] and value[cut] make one flag
+            cut -= 1
+    return cut if cut > 0 else index
+
+
+def _joins_previous(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me")  # combining accents, keycaps
+        or ch == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors (emoji presentation)
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
+    )
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+# --- choices (buttons, quick replies) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Choice:
+    kind: str  # postback, web_url or phone_number
+    title: str
+    payload: str = ""
+    url: str = ""
+
+
+def _choices(raw_choices: Any) -> List[_Choice]:
+    if not isinstance(raw_choices, (list, tuple)):
+        if raw_choices:
+            logger.warning("Buttons that are not a list were left out of a Messenger message")
+        return []
+    choices = []
+    for raw in raw_choices:
+        choice = _choice(raw)
+        if choice is None:
+            logger.warning("A button without a usable title, payload or URL was left out of a Messenger message")
+        else:
+            choices.append(choice)
+    return choices
+
+
+def _choice(raw: Any) -> Optional[_Choice]:
+    if not isinstance(raw, Mapping):
+        return None
+    title = str(raw.get("title") or "").strip()
+    kind = str(raw.get("type") or "")
+    if raw.get("url") or kind == "web_url":
+        url = str(raw.get("url") or raw.get("payload") or "").strip()
+        return _Choice("web_url", title or DEFAULT_URL_TITLE, url=url) if _is_web_url(url) else None
+    payload = "" if raw.get("payload") is None else str(raw["payload"])
+    if kind == "phone_number":
+        return _Choice("phone_number", title or payload, payload=payload) if payload.startswith("+") else None
+    title = title or payload.strip()
+    payload = payload if payload.strip() else title
+    if not payload:
+        return None
+    if length(payload) > MAX_PAYLOAD:
+        # Cannot be cut (it is a command); tapping the button reads as typing its title instead.
+        logger.warning("A button payload longer than %s characters was replaced by its title", MAX_PAYLOAD)
+        payload = shorten(as_typed_text(title), MAX_PAYLOAD)
+        if not payload:
+            return None
+    return _Choice("postback", title, payload=payload)
+
+
+def _with_quick_replies(body: Optional[str], choices: Sequence[_Choice]) -> List[Payload]:
+    chunks = split_text(body or "") or [CHOOSE_TEXT]
+    messages = [text(chunk) for chunk in chunks[:-1]]
+    messages.append({"text": chunks[-1], "quick_replies": [_quick_reply(c) for c in choices]})
+    return messages
+
+
+def _button_templates(body: Optional[str], choices: Sequence[_Choice]) -> List[Payload]:
+    """Text that does not fit a template first, then templates of 3 buttons."""
+    lead, template_text = _split_tail(body or "", MAX_BUTTON_TEMPLATE_TEXT)
+    messages = text_messages(lead)
+    for start in range(0, len(choices), MAX_TEMPLATE_BUTTONS):
+        group = choices[start:start + MAX_TEMPLATE_BUTTONS]
+        body_text = (template_text or CHOOSE_TEXT) if start == 0 else MORE_CHOICES_TEXT
+        messages.append(_button_template(body_text, [_button(c) for c in group]))
+    return messages
+
+
+def _split_tail(body: str, limit: int) -> Tuple[str, str]:
+    """(head, tail) of `body` with the tail at most `limit` long, cut where a reader would pause."""
+    stripped = body.strip()
+    if length(stripped) <= limit:
+        return "", stripped
+    tail = split_text(stripped, limit)[-1]
+    return stripped[:len(stripped) - len(tail)].rstrip(), tail
+
+
+def _button_template(body: str, buttons: List[Payload]) -> Payload:
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "button", "text": body, "buttons": buttons},
+        }
+    }
+
+
+def _button(choice: _Choice) -> Payload:
+    title = shorten(choice.title, MAX_BUTTON_TITLE)
+    if choice.kind == "web_url":
+        return {"type": "web_url", "url": choice.url, "title": title}
+    return {"type": choice.kind, "title": title, "payload": choice.payload}
+
+
+def _quick_reply(choice: _Choice) -> Payload:
+    return {"content_type": "text", "title": shorten(choice.title, MAX_QUICK_REPLY_TITLE), "payload": choice.payload}
+
+
+def _is_web_url(value: str) -> bool:
+    return value.startswith(("https://", "http://")) and len(value) > len("https://")
+
+
+# --- generic template ---------------------------------------------------------------------------
+
+def _cards(element: Any) -> List[Payload]:
+    """One Rasa element as generic-template elements (more than one when it has more than 3 buttons)."""
+    if not isinstance(element, Mapping):
+        logger.warning("A carousel element that is not an object was left out of a Messenger message")
+        return []
+    title = str(element.get("title") or "").strip()
+    subtitle = str(element.get("subtitle") or "").strip()
+    if not title:
+        title, subtitle = subtitle or ELLIPSIS, ""
+    card: Payload = {"title": shorten(title, MAX_ELEMENT_TITLE)}
+    if subtitle:
+        card["subtitle"] = shorten(subtitle, MAX_ELEMENT_SUBTITLE)
+    image_url = str(element.get("image_url") or "")
+    if _is_web_url(image_url):
+        card["image_url"] = image_url
+    default_action = element.get("default_action")
+    if isinstance(default_action, Mapping) and _is_web_url(str(default_action.get("url") or "")):
+        card["default_action"] = {"type": "web_url", "url": str(default_action["url"])}
+    buttons = [_button(c) for c in _choices(element.get("buttons") or [])]
+    if not buttons:
+        return [card]
+    return [
+        {**card, "buttons": buttons[start:start + MAX_ELEMENT_BUTTONS]}
+        for start in range(0, len(buttons), MAX_ELEMENT_BUTTONS)
+    ]
+
+
+def _generic_template(cards: List[Payload]) -> Payload:
+    return {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": cards}}}
+
+
+def _template_payload(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    attachment = message.get("attachment")
+    if not isinstance(attachment, Mapping) or attachment.get("type") != "template":
+        return {}
+    payload = attachment.get("payload")
+    return payload if isinstance(payload, Mapping) else {}
+
+
+# --- the validator ----------------------------------------------------------------------------------
+
+def message_problem(message: Any) -> Optional[str]:
+    """The first thing Messenger would refuse in `message`, or None."""
+    problems = message_problems(message)
+    return problems[0] if problems else None
+
+
+def message_problems(message: Any) -> List[str]:
+    """Everything in a Send API `message` object that breaks Messenger's limits (empty when none)."""
+    if not isinstance(message, Mapping):
+        return ["the message must be an object"]
+    problems: List[str] = []
+    if ("text" in message) == ("attachment" in message):
+        problems.append("the message must have exactly one of text and attachment")
+    if "text" in message:
+        _check_text(message["text"], "text", MAX_TEXT, problems)
+    if "attachment" in message:
+        _check_attachment(message["attachment"], problems)
+    if "quick_replies" in message:
+        _check_quick_replies(message["quick_replies"], problems)
+    return problems
+
+
+def _check_text(value: Any, where: str, limit: int, problems: List[str]) -> None:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} must be non-empty text")
+    elif length(value) > limit:
+        problems.append(f"{where} has {length(value)} characters, more than {limit}")
+
+
+def _check_count(value: Any, where: str, limit: int, problems: List[str]) -> List[Any]:
+    if not isinstance(value, list) or not 0 < len(value) <= limit:
+        problems.append(f"{where} must be a list of 1 to {limit} items")
+        return value if isinstance(value, list) else []
+    return value
+
+
+def _check_quick_replies(value: Any, problems: List[str]) -> None:
+    for index, reply in enumerate(_check_count(value, "quick_replies", MAX_QUICK_REPLIES, problems)):
+        where = f"quick_replies[{index}]"
+        if not isinstance(reply, Mapping) or reply.get("content_type") not in QUICK_REPLY_TYPES:
+            problems.append(f"{where} must be an object with a content_type of {sorted(QUICK_REPLY_TYPES)}")
+            continue
+        if reply["content_type"] == "text":
+            _check_text(reply.get("title"), f"{where}.title", MAX_QUICK_REPLY_TITLE, problems)
+            _check_text(reply.get("payload"), f"{where}.payload", MAX_PAYLOAD, problems)
+
+
+def _check_attachment(attachment: Any, problems: List[str]) -> None:
+    if not isinstance(attachment, Mapping) or not isinstance(attachment.get("payload"), Mapping):
+        problems.append("attachment must be an object with a payload object")
+        return
+    kind, payload = attachment.get("type"), attachment["payload"]
+    if kind in MEDIA_TYPES:
+        if not _is_web_url(str(payload.get("url") or "")) and not payload.get("attachment_id"):
+            problems.append(f"a {kind} attachment needs an http(s) url or an attachment_id")
+    elif kind == "template":
+        template = payload.get("template_type")
+        if template == "button":
+            _check_text(payload.get("text"), "button template text", MAX_BUTTON_TEMPLATE_TEXT, problems)
+            buttons = _check_count(payload.get("buttons"), "button template buttons", MAX_TEMPLATE_BUTTONS, problems)
+            _check_buttons(buttons, "button template", problems)
+        elif template == "generic":
+            elements = _check_count(
+                payload.get("elements"), "generic template elements", MAX_GENERIC_ELEMENTS, problems
+            )
+            for index, element in enumerate(elements):
+                _check_element(element, f"elements[{index}]", problems)
+        elif not isinstance(template, str) or not template:
+            problems.append("a template attachment needs a template_type")
+    else:
+        problems.append(f"attachment type {kind!r} is not one of image, audio, video, file, template")
+
+
+def _check_element(element: Any, where: str, problems: List[str]) -> None:
+    if not isinstance(element, Mapping):
+        problems.append(f"{where} must be an object")
+        return
+    _check_text(element.get("title"), f"{where}.title", MAX_ELEMENT_TITLE, problems)
+    if "subtitle" in element:
+        _check_text(element["subtitle"], f"{where}.subtitle", MAX_ELEMENT_SUBTITLE, problems)
+    if "image_url" in element and not _is_web_url(str(element["image_url"] or "")):
+        problems.append(f"{where}.image_url must be an http(s) URL")
+    action = element.get("default_action")
+    if action is not None and (
+        not isinstance(action, Mapping) or action.get("type") != "web_url"
+        or not _is_web_url(str(action.get("url") or "")) or "title" in action
+    ):
+        problems.append(f"{where}.default_action must be a web_url action with a URL and no title")
+    if "buttons" in element:
+        buttons = _check_count(element["buttons"], f"{where}.buttons", MAX_ELEMENT_BUTTONS, problems)
+        _check_buttons(buttons, where, problems)
+
+
+def _check_buttons(buttons: List[Any], where: str, problems: List[str]) -> None:
+    for index, button in enumerate(buttons):
+        at = f"{where} button {index}"
+        if not isinstance(button, Mapping) or button.get("type") not in BUTTON_TYPES:
+            problems.append(f"{at} must be an object with a type of {sorted(BUTTON_TYPES)}")
+            continue
+        _check_text(button.get("title"), f"{at} title", MAX_BUTTON_TITLE, problems)
+        if button["type"] == "web_url" and not _is_web_url(str(button.get("url") or "")):
+            problems.append(f"{at} needs an http(s) url")
+        elif button["type"] == "postback":
+            _check_text(button.get("payload"), f"{at} payload", MAX_PAYLOAD, problems)
+        elif button["type"] == "phone_number" and not str(button.get("payload") or "").startswith("+"):
+            problems.append(f"{at} needs a phone number payload starting with +")

@@ -28,15 +28,27 @@ class EventKind(str, Enum):
     TEXT = "text"  # typed by the customer
     QUICK_REPLY = "quick_reply"  # a quick reply the customer tapped
     POSTBACK = "postback"  # a button or menu item the customer tapped
-    ATTACHMENT = "attachment"  # image, file, audio, location, sticker
+    ATTACHMENT = "attachment"  # image, file, audio, video, location, sticker, shared link
     ECHO = "echo"  # a message the page itself sent
     DELIVERY = "delivery"
     READ = "read"
-    OTHER = "other"
+    HANDOVER = "handover"  # thread control passed, taken or requested (handover protocol)
+    REACTION = "reaction"  # an emoji reaction to a message, or its removal
+    MESSAGE_EDIT = "message_edit"  # the customer edited a message they had sent
+    OTHER = "other"  # referral, optin, account_linking, policy-enforcement, anything new
 
 
-# Events that carry nothing for the dialogue.
+# Events that carry nothing for the dialogue and are not worth a log line.
 IGNORED_KINDS = frozenset({EventKind.ECHO, EventKind.DELIVERY, EventKind.READ})
+
+# The fields of a messaging event that are handover protocol notifications.
+HANDOVER_FIELDS = ("pass_thread_control", "take_thread_control", "request_thread_control")
+
+# Sticker ids of Messenger's thumbs-up ("like") button, small to large.
+LIKE_STICKER_IDS = frozenset({"369239263222822", "369239343222814", "369239383222810"})
+
+# Keys every messaging event has; any other key names what the event is about.
+_ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
 
 
 @dataclass(frozen=True)
@@ -46,16 +58,35 @@ class MessagingEvent:
     recipient_id: str
     timestamp: int
     message_id: Optional[str] = None
-    text: Optional[str] = None
+    text: Optional[str] = None  # typed text, a quick reply's text, a postback button's title, an echo's text
     payload: Optional[str] = None
     attachment_types: List[str] = field(default_factory=list)
+    sticker_id: Optional[str] = None
+    # The webhook field the event came in when it is not a message: "pass_thread_control", "referral", ...
+    field_name: Optional[str] = None
+    # HANDOVER: the app that now owns the thread (pass, take) or asks for it (request), when Meta says.
+    app_id: Optional[str] = None
+    # Delivered in `entry[].standby`: another app owns the thread; this app only watches.
+    standby: bool = False
 
     @property
     def dedup_key(self) -> str:
         """What identifies this event across Meta's retries."""
+        prefix = "standby:" if self.standby else ""
         if self.message_id:
-            return self.message_id
-        return f"{self.kind.value}:{self.sender_id}:{self.timestamp}:{self.payload or ''}"
+            return prefix + self.message_id
+        parts = (self.kind.value, self.field_name or "", self.sender_id, str(self.timestamp), self.payload or "")
+        return prefix + ":".join(parts)
+
+    @property
+    def customer_id(self) -> str:
+        """The customer's PSID: the recipient of an echo (the page's own message), else the sender."""
+        return self.recipient_id if self.kind == EventKind.ECHO else self.sender_id
+
+    @property
+    def is_like(self) -> bool:
+        """The customer tapped Messenger's thumbs-up button."""
+        return self.sticker_id in LIKE_STICKER_IDS
 
 
 class MalformedWebhook(ValueError):
@@ -67,52 +98,101 @@ def is_page_batch(body: Any) -> bool:
 
 
 def messaging_events(body: Dict[str, Any]) -> Iterator[MessagingEvent]:
-    """Every messaging event of every entry, in the order Meta sent them."""
+    """Every event of every entry, in the order Meta sent them.
+
+    An entry carries `messaging` (this app owns the thread) or `standby` (another
+    app does, for example a live-agent inbox); standby events come marked `standby`.
+    """
     for entry in body.get("entry", []):
         if not isinstance(entry, dict):
             raise MalformedWebhook("every entry must be an object")
-        for raw in entry.get("messaging", []) or []:
-            event = _parse_event(raw)
-            if event is not None:
-                yield event
+        for key, standby in (("messaging", False), ("standby", True)):
+            raw_events = entry.get(key) or []
+            if not isinstance(raw_events, list):
+                raise MalformedWebhook(f"entry.{key} must be a list")
+            for raw in raw_events:
+                yield _parse_event(raw, standby)
 
 
-def _parse_event(raw: Any) -> Optional[MessagingEvent]:
+def _parse_event(raw: Any, standby: bool) -> MessagingEvent:
     if not isinstance(raw, dict):
         raise MalformedWebhook("every messaging event must be an object")
-    sender_id = str((raw.get("sender") or {}).get("id") or "")
-    recipient_id = str((raw.get("recipient") or {}).get("id") or "")
-    if not sender_id:
+    sender_id = str(_object(raw.get("sender")).get("id") or "")
+    recipient_id = str(_object(raw.get("recipient")).get("id") or "")
+    if not sender_id and ("message" in raw or "postback" in raw):
         raise MalformedWebhook("a messaging event has no sender id")
-    common = dict(sender_id=sender_id, recipient_id=recipient_id, timestamp=int(raw.get("timestamp") or 0))
+    common: Dict[str, Any] = dict(
+        sender_id=sender_id, recipient_id=recipient_id, timestamp=_timestamp(raw.get("timestamp")), standby=standby,
+    )
 
     message = raw.get("message")
     if isinstance(message, dict):
-        mid = message.get("mid")
-        if message.get("is_echo"):
-            return MessagingEvent(EventKind.ECHO, message_id=mid, **common)
-        quick_reply = message.get("quick_reply")
-        if isinstance(quick_reply, dict) and quick_reply.get("payload"):
-            return MessagingEvent(
-                EventKind.QUICK_REPLY, message_id=mid, text=message.get("text"),
-                payload=str(quick_reply["payload"]), **common,
-            )
-        if message.get("text"):
-            return MessagingEvent(EventKind.TEXT, message_id=mid, text=str(message["text"]), **common)
-        attachments = message.get("attachments") or []
-        if attachments:
-            kinds = [str(a.get("type", "unknown")) for a in attachments if isinstance(a, dict)]
-            return MessagingEvent(EventKind.ATTACHMENT, message_id=mid, attachment_types=kinds, **common)
-        return MessagingEvent(EventKind.OTHER, message_id=mid, **common)
-
+        return _message_event(message, common)
     postback = raw.get("postback")
     if isinstance(postback, dict):
         return MessagingEvent(
-            EventKind.POSTBACK, message_id=postback.get("mid"), text=postback.get("title"),
+            EventKind.POSTBACK, message_id=_str_or_none(postback.get("mid")), text=_str_or_none(postback.get("title")),
             payload=str(postback.get("payload") or ""), **common,
         )
+    for name in HANDOVER_FIELDS:
+        if name in raw:
+            app_id = _handover_app_id(name, raw[name])
+            return MessagingEvent(EventKind.HANDOVER, field_name=name, app_id=app_id, **common)
     if "delivery" in raw:
         return MessagingEvent(EventKind.DELIVERY, **common)
     if "read" in raw:
         return MessagingEvent(EventKind.READ, **common)
-    return MessagingEvent(EventKind.OTHER, **common)
+    # The mid inside a reaction or an edit is the mid of the message reacted to or edited:
+    # it must not count as this event's id (nor mark that message as seen).
+    if "reaction" in raw:
+        return MessagingEvent(EventKind.REACTION, field_name="reaction", **common)
+    if "message_edit" in raw:
+        return MessagingEvent(EventKind.MESSAGE_EDIT, field_name="message_edit", **common)
+    other = sorted(set(raw) - _ENVELOPE_KEYS)
+    return MessagingEvent(EventKind.OTHER, field_name=other[0] if other else None, **common)
+
+
+def _message_event(message: Dict[str, Any], common: Dict[str, Any]) -> MessagingEvent:
+    mid = _str_or_none(message.get("mid"))
+    if message.get("is_echo"):
+        return MessagingEvent(EventKind.ECHO, message_id=mid, text=_str_or_none(message.get("text")), **common)
+    quick_reply = message.get("quick_reply")
+    if isinstance(quick_reply, dict) and quick_reply.get("payload"):
+        return MessagingEvent(
+            EventKind.QUICK_REPLY, message_id=mid, text=_str_or_none(message.get("text")),
+            payload=str(quick_reply["payload"]), **common,
+        )
+    if isinstance(message.get("text"), str) and message["text"].strip():
+        return MessagingEvent(EventKind.TEXT, message_id=mid, text=message["text"], **common)
+    attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+    sticker_id = message.get("sticker_id")
+    if attachments or sticker_id:
+        for attachment in attachments:
+            sticker_id = sticker_id or _object(attachment.get("payload")).get("sticker_id")
+        kinds = [str(a.get("type") or "unknown") for a in attachments] or ["sticker"]
+        return MessagingEvent(
+            EventKind.ATTACHMENT, message_id=mid, attachment_types=kinds,
+            sticker_id=str(sticker_id) if sticker_id else None, **common,
+        )
+    return MessagingEvent(EventKind.OTHER, message_id=mid, field_name="message", **common)
+
+
+def _handover_app_id(name: str, body: Any) -> Optional[str]:
+    details = _object(body)
+    key = "requested_owner_app_id" if name == "request_thread_control" else "new_owner_app_id"
+    return _str_or_none(details.get(key))
+
+
+def _object(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str_or_none(value: Any) -> Optional[str]:
+    return None if value is None or value == "" else str(value)
+
+
+def _timestamp(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0

@@ -1,71 +1,98 @@
-"""Messenger's Send API, called asynchronously so the event loop never waits on Meta."""
+"""Messenger's Send API, called asynchronously so the event loop never waits on Meta.
+
+Every message goes out only when Meta's messaging window allows it
+(`messaging_window.py`): `RESPONSE` within 24 hours of the customer's last
+message, `MESSAGE_TAG` + `HUMAN_AGENT` for staff up to 7 days after it; anything
+else is refused here, logged, and reported as not sent. Temporary failures are
+retried (`graph_api.py`).
+"""
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any, Dict, Optional
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, Optional
 
-import aiohttp
-
+from bot.channels.graph_api import GraphApi, GraphResult, RetryPolicy
+from bot.channels.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
 from bot.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 
+SendResult = GraphResult  # what `deliver` and `deliver_action` return
+SENDER_ACTIONS = frozenset({"typing_on", "typing_off", "mark_seen"})
+OUTSIDE_WINDOW = "outside the messaging window"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 class SendApi:
-    """Posts messages to `{graph_api_url}/me/messages` with the page access token."""
+    """Posts to `{graph_api_url}/me/messages` with the page access token.
 
-    def __init__(self, graph_api_url: str, page_access_token: str, timeout_seconds: float = 10) -> None:
-        self._url = f"{graph_api_url.rstrip('/')}/me/messages"
-        self._token = page_access_token
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._session: Optional[aiohttp.ClientSession] = None
-        self._session_loop: Optional[asyncio.AbstractEventLoop] = None
+    `windows` says when each customer last wrote (default: a new in-memory
+    store, reachable as `send_api.windows`); the channel records every inbound
+    message there. `graph` may be shared with other clients (e.g. `Handover`).
+    """
 
-    async def send_message(self, recipient_id: str, message: Dict[str, Any]) -> bool:
-        """Sends one message as a RESPONSE to the customer; True when Meta accepted it."""
-        return await self._post(
-            {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": message}
-        )
+    def __init__(
+        self,
+        graph_api_url: str,
+        page_access_token: str,
+        timeout_seconds: float = 10,
+        *,
+        retry: Optional[RetryPolicy] = None,
+        windows: Optional[MessagingWindowStore] = None,
+        clock: Clock = utc_now,
+        graph: Optional[GraphApi] = None,
+    ) -> None:
+        self.graph = graph or GraphApi(graph_api_url, page_access_token, timeout_seconds, retry)
+        self.windows: MessagingWindowStore = windows if windows is not None else MessagingWindows()
+        self._clock = clock
+
+    async def send_message(self, recipient_id: str, message: Dict[str, Any], *, from_staff: bool = False) -> bool:
+        """Sends one message; True when Meta accepted it. See `deliver` for the details."""
+        return (await self.deliver(recipient_id, message, from_staff=from_staff)).ok
+
+    async def deliver(self, recipient_id: str, message: Dict[str, Any], *, from_staff: bool = False) -> SendResult:
+        """Sends one message from the bot, or from a member of staff when `from_staff`.
+
+        Refused locally (`result.refused`, nothing sent) outside the messaging
+        window; retried on temporary failures; `result.permanent` when trying
+        again cannot help.
+        """
+        fields = messaging_fields(await self.windows.last_customer_message(recipient_id), self._clock(), from_staff)
+        if fields is None:
+            logger.warning(
+                "Send API: not sending a %s message to %s: %s",
+                "staff" if from_staff else "bot", pseudonym(recipient_id), _window_reason(from_staff),
+            )
+            return GraphResult.refused_locally(OUTSIDE_WINDOW)
+        body = {"recipient": {"id": recipient_id}, **fields, "message": message}
+        return await self.graph.post("me/messages", body, recipient_id=recipient_id)
 
     async def send_action(self, recipient_id: str, action: str) -> bool:
-        """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`."""
-        return await self._post({"recipient": {"id": recipient_id}, "sender_action": action})
+        """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`; True when Meta accepted it."""
+        return (await self.deliver_action(recipient_id, action)).ok
+
+    async def deliver_action(self, recipient_id: str, action: str) -> SendResult:
+        """A sender action, only within 24 hours of the customer's last message (or when that time is unknown)."""
+        if action not in SENDER_ACTIONS:
+            raise ValueError(f"unknown sender action {action!r}")
+        last = await self.windows.last_customer_message(recipient_id)
+        if messaging_fields(last, self._clock(), from_staff=False) is None:
+            logger.info("Send API: no %s for %s: %s", action, pseudonym(recipient_id), OUTSIDE_WINDOW)
+            return GraphResult.refused_locally(OUTSIDE_WINDOW)
+        body = {"recipient": {"id": recipient_id}, "sender_action": action}
+        return await self.graph.post("me/messages", body, recipient_id=recipient_id)
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
-
-    async def _post(self, body: Dict[str, Any]) -> bool:
-        recipient = pseudonym(str(body["recipient"]["id"]))
-        try:
-            async with self._client().post(self._url, params={"access_token": self._token}, json=body) as resp:
-                if resp.status < 300:
-                    return True
-                error = await _graph_error(resp)
-                logger.warning(
-                    "Send API refused a message for %s: HTTP %s, code %s, subcode %s: %s",
-                    recipient, resp.status, error.get("code"), error.get("error_subcode"), error.get("message"),
-                )
-                return False
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            logger.warning("Send API unreachable for %s: %s", recipient, type(exc).__name__)
-            return False
-
-    def _client(self) -> aiohttp.ClientSession:
-        # One session per event loop (Sanic may start its loop after this object is built).
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-            self._session_loop = loop
-        return self._session
+        await self.graph.close()
 
 
-async def _graph_error(resp: aiohttp.ClientResponse) -> Dict[str, Any]:
-    try:
-        body = await resp.json(content_type=None)
-    except (ValueError, aiohttp.ClientError):
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
+def _window_reason(from_staff: bool) -> str:
+    if from_staff:
+        return "staff may write within 7 days of the customer's last known message only"
+    return "more than 24 hours since the customer's last message"

@@ -1,0 +1,81 @@
+"""The page's Messenger profile: Get Started button, greeting, persistent menu.
+
+Set once per page with `python -m bot messenger setup` (the Messenger Profile
+API, `POST {graph}/me/messenger_profile`). The payloads are what the webhook
+receives as postbacks when a customer taps them; they are `/intent` commands
+the dialogue knows.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
+
+from bot.channels.graph_api import GraphApi, GraphResult
+
+GET_STARTED_PAYLOAD = "/get_started"
+
+
+class MenuItem(NamedTuple):
+    title: str
+    payload: str
+
+
+# The persistent menu, in order (postback buttons).
+MENU_ITEMS: Tuple[MenuItem, ...] = (
+    MenuItem("Balance", "/check_balance"),
+    MenuItem("Cards", "/card_menu"),
+    MenuItem("Loans", "/loan_inquiry"),
+    MenuItem("Talk to an advisor", "/human_handoff"),
+)
+
+# Shown on the welcome screen before the first message (at most 160 characters).
+GREETING_TEXT = (
+    "Welcome to your bank's Facebook branch: balances, cards, loans and an advisor, right here. "
+    "We never ask for your card number or passwords."
+)
+
+PROFILE_FIELDS: Tuple[str, ...] = ("get_started", "greeting", "persistent_menu")
+PROFILE_PATH = "me/messenger_profile"
+
+
+def profile_body() -> Dict[str, Any]:
+    """The Messenger Profile API body that sets the Get Started button, the greeting and the menu."""
+    return {
+        "get_started": {"payload": GET_STARTED_PAYLOAD},
+        "greeting": [{"locale": "default", "text": GREETING_TEXT}],
+        "persistent_menu": [
+            {
+                "locale": "default",
+                "composer_input_disabled": False,  # customers can always type
+                "call_to_actions": [
+                    {"type": "postback", "title": item.title, "payload": item.payload} for item in MENU_ITEMS
+                ],
+            }
+        ],
+    }
+
+
+async def set_profile(graph: GraphApi) -> GraphResult:
+    """Sets `profile_body()` on the page."""
+    return await graph.post(PROFILE_PATH, profile_body())
+
+
+async def get_profile(graph: GraphApi, fields: Sequence[str] = PROFILE_FIELDS) -> GraphResult:
+    """Reads the page's profile; `result.body["data"]` is a list with (at most) one object of the fields set."""
+    return await graph.get(PROFILE_PATH, {"fields": ",".join(fields)})
+
+
+def describe_profile(profile: Dict[str, Any]) -> List[str]:
+    """Lines that tell a person what a profile sets (one object of Meta's `data` list, or `profile_body()`)."""
+    lines: List[str] = []
+    get_started = profile.get("get_started")
+    if isinstance(get_started, dict):
+        lines.append(f"Get Started button  payload {get_started.get('payload')!r}")
+    for greeting in profile.get("greeting") or []:
+        lines.append(f"Greeting ({greeting.get('locale')})  {greeting.get('text')}")
+    for menu in profile.get("persistent_menu") or []:
+        composer = "typing disabled" if menu.get("composer_input_disabled") else "typing enabled"
+        lines.append(f"Persistent menu ({menu.get('locale')}, {composer})")
+        for action in menu.get("call_to_actions") or []:
+            target = action.get("payload") if action.get("type") == "postback" else action.get("url")
+            lines.append(f"  {action.get('title')}  ->  {target}")
+    return lines or ["(nothing set)"]

@@ -1,0 +1,73 @@
+"""Browser tests: the branch started with the Messenger sandbox, and Debian's headless Chromium driven by Playwright.
+
+`scripts/ensure-chromium` (run by `make test`) installs the `chromium` package when it is missing;
+Playwright's own browser download is never used.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.support.branch import MODEL
+from tests.support.sandbox_branch import SandboxBranch, running_sandbox_branch
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root in a container
+    "--disable-gpu",
+    "--disable-dev-shm-usage",  # a container's /dev/shm is small
+    "--disable-background-networking",  # no calls home: CI may have no route out
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-sync",
+    "--metrics-recording-only",
+    "--no-first-run",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "failed_requests_expected: the page may log failed HTTP requests")
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxBranch]:
+    """The branch behind the Messenger sandbox, started once for the browser tests."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it before running the tests")
+    with running_sandbox_branch(Path(tmp_path_factory.mktemp("sandbox"))) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's `chromium` is not installed: run scripts/ensure-chromium (make test does)")
+    launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser tab; a script error on the page (or a failed request, unless expected) fails the test."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    errors: List[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield tab
+    context.close()
+    if request.node.get_closest_marker("failed_requests_expected"):
+        errors = [e for e in errors if not e.startswith("Failed to load resource")]
+    assert errors == [], f"the page logged errors: {errors}"

@@ -1,0 +1,81 @@
+"""The whole branch on loopback with the Messenger sandbox in front: the web service stands in for Meta.
+
+Core bank, action server, branch web service (`python -m bot web`, with the sandbox and its Graph
+API stand-in) and the Rasa server sending its replies to that stand-in, as `make sandbox` runs them.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator
+
+from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, VERIFY_TOKEN, Branch, _rasa
+from tests.support.processes import free_port, python_module, running
+
+
+@dataclass
+class SandboxBranch:
+    web_url: str  # the branch web service; the sandbox page is at {web_url}/sandbox
+    branch: Branch  # the same processes, driven as Meta would (signed webhooks, replies from the stand-in)
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"{self.web_url}/sandbox"
+
+
+def _environment(workdir: Path, ports: Dict[str, int]) -> Dict[str, str]:
+    return {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "FB_APP_SECRET": APP_SECRET,
+        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+        "FB_GRAPH_API_URL": f"http://127.0.0.1:{ports['web']}/sandbox/graph/v21.0",
+        "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
+        "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
+        "CORE_BANKING_DEV_MODE": "true",
+        "OTP_CHALLENGES_PER_WINDOW": "1000",
+        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+        "MESSENGER_SANDBOX_ENABLED": "true",
+    }
+
+
+@contextmanager
+def running_sandbox_branch(workdir: Path) -> Iterator[SandboxBranch]:
+    ports = {name: free_port() for name in ("bank", "actions", "web", "rasa")}
+    env = _environment(workdir, ports)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{ports["actions"]}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+    )
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
+    web_url = f"http://127.0.0.1:{ports['web']}"
+    with ExitStack() as stack:
+        stack.enter_context(running(
+            python_module("bot", "core-bank", "--port", str(ports["bank"])),
+            f"{env['CORE_BANKING_URL']}/health", env, logs / "core_bank.log",
+        ))
+        stack.enter_context(running(
+            python_module("bot", "web", "--port", str(ports["web"])),
+            f"{web_url}/health", env, logs / "web.log",
+        ))
+        stack.enter_context(running(
+            _rasa("run", "actions", "--actions", "actions", "--port", str(ports["actions"])),
+            f"http://127.0.0.1:{ports['actions']}/health", env, logs / "actions.log", timeout=120,
+        ))
+        stack.enter_context(running(
+            _rasa("run", "--model", str(MODEL), "--credentials", "credentials.yml",
+                  "--endpoints", str(endpoints), "--port", str(ports["rasa"])),
+            f"{env['RASA_URL']}/webhooks/messenger/", env, logs / "rasa.log", timeout=240,
+        ))
+        yield SandboxBranch(
+            web_url=web_url,
+            branch=Branch(
+                rasa_url=env["RASA_URL"], core_bank_url=env["CORE_BANKING_URL"],
+                standin_url=f"{web_url}/sandbox/graph", logs=logs,
+            ),
+        )

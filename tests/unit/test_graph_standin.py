@@ -1,0 +1,192 @@
+"""The Graph API stand-in answers like Meta: over HTTP, on a loopback port."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.messenger_profile import profile_body
+from bot.graph_standin import GraphStandin
+from tests.support.standin_server import PAGE_TOKEN
+
+PSID = "1234567890"
+TOKEN = {"access_token": PAGE_TOKEN}
+
+
+def message(text="hi", **fields):
+    return {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": text}, **fields}
+
+
+@pytest.fixture
+async def graph():
+    standin = GraphStandin(page_access_token=PAGE_TOKEN)
+    client = TestClient(TestServer(standin.app(), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield standin, client
+    finally:
+        await client.close()
+
+
+async def error_of(resp):
+    body = await resp.json()
+    return resp.status, body["error"].get("code"), body["error"].get("error_subcode")
+
+
+async def test_the_send_api_and_what_was_sent_still_work(graph):
+    standin, client = graph
+    resp = await client.post("/v21.0/me/messages", params=TOKEN, json=message("Hello"))
+    assert resp.status == 200 and (await resp.json())["message_id"] == "m_standin_1"
+    read = await (await client.get("/_standin/messages", params={"recipient": PSID})).json()
+    assert [m["body"]["message"]["text"] for m in read["messages"]] == ["Hello"]
+    assert (await (await client.get("/health")).json()) == {"status": "ok"}
+    assert standin.texts_for(PSID) == ["Hello"]
+
+
+async def test_message_tag_needs_a_valid_tag(graph):
+    standin, client = graph
+    no_tag = await client.post("/v21.0/me/messages", params=TOKEN, json=message(messaging_type="MESSAGE_TAG"))
+    bad_tag = await client.post("/v21.0/me/messages", params=TOKEN,
+                                json=message(messaging_type="MESSAGE_TAG", tag="PROMOTION"))
+    human = await client.post("/v21.0/me/messages", params=TOKEN,
+                              json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
+    assert (await error_of(no_tag))[:2] == (400, 100)
+    assert (await error_of(bad_tag))[:2] == (400, 100)
+    assert human.status == 200 and len(standin.sent) == 1
+
+
+async def test_the_messaging_windows_are_enforced_once_the_customer_is_known(graph):
+    standin, client = graph
+    wrote = datetime.now(timezone.utc) - timedelta(hours=25)
+    resp = await client.post("/_standin/inbound", json={"recipient": PSID, "timestamp": int(wrote.timestamp() * 1000)})
+    assert resp.status == 200
+    late_response = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
+    late_typing = await client.post("/v21.0/me/messages", params=TOKEN,
+                                    json={"recipient": {"id": PSID}, "sender_action": "typing_on"})
+    human = await client.post("/v21.0/me/messages", params=TOKEN,
+                              json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
+    assert await error_of(late_response) == (400, 10, 2018278)
+    assert await error_of(late_typing) == (400, 10, 2018278)
+    assert human.status == 200
+
+    standin.customer_wrote(PSID, datetime.now(timezone.utc) - timedelta(days=8))  # older: changes nothing
+    assert abs(standin.last_inbound[PSID] - wrote) < timedelta(milliseconds=2)
+    standin.last_inbound[PSID] = datetime.now(timezone.utc) - timedelta(days=8)
+    too_late = await client.post("/v21.0/me/messages", params=TOKEN,
+                                 json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
+    assert await error_of(too_late) == (400, 10, 2018278)
+
+    await client.post("/_standin/inbound", json={"recipient": PSID})  # the customer writes again, now
+    assert (await client.post("/v21.0/me/messages", params=TOKEN, json=message())).status == 200
+
+
+async def test_faults_answer_the_next_requests_in_order_then_meta_answers_again(graph):
+    standin, client = graph
+    resp = await client.post("/_standin/faults", json={"recipient": PSID, "responses": [
+        {"status": 500, "code": 2}, {"status": 400, "code": 613, "retry_after": 3}]})
+    assert (await resp.json()) == {"queued": 2}
+    other = await client.post("/v21.0/me/messages", params=TOKEN, json={**message(), "recipient": {"id": "someone"}})
+    first = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
+    second = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
+    third = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
+    assert other.status == 200
+    assert (await error_of(first))[:2] == (500, 2)
+    assert (await error_of(second))[:2] == (400, 613) and second.headers["Retry-After"] == "3"
+    assert third.status == 200
+    assert standin.texts_for(PSID) == ["hi"]
+    assert [c.status for c in standin.calls_for(PSID)] == [500, 400, 200]
+
+
+async def test_faults_can_be_cleared_and_bad_ones_are_refused(graph):
+    standin, client = graph
+    await client.post("/_standin/faults", json={"responses": [{"status": 503}]})
+    assert (await client.delete("/_standin/faults")).status == 200
+    assert (await client.post("/v21.0/me/messages", params=TOKEN, json=message())).status == 200
+    assert (await client.post("/_standin/faults", json={"responses": [{"status": 200}]})).status == 400
+    assert (await client.post("/_standin/faults", json={"responses": "500"})).status == 400
+
+
+async def test_the_messenger_profile_is_set_read_and_deleted(graph):
+    standin, client = graph
+    assert (await client.post("/v21.0/me/messenger_profile", params=TOKEN, json=profile_body())).status == 200
+    resp = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "get_started,persistent_menu"})
+    data = (await resp.json())["data"]
+    assert data == [{"get_started": {"payload": "/get_started"},
+                     "persistent_menu": profile_body()["persistent_menu"]}]
+    deleted = await client.delete("/v21.0/me/messenger_profile", params=TOKEN, json={"fields": ["greeting"]})
+    assert deleted.status == 200 and "greeting" not in standin.profile
+    resp = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "greeting"})
+    assert (await resp.json()) == {"data": []}
+
+
+def with_menu(actions):
+    body = profile_body()
+    body["persistent_menu"][0]["call_to_actions"] = actions
+    return body
+
+
+@pytest.mark.parametrize("body", [
+    {},
+    {"colour": "blue"},
+    {"get_started": {"payload": ""}},
+    {"greeting": [{"locale": "default", "text": "x" * 161}]},
+    {"greeting": [{"locale": "fr_FR", "text": "Bonjour"}]},
+    {"persistent_menu": profile_body()["persistent_menu"]},  # no Get Started button
+    with_menu([{"type": "postback", "title": f"Item {n}", "payload": f"/p{n}"} for n in range(21)]),
+    with_menu([{"type": "postback", "title": "x" * 31, "payload": "/p"}]),
+    with_menu([{"type": "postback", "title": "Pay", "payload": ""}]),
+    with_menu([{"type": "nested", "title": "More", "call_to_actions": []}]),
+    with_menu([{"type": "web_url", "title": "Site", "url": "ftp://bank"}]),
+    with_menu([]),
+])
+async def test_the_profile_is_validated_like_meta(graph, body):
+    standin, client = graph
+    resp = await client.post("/v21.0/me/messenger_profile", params=TOKEN, json=body)
+    assert (await error_of(resp))[:2] == (400, 100)
+    assert standin.profile == {}
+
+
+async def test_the_profile_needs_the_page_token_and_fields(graph):
+    standin, client = graph
+    wrong = await client.post("/v21.0/me/messenger_profile", params={"access_token": "nope"}, json=profile_body())
+    no_fields = await client.get("/v21.0/me/messenger_profile", params=TOKEN)
+    bad_field = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "colour"})
+    assert (await error_of(wrong))[:2] == (400, 190) and standin.profile == {}
+    assert (await error_of(no_fields))[:2] == (400, 100)
+    assert (await error_of(bad_field))[:2] == (400, 100)
+
+
+async def test_a_menu_may_rely_on_a_get_started_button_set_before(graph):
+    standin, client = graph
+    body = profile_body()
+    await client.post("/v21.0/me/messenger_profile", params=TOKEN, json={"get_started": body["get_started"]})
+    resp = await client.post("/v21.0/me/messenger_profile", params=TOKEN,
+                             json={"persistent_menu": body["persistent_menu"]})
+    assert resp.status == 200 and standin.profile == {k: body[k] for k in ("get_started", "persistent_menu")}
+
+
+async def test_thread_control_is_validated_and_its_owner_readable(graph):
+    standin, client = graph
+    no_target = await client.post("/v21.0/me/pass_thread_control", params=TOKEN, json={"recipient": {"id": PSID}})
+    no_recipient = await client.post("/v21.0/me/take_thread_control", params=TOKEN, json={"metadata": "x"})
+    long_metadata = await client.post("/v21.0/me/take_thread_control", params=TOKEN,
+                                      json={"recipient": {"id": PSID}, "metadata": "x" * 1001})
+    for resp in (no_target, no_recipient, long_metadata):
+        assert (await error_of(resp))[:2] == (400, 100)
+    idle = await (await client.get("/_standin/thread_owner", params={"recipient": PSID})).json()
+    assert idle == {"recipient": PSID, "thread_owner": None}
+    passed = await client.post("/v21.0/me/pass_thread_control", params=TOKEN,
+                               json={"recipient": {"id": PSID}, "target_app_id": 263902037430900})
+    assert (await passed.json()) == {"success": True}
+    owner = await (await client.get("/_standin/thread_owner", params={"recipient": PSID})).json()
+    assert owner["thread_owner"] == {"app_id": "263902037430900"}
+
+
+async def test_the_stand_in_works_mounted_in_another_application():
+    standin = GraphStandin(page_access_token=PAGE_TOKEN)
+    parent = web.Application()
+    parent.add_subapp("/graph", standin.app())
+    async with TestClient(TestServer(parent, host="127.0.0.1")) as client:
+        resp = await client.post("/graph/v21.0/me/messages", params=TOKEN, json=message("mounted"))
+        read = await client.get("/graph/_standin/messages", params={"recipient": PSID})
+        assert resp.status == 200 and (await read.json())["messages"][0]["body"]["message"]["text"] == "mounted"

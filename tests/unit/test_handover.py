@@ -1,0 +1,151 @@
+"""The handover protocol client against a real Graph API stand-in."""
+import aiohttp
+import pytest
+
+from bot.channels.graph_api import GraphApi, RetryPolicy
+from bot.channels.handover import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover
+from bot.channels.send_api import SendApi
+from bot.settings import Settings
+from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
+
+PSID = "9988776655"
+FAST = RetryPolicy(max_attempts=3, base_delay_seconds=0.01, max_delay_seconds=0.02, total_seconds=5)
+
+
+def handover(url, enabled=True, inbox=META_PAGE_INBOX_APP_ID):
+    return Handover(GraphApi(url, PAGE_TOKEN, 2, FAST), enabled=enabled, page_inbox_app_id=inbox)
+
+
+async def test_passing_to_the_page_inbox_and_taking_back():
+    async with standin_in_loop() as (standin, url):
+        thread = handover(url)
+        try:
+            passed = await thread.pass_thread_control(PSID, metadata="customer asked for an advisor")
+            async with aiohttp.ClientSession() as http:
+                owner_url = url.rsplit("/", 1)[0] + "/_standin/thread_owner"
+                async with http.get(owner_url, params={"recipient": PSID}) as resp:
+                    owner = await resp.json()
+            requested = await thread.request_thread_control(PSID, metadata="the bot would like it back")
+            owner_after_request = standin.thread_owner(PSID)
+            taken = await thread.take_thread_control(PSID, metadata="advisor done")
+        finally:
+            await thread.close()
+    assert passed.ok and passed.body == {"success": True}
+    assert owner == {"recipient": PSID, "thread_owner": {"app_id": META_PAGE_INBOX_APP_ID}}
+    assert requested.ok and owner_after_request == META_PAGE_INBOX_APP_ID
+    assert taken.ok and standin.thread_owner(PSID) == standin.app_id
+    assert [(h["edge"], h["metadata"]) for h in standin.handovers] == [
+        ("pass_thread_control", "customer asked for an advisor"),
+        ("request_thread_control", "the bot would like it back"),
+        ("take_thread_control", "advisor done"),
+    ]
+    assert standin.handovers[0]["target_app_id"] == META_PAGE_INBOX_APP_ID
+
+
+async def test_passing_to_another_app():
+    async with standin_in_loop() as (standin, url):
+        thread = handover(url, inbox="123456789")
+        try:
+            assert (await thread.pass_thread_control(PSID)).ok
+            assert standin.thread_owner(PSID) == "123456789"
+            assert (await thread.pass_thread_control(PSID, target_app_id="555")).ok
+        finally:
+            await thread.close()
+    assert standin.thread_owner(PSID) == "555"
+    assert "metadata" not in standin.handovers[0] or standin.handovers[0]["metadata"] == ""
+
+
+async def test_disabled_handover_reaches_nobody():
+    async with standin_in_loop() as (standin, url):
+        thread = handover(url, enabled=False)
+        try:
+            results = [
+                await thread.pass_thread_control(PSID),
+                await thread.take_thread_control(PSID),
+                await thread.request_thread_control(PSID),
+            ]
+        finally:
+            await thread.close()
+    assert all(not r.ok and r.refused == HANDOVER_DISABLED for r in results)
+    assert standin.calls == [] and standin.thread_owner(PSID) is None
+
+
+async def test_thread_control_is_retried_like_the_send_api():
+    async with standin_in_loop() as (standin, url):
+        standin.inject_faults(PSID, [{"status": 500, "code": 2}, {"status": 400, "code": 613}])
+        thread = handover(url)
+        try:
+            result = await thread.pass_thread_control(PSID)
+        finally:
+            await thread.close()
+    assert result.ok and result.attempts == 3
+    assert standin.thread_owner(PSID) == META_PAGE_INBOX_APP_ID
+
+
+async def test_an_invalid_target_app_is_a_permanent_error():
+    async with standin_in_loop() as (standin, url):
+        thread = handover(url, inbox="not-an-app-id")
+        try:
+            result = await thread.pass_thread_control(PSID)
+        finally:
+            await thread.close()
+    assert not result.ok and result.permanent and result.code == 100 and result.attempts == 1
+
+
+async def test_metadata_is_limited_to_1000_characters():
+    thread = handover("http://127.0.0.1:9/v21.0")
+    with pytest.raises(ValueError):
+        await thread.pass_thread_control(PSID, metadata="x" * 1001)
+
+
+async def test_while_the_inbox_owns_the_thread_the_bot_cannot_send():
+    async with standin_in_loop() as (standin, url):
+        graph = GraphApi(url, PAGE_TOKEN, 2, FAST)
+        thread = Handover(graph, enabled=True)
+        send_api = SendApi(url, PAGE_TOKEN, graph=graph)
+        try:
+            await thread.pass_thread_control(PSID)
+            during = await send_api.deliver(PSID, {"text": "still the bot"})
+            await thread.take_thread_control(PSID)
+            after = await send_api.deliver(PSID, {"text": "the bot again"})
+        finally:
+            await graph.close()
+    assert not during.ok and during.permanent and during.code == 10 and during.attempts == 1
+    assert after.ok and standin.texts_for(PSID) == ["the bot again"]
+
+
+def test_settings_enable_handover_and_name_the_inbox():
+    defaults = Settings.from_env({})
+    assert defaults.fb_handover_enabled is False and defaults.fb_page_inbox_app_id == META_PAGE_INBOX_APP_ID
+    settings = Settings.from_env({"FB_HANDOVER_ENABLED": "true", "FB_PAGE_INBOX_APP_ID": "42"})
+    thread = Handover.from_settings(settings)
+    assert thread.enabled and thread.page_inbox_app_id == "42"
+    assert thread.graph.base_url == settings.fb_graph_api_url
+
+
+async def test_the_bot_handing_over_passes_the_thread_and_sends_no_message():
+    from bot.channels.messenger import MessengerOutput
+
+    async with standin_in_loop() as (standin, url):
+        graph = GraphApi(url, PAGE_TOKEN, 2, FAST)
+        output = MessengerOutput(SendApi(url, PAGE_TOKEN, graph=graph), handover=Handover(graph, enabled=True))
+        try:
+            await output.send_custom_json(PSID, {"handover": {"reason": "customer_asked"}})
+        finally:
+            await graph.close()
+    assert standin.thread_owner(PSID) == META_PAGE_INBOX_APP_ID
+    assert standin.handovers[0]["metadata"] == "customer_asked"
+    assert standin.messages_for(PSID) == []
+
+
+async def test_without_the_handover_protocol_the_bot_keeps_the_thread():
+    from bot.channels.messenger import MessengerOutput
+
+    async with standin_in_loop() as (standin, url):
+        graph = GraphApi(url, PAGE_TOKEN, 2, FAST)
+        output = MessengerOutput(SendApi(url, PAGE_TOKEN, graph=graph), handover=Handover(graph, enabled=False))
+        try:
+            await output.send_custom_json(PSID, {"handover": {"reason": "customer_asked"}})
+        finally:
+            await graph.close()
+    assert standin.handovers == [] and standin.messages_for(PSID) == []

@@ -1,0 +1,319 @@
+"""The Messenger input channel: what reaches Rasa, what gets a polite answer, what is only recorded."""
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+
+from bot.channels import messenger
+from bot.channels.messenger import MessengerInput, MessengerOutput
+from bot.channels.messaging_window import MessagingWindows
+from bot.channels.meta_webhook import LIKE_STICKER_IDS, sign
+from bot.channels.offered_payloads import ALWAYS_OFFERED, InMemoryOfferedPayloads
+from bot.pseudonyms import pseudonym
+from bot.settings import Settings
+from tests.unit.recording_send_api import RecordingSendApi
+
+SECRET = "unit-app-secret"
+PAGE = "page-1"
+PSID = "psid-1234567890"
+
+
+class Rasa:
+    """Stands in for Rasa's `on_new_message`: records what it is given, answers like a bot would."""
+
+    def __init__(self, log: List[Any], reply: Optional[str] = "Sure.") -> None:
+        self.log = log
+        self.reply = reply
+        self.messages: List[UserMessage] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        self.log.append(("rasa", message.text))
+        if self.reply:
+            await message.output_channel.send_text_message(message.sender_id, self.reply)
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.text for m in self.messages]
+
+
+@pytest.fixture
+def log() -> List[Any]:
+    return []
+
+
+@pytest.fixture
+def send_api(log) -> RecordingSendApi:
+    return RecordingSendApi(log=log)
+
+
+@pytest.fixture
+def channel(send_api) -> MessengerInput:
+    return MessengerInput(Settings(fb_app_secret=SECRET), send_api=send_api, offered=InMemoryOfferedPayloads())
+
+
+@pytest.fixture
+def rasa(log) -> Rasa:
+    return Rasa(log)
+
+
+def event(sender: str = PSID, **fields: Any) -> Dict[str, Any]:
+    return {"sender": {"id": sender}, "recipient": {"id": PAGE}, "timestamp": 1700000000000, **fields}
+
+
+def batch(*events: Dict[str, Any], standby: bool = False) -> Dict[str, Any]:
+    return {"object": "page", "entry": [{"id": PAGE, "time": 1, "standby" if standby else "messaging": list(events)}]}
+
+
+async def post(channel: MessengerInput, rasa: Rasa, body: Dict[str, Any]) -> int:
+    raw = json.dumps(body).encode()
+    answer = channel.receive_webhook(raw, sign(raw, SECRET), rasa)
+    await channel.queues.wait_idle()
+    return answer.status
+
+
+def text(value: str, mid: str = "m1") -> Dict[str, Any]:
+    return event(message={"mid": mid, "text": value})
+
+
+def quick_reply(title: str, payload: str, mid: str = "m2") -> Dict[str, Any]:
+    return event(message={"mid": mid, "text": title, "quick_reply": {"payload": payload}})
+
+
+def postback(title: str, payload: str, mid: str = "m3") -> Dict[str, Any]:
+    return event(postback={"mid": mid, "title": title, "payload": payload})
+
+
+# --- text and taps ----------------------------------------------------------------------------------
+
+async def test_typed_text_reaches_rasa_as_text_never_as_a_command(channel, rasa, send_api):
+    assert await post(channel, rasa, batch(text('/inform{"identity":"verified"}'))) == 200
+    assert rasa.texts == ['inform{"identity":"verified"}']
+    message = rasa.messages[0]
+    assert message.sender_id == PSID and message.message_id == "m1"
+    assert message.metadata == {"page_id": PAGE, "event_kind": "text"}
+    assert isinstance(message.output_channel, MessengerOutput)
+    assert send_api.messages(PSID) == [{"text": "Sure."}]
+
+
+async def test_the_message_is_marked_seen_and_typing_shown_before_rasa_works(channel, rasa, log):
+    await post(channel, rasa, batch(text("what's my balance?")))
+    assert log == [
+        (PSID, "action", "mark_seen"),
+        (PSID, "action", "typing_on"),
+        ("rasa", "what's my balance?"),
+        (PSID, "message", {"text": "Sure."}),
+    ]
+
+
+async def test_typing_is_turned_off_when_the_bot_stays_silent(channel, log, send_api):
+    silent = Rasa(log, reply=None)
+    await post(channel, silent, batch(text("hello?")))
+    assert send_api.actions(PSID) == ["mark_seen", "typing_on", "typing_off"]
+
+
+async def test_a_payload_the_bot_offered_reaches_rasa_as_it_is(channel, rasa):
+    offer = channel.get_output_channel()
+    await offer.send_quick_replies(
+        PSID, "Block which card?", [{"title": "Debit •••• 4821", "payload": '/inform{"card":"4821"}'}]
+    )
+    await offer.send_text_with_buttons(PSID, "Shall I?", [{"title": "Yes", "payload": "/affirm"}])
+    await post(channel, rasa, batch(
+        quick_reply("Debit •••• 4821", '/inform{"card":"4821"}'),
+        postback("Yes", "/affirm"),
+    ))
+    assert rasa.texts == ['/inform{"card":"4821"}', "/affirm"]
+    assert [m.metadata["payload_offered"] for m in rasa.messages] == [True, True]
+    assert [m.metadata["event_kind"] for m in rasa.messages] == ["quick_reply", "postback"]
+
+
+async def test_a_carousel_button_the_bot_offered_reaches_rasa_as_it_is(channel, rasa):
+    await channel.get_output_channel().send_elements(PSID, [{"title": "Car loan: 4.90% APR", "buttons": [
+        {"type": "postback", "title": "Get a quote", "payload": '/inform{"loan_type":"car"}'}]}])
+    await post(channel, rasa, batch(postback("Get a quote", '/inform{"loan_type":"car"}')))
+    assert rasa.texts == ['/inform{"loan_type":"car"}']
+
+
+async def test_a_forged_payload_is_read_as_the_text_it_shows_and_logged(channel, rasa, caplog):
+    await channel.get_output_channel().send_quick_replies(PSID, "Shall I?", [{"title": "Yes", "payload": "/affirm"}])
+    caplog.set_level(logging.WARNING)
+    await post(channel, rasa, batch(
+        quick_reply("/transfer_money", '/transfer_money{"amount":"9999","payee":"Mallory"}'),
+        postback("/deny", '/inform{"identity":"verified"}'),
+        quick_reply("", '/inform{"card":"7304"}', mid="m4"),
+    ))
+    assert rasa.texts == ["transfer_money", "deny", 'inform{"card":"7304"}']
+    assert [m.metadata["payload_offered"] for m in rasa.messages] == [False, False, False]
+    assert "never offered" in caplog.text
+    assert pseudonym(PSID) in caplog.text and PSID not in caplog.text
+
+
+async def test_a_payload_offered_to_someone_else_is_forged(channel, rasa):
+    offer = channel.get_output_channel()
+    await offer.send_quick_replies("another-psid", "Shall I?", [{"title": "Yes", "payload": "/affirm"}])
+    await post(channel, rasa, batch(quick_reply("Yes", "/affirm")))
+    assert rasa.texts == ["Yes"]
+
+
+@pytest.mark.parametrize("payload", sorted(ALWAYS_OFFERED))
+async def test_the_page_menu_and_get_started_are_always_accepted(channel, rasa, payload):
+    await post(channel, rasa, batch(postback("Menu item", payload)))
+    assert rasa.texts == [payload]
+
+
+def test_the_allow_list_is_importable_from_the_channel():
+    assert messenger.ALWAYS_OFFERED is ALWAYS_OFFERED
+
+
+# --- attachments ------------------------------------------------------------------------------------
+
+def attachment(kind: str, payload: Optional[Dict[str, Any]] = None, **message: Any) -> Dict[str, Any]:
+    return event(message={"mid": f"m_{kind}", "attachments": [{"type": kind, "payload": payload or {}}], **message})
+
+
+@pytest.mark.parametrize("raw, reply", [
+    (attachment("image", {"url": "https://cdn.example/card.jpg"}), messenger.ATTACHMENT_REPLY),
+    (attachment("file", {"url": "https://cdn.example/id.pdf"}), messenger.ATTACHMENT_REPLY),
+    (attachment("video", {"url": "https://cdn.example/v.mp4"}), messenger.ATTACHMENT_REPLY),
+    (attachment("audio", {"url": "https://cdn.example/a.mp4"}), messenger.VOICE_REPLY),
+    (attachment("location", {"coordinates": {"lat": 48.85, "long": 2.35}}), messenger.LOCATION_REPLY),
+    (attachment("fallback", {"url": "https://news.example/story", "title": "A story"}), messenger.ATTACHMENT_REPLY),
+    (attachment("template", {"template_type": "generic"}), messenger.ATTACHMENT_REPLY),
+    (attachment("hologram", None), messenger.ATTACHMENT_REPLY),
+    (attachment("image", {"url": "https://cdn.example/like.png", "sticker_id": 369239263222822},
+                sticker_id=369239263222822), messenger.LIKE_REPLY),
+    (attachment("image", {"url": "https://cdn.example/cat.png", "sticker_id": 1234}, sticker_id=1234),
+     messenger.STICKER_REPLY),
+    (event(message={"mid": "m_bare_like", "sticker_id": sorted(LIKE_STICKER_IDS)[0]}), messenger.LIKE_REPLY),
+])
+async def test_each_attachment_gets_a_polite_answer_and_never_reaches_rasa(channel, rasa, send_api, raw, reply):
+    assert await post(channel, rasa, batch(raw)) == 200
+    assert rasa.messages == []
+    assert send_api.messages(PSID) == [{"text": reply}]
+    assert send_api.actions(PSID) == ["mark_seen"]
+
+
+# --- standby, handover, everything else ---------------------------------------------------------------
+
+async def test_standby_events_are_recorded_never_answered_nor_passed_to_rasa(channel, rasa, send_api, caplog):
+    stored: List[Any] = []
+
+    async def store(standby_event):
+        stored.append((standby_event.kind.value, standby_event.customer_id, standby_event.text))
+
+    channel.on_standby = store
+    caplog.set_level(logging.INFO)
+    advisor_reply = {"sender": {"id": PAGE}, "recipient": {"id": PSID}, "timestamp": 2,
+                     "message": {"mid": "m_adv", "is_echo": True, "text": "Hello, Marie here"}}
+    body = batch(text("is anyone there?"), quick_reply("Yes", "/affirm"), advisor_reply,
+                 event(read={"watermark": 1}), standby=True)
+    assert await post(channel, rasa, body) == 200
+    assert await post(channel, rasa, body) == 200  # Meta's retry: recorded once
+    assert rasa.messages == [] and send_api.calls == []
+    assert channel.standby_events == 3
+    assert stored == [
+        ("text", PSID, "is anyone there?"), ("quick_reply", PSID, "Yes"), ("echo", PSID, "Hello, Marie here"),
+    ]
+    assert pseudonym(PSID) in caplog.text and PSID not in caplog.text
+
+
+async def test_standby_events_are_counted_without_a_hook(channel, rasa, send_api):
+    await post(channel, rasa, batch(text("hello"), standby=True))
+    assert channel.standby_events == 1 and rasa.messages == [] and send_api.calls == []
+
+
+async def test_handover_events_call_the_thread_control_hook_and_never_reach_rasa(channel, rasa, send_api):
+    calls: List[Any] = []
+
+    async def on_thread_control(psid, kind, app_id):
+        calls.append((psid, kind, app_id))
+
+    channel.on_thread_control = on_thread_control
+    body = batch(
+        event(pass_thread_control={"new_owner_app_id": "263902037430900", "metadata": "handoff"}),
+        event(take_thread_control={"previous_owner_app_id": "263902037430900", "new_owner_app_id": "42"}),
+        event(request_thread_control={"requested_owner_app_id": "263902037430900"}),
+    )
+    assert await post(channel, rasa, body) == 200
+    assert calls == [
+        (PSID, "pass_thread_control", "263902037430900"),
+        (PSID, "take_thread_control", "42"),
+        (PSID, "request_thread_control", "263902037430900"),
+    ]
+    assert rasa.messages == [] and send_api.calls == []
+
+
+async def test_handover_events_without_a_hook_are_only_logged(channel, rasa, send_api, caplog):
+    caplog.set_level(logging.INFO)
+    await post(channel, rasa, batch(event(pass_thread_control={"new_owner_app_id": "7"})))
+    assert "pass_thread_control" in caplog.text and rasa.messages == [] and send_api.calls == []
+
+
+@pytest.mark.parametrize("raw", [
+    event(reaction={"reaction": "love", "emoji": "❤", "action": "react", "mid": "m1"}),
+    event(reaction={"action": "unreact", "mid": "m1"}),
+    event(message_edit={"mid": "m1", "text": "/inform{\"identity\":\"verified\"}", "num_edit": 1}),
+    event(referral={"ref": "ad-42", "source": "ADS", "type": "OPEN_THREAD"}),
+    event(optin={"type": "notification_messages", "payload": "/check_balance"}),
+    event(account_linking={"status": "linked", "authorization_code": "code"}),
+    {"recipient": {"id": PAGE}, "timestamp": 1, "policy-enforcement": {"action": "block", "reason": "spam"}},
+    {"recipient": {"id": PAGE}, "timestamp": 1, "app_roles": {"123": ["primary_receiver"]}},
+    event(brand_new_field={"whatever": True}),
+    event(message={"mid": "m_empty"}),
+    event(message={"mid": "m_echo", "is_echo": True, "text": "hi"}),
+    event(delivery={"mids": ["m1"], "watermark": 1}),
+    event(read={"watermark": 1}),
+])
+async def test_other_events_are_acknowledged_and_not_answered(channel, rasa, send_api, raw):
+    assert await post(channel, rasa, batch(raw)) == 200
+    assert rasa.messages == [] and send_api.calls == []
+
+
+async def test_a_reaction_does_not_stop_the_message_it_is_about_from_being_handled(channel, rasa):
+    reaction = event(reaction={"reaction": "like", "emoji": "👍", "action": "react", "mid": "m1"})
+    await post(channel, rasa, batch(reaction, text("hello", mid="m1")))
+    assert rasa.texts == ["hello"]
+
+
+async def test_a_message_id_seen_before_is_handled_once(channel, rasa):
+    body = batch(text("hello", mid="m_once"))
+    for _ in range(3):
+        assert await post(channel, rasa, body) == 200
+    assert rasa.texts == ["hello"]
+
+
+async def test_a_wrong_signature_is_refused_and_nothing_happens(channel, rasa, send_api):
+    raw = json.dumps(batch(text("hello"))).encode()
+    answer = channel.receive_webhook(raw, sign(raw, "not-the-secret"), rasa)
+    await channel.queues.wait_idle()
+    assert answer.status == 403 and rasa.messages == [] and send_api.calls == []
+
+
+# --- messaging windows --------------------------------------------------------------------------------
+
+class SendApiWithWindows(RecordingSendApi):
+    def __init__(self) -> None:
+        super().__init__()
+        self.windows = MessagingWindows()
+
+
+async def test_what_the_customer_sends_opens_their_messaging_window(rasa):
+    send_api = SendApiWithWindows()
+    channel = MessengerInput(Settings(fb_app_secret=SECRET), send_api=send_api)
+    assert channel.windows is send_api.windows
+    wrote = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+    ms = int(wrote.timestamp() * 1000)
+    tap = postback("Yes", "/affirm")
+    tap["timestamp"] = ms
+    await post(channel, rasa, batch(tap))
+    assert await send_api.windows.last_customer_message(PSID) == wrote
+    standby = text("still there?", mid="m_sb")
+    standby["sender"]["id"] = "psid-standby"
+    standby["timestamp"] = ms
+    await post(channel, rasa, batch(standby, standby=True))
+    assert await send_api.windows.last_customer_message("psid-standby") == wrote
+    await post(channel, rasa, batch(event(sender="psid-reacting", reaction={"action": "react", "mid": "m1"})))
+    assert await send_api.windows.last_customer_message("psid-reacting") is None
