@@ -54,6 +54,17 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
     return None
 
 
+def _changed_detail(tracker: Tracker) -> Optional[str]:
+    """What the customer typed while asked to confirm, when it may change amount or payee (not a yes or no)."""
+    if tracker.get_slot("requested_slot") != "transfer_confirmed":
+        return None
+    text = tracker.latest_message.get("text") or ""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if text.startswith("/") or intent in ("affirm", "deny", "cancel"):
+        return None
+    return text
+
+
 class ActionStartTransfer(Action):
     """A new transfer: what the customer already said ("send 20€ to Tom") prefills the form."""
 
@@ -87,6 +98,33 @@ class ValidateTransferForm(FormValidationAction):
         if _draft(tracker).get("outcome"):  # done, cancelled or refused: the form ends
             return []
         return domain_slots
+
+    async def extract_transfer_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A new amount typed instead of a yes ("actually make it 30€"): the transfer is restated with it,
+        before anything is approved (the code comes after the yes, bound to what was confirmed)."""
+        changed = _changed_detail(tracker)
+        if changed is None or PHONE.search(changed) or not re.search(r"\d|€", changed):
+            return {}
+        money = parse_money(changed)
+        if money is None or f"{money.amount} {money.currency}" == tracker.get_slot("transfer_amount"):
+            return {}
+        return {"transfer_amount": changed}
+
+    async def extract_transfer_payee(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Another payee named instead of a yes ("to +33 6 11 22 33 44 instead"): restated the same way."""
+        changed = _changed_detail(tracker)
+        if changed is None:
+            return {}
+        named = next(tracker.get_latest_entity_values("payee"), None)
+        phone = PHONE.search(changed)
+        wanted = phone.group(0) if phone else named
+        if not wanted or wanted.lower() in _payee(tracker).get("name", "").lower():
+            return {}
+        return {"transfer_payee": wanted}
 
     @answers_only
     async def validate_transfer_amount(

@@ -101,6 +101,18 @@ def test_a_transfer_above_the_limit_is_refused_by_the_core_bank(branch: Branch):
     assert current_balance(branch, token) == DEMO_BALANCES["current"]
 
 
+def test_the_amount_can_be_changed_before_confirming_and_is_restated(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "send 20€ to +33 6 11 22 33 44")
+    verify_as(branch, psid, "100004", "+393471234567")  # Sofia
+    assert "Send €20.00 to" in branch.texts_to(psid)[-1]
+    replies = branch.exchange(psid, "actually make it 30€")
+    assert "Send €30.00 to" in joined(replies), replies
+    assert "code" not in joined(replies)  # nothing approved yet: the code comes after the yes
+    replies = branch.exchange(psid, "no wait, to +33 6 98 76 54 32 instead")
+    assert "Send €30.00 to +33 6 98 76 54 32" in joined(replies), replies
+
+
 def test_recent_transactions_newest_first_then_more(branch: Branch):
     psid = new_psid()
     branch.exchange(psid, "show me my last transactions")
