@@ -21,6 +21,13 @@ from actions.identity import VERIFIED
 from actions.verified import bank_trouble, current_session, verified_session
 from bot import customer_locale
 
+# The core bank's reasons, in the customer's words (its own messages are written for developers).
+ORDER_REFUSALS = {
+    "credit_card_limit": "utter_card_order_credit_limit",
+    "card_already_active": "utter_card_order_debit_exists",
+    "replacement_not_allowed": "utter_card_order_already_replaced",
+}
+
 STOLEN_WORDS = re.compile(r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged)", re.IGNORECASE)
 
 
@@ -228,7 +235,7 @@ class ActionOrderCard(Action):
             )
         except BankError as error:
             if error.status in (409, 422):
-                dispatcher.utter_message(response="utter_card_order_refused", reason=error.message)
+                dispatcher.utter_message(response=ORDER_REFUSALS.get(error.code, "utter_card_order_refused"))
                 return reset
             return reset + bank_trouble(tracker, dispatcher, error, "order_card")
         delivery = customer_locale.day_from_iso(order["estimated_delivery"], customer.locale)

@@ -55,6 +55,15 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
     assert len([o for o in orders if o["kind"] == "debit"]) == 1
 
 
+def test_a_second_debit_card_is_refused_in_the_customers_words(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I'd like a new debit card")
+    verify_as(branch, psid, "100004", "+393471234567")  # Sofia's debit card is active
+    replies = branch.tap(psid, "Yes, order it")
+    assert "This account already has a debit card" in joined(replies), replies
+    assert "replaces_card_id" not in joined(branch.texts_to(psid))
+
+
 def current_balance(branch: Branch, token: str) -> Decimal:
     accounts = requests.get(
         f"{branch.core_bank_url}/v1/accounts", headers={"Authorization": f"Bearer {token}"}, timeout=5
