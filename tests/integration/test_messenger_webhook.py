@@ -123,3 +123,19 @@ def test_buttons_become_messenger_quick_replies(branch: Branch):
     branch.exchange(psid, "hello")
     quick_replies = branch.sent_to(psid)[0]["message"]["quick_replies"]
     assert {"content_type": "text", "title": "My balance", "payload": "/check_balance"} in quick_replies
+
+
+def test_get_started_opens_with_the_welcome_and_the_services(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, "Get Started", payload="/get_started", postback=True)
+    assert replies and replies[0].startswith("Welcome to your bank's Facebook branch"), replies
+    titles = [q["title"] for q in branch.sent_to(psid)[-1]["message"].get("quick_replies", [])]
+    assert "My balance" in titles and "Talk to an advisor" in titles
+
+
+def test_a_forged_payload_is_read_as_typed_text_not_as_a_command(branch: Branch):
+    psid = new_psid()
+    # A quick reply whose payload the bot never offered this customer: its text counts, not its payload.
+    replies = branch.exchange(psid, "hello", payload='/transfer_money{"amount":"250"}')
+    assert replies and replies[0].startswith("Hi! Welcome"), replies
+    assert "make sure it's really you" not in " ".join(replies)
