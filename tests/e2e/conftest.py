@@ -42,13 +42,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxBranch]
         yield started
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it
+# lives, and the async tests that follow (pytest-asyncio) need the thread's loop free.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:

@@ -16,12 +16,17 @@ PAGE_TOKEN = "rendering-page-token"
 
 @pytest.fixture(scope="module")
 def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
+    """The web service, and the core bank whose SMS outbox the page's side panel reads; no Rasa."""
+    workdir = Path(tmp_path_factory.mktemp("web"))
+    port, bank_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {"FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "RASA_URL": f"http://127.0.0.1:{free_port()}"}
-    log = Path(tmp_path_factory.mktemp("web")) / "web.log"
-    with running(python_module("bot", "web", "--port", str(port)), f"{url}/health", env, log):
-        yield url
+    env = {"FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "RASA_URL": f"http://127.0.0.1:{free_port()}",
+           "MESSENGER_SANDBOX_ENABLED": "true", "CORE_BANKING_URL": f"http://127.0.0.1:{bank_port}",
+           "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}", "CORE_BANKING_DEV_MODE": "true"}
+    with running(python_module("bot", "core-bank", "--port", str(bank_port)), f"{env['CORE_BANKING_URL']}/health",
+                 env, workdir / "core_bank.log"):
+        with running(python_module("bot", "web", "--port", str(port)), f"{url}/health", env, workdir / "web.log"):
+            yield url
 
 
 def send(web_url: str, psid: str, **body: Any) -> None:
