@@ -1,6 +1,8 @@
 """The conversation itself: cancelling a request, not understanding twice, handing over to a human."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -8,6 +10,11 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.channels.handover import HANDOVER_KEY
+from bot.handoff.conversation import handoff_reason, last_customer_text
+from bot.handoff.queue import default_queue
+from bot.pseudonyms import pseudonym
+
+logger = logging.getLogger(__name__)
 
 # Everything a request in progress may have filled.
 REQUEST_SLOTS = (
@@ -18,14 +25,18 @@ REQUEST_SLOTS = (
 
 
 class ActionCancel(Action):
-    """Leaves any form cleanly: nothing half-filled is kept, nothing is sent to the bank."""
+    """Leaves any form cleanly ("cancel", or a goodbye mid-request): nothing half-filled is kept,
+    nothing is sent to the bank."""
 
     def name(self) -> Text:
         return "action_cancel"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         in_progress = tracker.active_loop_name is not None
-        dispatcher.utter_message(response="utter_cancelled" if in_progress else "utter_nothing_to_cancel")
+        if (tracker.latest_message.get("intent") or {}).get("name") == "goodbye":
+            dispatcher.utter_message(response="utter_goodbye")  # leaving: the request is dropped with them
+        else:
+            dispatcher.utter_message(response="utter_cancelled" if in_progress else "utter_nothing_to_cancel")
         return [ActiveLoop(None)] + [SlotSet(name, None) for name in REQUEST_SLOTS]
 
 
@@ -50,13 +61,30 @@ class ActionFallback(Action):
 
 
 class ActionHandoff(Action):
-    """Acknowledges and pauses the bot for this conversation until staff hand it back."""
+    """Acknowledges, queues the conversation for staff (bot/handoff) and pauses the bot until staff hand it back.
+
+    Reason "not_understood" when the two messages before the request were misses
+    (the fallback offered a human and the customer accepted), else "customer_asked".
+    """
 
     def name(self) -> Text:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        reason = handoff_reason(tracker.events)
+        await _queue_for_staff(tracker, reason)
         dispatcher.utter_message(response="utter_handoff")
         # Channels with a handover of their own (Messenger's handover protocol) act on this.
-        dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": "customer_asked"}})
+        dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": reason}})
         return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
+
+
+async def _queue_for_staff(tracker: Tracker, reason: str) -> None:
+    """Records the request in the handoff queue; a database failure is logged, the customer still waits paused."""
+    channel = tracker.get_latest_input_channel() or "unknown"
+    last_message = last_customer_text(tracker.events)
+    try:
+        await asyncio.to_thread(default_queue().request_handoff, tracker.sender_id, channel, reason, last_message)
+    except Exception as exc:  # noqa: BLE001 - the customer gets the acknowledgement whatever the queue does
+        # The error's text may quote the SQL parameters (the PSID): only its type is logged.
+        logger.error("Handoff for %s not queued: %s", pseudonym(tracker.sender_id), type(exc).__name__)

@@ -205,3 +205,13 @@ def test_not_understood_twice_offers_a_human_who_then_takes_over(branch: Branch)
     branch.say(psid, "hello?")
     time.sleep(3)
     assert len(branch.texts_to(psid)) == before  # the bot stays silent while a human has the conversation
+
+
+def test_a_goodbye_in_the_middle_of_verification_ends_the_request(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance")
+    replies = branch.exchange(psid, "bye")
+    assert "Goodbye" in joined(replies), replies
+    assert "customer number" not in joined(replies)
+    replies = branch.exchange(psid, "100001")  # no longer an answer to anything
+    assert "sent a 6-digit code" not in joined(replies), replies
