@@ -49,7 +49,7 @@ def running_sandbox_branch(workdir: Path) -> Iterator[SandboxBranch]:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{ports["actions"]}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        f"tracker_store:\n  type: bot.tracker_stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)

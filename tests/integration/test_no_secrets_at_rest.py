@@ -1,0 +1,55 @@
+"""No one-time code and no card number is kept in clear: databases, tracker, logs."""
+import re
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+from tests.support.branch import Branch
+
+CARD_TYPED = "4970 1012 3456 7890"
+# 13-19 digits standing alone: not the decimals of a number ("0.9993663333662716": NLU confidences),
+# not inside a hex digest or an id ("m_test_3_1732384512123456789": these tests' mids end in a clock).
+CARD_NUMBER = re.compile(rb"(?<![\w.])(?:\d[ -]?){12,18}\d(?![\w.])")
+
+
+def values_in(database: Path) -> List[bytes]:
+    """Every value of every row of every table, each on its own (digits of two columns never join)."""
+    connection = sqlite3.connect(database)
+    try:
+        tables = [row[0] for row in connection.execute("select name from sqlite_master where type = 'table'")]
+        return [str(value).encode() for table in tables
+                for row in connection.execute(f'select * from "{table}"') for value in row if value is not None]
+    finally:
+        connection.close()
+
+
+def everything_written(branch: Branch) -> Dict[Path, List[bytes]]:
+    """What the processes wrote: database values, and the raw bytes of every other file (logs)."""
+    workdir = branch.logs.parent
+    written: Dict[Path, List[bytes]] = {}
+    for path in workdir.rglob("*"):
+        if not path.is_file() or path.suffix in (".db-journal", ".db-wal", ".db-shm"):
+            continue
+        written[path] = values_in(path) if path.suffix == ".db" else [path.read_bytes()]
+    return written
+
+
+def test_a_verified_card_block_leaves_no_code_and_no_card_number_at_rest(branch: Branch):
+    psid = f"psid-{uuid.uuid4().hex[:12]}"
+    branch.exchange(psid, "I lost my card")
+    branch.exchange(psid, "100003")  # Tom
+    code = branch.latest_code("+33611223344")
+    replies = branch.exchange(psid, f"it's {code}")
+    assert any("you're verified" in r for r in replies), replies
+    replies = branch.exchange(psid, f"the one ending 2267, the number is {CARD_TYPED}")
+    assert any("is blocked" in r for r in replies), replies
+
+    written = everything_written(branch)
+    assert any(path.name == "tracker.db" for path in written)
+    for path, contents in written.items():
+        for content in contents:
+            assert code.encode() not in content, f"the code is in {path}"
+            assert CARD_TYPED.replace(" ", "").encode() not in content.replace(b" ", b""), f"the card is in {path}"
+            found = CARD_NUMBER.findall(content)
+            assert not found, f"{path} holds what looks like a card number: {found[:3]}"
