@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The web chat's browser dependencies (package.json, pinned), served by the web service: no CDN.
+NODE_MODULES := node_modules/.installed
 MODEL := models/branch.tar.gz
 TRAINING_FILES := config.yml domain.yml $(wildcard data/*.yml)
 
@@ -22,7 +24,12 @@ help:
 	@echo "make sandbox like make run, with a Messenger look-alike in the browser: http://127.0.0.1:8080/sandbox"
 	@echo "make eval-nlu  train NLU on data/ and score the held-out set (per-intent P/R/F1, out-of-scope recall)"
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) $(NODE_MODULES)
+
+$(NODE_MODULES): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to install the web chat's socket.io-client" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
 
 $(INSTALLED): pyproject.toml constraints.txt scripts/setup-venv scripts/model-requirements.txt
 	scripts/setup-venv
@@ -38,8 +45,9 @@ train: $(MODEL)
 var:
 	@mkdir -p var
 
-run: $(MODEL) | var
+run: $(MODEL) $(NODE_MODULES) | var
 	@echo
+	@echo "  Bank site with the web chat      http://127.0.0.1:8080/"
 	@echo "  Rasa server (Messenger webhook)  http://127.0.0.1:5005/webhooks/messenger/webhook"
 	@echo "  Action server                    http://127.0.0.1:5055/health"
 	@echo "  Core bank (mock) API             http://127.0.0.1:8000/openapi.json"
@@ -50,7 +58,7 @@ run: $(MODEL) | var
 	@echo
 	honcho start -f Procfile
 
-test: $(MODEL) chromium | var
+test: $(MODEL) $(NODE_MODULES) chromium | var
 	rasa data validate
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 	python -m pytest

@@ -7,6 +7,7 @@
     messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
     messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
+    staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
 """
 from __future__ import annotations
 
@@ -61,6 +62,13 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
 
 
+def _staff(args: argparse.Namespace) -> int:
+    from bot.settings import get_settings
+    from bot.staff.cli import run
+
+    return run(args, get_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -102,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
     eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
     eval_nlu.set_defaults(run=_eval_nlu)
+
+    from bot.staff.cli import add_arguments as add_staff_arguments
+
+    staff = commands.add_parser("staff", help="staff console accounts: add, list, disable")
+    add_staff_arguments(staff)
+    staff.set_defaults(run=_staff)
     return parser
 
 

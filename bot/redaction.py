@@ -25,10 +25,10 @@ _CODE = re.compile(r"(?<!\d)\d(?:[ \-]?\d){3,7}(?!\d)")
 
 
 def mask_card_numbers(text: str) -> str:
-    """ "my card 4970 1012 3456 7890" → "my card ••••••••••••7890" (digits only, last four kept)."""
+    """ "my card 4970 1012 3456 7890" → "my card •••• 7890": the last four digits, as cards are shown."""
     def cut(match: "re.Match[str]") -> str:
         digits = re.sub(r"\D", "", match.group(0))
-        return MASK * (len(digits) - 4) + digits[-4:]
+        return f"{MASK * 4} {digits[-4:]}"
 
     return _CARD_NUMBER.sub(cut, text)
 

@@ -109,6 +109,22 @@ class Settings:
 
     # Branch web service: the Messenger sandbox signs webhooks with the app secret; dev only.
     messenger_sandbox_enabled: bool = False  # `make sandbox` turns it on
+    # Web chat on the demo bank site: the web service signs short-lived session tokens (JWT, HS256)
+    # that the Rasa server's socket.io channel checks; only these site origins may connect.
+    web_chat_jwt_secret: str = "demo-web-chat-jwt-secret-change-me-in-production"
+    web_chat_token_ttl_seconds: int = 1800
+    web_chat_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
+    web_chat_socket_url: str = ""  # the Rasa server as browsers reach it; empty: RASA_URL
+
+    # The branch's own database (staff accounts and sessions, handoff queue, audit log): bot/branch_db.py
+    branch_database_url: str = field(default_factory=lambda: _sqlite_url("var/branch.db"))
+    # Staff console (/console): session lifetime and cookie
+    staff_session_idle_seconds: int = 1800
+    staff_session_max_seconds: int = 28800
+    staff_cookie_secure: bool = False  # true behind HTTPS; false lets the console work on http://127.0.0.1
+    # Handoff to staff (bot/handoff/): the Rasa HTTP API token (rasa run --auth-token) and the answer-time target
+    rasa_api_token: str = "demo-rasa-api-token"
+    handoff_sla_minutes: int = 30
 
     @property
     def demo_secrets_in_use(self) -> list[str]:
@@ -118,6 +134,7 @@ class Settings:
             "FB_VERIFY_TOKEN": self.fb_verify_token,
             "FB_PAGE_ACCESS_TOKEN": self.fb_page_access_token,
             "CORE_BANKING_SECRET": self.core_banking_secret,
+            "RASA_API_TOKEN": self.rasa_api_token,
         }
         return [name for name, value in secrets.items() if value.startswith(DEMO_SECRET_PREFIX)]
 
@@ -160,6 +177,19 @@ class Settings:
             transfer_limit_daily=_read_money(env, "TRANSFER_LIMIT_DAILY", d.transfer_limit_daily),
             rasa_url=_read(env, "RASA_URL", d.rasa_url).rstrip("/"),
             messenger_sandbox_enabled=_read_bool(env, "MESSENGER_SANDBOX_ENABLED", d.messenger_sandbox_enabled),
+            web_chat_jwt_secret=_read(env, "WEB_CHAT_JWT_SECRET", d.web_chat_jwt_secret),
+            web_chat_token_ttl_seconds=_read_int(env, "WEB_CHAT_TOKEN_TTL_SECONDS", d.web_chat_token_ttl_seconds),
+            web_chat_origins=tuple(
+                o.strip().rstrip("/") for o in _read(env, "WEB_CHAT_ORIGINS", ",".join(d.web_chat_origins)).split(",")
+                if o.strip()
+            ),
+            web_chat_socket_url=_read(env, "WEB_CHAT_SOCKET_URL", d.web_chat_socket_url).rstrip("/"),
+            branch_database_url=_read(env, "BRANCH_DATABASE_URL", d.branch_database_url),
+            staff_session_idle_seconds=_read_int(env, "STAFF_SESSION_IDLE_SECONDS", d.staff_session_idle_seconds),
+            staff_session_max_seconds=_read_int(env, "STAFF_SESSION_MAX_SECONDS", d.staff_session_max_seconds),
+            staff_cookie_secure=_read_bool(env, "STAFF_COOKIE_SECURE", d.staff_cookie_secure),
+            rasa_api_token=_read(env, "RASA_API_TOKEN", d.rasa_api_token),
+            handoff_sla_minutes=_read_int(env, "HANDOFF_SLA_MINUTES", d.handoff_sla_minutes),
         )
 
 

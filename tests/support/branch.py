@@ -26,6 +26,7 @@ APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 PAGE_TOKEN = "test-page-token"
 PAGE_ID = "test-page"
+RASA_API_TOKEN = "test-rasa-api-token"
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Branch:
     core_bank_url: str
     standin_url: str
     logs: Path
+    branch_database_url: str = ""
+    rasa_api_token: str = RASA_API_TOKEN
     _mids: Iterator[int] = itertools.count(1)
 
     @property
@@ -140,6 +143,8 @@ def running_branch(workdir: Path) -> Iterator[Branch]:
         # Several tests verify the same seeded customers; each must start from a fresh allowance.
         "OTP_CHALLENGES_PER_WINDOW": "1000",
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+        "RASA_API_TOKEN": RASA_API_TOKEN,
+        "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
     }
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -163,10 +168,12 @@ def running_branch(workdir: Path) -> Iterator[Branch]:
         ))
         stack.enter_context(running(
             _rasa("run", "--model", str(MODEL), "--credentials", "credentials.yml",
-                  "--endpoints", str(endpoints), "--port", str(ports["rasa"])),
+                  "--endpoints", str(endpoints), "--port", str(ports["rasa"]),
+                  "--enable-api", "--auth-token", RASA_API_TOKEN),
             f"http://127.0.0.1:{ports['rasa']}/webhooks/messenger/", env, logs / "rasa.log", timeout=240,
         ))
         yield Branch(
             rasa_url=env["RASA_URL"], core_bank_url=env["CORE_BANKING_URL"],
             standin_url=f"http://127.0.0.1:{ports['standin']}", logs=logs,
+            branch_database_url=env["BRANCH_DATABASE_URL"],
         )

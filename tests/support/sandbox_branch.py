@@ -13,6 +13,8 @@ from typing import Dict, Iterator
 from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, VERIFY_TOKEN, Branch, _rasa
 from tests.support.processes import free_port, python_module, running
 
+WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
+
 
 @dataclass
 class SandboxBranch:
@@ -39,6 +41,9 @@ def _environment(workdir: Path, ports: Dict[str, int]) -> Dict[str, str]:
         "OTP_CHALLENGES_PER_WINDOW": "1000",
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
         "MESSENGER_SANDBOX_ENABLED": "true",
+        # The bank site's web chat: the site (this web service) is the one origin allowed to connect.
+        "WEB_CHAT_JWT_SECRET": WEB_CHAT_SECRET,
+        "WEB_CHAT_ORIGINS": f"http://127.0.0.1:{ports['web']}",
     }
 
 

@@ -14,9 +14,9 @@ CODE = "482913"
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("my card is 4970101234567890", "my card is ••••••••••••7890"),
-    ("4970 1012 3456 7890 lost", "••••••••••••7890 lost"),
-    ("amex 3714-496353-98431", "amex •••••••••••8431"),
+    ("my card is 4970101234567890", "my card is •••• 7890"),
+    ("4970 1012 3456 7890 lost", "•••• 7890 lost"),
+    ("amex 3714-496353-98431", "amex •••• 8431"),
 ])
 def test_card_numbers_keep_their_last_four_digits(text, expected):
     assert mask_card_numbers(text) == expected
@@ -76,5 +76,5 @@ async def test_the_store_writes_no_code_and_leaves_the_live_tracker_alone(tmp_pa
     assert CODE not in raw and "4970" not in raw and "1012 3456" not in raw
     stored = await store.retrieve("customer")
     assert [e.text for e in stored.events if isinstance(e, UserUttered)] == [
-        "what's my balance", "••••••", "and my card ••••••••••••7890?",
+        "what's my balance", "••••••", "and my card •••• 7890?",
     ]

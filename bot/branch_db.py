@@ -1,0 +1,60 @@
+"""The branch's own database (BRANCH_DATABASE_URL): staff accounts and sessions, the handoff queue, the audit log.
+
+Every table of it is declared on `Base`; each package creates its own tables
+(`Base.metadata.create_all(engine, tables=[...])`) or all of them at once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+Base: Any = declarative_base()
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created, and SQLite enforces foreign keys."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def session_factory(url: str) -> sessionmaker:
+    """A 2.0-style session maker bound to a new engine for `url`."""
+    return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
+
+
+def _sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime, stored as naive UTC (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone-aware one")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,139 @@
+"""The web chat on the bank's site: Rasa's socket.io channel, with sessions bound to signed tokens.
+
+Rasa's own `SocketIOInput` with `session_persistence` takes the sender id from the `session_id`
+the browser sends, so a copied or guessed id would attach to someone else's conversation. Here:
+
+* `connect` needs `auth.token`, a web chat JWT issued by the branch web service
+  (`bot/web_chat_tokens.py`); without one, or with a forged or expired one, the socket is refused.
+* The sender id is the verified token's `sub`, kept server side for the socket; a `session_request`
+  for another session id is refused (`session_refused`, then the socket is closed), and a message
+  naming another session id is dropped.
+* Browsers may connect from the configured site origins only (WEB_CHAT_ORIGINS).
+
+Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`, `session_confirm`).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.pseudonyms import pseudonym
+from bot.settings import Settings, get_settings
+from bot.web_chat_tokens import InvalidWebChatToken, verify
+
+logger = logging.getLogger(__name__)
+
+USER_MESSAGE_EVENT = "user_uttered"
+BOT_MESSAGE_EVENT = "bot_uttered"
+SOCKET_PATH = "/socket.io"
+MAX_MESSAGE_CHARS = 2000
+SESSION_KEY = "sender_id"
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output; carousels go as one message, custom JSON never reaches `emit` as arguments."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+        message = {"attachment": {"type": "template",
+                                  "payload": {"template_type": "generic", "elements": list(elements)}}}
+        await self._send_message(recipient_id, message)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        # Rasa's version spreads the JSON into emit()'s arguments (its keys could even pick the room).
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WebChatInput(InputChannel):
+    """socket.io channel for the site's widget; one conversation per signed session token."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        # Secrets and origins are settings (environment / .env), never values in credentials.yml.
+        return cls(get_settings())
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sio: Optional[AsyncServer] = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WebChatOutput(self.sio, BOT_MESSAGE_EVENT) if self.sio is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # The origin check is engine.io's: a browser on another site cannot open a socket, on any transport.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(self.settings.web_chat_origins))
+        self.sio = sio
+        web_chat = SocketBlueprint(sio, SOCKET_PATH, "web_chat_webhook", __name__)
+        secret = self.settings.web_chat_jwt_secret
+
+        @web_chat.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            try:
+                sender_id = verify(token, secret)
+            except InvalidWebChatToken as exc:
+                logger.info("Web chat: socket refused (%s)", exc)
+                return False
+            await sio.save_session(sid, {SESSION_KEY: sender_id})
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Any) -> None:
+            sender_id = await _sender_of(sio, sid)
+            if sender_id is None:
+                await sio.disconnect(sid)
+                return
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            if asked not in (None, "", sender_id):
+                logger.warning("Web chat: session %s asked for another session; refused", pseudonym(sender_id))
+                await sio.emit("session_refused", {"reason": "the session id does not match the token"}, room=sid)
+                await sio.disconnect(sid)
+                return
+            await sio.enter_room(sid, sender_id)
+            await sio.emit("session_confirm", sender_id, room=sid)
+
+        @sio.on(USER_MESSAGE_EVENT)
+        async def handle_message(sid: Text, data: Any) -> None:
+            sender_id = await _sender_of(sio, sid)
+            if sender_id is None or not isinstance(data, dict):
+                return
+            if data.get("session_id") not in (None, "", sender_id):
+                logger.warning("Web chat: a message for another session from %s was dropped", pseudonym(sender_id))
+                return
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+                return
+            # Client metadata is not passed on: a browser may not tell the bot anything but its words.
+            await on_new_message(UserMessage(
+                text, WebChatOutput(sio, BOT_MESSAGE_EVENT), sender_id, input_channel=self.name(),
+                metadata={"channel": "web_chat"},
+            ))
+
+        return web_chat
+
+
+async def _sender_of(sio: AsyncServer, sid: Text) -> Optional[str]:
+    try:
+        session = await sio.get_session(sid)
+    except KeyError:
+        return None
+    sender_id = session.get(SESSION_KEY)
+    return sender_id if isinstance(sender_id, str) else None

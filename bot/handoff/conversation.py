@@ -1,0 +1,91 @@
+"""Reading a Rasa conversation (its tracker events, as the HTTP API and rasa-sdk give them) for staff.
+
+A customer's text typed while the bot asked for a code (`requested_slot` is a
+code slot) is masked whole; every other text has its codes and card numbers masked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional
+
+from bot.handoff.masking import FULLY_MASKED, mask_sensitive
+
+# Slots that hold a one-time code (identity form, transfer approval).
+CODE_SLOTS = frozenset({"otp_code", "transfer_code"})
+MISSES = frozenset({"nlu_fallback", "out_of_scope"})
+
+Event = Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    who: str  # "customer", "bot" or "agent:<name>"
+    text: str
+    at: Optional[datetime]
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"who": self.who, "text": self.text, "at": self.at.isoformat() if self.at else None}
+
+
+def _time(event: Event) -> Optional[datetime]:
+    stamp = event.get("timestamp")
+    if not isinstance(stamp, (int, float)):
+        return None
+    return datetime.fromtimestamp(stamp, timezone.utc)
+
+
+def _is_payload(text: str) -> bool:
+    return text.startswith("/")  # a button's `/intent` payload, not something the customer wrote
+
+
+def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
+    """What was said, in order, masked for staff."""
+    lines: List[TranscriptLine] = []
+    asking_for = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            asking_for = event.get("value")
+        elif kind == "active_loop" and event.get("name") is None:
+            asking_for = None
+        elif kind == "user":
+            text = str(event.get("text") or "")
+            if asking_for in CODE_SLOTS:
+                text = FULLY_MASKED
+            lines.append(TranscriptLine("customer", mask_sensitive(text), _time(event)))
+        elif kind == "bot" and event.get("text"):
+            agent = (event.get("metadata") or {}).get("agent")
+            who = f"agent:{agent}" if agent else "bot"
+            lines.append(TranscriptLine(who, mask_sensitive(str(event["text"])), _time(event)))
+    return lines
+
+
+def last_customer_text(events: Iterable[Event]) -> str:
+    """The customer's last real message (button payloads such as `/human_handoff` skipped), masked."""
+    events = list(events)
+    raw_texts = [str(e.get("text") or "") for e in events if e.get("event") == "user"]
+    lines = [line for line in transcript_lines(events) if line.who == "customer"]
+    for line, raw in reversed(list(zip(lines, raw_texts))):
+        if raw and not _is_payload(raw):
+            return line.text
+    return ""
+
+
+def user_intents(events: Iterable[Event]) -> List[Optional[str]]:
+    return [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in events if e.get("event") == "user"]
+
+
+def handoff_reason(events: Iterable[Event]) -> str:
+    """"not_understood" when the two customer messages before the request were both misses, else "customer_asked"."""
+    before = user_intents(events)[:-1]
+    if len(before) >= 2 and set(before[-2:]) <= MISSES:
+        return "not_understood"
+    return "customer_asked"
+
+
+def last_customer_message_at(events: Iterable[Event]) -> Optional[datetime]:
+    """When the customer last wrote (for Messenger's messaging windows)."""
+    times = [_time(e) for e in events if e.get("event") == "user"]
+    times = [t for t in times if t is not None]
+    return times[-1] if times else None

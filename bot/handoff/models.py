@@ -1,0 +1,55 @@
+"""The handoff queue's tables in the branch database (bot/branch_db.py).
+
+`Handoff`: one request for a person, from waiting to taken to returned. At most
+one is open (waiting or taken) per conversation: a partial unique index says so
+on SQLite and PostgreSQL alike. `AgentAction`: what staff did, append-only
+(rows are only ever inserted).
+"""
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, text
+
+from bot.branch_db import Base, UtcDateTime
+
+WAITING, TAKEN, RETURNED = "waiting", "taken", "returned"
+STATUSES = (WAITING, TAKEN, RETURNED)
+REASONS = ("customer_asked", "not_understood", "escalated")
+TAKE, REPLY, HAND_BACK = "take", "reply", "hand_back"
+
+_OPEN = text("status IN ('waiting', 'taken')")
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)  # Rasa's sender id (the PSID on Messenger)
+    channel = Column(String(32), nullable=False)  # "messenger" or "socketio"
+    reason = Column(String(32), nullable=False)
+    last_customer_message = Column(Text, nullable=False, default="")  # masked
+    requested_at = Column(UtcDateTime, nullable=False)
+    status = Column(String(16), nullable=False, default=WAITING, index=True)
+    taken_by = Column(String(255))
+    taken_at = Column(UtcDateTime)
+    returned_at = Column(UtcDateTime)
+
+    __table_args__ = (
+        Index(
+            "ux_handoffs_open_conversation", "conversation_id", unique=True,
+            sqlite_where=_OPEN, postgresql_where=_OPEN,
+        ),
+    )
+
+
+class AgentAction(Base):
+    __tablename__ = "handoff_agent_actions"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    agent = Column(String(255), nullable=False)
+    action = Column(String(16), nullable=False)  # take, reply, hand_back
+    at = Column(UtcDateTime, nullable=False)
+    detail = Column(Text, nullable=False, default="")  # masked
+
+
+TABLES = [Handoff.__table__, AgentAction.__table__]

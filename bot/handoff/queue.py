@@ -1,0 +1,232 @@
+"""The handoff queue: conversations waiting for a person, who took them, and what staff did.
+
+Shared by the action server (which records requests) and the web service (the
+staff console), through the branch database. Every change is one transaction;
+taking is a single conditional UPDATE, so two agents can never both take a
+conversation.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Callable, List, Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.branch_db import Base, session_factory
+from bot.handoff.masking import mask_sensitive
+from bot.handoff.models import (
+    HAND_BACK, REASONS, REPLY, RETURNED, TABLES, TAKE, TAKEN, WAITING, AgentAction, Handoff,
+)
+from bot.pseudonyms import pseudonym
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_TEXT = 2000
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """One handoff as staff see it (`waiting_seconds`/`overdue` are as of the call)."""
+
+    id: int
+    conversation_id: str
+    channel: str
+    reason: str
+    last_customer_message: str
+    requested_at: datetime
+    status: str
+    taken_by: Optional[str]
+    taken_at: Optional[datetime]
+    returned_at: Optional[datetime]
+    waiting_seconds: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class AgentActionView:
+    handoff_id: int
+    agent: str
+    action: str
+    at: datetime
+    detail: str
+
+
+class HandoffQueue:
+    def __init__(self, sessions: sessionmaker, *, sla: timedelta = timedelta(minutes=30), clock: Clock = utc_now,
+                 create_tables: bool = True) -> None:
+        self._sessions = sessions
+        self.sla = sla
+        self._clock = clock
+        if create_tables:
+            Base.metadata.create_all(sessions.kw["bind"], tables=TABLES)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "HandoffQueue":
+        return cls(session_factory(settings.branch_database_url),
+                   sla=timedelta(minutes=settings.handoff_sla_minutes), clock=clock)
+
+    # -- the customer's side (action server) ---------------------------------------------------------
+
+    def request_handoff(self, conversation_id: str, channel: str, reason: str, last_message: str) -> int:
+        """Queues the conversation for a person; while one is open for it, returns that one's id instead."""
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, not {reason!r}")
+        existing = self._open_id(conversation_id)
+        if existing is not None:
+            return existing
+        row = Handoff(
+            conversation_id=conversation_id, channel=channel or "unknown", reason=reason,
+            last_customer_message=mask_sensitive(last_message or "")[:MAX_TEXT],
+            requested_at=self._clock(), status=WAITING,
+        )
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+                session.flush()
+                handoff_id = int(row.id)
+        except IntegrityError:  # another request for it got in first (the open-conversation index)
+            existing = self._open_id(conversation_id)
+            if existing is None:
+                raise
+            return existing
+        logger.info("Handoff %s requested for %s (%s, %s)", handoff_id, pseudonym(conversation_id), channel, reason)
+        return handoff_id
+
+    def _open_id(self, conversation_id: str) -> Optional[int]:
+        with self._sessions() as session:
+            return session.scalar(
+                select(Handoff.id).where(Handoff.conversation_id == conversation_id,
+                                         Handoff.status.in_((WAITING, TAKEN)))
+            )
+
+    def is_paused(self, conversation_id: str) -> bool:
+        """True while the conversation is with staff (waiting or taken): the bot must stay silent."""
+        return self._open_id(conversation_id) is not None
+
+    # -- the staff's side (web service) ---------------------------------------------------------------
+
+    def waiting(self) -> List[HandoffView]:
+        """Conversations waiting for a person, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Handoff).where(Handoff.status == WAITING).order_by(Handoff.requested_at, Handoff.id)
+            ).all()
+            return [self._view(row) for row in rows]
+
+    def taken_by(self, agent: str) -> List[HandoffView]:
+        """The conversations `agent` has now, oldest request first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Handoff).where(Handoff.status == TAKEN, Handoff.taken_by == agent)
+                .order_by(Handoff.requested_at, Handoff.id)
+            ).all()
+            return [self._view(row) for row in rows]
+
+    def get(self, handoff_id: int) -> Optional[HandoffView]:
+        with self._sessions() as session:
+            row = session.get(Handoff, handoff_id)
+            return self._view(row) if row is not None else None
+
+    def take(self, handoff_id: int, agent: str) -> bool:
+        """Gives the conversation to `agent`; False when it is not waiting (someone else took it first)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            taken = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status == WAITING)
+                .values(status=TAKEN, taken_by=agent, taken_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken != 1:
+                return False
+            session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=TAKE, at=now, detail=""))
+        logger.info("Handoff %s taken", handoff_id)
+        return True
+
+    def record_reply(self, handoff_id: int, agent: str, detail: str = "") -> bool:
+        """Audits a message `agent` sent in the conversation; False unless `agent` has it."""
+        with self._sessions.begin() as session:
+            if not self._held_by(session, handoff_id, agent):
+                return False
+            session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=REPLY, at=self._clock(),
+                                    detail=mask_sensitive(detail)[:MAX_TEXT]))
+        return True
+
+    def hand_back(self, handoff_id: int, agent: str) -> bool:
+        """Returns the conversation to the bot; False unless `agent` has it."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            returned = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status == TAKEN, Handoff.taken_by == agent)
+                .values(status=RETURNED, returned_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if returned != 1:
+                return False
+            session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=HAND_BACK, at=now, detail=""))
+        logger.info("Handoff %s handed back", handoff_id)
+        return True
+
+    def actions(self, handoff_id: int) -> List[AgentActionView]:
+        """The audit of one handoff, in order."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(AgentAction).where(AgentAction.handoff_id == handoff_id).order_by(AgentAction.id)
+            ).all()
+            return [AgentActionView(r.handoff_id, r.agent, r.action, r.at, r.detail) for r in rows]
+
+    @staticmethod
+    def _held_by(session, handoff_id: int, agent: str) -> bool:
+        return session.scalar(
+            select(Handoff.id).where(Handoff.id == handoff_id, Handoff.status == TAKEN, Handoff.taken_by == agent)
+        ) is not None
+
+    def _view(self, row: Handoff) -> HandoffView:
+        until = row.taken_at or row.returned_at or self._clock()
+        waited = max(int((until - row.requested_at).total_seconds()), 0)
+        return HandoffView(
+            id=row.id, conversation_id=row.conversation_id, channel=row.channel, reason=row.reason,
+            last_customer_message=row.last_customer_message, requested_at=row.requested_at, status=row.status,
+            taken_by=row.taken_by, taken_at=row.taken_at, returned_at=row.returned_at,
+            waiting_seconds=waited, overdue=row.status == WAITING and waited > self.sla.total_seconds(),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_queue() -> HandoffQueue:
+    """The process's queue, on BRANCH_DATABASE_URL."""
+    return HandoffQueue.from_settings(get_settings())
+
+
+def request_handoff(conversation_id: str, channel: str, reason: str, last_message: str) -> int:
+    return default_queue().request_handoff(conversation_id, channel, reason, last_message)
+
+
+def waiting() -> List[HandoffView]:
+    return default_queue().waiting()
+
+
+def take(handoff_id: int, agent: str) -> bool:
+    return default_queue().take(handoff_id, agent)
+
+
+def record_reply(handoff_id: int, agent: str, detail: str = "") -> bool:
+    return default_queue().record_reply(handoff_id, agent, detail)
+
+
+def hand_back(handoff_id: int, agent: str) -> bool:
+    return default_queue().hand_back(handoff_id, agent)
+
+
+def is_paused(conversation_id: str) -> bool:
+    return default_queue().is_paused(conversation_id)

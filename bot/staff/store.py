@@ -1,0 +1,83 @@
+"""`StaffStore`: the staff tables behind one object, each call its own transaction.
+
+The console and the CLI use it; tests give it their own database URL and clock.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Callable, List, Optional, Tuple
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.branch_db import engine_for
+from bot.settings import Settings
+from bot.staff import accounts, sessions
+from bot.staff.accounts import AccountSummary, Agent, LoginOutcome, LoginResult
+from bot.staff.models import create_staff_tables
+from bot.staff.passwords import PasswordHashing
+from bot.staff.sessions import ActiveSession, SessionLimits
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StaffStore:
+    def __init__(
+        self,
+        database_url: str,
+        limits: SessionLimits,
+        hashing: Optional[PasswordHashing] = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        engine = engine_for(database_url)
+        create_staff_tables(engine)
+        self._engine = engine
+        self._db = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+        self._hashing = hashing or PasswordHashing()
+        self.limits = limits
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "StaffStore":
+        limits = SessionLimits(
+            idle=timedelta(seconds=settings.staff_session_idle_seconds),
+            max_age=timedelta(seconds=settings.staff_session_max_seconds),
+        )
+        return cls(settings.branch_database_url, limits, clock=clock)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def add_account(self, username: str, display_name: str, password: str) -> Agent:
+        with self._db.begin() as db:
+            return accounts.create_account(db, self._hashing, username, display_name, password, self.clock())
+
+    def list_accounts(self) -> List[AccountSummary]:
+        with self._db() as db:
+            return accounts.list_accounts(db)
+
+    def disable_account(self, username: str) -> None:
+        with self._db.begin() as db:
+            accounts.disable_account(db, username)
+
+    def log_in(self, username: str, password: str, previous_session_id: str = "") -> Tuple[LoginResult, str]:
+        """Checks the login; on success ends `previous_session_id` and returns a new session id (else "")."""
+        with self._db.begin() as db:
+            now = self.clock()
+            result = accounts.authenticate(db, self._hashing, username, password, now)
+            if result.outcome is not LoginOutcome.OK or result.agent is None:
+                return result, ""
+            sessions.end_session(db, previous_session_id)
+            sessions.purge_expired(db, now, self.limits)
+            return result, sessions.start_session(db, result.agent, now)
+
+    def resume(self, session_id: str) -> Optional[ActiveSession]:
+        with self._db.begin() as db:
+            return sessions.resume_session(db, session_id, self.clock(), self.limits)
+
+    def log_out(self, session_id: str) -> None:
+        with self._db.begin() as db:
+            sessions.end_session(db, session_id)

@@ -1,0 +1,326 @@
+"""The console's queue pages: conversations waiting for a person, take, transcript, reply, hand back.
+
+    GET  /console/                          the queue (waiting, overdue highlighted) and the agent's own conversations
+    GET  /console/api/queue                 the same as JSON, for the page's 5-second refresh (static/console/queue.js)
+    POST /console/handoffs/{id}/take        303 to the conversation, or back to the queue when someone else has it
+    GET  /console/handoffs/{id}             the transcript and the reply form (403 unless the agent holds it)
+    POST /console/handoffs/{id}/reply       303 back to the conversation (the page says when it was not delivered)
+    POST /console/handoffs/{id}/hand-back   303 to the queue
+
+The agent is always the logged-in one (`current_agent`), never a value from the form.
+Every POST has passed the CSRF middleware before it gets here.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
+
+from aiohttp import web
+
+from bot.handoff.queue import HandoffView
+from bot.handoff.rasa_control import RasaControlError
+from bot.handoff.staff_desk import NotYours, StaffDesk
+from bot.web.console.auth import PAGE_HEADERS, current_agent
+from bot.web.console.csrf import csrf_token
+from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS
+from bot.web.console.pages import page
+from bot.web.console.templates import SafeHtml, render
+
+logger = logging.getLogger(__name__)
+
+DESK = web.AppKey("staff_desk", StaffDesk)
+# The outcome of an agent's last reply in a conversation, shown once on the conversation page:
+# {(username, handoff id): (delivered, reason)}. Kept server side so no text travels in a URL.
+REPLY_OUTCOMES = web.AppKey("console_reply_outcomes", dict)
+
+MAX_REPLY = 2000
+POLL_SECONDS = 5
+
+REASON_LABELS = {
+    "customer_asked": "Customer asked for a person",
+    "not_understood": "The bot did not understand",
+    "escalated": "Escalated",
+}
+CHANNEL_LABELS = {"messenger": "Messenger", "socketio": "Web chat"}
+
+NOTICES = {
+    "taken_elsewhere": ("error", "Another advisor took that conversation first. It is theirs now."),
+    "not_yours": ("error", "That conversation is not yours (any more)."),
+    "handed_back": ("ok", "The conversation is back with the bot."),
+    "rasa_error": ("error", "The assistant could not be reached; the conversation may not be paused or resumed. "
+                   "Try again, or tell the on-call engineer."),
+}
+
+
+# -- the desk's life, one per console app -----------------------------------------------------------
+
+async def own_desk(console: web.Application) -> AsyncIterator[None]:
+    desk = StaffDesk.from_settings(console[SETTINGS])
+    console[DESK] = desk
+    try:
+        yield
+    finally:
+        await desk.close()
+
+
+def add_routes(console: web.Application) -> None:
+    console[REPLY_OUTCOMES] = {}
+    console.router.add_get("/", queue_page)
+    console.router.add_get("/api/queue", api_queue)
+    console.router.add_post(r"/handoffs/{id:\d+}/take", take)
+    console.router.add_get(r"/handoffs/{id:\d+}", conversation_page)
+    console.router.add_post(r"/handoffs/{id:\d+}/reply", reply)
+    console.router.add_post(r"/handoffs/{id:\d+}/hand-back", hand_back)
+
+
+# -- formatting -------------------------------------------------------------------------------------
+
+def waiting_label(seconds: int) -> str:
+    """"under 1 min", "12 min", "2 h 05 min"."""
+    minutes = max(int(seconds), 0) // 60
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def reason_label(reason: str) -> str:
+    return REASON_LABELS.get(reason, reason)
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
+def conversation_path(handoff_id: int) -> str:
+    return f"{PREFIX}/handoffs/{int(handoff_id)}"
+
+
+def _as_json(view: HandoffView) -> Dict[str, Any]:
+    return {
+        "id": view.id,
+        "channel": view.channel,
+        "channel_label": channel_label(view.channel),
+        "reason": view.reason,
+        "reason_label": reason_label(view.reason),
+        "last_customer_message": view.last_customer_message,
+        "requested_at": view.requested_at.isoformat(),
+        "waiting_seconds": view.waiting_seconds,
+        "waiting": waiting_label(view.waiting_seconds),
+        "overdue": view.overdue,
+        "status": view.status,
+        "url": conversation_path(view.id),
+    }
+
+
+def _time_label(at: Optional[str]) -> str:
+    if not at:
+        return ""
+    try:
+        return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return at
+
+
+def _handoff_id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={**PAGE_HEADERS, "Location": location})
+
+
+def _message_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
+    return page(request, title, render("message.html", title=title, message=message), status=status)
+
+
+def _forbidden_page(request: web.Request) -> web.Response:
+    return _message_page(request, 403, "Not your conversation",
+                         "Only the advisor who took this conversation can read it or reply in it.")
+
+
+# -- the queue --------------------------------------------------------------------------------------
+
+def _waiting_rows(request: web.Request, views: List[HandoffView]) -> SafeHtml:
+    if not views:
+        return render("queue_empty.html", columns=5, message="Nobody is waiting.")
+    token = csrf_token(request)
+    rows = []
+    for view in views:
+        rows.append(render(
+            "queue_row.html",
+            row_class="overdue" if view.overdue else "",
+            channel=channel_label(view.channel),
+            waiting=waiting_label(view.waiting_seconds),
+            overdue=render("overdue_label.html") if view.overdue else SafeHtml(""),
+            reason=reason_label(view.reason),
+            last_message=view.last_customer_message,
+            take_action=f"{conversation_path(view.id)}/take",
+            csrf_token=token,
+        ))
+    return SafeHtml("".join(rows))
+
+
+def _mine_items(views: List[HandoffView]) -> SafeHtml:
+    if not views:
+        return render("mine_empty.html")
+    return SafeHtml("".join(
+        render("mine_item.html", url=conversation_path(v.id), channel=channel_label(v.channel),
+               reason=reason_label(v.reason), last_message=v.last_customer_message)
+        for v in views
+    ))
+
+
+def _notice(code: Optional[str]) -> SafeHtml:
+    if not code or code not in NOTICES:
+        return SafeHtml("")
+    kind, message = NOTICES[code]
+    return render("notice.html", kind=kind, message=message)
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    agent = current_agent(request)
+    desk = request.app[DESK]
+    waiting = desk.waiting()
+    mine = desk.mine(agent.username)
+    body = render(
+        "queue.html",
+        notice=_notice(request.query.get("notice")),
+        waiting_count=len(waiting),
+        sla_minutes=int(desk.queue.sla.total_seconds() // 60),
+        rows=_waiting_rows(request, waiting),
+        mine=_mine_items(mine),
+        api_url=f"{PREFIX}/api/queue",
+        poll_seconds=POLL_SECONDS,
+        csrf_token=csrf_token(request),
+    )
+    return page(request, "Conversations waiting", body)
+
+
+async def api_queue(request: web.Request) -> web.Response:
+    agent = current_agent(request)
+    desk = request.app[DESK]
+    return web.json_response(
+        {
+            "waiting": [_as_json(v) for v in desk.waiting()],
+            "mine": [_as_json(v) for v in desk.mine(agent.username)],
+            "sla_minutes": int(desk.queue.sla.total_seconds() // 60),
+        },
+        headers=PAGE_HEADERS,
+    )
+
+
+# -- one conversation -------------------------------------------------------------------------------
+
+async def take(request: web.Request) -> web.Response:
+    agent = current_agent(request).username
+    handoff_id = _handoff_id(request)
+    desk = request.app[DESK]
+    try:
+        taken = await desk.take(handoff_id, agent)
+    except RasaControlError as exc:
+        # The queue says it is this agent's; the bot may still be talking. Their page says so too.
+        logger.warning("Handoff %s taken but Rasa could not pause it: %s", handoff_id, exc)
+        return _see_other(f"{conversation_path(handoff_id)}?notice=rasa_error")
+    if not taken:
+        return _see_other(f"{HOME_PATH}?notice=taken_elsewhere")
+    return _see_other(conversation_path(handoff_id))
+
+
+def _transcript_lines(lines: List[Dict[str, Any]]) -> SafeHtml:
+    if not lines:
+        return render("transcript_empty.html")
+    items = []
+    for line in lines:
+        who = str(line.get("who") or "")
+        if who.startswith("agent:"):
+            label, kind = f"Advisor {who[len('agent:'):]}", "agent"
+        elif who == "customer":
+            label, kind = "Customer", "customer"
+        else:
+            label, kind = "Bot", "bot"
+        at = line.get("at")
+        items.append(render("transcript_line.html", kind=kind, who=label, text=str(line.get("text") or ""),
+                            at=str(at or ""), at_label=_time_label(at)))
+    return SafeHtml("".join(items))
+
+
+def _reply_outcome(request: web.Request, agent: str, handoff_id: int) -> SafeHtml:
+    outcome: Optional[Tuple[bool, str]] = request.app[REPLY_OUTCOMES].pop((agent, handoff_id), None)
+    if outcome is None:
+        return SafeHtml("")
+    delivered, reason = outcome
+    if delivered:
+        return render("notice.html", kind="ok", message="Your message was sent.")
+    return render("notice.html", kind="error", message=f"Your message was not delivered: {reason or 'unknown reason'}")
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    agent = current_agent(request).username
+    handoff_id = _handoff_id(request)
+    desk = request.app[DESK]
+    try:
+        lines = await desk.transcript(handoff_id, agent)
+        transcript = _transcript_lines(lines)
+    except NotYours:
+        return _forbidden_page(request)
+    except RasaControlError as exc:
+        logger.warning("Transcript of handoff %s unavailable: %s", handoff_id, exc)
+        transcript = render("transcript_error.html")
+    view = desk.queue.get(handoff_id)
+    assert view is not None  # transcript() checked it is held
+    notices = [_reply_outcome(request, agent, handoff_id), _notice(request.query.get("notice"))]
+    body = render(
+        "conversation.html",
+        notice=SafeHtml("".join(notices)),
+        handoff_id=handoff_id,
+        channel=channel_label(view.channel),
+        reason=reason_label(view.reason),
+        transcript=transcript,
+        reply_action=f"{conversation_path(handoff_id)}/reply",
+        hand_back_action=f"{conversation_path(handoff_id)}/hand-back",
+        max_reply=MAX_REPLY,
+        csrf_token=csrf_token(request),
+    )
+    return page(request, f"Conversation {handoff_id}", body)
+
+
+async def reply(request: web.Request) -> web.Response:
+    agent = current_agent(request).username
+    handoff_id = _handoff_id(request)
+    form = await request.post()
+    raw = form.get("text")
+    text = raw.strip()[:MAX_REPLY] if isinstance(raw, str) else ""
+    desk = request.app[DESK]
+    outcomes = request.app[REPLY_OUTCOMES]
+    if not text:
+        outcomes[(agent, handoff_id)] = (False, "the message was empty")
+        return _see_other(conversation_path(handoff_id))
+    try:
+        result = await desk.reply(handoff_id, agent, text)
+    except NotYours:
+        return _forbidden_page(request)
+    except (RasaControlError, ValueError) as exc:
+        logger.warning("Reply in handoff %s failed: %s", handoff_id, exc)
+        outcomes[(agent, handoff_id)] = (False, "the assistant could not be reached; try again")
+        return _see_other(conversation_path(handoff_id))
+    outcomes[(agent, handoff_id)] = (result.delivered, result.reason)
+    return _see_other(conversation_path(handoff_id))
+
+
+async def hand_back(request: web.Request) -> web.Response:
+    agent = current_agent(request).username
+    handoff_id = _handoff_id(request)
+    desk = request.app[DESK]
+    try:
+        returned = await desk.hand_back(handoff_id, agent)
+    except NotYours:
+        return _forbidden_page(request)
+    except RasaControlError as exc:
+        logger.warning("Handoff %s handed back but Rasa could not resume it: %s", handoff_id, exc)
+        return _see_other(f"{HOME_PATH}?notice=rasa_error")
+    if not returned:
+        return _see_other(f"{HOME_PATH}?notice=not_yours")
+    return _see_other(f"{HOME_PATH}?notice=handed_back")

@@ -1,0 +1,233 @@
+// The bank site's chat widget: Rasa's socket.io channel, a signed session from /api/chat-session.
+// Renders text, quick replies, buttons (postback: sends the payload; web_url: a link) and carousels
+// (attachment.payload.elements). Every text goes in with textContent: nothing from the bot is HTML.
+(function () {
+  "use strict";
+
+  var STORE_KEY = "branch-web-chat.session";
+  var THREAD_KEY = "branch-web-chat.thread";
+  var OPEN_KEY = "branch-web-chat.open";
+  var MAX_THREAD = 200;
+
+  var launcher = document.getElementById("web-chat-launcher");
+  var panel = document.getElementById("web-chat");
+  var closeButton = document.getElementById("web-chat-close");
+  var thread = document.getElementById("web-chat-thread");
+  var quickReplies = document.getElementById("web-chat-quick-replies");
+  var form = document.getElementById("web-chat-form");
+  var input = document.getElementById("web-chat-input");
+  var statusLine = document.getElementById("web-chat-status");
+
+  var session = readJson(localStorage, STORE_KEY);
+  var history = readJson(sessionStorage, THREAD_KEY) || [];
+  var socket = null;
+  var confirmed = false;
+  var renewals = 0;
+
+  function readJson(storage, key) {
+    try { return JSON.parse(storage.getItem(key) || "null"); } catch (e) { return null; }
+  }
+
+  function setStatus(text) { statusLine.textContent = text; }
+
+  function safeUrl(url) {
+    if (typeof url !== "string") return null;
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) { return null; }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function scrollDown() { thread.scrollTop = thread.scrollHeight; }
+
+  function remember(entry) {
+    history.push(entry);
+    if (history.length > MAX_THREAD) history = history.slice(-MAX_THREAD);
+    try { sessionStorage.setItem(THREAD_KEY, JSON.stringify(history)); } catch (e) { /* full: not kept */ }
+  }
+
+  function clearQuickReplies() { quickReplies.replaceChildren(); }
+
+  function choiceButton(className, choice) {
+    var title = choice.title || choice.payload || "";
+    var url = choice.type === "web_url" ? safeUrl(choice.url) : null;
+    if (url) {
+      var link = element("a", className, title);
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      return link;
+    }
+    var button = element("button", className, title);
+    button.type = "button";
+    button.addEventListener("click", function () { send(choice.payload || title, title); });
+    return button;
+  }
+
+  function renderCarousel(elements) {
+    var row = element("li", "carousel");
+    elements.forEach(function (item) {
+      if (!item || typeof item !== "object") return;
+      var card = element("div", "card");
+      var image = safeUrl(item.image_url);
+      if (image) { var img = element("img"); img.src = image; img.alt = ""; card.appendChild(img); }
+      card.appendChild(element("h3", null, item.title || ""));
+      if (item.subtitle) card.appendChild(element("p", null, item.subtitle));
+      (Array.isArray(item.buttons) ? item.buttons : []).forEach(function (choice) {
+        card.appendChild(choiceButton("card-button", choice));
+      });
+      row.appendChild(card);
+    });
+    thread.appendChild(row);
+  }
+
+  function renderBot(message, live) {
+    if (!message || typeof message !== "object") return;
+    if (typeof message.text === "string" && message.text !== "") {
+      thread.appendChild(element("li", "msg bot", message.text));
+    }
+    if (Array.isArray(message.buttons) && message.buttons.length) {
+      var block = element("li", "buttons");
+      message.buttons.forEach(function (choice) { block.appendChild(choiceButton("card-button", choice)); });
+      thread.appendChild(block);
+    }
+    var attachment = message.attachment;
+    if (attachment && typeof attachment === "object") {
+      var payload = attachment.payload || {};
+      if (attachment.type === "image" && safeUrl(payload.src)) {
+        var item = element("li", "msg bot");
+        var img = element("img"); img.src = safeUrl(payload.src); img.alt = "";
+        item.appendChild(img);
+        thread.appendChild(item);
+      } else if (payload.elements) {
+        renderCarousel(Array.isArray(payload.elements) ? payload.elements : [payload.elements]);
+      }
+    }
+    if (live) {
+      clearQuickReplies();
+      if (Array.isArray(message.quick_replies)) {
+        message.quick_replies.forEach(function (choice) {
+          quickReplies.appendChild(choiceButton("quick-reply", choice));
+        });
+      }
+    }
+    scrollDown();
+  }
+
+  function renderUser(text) {
+    thread.appendChild(element("li", "msg user", text));
+    scrollDown();
+  }
+
+  function renderError(text) {
+    thread.appendChild(element("li", "msg error", text));
+    scrollDown();
+  }
+
+  function send(message, shown) {
+    if (!socket || !confirmed) { renderError("Not connected yet, please try again in a moment."); return; }
+    clearQuickReplies();
+    renderUser(shown);
+    remember({ who: "user", text: shown });
+    socket.emit("user_uttered", { message: message, session_id: session.session_id });
+  }
+
+  function requestSession() {
+    var body = session && session.token ? { token: session.token } : {};
+    return fetch("/api/chat-session", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      credentials: "same-origin", cache: "no-store"
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (issued) {
+      if (session && session.session_id !== issued.session_id) {
+        history = [];
+        sessionStorage.removeItem(THREAD_KEY);
+        thread.replaceChildren();
+      }
+      session = issued;
+      localStorage.setItem(STORE_KEY, JSON.stringify(issued));
+      return issued;
+    });
+  }
+
+  function connect() {
+    setStatus("connecting…");
+    requestSession().then(function (issued) {
+      socket = window.io(issued.socket_url, {
+        path: issued.socket_path, transports: ["websocket"], auth: { token: issued.token },
+        reconnection: true
+      });
+      socket.on("connect", function () {
+        socket.emit("session_request", { session_id: session.session_id });
+      });
+      socket.on("session_confirm", function () {
+        confirmed = true;
+        renewals = 0;
+        setStatus("online");
+      });
+      socket.on("session_refused", function () {
+        confirmed = false;
+        setStatus("offline");
+        renderError("This chat session is not valid any more. Reload the page to start a new one.");
+      });
+      socket.on("bot_uttered", function (message) {
+        remember({ who: "bot", message: message });
+        renderBot(message, true);
+      });
+      socket.on("disconnect", function () { confirmed = false; setStatus("reconnecting…"); });
+      socket.on("connect_error", function () {
+        // Usually an expired token: renew the session (same conversation) and try again, a few times.
+        confirmed = false;
+        if (renewals >= 3) { setStatus("offline"); return; }
+        renewals += 1;
+        requestSession().then(function (renewed) {
+          socket.auth = { token: renewed.token };
+          if (!socket.active) socket.connect();
+        }).catch(function () { setStatus("offline"); });
+      });
+    }).catch(function () {
+      setStatus("offline");
+      renderError("The chat is unavailable right now. Please try again later.");
+    });
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    sessionStorage.setItem(OPEN_KEY, "1");
+    if (!socket) connect();
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    sessionStorage.removeItem(OPEN_KEY);
+  }
+
+  history.forEach(function (entry) {
+    if (entry.who === "user") renderUser(entry.text); else renderBot(entry.message, false);
+  });
+
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send(text, text);
+  });
+  if (sessionStorage.getItem(OPEN_KEY)) open();
+})();

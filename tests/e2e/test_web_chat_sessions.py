@@ -1,0 +1,116 @@
+"""The web chat's sessions against the real Rasa server: only a genuine, current token for the session gets in.
+
+The client is python-socketio's synchronous one over long polling (its websocket transport needs a package
+the project does not install, and its asyncio client needs a newer aiohttp than Rasa 3.6 allows). A refusal
+can take up to the server's ping interval to reach a polling client: that is the transport, not the check.
+"""
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+import requests
+import socketio
+
+from bot.web_chat_tokens import issue
+from tests.support.sandbox_branch import WEB_CHAT_SECRET, SandboxBranch
+
+WAIT_SECONDS = 30
+
+
+class ChatClient:
+    """A socket.io client, connecting as the widget does (but over long polling)."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.Client(reconnection=False)
+        self.events: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
+        for name in ("session_confirm", "session_refused", "bot_uttered", "disconnect"):
+            self.sio.on(name, self._recorder(name))
+
+    def _recorder(self, name: str):
+        def record(*args: Any) -> None:
+            self.events.put((name, args[0] if args else None))
+        return record
+
+    def connect(self, rasa_url: str, token: Optional[str], origin: Optional[str] = None) -> None:
+        self.sio.connect(
+            rasa_url, auth={"token": token} if token is not None else None, transports=["polling"],
+            headers={"Origin": origin} if origin else {}, wait_timeout=10,
+        )
+
+    def next_event(self, timeout: float = WAIT_SECONDS) -> Tuple[str, Any]:
+        return self.events.get(timeout=timeout)
+
+    def close(self) -> None:
+        # abort: not waiting for a pending long poll (up to the server's ping interval) to end
+        if self.sio.eio.state == "connected":
+            self.sio.eio.disconnect(abort=True)
+
+
+@pytest.fixture
+def clients() -> Iterator[List[ChatClient]]:
+    made: List[ChatClient] = []
+    yield made
+    for client in made:
+        client.close()
+
+
+def new_client(clients: List[ChatClient]) -> ChatClient:
+    client = ChatClient()
+    clients.append(client)
+    return client
+
+
+def chat_session(sandbox: SandboxBranch) -> Dict[str, Any]:
+    response = requests.post(f"{sandbox.web_url}/api/chat-session", json={}, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.mark.parametrize("token", [
+    None,
+    "not-a-token",
+    issue("a-forged-secret-0123456789abcdef-forged", 600).token,
+    issue(WEB_CHAT_SECRET, 60, now=time.time() - 3600).token,  # expired
+], ids=["none", "garbage", "forged", "expired"])
+def test_a_socket_without_a_genuine_current_token_is_refused(sandbox: SandboxBranch, clients, token):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        new_client(clients).connect(sandbox.branch.rasa_url, token, origin=sandbox.web_url)
+
+
+def test_a_browser_on_another_site_is_refused(sandbox: SandboxBranch, clients):
+    token = chat_session(sandbox)["token"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        new_client(clients).connect(sandbox.branch.rasa_url, token, origin="https://evil.example")
+
+
+def test_a_token_opens_its_own_session_only(sandbox: SandboxBranch, clients):
+    mine, theirs = chat_session(sandbox), chat_session(sandbox)
+
+    victim = new_client(clients)
+    victim.connect(sandbox.branch.rasa_url, theirs["token"], origin=sandbox.web_url)
+    victim.sio.emit("session_request", {"session_id": theirs["session_id"]})
+    assert victim.next_event() == ("session_confirm", theirs["session_id"])
+
+    # A valid token for my session cannot ask for theirs: refused, and the socket is closed.
+    attacker = new_client(clients)
+    attacker.connect(sandbox.branch.rasa_url, mine["token"], origin=sandbox.web_url)
+    attacker.sio.emit("session_request", {"session_id": theirs["session_id"]})
+    assert attacker.next_event()[0] == "session_refused"
+    assert attacker.next_event()[0] == "disconnect"
+
+    # Nor can it write into their conversation by naming their session id in a message.
+    sneaky = new_client(clients)
+    sneaky.connect(sandbox.branch.rasa_url, mine["token"], origin=sandbox.web_url)
+    sneaky.sio.emit("session_request", {"session_id": mine["session_id"]})
+    assert sneaky.next_event() == ("session_confirm", mine["session_id"])
+    sneaky.sio.emit("user_uttered", {"message": "hello", "session_id": theirs["session_id"]})
+    time.sleep(3)
+    assert victim.events.empty() and sneaky.events.empty()
+
+    # Its own session works: the bot answers there, and only there.
+    sneaky.sio.emit("user_uttered", {"message": "hello", "session_id": mine["session_id"]})
+    assert sneaky.next_event()[0] == "bot_uttered"
+    assert victim.events.empty()

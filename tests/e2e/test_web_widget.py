@@ -1,0 +1,76 @@
+"""The web chat on the demo bank site, in headless Chromium, against the real Rasa server's socket.io channel."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+from bot import customer_locale
+from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from tests.support.sandbox_branch import SandboxBranch
+
+REPLY_MS = 30_000
+
+
+def open_chat(page: Page, sandbox: SandboxBranch) -> None:
+    page.goto(f"{sandbox.web_url}/")
+    expect(page.get_by_role("heading", name="Your bank, open all night")).to_be_visible()
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#web-chat-status")).to_have_text("online", timeout=REPLY_MS)
+
+
+def say(page: Page, text: str) -> None:
+    page.locator("#web-chat-input").fill(text)
+    page.locator("#web-chat-input").press("Enter")
+    expect(page.locator("#web-chat-thread .msg.user").last).to_have_text(text)
+
+
+def bot_says(page: Page, text: str) -> Locator:
+    found = page.locator("#web-chat-thread .msg.bot").filter(has_text=text)
+    expect(found.first).to_be_visible(timeout=REPLY_MS)
+    return found
+
+
+def test_balance_with_the_sms_code_then_a_quick_reply_and_a_carousel(sandbox: SandboxBranch, page: Page):
+    open_chat(page, sandbox)
+
+    say(page, "what's my balance?")
+    bot_says(page, "customer number")
+    say(page, DEMO_CUSTOMER_NUMBER)
+    bot_says(page, "sent a 6-digit code")
+    say(page, sandbox.branch.latest_code(DEMO_PHONE))
+    bot_says(page, "you're verified")
+    balances = bot_says(page, "Here are your balances, Alex").first
+    expect(balances).to_contain_text(customer_locale.money(DEMO_BALANCES["current"], "EUR"))
+    expect(balances).to_contain_text(customer_locale.money(DEMO_BALANCES["savings"], "EUR"))
+
+    # Quick replies: tapping one sends its payload, shows its title, and the chips go away.
+    say(page, "help")
+    chips = page.locator("#web-chat-quick-replies .quick-reply")
+    expect(chips.filter(has_text="Loans")).to_be_visible(timeout=REPLY_MS)
+    chips.filter(has_text="Loans").click()
+    expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("Loans")
+    expect(chips.filter(has_text="Loans")).to_have_count(0)
+
+    # The loan products: one carousel of cards, each with its postback button.
+    bot_says(page, "Here are our loans and their rates")
+    cards = page.locator("#web-chat-thread .carousel .card")
+    expect(cards).to_have_count(3, timeout=REPLY_MS)
+    car = cards.filter(has_text="Car loan")
+    car.get_by_role("button", name="Get a quote").click()
+    expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("Get a quote")
+    bot_says(page, "How much would you like to borrow?")
+
+
+def test_the_conversation_resumes_after_a_reload_and_text_is_never_html(sandbox: SandboxBranch, page: Page):
+    open_chat(page, sandbox)
+    session_id = page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id")
+    markup = '<img src="x" onerror="document.title=\'pwned\'"><b>bold?</b>'
+    say(page, markup)
+    expect(page.locator("#web-chat-thread .msg.bot").first).to_be_visible(timeout=REPLY_MS)
+    expect(page.locator("#web-chat-thread img")).to_have_count(0)
+    expect(page.locator("#web-chat-thread b")).to_have_count(0)
+
+    page.reload()
+    expect(page.locator("#web-chat-status")).to_have_text("online", timeout=REPLY_MS)
+    expect(page.locator("#web-chat-thread .msg.user").first).to_have_text(markup)
+    assert page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id") == session_id
+    assert page.title() != "pwned"

@@ -1,0 +1,129 @@
+"""Handoff end to end: a Messenger customer asks for a person, staff take over, reply and hand back.
+
+Real processes (tests/support/branch.py): the action server writes the request to
+the branch database; the staff side drives Rasa's HTTP API with its token.
+"""
+import asyncio
+import time
+import uuid
+
+import requests
+
+from bot.branch_db import session_factory
+from bot.channels.send_api import SendApi
+from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.rasa_control import BACK_NOTE, RasaControl
+from bot.handoff.staff_desk import StaffDesk
+from tests.support.branch import PAGE_TOKEN, Branch
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def joined(texts):
+    return "\n".join(texts)
+
+
+def desk_for(branch: Branch) -> StaffDesk:
+    queue = HandoffQueue(session_factory(branch.branch_database_url))
+    send_api = SendApi(f"{branch.standin_url}/v21.0", PAGE_TOKEN, 5)
+    return StaffDesk(queue, RasaControl(branch.rasa_url, branch.rasa_api_token, send_api=send_api))
+
+
+def stays_silent(branch: Branch, psid: str, text: str, seconds: float = 6) -> bool:
+    before = len(branch.texts_to(psid))
+    branch.say(psid, text)
+    time.sleep(seconds)
+    return len(branch.texts_to(psid)) == before
+
+
+def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance?")
+    assert "sent a 6-digit code" in joined(branch.exchange(psid, DEMO_CUSTOMER_NUMBER))
+    code = branch.latest_code(DEMO_PHONE)
+    assert "you're verified" in joined(branch.exchange(psid, code))
+
+    replies = branch.exchange(psid, "talk to a human")
+    assert "passing you to an advisor" in joined(replies), replies
+
+    desk = desk_for(branch)
+    mine = [h for h in desk.waiting() if h.conversation_id == psid]
+    assert len(mine) == 1, desk.waiting()
+    handoff = mine[0]
+    assert (handoff.channel, handoff.reason, handoff.status) == ("messenger", "customer_asked", "waiting")
+    assert handoff.last_customer_message == "talk to a human"
+
+    assert stays_silent(branch, psid, "hello? anyone there?")  # paused by the handoff
+
+    async def staff_side():
+        try:
+            taken = await desk.take(handoff.id, "alice")
+            taken_again = await desk.take(handoff.id, "bob")
+            transcript = await desk.transcript(handoff.id, "alice")
+            sent = await desk.reply(handoff.id, "alice", "Hello, I'm Alice from the branch. How can I help?")
+            after_reply = await desk.transcript(handoff.id, "alice")
+            return taken, taken_again, transcript, sent, after_reply
+        finally:
+            await desk.close()
+
+    taken, taken_again, transcript, sent, after_reply = asyncio.run(staff_side())
+    assert taken is True and taken_again is False
+
+    texts = [line["text"] for line in transcript]
+    assert all(code not in text for text in texts), "the OTP code reached the staff transcript"
+    assert ("customer", "••••••") in [(line["who"], line["text"]) for line in transcript]
+    assert ("customer", "hello? anyone there?") in [(line["who"], line["text"]) for line in transcript]
+    assert all(line["at"] for line in transcript)
+
+    assert sent.delivered and sent.recorded, sent
+    to_customer = branch.sent_to(psid)[-1]
+    assert to_customer["message"] == {"text": "Hello, I'm Alice from the branch. How can I help?"}
+    assert to_customer["messaging_type"] == "RESPONSE"
+    assert after_reply[-1] == {**after_reply[-1], "who": "agent:alice",
+                               "text": "Hello, I'm Alice from the branch. How can I help?"}
+
+    assert stays_silent(branch, psid, "what's my balance?", seconds=5)  # still with staff
+
+    async def hand_back():
+        desk = desk_for(branch)
+        try:
+            return await desk.hand_back(handoff.id, "bob"), await desk.hand_back(handoff.id, "alice")
+        except PermissionError:
+            return "bob refused", await desk.hand_back(handoff.id, "alice")
+        finally:
+            await desk.close()
+
+    by_bob, by_alice = asyncio.run(hand_back())
+    assert by_bob == "bob refused" and by_alice is True
+    assert branch.texts_to(psid)[-1] == BACK_NOTE  # sent by Rasa before the resume call returns
+
+    replies = branch.exchange(psid, "help")
+    assert "Here's what I can do" in joined(replies), replies
+    assert desk_for(branch).queue.actions(handoff.id)[-1].action == "hand_back"
+
+
+def test_rasa_api_refuses_calls_without_the_token(branch: Branch):
+    psid = new_psid()
+    tracker = f"{branch.rasa_url}/conversations/{psid}/tracker"
+    assert requests.get(tracker, timeout=5).status_code in (401, 403)
+    assert requests.get(tracker, params={"token": "wrong"}, timeout=5).status_code in (401, 403)
+    events = f"{tracker}/events"
+    assert requests.post(events, json={"event": "pause"}, timeout=5).status_code in (401, 403)
+    assert requests.get(tracker, params={"token": branch.rasa_api_token}, timeout=5).status_code == 200
+
+
+def test_not_understood_twice_then_accepting_queues_with_that_reason(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's the weather in Paris")
+    replies = branch.exchange(psid, "do you like pizza")
+    assert "Talk to an advisor" in joined(replies) or "still don't understand" in joined(replies), replies
+    replies = branch.tap(psid, "Talk to an advisor")
+    assert "passing you to an advisor" in joined(replies), replies
+    desk = desk_for(branch)
+    [handoff] = [h for h in desk.waiting() if h.conversation_id == psid]
+    assert handoff.reason == "not_understood"
+    assert handoff.last_customer_message == "do you like pizza"
+    asyncio.run(desk.close())

@@ -1,0 +1,75 @@
+"""action_handoff queues the conversation for staff, with its channel, reason and last real message."""
+from datetime import timedelta
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.conversation as conversation
+from bot.branch_db import session_factory
+from bot.handoff.queue import HandoffQueue
+from bot.settings import Settings
+
+
+def user(text, intent, channel="messenger"):
+    return {"event": "user", "text": text, "timestamp": 1_700_000_000.0, "input_channel": channel,
+            "parse_data": {"intent": {"name": intent}}}
+
+
+def tracker(sender, events):
+    return Tracker(sender, {}, events[-1] if events else {}, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def queue(tmp_path, monkeypatch):
+    queue = HandoffQueue(session_factory(f"sqlite:///{tmp_path / 'branch.db'}"), sla=timedelta(minutes=30))
+    monkeypatch.setattr(conversation, "default_queue", lambda: queue)
+    return queue
+
+
+async def run(events, sender="psid-1"):
+    dispatcher = CollectingDispatcher()
+    result = await conversation.ActionHandoff().run(dispatcher, tracker(sender, events), {})
+    return dispatcher.messages, result
+
+
+async def test_a_customer_asking_is_queued(queue):
+    messages, events = await run([user("my card 4970101234567890 is gone", "lost_card"),
+                                  user("talk to a human", "human_handoff")])
+    [handoff] = queue.waiting()
+    assert (handoff.conversation_id, handoff.channel, handoff.reason) == ("psid-1", "messenger", "customer_asked")
+    assert handoff.last_customer_message == "talk to a human"
+    assert {"handover": {"reason": "customer_asked"}} in [m.get("custom") for m in messages]
+    assert {"event": "pause", "timestamp": None} in events
+
+
+async def test_two_misses_then_the_button_is_not_understood(queue):
+    messages, _ = await run([user("weather?", "out_of_scope", "socketio"), user("pizza 123456", "nlu_fallback", "socketio"),
+                             user("/human_handoff", "human_handoff", "socketio")])
+    [handoff] = queue.waiting()
+    assert (handoff.channel, handoff.reason, handoff.last_customer_message) == ("socketio", "not_understood", "pizza ••••••")
+    assert {"handover": {"reason": "not_understood"}} in [m.get("custom") for m in messages]
+
+
+async def test_asking_twice_keeps_one_request(queue):
+    await run([user("talk to a human", "human_handoff")])
+    await run([user("talk to a human", "human_handoff"), user("a human please", "human_handoff")])
+    assert len(queue.waiting()) == 1
+
+
+async def test_the_customer_is_answered_even_when_the_queue_fails(monkeypatch):
+    def broken():
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(conversation, "default_queue", broken)
+    messages, events = await run([user("talk to a human", "human_handoff")])
+    assert messages[0]["response"] == "utter_handoff"
+    assert {"event": "pause", "timestamp": None} in events
+
+
+def test_handoff_settings():
+    settings = Settings.from_env({"HANDOFF_SLA_MINUTES": "15", "RASA_API_TOKEN": "a-real-token"})
+    assert settings.handoff_sla_minutes == 15 and settings.rasa_api_token == "a-real-token"
+    assert "RASA_API_TOKEN" not in settings.demo_secrets_in_use
+    defaults = Settings.from_env({})
+    assert defaults.handoff_sla_minutes == 30 and "RASA_API_TOKEN" in defaults.demo_secrets_in_use

@@ -1,0 +1,81 @@
+"""Masking and reading a conversation's events for staff."""
+import pytest
+
+from bot.handoff.conversation import handoff_reason, last_customer_message_at, last_customer_text, transcript_lines
+from bot.handoff.masking import mask_sensitive
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("482913", "••••••"),
+    ("the code is 482913.", "the code is ••••••."),
+    ("card 4970101234567890 lost", "card •••• 7890 lost"),
+    ("4970 1012 3456 7890", "•••• 7890"),
+    ("4970-1012-3456-7890-123", "•••• 0123"),
+    ("1234567890123", "•••• 0123"),  # 13 digits
+    ("customer 100001", "customer ••••••"),  # any 6 digits: a customer number is masked too
+    ("12345", "12345"),
+    ("1234567", "1234567"),
+    ("+33612345678", "+33612345678"),  # 11 digits: a phone number is neither
+    ("send 20€ to Tom", "send 20€ to Tom"),
+])
+def test_masking(text, masked):
+    assert mask_sensitive(text) == masked
+
+
+def user(text, intent="greet", at=1_700_000_000.0):
+    return {"event": "user", "text": text, "timestamp": at, "parse_data": {"intent": {"name": intent}}}
+
+
+def bot(text, **metadata):
+    return {"event": "bot", "text": text, "timestamp": 1_700_000_001.0, "metadata": metadata}
+
+
+def slot(name, value):
+    return {"event": "slot", "name": name, "value": value}
+
+
+def test_texts_typed_while_a_code_is_asked_are_masked_whole():
+    events = [
+        user("balance please", "check_balance"),
+        slot("requested_slot", "otp_code"),
+        bot("Please type the 6-digit code"),
+        user("it's 48 29 13 I think", "inform"),
+        slot("requested_slot", None),
+        user("and card 4970101234567890", "inform"),
+        bot("Sure", agent="alice"),
+    ]
+    lines = [(line.who, line.text) for line in transcript_lines(events)]
+    assert lines == [
+        ("customer", "balance please"),
+        ("bot", "Please type the 6-digit code"),
+        ("customer", "••••••"),
+        ("customer", "and card •••• 7890"),
+        ("agent:alice", "Sure"),
+    ]
+    assert transcript_lines(events)[0].as_dict()["at"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_a_form_left_stops_masking():
+    events = [slot("requested_slot", "transfer_code"), {"event": "active_loop", "name": None}, user("hello")]
+    assert [line.text for line in transcript_lines(events)] == ["hello"]
+
+
+def test_the_last_real_message_skips_button_payloads():
+    events = [user("what is love", "nlu_fallback"), user("do you like pizza 123456", "out_of_scope"),
+              user("/human_handoff", "human_handoff")]
+    assert last_customer_text(events) == "do you like pizza ••••••"
+    assert last_customer_text([user("/human_handoff", "human_handoff")]) == ""
+
+
+def test_reason_is_not_understood_after_two_misses():
+    misses = [user("a", "nlu_fallback"), user("b", "out_of_scope"), user("/human_handoff", "human_handoff")]
+    assert handoff_reason(misses) == "not_understood"
+    assert handoff_reason([user("a", "greet"), user("b", "out_of_scope"), user("talk to a human", "human_handoff")]) \
+        == "customer_asked"
+    assert handoff_reason([user("talk to a human", "human_handoff")]) == "customer_asked"
+
+
+def test_when_the_customer_last_wrote():
+    events = [user("a", at=1_700_000_000.0), bot("b"), user("c", at=1_700_000_100.0), bot("d")]
+    assert last_customer_message_at(events).timestamp() == 1_700_000_100.0
+    assert last_customer_message_at([bot("x")]) is None
