@@ -5,14 +5,14 @@ Every table of it is declared on `Base`; each package creates its own tables
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import declarative_base, sessionmaker
-from sqlalchemy.types import TypeDecorator
+
+from bot.utc_datetime import UtcDateTime  # noqa: F401  (re-exported for the branch's models)
 
 Base: Any = declarative_base()
 
@@ -39,22 +39,3 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-class UtcDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime, stored as naive UTC (SQLite has no time zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: give a timezone-aware one")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)

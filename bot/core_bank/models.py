@@ -7,22 +7,19 @@ ids are kept only as keyed or plain hashes.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     create_engine,
     event,
@@ -31,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
+
+from bot.utc_datetime import UtcDateTime
 
 Base = declarative_base()
 
@@ -50,23 +49,6 @@ def from_minor_units(minor: int) -> Decimal:
     return Decimal(minor).scaleb(-2)
 
 
-class UtcDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime, stored as naive UTC (SQLite has no time zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: give a timezone-aware one")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)
 
 
 class Customer(Base):
