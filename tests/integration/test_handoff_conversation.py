@@ -50,8 +50,8 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
     assert "passing you to an advisor" in joined(replies), replies
 
     desk = desk_for(branch)
-    mine = [h for h in desk.waiting() if h.conversation_id == psid]
-    assert len(mine) == 1, desk.waiting()
+    mine = [h for h in desk.queue.waiting() if h.conversation_id == psid]
+    assert len(mine) == 1, desk.queue.waiting()
     handoff = mine[0]
     assert (handoff.channel, handoff.reason, handoff.status) == ("messenger", "customer_asked", "waiting")
     assert handoff.last_customer_message == "talk to a human"
@@ -123,7 +123,7 @@ def test_not_understood_twice_then_accepting_queues_with_that_reason(branch: Bra
     replies = branch.tap(psid, "Talk to an advisor")
     assert "passing you to an advisor" in joined(replies), replies
     desk = desk_for(branch)
-    [handoff] = [h for h in desk.waiting() if h.conversation_id == psid]
+    [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
     assert handoff.reason == "not_understood"
     assert handoff.last_customer_message == "do you like pizza"
     asyncio.run(desk.close())

@@ -160,3 +160,22 @@ def test_each_agent_sees_the_conversations_they_hold(queue):
     assert [h.id for h in queue.taken_by("alice")] == [a]
     queue.hand_back(a, "alice")
     assert queue.taken_by("alice") == [] and [h.id for h in queue.taken_by("bob")] == [b]
+
+
+async def test_an_agent_reply_is_audited_without_codes_or_card_numbers(queue):
+    from bot.handoff.rasa_control import AgentMessageResult
+    from bot.handoff.staff_desk import StaffDesk
+
+    class DeliveringRasa:
+        async def pause(self, conversation_id):
+            return None
+
+        async def send_as_agent(self, conversation_id, channel, text, agent):
+            return AgentMessageResult(delivered=True, recorded=True, reason="")
+
+    handoff = queue.request_handoff("psid-1", "messenger", "customer_asked", "help")
+    desk = StaffDesk(queue, DeliveringRasa())
+    assert await desk.take(handoff, "alice")
+    await desk.reply(handoff, "alice", "your code 482913 and card 4970 1012 3456 7890 are noted")
+    details = " ".join(a.detail or "" for a in queue.actions(handoff))
+    assert "482913" not in details and "4970" not in details and "7890" in details

@@ -11,6 +11,7 @@ Handlers use `current_agent(request)`; `login_required` guards a handler mounted
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any, Awaitable, Callable, Optional
 
@@ -143,7 +144,8 @@ async def console_headers(request: web.Request, handler: Handler) -> web.StreamR
 async def console_session(request: web.Request, handler: Handler) -> web.StreamResponse:
     session_id = request.cookies.get(SESSION_COOKIE, "")
     request[REQUEST_SESSION_ID] = session_id
-    request[REQUEST_SESSION] = request.app[STORE].resume(session_id) if session_id else None
+    # The session table is a database: read it in a worker thread, never on the event loop.
+    request[REQUEST_SESSION] = await asyncio.to_thread(request.app[STORE].resume, session_id) if session_id else None
     response = await handler(request)
     if session_id and request[REQUEST_SESSION] is None and SESSION_COOKIE not in response.cookies:
         clear_session_cookie(response)  # expired or unknown: the browser forgets it

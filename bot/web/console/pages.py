@@ -78,7 +78,7 @@ async def log_in(request: web.Request) -> web.Response:
 
 
 async def log_out(request: web.Request) -> web.Response:
-    request.app[STORE].log_out(request[REQUEST_SESSION_ID])
+    await asyncio.to_thread(request.app[STORE].log_out, request[REQUEST_SESSION_ID])
     logger.info("Console logout: agent %s", current_agent(request).id)
     response = web.Response(status=303, headers={**PAGE_HEADERS, "Location": LOGIN_PATH})
     clear_session_cookie(response)

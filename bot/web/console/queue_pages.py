@@ -183,8 +183,8 @@ def _notice(code: Optional[str]) -> SafeHtml:
 async def queue_page(request: web.Request) -> web.Response:
     agent = current_agent(request)
     desk = request.app[DESK]
-    waiting = desk.waiting()
-    mine = desk.mine(agent.username)
+    waiting = await desk.waiting()
+    mine = await desk.mine(agent.username)
     body = render(
         "queue.html",
         notice=_notice(request.query.get("notice")),
@@ -204,8 +204,8 @@ async def api_queue(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     return web.json_response(
         {
-            "waiting": [_as_json(v) for v in desk.waiting()],
-            "mine": [_as_json(v) for v in desk.mine(agent.username)],
+            "waiting": [_as_json(v) for v in await desk.waiting()],
+            "mine": [_as_json(v) for v in await desk.mine(agent.username)],
             "sla_minutes": int(desk.queue.sla.total_seconds() // 60),
         },
         headers=PAGE_HEADERS,
@@ -269,7 +269,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     except RasaControlError as exc:
         logger.warning("Transcript of handoff %s unavailable: %s", handoff_id, exc)
         transcript = render("transcript_error.html")
-    view = desk.queue.get(handoff_id)
+    view = await desk.get(handoff_id)
     assert view is not None  # transcript() checked it is held
     notices = [_reply_outcome(request, agent, handoff_id), _notice(request.query.get("notice"))]
     body = render(
