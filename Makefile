@@ -48,6 +48,7 @@ var:
 run: $(MODEL) $(NODE_MODULES) | var
 	@echo
 	@echo "  Bank site with the web chat      http://127.0.0.1:8080/"
+	@echo "  Staff console                    http://127.0.0.1:8080/console  (accounts: python -m bot staff add NAME)"
 	@echo "  Rasa server (Messenger webhook)  http://127.0.0.1:5005/webhooks/messenger/webhook"
 	@echo "  Action server                    http://127.0.0.1:5055/health"
 	@echo "  Core bank (mock) API             http://127.0.0.1:8000/openapi.json"
