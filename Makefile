@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup train run test chat eval-nlu constraints clean sandbox chromium
+.PHONY: help setup train run test chat eval-nlu constraints clean sandbox chromium bench
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
@@ -23,6 +23,7 @@ help:
 	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
 	@echo "make sandbox like make run, with a Messenger look-alike in the browser: http://127.0.0.1:8080/sandbox"
 	@echo "make eval-nlu  train NLU on data/ and score the held-out set (per-intent P/R/F1, out-of-scope recall)"
+	@echo "make bench   NLU quality, Messenger load (ours vs Rasa's facebook channel), memory: bench/results/latest.md"
 
 setup: $(INSTALLED) $(NODE_MODULES)
 
@@ -85,6 +86,15 @@ chat: $(INSTALLED)
 # Trains NLU on data/ only and scores the held-out set in tests/nlu/ (never trained on).
 eval-nlu: $(INSTALLED) | var
 	python -m bot eval-nlu
+
+# Benchmarks (not part of `make test`; several minutes): bench/README.md says what is measured.
+BENCH_INSTALLED := $(VENV)/.bench-installed
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --constraint constraints.txt --editable '.[test,bench]'
+	@touch $@
+
+bench: $(MODEL) $(BENCH_INSTALLED) | var
+	python -m bench.run
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints: $(INSTALLED)

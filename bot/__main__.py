@@ -8,6 +8,7 @@
     messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
+    archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
 """
 from __future__ import annotations
 
@@ -69,6 +70,13 @@ def _staff(args: argparse.Namespace) -> int:
     return run(args, get_settings())
 
 
+def _archive(args: argparse.Namespace) -> int:
+    from bot.archive.cli import run
+    from bot.settings import get_settings
+
+    return run(args, get_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -116,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("staff", help="staff console accounts: add, list, disable")
     add_staff_arguments(staff)
     staff.set_defaults(run=_staff)
+
+    from bot.archive.cli import add_arguments as add_archive_arguments
+
+    archive = commands.add_parser("archive", help="the compliance archive: verify, export, purge")
+    add_archive_arguments(archive)
+    archive.set_defaults(run=_archive)
     return parser
 
 

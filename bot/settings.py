@@ -115,6 +115,7 @@ class Settings:
     web_chat_token_ttl_seconds: int = 1800
     web_chat_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
     web_chat_socket_url: str = ""  # the Rasa server as browsers reach it; empty: RASA_URL
+    web_chat_sessions_per_minute: int = 20  # POST /api/chat-session per client IP (sliding minute), then 429
 
     # The branch's own database (staff accounts and sessions, handoff queue, audit log): bot/branch_db.py
     branch_database_url: str = field(default_factory=lambda: _sqlite_url("var/branch.db"))
@@ -125,6 +126,20 @@ class Settings:
     # Handoff to staff (bot/handoff/): the Rasa HTTP API token (rasa run --auth-token) and the answer-time target
     rasa_api_token: str = "demo-rasa-api-token"
     handoff_sla_minutes: int = 30
+
+    # The compliance archive (bot/archive/): its own database, and how long rows are kept (6 years)
+    archive_database_url: str = field(default_factory=lambda: _sqlite_url("var/archive.db"))
+    archive_retention_days: int = 2192
+    # A handoff whose customer wrote nothing for this long is closed and the bot resumed; keep it below
+    # domain.yml's session_expiration_time (60): a new Rasa session would end the pause on its own.
+    handoff_idle_close_minutes: int = 55
+
+    # Production profile (README "Operations"): Messenger state shared by every Rasa instance in Redis
+    # (message ids seen, offered payloads, messaging windows, the durable inbox). Empty: in memory, one instance.
+    redis_url: str = ""
+    redis_key_prefix: str = "fbbranch:"
+    # An inbox entry a consumer took but did not finish for this long is claimed by another instance.
+    inbox_claim_idle_seconds: int = 60
 
     @property
     def demo_secrets_in_use(self) -> list[str]:
@@ -184,12 +199,20 @@ class Settings:
                 if o.strip()
             ),
             web_chat_socket_url=_read(env, "WEB_CHAT_SOCKET_URL", d.web_chat_socket_url).rstrip("/"),
+            web_chat_sessions_per_minute=_read_int(
+                env, "WEB_CHAT_SESSIONS_PER_MINUTE", d.web_chat_sessions_per_minute),
             branch_database_url=_read(env, "BRANCH_DATABASE_URL", d.branch_database_url),
             staff_session_idle_seconds=_read_int(env, "STAFF_SESSION_IDLE_SECONDS", d.staff_session_idle_seconds),
             staff_session_max_seconds=_read_int(env, "STAFF_SESSION_MAX_SECONDS", d.staff_session_max_seconds),
             staff_cookie_secure=_read_bool(env, "STAFF_COOKIE_SECURE", d.staff_cookie_secure),
             rasa_api_token=_read(env, "RASA_API_TOKEN", d.rasa_api_token),
             handoff_sla_minutes=_read_int(env, "HANDOFF_SLA_MINUTES", d.handoff_sla_minutes),
+            archive_database_url=_read(env, "ARCHIVE_DATABASE_URL", d.archive_database_url),
+            archive_retention_days=_read_int(env, "ARCHIVE_RETENTION_DAYS", d.archive_retention_days),
+            handoff_idle_close_minutes=_read_int(env, "HANDOFF_IDLE_CLOSE_MINUTES", d.handoff_idle_close_minutes),
+            redis_url=_read(env, "REDIS_URL", d.redis_url),
+            redis_key_prefix=_read(env, "REDIS_KEY_PREFIX", d.redis_key_prefix),
+            inbox_claim_idle_seconds=_read_int(env, "INBOX_CLAIM_IDLE_SECONDS", d.inbox_claim_idle_seconds),
         )
 
 

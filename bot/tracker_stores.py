@@ -11,38 +11,98 @@ The conversation in memory is untouched while a message is handled (the form has
 read the code by the time the tracker is saved); what reaches the database, and
 the event broker, is `bot.redaction.redact_events` of it. A tracker read back
 later holds the masked text.
+
+Each save writes only the events the database does not have yet (as Rasa's
+SQLTrackerStore does), redacted. Whether a message answers a code question
+depends on the slot and form events before it, so those earlier events go
+through the redaction too, as context; nothing else of the stored part is
+copied or replayed (that replay of the whole conversation on every save was
+the store's main cost under load: bench/README.md).
+
+The database work (reading a conversation, writing its new events, the commit
+that waits for the disk) runs in one worker thread of the store's own, not on
+the Rasa server's event loop, which meanwhile acknowledges webhooks and works
+on other conversations. One thread: the store's calls reach the database one
+at a time, as they did on the loop.
 """
 from __future__ import annotations
 
-import copy
+import asyncio
+import json
 import logging
-from typing import List
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.redaction import redact_all
 
 logger = logging.getLogger(__name__)
 
+# The only events whose content decides how later events are redacted (bot.redaction.redact_events).
+_REDACTION_CONTEXT = (SlotSet, ActiveLoop)
 
-def redacted_copy(tracker: DialogueStateTracker) -> DialogueStateTracker:
-    """A copy of the tracker whose events are redacted (the tracker itself is not changed)."""
-    events: List[Event] = []
-    for data in redact_all([event.as_dict() for event in tracker.events]):
-        event = Event.from_parameters(data)
-        if event is not None:
-            events.append(event)
-    slots = copy.deepcopy(list(tracker.slots.values()))  # replaying must not touch the live slots
-    return DialogueStateTracker.from_events(
-        tracker.sender_id, events, slots=slots, max_event_history=tracker._max_event_history,
-        sender_source=tracker.sender_source,
-    )
+
+def redacted_new_events(events: List[Event], stored: int) -> List[Dict[str, Any]]:
+    """`events[stored:]` as redacted dictionaries, redacted as they would be within the whole list."""
+    context = [event.as_dict() for event in events[:stored] if isinstance(event, _REDACTION_CONTEXT)]
+    new = [event.as_dict() for event in events[stored:]]
+    return redact_all(context + new)[len(context):]
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """Stores (and streams to the event broker) conversations with codes and card numbers masked."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-store")
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(redacted_copy(tracker))
+        events = list(tracker.events)
+        new = await asyncio.get_running_loop().run_in_executor(
+            self._database_thread, self._write_new_events, tracker.sender_id, events,
+        )
+        if self.event_broker is not None:
+            for data in new:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+        logger.debug("Tracker of %s stored (%d new events, redacted)", tracker.sender_id, len(new))
+
+    def _write_new_events(self, sender_id: str, events: List[Event]) -> List[Dict[str, Any]]:
+        with self.session_scope() as session:
+            # The events of the latest session already stored: what SQLTrackerStore._additional_events counts.
+            stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            new = redacted_new_events(events, stored)
+            for data in new:
+                session.add(
+                    self.SQLEvent(
+                        sender_id=sender_id,
+                        type_name=data.get("event"),
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        return new
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._database_thread, self._read_tracker, sender_id, fetch_events_from_all_sessions,
+        )
+
+    def _read_tracker(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """SQLTrackerStore._retrieve's work, as it is, in the store's thread."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions,
+            ).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None

@@ -10,8 +10,8 @@ Meta's rules (Messenger Platform policy, "standard messaging" and message tags):
 
 `messaging_fields` is the rule as a pure function. `MessagingWindowStore` is what
 the Send API client needs to know (when each customer last wrote);
-`MessagingWindows` keeps it in memory, bounded. A Redis-backed store only has to
-provide the same two coroutines.
+`MessagingWindows` keeps it in memory, bounded; `redis_state.RedisMessagingWindows`
+keeps it in Redis for all instances (production profile).
 
 When no time is known for a customer (the store was restarted, or the entry was
 evicted), a bot reply is still sent as RESPONSE: the bot only speaks to answer a

@@ -13,12 +13,23 @@ reply or button the bot offered to that customer (or of the page's menu). A
 payload that was not offered is read as typed text. Attachments get a polite
 answer; standby events (another app owns the thread), handover notifications,
 reactions, edits and anything new are logged and acknowledged, never answered.
+
+Production profile (REDIS_URL set, README "Operations"): the ids seen, the
+payloads offered and the messaging windows are in Redis, shared by every
+instance (`redis_state.py`), and a message is written to the durable inbox
+(`durable_inbox.py`) before Meta gets its 200; every instance runs the inbox's
+messages, and those an instance that died had taken.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import os
+import socket
+import time
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Protocol, Text, Tuple
 
@@ -40,13 +51,14 @@ from bot.channels.meta_webhook import (
 )
 from bot.channels.offered_payloads import (
     ALWAYS_OFFERED,
-    InMemoryOfferedPayloads,
     OfferedPayloadStore,
     is_always_offered,
 )
+from bot.channels.durable_inbox import DurableInbox, ReplyLedger
 from bot.channels.graph_api import RetryPolicy
 from bot.channels.handover import HANDOVER_KEY, Handover
 from bot.channels.messaging_window import MessagingWindowStore
+from bot.channels.redis_state import messenger_state
 from bot.channels.send_api import SendApi
 from bot.channels.seen_messages import SeenMessageIds
 from bot.channels.sender_queues import SenderQueues
@@ -94,10 +106,13 @@ class MessengerOutput(OutputChannel):
         send_api: MessageSender,
         offered: Optional[OfferedPayloadStore] = None,
         handover: Optional[Handover] = None,
+        ledger: Optional[ReplyLedger] = None,
     ) -> None:
         self.send_api = send_api
         self.offered = offered
         self.handover = handover
+        # Production profile: which replies to this inbound message already went (bot/channels/durable_inbox.py).
+        self.ledger = ledger
         self.messages_sent = 0
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -155,7 +170,15 @@ class MessengerOutput(OutputChannel):
             offered = payloads.offered_payloads(message)
             if offered and self.offered is not None:
                 await self.offered.record(recipient_id, offered)
-            await self.send_api.send_message(recipient_id, message)
+            if self.ledger is None:
+                await self.send_api.send_message(recipient_id, message)
+            else:
+                index, new = await self.ledger.next_is_new()
+                if not new:  # sent before this instance took over the message
+                    self.messages_sent += 1
+                    continue
+                if await self.send_api.send_message(recipient_id, message):
+                    await self.ledger.sent(index)
             self.messages_sent += 1
 
 
@@ -189,15 +212,30 @@ class MessengerInput(InputChannel):
         offered: Optional[OfferedPayloadStore] = None,
     ) -> None:
         self.settings = settings
+        # Embedded profile: this process's memory; production (REDIS_URL): Redis, shared by every instance.
+        state = messenger_state(settings)
         self.send_api: MessageSender = send_api or SendApi(
             settings.fb_graph_api_url, settings.fb_page_access_token, settings.send_api_timeout_seconds,
-            retry=RetryPolicy.from_settings(settings),
+            retry=RetryPolicy.from_settings(settings), windows=state.windows,
         )
         # When each customer last wrote, for the Send API's messaging windows (the real SendApi has one).
         self.windows: Optional[MessagingWindowStore] = getattr(self.send_api, "windows", None)
-        self.offered: OfferedPayloadStore = offered if offered is not None else InMemoryOfferedPayloads()
+        self.offered: OfferedPayloadStore = offered if offered is not None else state.offered
         self.handover = Handover.from_settings(settings, graph=getattr(self.send_api, "graph", None))
+        # Standby and handover events are de-duplicated here; in production Redis is asked first.
         self.seen = SeenMessageIds()
+        self.shared_seen = state.seen if state.redis is not None else None
+        self.inbox: Optional[DurableInbox] = None
+        if state.redis is not None:
+            consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            self.inbox = DurableInbox(
+                state.redis, settings.redis_key_prefix, consumer, settings.inbox_claim_idle_seconds,
+            )
+        self._inbox_task: Optional[asyncio.Task] = None
+        self._inbox_in_flight = 0
+        self._inbox_entries: set = set()  # entry ids this instance is working on (kept alive)
+        self._inbox_events: Dict[str, MessagingEvent] = {}  # their events, by entry id
+        self._inbox_done: set = set()  # entries run ahead of their turn in the sender's queue
         self.queues = SenderQueues()
         self.standby_events = 0
         self.on_standby: Optional[StandbyHook] = None
@@ -219,7 +257,20 @@ class MessengerInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return self.receive_webhook(request.body or b"", request.headers.get(SIGNATURE_HEADER), on_new_message)
+            body, signature = request.body or b"", request.headers.get(SIGNATURE_HEADER)
+            if self.inbox is not None:
+                return await self.receive_durably(body, signature, on_new_message)
+            return self.receive_webhook(body, signature, on_new_message)
+
+        if self.inbox is not None:
+            @webhook.listener("after_server_start")
+            async def start_inbox(app: Any, _loop: Any) -> None:
+                self._inbox_task = asyncio.create_task(self.consume_inbox(app, on_new_message))
+
+            @webhook.listener("before_server_stop")
+            async def stop_inbox(_app: Any, _loop: Any) -> None:
+                if self._inbox_task is not None:
+                    self._inbox_task.cancel()
 
         return webhook
 
@@ -239,6 +290,43 @@ class MessengerInput(InputChannel):
 
         Must run in the event loop: the dialogue for each event is queued as a task.
         """
+        events = self._checked_events(body, signature)
+        if isinstance(events, HTTPResponse):
+            return events
+        for event in events:
+            self._dispatch(event, on_new_message)
+        # Meta wants its 200 fast; the dialogue runs in the background.
+        return response.text("EVENT_RECEIVED")
+
+    async def receive_durably(
+        self, body: bytes, signature: Optional[str], on_new_message: OnNewMessage,
+    ) -> HTTPResponse:
+        """The production profile's `receive_webhook`: messages are in the durable inbox before Meta gets its 200.
+
+        If Redis cannot take them, Meta gets a 503 and retries later (events
+        already stored are then recognised by their id).
+        """
+        events = self._checked_events(body, signature)
+        if isinstance(events, HTTPResponse):
+            return events
+        assert self.inbox is not None
+        try:
+            for event in events:
+                if self._goes_to_dialogue(event):
+                    if not await self.inbox.accept(event):
+                        logger.info("Messenger event %s for %s seen before; skipped",
+                                    event.kind.value, pseudonym(event.sender_id))
+                elif event.standby or event.kind == EventKind.HANDOVER:
+                    if await self.shared_seen.first_time(event.dedup_key):  # type: ignore[union-attr]
+                        self._dispatch(event, on_new_message)
+                else:
+                    self._dispatch(event, on_new_message)  # logged and acknowledged only
+        except Exception:  # Redis down or unreachable: let Meta retry rather than lose the message
+            logger.exception("Messenger webhook not stored in the durable inbox; Meta will retry")
+            return _error(503, "unavailable", "try again later")
+        return response.text("EVENT_RECEIVED")
+
+    def _checked_events(self, body: bytes, signature: Optional[str]) -> "List[MessagingEvent] | HTTPResponse":
         if not signature_is_valid(body, signature, self.settings.fb_app_secret):
             logger.warning("Messenger webhook refused: missing or wrong %s", SIGNATURE_HEADER)
             return _error(403, "forbidden", f"missing or invalid {SIGNATURE_HEADER}")
@@ -249,14 +337,180 @@ class MessengerInput(InputChannel):
         if not is_page_batch(batch):
             return _error(404, "not_found", "only page subscriptions are handled")
         try:
-            events = list(messaging_events(batch))
+            return list(messaging_events(batch))
         except MalformedWebhook as exc:
             return _error(400, "invalid_request", str(exc))
 
-        for event in events:
-            self._dispatch(event, on_new_message)
-        # Meta wants its 200 fast; the dialogue runs in the background.
-        return response.text("EVENT_RECEIVED")
+    @staticmethod
+    def _goes_to_dialogue(event: MessagingEvent) -> bool:
+        """Events answered by the bot (the ones `_dispatch` hands to `_handler`)."""
+        return not event.standby and event.kind not in IGNORED_KINDS and event.kind not in (
+            EventKind.HANDOVER, EventKind.REACTION, EventKind.MESSAGE_EDIT, EventKind.OTHER,
+        )
+
+    async def consume_inbox(self, app: Any, on_new_message: OnNewMessage, max_in_flight: int = 64) -> None:
+        """Runs the inbox's events on this instance, and those of instances that died, until cancelled."""
+        inbox = self.inbox
+        assert inbox is not None
+        claim_every = min(max(inbox.claim_idle_ms / 2000, 0.5), 5.0)
+        last_claim = 0.0
+        keeper = asyncio.create_task(self._keep_entries_alive())
+        try:
+            await self._read_inbox(app, on_new_message, max_in_flight, claim_every, last_claim)
+        finally:
+            keeper.cancel()
+
+    async def _keep_entries_alive(self) -> None:
+        inbox = self.inbox
+        assert inbox is not None
+        every = max(inbox.claim_idle_ms / 3000, 0.2)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await inbox.keep_alive(list(self._inbox_entries))
+            except Exception:
+                logger.exception("Durable inbox: keep-alive failed")
+
+    async def _read_inbox(
+        self, app: Any, on_new_message: OnNewMessage, max_in_flight: int, claim_every: float, last_claim: float,
+    ) -> None:
+        inbox = self.inbox
+        assert inbox is not None
+        last_tidy = 0.0
+        while True:
+            try:
+                await inbox.ensure_group()
+                while True:
+                    if self._inbox_in_flight >= max_in_flight:
+                        await asyncio.sleep(0.05)
+                        continue
+                    if time.monotonic() - last_tidy >= 3600:
+                        last_tidy = time.monotonic()
+                        await inbox.forget_idle_consumers()
+                    if time.monotonic() - last_claim >= claim_every:
+                        last_claim = time.monotonic()
+                        for entry_id, event in await inbox.claim_stale(count=max_in_flight):
+                            self._run_entry(app, entry_id, event, on_new_message, redelivered=True)
+                    room = max_in_flight - self._inbox_in_flight
+                    for entry_id, event in await inbox.read_new(count=room, block_ms=1000):
+                        self._run_entry(app, entry_id, event, on_new_message, redelivered=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Durable inbox: reading failed; trying again")
+                await asyncio.sleep(1)
+
+    def _run_entry(
+        self, app: Any, entry_id: str, event: Optional[MessagingEvent], on_new_message: OnNewMessage,
+        redelivered: bool,
+    ) -> None:
+        inbox = self.inbox
+        assert inbox is not None
+        if event is None:
+            return  # unreadable: left pending, logged by the inbox
+        if entry_id in self._inbox_entries:  # ours already, still queued or running
+            return
+        self._inbox_in_flight += 1
+        self._inbox_entries.add(entry_id)
+
+        async def job() -> None:
+            try:
+                if entry_id in self._inbox_done:  # run early, ahead of a later message (_run_older_first)
+                    self._inbox_done.discard(entry_id)
+                    return
+                await self._run_older_first(app, entry_id, event, on_new_message)
+                await self._process_entry(app, entry_id, event, on_new_message, redelivered)
+            except asyncio.CancelledError:  # shutting down: stays pending, another instance takes it
+                raise
+            except Exception:
+                logger.exception("message for %s failed", pseudonym(event.sender_id))
+            finally:
+                self._inbox_in_flight -= 1
+                self._inbox_entries.discard(entry_id)
+
+        self._inbox_events[entry_id] = event
+        self.queues.submit(event.sender_id, job)
+
+    async def _process_entry(
+        self, app: Any, entry_id: str, event: MessagingEvent, on_new_message: OnNewMessage, redelivered: bool,
+    ) -> None:
+        inbox = self.inbox
+        assert inbox is not None
+        try:
+            if redelivered and await self._already_in_tracker(app, event):
+                logger.info("Recovered message for %s was handled before; acknowledged", pseudonym(event.sender_id))
+            else:
+                if redelivered:
+                    logger.info("Recovered a message for %s from a stopped instance", pseudonym(event.sender_id))
+                await self._handler(event, on_new_message, inbox.ledger(event.message_id, redelivered))()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("message for %s failed", pseudonym(event.sender_id))
+        self._inbox_events.pop(entry_id, None)
+        await inbox.ack(entry_id, event.sender_id)
+
+    async def _run_older_first(
+        self, app: Any, entry_id: str, event: MessagingEvent, on_new_message: OnNewMessage,
+    ) -> None:
+        """Runs first the customer's earlier messages still pending on an instance that died.
+
+        A customer may write again (to another instance) after the bot answered
+        a message whose turn the dead instance never saved; that message must
+        still come first in the conversation. Waits while an earlier message is
+        with a live instance (it keeps it alive), at most a generous while.
+        """
+        inbox = self.inbox
+        assert inbox is not None
+        deadline = time.monotonic() + max(6 * inbox.claim_idle_ms / 1000, 60)
+        while True:
+            older = await inbox.open_before(event.sender_id, entry_id)
+            if not older:
+                return
+            waiting = False
+            for earlier in older:
+                owner = await inbox.pending_owner(earlier)
+                if owner is None:  # acknowledged meanwhile
+                    await inbox.forget_open(event.sender_id, earlier)
+                    continue
+                consumer, idle_ms = owner
+                earlier_event = self._inbox_events.get(earlier) if consumer == inbox.consumer else None
+                if earlier_event is None and idle_ms >= inbox.claim_idle_ms:
+                    earlier_event = await inbox.claim(earlier)
+                if earlier_event is None:
+                    waiting = True
+                    break
+                queued = earlier in self._inbox_entries
+                if queued:
+                    self._inbox_done.add(earlier)  # its queued job has nothing left to do
+                else:
+                    self._inbox_entries.add(earlier)  # kept alive while it runs
+                try:
+                    await self._process_entry(app, earlier, earlier_event, on_new_message, redelivered=True)
+                finally:
+                    if not queued:
+                        self._inbox_entries.discard(earlier)
+            if waiting:
+                if time.monotonic() > deadline:
+                    logger.warning("An earlier message of %s is still pending elsewhere; going on",
+                                   pseudonym(event.sender_id))
+                    return
+                await asyncio.sleep(0.3)
+
+    @staticmethod
+    async def _already_in_tracker(app: Any, event: MessagingEvent) -> bool:
+        """Rasa saves the tracker once, at the end of handle_message: the message id there means it was handled."""
+        if not event.message_id:
+            return False
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(event.sender_id)
+        if tracker is None:
+            return False
+        return any(
+            getattr(e, "message_id", None) == event.message_id and e.type_name == "user" for e in tracker.events
+        )
 
     def _dispatch(self, event: MessagingEvent, on_new_message: OnNewMessage) -> None:
         customer = pseudonym(event.customer_id) if event.customer_id else "nobody"
@@ -309,20 +563,23 @@ class MessengerInput(InputChannel):
 
             self.queues.submit(psid, notify)
 
-    def _handler(self, event: MessagingEvent, on_new_message: OnNewMessage) -> Callable[[], Awaitable[None]]:
+    def _handler(
+        self, event: MessagingEvent, on_new_message: OnNewMessage, ledger: Optional[ReplyLedger] = None,
+    ) -> Callable[[], Awaitable[None]]:
         async def handle() -> None:
             psid = event.sender_id
             await self._customer_wrote(event)
             if event.kind == EventKind.ATTACHMENT:
                 await self.send_api.send_action(psid, "mark_seen")
-                await self.get_output_channel().send_text_message(psid, attachment_reply(event))
+                answer = MessengerOutput(self.send_api, self.offered, self.handover, ledger)
+                await answer.send_text_message(psid, attachment_reply(event))
                 return
             text, offered = await self._text_for_rasa(event)
             if not text:
                 return
             await self.send_api.send_action(psid, "mark_seen")
             await self.send_api.send_action(psid, "typing_on")  # Messenger turns it off with the next message
-            output = MessengerOutput(self.send_api, self.offered, self.handover)
+            output = MessengerOutput(self.send_api, self.offered, self.handover, ledger)
             metadata: Dict[str, Any] = {"page_id": event.recipient_id, "event_kind": event.kind.value}
             if offered is not None:
                 metadata["payload_offered"] = offered

@@ -11,8 +11,9 @@ menu, registered by `python -m bot messenger setup`).
 
 `OfferedPayloadStore` is the interface; `InMemoryOfferedPayloads` keeps the
 record in this process, bounded (the latest payloads per customer, for a day,
-the customers seen most recently). A shared store (Redis) can replace it when
-Rasa runs on several instances: the methods are coroutines for that reason.
+the customers seen most recently). When Rasa runs on several instances,
+`redis_state.RedisOfferedPayloads` replaces it (production profile): the
+methods are coroutines for that reason.
 """
 from __future__ import annotations
 

@@ -7,7 +7,10 @@ from typing import Callable
 
 
 class SeenMessageIds:
-    """In-memory, bounded, with expiry. One Rasa instance; shared stores come with scale-out."""
+    """In-memory, bounded, with expiry: one Rasa instance (embedded profile).
+
+    Several instances share `redis_state.RedisSeenMessageIds` instead (production profile).
+    """
 
     def __init__(
         self, ttl_seconds: float = 24 * 3600, max_entries: int = 100_000,

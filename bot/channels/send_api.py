@@ -5,12 +5,19 @@ Every message goes out only when Meta's messaging window allows it
 message, `MESSAGE_TAG` + `HUMAN_AGENT` for staff up to 7 days after it; anything
 else is refused here, logged, and reported as not sent. Temporary failures are
 retried (`graph_api.py`).
+
+Sender actions (`mark_seen`, `typing_on`) are sent without making the caller
+wait for Meta's answer: the channel sends two before each reply is worked out,
+and waiting for both round trips put them on every reply's critical path
+(bench/README.md). The next message or action to the same customer waits for
+them, so Meta still gets everything in the order it was asked for.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Set
 
 from bot.channels.graph_api import GraphApi, GraphResult, RetryPolicy
 from bot.channels.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
@@ -51,6 +58,9 @@ class SendApi:
         self.graph = graph or GraphApi(graph_api_url, page_access_token, timeout_seconds, retry)
         self.windows: MessagingWindowStore = windows if windows is not None else MessagingWindows()
         self._clock = clock
+        # Per customer, the latest sender action still on its way to Meta (sent in the background).
+        self._pending: Dict[str, "asyncio.Task[SendResult]"] = {}
+        self._all_pending: Set["asyncio.Task[SendResult]"] = set()
 
     async def send_message(self, recipient_id: str, message: Dict[str, Any], *, from_staff: bool = False) -> bool:
         """Sends one message; True when Meta accepted it. See `deliver` for the details."""
@@ -71,25 +81,80 @@ class SendApi:
             )
             return GraphResult.refused_locally(OUTSIDE_WINDOW)
         body = {"recipient": {"id": recipient_id}, **fields, "message": message}
+        await self._after_pending(recipient_id)
         return await self.graph.post("me/messages", body, recipient_id=recipient_id)
 
     async def send_action(self, recipient_id: str, action: str) -> bool:
-        """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`; True when Meta accepted it."""
-        return (await self.deliver_action(recipient_id, action)).ok
+        """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`, without waiting for Meta.
+
+        False when it is refused here (outside the messaging window); True when it is
+        on its way. Meta's answer is not waited for (a failure is logged by the Graph
+        client); the next message or action to `recipient_id` goes after it.
+        Use `deliver_action` to wait for Meta's answer.
+        """
+        if self._action_refused(recipient_id, action, await self.windows.last_customer_message(recipient_id)):
+            return False
+        previous = self._pending_here(recipient_id)
+        task = asyncio.ensure_future(self._post_action(recipient_id, action, previous))
+        self._pending[recipient_id] = task
+        self._all_pending.add(task)
+        task.add_done_callback(lambda done: self._forget(recipient_id, done))
+        return True
 
     async def deliver_action(self, recipient_id: str, action: str) -> SendResult:
         """A sender action, only within 24 hours of the customer's last message (or when that time is unknown)."""
+        if self._action_refused(recipient_id, action, await self.windows.last_customer_message(recipient_id)):
+            return GraphResult.refused_locally(OUTSIDE_WINDOW)
+        await self._after_pending(recipient_id)
+        return await self._post_action(recipient_id, action, None)
+
+    async def close(self) -> None:
+        """Sends what is still on its way, then closes the HTTP session."""
+        loop = asyncio.get_running_loop()
+        here = [task for task in self._all_pending if task.get_loop() is loop]
+        if here:
+            await asyncio.gather(*here, return_exceptions=True)
+        await self.graph.close()
+
+    def _action_refused(self, recipient_id: str, action: str, last: Optional[datetime]) -> bool:
         if action not in SENDER_ACTIONS:
             raise ValueError(f"unknown sender action {action!r}")
-        last = await self.windows.last_customer_message(recipient_id)
         if messaging_fields(last, self._clock(), from_staff=False) is None:
             logger.info("Send API: no %s for %s: %s", action, pseudonym(recipient_id), OUTSIDE_WINDOW)
-            return GraphResult.refused_locally(OUTSIDE_WINDOW)
+            return True
+        return False
+
+    async def _post_action(
+        self, recipient_id: str, action: str, previous: "Optional[asyncio.Task[SendResult]]"
+    ) -> SendResult:
+        if previous is not None:
+            await asyncio.wait([previous])  # its outcome is its own; only the order matters here
         body = {"recipient": {"id": recipient_id}, "sender_action": action}
         return await self.graph.post("me/messages", body, recipient_id=recipient_id)
 
-    async def close(self) -> None:
-        await self.graph.close()
+    async def _after_pending(self, recipient_id: str) -> None:
+        """Waits until the sender actions already on their way to `recipient_id` reached Meta (or failed)."""
+        pending = self._pending_here(recipient_id)
+        if pending is not None:
+            await asyncio.wait([pending])  # not cancelled if the caller is
+
+    def _pending_here(self, recipient_id: str) -> "Optional[asyncio.Task[SendResult]]":
+        """The customer's action on its way, if it belongs to the running event loop (one left behind
+        by a loop that was closed will never finish)."""
+        pending = self._pending.get(recipient_id)
+        if pending is not None and pending.get_loop() is not asyncio.get_running_loop():
+            self._all_pending.discard(pending)
+            del self._pending[recipient_id]
+            return None
+        return pending
+
+    def _forget(self, recipient_id: str, task: "asyncio.Task[SendResult]") -> None:
+        self._all_pending.discard(task)
+        if self._pending.get(recipient_id) is task:
+            del self._pending[recipient_id]
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Send API: sender action for %s failed: %s", pseudonym(recipient_id),
+                         type(task.exception()).__name__)
 
 
 def _window_reason(from_staff: bool) -> str:

@@ -39,6 +39,12 @@ def _is_payload(text: str) -> bool:
     return text.startswith("/")  # a button's `/intent` payload, not something the customer wrote
 
 
+def tapped_label(payload: str) -> str:
+    """`/loan_inquiry{"x": 1}` → "(tapped: loan inquiry)": staff read what the customer chose, not a payload."""
+    intent = payload[1:].split("{", 1)[0].strip().replace("_", " ")
+    return f"(tapped: {intent})" if intent else "(tapped a button)"
+
+
 def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
     """What was said, in order, masked for staff."""
     lines: List[TranscriptLine] = []
@@ -53,6 +59,8 @@ def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
             text = str(event.get("text") or "")
             if asking_for in CODE_SLOTS:
                 text = FULLY_MASKED
+            elif _is_payload(text):
+                text = tapped_label(text)
             lines.append(TranscriptLine("customer", mask_sensitive(text), _time(event)))
         elif kind == "bot" and event.get("text"):
             agent = (event.get("metadata") or {}).get("agent")

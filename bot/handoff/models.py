@@ -1,9 +1,10 @@
 """The handoff queue's tables in the branch database (bot/branch_db.py).
 
-`Handoff`: one request for a person, from waiting to taken to returned. At most
-one is open (waiting or taken) per conversation: a partial unique index says so
-on SQLite and PostgreSQL alike. `AgentAction`: what staff did, append-only
-(rows are only ever inserted).
+`Handoff`: one request for a person, from waiting to taken to returned, or closed
+when the customer left (no message for HANDOFF_IDLE_CLOSE_MINUTES). At most one
+is open (waiting or taken) per conversation: a partial unique index says so on
+SQLite and PostgreSQL alike. `AgentAction`: what staff did (and the automatic
+close, by `SYSTEM_AGENT`), append-only (rows are only ever inserted).
 """
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, text
 
 from bot.branch_db import Base, UtcDateTime
 
-WAITING, TAKEN, RETURNED = "waiting", "taken", "returned"
-STATUSES = (WAITING, TAKEN, RETURNED)
+WAITING, TAKEN, RETURNED, CLOSED = "waiting", "taken", "returned", "closed"
+STATUSES = (WAITING, TAKEN, RETURNED, CLOSED)
 REASONS = ("customer_asked", "not_understood", "escalated")
-TAKE, REPLY, HAND_BACK = "take", "reply", "hand_back"
+TAKE, REPLY, HAND_BACK, CLOSE = "take", "reply", "hand_back", "closed"
+SYSTEM_AGENT = "system"  # the name on actions nobody on the staff did (the automatic close)
 
 _OPEN = text("status IN ('waiting', 'taken')")
 
@@ -31,7 +33,7 @@ class Handoff(Base):
     status = Column(String(16), nullable=False, default=WAITING, index=True)
     taken_by = Column(String(255))
     taken_at = Column(UtcDateTime)
-    returned_at = Column(UtcDateTime)
+    returned_at = Column(UtcDateTime)  # when it left the queue: handed back, or closed
 
     __table_args__ = (
         Index(
@@ -47,7 +49,7 @@ class AgentAction(Base):
     id = Column(Integer, primary_key=True)
     handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
     agent = Column(String(255), nullable=False)
-    action = Column(String(16), nullable=False)  # take, reply, hand_back
+    action = Column(String(16), nullable=False)  # take, reply, hand_back, closed
     at = Column(UtcDateTime, nullable=False)
     detail = Column(Text, nullable=False, default="")  # masked
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.branch_db import Base, session_factory
 from bot.handoff.masking import mask_sensitive
 from bot.handoff.models import (
-    HAND_BACK, REASONS, REPLY, RETURNED, TABLES, TAKE, TAKEN, WAITING, AgentAction, Handoff,
+    CLOSE, CLOSED, HAND_BACK, REASONS, REPLY, RETURNED, SYSTEM_AGENT, TABLES, TAKE, TAKEN, WAITING, AgentAction,
+    Handoff,
 )
 from bot.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
@@ -64,8 +65,9 @@ class AgentActionView:
 
 class HandoffQueue:
     def __init__(self, sessions: sessionmaker, *, sla: timedelta = timedelta(minutes=30), clock: Clock = utc_now,
-                 create_tables: bool = True) -> None:
+                 create_tables: bool = True, archive: Optional[Callable[..., None]] = None) -> None:
         self._sessions = sessions
+        self._archive = archive  # bot/archive/agent_actions.py: staff actions also go to the compliance archive
         self.sla = sla
         self._clock = clock
         if create_tables:
@@ -73,8 +75,11 @@ class HandoffQueue:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "HandoffQueue":
+        from bot.archive.agent_actions import agent_archiver
+
         return cls(session_factory(settings.branch_database_url),
-                   sla=timedelta(minutes=settings.handoff_sla_minutes), clock=clock)
+                   sla=timedelta(minutes=settings.handoff_sla_minutes), clock=clock,
+                   archive=agent_archiver(settings.archive_database_url))
 
     # -- the customer's side (action server) ---------------------------------------------------------
 
@@ -150,6 +155,7 @@ class HandoffQueue:
             if taken != 1:
                 return False
             session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=TAKE, at=now, detail=""))
+        self._archived(handoff_id, agent, TAKE, "", now)
         logger.info("Handoff %s taken", handoff_id)
         return True
 
@@ -158,8 +164,10 @@ class HandoffQueue:
         with self._sessions.begin() as session:
             if not self._held_by(session, handoff_id, agent):
                 return False
-            session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=REPLY, at=self._clock(),
+            at = self._clock()
+            session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=REPLY, at=at,
                                     detail=mask_sensitive(detail)[:MAX_TEXT]))
+        self._archived(handoff_id, agent, REPLY, detail, at)
         return True
 
     def hand_back(self, handoff_id: int, agent: str) -> bool:
@@ -174,7 +182,36 @@ class HandoffQueue:
             if returned != 1:
                 return False
             session.add(AgentAction(handoff_id=handoff_id, agent=agent, action=HAND_BACK, at=now, detail=""))
+        self._archived(handoff_id, agent, HAND_BACK, "", now)
         logger.info("Handoff %s handed back", handoff_id)
+        return True
+
+    def open_handoffs(self) -> List[HandoffView]:
+        """Every conversation with staff now (waiting or taken), oldest request first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Handoff).where(Handoff.status.in_((WAITING, TAKEN))).order_by(Handoff.requested_at, Handoff.id)
+            ).all()
+            return [self._view(row) for row in rows]
+
+    def close(self, handoff_id: int, detail: str = "") -> bool:
+        """Ends an open handoff nobody handed back (the customer left); audited as `closed` by `system`.
+
+        False when it is no longer open (handed back or closed meanwhile).
+        """
+        now = self._clock()
+        with self._sessions.begin() as session:
+            closed = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_((WAITING, TAKEN)))
+                .values(status=CLOSED, returned_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if closed != 1:
+                return False
+            session.add(AgentAction(handoff_id=handoff_id, agent=SYSTEM_AGENT, action=CLOSE, at=now,
+                                    detail=mask_sensitive(detail)[:MAX_TEXT]))
+        self._archived(handoff_id, SYSTEM_AGENT, CLOSE, detail, now)
+        logger.info("Handoff %s closed: %s", handoff_id, detail)
         return True
 
     def actions(self, handoff_id: int) -> List[AgentActionView]:
@@ -184,6 +221,13 @@ class HandoffQueue:
                 select(AgentAction).where(AgentAction.handoff_id == handoff_id).order_by(AgentAction.id)
             ).all()
             return [AgentActionView(r.handoff_id, r.agent, r.action, r.at, r.detail) for r in rows]
+
+    def _archived(self, handoff_id: int, agent: str, action: str, detail: str, at: datetime) -> None:
+        """The archive hook: called once the audit row is committed (never fails the action)."""
+        if self._archive is not None:
+            handoff = self.get(handoff_id)
+            self._archive(handoff_id, handoff.conversation_id if handoff else "", handoff.channel if handoff else "",
+                          agent, action, detail, at)
 
     @staticmethod
     def _held_by(session, handoff_id: int, agent: str) -> bool:

@@ -7,6 +7,7 @@
     await desk.transcript(handoff_id, agent)        # [{who, text, at}], masked
     await desk.reply(handoff_id, agent, text)       # AgentMessageResult (delivered / reason)
     await desk.hand_back(handoff_id, agent)         # False: the agent does not have it
+    await desk.close_idle(timedelta(minutes=55))    # the ids it closed: customers silent that long
 
 Every call is server side; the agent is the signed-in member of staff (never a
 name from the browser). Database work runs in a worker thread, off the event loop.
@@ -14,11 +15,16 @@ name from the browser). Database work runs in a worker thread, off the event loo
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Collection, Dict, List, Optional
 
+from bot.handoff.conversation import last_customer_message_at
 from bot.handoff.queue import HandoffQueue, HandoffView
-from bot.handoff.rasa_control import AgentMessageResult, RasaControl
+from bot.handoff.rasa_control import AgentMessageResult, RasaControl, RasaControlError
 from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class NotYours(PermissionError):
@@ -69,6 +75,42 @@ class StaffDesk:
         else:
             await self.rasa.hand_back(handoff.conversation_id, handoff.channel, note)
         return True
+
+    async def close_idle(
+        self, idle: timedelta, now: Optional[datetime] = None, only: Optional[Collection[str]] = None
+    ) -> List[int]:
+        """Closes the open handoffs whose customer has written nothing for `idle`, and resumes the bot there.
+
+        Why: nobody hands back a conversation the customer left, and Rasa's pause does not survive
+        a session expiry (a new session resets it), so `idle` must stay below the domain's
+        `session_expiration_time`: the handoff ends before the pause would silently end on its own.
+        Idle is counted from the customer's last message (from the request when Rasa cannot say).
+        The bot resumes without a note: the customer is gone, and a Messenger note could fall
+        outside the messaging window. A conversation Rasa cannot be reached for is left for the next sweep.
+        `only`: limit the sweep to these conversation ids (a test on a shared branch).
+        """
+        now = now or datetime.now(timezone.utc)
+        closed: List[int] = []
+        for handoff in await asyncio.to_thread(self.queue.open_handoffs):
+            if only is not None and handoff.conversation_id not in only:
+                continue
+            try:
+                last = last_customer_message_at(await self.rasa.events(handoff.conversation_id))
+            except RasaControlError as exc:
+                logger.warning("Idle check of handoff %s skipped: %s", handoff.id, exc)
+                continue
+            last = max(filter(None, (last, handoff.requested_at)))
+            if now - last < idle:
+                continue
+            minutes = int(idle.total_seconds() // 60)
+            if not await asyncio.to_thread(self.queue.close, handoff.id, f"no customer message for {minutes} min"):
+                continue  # handed back meanwhile
+            closed.append(handoff.id)
+            try:
+                await self.rasa.hand_back(handoff.conversation_id, handoff.channel, note=None)
+            except RasaControlError as exc:  # the session expiry will end the pause anyway
+                logger.warning("Handoff %s closed but Rasa could not resume it: %s", handoff.id, exc)
+        return closed
 
     async def _handoff(self, handoff_id: int) -> HandoffView:
         handoff = await self.get(handoff_id)

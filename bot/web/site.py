@@ -5,20 +5,23 @@
     GET  /static/vendor/socket.io.min.js   socket.io-client, from node_modules (npm ci; pinned in package.json)
     POST /api/chat-session     a signed web chat session: {"token", "session_id", "expires_at", "socket_url",
                                "socket_path"}; with {"token": previous} it renews that session (the token may
-                               have expired up to one lifetime ago), otherwise it starts a new one
+                               have expired up to one lifetime ago), otherwise it starts a new one;
+                               WEB_CHAT_SESSIONS_PER_MINUTE calls per client IP, then 429 with Retry-After
 
 The widget talks to the Rasa server's socket.io channel (bot/channels/web_chat.py) with that token.
 """
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.settings import PROJECT_ROOT, Settings
+from bot.web.rate_limit import SlidingWindowLimit
 from bot.web_chat_tokens import InvalidWebChatToken, issue, verify
 
 logger = logging.getLogger(__name__)
@@ -27,6 +30,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "site"
 SOCKET_IO_CLIENT = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 SOCKET_PATH = "/socket.io"
 SETTINGS = web.AppKey("site_settings", Settings)
+SESSION_LIMIT = web.AppKey("chat_session_limit", SlidingWindowLimit)
 
 
 def socket_url(settings: Settings) -> str:
@@ -46,6 +50,7 @@ def content_security_policy(settings: Settings) -> str:
 
 def mount(app: web.Application, settings: Settings) -> None:
     app[SETTINGS] = settings
+    app[SESSION_LIMIT] = SlidingWindowLimit(settings.web_chat_sessions_per_minute, 60)
     app.router.add_get("/", homepage)
     app.router.add_static("/static/site/", STATIC_DIR, append_version=False)
     app.router.add_get("/static/vendor/socket.io.min.js", socket_io_client)
@@ -67,6 +72,12 @@ async def socket_io_client(_: web.Request) -> web.StreamResponse:
 async def chat_session(request: web.Request) -> web.Response:
     """Issues (or renews) a signed web chat session for the site's own pages."""
     settings = request.app[SETTINGS]
+    # The peer's address: behind a reverse proxy that is the proxy (one shared allowance), see README.
+    retry_after = request.app[SESSION_LIMIT].hit(request.remote or "unknown")
+    if retry_after is not None:
+        logger.info("Too many chat sessions from one client; refused for %.0f s", retry_after)
+        return _error(429, "too_many_requests", "too many chat sessions opened; try again in a minute",
+                      headers={"Retry-After": str(max(math.ceil(retry_after), 1))})
     if not _from_the_site(request, settings):
         return _error(403, "forbidden", "only the bank's site may open a chat session")
     previous: Optional[str] = None
@@ -101,6 +112,6 @@ def _from_the_site(request: web.Request, settings: Settings) -> bool:
     return origin in settings.web_chat_origins or origin.partition("://")[2] == request.host
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+def _error(status: int, code: str, message: str, headers: Optional[Dict[str, str]] = None) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status,
-                             headers={"Cache-Control": "no-store"})
+                             headers={"Cache-Control": "no-store", **(headers or {})})

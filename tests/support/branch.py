@@ -36,6 +36,7 @@ class Branch:
     standin_url: str
     logs: Path
     branch_database_url: str = ""
+    archive_database_url: str = ""
     rasa_api_token: str = RASA_API_TOKEN
     _mids: Iterator[int] = itertools.count(1)
 
@@ -145,11 +146,13 @@ def running_branch(workdir: Path) -> Iterator[Branch]:
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
         "RASA_API_TOKEN": RASA_API_TOKEN,
         "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
+        "ARCHIVE_DATABASE_URL": f"sqlite:///{workdir / 'archive.db'}",
     }
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{ports["actions"]}/webhook"\n'
         f"tracker_store:\n  type: bot.tracker_stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        "event_broker:\n  type: bot.archive.broker.ArchiveEventBroker\n"  # the archive, at ARCHIVE_DATABASE_URL
     )
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
@@ -175,5 +178,5 @@ def running_branch(workdir: Path) -> Iterator[Branch]:
         yield Branch(
             rasa_url=env["RASA_URL"], core_bank_url=env["CORE_BANKING_URL"],
             standin_url=f"http://127.0.0.1:{ports['standin']}", logs=logs,
-            branch_database_url=env["BRANCH_DATABASE_URL"],
+            branch_database_url=env["BRANCH_DATABASE_URL"], archive_database_url=env["ARCHIVE_DATABASE_URL"],
         )

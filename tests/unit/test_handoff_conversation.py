@@ -79,3 +79,13 @@ def test_when_the_customer_last_wrote():
     events = [user("a", at=1_700_000_000.0), bot("b"), user("c", at=1_700_000_100.0), bot("d")]
     assert last_customer_message_at(events).timestamp() == 1_700_000_100.0
     assert last_customer_message_at([bot("x")]) is None
+
+
+def test_a_tapped_button_reads_as_what_the_customer_chose():
+    from bot.handoff.conversation import tapped_label, transcript_lines
+
+    assert tapped_label("/loan_inquiry") == "(tapped: loan inquiry)"
+    assert tapped_label('/block_card{"card_kind": "debit"}') == "(tapped: block card)"
+    assert tapped_label("/") == "(tapped a button)"
+    lines = transcript_lines([user("/loan_inquiry", "loan_inquiry"), user("loans please", "loan_inquiry")])
+    assert [line.text for line in lines] == ["(tapped: loan inquiry)", "loans please"]

@@ -36,6 +36,7 @@ def console_app(
         console[queue_pages.DESK] = desk
     else:
         console.cleanup_ctx.append(queue_pages.own_desk)
+    console.cleanup_ctx.append(queue_pages.idle_closer)  # after the desk: it uses it
     queue_pages.add_routes(console)  # the home page is the queue
     console.router.add_get("/login", pages.login_form)
     console.router.add_post("/login", pages.log_in)

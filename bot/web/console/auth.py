@@ -1,7 +1,7 @@
 """Who is logged in to the console, and the rules every console request goes through.
 
 Middlewares of the console sub-app, outermost first:
-    console_headers     no-store, CSP default-src 'self', X-Frame-Options DENY, Referrer-Policy no-referrer
+    console_headers     no-store, CSP default-src 'self', X-Frame-Options DENY, Referrer-Policy same-origin
     console_session     reads the session cookie (idle and absolute timeouts, server side)
     console_csrf        every POST (PUT, PATCH, DELETE): same-site Origin and the right CSRF token, else 403
     console_login       every route needs a login unless marked `@public`: pages redirect (303) to
@@ -41,7 +41,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with a form POST,
+    # and the Origin check (console_csrf) would refuse every login, take and reply. Other sites still get nothing.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

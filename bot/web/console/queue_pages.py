@@ -7,17 +7,21 @@
     POST /console/handoffs/{id}/reply       303 back to the conversation (the page says when it was not delivered)
     POST /console/handoffs/{id}/hand-back   303 to the queue
 
+A conversation closed because the customer left (`idle_closer`, every minute) answers 410 with the reason.
 The agent is always the logged-in one (`current_agent`), never a value from the form.
 Every POST has passed the CSRF middleware before it gets here.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
+from bot.handoff.models import CLOSED
 from bot.handoff.queue import HandoffView
 from bot.handoff.rasa_control import RasaControlError
 from bot.handoff.staff_desk import NotYours, StaffDesk
@@ -36,6 +40,7 @@ REPLY_OUTCOMES = web.AppKey("console_reply_outcomes", dict)
 
 MAX_REPLY = 2000
 POLL_SECONDS = 5
+IDLE_CHECK_SECONDS = 60
 
 REASON_LABELS = {
     "customer_asked": "Customer asked for a person",
@@ -62,6 +67,29 @@ async def own_desk(console: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await desk.close()
+
+
+async def idle_closer(console: web.Application) -> AsyncIterator[None]:
+    """Every minute, closes the handoffs whose customer left (HANDOFF_IDLE_CLOSE_MINUTES); see StaffDesk.close_idle."""
+    idle = timedelta(minutes=console[SETTINGS].handoff_idle_close_minutes)
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
+            try:
+                closed = await console[DESK].close_idle(idle)
+                if closed:
+                    logger.info("Closed %d handoff(s) whose customer left", len(closed))
+            except Exception:  # noqa: BLE001 - the sweep must outlive one bad round (database down, ...)
+                logger.exception("Closing idle handoffs failed; trying again in %s s", IDLE_CHECK_SECONDS)
+
+    task = asyncio.create_task(sweep())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def add_routes(console: web.Application) -> None:
@@ -139,6 +167,17 @@ def _message_page(request: web.Request, status: int, title: str, message: str) -
 def _forbidden_page(request: web.Request) -> web.Response:
     return _message_page(request, 403, "Not your conversation",
                          "Only the advisor who took this conversation can read it or reply in it.")
+
+
+async def _not_held_page(request: web.Request, handoff_id: int) -> web.Response:
+    """403, or 410 with the reason when the conversation was closed because the customer left."""
+    view = await request.app[DESK].get(handoff_id)
+    if view is not None and view.status == CLOSED:
+        minutes = request.app[SETTINGS].handoff_idle_close_minutes
+        return _message_page(request, 410, "Conversation closed",
+                             f"The customer wrote nothing for {minutes} minutes, so this conversation was closed "
+                             "and the bot answers them again if they come back.")
+    return _forbidden_page(request)
 
 
 # -- the queue --------------------------------------------------------------------------------------
@@ -265,7 +304,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         lines = await desk.transcript(handoff_id, agent)
         transcript = _transcript_lines(lines)
     except NotYours:
-        return _forbidden_page(request)
+        return await _not_held_page(request, handoff_id)
     except RasaControlError as exc:
         logger.warning("Transcript of handoff %s unavailable: %s", handoff_id, exc)
         transcript = render("transcript_error.html")
@@ -301,7 +340,7 @@ async def reply(request: web.Request) -> web.Response:
     try:
         result = await desk.reply(handoff_id, agent, text)
     except NotYours:
-        return _forbidden_page(request)
+        return await _not_held_page(request, handoff_id)
     except (RasaControlError, ValueError) as exc:
         logger.warning("Reply in handoff %s failed: %s", handoff_id, exc)
         outcomes[(agent, handoff_id)] = (False, "the assistant could not be reached; try again")
@@ -317,7 +356,7 @@ async def hand_back(request: web.Request) -> web.Response:
     try:
         returned = await desk.hand_back(handoff_id, agent)
     except NotYours:
-        return _forbidden_page(request)
+        return await _not_held_page(request, handoff_id)
     except RasaControlError as exc:
         logger.warning("Handoff %s handed back but Rasa could not resume it: %s", handoff_id, exc)
         return _see_other(f"{HOME_PATH}?notice=rasa_error")

@@ -145,6 +145,7 @@
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       credentials: "same-origin", cache: "no-store"
     }).then(function (response) {
+      if (response.status === 429) throw new Error("busy");  // too many sessions from this connection
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (issued) {
@@ -194,9 +195,11 @@
           if (!socket.active) socket.connect();
         }).catch(function () { setStatus("offline"); });
       });
-    }).catch(function () {
+    }).catch(function (error) {
       setStatus("offline");
-      renderError("The chat is unavailable right now. Please try again later.");
+      renderError(error && error.message === "busy"
+        ? "Too many chats were opened from your connection. Please wait a minute and reload the page."
+        : "The chat is unavailable right now. Please try again later.");
     });
   }
 

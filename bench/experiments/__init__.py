@@ -1,0 +1,1 @@
+"""Experiments the bench can run instead of our connector as it is (not part of the product)."""

@@ -1,0 +1,135 @@
+"""The branch in its production profile on loopback: N Rasa instances on PostgreSQL + Redis.
+
+One core bank (PostgreSQL), one action server, one Graph API stand-in, and
+`instances` Rasa servers started with endpoints.production.yml and REDIS_URL,
+all on fresh databases and a Redis key prefix of their own (removed after).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN, _rasa
+from tests.support.processes import PROJECT_ROOT, _stop, _wait_ready, free_port, python_module, running
+from tests.support.production_services import (
+    POSTGRES_HOST, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_USER, database_url, delete_keys, fresh_databases,
+    new_key_prefix, require_redis,
+)
+
+PRODUCTION_ENDPOINTS = PROJECT_ROOT / "endpoints.production.yml"
+
+
+@dataclass
+class RasaInstance:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no goodbye, as when a machine dies."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclass
+class ScaleBranch:
+    instances: List[RasaInstance]
+    standin_url: str
+    tracker_database_url: str
+    redis_url: str
+    redis_prefix: str
+    logs: Path
+    rasa_api_token: str = RASA_API_TOKEN
+    env: Dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: int = 3) -> Iterator[ScaleBranch]:
+    redis_url = require_redis()
+    prefix = new_key_prefix()
+    ports = {name: free_port() for name in ("bank", "actions", "standin")}
+    rasa_ports = [free_port() for _ in range(instances)]
+    logs = workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        tracker_db, bank_db, branch_db, archive_db = stack.enter_context(
+            fresh_databases("tracker", "bank", "branch", "archive")
+        )
+        stack.callback(delete_keys, redis_url, prefix)
+        env = {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "FB_APP_SECRET": APP_SECRET,
+            "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+            "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+            "FB_GRAPH_API_URL": f"http://127.0.0.1:{ports['standin']}/v21.0",
+            "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
+            "CORE_BANKING_DATABASE_URL": database_url(bank_db),
+            "CORE_BANKING_DEV_MODE": "true",
+            "OTP_CHALLENGES_PER_WINDOW": "1000",
+            "RASA_API_TOKEN": RASA_API_TOKEN,
+            "BRANCH_DATABASE_URL": database_url(branch_db),
+            "ARCHIVE_DATABASE_URL": database_url(archive_db),
+            # The production profile (endpoints.production.yml + REDIS_URL)
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+            "TRACKER_DATABASE_HOST": POSTGRES_HOST,
+            "TRACKER_DATABASE_PORT": str(POSTGRES_PORT),
+            "TRACKER_DATABASE_NAME": tracker_db,
+            "TRACKER_DATABASE_USER": POSTGRES_USER,
+            "TRACKER_DATABASE_PASSWORD": POSTGRES_PASSWORD,
+            "LOCK_STORE_REDIS_HOST": "127.0.0.1",
+            "LOCK_STORE_REDIS_PORT": redis_url.rsplit(":", 1)[1].split("/")[0],
+            "LOCK_STORE_REDIS_DB": redis_url.rsplit("/", 1)[1] or "0",
+            "LOCK_STORE_KEY_PREFIX": prefix.rstrip(":"),
+            "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": prefix,
+            "INBOX_CLAIM_IDLE_SECONDS": str(claim_idle_seconds),
+            # A dead instance's conversation lock is free again after this long (Rasa's default: 60 s).
+            "TICKET_LOCK_LIFETIME": "15",
+        }
+        stack.enter_context(running(
+            python_module("bot", "core-bank", "--port", str(ports["bank"])),
+            f"http://127.0.0.1:{ports['bank']}/health", env, logs / "core_bank.log",
+        ))
+        stack.enter_context(running(
+            python_module("bot", "graph-standin", "--port", str(ports["standin"])),
+            f"http://127.0.0.1:{ports['standin']}/health", env, logs / "graph_standin.log",
+        ))
+        stack.enter_context(running(
+            _rasa("run", "actions", "--actions", "actions", "--port", str(ports["actions"])),
+            f"http://127.0.0.1:{ports['actions']}/health", env, logs / "actions.log", timeout=120,
+        ))
+        started = [_start_rasa(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
+        for instance in started:
+            stack.callback(_stop, instance.process)
+        for instance in started:  # started together: two model loads overlap on two cores
+            _wait_ready(instance.process, f"{instance.url}/webhooks/messenger/", 300, instance.log)
+        yield ScaleBranch(
+            instances=started, standin_url=f"http://127.0.0.1:{ports['standin']}",
+            tracker_database_url=database_url(tracker_db), redis_url=redis_url, redis_prefix=prefix,
+            logs=logs, env=env,
+        )
+
+
+def _start_rasa(port: int, env: Dict[str, str], log_path: Path) -> RasaInstance:
+    args = _rasa(
+        "run", "--model", str(MODEL), "--credentials", "credentials.yml",
+        "--endpoints", str(PRODUCTION_ENDPOINTS), "--port", str(port), "--enable-api", "--auth-token", RASA_API_TOKEN,
+    )
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    return RasaInstance(url=f"http://127.0.0.1:{port}", process=process, log=log_path)
+
