@@ -38,9 +38,14 @@ from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot import action_results
 from bot.redaction import redact_all
 
 logger = logging.getLogger(__name__)
+
+# Every Rasa server of the branch loads this module (endpoints.yml): it is where the server's
+# one change to Rasa's own code is made, a validator of action-server answers built once.
+action_results.install()
 
 # The only events whose content decides how later events are redacted (bot.redaction.redact_events).
 _REDACTION_CONTEXT = (SlotSet, ActiveLoop)

@@ -28,6 +28,7 @@ import asyncio
 import logging
 import random
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Mapping, Optional
 
@@ -192,8 +193,10 @@ class GraphApi:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._session: Optional[aiohttp.ClientSession] = None
-        self._session_loop: Optional[asyncio.AbstractEventLoop] = None
+        # One session per event loop: the webhook's loop and the dialogues' (dialogue_thread.py) both call.
+        self._sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]" = (
+            weakref.WeakKeyDictionary()
+        )
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "GraphApi":
@@ -263,9 +266,10 @@ class GraphApi:
             await self._sleep(delay)
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        """Closes the running loop's session (each loop closes its own)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None and not session.closed:
+            await session.close()
 
     async def _request(
         self,
@@ -288,12 +292,12 @@ class GraphApi:
             return _Answer(None, {}, failure=type(exc).__name__)
 
     def _client(self) -> aiohttp.ClientSession:
-        # One session per event loop (Sanic may start its loop after this object is built).
+        # Sessions are made in the loop that uses them (Sanic may start its loop after this object is built).
         loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session = aiohttp.ClientSession()
-            self._session_loop = loop
-        return self._session
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            session = self._sessions[loop] = aiohttp.ClientSession()
+        return session
 
 
 async def _json_body(resp: aiohttp.ClientResponse) -> Dict[str, Any]:

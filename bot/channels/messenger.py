@@ -6,7 +6,10 @@ webhook is `/webhooks/messenger/webhook`. Settings come from bot/settings.py.
 Unlike Rasa's built-in `facebook` channel it checks `X-Hub-Signature-256`,
 handles every event of a batch, answers Meta at once and runs the dialogue in
 the background (one sender's messages strictly in order), and processes a
-message id once, whatever Meta retries.
+message id once, whatever Meta retries. The webhook's event loop does nothing
+else: the dialogues run in a thread and event loop of their own
+(`dialogue_thread.py`), so that Rasa's synchronous NLU and policies never keep
+Meta waiting for its 200.
 
 What reaches Rasa: typed text (never as a command), and the payload of a quick
 reply or button the bot offered to that customer (or of the page's menu). A
@@ -54,11 +57,12 @@ from bot.channels.offered_payloads import (
     OfferedPayloadStore,
     is_always_offered,
 )
+from bot.channels.dialogue_thread import DialogueThread
 from bot.channels.durable_inbox import DurableInbox, ReplyLedger
 from bot.channels.graph_api import RetryPolicy
 from bot.channels.handover import HANDOVER_KEY, Handover
 from bot.channels.messaging_window import MessagingWindowStore
-from bot.channels.redis_state import messenger_state
+from bot.channels.redis_state import RedisSeenMessageIds, messenger_state, redis_client
 from bot.channels.send_api import SendApi
 from bot.channels.seen_messages import SeenMessageIds
 from bot.channels.sender_queues import SenderQueues
@@ -224,19 +228,29 @@ class MessengerInput(InputChannel):
         self.handover = Handover.from_settings(settings, graph=getattr(self.send_api, "graph", None))
         # Standby and handover events are de-duplicated here; in production Redis is asked first.
         self.seen = SeenMessageIds()
-        self.shared_seen = state.seen if state.redis is not None else None
+        # The dialogues run in a loop of their own (dialogue_thread.py), once the server has started;
+        # before that (and when MESSENGER_DIALOGUE_THREAD=false) in the loop that receives the webhook.
+        self.dialogue: Optional[DialogueThread] = DialogueThread() if settings.messenger_dialogue_thread else None
+        self.queues = self.dialogue.queues if self.dialogue is not None else SenderQueues()
+        self.shared_seen: Optional[RedisSeenMessageIds] = None
         self.inbox: Optional[DurableInbox] = None
+        self._ingress_inbox: Optional[DurableInbox] = None
         if state.redis is not None:
             consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             self.inbox = DurableInbox(
                 state.redis, settings.redis_key_prefix, consumer, settings.inbox_claim_idle_seconds,
             )
-        self._inbox_task: Optional[asyncio.Task] = None
+            # The webhook's loop gets a Redis client of its own: a connection serves one event loop only.
+            ingress = redis_client(settings.redis_url) if self.dialogue is not None else state.redis
+            self.shared_seen = RedisSeenMessageIds(ingress, settings.redis_key_prefix)
+            self._ingress_inbox = DurableInbox(
+                ingress, settings.redis_key_prefix, consumer, settings.inbox_claim_idle_seconds,
+            )
+        self._inbox_task: "Optional[asyncio.Future[Any]]" = None
         self._inbox_in_flight = 0
         self._inbox_entries: set = set()  # entry ids this instance is working on (kept alive)
         self._inbox_events: Dict[str, MessagingEvent] = {}  # their events, by entry id
         self._inbox_done: set = set()  # entries run ahead of their turn in the sender's queue
-        self.queues = SenderQueues()
         self.standby_events = 0
         self.on_standby: Optional[StandbyHook] = None
         self.on_thread_control: Optional[ThreadControlHook] = None
@@ -262,17 +276,42 @@ class MessengerInput(InputChannel):
                 return await self.receive_durably(body, signature, on_new_message)
             return self.receive_webhook(body, signature, on_new_message)
 
-        if self.inbox is not None:
-            @webhook.listener("after_server_start")
-            async def start_inbox(app: Any, _loop: Any) -> None:
-                self._inbox_task = asyncio.create_task(self.consume_inbox(app, on_new_message))
+        @webhook.listener("after_server_start")
+        async def start_dialogues(app: Any, _loop: Any) -> None:
+            await self.start(app, on_new_message)
 
-            @webhook.listener("before_server_stop")
-            async def stop_inbox(_app: Any, _loop: Any) -> None:
-                if self._inbox_task is not None:
-                    self._inbox_task.cancel()
+        @webhook.listener("before_server_stop")
+        async def stop_dialogues(_app: Any, _loop: Any) -> None:
+            await self.stop()
 
         return webhook
+
+    async def start(self, app: Any, on_new_message: OnNewMessage) -> None:
+        """Starts the dialogue thread and, in the production profile, the durable inbox's consumer in it."""
+        if self.dialogue is not None:
+            self.dialogue.start()
+        if self.inbox is None:
+            return
+        if self.dialogue is not None:
+            self._inbox_task = self.dialogue.run(self.consume_inbox(app, on_new_message))
+        else:
+            self._inbox_task = asyncio.ensure_future(self.consume_inbox(app, on_new_message))
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stops reading the inbox (what is left there goes to another instance), lets running dialogues end."""
+        if self._inbox_task is not None:
+            self._inbox_task.cancel()
+            self._inbox_task = None
+        if self.dialogue is not None:
+            close = getattr(self.send_api, "close", None)  # sends what is on its way, closes the loop's session
+            await self.dialogue.stop(timeout, last=close)
+
+    def _submit(self, sender_id: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Queues one of a sender's jobs where the dialogues run."""
+        if self.dialogue is not None and self.dialogue.running:
+            self.dialogue.submit(sender_id, job)
+        else:
+            self.queues.submit(sender_id, job)
 
     def _verify_subscription(self, request: Request) -> HTTPResponse:
         """Meta's handshake: echo `hub.challenge` when mode and token are right."""
@@ -288,7 +327,8 @@ class MessengerInput(InputChannel):
     def receive_webhook(self, body: bytes, signature: Optional[str], on_new_message: OnNewMessage) -> HTTPResponse:
         """Checks and queues one webhook POST; the answer goes back to Meta at once.
 
-        Must run in the event loop: the dialogue for each event is queued as a task.
+        The dialogue for each event is queued in the dialogue thread (or, before the
+        server started it, as a task of the running loop).
         """
         events = self._checked_events(body, signature)
         if isinstance(events, HTTPResponse):
@@ -309,15 +349,15 @@ class MessengerInput(InputChannel):
         events = self._checked_events(body, signature)
         if isinstance(events, HTTPResponse):
             return events
-        assert self.inbox is not None
+        assert self._ingress_inbox is not None and self.shared_seen is not None
         try:
             for event in events:
                 if self._goes_to_dialogue(event):
-                    if not await self.inbox.accept(event):
+                    if not await self._ingress_inbox.accept(event):
                         logger.info("Messenger event %s for %s seen before; skipped",
                                     event.kind.value, pseudonym(event.sender_id))
                 elif event.standby or event.kind == EventKind.HANDOVER:
-                    if await self.shared_seen.first_time(event.dedup_key):  # type: ignore[union-attr]
+                    if await self.shared_seen.first_time(event.dedup_key):
                         self._dispatch(event, on_new_message)
                 else:
                     self._dispatch(event, on_new_message)  # logged and acknowledged only
@@ -429,7 +469,7 @@ class MessengerInput(InputChannel):
                 self._inbox_entries.discard(entry_id)
 
         self._inbox_events[entry_id] = event
-        self.queues.submit(event.sender_id, job)
+        self.queues.submit(event.sender_id, job)  # the consumer runs where the dialogues run
 
     async def _process_entry(
         self, app: Any, entry_id: str, event: MessagingEvent, on_new_message: OnNewMessage, redelivered: bool,
@@ -531,7 +571,7 @@ class MessengerInput(InputChannel):
         if not self.seen.first_time(event.dedup_key):
             logger.info("Messenger event %s for %s seen before; skipped", event.kind.value, customer)
             return
-        self.queues.submit(event.sender_id, self._handler(event, on_new_message))
+        self._submit(event.sender_id, self._handler(event, on_new_message))
 
     def _record_standby(self, event: MessagingEvent, customer: str) -> None:
         """Another app owns the thread (an advisor's inbox): watch, never answer, never pass to Rasa."""
@@ -549,7 +589,7 @@ class MessengerInput(InputChannel):
             if hook is not None:
                 await hook(event)
 
-        self.queues.submit(event.customer_id, record)
+        self._submit(event.customer_id, record)
 
     def _thread_control(self, event: MessagingEvent, customer: str) -> None:
         kind = event.field_name or "thread_control"
@@ -561,7 +601,7 @@ class MessengerInput(InputChannel):
             async def notify() -> None:
                 await hook(psid, kind, app_id)
 
-            self.queues.submit(psid, notify)
+            self._submit(psid, notify)
 
     def _handler(
         self, event: MessagingEvent, on_new_message: OnNewMessage, ledger: Optional[ReplyLedger] = None,
