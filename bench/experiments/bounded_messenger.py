@@ -6,13 +6,15 @@ each customer's messages still run strictly in order (SenderQueues); the only ch
 semaphore around each job, so that Rasa's synchronous work for at most N dialogues sits in the
 event loop's queue and a new webhook is read (and acknowledged) after at most that much work.
 The question it answers: does bounding the dialogues bring the acknowledgement under 50 ms
-under load, and what does it do to reply latency? (bench/README.md)
+under load, and what does it do to reply latency? (bench/README.md) It was asked before the
+dialogues had a thread of their own, so it runs them on the webhook's loop, as they ran then.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from typing import Any, Dict, Optional, Text
 
 from bot.channels.messenger import MessengerInput
@@ -51,6 +53,6 @@ class BoundedSenderQueues(SenderQueues):
 class BoundedMessengerInput(MessengerInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BoundedMessengerInput":
-        channel = cls(get_settings())
+        channel = cls(replace(get_settings(), messenger_dialogue_thread=False))
         channel.queues = BoundedSenderQueues(int(os.environ.get("BENCH_DIALOGUE_LIMIT", "2")))
         return channel
