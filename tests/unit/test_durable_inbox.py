@@ -6,19 +6,6 @@ import pytest
 from bot.channels.durable_inbox import DurableInbox, decode_event, encode_event
 from bot.channels.meta_webhook import EventKind, MessagingEvent
 from bot.channels.redis_state import redis_client
-from tests.support.production_services import delete_keys, new_key_prefix, require_redis
-
-
-@pytest.fixture
-def redis_url():
-    return require_redis()
-
-
-@pytest.fixture
-def prefix(redis_url):
-    prefix = new_key_prefix()
-    yield prefix
-    delete_keys(redis_url, prefix)
 
 
 def message(mid: str, text: str = "hello", sender: str = "psid-1") -> MessagingEvent:

@@ -11,21 +11,8 @@ from bot.channels.meta_webhook import EventKind, MessagingEvent, sign
 from bot.channels.messenger import MessengerInput
 from bot.channels.redis_state import redis_client
 from bot.settings import Settings
-from tests.support.production_services import delete_keys, new_key_prefix, require_redis
 from tests.unit.recording_send_api import RecordingSendApi
 from tests.unit.test_messenger_input import PSID, SECRET, Rasa, batch, text
-
-
-@pytest.fixture
-def redis_url():
-    return require_redis()
-
-
-@pytest.fixture
-def prefix(redis_url):
-    prefix = new_key_prefix()
-    yield prefix
-    delete_keys(redis_url, prefix)
 
 
 def production_channel(redis_url: str, prefix: str, send_api: RecordingSendApi) -> MessengerInput:

@@ -10,19 +10,6 @@ from bot.channels.redis_state import (
 )
 from bot.channels.seen_messages import SeenMessageIds
 from bot.settings import Settings
-from tests.support.production_services import delete_keys, new_key_prefix, require_redis
-
-
-@pytest.fixture
-def redis_url():
-    return require_redis()
-
-
-@pytest.fixture
-def prefix(redis_url):
-    prefix = new_key_prefix()
-    yield prefix
-    delete_keys(redis_url, prefix)
 
 
 def test_without_redis_url_the_state_is_in_memory():
