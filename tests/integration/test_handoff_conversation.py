@@ -4,7 +4,6 @@ Real processes (tests/support/branch.py): the action server writes the request t
 the branch database; the staff side drives Rasa's HTTP API with its token.
 """
 import asyncio
-import time
 import uuid
 
 import requests
@@ -32,10 +31,10 @@ def desk_for(branch: Branch) -> StaffDesk:
     return StaffDesk(queue, RasaControl(branch.rasa_url, branch.rasa_api_token, send_api=send_api))
 
 
-def stays_silent(branch: Branch, psid: str, text: str, seconds: float = 6) -> bool:
+def stays_silent(branch: Branch, psid: str, text: str) -> bool:
+    """The bot handles the message (it is in the tracker) and sends nothing."""
     before = len(branch.texts_to(psid))
-    branch.say(psid, text)
-    time.sleep(seconds)
+    branch.wait_until_handled(psid, branch.say(psid, text))
     return len(branch.texts_to(psid)) == before
 
 
@@ -85,7 +84,7 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
     assert after_reply[-1] == {**after_reply[-1], "who": "agent:alice",
                                "text": "Hello, I'm Alice from the branch. How can I help?"}
 
-    assert stays_silent(branch, psid, "what's my balance?", seconds=5)  # still with staff
+    assert stays_silent(branch, psid, "what's my balance?")  # still with staff
 
     async def hand_back():
         desk = desk_for(branch)

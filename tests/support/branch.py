@@ -64,6 +64,19 @@ class Branch:
         response.raise_for_status()
         return [m["body"] for m in response.json()["messages"] if "message" in m["body"]]
 
+    def wait_until_handled(self, psid: str, mid: str, timeout: float = 30) -> None:
+        """Waits until message `mid` is in the conversation's tracker. Rasa stores the tracker at the end of
+        the turn, after the replies went out: from then on, a reply to it that did not come will not come."""
+        url = f"{self.rasa_url}/conversations/{psid}/tracker"
+        deadline = time.monotonic() + timeout
+        while True:
+            response = requests.get(url, params={"token": self.rasa_api_token}, timeout=5)
+            response.raise_for_status()
+            if any(e.get("event") == "user" and e.get("message_id") == mid for e in response.json()["events"]):
+                return
+            assert time.monotonic() < deadline, f"{mid} of {psid} was not handled within {timeout} s"
+            time.sleep(0.1)
+
     def texts_to(self, psid: str) -> List[str]:
         return [visible_text(body) for body in self.sent_to(psid)]
 
