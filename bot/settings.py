@@ -87,8 +87,9 @@ class Settings:
     # Handover protocol: pass the conversation to the Page Inbox (Meta's app id by default).
     fb_handover_enabled: bool = False
     fb_page_inbox_app_id: str = "263902037430900"
-    # Messenger dialogues run in a thread of their own, so the webhook is answered at once (bench/README.md).
-    messenger_dialogue_thread: bool = True
+    # Dialogues (Messenger, web chat) run in a thread of their own, so the webhook is answered at once
+    # (bot/channels/dialogue_thread.py, bench/README.md).
+    dialogue_thread: bool = True
 
     # Core bank (the mock core-banking service) and its client
     core_banking_url: str = "http://127.0.0.1:8000"
@@ -175,7 +176,7 @@ class Settings:
             ),
             fb_handover_enabled=_read_bool(env, "FB_HANDOVER_ENABLED", d.fb_handover_enabled),
             fb_page_inbox_app_id=_read(env, "FB_PAGE_INBOX_APP_ID", d.fb_page_inbox_app_id),
-            messenger_dialogue_thread=_read_bool(env, "MESSENGER_DIALOGUE_THREAD", d.messenger_dialogue_thread),
+            dialogue_thread=_read_bool(env, "DIALOGUE_THREAD", d.dialogue_thread),
             core_banking_url=_read(env, "CORE_BANKING_URL", d.core_banking_url).rstrip("/"),
             core_banking_database_url=_read(env, "CORE_BANKING_DATABASE_URL", d.core_banking_database_url),
             core_banking_secret=_read(env, "CORE_BANKING_SECRET", d.core_banking_secret),

@@ -53,6 +53,6 @@ class BoundedSenderQueues(SenderQueues):
 class BoundedMessengerInput(MessengerInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BoundedMessengerInput":
-        channel = cls(replace(get_settings(), messenger_dialogue_thread=False))
-        channel.queues = BoundedSenderQueues(int(os.environ.get("BENCH_DIALOGUE_LIMIT", "2")))
+        channel = cls(replace(get_settings(), dialogue_thread=False))
+        channel._own_queues = BoundedSenderQueues(int(os.environ.get("BENCH_DIALOGUE_LIMIT", "2")))
         return channel

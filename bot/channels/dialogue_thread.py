@@ -1,20 +1,26 @@
-"""The Messenger dialogues' own event loop, in a thread beside the Rasa server's.
+"""The dialogues' own event loop, in a thread beside the Rasa server's.
 
 Rasa runs NLU, policy prediction and the checks of every action-server answer
 as synchronous code (10–60 ms a piece). On the loop that also serves the
 webhook, a new webhook waits behind every such piece of every conversation in
 flight: at 50 conversations Meta waited about a second for its 200
-(bench/README.md). So the channel keeps that loop for the webhook alone
-(signature, parsing, de-duplication, 200) and runs each customer's dialogue
-here, in a loop of its own: the operating system switches the two threads at
-least every few milliseconds, so a webhook is answered while a dialogue is
-half-way through its NLU.
+(bench/README.md). So the Messenger channel keeps that loop for the webhook
+alone (signature, parsing, de-duplication, 200) and runs each customer's
+dialogue here, in a loop of its own: the operating system switches the two
+threads at least every few milliseconds, so a webhook is answered while a
+dialogue is half-way through its NLU.
 
-Everything a dialogue touches runs in this loop: the sender queues (one
-customer's messages strictly in order), Rasa's `handle_message`, the Send API
-client (its HTTP session is per loop), the durable inbox's consumer in the
-production profile. What the webhook's loop shares with it is handed over with
-`submit` (thread-safe) and nothing else.
+Everything a Messenger dialogue touches runs in this loop: the sender queues
+(one customer's messages strictly in order), Rasa's `handle_message`, the Send
+API client (its HTTP session is per loop), the durable inbox's consumer in the
+production profile. The web chat's dialogues run here too (bot/channels/web_chat.py;
+its socket.io emits go back to the server's loop): one thread runs all of the
+model's work, as one loop did before. That matters beyond speed: some of Rasa's
+components keep state while they predict (the CRF entity extractor's tagger),
+so two threads must not run the model at once.
+
+One thread per process, shared by the channels (`shared_dialogue_thread`); it
+stops when the last channel that started it stops.
 """
 from __future__ import annotations
 
@@ -32,11 +38,12 @@ logger = logging.getLogger(__name__)
 class DialogueThread:
     """One thread running one event loop, and the sender queues that live in it."""
 
-    def __init__(self, name: str = "messenger-dialogue") -> None:
+    def __init__(self, name: str = "dialogue") -> None:
         self.name = name
         self.queues = SenderQueues()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._thread: Optional[threading.Thread] = None
+        self._users = 0  # channels that started it and have not stopped
 
     @property
     def running(self) -> bool:
@@ -49,6 +56,8 @@ class DialogueThread:
         return self._loop
 
     def start(self) -> None:
+        """Starts the thread, or counts one more user of the running one."""
+        self._users += 1
         if self.running:
             return
         ready = threading.Event()
@@ -67,7 +76,7 @@ class DialogueThread:
         self._thread = threading.Thread(target=run, name=self.name, daemon=True)
         self._thread.start()
         ready.wait()
-        logger.info("Messenger dialogues run in thread %s", self.name)
+        logger.info("Dialogues run in thread %s", self.name)
 
     def in_this_thread(self) -> bool:
         return threading.current_thread() is self._thread
@@ -87,23 +96,35 @@ class DialogueThread:
         """Awaits `function()` run in the dialogue loop, from another loop."""
         return await asyncio.wrap_future(self.run(function()))
 
-    async def stop(self, timeout: float = 10.0, last: Optional[Callable[[], Awaitable[Any]]] = None) -> None:
-        """Lets the queued dialogues finish (at most `timeout` seconds), runs `last()` in the loop
-        (e.g. closing its HTTP sessions), then stops the thread."""
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Waits (at most `timeout` seconds) until the queued dialogues have run."""
         if not self.running:
             return
         try:
             await asyncio.wait_for(self.call(self.queues.wait_idle), timeout)
         except asyncio.TimeoutError:
-            logger.warning("Messenger dialogues still running after %.0f s; stopping anyway", timeout)
-        if last is not None:
-            try:
-                await asyncio.wait_for(self.call(last), timeout)
-            except Exception:  # noqa: BLE001 - stopping goes on
-                logger.exception("Closing the dialogue thread's resources failed")
+            logger.warning("Dialogues still running after %.0f s; stopping anyway", timeout)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """One user fewer; the last one lets the queued dialogues finish, then stops the thread."""
+        self._users = max(0, self._users - 1)
+        if self._users or not self.running:
+            return
+        await self.drain(timeout)
         loop, thread = self.loop, self._thread
         loop.call_soon_threadsafe(loop.stop)
         assert thread is not None
         await asyncio.to_thread(thread.join, timeout)
         self._thread = None
         self._loop = None
+
+
+_SHARED: Optional[DialogueThread] = None
+
+
+def shared_dialogue_thread() -> DialogueThread:
+    """The process's dialogue thread, shared by the Messenger and web chat channels."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = DialogueThread()
+    return _SHARED

@@ -57,7 +57,7 @@ from bot.channels.offered_payloads import (
     OfferedPayloadStore,
     is_always_offered,
 )
-from bot.channels.dialogue_thread import DialogueThread
+from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.channels.durable_inbox import DurableInbox, ReplyLedger
 from bot.channels.graph_api import RetryPolicy
 from bot.channels.handover import HANDOVER_KEY, Handover
@@ -229,9 +229,10 @@ class MessengerInput(InputChannel):
         # Standby and handover events are de-duplicated here; in production Redis is asked first.
         self.seen = SeenMessageIds()
         # The dialogues run in a loop of their own (dialogue_thread.py), once the server has started;
-        # before that (and when MESSENGER_DIALOGUE_THREAD=false) in the loop that receives the webhook.
-        self.dialogue: Optional[DialogueThread] = DialogueThread() if settings.messenger_dialogue_thread else None
-        self.queues = self.dialogue.queues if self.dialogue is not None else SenderQueues()
+        # before that (and when DIALOGUE_THREAD=false) in the loop that receives the webhook.
+        self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
+        self._own_queues = SenderQueues()  # used until (or unless) the dialogue thread is started
+        self._dialogue_started = False
         self.shared_seen: Optional[RedisSeenMessageIds] = None
         self.inbox: Optional[DurableInbox] = None
         self._ingress_inbox: Optional[DurableInbox] = None
@@ -254,6 +255,13 @@ class MessengerInput(InputChannel):
         self.standby_events = 0
         self.on_standby: Optional[StandbyHook] = None
         self.on_thread_control: Optional[ThreadControlHook] = None
+
+    @property
+    def queues(self) -> SenderQueues:
+        """The sender queues where this channel's dialogues run: the dialogue thread's once started."""
+        if self._dialogue_started and self.dialogue is not None:
+            return self.dialogue.queues
+        return self._own_queues
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.send_api, self.offered, self.handover)
@@ -288,12 +296,13 @@ class MessengerInput(InputChannel):
 
     async def start(self, app: Any, on_new_message: OnNewMessage) -> None:
         """Starts the dialogue thread and, in the production profile, the durable inbox's consumer in it."""
-        if self.dialogue is not None:
+        if self.dialogue is not None and not self._dialogue_started:
             self.dialogue.start()
+            self._dialogue_started = True
         if self.inbox is None:
             return
-        if self.dialogue is not None:
-            self._inbox_task = self.dialogue.run(self.consume_inbox(app, on_new_message))
+        if self._dialogue_started:
+            self._inbox_task = self.dialogue.run(self.consume_inbox(app, on_new_message))  # type: ignore[union-attr]
         else:
             self._inbox_task = asyncio.ensure_future(self.consume_inbox(app, on_new_message))
 
@@ -302,13 +311,20 @@ class MessengerInput(InputChannel):
         if self._inbox_task is not None:
             self._inbox_task.cancel()
             self._inbox_task = None
-        if self.dialogue is not None:
+        if self.dialogue is not None and self._dialogue_started:
+            self._dialogue_started = False
+            await self.dialogue.drain(timeout)
             close = getattr(self.send_api, "close", None)  # sends what is on its way, closes the loop's session
-            await self.dialogue.stop(timeout, last=close)
+            if close is not None:
+                try:
+                    await asyncio.wait_for(self.dialogue.call(close), timeout)
+                except Exception:  # noqa: BLE001 - stopping goes on
+                    logger.exception("Closing the Send API client in the dialogue thread failed")
+            await self.dialogue.stop(timeout)
 
     def _submit(self, sender_id: str, job: Callable[[], Awaitable[None]]) -> None:
         """Queues one of a sender's jobs where the dialogues run."""
-        if self.dialogue is not None and self.dialogue.running:
+        if self._dialogue_started and self.dialogue is not None:
             self.dialogue.submit(sender_id, job)
         else:
             self.queues.submit(sender_id, job)

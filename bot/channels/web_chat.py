@@ -14,6 +14,7 @@ Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 
@@ -24,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 from bot.web_chat_tokens import InvalidWebChatToken, verify
@@ -38,11 +40,27 @@ SESSION_KEY = "sender_id"
 
 
 class WebChatOutput(SocketIOOutput):
-    """Rasa's socket.io output; carousels go as one message, custom JSON never reaches `emit` as arguments."""
+    """Rasa's socket.io output; carousels go as one message, custom JSON never reaches `emit` as arguments.
+
+    The socket.io server lives in the Rasa server's event loop (`home`); a reply written in the
+    dialogue thread (bot/channels/dialogue_thread.py) is emitted there.
+    """
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text,
+                 home: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.home = home
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        emit = super()._send_message(socket_id, response)
+        if self.home is None or self.home is asyncio.get_running_loop():
+            await emit
+        else:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(emit, self.home))
 
     async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
         message = {"attachment": {"type": "template",
@@ -69,6 +87,9 @@ class WebChatInput(InputChannel):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sio: Optional[AsyncServer] = None
+        # The model's work runs in the process's dialogue thread, with Messenger's (dialogue_thread.py).
+        self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
+        self._dialogue_started = False
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WebChatOutput(self.sio, BOT_MESSAGE_EVENT) if self.sio is not None else None
@@ -83,6 +104,18 @@ class WebChatInput(InputChannel):
         @web_chat.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @web_chat.listener("after_server_start")
+        async def start_dialogues(_app: Any, _loop: Any) -> None:
+            if self.dialogue is not None and not self._dialogue_started:
+                self.dialogue.start()
+                self._dialogue_started = True
+
+        @web_chat.listener("before_server_stop")
+        async def stop_dialogues(_app: Any, _loop: Any) -> None:
+            if self.dialogue is not None and self._dialogue_started:
+                self._dialogue_started = False
+                await self.dialogue.stop()
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
@@ -122,10 +155,12 @@ class WebChatInput(InputChannel):
             if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
                 return
             # Client metadata is not passed on: a browser may not tell the bot anything but its words.
-            await on_new_message(UserMessage(
-                text, WebChatOutput(sio, BOT_MESSAGE_EVENT), sender_id, input_channel=self.name(),
-                metadata={"channel": "web_chat"},
-            ))
+            output = WebChatOutput(sio, BOT_MESSAGE_EVENT, home=asyncio.get_running_loop())
+            message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata={"channel": "web_chat"})
+            if self.dialogue is not None and self._dialogue_started:
+                await self.dialogue.call(lambda: on_new_message(message))
+            else:
+                await on_new_message(message)
 
         return web_chat
 

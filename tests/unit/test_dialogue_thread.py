@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.dialogue_thread import DialogueThread
+from bot.channels.web_chat import BOT_MESSAGE_EVENT, WebChatOutput
 from bot.channels.messenger import MessengerInput
 from bot.channels.meta_webhook import sign
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
@@ -57,7 +58,7 @@ async def test_a_dialogue_holding_its_loop_does_not_hold_the_webhook():
         release.set()
         await messenger.stop()
     assert [s["text"] for s in seen] == ["slow", "hello"]
-    assert {s["thread"] for s in seen} == {"messenger-dialogue"}
+    assert {s["thread"] for s in seen} == {"dialogue"}
     assert [m["text"] for m in messenger.send_api.messages()] == ["re: slow", "re: hello"]
     assert not messenger.dialogue.running
 
@@ -81,7 +82,7 @@ async def test_one_senders_messages_keep_their_order_across_the_threads():
 
 
 async def test_switched_off_the_dialogue_runs_in_the_webhooks_loop():
-    messenger = channel(messenger_dialogue_thread=False)
+    messenger = channel(dialogue_thread=False)
     threads: List[str] = []
 
     async def rasa(message: UserMessage) -> None:
@@ -112,3 +113,52 @@ async def test_stop_lets_queued_dialogues_finish():
     await dialogue.stop()
     assert done == [0, 1, 2, 3, 4]
     assert not dialogue.running
+
+
+async def test_the_thread_stops_when_the_last_channel_using_it_stops():
+    dialogue = DialogueThread()
+    dialogue.start()  # the Messenger channel
+    dialogue.start()  # the web chat
+    await dialogue.stop()
+    assert dialogue.running
+    done: List[str] = []
+
+    async def job() -> None:
+        done.append(threading.current_thread().name)
+
+    dialogue.submit("alice", job)
+    await dialogue.stop()
+    assert done == ["dialogue"]
+    assert not dialogue.running
+
+
+class RecordingSocketServer:
+    """Stands in for python-socketio's AsyncServer: records where each emit ran."""
+
+    def __init__(self) -> None:
+        self.emits: List[Dict[str, Any]] = []
+
+    async def emit(self, event: str, data: Any, room: str) -> None:
+        self.emits.append({"event": event, "data": data, "room": room,
+                           "loop": asyncio.get_running_loop(), "thread": threading.current_thread().name})
+
+
+async def test_a_web_chat_reply_written_in_the_dialogue_thread_is_emitted_in_the_servers_loop():
+    sio = RecordingSocketServer()
+    server_loop = asyncio.get_running_loop()
+    output = WebChatOutput(sio, BOT_MESSAGE_EVENT, home=server_loop)  # type: ignore[arg-type]
+    dialogue = DialogueThread()
+    dialogue.start()
+    try:
+        async def reply() -> str:
+            await output.send_text_message("session-1", "Here are your balances")
+            return threading.current_thread().name
+
+        wrote_in = await dialogue.call(reply)
+    finally:
+        await dialogue.stop()
+    assert wrote_in == "dialogue"
+    [emit] = sio.emits
+    assert emit["loop"] is server_loop and emit["thread"] == threading.current_thread().name
+    assert (emit["event"], emit["room"], emit["data"]) == (BOT_MESSAGE_EVENT, "session-1",
+                                                           {"text": "Here are your balances"})
