@@ -41,7 +41,7 @@ from aiohttp import web
 
 from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
 from bot.graph_standin import GraphStandin, SentRequest
-from bot.messenger_chat import choices_of
+from bot.messenger_chat import choices_of, messaging_event
 
 from bench.customers import BenchCustomer
 
@@ -288,17 +288,8 @@ class Conversation:
         return [self._event(text) for text in turn.texts]
 
     def _event(self, text: str, payload: str = "", postback: bool = False) -> Dict[str, Any]:
-        mid = f"m_bench_{next(self._mids)}_{time.time_ns()}"
-        event: Dict[str, Any] = {
-            "sender": {"id": self.psid}, "recipient": {"id": PAGE_ID}, "timestamp": int(time.time() * 1000),
-        }
-        if postback:
-            event["postback"] = {"mid": mid, "title": text, "payload": payload}
-        else:
-            event["message"] = {"mid": mid, "text": text}
-            if payload:
-                event["message"]["quick_reply"] = {"payload": payload}
-        return event
+        return messaging_event(self.psid, PAGE_ID, f"m_bench_{next(self._mids)}_{time.time_ns()}", text, payload,
+                               postback)
 
     def _choice(self, title_start: str) -> Tuple[str, str, bool]:
         """The latest offered quick reply or button whose title starts with `title_start`."""

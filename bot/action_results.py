@@ -23,7 +23,7 @@ from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
-_ORIGINAL = RemoteAction._validate_action_result
+_ORIGINAL = RemoteAction._validate_action_result  # Rasa's own, kept to compare against in tests
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,8 +52,3 @@ def validate_action_result(_action: RemoteAction, result: Dict[Text, Any]) -> bo
 def install() -> None:
     """Makes every `RemoteAction` of this process validate with the prepared validator (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Rasa's own one-shot validation again (for tests and comparisons)."""
-    RemoteAction._validate_action_result = _ORIGINAL  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 
@@ -22,14 +22,13 @@ QUIET_SECONDS = 1.5
 MAX_WAIT_SECONDS = 30
 
 
-def webhook_body(
-    psid: str, page_id: str, mid: str, text: str = "", payload: str = "", postback: bool = False
+def messaging_event(
+    psid: str, page_id: str, mid: str, text: str = "", payload: str = "", postback: bool = False,
+    timestamp_ms: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """A page webhook batch with one event from `psid`, as Meta sends it.
-
-    With a `payload`: a tapped quick reply, or with `postback` a tapped template button.
-    """
-    now = int(time.time() * 1000)
+    """One messaging event from `psid`, as Meta sends it: typed text; with a `payload` a tapped
+    quick reply, or with `postback` a tapped template button."""
+    now = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
     event: Dict[str, Any] = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now}
     if postback:
         event["postback"] = {"mid": mid, "title": text, "payload": payload}
@@ -37,7 +36,15 @@ def webhook_body(
         event["message"] = {"mid": mid, "text": text}
         if payload:
             event["message"]["quick_reply"] = {"payload": payload}
-    return {"object": "page", "entry": [{"id": page_id, "time": now, "messaging": [event]}]}
+    return event
+
+
+def webhook_body(
+    psid: str, page_id: str, mid: str, text: str = "", payload: str = "", postback: bool = False
+) -> Dict[str, Any]:
+    """A page webhook batch with one event from `psid` (see `messaging_event`), as Meta sends it."""
+    event = messaging_event(psid, page_id, mid, text, payload, postback)
+    return {"object": "page", "entry": [{"id": page_id, "time": event["timestamp"], "messaging": [event]}]}
 
 
 def post_signed(settings: Settings, body: Dict[str, Any]) -> requests.Response:

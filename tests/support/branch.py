@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,9 @@ import requests
 from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
 from bot.graph_standin import visible_text
 from bot.messenger_chat import choices_of, webhook_body
-from tests.support.processes import PROJECT_ROOT, free_port, python_module, running
+from tests.support.processes import (
+    PROJECT_ROOT, action_server, core_bank, free_port, graph_standin, rasa_command, running,
+)
 
 MODEL = PROJECT_ROOT / "models" / "branch.tar.gz"
 APP_SECRET = "test-app-secret"
@@ -136,10 +137,6 @@ class Branch:
         return next(word.strip(".,") for word in text.split() if word.strip(".,").isdigit() and len(word.strip(".,")) == 6)
 
 
-def _rasa(*args: str) -> List[str]:
-    return [str(Path(sys.executable).parent / "rasa"), *args]
-
-
 @contextmanager
 def running_branch(workdir: Path) -> Iterator[Branch]:
     ports = {name: free_port() for name in ("bank", "actions", "standin", "rasa")}
@@ -170,20 +167,11 @@ def running_branch(workdir: Path) -> Iterator[Branch]:
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
     with ExitStack() as stack:
+        stack.enter_context(core_bank(ports["bank"], env, logs))
+        stack.enter_context(graph_standin(ports["standin"], env, logs))
+        stack.enter_context(action_server(ports["actions"], env, logs))
         stack.enter_context(running(
-            python_module("bot", "core-bank", "--port", str(ports["bank"])),
-            f"http://127.0.0.1:{ports['bank']}/health", env, logs / "core_bank.log",
-        ))
-        stack.enter_context(running(
-            python_module("bot", "graph-standin", "--port", str(ports["standin"])),
-            f"http://127.0.0.1:{ports['standin']}/health", env, logs / "graph_standin.log",
-        ))
-        stack.enter_context(running(
-            _rasa("run", "actions", "--actions", "actions", "--port", str(ports["actions"])),
-            f"http://127.0.0.1:{ports['actions']}/health", env, logs / "actions.log", timeout=120,
-        ))
-        stack.enter_context(running(
-            _rasa("run", "--model", str(MODEL), "--credentials", "credentials.yml",
+            rasa_command("run", "--model", str(MODEL), "--credentials", "credentials.yml",
                   "--endpoints", str(endpoints), "--port", str(ports["rasa"]),
                   "--enable-api", "--auth-token", RASA_API_TOKEN),
             f"http://127.0.0.1:{ports['rasa']}/webhooks/messenger/", env, logs / "rasa.log", timeout=240,

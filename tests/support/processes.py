@@ -9,7 +9,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Sequence
+from typing import ContextManager, Iterator, Mapping, Optional, Sequence
 
 import requests
 
@@ -55,6 +55,29 @@ def running(
 def python_module(*args: str) -> list[str]:
     """A command line running `python -m ...` in this interpreter (the project's venv)."""
     return [sys.executable, "-m", *args]
+
+
+def rasa_command(*args: str) -> list[str]:
+    """A command line running the venv's `rasa` CLI."""
+    return [str(Path(sys.executable).parent / "rasa"), *args]
+
+
+def core_bank(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The mock core bank (`python -m bot core-bank`) on `port`, ready."""
+    return running(python_module("bot", "core-bank", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "core_bank.log")
+
+
+def graph_standin(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The local Graph API stand-in (`python -m bot graph-standin`) on `port`, ready."""
+    return running(python_module("bot", "graph-standin", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "graph_standin.log")
+
+
+def action_server(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The rasa-sdk action server with `actions/` on `port`, ready."""
+    return running(rasa_command("run", "actions", "--actions", "actions", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "actions.log", timeout=120)
 
 
 def _wait_ready(proc: subprocess.Popen, url: str, timeout: float, log_path: Path) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator
 
-from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN, Branch, _rasa
-from tests.support.processes import free_port, python_module, running
+from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN, Branch
+from tests.support.processes import action_server, core_bank, free_port, python_module, rasa_command, running
 
 WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
 
@@ -72,20 +72,14 @@ def running_sandbox_branch(workdir: Path) -> Iterator[SandboxBranch]:
     logs.mkdir(exist_ok=True)
     web_url = f"http://127.0.0.1:{ports['web']}"
     with ExitStack() as stack:
-        stack.enter_context(running(
-            python_module("bot", "core-bank", "--port", str(ports["bank"])),
-            f"{env['CORE_BANKING_URL']}/health", env, logs / "core_bank.log",
-        ))
+        stack.enter_context(core_bank(ports["bank"], env, logs))
         stack.enter_context(running(
             python_module("bot", "web", "--port", str(ports["web"])),
             f"{web_url}/health", env, logs / "web.log",
         ))
+        stack.enter_context(action_server(ports["actions"], env, logs))
         stack.enter_context(running(
-            _rasa("run", "actions", "--actions", "actions", "--port", str(ports["actions"])),
-            f"http://127.0.0.1:{ports['actions']}/health", env, logs / "actions.log", timeout=120,
-        ))
-        stack.enter_context(running(
-            _rasa("run", "--model", str(MODEL), "--credentials", "credentials.yml",
+            rasa_command("run", "--model", str(MODEL), "--credentials", "credentials.yml",
                   "--endpoints", str(endpoints), "--port", str(ports["rasa"]),
                   "--enable-api", "--auth-token", RASA_API_TOKEN),
             f"{env['RASA_URL']}/webhooks/messenger/", env, logs / "rasa.log", timeout=240,

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List
 
-from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN, _rasa
-from tests.support.processes import PROJECT_ROOT, _stop, _wait_ready, free_port, python_module, running
+from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN
+from tests.support.processes import (
+    PROJECT_ROOT, _stop, _wait_ready, action_server, core_bank, free_port, graph_standin, rasa_command,
+)
 from tests.support.production_services import (
     POSTGRES_HOST, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_USER, database_url, delete_keys, fresh_databases,
     new_key_prefix, require_redis,
@@ -97,19 +99,10 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
             # A dead instance's conversation lock is free again after this long (Rasa's default: 60 s).
             "TICKET_LOCK_LIFETIME": "15",
         }
-        stack.enter_context(running(
-            python_module("bot", "core-bank", "--port", str(ports["bank"])),
-            f"http://127.0.0.1:{ports['bank']}/health", env, logs / "core_bank.log",
-        ))
-        stack.enter_context(running(
-            python_module("bot", "graph-standin", "--port", str(ports["standin"])),
-            f"http://127.0.0.1:{ports['standin']}/health", env, logs / "graph_standin.log",
-        ))
-        stack.enter_context(running(
-            _rasa("run", "actions", "--actions", "actions", "--port", str(ports["actions"])),
-            f"http://127.0.0.1:{ports['actions']}/health", env, logs / "actions.log", timeout=120,
-        ))
-        started = [_start_rasa(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
+        stack.enter_context(core_bank(ports["bank"], env, logs))
+        stack.enter_context(graph_standin(ports["standin"], env, logs))
+        stack.enter_context(action_server(ports["actions"], env, logs))
+        started = [_startrasa_command(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
         for instance in started:
             stack.callback(_stop, instance.process)
         for instance in started:  # started together: two model loads overlap on two cores
@@ -121,8 +114,8 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
         )
 
 
-def _start_rasa(port: int, env: Dict[str, str], log_path: Path) -> RasaInstance:
-    args = _rasa(
+def _startrasa_command(port: int, env: Dict[str, str], log_path: Path) -> RasaInstance:
+    args = rasa_command(
         "run", "--model", str(MODEL), "--credentials", "credentials.yml",
         "--endpoints", str(PRODUCTION_ENDPOINTS), "--port", str(port), "--enable-api", "--auth-token", RASA_API_TOKEN,
     )
