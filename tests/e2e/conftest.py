@@ -1,4 +1,4 @@
-"""Browser tests: the branch started with the Messenger sandbox, and Debian's headless Chromium driven by Playwright.
+"""Browser tests: the shared branch (tests/support/stack.py) with the Messenger sandbox, and Debian's headless Chromium driven by Playwright.
 
 `scripts/ensure-chromium` (run by `make test`) installs the `chromium` package when it is missing;
 Playwright's own browser download is never used.
@@ -6,14 +6,12 @@ Playwright's own browser download is never used.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.support.branch import MODEL
-from tests.support.sandbox_branch import SandboxBranch, running_sandbox_branch
+from tests.support.stack import Stack
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root in a container
@@ -34,12 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxBranch]:
-    """The branch behind the Messenger sandbox, started once for the browser tests."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: `make test` trains it before running the tests")
-    with running_sandbox_branch(Path(tmp_path_factory.mktemp("sandbox"))) as started:
-        yield started
+def sandbox(stack: Stack) -> Stack:
+    """The shared branch, with the Messenger sandbox and the bank site on its web service."""
+    return stack
 
 
 # Module scope, not session: Playwright's sync API runs an event loop in this thread while it

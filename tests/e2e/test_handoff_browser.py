@@ -28,7 +28,7 @@ from bot.handoff.queue import HandoffQueue, utc_now
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
 from tests.support.processes import PROJECT_ROOT
-from tests.support.sandbox_branch import SandboxBranch
+from tests.support.stack import Stack as SandboxBranch
 
 REPLY_MS = 30_000  # a bot reply (the first one warms the model up)
 QUEUE_MS = 20_000  # the queue page polls every 5 s

@@ -16,7 +16,8 @@ import requests
 import socketio
 
 from bot.web_chat_tokens import issue
-from tests.support.sandbox_branch import WEB_CHAT_SECRET, SandboxBranch
+from tests.support.environment import WEB_CHAT_SECRET
+from tests.support.stack import Stack as SandboxBranch
 
 WAIT_SECONDS = 30
 
@@ -111,10 +112,31 @@ def test_a_token_opens_its_own_session_only(sandbox: SandboxBranch, clients):
     sneaky.sio.emit("session_request", {"session_id": mine["session_id"]})
     assert sneaky.next_event() == ("session_confirm", mine["session_id"])
     sneaky.sio.emit("user_uttered", {"message": "hello", "session_id": theirs["session_id"]})
-    time.sleep(3)
-    assert victim.events.empty() and sneaky.events.empty()
+    # The victim's own message is handled after anything that had reached their conversation before it.
+    victim.sio.emit("user_uttered", {"message": "what can you do?", "session_id": theirs["session_id"]})
+    assert wait_for_turns(sandbox, theirs["session_id"], 1) == ["what can you do?"]
 
     # Its own session works: the bot answers there, and only there.
     sneaky.sio.emit("user_uttered", {"message": "hello", "session_id": mine["session_id"]})
     assert sneaky.next_event()[0] == "bot_uttered"
-    assert victim.events.empty()
+    assert wait_for_turns(sandbox, mine["session_id"], 1) == ["hello"]
+    assert wait_for_turns(sandbox, theirs["session_id"], 1) == ["what can you do?"]
+    # Everything the victim received belongs to their own conversation.
+    theirs_said = {e.get("text") for e in sandbox.branch.tracker_events(theirs["session_id"]) if e["event"] == "bot"}
+    received = []
+    while not victim.events.empty():
+        received.append(victim.events.get_nowait())
+    def theirs(data: Any) -> bool:  # Rasa's socket.io output may send one reply's paragraphs apart
+        text = (data or {}).get("text")
+        return text is None or any(text in said for said in theirs_said if said)
+    assert received and all(name == "bot_uttered" and theirs(data) for name, data in received), received
+
+
+def wait_for_turns(sandbox: SandboxBranch, sender_id: str, count: int) -> List[str]:
+    """What the customer said in `sender_id`'s conversation, once at least `count` turns are over."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        said = [e["text"] for e in sandbox.branch.tracker_events(sender_id) if e["event"] == "user"]
+        if len(said) >= count or time.monotonic() > deadline:
+            return said
+        time.sleep(0.1)

@@ -5,7 +5,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from bot import customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
-from tests.support.sandbox_branch import SandboxBranch
+from tests.support.stack import Stack as SandboxBranch
 
 REPLY_MS = 30_000
 

@@ -14,7 +14,8 @@ from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
-from tests.support.branch import PAGE_TOKEN, Branch
+from tests.support.branch import Branch
+from tests.support.environment import PAGE_TOKEN
 
 
 def new_psid() -> str:

@@ -1,14 +1,13 @@
-"""The whole branch on loopback: core bank, action server, Graph API stand-in, Rasa server.
+"""Driving a running branch as Meta would: signed webhooks in, what the customer sees read from the Graph API stand-in.
 
-Tests talk to it as Meta would (signed webhooks) and read what the customer
-would see from the stand-in.
+Waits are on events, never on time: a turn is over once its message is in the conversation's
+tracker (Rasa stores it after the replies went out).
 """
 from __future__ import annotations
 
 import itertools
 import json
 import time
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -18,16 +17,10 @@ import requests
 from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
 from bot.graph_standin import visible_text
 from bot.messenger_chat import choices_of, webhook_body
-from tests.support.processes import (
-    PROJECT_ROOT, action_server, core_bank, free_port, graph_standin, rasa_command, running,
-)
+from tests.support.environment import APP_SECRET, PAGE_ID, RASA_API_TOKEN
+from tests.support.processes import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "branch.tar.gz"
-APP_SECRET = "test-app-secret"
-VERIFY_TOKEN = "test-verify-token"
-PAGE_TOKEN = "test-page-token"
-PAGE_ID = "test-page"
-RASA_API_TOKEN = "test-rasa-api-token"
 
 
 @dataclass
@@ -81,16 +74,27 @@ class Branch:
     def texts_to(self, psid: str) -> List[str]:
         return [visible_text(body) for body in self.sent_to(psid)]
 
-    def wait_for_texts(self, psid: str, count: int, timeout: float = 30) -> List[str]:
-        """Waits until `psid` got at least `count` messages (then a little longer, to catch extras)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            texts = self.texts_to(psid)
-            if len(texts) >= count:
-                time.sleep(0.5)
-                return self.texts_to(psid)
-            time.sleep(0.1)
-        return self.texts_to(psid)
+    def tracker_events(self, psid: str) -> List[Dict[str, Any]]:
+        response = requests.get(f"{self.rasa_url}/conversations/{psid}/tracker",
+                                params={"token": self.rasa_api_token}, timeout=5)
+        response.raise_for_status()
+        return response.json()["events"]
+
+    def handled_messages(self, psid: str) -> List[str]:
+        """The mids of every message of `psid` that reached the dialogue, in order."""
+        return [e.get("message_id") for e in self.tracker_events(psid) if e.get("event") == "user"]
+
+    def nothing_reached_the_bot(self, psid: str) -> bool:
+        """True when no earlier message of `psid` reached the dialogue and nothing was sent to them.
+
+        Messages of one customer are handled in order: a probe is sent and waited for, so whatever
+        came before it (a forged or refused webhook that had slipped through) would be in the tracker,
+        and its replies sent, by then. The probe's own replies are not counted.
+        """
+        before = self.sent_to(psid)
+        probe = self.say(psid, "hello")
+        self.wait_until_handled(psid, probe)
+        return before == [] and self.handled_messages(psid) == [probe]
 
     def tap(self, psid: str, title: str, timeout: float = 30) -> List[str]:
         """Taps the quick reply or button titled `title` in the latest message that offered it."""
@@ -103,20 +107,11 @@ class Branch:
     def exchange(
         self, psid: str, text: str, payload: str = "", postback: bool = False, timeout: float = 30
     ) -> List[str]:
-        """Says `text` (or taps) and returns the replies it brought (waits until they stop coming)."""
+        """Says `text` (or taps) and returns the replies of that turn."""
         before = len(self.texts_to(psid))
-        self.say(psid, text, payload, postback)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.texts_to(psid)) == before:
-            time.sleep(0.1)
-        settled = self.texts_to(psid)
-        while time.monotonic() < deadline:  # replies of one turn come in quick succession
-            time.sleep(0.7)
-            latest = self.texts_to(psid)
-            if len(latest) == len(settled):
-                break
-            settled = latest
-        return settled[before:]
+        mid = self.say(psid, text, payload, postback)
+        self.wait_until_handled(psid, mid, timeout)
+        return self.texts_to(psid)[before:]
 
     def customer_token(self, phone: str, customer_number: str) -> str:
         """Signs in to the core bank as the customer (as their own app would), to check what the bot did."""
@@ -135,49 +130,3 @@ class Branch:
         response.raise_for_status()
         text = response.json()["messages"][0]["text"]
         return next(word.strip(".,") for word in text.split() if word.strip(".,").isdigit() and len(word.strip(".,")) == 6)
-
-
-@contextmanager
-def running_branch(workdir: Path) -> Iterator[Branch]:
-    ports = {name: free_port() for name in ("bank", "actions", "standin", "rasa")}
-    env = {
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "FB_APP_SECRET": APP_SECRET,
-        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-        "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
-        "FB_GRAPH_API_URL": f"http://127.0.0.1:{ports['standin']}/v21.0",
-        "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
-        "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
-        "CORE_BANKING_DEV_MODE": "true",
-        # Several tests verify the same seeded customers; each must start from a fresh allowance.
-        "OTP_CHALLENGES_PER_WINDOW": "1000",
-        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-        "RASA_API_TOKEN": RASA_API_TOKEN,
-        "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
-        "ARCHIVE_DATABASE_URL": f"sqlite:///{workdir / 'archive.db'}",
-    }
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{ports["actions"]}/webhook"\n'
-        f"tracker_store:\n  type: bot.tracker_stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
-        "event_broker:\n  type: bot.archive.broker.ArchiveEventBroker\n"  # the archive, at ARCHIVE_DATABASE_URL
-    )
-    logs = workdir / "logs"
-    logs.mkdir(exist_ok=True)
-    with ExitStack() as stack:
-        stack.enter_context(core_bank(ports["bank"], env, logs))
-        stack.enter_context(graph_standin(ports["standin"], env, logs))
-        stack.enter_context(action_server(ports["actions"], env, logs))
-        stack.enter_context(running(
-            rasa_command("run", "--model", str(MODEL), "--credentials", "credentials.yml",
-                  "--endpoints", str(endpoints), "--port", str(ports["rasa"]),
-                  "--enable-api", "--auth-token", RASA_API_TOKEN),
-            f"http://127.0.0.1:{ports['rasa']}/webhooks/messenger/", env, logs / "rasa.log", timeout=240,
-        ))
-        yield Branch(
-            rasa_url=env["RASA_URL"], core_bank_url=env["CORE_BANKING_URL"],
-            standin_url=f"http://127.0.0.1:{ports['standin']}", logs=logs,
-            branch_database_url=env["BRANCH_DATABASE_URL"], archive_database_url=env["ARCHIVE_DATABASE_URL"],
-        )

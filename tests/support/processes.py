@@ -80,6 +80,26 @@ def action_server(port: int, env: Mapping[str, str], logs: Path) -> ContextManag
                    f"http://127.0.0.1:{port}/health", env, logs / "actions.log", timeout=120)
 
 
+def web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The branch web service (`python -m bot web`: site, console, and the sandbox when enabled) on `port`, ready."""
+    return running(python_module("bot", "web", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "web.log")
+
+
+def rasa_server_command(model: Path, endpoints: Path, port: int, api_token: str) -> list[str]:
+    """`rasa run` as the Procfile starts it, with the HTTP API behind `api_token`."""
+    return rasa_command("run", "--model", str(model), "--credentials", "credentials.yml",
+                        "--endpoints", str(endpoints), "--port", str(port), "--interface", "127.0.0.1",
+                        "--enable-api", "--auth-token", api_token)
+
+
+def rasa_server(model: Path, endpoints: Path, port: int, api_token: str, env: Mapping[str, str],
+                logs: Path) -> ContextManager[subprocess.Popen]:
+    """A Rasa server on `port`, ready once its Messenger channel answers (the model is loaded by then)."""
+    return running(rasa_server_command(model, endpoints, port, api_token),
+                   f"http://127.0.0.1:{port}/webhooks/messenger/", env, logs / "rasa.log", timeout=240)
+
+
 def _wait_ready(proc: subprocess.Popen, url: str, timeout: float, log_path: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

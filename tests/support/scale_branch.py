@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List
 
-from tests.support.branch import APP_SECRET, MODEL, PAGE_TOKEN, RASA_API_TOKEN, VERIFY_TOKEN
+from tests.support.branch import MODEL
+from tests.support.environment import GRAPH_API_VERSION, RASA_API_TOKEN, branch_environment
 from tests.support.processes import (
-    PROJECT_ROOT, _stop, _wait_ready, action_server, core_bank, free_port, graph_standin, rasa_command,
+    PROJECT_ROOT, _stop, _wait_ready, action_server, core_bank, free_port, graph_standin, rasa_server_command,
 )
 from tests.support.production_services import (
     POSTGRES_HOST, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_USER, database_url, delete_keys, fresh_databases,
@@ -67,42 +68,33 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
             fresh_databases("tracker", "bank", "branch", "archive")
         )
         stack.callback(delete_keys, redis_url, prefix)
-        env = {
-            "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "FB_APP_SECRET": APP_SECRET,
-            "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
-            "FB_GRAPH_API_URL": f"http://127.0.0.1:{ports['standin']}/v21.0",
-            "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
-            "CORE_BANKING_DATABASE_URL": database_url(bank_db),
-            "CORE_BANKING_DEV_MODE": "true",
-            "OTP_CHALLENGES_PER_WINDOW": "1000",
-            "RASA_API_TOKEN": RASA_API_TOKEN,
-            "BRANCH_DATABASE_URL": database_url(branch_db),
-            "ARCHIVE_DATABASE_URL": database_url(archive_db),
+        env = branch_environment(
+            workdir, ports,
+            FB_GRAPH_API_URL=f"http://127.0.0.1:{ports['standin']}/{GRAPH_API_VERSION}",
+            CORE_BANKING_DATABASE_URL=database_url(bank_db),
+            BRANCH_DATABASE_URL=database_url(branch_db),
+            ARCHIVE_DATABASE_URL=database_url(archive_db),
             # The production profile (endpoints.production.yml + REDIS_URL)
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-            "TRACKER_DATABASE_HOST": POSTGRES_HOST,
-            "TRACKER_DATABASE_PORT": str(POSTGRES_PORT),
-            "TRACKER_DATABASE_NAME": tracker_db,
-            "TRACKER_DATABASE_USER": POSTGRES_USER,
-            "TRACKER_DATABASE_PASSWORD": POSTGRES_PASSWORD,
-            "LOCK_STORE_REDIS_HOST": "127.0.0.1",
-            "LOCK_STORE_REDIS_PORT": redis_url.rsplit(":", 1)[1].split("/")[0],
-            "LOCK_STORE_REDIS_DB": redis_url.rsplit("/", 1)[1] or "0",
-            "LOCK_STORE_KEY_PREFIX": prefix.rstrip(":"),
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": prefix,
-            "INBOX_CLAIM_IDLE_SECONDS": str(claim_idle_seconds),
+            ACTION_SERVER_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
+            TRACKER_DATABASE_HOST=POSTGRES_HOST,
+            TRACKER_DATABASE_PORT=str(POSTGRES_PORT),
+            TRACKER_DATABASE_NAME=tracker_db,
+            TRACKER_DATABASE_USER=POSTGRES_USER,
+            TRACKER_DATABASE_PASSWORD=POSTGRES_PASSWORD,
+            LOCK_STORE_REDIS_HOST="127.0.0.1",
+            LOCK_STORE_REDIS_PORT=redis_url.rsplit(":", 1)[1].split("/")[0],
+            LOCK_STORE_REDIS_DB=redis_url.rsplit("/", 1)[1] or "0",
+            LOCK_STORE_KEY_PREFIX=prefix.rstrip(":"),
+            REDIS_URL=redis_url,
+            REDIS_KEY_PREFIX=prefix,
+            INBOX_CLAIM_IDLE_SECONDS=str(claim_idle_seconds),
             # A dead instance's conversation lock is free again after this long (Rasa's default: 60 s).
-            "TICKET_LOCK_LIFETIME": "15",
-        }
+            TICKET_LOCK_LIFETIME="15",
+        )
         stack.enter_context(core_bank(ports["bank"], env, logs))
         stack.enter_context(graph_standin(ports["standin"], env, logs))
         stack.enter_context(action_server(ports["actions"], env, logs))
-        started = [_startrasa_command(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
+        started = [_start_rasa(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
         for instance in started:
             stack.callback(_stop, instance.process)
         for instance in started:  # started together: two model loads overlap on two cores
@@ -114,11 +106,8 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
         )
 
 
-def _startrasa_command(port: int, env: Dict[str, str], log_path: Path) -> RasaInstance:
-    args = rasa_command(
-        "run", "--model", str(MODEL), "--credentials", "credentials.yml",
-        "--endpoints", str(PRODUCTION_ENDPOINTS), "--port", str(port), "--enable-api", "--auth-token", RASA_API_TOKEN,
-    )
+def _start_rasa(port: int, env: Dict[str, str], log_path: Path) -> RasaInstance:
+    args = rasa_server_command(MODEL, PRODUCTION_ENDPOINTS, port, RASA_API_TOKEN)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             args, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},

@@ -32,7 +32,8 @@ from bot.handoff.models import Handoff
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.support.branch import MODEL
 from tests.support.processes import PROJECT_ROOT
-from tests.support.sandbox_branch import SandboxBranch, running_sandbox_branch
+from tests.support.stack import Stack as SandboxBranch
+from tests.support.stack import running_stack as running_sandbox_branch
 
 REPLY_MS = 30_000
 DOCS = PROJECT_ROOT / "docs"

@@ -1,0 +1,17 @@
+"""Fixtures every kind of test may use: the whole branch, started once per test session."""
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.support.branch import MODEL
+from tests.support.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Every process of the branch, started at the first test that needs it, stopped after the last."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it before running the tests")
+    with running_stack(Path(tmp_path_factory.mktemp("stack"))) as started:
+        yield started

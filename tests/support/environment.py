@@ -1,0 +1,62 @@
+"""The one environment every process of a test branch gets: test secrets, loopback URLs, files under `workdir`.
+
+Every setting a process reads is pinned here, so a developer's `.env` cannot change the tests.
+Tests that need something else (the production profile, a wrong secret) pass overrides.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Mapping
+
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+PAGE_TOKEN = "test-page-token"
+PAGE_ID = "test-page"
+RASA_API_TOKEN = "test-rasa-api-token"
+WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
+GRAPH_API_VERSION = "v21.0"
+
+
+def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str) -> Dict[str, str]:
+    """Settings for core bank, action server, web service and Rasa server on `ports` (bank, actions, web, rasa).
+
+    The Graph API is the web service's stand-in (`/sandbox/graph`), as under `make sandbox`.
+    """
+    web = f"http://127.0.0.1:{ports['web']}" if "web" in ports else ""
+    env = {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "FB_APP_SECRET": APP_SECRET,
+        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+        "FB_GRAPH_API_URL": f"{web}/sandbox/graph/{GRAPH_API_VERSION}",
+        "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
+        "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
+        "CORE_BANKING_DEV_MODE": "true",
+        # Many tests verify the same seeded customers: each must find a fresh allowance of codes.
+        "OTP_CHALLENGES_PER_WINDOW": "1000",
+        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}" if "rasa" in ports else "",
+        "RASA_API_TOKEN": RASA_API_TOKEN,
+        # One branch database for the action server (handoff requests) and the web service (the console).
+        "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
+        "ARCHIVE_DATABASE_URL": f"sqlite:///{workdir / 'archive.db'}",
+        "MESSENGER_SANDBOX_ENABLED": "true",
+        "WEB_CHAT_JWT_SECRET": WEB_CHAT_SECRET,
+        "WEB_CHAT_ORIGINS": web,
+        # Every browser test opens its chat sessions from 127.0.0.1: the per-IP limit is tested on its own.
+        "WEB_CHAT_SESSIONS_PER_MINUTE": "1000",
+    }
+    return {**env, **overrides}
+
+
+def embedded_endpoints(workdir: Path, actions_port: int) -> Path:
+    """An endpoints file for the embedded profile: SQLite tracker store (redacting), the archive as event broker."""
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f"tracker_store:\n  type: bot.tracker_stores.RedactingSQLTrackerStore\n  dialect: sqlite\n"
+        f"  db: {workdir / 'tracker.db'}\n"
+        "event_broker:\n  type: bot.archive.broker.ArchiveEventBroker\n"
+    )
+    return endpoints

@@ -1,0 +1,54 @@
+"""The whole branch on loopback, started once per test session and shared by the integration and browser tests.
+
+Core bank, action server, the branch web service (bank site with the web chat, staff console,
+Messenger sandbox with its Graph API stand-in) and the Rasa server, as `make sandbox` runs them:
+Rasa sends Messenger replies to the stand-in, its HTTP API is on behind a token, the archive is
+its event broker, and the action server and web service share one branch database (what
+`action_handoff` queues is what the console shows). Each test talks to it as its own customer (a
+new PSID or web chat session), so tests do not see each other's conversations.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator
+
+from tests.support.branch import MODEL, Branch
+from tests.support.environment import RASA_API_TOKEN, branch_environment, embedded_endpoints
+from tests.support.processes import action_server, core_bank, free_port, rasa_server, web_service
+
+
+@dataclass
+class Stack:
+    web_url: str  # the branch web service; the sandbox page is at {web_url}/sandbox
+    branch: Branch  # the same processes, driven as Meta would (signed webhooks, replies from the stand-in)
+    env: Dict[str, str]  # the environment every process got (BRANCH_DATABASE_URL for `python -m bot staff add`)
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"{self.web_url}/sandbox"
+
+
+@contextmanager
+def running_stack(workdir: Path) -> Iterator[Stack]:
+    ports = {name: free_port() for name in ("bank", "actions", "web", "rasa")}
+    env = branch_environment(workdir, ports)
+    endpoints = embedded_endpoints(workdir, ports["actions"])
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
+    web_url = f"http://127.0.0.1:{ports['web']}"
+    with ExitStack() as stack:
+        stack.enter_context(core_bank(ports["bank"], env, logs))
+        stack.enter_context(web_service(ports["web"], env, logs))
+        stack.enter_context(action_server(ports["actions"], env, logs))
+        stack.enter_context(rasa_server(MODEL, endpoints, ports["rasa"], RASA_API_TOKEN, env, logs))
+        yield Stack(
+            web_url=web_url,
+            branch=Branch(
+                rasa_url=env["RASA_URL"], core_bank_url=env["CORE_BANKING_URL"],
+                standin_url=f"{web_url}/sandbox/graph", logs=logs,
+                branch_database_url=env["BRANCH_DATABASE_URL"], archive_database_url=env["ARCHIVE_DATABASE_URL"],
+            ),
+            env=env,
+        )
