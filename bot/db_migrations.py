@@ -226,7 +226,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> Union[str, bool]:
 
 
 def number_revisions(context: Any, revision: Any, directives: list) -> None:
-    """New revisions are numbered after the head (0002, 0003, ...); an autogenerate that finds nothing writes nothing."""
+    """New revisions are numbered after the head (0002, 0003, ...); an autogenerate that finds no change writes none."""
     from alembic.script import ScriptDirectory
 
     script = directives[0]
