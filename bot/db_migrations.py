@@ -226,16 +226,19 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> Union[str, bool]:
 
 
 def number_revisions(context: Any, revision: Any, directives: list) -> None:
-    """New revisions are numbered after the head (0002, 0003, ...); an autogenerate that finds no change writes none."""
+    """New revisions are numbered after the head (0002, 0003, ...); an autogenerate that finds no change writes none.
+
+    Alembic calls this only when it runs env.py for `revision`, i.e. with --autogenerate (alembic.ini does not set
+    revision_environment): `alembic revision -m ...` without it still writes an empty revision, for data changes.
+    """
     from alembic.script import ScriptDirectory
 
     script = directives[0]
-    options = context.config.cmd_opts
-    if getattr(options, "autogenerate", False) and all(ops.is_empty() for ops in script.upgrade_ops_list):
+    if all(ops.is_empty() for ops in script.upgrade_ops_list):
         logger.warning("The models and the database agree: no revision written")
         directives[:] = []
         return
-    if getattr(options, "rev_id", None):
+    if getattr(context.config.cmd_opts, "rev_id", None):  # --rev-id given: kept
         return
     heads = ScriptDirectory.from_config(context.config).get_heads()
     if all(head.isdigit() for head in heads):
