@@ -265,7 +265,8 @@ def run_environment(database: Database) -> None:
 
     options = environment_options(database)
     if context.is_offline_mode():  # `alembic upgrade --sql`: the SQL, for reading
-        context.configure(url=database.url(get_settings()), literal_binds=True, **options)
+        context.configure(url=database.url(get_settings()), literal_binds=True,
+                          dialect_opts={"paramstyle": "named"}, **options)  # named: a % stays a %
         with context.begin_transaction():
             context.run_migrations()
         return
