@@ -9,6 +9,7 @@
     eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
+    db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
 """
 from __future__ import annotations
 
@@ -77,6 +78,13 @@ def _archive(args: argparse.Namespace) -> int:
     return run(args, get_settings())
 
 
+def _db(args: argparse.Namespace) -> int:
+    from bot.db_migrations import run_cli
+    from bot.settings import get_settings
+
+    return run_cli(args, get_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -130,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     archive = commands.add_parser("archive", help="the compliance archive: verify, export, purge")
     add_archive_arguments(archive)
     archive.set_defaults(run=_archive)
+
+    from bot.db_migrations import add_arguments as add_db_arguments
+
+    db = commands.add_parser("db", help="schema migrations of the branch database and the archive")
+    add_db_arguments(db)
+    db.set_defaults(run=_db)
     return parser
 
 

@@ -1,7 +1,9 @@
 """The branch's own database (BRANCH_DATABASE_URL): staff accounts and sessions, the handoff queue, the audit log.
 
-Every table of it is declared on `Base`; each package creates its own tables
-(`Base.metadata.create_all(engine, tables=[...])`) or all of them at once.
+Every table of it is declared on `Base`. Its schema is the history in
+migrations/branch/ (Alembic), never `create_all`: a process brings the database
+to the newest revision before using it (bot/db_migrations.py), and a change to
+a model comes with a new revision (docs/operations.md).
 """
 from __future__ import annotations
 

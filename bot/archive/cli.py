@@ -5,7 +5,9 @@
                                 the customer's conversations as JSON Lines (stdout by default)
     purge [--dry-run]           delete rows older than ARCHIVE_RETENTION_DAYS (the only deletion there is)
 
-ARCHIVE_DATABASE_URL says which archive; `--database-url` overrides it.
+ARCHIVE_DATABASE_URL says which archive; `--database-url` overrides it. An
+archive is brought to the newest schema first (bot/db_migrations.py); none is
+ever created by these commands.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.archive.store import ArchiveStore
+    from bot.db_migrations import upgrade
 
     url = args.database_url or settings.archive_database_url
     shown = make_url(url).render_as_string(hide_password=True)
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     store = ArchiveStore(url, create=False)  # the commands read an archive; they never make an empty one
     try:
+        upgrade("archive", url, create=False)  # an archive of an earlier release gets this one's schema
         if args.archive_command == "verify":
             return _verify(store)
         if args.archive_command == "export":

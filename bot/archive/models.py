@@ -5,7 +5,8 @@ only the retention command deletes (the oldest rows, leaving an anchor).
 `archive_head` is the chain's head (one row): appenders lock it, so appends
 from several processes get consecutive sequence numbers and the right previous
 hash. `archive_anchor` (at most one row) holds where the kept chain starts
-after a purge.
+after a purge. The schema is the history in migrations/archive/: a change here
+comes with a new revision there (docs/operations.md).
 """
 from __future__ import annotations
 
@@ -58,6 +59,3 @@ class ArchiveAnchor(Base):
     through_seq = Column(BigInteger, nullable=False)  # rows up to this one were purged
     through_hash = Column(String(64), nullable=False)  # the row_hash of the last purged row
     purged_at = Column(UtcDateTime, nullable=False)
-
-
-TABLES = [ArchiveEntry.__table__, ArchiveHead.__table__, ArchiveAnchor.__table__]

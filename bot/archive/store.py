@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.archive.chain import NewEntry, row_hash
-from bot.archive.database import archive_engine, create_schema
+from bot.archive.database import archive_engine
 from bot.archive.models import DIRECTIONS, HEAD_ID, ArchiveEntry, ArchiveHead
+from bot.db_migrations import ensure_upgraded
 from bot.redaction import mask_card_numbers
 
 MAX_TEXT = 4000
@@ -59,11 +60,12 @@ class ArchiveStore:
     """The archive database: append batches, read rows in chain order."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
+        """`create`: first bring the database to the schema this code expects (migrations/archive/), or make it."""
         self.url = url
+        if create:
+            ensure_upgraded("archive", url)
         self.engine: Engine = archive_engine(url)
         self.reader: Engine = archive_engine(url, writer=False)
-        if create:
-            create_schema(self.engine)
 
     def append(self, entries: Sequence[NewEntry]) -> List[int]:
         """Appends `entries` in order, in one transaction; returns their seqs."""

@@ -52,6 +52,3 @@ class AgentAction(Base):
     action = Column(String(16), nullable=False)  # take, reply, hand_back, closed
     at = Column(UtcDateTime, nullable=False)
     detail = Column(Text, nullable=False, default="")  # masked
-
-
-TABLES = [Handoff.__table__, AgentAction.__table__]

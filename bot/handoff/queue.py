@@ -17,10 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.branch_db import Base, session_factory
+from bot.branch_db import session_factory
+from bot.db_migrations import ensure_upgraded
 from bot.handoff.masking import mask_sensitive
 from bot.handoff.models import (
-    CLOSE, CLOSED, HAND_BACK, REASONS, REPLY, RETURNED, SYSTEM_AGENT, TABLES, TAKE, TAKEN, WAITING, AgentAction,
+    CLOSE, CLOSED, HAND_BACK, REASONS, REPLY, RETURNED, SYSTEM_AGENT, TAKE, TAKEN, WAITING, AgentAction,
     Handoff,
 )
 from bot.pseudonyms import pseudonym
@@ -70,8 +71,8 @@ class HandoffQueue:
         self._archive = archive  # bot/archive/agent_actions.py: staff actions also go to the compliance archive
         self.sla = sla
         self._clock = clock
-        if create_tables:
-            Base.metadata.create_all(sessions.kw["bind"], tables=TABLES)
+        if create_tables:  # brings the branch database to the schema this code expects (migrations/branch/)
+            ensure_upgraded("branch", sessions.kw["bind"].url)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "HandoffQueue":

@@ -1,8 +1,7 @@
-"""The staff tables, in the branch's own database (bot/branch_db.py)."""
+"""The staff tables, in the branch's own database (bot/branch_db.py; its schema: migrations/branch/)."""
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
-from sqlalchemy.engine import Engine
 
 from bot.branch_db import Base, UtcDateTime
 
@@ -43,11 +42,3 @@ class StaffLoginThrottle(Base):
     failures = Column(Integer, nullable=False, default=0)
     window_started_at = Column(UtcDateTime, nullable=True)
     locked_until = Column(UtcDateTime, nullable=True)
-
-
-STAFF_TABLES = [StaffAccount.__table__, StaffSession.__table__, StaffLoginThrottle.__table__]
-
-
-def create_staff_tables(engine: Engine) -> None:
-    """Creates the staff tables (only these) when missing."""
-    Base.metadata.create_all(engine, tables=STAFF_TABLES)

@@ -10,10 +10,10 @@ from typing import Callable, List, Optional, Tuple
 from sqlalchemy.orm import sessionmaker
 
 from bot.branch_db import engine_for
+from bot.db_migrations import ensure_upgraded
 from bot.settings import Settings
 from bot.staff import accounts, sessions
 from bot.staff.accounts import AccountSummary, Agent, LoginOutcome, LoginResult
-from bot.staff.models import create_staff_tables
 from bot.staff.passwords import PasswordHashing
 from bot.staff.sessions import ActiveSession, SessionLimits
 
@@ -32,8 +32,8 @@ class StaffStore:
         hashing: Optional[PasswordHashing] = None,
         clock: Clock = utc_now,
     ) -> None:
+        ensure_upgraded("branch", database_url)  # the schema this code expects (migrations/branch/)
         engine = engine_for(database_url)
-        create_staff_tables(engine)
         self._engine = engine
         self._db = sessionmaker(bind=engine, future=True, expire_on_commit=False)
         self._hashing = hashing or PasswordHashing()
