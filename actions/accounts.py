@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
 from actions.verified import bank_trouble, verified_session
-from bot import customer_locale
+from actions.text import locale as customer_locale
 
 
 class ActionShowBalance(Action):

@@ -19,7 +19,7 @@ from actions.answers import answers_only
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
 from actions.verified import bank_trouble, current_session, verified_session
-from bot import customer_locale
+from actions.text import locale as customer_locale
 
 # The core bank's reasons, in the customer's words (its own messages are written for developers).
 ORDER_REFUSALS = {

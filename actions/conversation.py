@@ -1,20 +1,13 @@
 """The conversation itself: cancelling a request, not understanding twice, handing over to a human."""
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.channels.handover import HANDOVER_KEY
-from bot.handoff.conversation import handoff_reason, last_customer_text
-from bot.handoff.queue import default_queue
-from bot.pseudonyms import pseudonym
-
-logger = logging.getLogger(__name__)
+from bot.dialogue_signals import HANDOVER_KEY
 
 # Everything a request in progress may have filled.
 REQUEST_SLOTS = (
@@ -43,6 +36,18 @@ class ActionCancel(Action):
 MISSES = {"nlu_fallback", "out_of_scope"}
 
 
+def user_intents(events: Iterable[Dict[str, Any]]) -> List[Optional[str]]:
+    return [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in events if e.get("event") == "user"]
+
+
+def handoff_reason(events: Iterable[Dict[str, Any]]) -> str:
+    """"not_understood" when the two customer messages before the request were both misses, else "customer_asked"."""
+    before = user_intents(events)[:-1]
+    if len(before) >= 2 and set(before[-2:]) <= MISSES:
+        return "not_understood"
+    return "customer_asked"
+
+
 class ActionFallback(Action):
     """Not understood, or not something the branch does: the second miss in a row offers a human."""
 
@@ -50,7 +55,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        intents = [e.get("parse_data", {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"]
+        intents = user_intents(tracker.events)
         if len(intents) >= 2 and set(intents[-2:]) <= MISSES:
             dispatcher.utter_message(response="utter_offer_human")
         elif intents and intents[-1] == "out_of_scope":
@@ -61,30 +66,19 @@ class ActionFallback(Action):
 
 
 class ActionHandoff(Action):
-    """Acknowledges, queues the conversation for staff (bot/handoff) and pauses the bot until staff hand it back.
+    """Acknowledges, asks for a person and pauses the bot until staff hand the conversation back.
 
-    Reason "not_understood" when the two messages before the request were misses
-    (the fallback offered a human and the customer accepted), else "customer_asked".
+    The request goes out as `{"handover": {"reason": ...}}` (bot/dialogue_signals.py): the Rasa
+    server records it in the staff queue when it stores the turn (bot/rasa_server/handoff_requests.py),
+    and Messenger passes the thread to the Page Inbox when Conversation Routing is on. Reason
+    "not_understood" when the two messages before the request were misses (the fallback offered a
+    human and the customer accepted), else "customer_asked".
     """
 
     def name(self) -> Text:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reason = handoff_reason(tracker.events)
-        await _queue_for_staff(tracker, reason)
         dispatcher.utter_message(response="utter_handoff")
-        # Channels with a handover of their own (Messenger's handover protocol) act on this.
-        dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": reason}})
+        dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": handoff_reason(tracker.events)}})
         return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
-
-
-async def _queue_for_staff(tracker: Tracker, reason: str) -> None:
-    """Records the request in the handoff queue; a database failure is logged, the customer still waits paused."""
-    channel = tracker.get_latest_input_channel() or "unknown"
-    last_message = last_customer_text(tracker.events)
-    try:
-        await asyncio.to_thread(default_queue().request_handoff, tracker.sender_id, channel, reason, last_message)
-    except Exception as exc:  # noqa: BLE001 - the customer gets the acknowledgement whatever the queue does
-        # The error's text may quote the SQL parameters (the PSID): only its type is logged.
-        logger.error("Handoff for %s not queued: %s", pseudonym(tracker.sender_id), type(exc).__name__)

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
-from bot.customer_sessions import CustomerSession, customer_sessions
+from actions.customer_sessions import CustomerSession, customer_sessions
 
 FORM = "identity_form"
 CUSTOMER_NUMBER = re.compile(r"^\d{6}$")

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import UNAVAILABLE, BankError
 from actions.identity import FORM, REFUSED, REQUIRED
-from bot.customer_sessions import CustomerSession, customer_sessions
+from actions.customer_sessions import CustomerSession, customer_sessions
 
 
 def current_session(tracker: Tracker) -> Optional[CustomerSession]:

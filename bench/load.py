@@ -7,7 +7,7 @@ batches them). Every turn is one signed webhook POST (`X-Hub-Signature-256` and
 the older `X-Hub-Signature`, both as Meta sends them) to the connector under test.
 
 The replies are caught by a Graph API stand-in running in this process
-(`bot.graph_standin.GraphStandin`, the same app `python -m bot graph-standin`
+(`bot.devtools.graph_standin.GraphStandin`, the same app `python -m bot graph-standin`
 serves), which tells us of each Send API message the moment it records it, so
 nothing is polled.
 
@@ -39,9 +39,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import aiohttp
 from aiohttp import web
 
-from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
-from bot.graph_standin import GraphStandin, SentRequest
-from bot.messenger_chat import choices_of, messaging_event
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
+from bot.devtools.graph_standin import GraphStandin, SentRequest
+from bot.devtools.messenger_chat import choices_of, messaging_event
 
 from bench.customers import BenchCustomer
 
@@ -357,7 +357,7 @@ async def calibrate(
 
 
 def _visible(body: Dict[str, Any]) -> str:
-    from bot.graph_standin import visible_text
+    from bot.devtools.graph_standin import visible_text
 
     text = visible_text(body).replace("\n", " / ")
     return text if len(text) <= 110 else text[:107] + "..."
@@ -370,7 +370,7 @@ class LevelResult:
     seconds: float
 
     def figures(self) -> Dict[str, Any]:
-        from bot.nlu_evaluation import percentile
+        from bot.nlu.evaluation import percentile
 
         acks = [ms for c in self.conversations for ms in c.acks_ms]
         replies = [ms for c in self.conversations for ms in c.replies_ms]

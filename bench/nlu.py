@@ -1,7 +1,7 @@
 """The bench's NLU figures: `make eval-nlu`'s held-out scores, and parse time with the shipped model.
 
 `python -m bench.nlu OUT_DIR` (a process of its own, so TensorFlow stays out of
-the load generator) runs `bot.nlu_evaluation.evaluate` as `make eval-nlu` does:
+the load generator) runs `bot.nlu.evaluation.evaluate` as `make eval-nlu` does:
 it trains an NLU-only model on data/ with config.yml (Rasa's cache off, so the
 time is a full NLU training) and scores the held-out set. Then it parses the
 same held-out messages with models/branch.tar.gz (the model the Rasa servers
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import nlu_evaluation
+from bot.nlu import evaluation as nlu_evaluation
 
 HELDOUT = "tests/nlu/test_nlu_heldout.yml"
 MODEL = Path("models/branch.tar.gz")

@@ -3,7 +3,7 @@
 Order: NLU figures (bench/nlu.py, its own process), then the processes on free
 loopback ports with the bench's own databases (tests/support/processes.py):
 core bank (with the bench customers), action server, and two Rasa servers on
-models/branch.tar.gz — ours (bot.channels.messenger.MessengerInput, the
+models/branch.tar.gz — ours (bot.channels.messenger.channel.MessengerInput, the
 project's RedactingSQLTrackerStore) and the baseline (Rasa's built-in
 `facebook` channel, Rasa's own SQL tracker store) — both sending to one Graph
 API stand-in in this process. Each server answers a first "hi" right after it

@@ -22,8 +22,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.redaction import redact_all
-from bot.tracker_stores import RedactingSQLTrackerStore
+from bot.privacy.redaction import redact_all
+from bot.rasa_server.tracker_store import RedactingSQLTrackerStore
 
 CONVERSATIONS = Path("var/bench/tracker-ours.db")
 

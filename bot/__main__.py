@@ -27,7 +27,7 @@ def _core_bank(args: argparse.Namespace) -> int:
 
 
 def _graph_standin(args: argparse.Namespace) -> int:
-    from bot.graph_standin import serve
+    from bot.devtools.graph_standin import serve
 
     serve(host=args.host, port=args.port)
     return 0
@@ -40,26 +40,33 @@ def _web(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.devtools.sandbox import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
 def _messenger_chat(args: argparse.Namespace) -> int:
-    from bot.messenger_chat import chat
+    from bot.devtools.messenger_chat import chat
 
     return chat(psid=args.psid, standin_url=args.standin_url)
 
 
 def _messenger_setup(args: argparse.Namespace) -> int:
-    from bot.messenger_setup import setup
+    from bot.channels.messenger.setup import setup
 
     return setup(dry_run=args.dry_run)
 
 
 def _messenger_profile(args: argparse.Namespace) -> int:
-    from bot.messenger_setup import show_profile
+    from bot.channels.messenger.setup import show_profile
 
     return show_profile(as_json=args.json)
 
 
 def _eval_nlu(args: argparse.Namespace) -> int:
-    from bot.nlu_evaluation import evaluate
+    from bot.nlu.evaluation import evaluate
 
     return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
 
@@ -99,10 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     standin.add_argument("--port", type=int, default=8081)
     standin.set_defaults(run=_graph_standin)
 
-    web = commands.add_parser("web", help="run the branch web service (the Messenger sandbox at /sandbox)")
+    web = commands.add_parser("web", help="run the branch web service: the bank's site with the web chat, the staff console")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8080)
     web.set_defaults(run=_web)
+
+    sandbox = commands.add_parser("sandbox", help="dev only: the web service with the Messenger sandbox at /sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.set_defaults(run=_sandbox)
 
     messenger = commands.add_parser("messenger", help="Messenger tools")
     messenger_commands = messenger.add_subparsers(dest="messenger_command", required=True, metavar="COMMAND")

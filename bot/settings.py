@@ -110,8 +110,6 @@ class Settings:
     # Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
 
-    # Branch web service: the Messenger sandbox signs webhooks with the app secret; dev only.
-    messenger_sandbox_enabled: bool = False  # `make sandbox` turns it on
     # Web chat on the demo bank site: the web service signs short-lived session tokens (JWT, HS256)
     # that the Rasa server's socket.io channel checks; only these site origins may connect.
     web_chat_jwt_secret: str = "demo-web-chat-jwt-secret-change-me-in-production"
@@ -195,7 +193,6 @@ class Settings:
             ),
             transfer_limit_daily=_read_money(env, "TRANSFER_LIMIT_DAILY", d.transfer_limit_daily),
             rasa_url=_read(env, "RASA_URL", d.rasa_url).rstrip("/"),
-            messenger_sandbox_enabled=_read_bool(env, "MESSENGER_SANDBOX_ENABLED", d.messenger_sandbox_enabled),
             web_chat_jwt_secret=_read(env, "WEB_CHAT_JWT_SECRET", d.web_chat_jwt_secret),
             web_chat_token_ttl_seconds=_read_int(env, "WEB_CHAT_TOKEN_TTL_SECONDS", d.web_chat_token_ttl_seconds),
             web_chat_origins=tuple(

@@ -1,7 +1,7 @@
 """Experiment: our Messenger connector with at most BENCH_DIALOGUE_LIMIT dialogues worked on at once.
 
 `BENCH_OURS=bounded make bench` runs our side with this channel (bench/credentials-bounded.yml)
-instead of `bot.channels.messenger.MessengerInput`. Everything else is the connector as it is:
+instead of `bot.channels.messenger.channel.MessengerInput`. Everything else is the connector as it is:
 each customer's messages still run strictly in order (SenderQueues); the only change is a
 semaphore around each job, so that Rasa's synchronous work for at most N dialogues sits in the
 event loop's queue and a new webhook is read (and acknowledged) after at most that much work.
@@ -17,9 +17,9 @@ import os
 from dataclasses import replace
 from typing import Any, Dict, Optional, Text
 
-from bot.channels.messenger import MessengerInput
+from bot.channels.messenger.channel import MessengerInput
 from bot.channels.sender_queues import Job, SenderQueues
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

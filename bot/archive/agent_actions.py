@@ -3,7 +3,7 @@
 The queue calls the archiver after its audit row is committed; the row goes
 through the process's writer thread, so a down archive neither fails nor slows
 the staff console. Replies are masked like everything staff see
-(bot/handoff/masking.py): no code, no full card number.
+(bot/privacy/masking.py): no code, no full card number.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Callable, Optional
 
 from bot.archive.chain import NewEntry
 from bot.archive.models import AGENT
-from bot.handoff.masking import mask_sensitive
+from bot.privacy.masking import mask_sensitive
 
 logger = logging.getLogger(__name__)
 

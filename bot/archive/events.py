@@ -1,7 +1,7 @@
 """Which Rasa events become archive rows, and how they read.
 
-The tracker store publishes events already redacted (bot/tracker_stores.py);
-this module masks again with bot.redaction, following the same `requested_slot`
+The tracker store publishes events already redacted (bot/rasa_server/tracker_store.py);
+this module masks again with bot.privacy.redaction, following the same `requested_slot`
 context per conversation, so the archive never holds a one-time code or a card
 number even behind another tracker store.
 
@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.archive.chain import NewEntry
 from bot.archive.models import INBOUND, OUTBOUND, SYSTEM
-from bot.redaction import CODE_SLOTS, mask_card_numbers, redact_text
+from bot.privacy.redaction import CODE_SLOTS, mask_card_numbers, redact_text
 
 UNKNOWN_CHANNEL = "unknown"
 VERIFIED_KIND = "verified"

@@ -15,7 +15,7 @@ from bot.archive.chain import NewEntry, row_hash
 from bot.archive.database import archive_engine
 from bot.archive.models import DIRECTIONS, HEAD_ID, ArchiveEntry, ArchiveHead
 from bot.db_migrations import ensure_upgraded
-from bot.redaction import mask_card_numbers
+from bot.privacy.redaction import mask_card_numbers
 
 MAX_TEXT = 4000
 _entries = ArchiveEntry.__table__

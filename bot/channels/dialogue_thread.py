@@ -13,7 +13,7 @@ dialogue is half-way through its NLU.
 Everything a Messenger dialogue touches runs in this loop: the sender queues
 (one customer's messages strictly in order), Rasa's `handle_message`, the Send
 API client (its HTTP session is per loop), the durable inbox's consumer in the
-production profile. The web chat's dialogues run here too (bot/channels/web_chat.py;
+production profile. The web chat's dialogues run here too (bot/channels/web_chat/channel.py;
 its socket.io emits go back to the server's loop): one thread runs all of the
 model's work, as one loop did before. That matters beyond speed: some of Rasa's
 components keep state while they predict (the CRF entity extractor's tagger),

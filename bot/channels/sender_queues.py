@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import Awaitable, Callable, Dict
 
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
-from bot.handoff.masking import FULLY_MASKED, mask_sensitive
+from bot.privacy.masking import FULLY_MASKED, mask_sensitive
 
 # Slots that hold a one-time code (identity form, transfer approval).
 CODE_SLOTS = frozenset({"otp_code", "transfer_code"})
-MISSES = frozenset({"nlu_fallback", "out_of_scope"})
 
 Event = Dict[str, Any]
 
@@ -78,18 +77,6 @@ def last_customer_text(events: Iterable[Event]) -> str:
         if raw and not _is_payload(raw):
             return line.text
     return ""
-
-
-def user_intents(events: Iterable[Event]) -> List[Optional[str]]:
-    return [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in events if e.get("event") == "user"]
-
-
-def handoff_reason(events: Iterable[Event]) -> str:
-    """"not_understood" when the two customer messages before the request were both misses, else "customer_asked"."""
-    before = user_intents(events)[:-1]
-    if len(before) >= 2 and set(before[-2:]) <= MISSES:
-        return "not_understood"
-    return "customer_asked"
 
 
 def last_customer_message_at(events: Iterable[Event]) -> Optional[datetime]:

@@ -19,12 +19,12 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.branch_db import session_factory
 from bot.db_migrations import ensure_upgraded
-from bot.handoff.masking import mask_sensitive
+from bot.privacy.masking import mask_sensitive
 from bot.handoff.models import (
     CLOSE, CLOSED, HAND_BACK, REASONS, REPLY, RETURNED, SYSTEM_AGENT, TAKE, TAKEN, WAITING, AgentAction,
     Handoff,
 )
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -251,27 +251,3 @@ class HandoffQueue:
 def default_queue() -> HandoffQueue:
     """The process's queue, on BRANCH_DATABASE_URL."""
     return HandoffQueue.from_settings(get_settings())
-
-
-def request_handoff(conversation_id: str, channel: str, reason: str, last_message: str) -> int:
-    return default_queue().request_handoff(conversation_id, channel, reason, last_message)
-
-
-def waiting() -> List[HandoffView]:
-    return default_queue().waiting()
-
-
-def take(handoff_id: int, agent: str) -> bool:
-    return default_queue().take(handoff_id, agent)
-
-
-def record_reply(handoff_id: int, agent: str, detail: str = "") -> bool:
-    return default_queue().record_reply(handoff_id, agent, detail)
-
-
-def hand_back(handoff_id: int, agent: str) -> bool:
-    return default_queue().hand_back(handoff_id, agent)
-
-
-def is_paused(conversation_id: str) -> bool:
-    return default_queue().is_paused(conversation_id)

@@ -25,11 +25,11 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.channels.graph_api import RetryPolicy
-from bot.channels.handover import Handover
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.graph_api import RetryPolicy
+from bot.channels.messenger.routing import Handover
+from bot.channels.messenger.send_api import SendApi
 from bot.handoff.conversation import last_customer_message_at, transcript_lines
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

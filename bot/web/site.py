@@ -8,7 +8,7 @@
                                have expired up to one lifetime ago), otherwise it starts a new one;
                                WEB_CHAT_SESSIONS_PER_MINUTE calls per client IP, then 429 with Retry-After
 
-The widget talks to the Rasa server's socket.io channel (bot/channels/web_chat.py) with that token.
+The widget talks to the Rasa server's socket.io channel (bot/channels/web_chat/channel.py) with that token.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.rate_limit import SlidingWindowLimit
-from bot.web_chat_tokens import InvalidWebChatToken, issue, verify
+from bot.channels.web_chat.tokens import InvalidWebChatToken, issue, verify
 
 logger = logging.getLogger(__name__)
 

@@ -77,9 +77,9 @@ def test_only_json_from_the_sandbox_page_itself_is_accepted(sandbox: SandboxBran
 def test_a_sandbox_with_the_wrong_app_secret_is_refused_by_the_connector(sandbox: SandboxBranch, tmp_path: Path):
     port = free_port()
     env = {"FB_APP_SECRET": "not-the-app-secret", "RASA_URL": sandbox.branch.rasa_url,
-           "CORE_BANKING_URL": sandbox.branch.core_bank_url, "MESSENGER_SANDBOX_ENABLED": "true"}
+           "CORE_BANKING_URL": sandbox.branch.core_bank_url}
     psid = new_psid()
-    with running(python_module("bot", "web", "--port", str(port)), f"http://127.0.0.1:{port}/health",
+    with running(python_module("bot", "sandbox", "--port", str(port)), f"http://127.0.0.1:{port}/health",
                  env, tmp_path / "web.log"):
         response = requests.post(f"http://127.0.0.1:{port}/sandbox/api/messages",
                                  json={"psid": psid, "text": "what's my balance?"}, timeout=15)

@@ -21,11 +21,11 @@ def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port, bank_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "RASA_URL": f"http://127.0.0.1:{free_port()}",
-           "MESSENGER_SANDBOX_ENABLED": "true", "CORE_BANKING_URL": f"http://127.0.0.1:{bank_port}",
+           "CORE_BANKING_URL": f"http://127.0.0.1:{bank_port}",
            "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}", "CORE_BANKING_DEV_MODE": "true"}
     with running(python_module("bot", "core-bank", "--port", str(bank_port)), f"{env['CORE_BANKING_URL']}/health",
                  env, workdir / "core_bank.log"):
-        with running(python_module("bot", "web", "--port", str(port)), f"{url}/health", env, workdir / "web.log"):
+        with running(python_module("bot", "sandbox", "--port", str(port)), f"{url}/health", env, workdir / "web.log"):
             yield url
 
 

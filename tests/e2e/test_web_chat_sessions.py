@@ -15,7 +15,7 @@ import pytest
 import requests
 import socketio
 
-from bot.web_chat_tokens import issue
+from bot.channels.web_chat.tokens import issue
 from tests.support.environment import WEB_CHAT_SECRET
 from tests.support.stack import Stack as SandboxBranch
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from bot import customer_locale
+from actions.text import locale as customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.stack import Stack as SandboxBranch
 

@@ -3,7 +3,7 @@ import uuid
 
 import requests
 
-from bot import customer_locale
+from actions.text import locale as customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.branch import Branch
 

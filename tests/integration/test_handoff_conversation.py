@@ -9,7 +9,7 @@ import uuid
 import requests
 
 from bot.branch_db import session_factory
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.send_api import SendApi
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl

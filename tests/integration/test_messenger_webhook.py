@@ -4,8 +4,8 @@ import uuid
 
 import requests
 
-from bot.channels.meta_webhook import sign
-from bot.messenger_chat import webhook_body
+from bot.channels.messenger.webhook import sign
+from bot.devtools.messenger_chat import webhook_body
 from tests.support.branch import Branch
 from tests.support.environment import APP_SECRET, PAGE_ID, VERIFY_TOKEN
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import requests
 
-from bot import customer_locale
+from actions.text import locale as customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.branch import Branch
 

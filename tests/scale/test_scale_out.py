@@ -28,9 +28,9 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import pytest
 
-from bot.channels.messenger import MessengerOutput
-from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
-from bot.messenger_chat import webhook_body
+from bot.channels.messenger.channel import MessengerOutput
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
+from bot.devtools.messenger_chat import webhook_body
 from tests.support.branch import MODEL
 from tests.support.environment import APP_SECRET, PAGE_ID
 from tests.support.scale_branch import RasaInstance, ScaleBranch, running_scale_branch

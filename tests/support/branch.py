@@ -14,9 +14,9 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import requests
 
-from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
-from bot.graph_standin import visible_text
-from bot.messenger_chat import choices_of, webhook_body
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
+from bot.devtools.graph_standin import visible_text
+from bot.devtools.messenger_chat import choices_of, webhook_body
 from tests.support.environment import APP_SECRET, PAGE_ID, RASA_API_TOKEN
 from tests.support.processes import PROJECT_ROOT
 

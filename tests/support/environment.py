@@ -41,7 +41,6 @@ def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str
         # One branch database for the action server (handoff requests) and the web service (the console).
         "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
         "ARCHIVE_DATABASE_URL": f"sqlite:///{workdir / 'archive.db'}",
-        "MESSENGER_SANDBOX_ENABLED": "true",
         "WEB_CHAT_JWT_SECRET": WEB_CHAT_SECRET,
         "WEB_CHAT_ORIGINS": web,
         # Every browser test opens its chat sessions from 127.0.0.1: the per-IP limit is tested on its own.
@@ -55,7 +54,7 @@ def embedded_endpoints(workdir: Path, actions_port: int) -> Path:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f"tracker_store:\n  type: bot.tracker_stores.RedactingSQLTrackerStore\n  dialect: sqlite\n"
+        f"tracker_store:\n  type: bot.rasa_server.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {workdir / 'tracker.db'}\n"
         "event_broker:\n  type: bot.archive.broker.ArchiveEventBroker\n"
     )

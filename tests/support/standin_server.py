@@ -9,7 +9,7 @@ from typing import AsyncIterator, Iterator, Optional
 
 from aiohttp import web
 
-from bot.graph_standin import GraphStandin
+from bot.devtools.graph_standin import GraphStandin
 
 PAGE_TOKEN = "test-page-token"
 VERSION = "v21.0"

@@ -1,4 +1,4 @@
-"""A stand-in for `bot.channels.send_api.SendApi` that records what the channel asks it to send."""
+"""A stand-in for `bot.channels.messenger.send_api.SendApi` that records what the channel asks it to send."""
 from __future__ import annotations
 
 import copy

@@ -5,8 +5,14 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import bot.tracker_stores  # noqa: F401  (installs the validator, as every Rasa server of the branch does)
-from bot import action_results
+from bot.rasa_server import action_results
+from bot.rasa_server.tracker_store import RedactingSQLTrackerStore
+
+
+@pytest.fixture(autouse=True, scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every Rasa server of the branch builds the tracker store, which installs the validator."""
+    RedactingSQLTrackerStore(dialect="sqlite", db=str(tmp_path_factory.mktemp("trackers") / "tracker.db"))
 
 GOOD = [
     {"events": [], "responses": []},

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.amounts import Money, parse_money, parse_term_months, term_only
+from actions.text.amounts import Money, parse_money, parse_term_months, term_only
 
 
 @pytest.mark.parametrize("typed, expected", [

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bench import load, report
 from bench.customers import bench_customer
-from bot.channels.meta_webhook import SIGNATURE_HEADER, signature_is_valid
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, signature_is_valid
 from tests.support.processes import free_port
 
 SECRET = "bench-test-secret"

@@ -9,9 +9,9 @@ from typing import Any, Dict, List
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.dialogue_thread import DialogueThread
-from bot.channels.web_chat import BOT_MESSAGE_EVENT, WebChatOutput
-from bot.channels.messenger import MessengerInput
-from bot.channels.meta_webhook import sign
+from bot.channels.web_chat.channel import BOT_MESSAGE_EVENT, WebChatOutput
+from bot.channels.messenger.channel import MessengerInput
+from bot.channels.messenger.webhook import sign
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.settings import Settings
 from tests.unit.recording_send_api import RecordingSendApi

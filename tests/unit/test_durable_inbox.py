@@ -3,9 +3,9 @@ import asyncio
 
 import pytest
 
-from bot.channels.durable_inbox import DurableInbox, decode_event, encode_event
-from bot.channels.meta_webhook import EventKind, MessagingEvent
-from bot.channels.redis_state import redis_client
+from bot.channels.messenger.durable_inbox import DurableInbox, decode_event, encode_event
+from bot.channels.messenger.webhook import EventKind, MessagingEvent
+from bot.channels.messenger.state import redis_client
 
 
 def message(mid: str, text: str = "hello", sender: str = "psid-1") -> MessagingEvent:

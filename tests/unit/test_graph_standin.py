@@ -5,8 +5,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.messenger_profile import profile_body
-from bot.graph_standin import GraphStandin
+from bot.channels.messenger.profile import profile_body
+from bot.devtools.graph_standin import GraphStandin
 from tests.support.standin_server import PAGE_TOKEN
 
 PSID = "1234567890"

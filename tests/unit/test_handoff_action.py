@@ -1,4 +1,5 @@
-"""action_handoff queues the conversation for staff, with its channel, reason and last real message."""
+"""action_handoff asks for a person; the Rasa server queues the conversation for staff when it stores the turn,
+with its channel, reason and last real message."""
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.conversation as conversation
 from bot.branch_db import session_factory
 from bot.handoff.queue import HandoffQueue
+from bot.rasa_server.handoff_requests import record_if_requested
 from bot.settings import Settings
 
 
@@ -20,16 +22,27 @@ def tracker(sender, events):
     return Tracker(sender, {}, events[-1] if events else {}, events, False, None, {}, "action_listen")
 
 
+QUEUE = None
+
+
 @pytest.fixture
-def queue(tmp_path, monkeypatch):
-    queue = HandoffQueue(session_factory(f"sqlite:///{tmp_path / 'branch.db'}"), sla=timedelta(minutes=30))
-    monkeypatch.setattr(conversation, "default_queue", lambda: queue)
-    return queue
+def queue(tmp_path):
+    global QUEUE
+    QUEUE = HandoffQueue(session_factory(f"sqlite:///{tmp_path / 'branch.db'}"), sla=timedelta(minutes=30))
+    return QUEUE
 
 
-async def run(events, sender="psid-1"):
+def bot_events(messages):
+    """The bot events Rasa makes of the action's messages (what the tracker store sees)."""
+    return [{"event": "bot", "text": m.get("text"), "data": {"custom": m.get("custom")}} for m in messages]
+
+
+async def run(events, sender="psid-1", queue=lambda: QUEUE):
+    """Runs the action, then stores the turn as the Rasa server's tracker store does."""
     dispatcher = CollectingDispatcher()
     result = await conversation.ActionHandoff().run(dispatcher, tracker(sender, events), {})
+    new = [{"event": "action", "name": "action_handoff"}, *bot_events(dispatcher.messages), *result]
+    record_if_requested(sender, events + new, new, queue=queue)
     return dispatcher.messages, result
 
 
@@ -57,14 +70,19 @@ async def test_asking_twice_keeps_one_request(queue):
     assert len(queue.waiting()) == 1
 
 
-async def test_the_customer_is_answered_even_when_the_queue_fails(monkeypatch):
+async def test_the_customer_is_answered_even_when_the_queue_fails():
     def broken():
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(conversation, "default_queue", broken)
-    messages, events = await run([user("talk to a human", "human_handoff")])
+    messages, events = await run([user("talk to a human", "human_handoff")], queue=broken)
     assert messages[0]["response"] == "utter_handoff"
     assert {"event": "pause", "timestamp": None} in events
+
+
+def test_a_turn_without_a_handoff_request_queues_nothing(queue):
+    new = [{"event": "bot", "text": "Hi!", "data": {"custom": None}}, {"event": "pause"}]
+    assert record_if_requested("psid-1", [user("hello", "greet")] + new, new, queue=lambda: queue) is None
+    assert queue.waiting() == []
 
 
 def test_handoff_settings():

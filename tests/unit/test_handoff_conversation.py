@@ -1,8 +1,9 @@
 """Masking and reading a conversation's events for staff."""
 import pytest
 
-from bot.handoff.conversation import handoff_reason, last_customer_message_at, last_customer_text, transcript_lines
-from bot.handoff.masking import mask_sensitive
+from actions.conversation import handoff_reason
+from bot.handoff.conversation import last_customer_message_at, last_customer_text, transcript_lines
+from bot.privacy.masking import mask_sensitive
 
 
 @pytest.mark.parametrize("text, masked", [

@@ -5,9 +5,9 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from bot.channels.graph_api import GraphApi, RetryPolicy
-from bot.channels.handover import Handover
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
+from bot.channels.messenger.routing import Handover
+from bot.channels.messenger.send_api import SendApi
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl, RasaControlError
 from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
 

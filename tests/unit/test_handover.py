@@ -2,9 +2,9 @@
 import aiohttp
 import pytest
 
-from bot.channels.graph_api import GraphApi, RetryPolicy
-from bot.channels.handover import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
+from bot.channels.messenger.routing import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover
+from bot.channels.messenger.send_api import SendApi
 from bot.settings import Settings
 from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
 
@@ -124,7 +124,7 @@ def test_settings_enable_handover_and_name_the_inbox():
 
 
 async def test_the_bot_handing_over_passes_the_thread_and_sends_no_message():
-    from bot.channels.messenger import MessengerOutput
+    from bot.channels.messenger.channel import MessengerOutput
 
     async with standin_in_loop() as (standin, url):
         graph = GraphApi(url, PAGE_TOKEN, 2, FAST)
@@ -139,7 +139,7 @@ async def test_the_bot_handing_over_passes_the_thread_and_sends_no_message():
 
 
 async def test_without_the_handover_protocol_the_bot_keeps_the_thread():
-    from bot.channels.messenger import MessengerOutput
+    from bot.channels.messenger.channel import MessengerOutput
 
     async with standin_in_loop() as (standin, url):
         graph = GraphApi(url, PAGE_TOKEN, 2, FAST)

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channels.messaging_window import MessagingWindows, messaging_fields
+from bot.channels.messenger.messaging_window import MessagingWindows, messaging_fields
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 RESPONSE = {"messaging_type": "RESPONSE"}

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.channels.durable_inbox import DurableInbox
-from bot.channels.meta_webhook import EventKind, MessagingEvent, sign
-from bot.channels.messenger import MessengerInput
-from bot.channels.redis_state import redis_client
+from bot.channels.messenger.durable_inbox import DurableInbox
+from bot.channels.messenger.webhook import EventKind, MessagingEvent, sign
+from bot.channels.messenger.channel import MessengerInput
+from bot.channels.messenger.state import redis_client
 from bot.settings import Settings
 from tests.unit.recording_send_api import RecordingSendApi
 from tests.unit.test_messenger_input import PSID, SECRET, Rasa, batch, text

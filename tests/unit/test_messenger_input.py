@@ -7,12 +7,12 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels import messenger
-from bot.channels.messenger import MessengerInput, MessengerOutput
-from bot.channels.messaging_window import MessagingWindows
-from bot.channels.meta_webhook import LIKE_STICKER_IDS, sign
+from bot.channels.messenger import router
+from bot.channels.messenger.channel import MessengerInput, MessengerOutput
+from bot.channels.messenger.messaging_window import MessagingWindows
+from bot.channels.messenger.webhook import LIKE_STICKER_IDS, sign
 from bot.channels.offered_payloads import ALWAYS_OFFERED, InMemoryOfferedPayloads
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings
 from tests.unit.recording_send_api import RecordingSendApi
 
@@ -164,10 +164,6 @@ async def test_the_page_menu_and_get_started_are_always_accepted(channel, rasa, 
     assert rasa.texts == [payload]
 
 
-def test_the_allow_list_is_importable_from_the_channel():
-    assert messenger.ALWAYS_OFFERED is ALWAYS_OFFERED
-
-
 # --- attachments ------------------------------------------------------------------------------------
 
 def attachment(kind: str, payload: Optional[Dict[str, Any]] = None, **message: Any) -> Dict[str, Any]:
@@ -175,19 +171,19 @@ def attachment(kind: str, payload: Optional[Dict[str, Any]] = None, **message: A
 
 
 @pytest.mark.parametrize("raw, reply", [
-    (attachment("image", {"url": "https://cdn.example/card.jpg"}), messenger.ATTACHMENT_REPLY),
-    (attachment("file", {"url": "https://cdn.example/id.pdf"}), messenger.ATTACHMENT_REPLY),
-    (attachment("video", {"url": "https://cdn.example/v.mp4"}), messenger.ATTACHMENT_REPLY),
-    (attachment("audio", {"url": "https://cdn.example/a.mp4"}), messenger.VOICE_REPLY),
-    (attachment("location", {"coordinates": {"lat": 48.85, "long": 2.35}}), messenger.LOCATION_REPLY),
-    (attachment("fallback", {"url": "https://news.example/story", "title": "A story"}), messenger.ATTACHMENT_REPLY),
-    (attachment("template", {"template_type": "generic"}), messenger.ATTACHMENT_REPLY),
-    (attachment("hologram", None), messenger.ATTACHMENT_REPLY),
+    (attachment("image", {"url": "https://cdn.example/card.jpg"}), router.ATTACHMENT_REPLY),
+    (attachment("file", {"url": "https://cdn.example/id.pdf"}), router.ATTACHMENT_REPLY),
+    (attachment("video", {"url": "https://cdn.example/v.mp4"}), router.ATTACHMENT_REPLY),
+    (attachment("audio", {"url": "https://cdn.example/a.mp4"}), router.VOICE_REPLY),
+    (attachment("location", {"coordinates": {"lat": 48.85, "long": 2.35}}), router.LOCATION_REPLY),
+    (attachment("fallback", {"url": "https://news.example/story", "title": "A story"}), router.ATTACHMENT_REPLY),
+    (attachment("template", {"template_type": "generic"}), router.ATTACHMENT_REPLY),
+    (attachment("hologram", None), router.ATTACHMENT_REPLY),
     (attachment("image", {"url": "https://cdn.example/like.png", "sticker_id": 369239263222822},
-                sticker_id=369239263222822), messenger.LIKE_REPLY),
+                sticker_id=369239263222822), router.LIKE_REPLY),
     (attachment("image", {"url": "https://cdn.example/cat.png", "sticker_id": 1234}, sticker_id=1234),
-     messenger.STICKER_REPLY),
-    (event(message={"mid": "m_bare_like", "sticker_id": sorted(LIKE_STICKER_IDS)[0]}), messenger.LIKE_REPLY),
+     router.STICKER_REPLY),
+    (event(message={"mid": "m_bare_like", "sticker_id": sorted(LIKE_STICKER_IDS)[0]}), router.LIKE_REPLY),
 ])
 async def test_each_attachment_gets_a_polite_answer_and_never_reaches_rasa(channel, rasa, send_api, raw, reply):
     assert await post(channel, rasa, batch(raw)) == 200

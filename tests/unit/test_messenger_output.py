@@ -6,13 +6,13 @@ from typing import Any, Dict, List
 import pytest
 from aiohttp import web
 
-from bot.channels import messenger_payloads as payloads
-from bot.channels.messenger import MessengerOutput
-from bot.channels.messenger_payloads import message_problems
+from bot.channels.messenger import payloads
+from bot.channels.messenger.channel import MessengerOutput
+from bot.channels.messenger.payloads import message_problems
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.send_api import SendApi
 from bot.channels.typed_text import as_typed_text
-from bot.graph_standin import GraphStandin, request_problem
+from bot.devtools.graph_standin import GraphStandin, request_problem
 from tests.unit.recording_send_api import RecordingSendApi
 
 PSID = "psid-output"

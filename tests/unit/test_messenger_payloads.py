@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from bot.channels import messenger_payloads as payloads
-from bot.channels.messenger_payloads import length, message_problems, split_text
-from bot.graph_standin import request_problem
+from bot.channels.messenger import payloads
+from bot.channels.messenger.payloads import length, message_problems, split_text
+from bot.devtools.graph_standin import request_problem
 
 
 def as_request(message):

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from bot.channels.messenger_profile import GET_STARTED_PAYLOAD, GREETING_TEXT, MENU_ITEMS, profile_body
-from bot.graph_standin import profile_problem
-from bot.messenger_setup import setup, show_profile
+from bot.channels.messenger.profile import GET_STARTED_PAYLOAD, GREETING_TEXT, MENU_ITEMS, profile_body
+from bot.devtools.graph_standin import profile_problem
+from bot.channels.messenger.setup import setup, show_profile
 from bot.settings import Settings
 from tests.support.processes import PROJECT_ROOT, free_port
 from tests.support.standin_server import PAGE_TOKEN, standin_in_thread

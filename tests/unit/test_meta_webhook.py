@@ -1,6 +1,6 @@
 import pytest
 
-from bot.channels.meta_webhook import (
+from bot.channels.messenger.webhook import (
     EventKind, MalformedWebhook, is_page_batch, messaging_events, sign, signature_is_valid,
 )
 

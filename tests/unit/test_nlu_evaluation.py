@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu_evaluation import confusions, entity_scores, percentile, score
+from bot.nlu.evaluation import confusions, entity_scores, percentile, score
 
 # Six messages, hand-scored below.
 PAIRS = [

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.periods import Period, parse_period
+from actions.text.periods import Period, parse_period
 
 TODAY = date(2026, 11, 18)  # a Wednesday
 

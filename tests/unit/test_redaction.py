@@ -7,8 +7,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.redaction import mask_card_numbers, mask_codes, redact_all
-from bot.tracker_stores import RedactingSQLTrackerStore
+from bot.privacy.redaction import mask_card_numbers, mask_codes, redact_all
+from bot.rasa_server.tracker_store import RedactingSQLTrackerStore
 
 CODE = "482913"
 

@@ -3,12 +3,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channels.messaging_window import MessagingWindows
+from bot.channels.messenger.messaging_window import MessagingWindows
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
-from bot.channels.redis_state import (
+from bot.channels.messenger.state import (
     RedisMessagingWindows, RedisOfferedPayloads, RedisSeenMessageIds, messenger_state, redis_client,
 )
-from bot.channels.seen_messages import SeenMessageIds
+from bot.channels.messenger.seen_messages import SeenMessageIds
 from bot.settings import Settings
 
 

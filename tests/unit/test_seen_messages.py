@@ -1,4 +1,4 @@
-from bot.channels.seen_messages import SeenMessageIds
+from bot.channels.messenger.seen_messages import SeenMessageIds
 
 
 def test_a_message_id_is_new_once():

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channels.graph_api import GraphApi, RetryPolicy
-from bot.channels.messaging_window import MessagingWindows
-from bot.channels.send_api import OUTSIDE_WINDOW, SendApi
-from bot.pseudonyms import pseudonym
+from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
+from bot.channels.messenger.messaging_window import MessagingWindows
+from bot.channels.messenger.send_api import OUTSIDE_WINDOW, SendApi
+from bot.privacy.pseudonyms import pseudonym
 from tests.support.processes import free_port
 from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
 

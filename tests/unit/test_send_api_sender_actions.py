@@ -2,8 +2,8 @@
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from bot.channels.graph_api import RetryPolicy
-from bot.channels.send_api import SendApi
+from bot.channels.messenger.graph_api import RetryPolicy
+from bot.channels.messenger.send_api import SendApi
 from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
 
 PSID = "2411223344556677"

@@ -6,8 +6,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.redaction import redact_all
-from bot.tracker_stores import RedactingSQLTrackerStore, redacted_new_events
+from bot.privacy.redaction import redact_all
+from bot.rasa_server.tracker_store import RedactingSQLTrackerStore, redacted_new_events
 
 CODE = "482913"
 DOMAIN = Domain.from_yaml(

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import Settings
 from bot.web.app import build_app
-from bot.web_chat_tokens import InvalidWebChatToken, issue, verify
+from bot.channels.web_chat.tokens import InvalidWebChatToken, issue, verify
 
 SECRET = "unit-web-chat-secret-0123456789abcdef"
 SITE = "http://127.0.0.1:8080"

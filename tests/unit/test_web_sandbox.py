@@ -8,8 +8,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.meta_webhook import SIGNATURE_HEADER, messaging_events, signature_is_valid
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, messaging_events, signature_is_valid
 from bot.settings import Settings
+from bot.devtools import sandbox as sandbox_area
 from bot.web.app import build_app
 
 SECRET = "unit-app-secret"
@@ -66,14 +67,18 @@ async def connector() -> AsyncIterator[Tuple[FakeConnector, str]]:
 def settings_for(url: str, **overrides: Any) -> Settings:
     values: Dict[str, Any] = dict(
         fb_app_secret=SECRET, fb_page_access_token=PAGE_TOKEN, rasa_url=url, core_banking_url=url,
-        messenger_sandbox_enabled=True,
     )
     return Settings(**{**values, **overrides})
 
 
+def with_sandbox(settings: Settings) -> web.Application:
+    """The branch web service with the sandbox mounted, as `python -m bot sandbox` serves it."""
+    return build_app(settings, extra_areas=[sandbox_area.mount])
+
+
 @pytest.fixture
 async def sandbox(connector: Tuple[FakeConnector, str]) -> AsyncIterator[TestClient]:
-    client = await started(build_app(settings_for(connector[1])))
+    client = await started(with_sandbox(settings_for(connector[1])))
     yield client
     await client.close()
 
@@ -142,19 +147,19 @@ async def test_not_json_and_other_sites_are_refused(sandbox, connector):
 async def test_a_refusing_or_missing_connector_is_a_502_that_says_so(connector):
     fake, url = connector
     fake.status = 503
-    refused = await started(build_app(settings_for(url)))
+    refused = await started(with_sandbox(settings_for(url)))
     response = await refused.post("/sandbox/api/messages", json={"psid": "p", "text": "hi"})
     assert response.status == 502
     assert (await response.json())["error"] == {
         "code": "connector_refused", "message": "the Messenger webhook answered HTTP 503: not now"}
     await refused.close()
 
-    wrong_secret = await started(build_app(settings_for(url, fb_app_secret="not-the-secret")))
+    wrong_secret = await started(with_sandbox(settings_for(url, fb_app_secret="not-the-secret")))
     response = await wrong_secret.post("/sandbox/api/messages", json={"psid": "p", "text": "hi"})
     assert response.status == 502 and "403" in (await response.json())["error"]["message"]
     await wrong_secret.close()
 
-    nobody = await started(build_app(settings_for("http://127.0.0.1:9")))
+    nobody = await started(with_sandbox(settings_for("http://127.0.0.1:9")))
     response = await nobody.post("/sandbox/api/messages", json={"psid": "p", "text": "hi"})
     assert response.status == 502
     assert (await response.json())["error"]["code"] == "connector_unreachable"
@@ -181,7 +186,7 @@ async def test_the_sms_outbox_shows_the_newest_texts_and_their_codes(sandbox):
 
 
 async def test_the_sms_outbox_is_not_shown_outside_development(connector):
-    client = await started(build_app(settings_for(connector[1], core_banking_dev_mode=False)))
+    client = await started(with_sandbox(settings_for(connector[1], core_banking_dev_mode=False)))
     assert (await client.get("/sandbox/api/sms-outbox")).status == 404
     await client.close()
 
@@ -197,8 +202,8 @@ async def test_the_page_loads_only_its_own_scripts(sandbox):
     assert (await sandbox.get("/sandbox/static/../app.py")).status == 404
 
 
-async def test_without_the_sandbox_setting_nothing_is_served(connector):
-    client = await started(build_app(settings_for(connector[1], messenger_sandbox_enabled=False)))
+async def test_the_production_web_service_serves_no_sandbox(connector):
+    client = await started(build_app(settings_for(connector[1])))
     assert (await client.get("/health")).status == 200
     assert (await client.get("/sandbox")).status == 404
     assert (await client.post("/sandbox/api/messages", json={"psid": "p", "text": "hi"})).status == 404

@@ -8,6 +8,8 @@
     GET  /sandbox/graph/_standin/messages    what was sent to a user (the page polls it)
 
 The browser never sees the app secret: this service signs what the page asks it to send.
+`python -m bot sandbox --port 8080` serves the branch web service (bot/web/app.py) with this mounted;
+the production web service (`python -m bot web`) never imports it.
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ from typing import AsyncIterator, Optional
 import aiohttp
 from aiohttp import web
 
-from bot.graph_standin import GraphStandin
-from bot.pseudonyms import pseudonym
-from bot.settings import Settings
-from bot.web.customer_input import InvalidCustomerInput, parse_customer_input
-from bot.web.messenger_connector import ConnectorUnreachable, MessengerConnector, webhook_url
-from bot.web.sms_outbox import SmsOutboxUnavailable, latest_sms
+from bot.devtools.graph_standin import GraphStandin
+from bot.privacy.pseudonyms import pseudonym
+from bot.settings import Settings, get_settings
+from bot.devtools.customer_input import InvalidCustomerInput, parse_customer_input
+from bot.devtools.messenger_connector import ConnectorUnreachable, MessengerConnector, webhook_url
+from bot.devtools.sms_outbox import SmsOutboxUnavailable, latest_sms
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,17 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+
+
+def serve(host: str, port: int) -> None:
+    """The branch web service with the sandbox at /sandbox (`make sandbox`)."""
+    from bot.web.app import serve as serve_web
+
+    settings = get_settings()
+    if "FB_APP_SECRET" not in settings.demo_secrets_in_use:
+        logger.warning("The Messenger sandbox signs webhooks with the real app secret: never run it in production")
+    print(f"Messenger sandbox: http://{host}:{port}{PREFIX}", flush=True)
+    serve_web(host, port, extra_areas=[mount], settings=settings)
 
 
 def mount(app: web.Application, settings: Settings) -> None:

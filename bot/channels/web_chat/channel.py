@@ -4,7 +4,7 @@ Rasa's own `SocketIOInput` with `session_persistence` takes the sender id from t
 the browser sends, so a copied or guessed id would attach to someone else's conversation. Here:
 
 * `connect` needs `auth.token`, a web chat JWT issued by the branch web service
-  (`bot/web_chat_tokens.py`); without one, or with a forged or expired one, the socket is refused.
+  (`bot/channels/web_chat/tokens.py`); without one, or with a forged or expired one, the socket is refused.
 * The sender id is the verified token's `sub`, kept server side for the socket; a `session_request`
   for another session id is refused (`session_refused`, then the socket is closed), and a message
   naming another session id is dropped.
@@ -26,9 +26,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
-from bot.web_chat_tokens import InvalidWebChatToken, verify
+from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bot.channels.meta_webhook import EventKind, MessagingEvent
+from bot.channels.messenger.webhook import EventKind, MessagingEvent
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from bot.channels.graph_api import GraphApi, GraphResult
-from bot.pseudonyms import pseudonym
+from bot.channels.messenger.graph_api import GraphApi, GraphResult
+from bot.privacy.pseudonyms import pseudonym
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META_PAGE_INBOX_APP_ID = "263902037430900"
-# A bot response `{"handover": {...}}` (custom JSON, sent by action_handoff) asks the
-# channel to hand the conversation to people; channels without a handover ignore it.
-HANDOVER_KEY = "handover"
 MAX_METADATA = 1000
 HANDOVER_DISABLED = "the handover protocol is disabled (FB_HANDOVER_ENABLED)"
 

@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 import aiohttp
 
-from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
 
 WEBHOOK_PATH = "/webhooks/messenger/webhook"
 

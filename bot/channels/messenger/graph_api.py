@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Mapping, Optio
 
 import aiohttp
 
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 
 if TYPE_CHECKING:
     from bot.settings import Settings

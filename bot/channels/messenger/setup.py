@@ -11,8 +11,8 @@ import json
 import sys
 from typing import Awaitable, Callable, Optional, TextIO
 
-from bot.channels.graph_api import GraphApi, GraphResult
-from bot.channels.messenger_profile import describe_profile, get_profile, profile_body, set_profile
+from bot.channels.messenger.graph_api import GraphApi, GraphResult
+from bot.channels.messenger.profile import describe_profile, get_profile, profile_body, set_profile
 from bot.settings import DEMO_SECRET_PREFIX, META_GRAPH_API_URL, Settings, get_settings
 
 

@@ -1,6 +1,6 @@
 """The Messenger channel: Meta's webhook in, the Send API out.
 
-Registered in credentials.yml as `bot.channels.messenger.MessengerInput`; its
+Registered in credentials.yml as `bot.channels.messenger.channel.MessengerInput`; its
 webhook is `/webhooks/messenger/webhook`. Settings come from bot/settings.py.
 
 Unlike Rasa's built-in `facebook` channel it checks `X-Hub-Signature-256`,
@@ -41,9 +41,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import messenger_payloads as payloads
-from bot.channels.meta_webhook import (
-    IGNORED_KINDS,
+from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
+from bot.channels.messenger.durable_inbox import DurableInbox, ReplyLedger
+from bot.channels.messenger.graph_api import RetryPolicy
+from bot.channels.messenger.inbox_consumer import InboxConsumer
+from bot.channels.messenger.messaging_window import MessagingWindowStore
+from bot.channels.messenger.output import CHANNEL_NAME, MessageSender, MessengerOutput
+from bot.channels.messenger.router import Route, attachment_reply, route
+from bot.channels.messenger.routing import Handover
+from bot.channels.messenger.seen_messages import SeenMessageIds
+from bot.channels.messenger.send_api import SendApi
+from bot.channels.messenger.state import RedisSeenMessageIds, messenger_state, redis_client
+from bot.channels.messenger.webhook import (
     SIGNATURE_HEADER,
     EventKind,
     MalformedWebhook,
@@ -52,139 +61,15 @@ from bot.channels.meta_webhook import (
     messaging_events,
     signature_is_valid,
 )
-from bot.channels.offered_payloads import (
-    ALWAYS_OFFERED,
-    OfferedPayloadStore,
-    is_always_offered,
-)
-from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
-from bot.channels.durable_inbox import DurableInbox, ReplyLedger
-from bot.channels.graph_api import RetryPolicy
-from bot.channels.handover import HANDOVER_KEY, Handover
-from bot.channels.messaging_window import MessagingWindowStore
-from bot.channels.redis_state import RedisSeenMessageIds, messenger_state, redis_client
-from bot.channels.send_api import SendApi
-from bot.channels.seen_messages import SeenMessageIds
+from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ALWAYS_OFFERED", "MessengerInput", "MessengerOutput", "attachment_reply"]
-
-CHANNEL_NAME = "messenger"
-
-ATTACHMENT_REPLY = (
-    "Thanks! I can only read text for now, so please type your question. "
-    "For your safety, never send photos of your card or of your documents in this chat."
-)
-VOICE_REPLY = "Thanks! I can't listen to voice messages yet, so please type your question."
-LOCATION_REPLY = "Thanks for sharing your location. I can't use it yet, so please type your question."
-STICKER_REPLY = "Nice sticker! I can only read text, though, so please type your question."
-LIKE_REPLY = "👍 Glad to help! Type your question whenever you need me."
-
-
-class MessageSender(Protocol):
-    """What the channel needs from the Send API (`bot.channels.send_api.SendApi`)."""
-
-    async def send_message(self, recipient_id: str, message: Dict[str, Any]) -> bool: ...
-
-    async def send_action(self, recipient_id: str, action: str) -> bool: ...
-
-
-class MessengerOutput(OutputChannel):
-    """Sends Rasa's responses to one Messenger user through the Send API, within Messenger's limits.
-
-    Every payload a message offers (quick replies, postback buttons) is recorded
-    in `offered` before the message goes, so that the tap can be accepted.
-    """
-
-    @classmethod
-    def name(cls) -> Text:
-        return CHANNEL_NAME
-
-    def __init__(
-        self,
-        send_api: MessageSender,
-        offered: Optional[OfferedPayloadStore] = None,
-        handover: Optional[Handover] = None,
-        ledger: Optional[ReplyLedger] = None,
-    ) -> None:
-        self.send_api = send_api
-        self.offered = offered
-        self.handover = handover
-        # Production profile: which replies to this inbound message already went (bot/channels/durable_inbox.py).
-        self.ledger = ledger
-        self.messages_sent = 0
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.send_messages(recipient_id, payloads.text_messages(text))
-
-    async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_messages(recipient_id, payloads.button_messages(text, buttons))
-
-    async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_messages(recipient_id, payloads.quick_reply_messages(text, quick_replies))
-
-    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
-        await self.send_messages(recipient_id, payloads.carousel_messages(elements))
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self.send_messages(recipient_id, [payloads.image(image)])
-
-    async def send_attachment(self, recipient_id: Text, attachment: Any, **kwargs: Any) -> None:
-        """A Messenger attachment (`{"type": "file", "payload": {"url": ...}}`) as it is; anything else as text."""
-        if isinstance(attachment, dict) and "type" in attachment:
-            await self.send_messages(recipient_id, [{"attachment": attachment}])
-        else:
-            await self.send_text_message(recipient_id, f"Attachment: {attachment}")
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """A Messenger `message` object written by hand: sent as it is, if Messenger would take it.
-
-        `{"handover": {...}}` is no message: the conversation goes to people, and with the
-        handover protocol on (FB_HANDOVER_ENABLED) the thread is passed to the Page Inbox.
-        """
-        if HANDOVER_KEY in json_message:
-            await self._hand_over(recipient_id, json_message[HANDOVER_KEY])
-            return
-        await self.send_messages(recipient_id, [json_message])
-
-    async def _hand_over(self, recipient_id: str, details: Any) -> None:
-        if self.handover is None or not self.handover.enabled:
-            return  # the bot stays in the thread, paused; staff answer through it (issue 5)
-        reason = str(details.get("reason", "")) if isinstance(details, dict) else ""
-        result = await self.handover.pass_thread_control(recipient_id, metadata=reason[:1000])
-        if not result.ok:
-            logger.warning("Handover to the Page Inbox failed for %s: %s", pseudonym(recipient_id), result.description)
-
-    async def send_messages(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
-        """Sends `messages` in order; one Messenger would refuse is logged and left out."""
-        for message in messages:
-            problem = payloads.message_problem(message)
-            if problem:
-                logger.error("Messenger message for %s not sent: %s", pseudonym(recipient_id), problem)
-                continue
-            offered = payloads.offered_payloads(message)
-            if offered and self.offered is not None:
-                await self.offered.record(recipient_id, offered)
-            if self.ledger is None:
-                await self.send_api.send_message(recipient_id, message)
-            else:
-                index, new = await self.ledger.next_is_new()
-                if not new:  # sent before this instance took over the message
-                    self.messages_sent += 1
-                    continue
-                if await self.send_api.send_message(recipient_id, message):
-                    await self.ledger.sent(index)
-            self.messages_sent += 1
-
+__all__ = ["MessengerInput", "MessengerOutput"]
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # (psid, webhook field such as "pass_thread_control", app id the thread goes to or that asks for it)
@@ -195,7 +80,7 @@ StandbyHook = Callable[[MessagingEvent], Awaitable[None]]
 class MessengerInput(InputChannel):
     """Receives Meta's webhook for a Facebook page.
 
-    Hooks for the handoff (issue 5), called in the customer's queue, once per event:
+    Hooks for the handoff, called in the customer's queue, once per event:
     `on_thread_control(psid, kind, app_id)` for pass / take / request thread control,
     `on_standby(event)` for what happens while another app owns the thread.
     """
@@ -236,6 +121,7 @@ class MessengerInput(InputChannel):
         self.shared_seen: Optional[RedisSeenMessageIds] = None
         self.inbox: Optional[DurableInbox] = None
         self._ingress_inbox: Optional[DurableInbox] = None
+        self.consumer: Optional[InboxConsumer] = None
         if state.redis is not None:
             consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             self.inbox = DurableInbox(
@@ -247,11 +133,8 @@ class MessengerInput(InputChannel):
             self._ingress_inbox = DurableInbox(
                 ingress, settings.redis_key_prefix, consumer, settings.inbox_claim_idle_seconds,
             )
+            self.consumer = InboxConsumer(self.inbox, self._handler, self._submit)
         self._inbox_task: "Optional[asyncio.Future[Any]]" = None
-        self._inbox_in_flight = 0
-        self._inbox_entries: set = set()  # entry ids this instance is working on (kept alive)
-        self._inbox_events: Dict[str, MessagingEvent] = {}  # their events, by entry id
-        self._inbox_done: set = set()  # entries run ahead of their turn in the sender's queue
         self.standby_events = 0
         self.on_standby: Optional[StandbyHook] = None
         self.on_thread_control: Optional[ThreadControlHook] = None
@@ -305,6 +188,11 @@ class MessengerInput(InputChannel):
             self._inbox_task = self.dialogue.run(self.consume_inbox(app, on_new_message))  # type: ignore[union-attr]
         else:
             self._inbox_task = asyncio.ensure_future(self.consume_inbox(app, on_new_message))
+
+    async def consume_inbox(self, app: Any, on_new_message: OnNewMessage) -> None:
+        """Production profile: runs the durable inbox's messages (inbox_consumer.py) until cancelled."""
+        assert self.consumer is not None
+        await self.consumer.run(app, on_new_message)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stops reading the inbox (what is left there goes to another instance), lets running dialogues end."""
@@ -368,11 +256,12 @@ class MessengerInput(InputChannel):
         assert self._ingress_inbox is not None and self.shared_seen is not None
         try:
             for event in events:
-                if self._goes_to_dialogue(event):
+                where = route(event)
+                if where is Route.DIALOGUE:
                     if not await self._ingress_inbox.accept(event):
                         logger.info("Messenger event %s for %s seen before; skipped",
                                     event.kind.value, pseudonym(event.sender_id))
-                elif event.standby or event.kind == EventKind.HANDOVER:
+                elif where in (Route.STANDBY, Route.THREAD_CONTROL):
                     if await self.shared_seen.first_time(event.dedup_key):
                         self._dispatch(event, on_new_message)
                 else:
@@ -397,188 +286,18 @@ class MessengerInput(InputChannel):
         except MalformedWebhook as exc:
             return _error(400, "invalid_request", str(exc))
 
-    @staticmethod
-    def _goes_to_dialogue(event: MessagingEvent) -> bool:
-        """Events answered by the bot (the ones `_dispatch` hands to `_handler`)."""
-        return not event.standby and event.kind not in IGNORED_KINDS and event.kind not in (
-            EventKind.HANDOVER, EventKind.REACTION, EventKind.MESSAGE_EDIT, EventKind.OTHER,
-        )
-
-    async def consume_inbox(self, app: Any, on_new_message: OnNewMessage, max_in_flight: int = 64) -> None:
-        """Runs the inbox's events on this instance, and those of instances that died, until cancelled."""
-        inbox = self.inbox
-        assert inbox is not None
-        claim_every = min(max(inbox.claim_idle_ms / 2000, 0.5), 5.0)
-        last_claim = 0.0
-        keeper = asyncio.create_task(self._keep_entries_alive())
-        try:
-            await self._read_inbox(app, on_new_message, max_in_flight, claim_every, last_claim)
-        finally:
-            keeper.cancel()
-
-    async def _keep_entries_alive(self) -> None:
-        inbox = self.inbox
-        assert inbox is not None
-        every = max(inbox.claim_idle_ms / 3000, 0.2)
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await inbox.keep_alive(list(self._inbox_entries))
-            except Exception:
-                logger.exception("Durable inbox: keep-alive failed")
-
-    async def _read_inbox(
-        self, app: Any, on_new_message: OnNewMessage, max_in_flight: int, claim_every: float, last_claim: float,
-    ) -> None:
-        inbox = self.inbox
-        assert inbox is not None
-        last_tidy = 0.0
-        while True:
-            try:
-                await inbox.ensure_group()
-                while True:
-                    if self._inbox_in_flight >= max_in_flight:
-                        await asyncio.sleep(0.05)
-                        continue
-                    if time.monotonic() - last_tidy >= 3600:
-                        last_tidy = time.monotonic()
-                        await inbox.forget_idle_consumers()
-                    if time.monotonic() - last_claim >= claim_every:
-                        last_claim = time.monotonic()
-                        for entry_id, event in await inbox.claim_stale(count=max_in_flight):
-                            self._run_entry(app, entry_id, event, on_new_message, redelivered=True)
-                    room = max_in_flight - self._inbox_in_flight
-                    for entry_id, event in await inbox.read_new(count=room, block_ms=1000):
-                        self._run_entry(app, entry_id, event, on_new_message, redelivered=False)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("Durable inbox: reading failed; trying again")
-                await asyncio.sleep(1)
-
-    def _run_entry(
-        self, app: Any, entry_id: str, event: Optional[MessagingEvent], on_new_message: OnNewMessage,
-        redelivered: bool,
-    ) -> None:
-        inbox = self.inbox
-        assert inbox is not None
-        if event is None:
-            return  # unreadable: left pending, logged by the inbox
-        if entry_id in self._inbox_entries:  # ours already, still queued or running
-            return
-        self._inbox_in_flight += 1
-        self._inbox_entries.add(entry_id)
-
-        async def job() -> None:
-            try:
-                if entry_id in self._inbox_done:  # run early, ahead of a later message (_run_older_first)
-                    self._inbox_done.discard(entry_id)
-                    return
-                await self._run_older_first(app, entry_id, event, on_new_message)
-                await self._process_entry(app, entry_id, event, on_new_message, redelivered)
-            except asyncio.CancelledError:  # shutting down: stays pending, another instance takes it
-                raise
-            except Exception:
-                logger.exception("message for %s failed", pseudonym(event.sender_id))
-            finally:
-                self._inbox_in_flight -= 1
-                self._inbox_entries.discard(entry_id)
-
-        self._inbox_events[entry_id] = event
-        self.queues.submit(event.sender_id, job)  # the consumer runs where the dialogues run
-
-    async def _process_entry(
-        self, app: Any, entry_id: str, event: MessagingEvent, on_new_message: OnNewMessage, redelivered: bool,
-    ) -> None:
-        inbox = self.inbox
-        assert inbox is not None
-        try:
-            if redelivered and await self._already_in_tracker(app, event):
-                logger.info("Recovered message for %s was handled before; acknowledged", pseudonym(event.sender_id))
-            else:
-                if redelivered:
-                    logger.info("Recovered a message for %s from a stopped instance", pseudonym(event.sender_id))
-                await self._handler(event, on_new_message, inbox.ledger(event.message_id, redelivered))()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("message for %s failed", pseudonym(event.sender_id))
-        self._inbox_events.pop(entry_id, None)
-        await inbox.ack(entry_id, event.sender_id)
-
-    async def _run_older_first(
-        self, app: Any, entry_id: str, event: MessagingEvent, on_new_message: OnNewMessage,
-    ) -> None:
-        """Runs first the customer's earlier messages still pending on an instance that died.
-
-        A customer may write again (to another instance) after the bot answered
-        a message whose turn the dead instance never saved; that message must
-        still come first in the conversation. Waits while an earlier message is
-        with a live instance (it keeps it alive), at most a generous while.
-        """
-        inbox = self.inbox
-        assert inbox is not None
-        deadline = time.monotonic() + max(6 * inbox.claim_idle_ms / 1000, 60)
-        while True:
-            older = await inbox.open_before(event.sender_id, entry_id)
-            if not older:
-                return
-            waiting = False
-            for earlier in older:
-                owner = await inbox.pending_owner(earlier)
-                if owner is None:  # acknowledged meanwhile
-                    await inbox.forget_open(event.sender_id, earlier)
-                    continue
-                consumer, idle_ms = owner
-                earlier_event = self._inbox_events.get(earlier) if consumer == inbox.consumer else None
-                if earlier_event is None and idle_ms >= inbox.claim_idle_ms:
-                    earlier_event = await inbox.claim(earlier)
-                if earlier_event is None:
-                    waiting = True
-                    break
-                queued = earlier in self._inbox_entries
-                if queued:
-                    self._inbox_done.add(earlier)  # its queued job has nothing left to do
-                else:
-                    self._inbox_entries.add(earlier)  # kept alive while it runs
-                try:
-                    await self._process_entry(app, earlier, earlier_event, on_new_message, redelivered=True)
-                finally:
-                    if not queued:
-                        self._inbox_entries.discard(earlier)
-            if waiting:
-                if time.monotonic() > deadline:
-                    logger.warning("An earlier message of %s is still pending elsewhere; going on",
-                                   pseudonym(event.sender_id))
-                    return
-                await asyncio.sleep(0.3)
-
-    @staticmethod
-    async def _already_in_tracker(app: Any, event: MessagingEvent) -> bool:
-        """Rasa saves the tracker once, at the end of handle_message: the message id there means it was handled."""
-        if not event.message_id:
-            return False
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
-        if agent is None or agent.tracker_store is None:
-            return False
-        tracker = await agent.tracker_store.retrieve(event.sender_id)
-        if tracker is None:
-            return False
-        return any(
-            getattr(e, "message_id", None) == event.message_id and e.type_name == "user" for e in tracker.events
-        )
-
     def _dispatch(self, event: MessagingEvent, on_new_message: OnNewMessage) -> None:
         customer = pseudonym(event.customer_id) if event.customer_id else "nobody"
-        if event.standby:
+        where = route(event)
+        if where is Route.STANDBY:
             self._record_standby(event, customer)
             return
-        if event.kind in IGNORED_KINDS:
+        if where is Route.IGNORE:
             return
-        if event.kind == EventKind.HANDOVER:
+        if where is Route.THREAD_CONTROL:
             self._thread_control(event, customer)
             return
-        if event.kind in (EventKind.REACTION, EventKind.MESSAGE_EDIT, EventKind.OTHER):
+        if where is Route.ACKNOWLEDGE:
             logger.info(
                 "Messenger %s event (%s) from %s acknowledged, not answered",
                 event.kind.value, event.field_name or "no field", customer,
@@ -674,19 +393,6 @@ class MessengerInput(InputChannel):
         if event.kind == EventKind.TEXT and event.text:
             return as_typed_text(event.text), None  # typed text is never read as a command
         return None, None
-
-
-def attachment_reply(event: MessagingEvent) -> str:
-    """The polite answer to a message that is an attachment rather than text."""
-    if event.is_like:
-        return LIKE_REPLY
-    if event.sticker_id:
-        return STICKER_REPLY
-    if "location" in event.attachment_types:
-        return LOCATION_REPLY
-    if "audio" in event.attachment_types:
-        return VOICE_REPLY
-    return ATTACHMENT_REPLY
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:

@@ -3,13 +3,13 @@
 endpoints.yml:
 
     tracker_store:
-      type: bot.tracker_stores.RedactingSQLTrackerStore
+      type: bot.rasa_server.tracker_store.RedactingSQLTrackerStore
       dialect: sqlite            # or postgresql, with host, port, db, username, password
       db: var/tracker.db
 
 The conversation in memory is untouched while a message is handled (the form has
 read the code by the time the tracker is saved); what reaches the database, and
-the event broker, is `bot.redaction.redact_events` of it. A tracker read back
+the event broker, is `bot.privacy.redaction.redact_events` of it. A tracker read back
 later holds the masked text.
 
 Each save writes only the events the database does not have yet (as Rasa's
@@ -18,6 +18,13 @@ depends on the slot and form events before it, so those earlier events go
 through the redaction too, as context; nothing else of the stored part is
 copied or replayed (that replay of the whole conversation on every save was
 the store's main cost under load: bench/README.md).
+
+A turn in which `action_handoff` asked for a person is recorded in the staff
+queue here, in the store's thread, after the turn is written (handoff_requests.py).
+
+Constructing the store installs the server's one change to Rasa's own code, a
+validator of action-server answers built once (action_results.py): every Rasa
+server of the branch builds this store (endpoints.yml, endpoints.production.yml).
 
 The database work (reading a conversation, writing its new events, the commit
 that waits for the disk) runs in one worker thread of the store's own, not on
@@ -38,16 +45,13 @@ from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import action_results
-from bot.redaction import redact_all
+from bot.privacy.redaction import redact_all
+from bot.rasa_server import action_results
+from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
 
 logger = logging.getLogger(__name__)
 
-# Every Rasa server of the branch loads this module (endpoints.yml): it is where the server's
-# one change to Rasa's own code is made, a validator of action-server answers built once.
-action_results.install()
-
-# The only events whose content decides how later events are redacted (bot.redaction.redact_events).
+# The only events whose content decides how later events are redacted (bot.privacy.redaction.redact_events).
 _REDACTION_CONTEXT = (SlotSet, ActiveLoop)
 
 
@@ -62,6 +66,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     """Stores (and streams to the event broker) conversations with codes and card numbers masked."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        action_results.install()
         super().__init__(*args, **kwargs)
         self._database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-store")
 
@@ -92,6 +97,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        if requested_reason(new) is not None:
+            record_if_requested(sender_id, [event.as_dict() for event in events], new)
         return new
 
     async def _retrieve(

@@ -11,7 +11,7 @@ again and again is to build its validator once; `install()` makes Rasa do so.
 The checks are the same (the same schema, the same draft, the same
 `best_match` error Rasa raised, with Rasa's hint appended), so a malformed
 answer is refused exactly as before. The branch's tracker store installs it
-(bot/tracker_stores.py: every Rasa server of the branch loads that module
+(bot/rasa_server/tracker_store.py: every Rasa server of the branch loads that module
 through endpoints.yml, `rasa shell` included).
 """
 from __future__ import annotations

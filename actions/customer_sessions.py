@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Dict, Optional
 
-from bot.pseudonyms import pseudonym
+from bot.privacy.pseudonyms import pseudonym
 
 
 def _utcnow() -> datetime:

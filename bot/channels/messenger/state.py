@@ -21,9 +21,9 @@ from typing import Iterable, Optional, Union
 
 import redis.asyncio as aioredis
 
-from bot.channels.messaging_window import HUMAN_AGENT_WINDOW, MessagingWindows, MessagingWindowStore
+from bot.channels.messenger.messaging_window import HUMAN_AGENT_WINDOW, MessagingWindows, MessagingWindowStore
 from bot.channels.offered_payloads import DEFAULT_TTL_SECONDS, InMemoryOfferedPayloads, OfferedPayloadStore
-from bot.channels.seen_messages import SeenMessageIds
+from bot.channels.messenger.seen_messages import SeenMessageIds
 from bot.settings import Settings
 
 SEEN_TTL_SECONDS = 24 * 3600

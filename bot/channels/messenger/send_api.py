@@ -19,9 +19,9 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Optional, Set
 
-from bot.channels.graph_api import GraphApi, GraphResult, RetryPolicy
-from bot.channels.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
-from bot.pseudonyms import pseudonym
+from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy
+from bot.channels.messenger.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
+from bot.privacy.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
-from bot.channels.graph_api import GraphApi, GraphResult
+from bot.channels.messenger.graph_api import GraphApi, GraphResult
 
 GET_STARTED_PAYLOAD = "/get_started"
 

@@ -1,13 +1,13 @@
 """What staff read never shows a one-time code or a full card number.
 
 The tracker store already masks the code typed while one was asked for
-(bot/redaction.py); staff views also mask any 6-digit run, wherever it was typed.
+(bot/privacy/redaction.py); staff views also mask any 6-digit run, wherever it was typed.
 """
 from __future__ import annotations
 
 import re
 
-from bot.redaction import MASK, mask_card_numbers
+from bot.privacy.redaction import MASK, mask_card_numbers
 
 _SIX_DIGIT_CODE = re.compile(r"(?<![\d])\d{6}(?![\d])")
 FULLY_MASKED = MASK * 6

@@ -14,8 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 
-from bot.channels.meta_webhook import SIGNATURE_HEADER, sign
-from bot.graph_standin import visible_text
+from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
+from bot.devtools.graph_standin import visible_text
 from bot.settings import Settings, get_settings
 
 QUIET_SECONDS = 1.5

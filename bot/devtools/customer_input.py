@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict
 
-from bot.messenger_chat import webhook_body
+from bot.devtools.messenger_chat import webhook_body
 
 MAX_TEXT = 2000  # what Messenger lets a customer type in one message
 MAX_PAYLOAD = 1000  # Meta's limit on quick reply and postback payloads

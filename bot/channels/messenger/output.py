@@ -1,0 +1,127 @@
+"""Rasa's replies to one Messenger user, as Send API calls within Messenger's limits.
+
+Every payload a message offers (quick replies, postback buttons) is recorded in
+the offered-payload store before the message goes, so that the tap can be
+accepted (bot/channels/offered_payloads.py). `{"handover": {...}}` from
+`action_handoff` is no message: with Conversation Routing on, the thread goes
+to the Page Inbox (routing.py). In the production profile a ledger notes which
+replies to an inbound message already went, so that an instance taking over a
+message from one that died does not send them twice (durable_inbox.py).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Text
+
+from rasa.core.channels.channel import OutputChannel
+
+from bot.channels.messenger import payloads
+from bot.channels.messenger.durable_inbox import ReplyLedger
+from bot.channels.messenger.routing import Handover
+from bot.channels.offered_payloads import OfferedPayloadStore
+from bot.dialogue_signals import HANDOVER_KEY
+from bot.privacy.pseudonyms import pseudonym
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "messenger"
+
+
+class MessageSender(Protocol):
+    """What the channel needs from the Send API (`bot.channels.messenger.send_api.SendApi`)."""
+
+    async def send_message(self, recipient_id: str, message: Dict[str, Any]) -> bool: ...
+
+    async def send_action(self, recipient_id: str, action: str) -> bool: ...
+
+
+class MessengerOutput(OutputChannel):
+    """Sends Rasa's responses to one Messenger user through the Send API, within Messenger's limits.
+
+    Every payload a message offers (quick replies, postback buttons) is recorded
+    in `offered` before the message goes, so that the tap can be accepted.
+    """
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL_NAME
+
+    def __init__(
+        self,
+        send_api: MessageSender,
+        offered: Optional[OfferedPayloadStore] = None,
+        handover: Optional[Handover] = None,
+        ledger: Optional[ReplyLedger] = None,
+    ) -> None:
+        self.send_api = send_api
+        self.offered = offered
+        self.handover = handover
+        # Production profile: which replies to this inbound message already went (bot/channels/messenger/durable_inbox.py).
+        self.ledger = ledger
+        self.messages_sent = 0
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_messages(recipient_id, payloads.text_messages(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_messages(recipient_id, payloads.button_messages(text, buttons))
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_messages(recipient_id, payloads.quick_reply_messages(text, quick_replies))
+
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_messages(recipient_id, payloads.carousel_messages(elements))
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self.send_messages(recipient_id, [payloads.image(image)])
+
+    async def send_attachment(self, recipient_id: Text, attachment: Any, **kwargs: Any) -> None:
+        """A Messenger attachment (`{"type": "file", "payload": {"url": ...}}`) as it is; anything else as text."""
+        if isinstance(attachment, dict) and "type" in attachment:
+            await self.send_messages(recipient_id, [{"attachment": attachment}])
+        else:
+            await self.send_text_message(recipient_id, f"Attachment: {attachment}")
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """A Messenger `message` object written by hand: sent as it is, if Messenger would take it.
+
+        `{"handover": {...}}` is no message: the conversation goes to people, and with the
+        handover protocol on (FB_HANDOVER_ENABLED) the thread is passed to the Page Inbox.
+        """
+        if HANDOVER_KEY in json_message:
+            await self._hand_over(recipient_id, json_message[HANDOVER_KEY])
+            return
+        await self.send_messages(recipient_id, [json_message])
+
+    async def _hand_over(self, recipient_id: str, details: Any) -> None:
+        if self.handover is None or not self.handover.enabled:
+            return  # the bot stays in the thread, paused; staff answer through it
+        reason = str(details.get("reason", "")) if isinstance(details, dict) else ""
+        result = await self.handover.pass_thread_control(recipient_id, metadata=reason[:1000])
+        if not result.ok:
+            logger.warning("Handover to the Page Inbox failed for %s: %s", pseudonym(recipient_id), result.description)
+
+    async def send_messages(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
+        """Sends `messages` in order; one Messenger would refuse is logged and left out."""
+        for message in messages:
+            problem = payloads.message_problem(message)
+            if problem:
+                logger.error("Messenger message for %s not sent: %s", pseudonym(recipient_id), problem)
+                continue
+            offered = payloads.offered_payloads(message)
+            if offered and self.offered is not None:
+                await self.offered.record(recipient_id, offered)
+            if self.ledger is None:
+                await self.send_api.send_message(recipient_id, message)
+            else:
+                index, new = await self.ledger.next_is_new()
+                if not new:  # sent before this instance took over the message
+                    self.messages_sent += 1
+                    continue
+                if await self.send_api.send_message(recipient_id, message):
+                    await self.ledger.sent(index)
+            self.messages_sent += 1

@@ -1,0 +1,10 @@
+"""What actions tell the Rasa server beyond words: the keys of the custom JSON messages they send.
+
+Actions (the action server) write these; channels and the Rasa server's plug-ins
+(bot/channels/, bot/rasa_server/) read them. Plain constants, so the action
+server imports nothing of the channels to use them.
+"""
+
+# `{"handover": {"reason": ...}}`: the conversation goes to people. Messenger passes the thread
+# to the Page Inbox when Conversation Routing is on; no channel shows it as a message.
+HANDOVER_KEY = "handover"

@@ -1,0 +1,32 @@
+"""Each process loads only what it runs: the action server only the core bank's client, production no dev tools."""
+import subprocess
+import sys
+from typing import List
+
+import pytest
+
+
+def modules_loaded_by(code: str) -> List[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    return subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+
+
+def test_the_action_server_needs_only_the_core_bank():
+    loaded = modules_loaded_by(
+        "import importlib, pkgutil, actions\n"
+        "for m in pkgutil.walk_packages(actions.__path__, 'actions.'): importlib.import_module(m.name)"
+    )
+    assert "actions.transfers" in loaded  # every action module was imported
+    forbidden = ("bot.channels", "bot.handoff", "bot.archive", "bot.staff", "bot.web", "bot.devtools")
+    assert [m for m in loaded if m.startswith(forbidden)] == []
+
+
+@pytest.mark.parametrize("module", ["bot.web.app", "bot.channels.messenger", "bot.channels.web_chat",
+                                    "bot.rasa_server.tracker_store", "bot.archive.broker"])
+def test_production_code_loads_no_dev_tool(module):
+    loaded = modules_loaded_by(f"import {module}")
+    assert module in loaded
+    assert [m for m in loaded if m.startswith("bot.devtools")] == []
