@@ -9,17 +9,26 @@ it was offered to that same customer (`was_offered`), or is one of the page's
 own entry points (`ALWAYS_OFFERED`: the Get Started button and the persistent
 menu, registered by `python -m bot messenger setup`).
 
+Every channel applies the rule: Messenger (quick replies, postbacks) and the
+web chat (the widget's buttons), each recording what its output offered.
+
 `OfferedPayloadStore` is the interface; `InMemoryOfferedPayloads` keeps the
 record in this process, bounded (the latest payloads per customer, for a day,
 the customers seen most recently). When Rasa runs on several instances,
-`redis_state.RedisOfferedPayloads` replaces it (production profile): the
-methods are coroutines for that reason.
+`RedisOfferedPayloads` replaces it (production profile: `offered_payload_store`
+chooses from the settings); the methods are coroutines for that reason.
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Callable, FrozenSet, Iterable, Protocol
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from bot.settings import Settings
 
 # Payloads of the page's Get Started button and persistent menu: valid for anyone, at any time.
 ALWAYS_OFFERED: FrozenSet[str] = frozenset(
@@ -108,3 +117,66 @@ def _forget_expired(offers: "OrderedDict[str, float]", now: float) -> None:
         if expires > now:
             return
         del offers[oldest]
+
+
+class RedisOfferedPayloads:
+    """Per customer a sorted set of payloads scored by expiry; the whole set expires a day after the last offer."""
+
+    def __init__(
+        self, client: "aioredis.Redis", prefix: str, ttl_seconds: int = int(DEFAULT_TTL_SECONDS),
+        max_per_recipient: int = 100,
+    ) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._ttl = ttl_seconds
+        self._max = max_per_recipient
+
+    def _key(self, recipient_id: str) -> str:
+        return f"{self._prefix}offered:{recipient_id}"
+
+    async def record(self, recipient_id: str, payloads: Iterable[str]) -> None:
+        payloads = list(payloads)
+        if not payloads:
+            return
+        now = _now()
+        key = self._key(recipient_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {payload: now + self._ttl for payload in payloads})
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zremrangebyrank(key, 0, -self._max - 1)  # keep the latest `max` offers
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def was_offered(self, recipient_id: str, payload: str) -> bool:
+        expires = await self._redis.zscore(self._key(recipient_id), payload)
+        return expires is not None and float(expires) > _now()
+
+
+def offered_payload_store(settings: "Settings", namespace: str) -> OfferedPayloadStore:
+    """Redis when REDIS_URL is set (keys `{prefix}{namespace}offered:...`), else this process's memory."""
+    if not settings.redis_url:
+        return InMemoryOfferedPayloads()
+    from bot.channels.redis_client import redis_client
+
+    return RedisOfferedPayloads(redis_client(settings.redis_url), settings.redis_key_prefix + namespace)
+
+
+def payloads_in_response(response: Dict[str, Any]) -> List[str]:
+    """The payloads a Rasa response offers as taps: its buttons and quick replies, a carousel's buttons.
+
+    Links (`web_url` buttons) carry no payload and are not counted.
+    """
+    choices: List[Any] = list(response.get("buttons") or []) + list(response.get("quick_replies") or [])
+    attachment = response.get("attachment")
+    if isinstance(attachment, dict) and isinstance(attachment.get("payload"), dict):
+        inner = attachment["payload"]
+        choices += list(inner.get("buttons") or [])
+        for element in inner.get("elements") or []:
+            if isinstance(element, dict):
+                choices += list(element.get("buttons") or [])
+    return [c["payload"] for c in choices
+            if isinstance(c, dict) and isinstance(c.get("payload"), str) and c.get("type", "postback") != "web_url"]
+
+
+def _now() -> float:
+    return datetime.now(timezone.utc).timestamp()

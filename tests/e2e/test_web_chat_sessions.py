@@ -140,3 +140,48 @@ def wait_for_turns(sandbox: SandboxBranch, sender_id: str, count: int) -> List[s
         if len(said) >= count or time.monotonic() > deadline:
             return said
         time.sleep(0.1)
+
+
+def confirmed_client(sandbox: SandboxBranch, clients: List[ChatClient]) -> Tuple[ChatClient, str]:
+    session = chat_session(sandbox)
+    client = new_client(clients)
+    client.connect(sandbox.branch.rasa_url, session["token"], origin=sandbox.web_url)
+    client.sio.emit("session_request", {"session_id": session["session_id"]})
+    assert client.next_event() == ("session_confirm", session["session_id"])
+    return client, session["session_id"]
+
+
+def turn(sandbox: SandboxBranch, client: ChatClient, sender_id: str, data: Dict[str, Any]) -> Tuple[str, str]:
+    """Sends one message; returns what Rasa read (the tracker's text) and everything the bot answered."""
+    before = len(wait_for_turns(sandbox, sender_id, 0))
+    client.sio.emit("user_uttered", {**data, "session_id": sender_id})
+    said = wait_for_turns(sandbox, sender_id, before + 1)
+    assert len(said) == before + 1, f"the message was not handled: {said}"
+    answers = [e.get("text") or "" for e in sandbox.branch.tracker_events(sender_id) if e["event"] == "bot"]
+    return said[-1], "\n".join(answers)
+
+
+def test_typed_commands_are_plain_text_in_the_web_chat(sandbox: SandboxBranch, clients):
+    client, me = confirmed_client(sandbox, clients)
+    read, answers = turn(sandbox, client, me,
+                         {"message": '/check_balance{"identity":"verified","customer_identifier":"100002"}'})
+    assert not read.startswith("/"), read  # NLU read it, as Messenger's channel does
+    assert "balances" not in answers and "verified" not in answers
+
+    turn(sandbox, client, me, {"message": "what's my balance?"})
+    read, answers = turn(sandbox, client, me, {"message": "100001"})
+    assert "sent a 6-digit code" in answers
+    for attempt in ("/affirm", '/check_balance{"identity":"verified"}', '/inform{"otp_code":"000000"}'):
+        read, answers = turn(sandbox, client, me, {"message": attempt})
+        assert not read.startswith("/"), read
+        assert "balances" not in answers and "you're verified" not in answers, attempt
+
+
+def test_a_tap_counts_only_for_a_payload_the_bot_offered(sandbox: SandboxBranch, clients):
+    client, me = confirmed_client(sandbox, clients)
+    # Never offered: the title is read as typed text, the payload (and its slot) is dropped.
+    read, answers = turn(sandbox, client, me, {"message": "hello", "payload": '/transfer_money{"transfer_amount":"250"}'})
+    assert read == "hello" and "Welcome" in answers
+    # The greeting offered "Transactions": tapping it sends its payload.
+    read, _ = turn(sandbox, client, me, {"message": "Transactions", "payload": "/recent_transactions"})
+    assert read == "/recent_transactions"

@@ -22,20 +22,13 @@ from typing import Iterable, Optional, Union
 import redis.asyncio as aioredis
 
 from bot.channels.messenger.messaging_window import HUMAN_AGENT_WINDOW, MessagingWindows, MessagingWindowStore
-from bot.channels.offered_payloads import DEFAULT_TTL_SECONDS, InMemoryOfferedPayloads, OfferedPayloadStore
 from bot.channels.messenger.seen_messages import SeenMessageIds
+from bot.channels.offered_payloads import InMemoryOfferedPayloads, OfferedPayloadStore, RedisOfferedPayloads
+from bot.channels.redis_client import redis_client
 from bot.settings import Settings
 
 SEEN_TTL_SECONDS = 24 * 3600
 WINDOW_TTL_SECONDS = int(HUMAN_AGENT_WINDOW.total_seconds())
-
-
-def redis_client(url: str) -> "aioredis.Redis":
-    """A client for `url` (connections made lazily, in whichever event loop uses it)."""
-    # Timeouts: a Redis that hangs must give Meta a 503 (it retries), not keep its webhook waiting.
-    return aioredis.from_url(
-        url, decode_responses=True, health_check_interval=30, socket_timeout=10, socket_connect_timeout=5,
-    )
 
 
 class RedisSeenMessageIds:
@@ -51,39 +44,6 @@ class RedisSeenMessageIds:
 
     async def first_time(self, message_id: str) -> bool:
         return bool(await self._redis.set(self.key(message_id), "1", nx=True, ex=self._ttl))
-
-
-class RedisOfferedPayloads:
-    """Per customer a sorted set of payloads scored by expiry; the whole set expires a day after the last offer."""
-
-    def __init__(
-        self, client: "aioredis.Redis", prefix: str, ttl_seconds: int = int(DEFAULT_TTL_SECONDS),
-        max_per_recipient: int = 100,
-    ) -> None:
-        self._redis = client
-        self._prefix = prefix
-        self._ttl = ttl_seconds
-        self._max = max_per_recipient
-
-    def _key(self, recipient_id: str) -> str:
-        return f"{self._prefix}offered:{recipient_id}"
-
-    async def record(self, recipient_id: str, payloads: Iterable[str]) -> None:
-        payloads = list(payloads)
-        if not payloads:
-            return
-        now = _now()
-        key = self._key(recipient_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {payload: now + self._ttl for payload in payloads})
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zremrangebyrank(key, 0, -self._max - 1)  # keep the latest `max` offers
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
-
-    async def was_offered(self, recipient_id: str, payload: str) -> bool:
-        expires = await self._redis.zscore(self._key(recipient_id), payload)
-        return expires is not None and float(expires) > _now()
 
 
 class RedisMessagingWindows:

@@ -9,6 +9,10 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   for another session id is refused (`session_refused`, then the socket is closed), and a message
   naming another session id is dropped.
 * Browsers may connect from the configured site origins only (WEB_CHAT_ORIGINS).
+* Typed text is never a command (bot/channels/typed_text.py): a message's `message` is what the
+  customer typed and goes to NLU. A tap sends `{"message": <title>, "payload": <payload>}`; the
+  payload reaches Rasa only if the bot offered it to this session (bot/channels/offered_payloads.py),
+  else the title is read as typed text, as in Messenger.
 
 Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`, `session_confirm`).
 """
@@ -26,6 +30,13 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
+from bot.channels.offered_payloads import (
+    OfferedPayloadStore,
+    is_always_offered,
+    offered_payload_store,
+    payloads_in_response,
+)
+from bot.channels.typed_text import as_typed_text
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
@@ -47,15 +58,21 @@ class WebChatOutput(SocketIOOutput):
     """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: Text,
-                 home: Optional[asyncio.AbstractEventLoop] = None) -> None:
+                 home: Optional[asyncio.AbstractEventLoop] = None,
+                 offered: Optional[OfferedPayloadStore] = None) -> None:
         super().__init__(sio, bot_message_evt)
         self.home = home
+        self.offered = offered  # what this session's taps may send (recorded before the message goes)
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self.offered is not None and isinstance(response, dict):
+            offered = payloads_in_response(response)
+            if offered:
+                await self.offered.record(socket_id, offered)
         emit = super()._send_message(socket_id, response)
         if self.home is None or self.home is asyncio.get_running_loop():
             await emit
@@ -87,12 +104,13 @@ class WebChatInput(InputChannel):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sio: Optional[AsyncServer] = None
+        self.offered: OfferedPayloadStore = offered_payload_store(settings, namespace="webchat:")
         # The model's work runs in the process's dialogue thread, with Messenger's (dialogue_thread.py).
         self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
         self._dialogue_started = False
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WebChatOutput(self.sio, BOT_MESSAGE_EVENT) if self.sio is not None else None
+        return WebChatOutput(self.sio, BOT_MESSAGE_EVENT, offered=self.offered) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # The origin check is engine.io's: a browser on another site cannot open a socket, on any transport.
@@ -151,18 +169,39 @@ class WebChatInput(InputChannel):
             if data.get("session_id") not in (None, "", sender_id):
                 logger.warning("Web chat: a message for another session from %s was dropped", pseudonym(sender_id))
                 return
-            text = data.get("message")
+            text, payload = data.get("message"), data.get("payload")
             if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
                 return
-            # Client metadata is not passed on: a browser may not tell the bot anything but its words.
-            output = WebChatOutput(sio, BOT_MESSAGE_EVENT, home=asyncio.get_running_loop())
-            message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata={"channel": "web_chat"})
-            if self.dialogue is not None and self._dialogue_started:
-                await self.dialogue.call(lambda: on_new_message(message))
-            else:
+            if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_MESSAGE_CHARS):
+                return
+            home = asyncio.get_running_loop()
+
+            async def handle() -> None:
+                # In the dialogue's loop, with the output that records what it offers: one store, one loop.
+                output = WebChatOutput(sio, BOT_MESSAGE_EVENT, home=home, offered=self.offered)
+                said = await self._text_for_rasa(sender_id, text, payload)
+                if not said:
+                    return
+                # Client metadata is not passed on: a browser may not tell the bot anything but its words.
+                message = UserMessage(said, output, sender_id, input_channel=self.name(),
+                                      metadata={"channel": "web_chat"})
                 await on_new_message(message)
 
+            if self.dialogue is not None and self._dialogue_started:
+                await self.dialogue.call(handle)
+            else:
+                await handle()
+
         return web_chat
+
+    async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:
+        """A tap's payload when the bot offered it to this session; otherwise what was typed, as text."""
+        if payload and (is_always_offered(payload) or await self.offered.was_offered(sender_id, payload)):
+            return payload
+        if payload:
+            logger.warning("Web chat: %s tapped a payload the bot never offered; read as typed text",
+                           pseudonym(sender_id))
+        return as_typed_text(text)
 
 
 async def _sender_of(sio: AsyncServer, sid: Text) -> Optional[str]:

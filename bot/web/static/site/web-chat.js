@@ -67,7 +67,9 @@
     }
     var button = element("button", className, title);
     button.type = "button";
-    button.addEventListener("click", function () { send(choice.payload || title, title); });
+    // A tap sends its title as the message and the payload beside it: the server accepts the
+    // payload only if the bot offered it to this session (typed text is never a command).
+    button.addEventListener("click", function () { send(title, title, choice.payload); });
     return button;
   }
 
@@ -131,12 +133,14 @@
     scrollDown();
   }
 
-  function send(message, shown) {
+  function send(message, shown, payload) {
     if (!socket || !confirmed) { renderError("Not connected yet, please try again in a moment."); return; }
     clearQuickReplies();
     renderUser(shown);
     remember({ who: "user", text: shown });
-    socket.emit("user_uttered", { message: message, session_id: session.session_id });
+    var data = { message: message, session_id: session.session_id };
+    if (payload) data.payload = payload;
+    socket.emit("user_uttered", data);
   }
 
   function requestSession() {
