@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.archive.chain import NewEntry
 from bot.archive.models import INBOUND, OUTBOUND, SYSTEM
-from bot.privacy.redaction import CODE_SLOTS, mask_card_numbers, redact_text
+from bot.privacy.redaction import CodeQuestion, mask_card_numbers, redact_text
 
 UNKNOWN_CHANNEL = "unknown"
 VERIFIED_KIND = "verified"
@@ -38,11 +38,11 @@ _SYSTEM_KINDS = {"pause": "paused", "resume": "resumed"}
 
 
 class _Conversation:
-    __slots__ = ("channel", "requested_slot", "challenge")
+    __slots__ = ("channel", "question", "challenge")
 
     def __init__(self) -> None:
         self.channel: Optional[str] = None
-        self.requested_slot: Optional[str] = None
+        self.question = CodeQuestion()
         self.challenge: Optional[str] = None
 
 
@@ -59,14 +59,13 @@ class EventTranslator:
         if not sender or not kind:
             return None
         state = self._state(sender)
+        state.question.follow(event)
         at = _time(event.get("timestamp"))
         if kind == "slot":
             return self._slot(sender, state, event, at)
-        if kind == "active_loop" and event.get("name") is None:
-            state.requested_slot = None
         if kind == "user":
             state.channel = event.get("input_channel") or state.channel or UNKNOWN_CHANNEL
-            text = redact_text(event.get("text") or "", code_asked=state.requested_slot in CODE_SLOTS) or ""
+            text = redact_text(event.get("text") or "", code_asked=state.question.asked) or ""
             return NewEntry(at=at, channel=state.channel, conversation_id=sender, direction=INBOUND,
                             kind="message", text=text)
         if kind == "bot":
@@ -81,9 +80,7 @@ class EventTranslator:
 
     def _slot(self, sender: str, state: _Conversation, event: Dict[str, Any], at: datetime) -> Optional[NewEntry]:
         name, value = event.get("name"), event.get("value")
-        if name == "requested_slot":
-            state.requested_slot = value
-        elif name == "otp_challenge" and value:
+        if name == "otp_challenge" and value:
             state.challenge = str(value)
             return NewEntry(at=at, channel=state.channel or UNKNOWN_CHANNEL, conversation_id=sender,
                             direction=SYSTEM, kind=CODE_SENT_KIND, text="one-time code sent", reference=str(value))

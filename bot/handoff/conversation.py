@@ -1,7 +1,7 @@
 """Reading a Rasa conversation (its tracker events, as the HTTP API and rasa-sdk give them) for staff.
 
-A customer's text typed while the bot asked for a code (`requested_slot` is a
-code slot) is masked whole; every other text has its codes and card numbers masked.
+A customer's text typed while the bot asked for a code (bot/privacy/redaction.py's
+`CodeQuestion`) is masked whole; every other text has its codes and card numbers masked.
 """
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
 from bot.privacy.masking import FULLY_MASKED, mask_sensitive
-
-# Slots that hold a one-time code (identity form, transfer approval).
-CODE_SLOTS = frozenset({"otp_code", "transfer_code"})
+from bot.privacy.redaction import CodeQuestion
 
 Event = Dict[str, Any]
 
@@ -47,16 +45,13 @@ def tapped_label(payload: str) -> str:
 def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
     """What was said, in order, masked for staff."""
     lines: List[TranscriptLine] = []
-    asking_for = None
+    question = CodeQuestion()
     for event in events:
+        question.follow(event)
         kind = event.get("event")
-        if kind == "slot" and event.get("name") == "requested_slot":
-            asking_for = event.get("value")
-        elif kind == "active_loop" and event.get("name") is None:
-            asking_for = None
-        elif kind == "user":
+        if kind == "user":
             text = str(event.get("text") or "")
-            if asking_for in CODE_SLOTS:
+            if question.asked:
                 text = FULLY_MASKED
             elif _is_payload(text):
                 text = tapped_label(text)

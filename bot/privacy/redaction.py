@@ -45,21 +45,42 @@ def redact_text(text: Optional[str], code_asked: bool) -> Optional[str]:
     return mask_codes(text) if code_asked else text
 
 
+class CodeQuestion:
+    """Whether the bot is asking for a one-time code at this point of a conversation.
+
+    The one rule every reader of a conversation applies (tracker store, staff transcript,
+    archive): a user message answers a code question when the form's last `requested_slot`
+    before it is a code slot, and no form was left since. `follow` each event, in order.
+    """
+
+    __slots__ = ("requested_slot",)
+
+    def __init__(self) -> None:
+        self.requested_slot: Optional[str] = None
+
+    def follow(self, event: Dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            self.requested_slot = event.get("value")
+        elif kind == "active_loop" and event.get("name") is None:
+            self.requested_slot = None
+
+    @property
+    def asked(self) -> bool:
+        return self.requested_slot in CODE_SLOTS
+
+
 def redact_events(events: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
     """The same events with codes and card numbers masked (the input is not changed).
 
-    A user message answers a code question when the form's last `requested_slot`
-    before it is a code slot; its text, the text inside its parse data and the
-    entity values are masked. A code slot's value is masked wherever it is set.
+    A user message answering a code question (`CodeQuestion`) has its text, the text
+    inside its parse data and the entity values masked. A code slot's value is masked
+    wherever it is set.
     """
-    requested: Optional[str] = None
+    question = CodeQuestion()
     for event in events:
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") == "requested_slot":
-            requested = event.get("value")
-        if kind == "active_loop" and event.get("name") is None:
-            requested = None
-        yield _redacted(event, code_asked=requested in CODE_SLOTS)
+        question.follow(event)
+        yield _redacted(event, code_asked=question.asked)
 
 
 def _redacted(event: Dict[str, Any], code_asked: bool) -> Dict[str, Any]:
