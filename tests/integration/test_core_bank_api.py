@@ -11,7 +11,8 @@ from typing import Iterator
 import pytest
 
 from bot.core_bank.app import create_app
-from bot.core_bank.openapi import app_operations, documented_operations
+from bot.core_bank.app import registered_operations as app_operations
+from bot.core_bank.contract.document import documented_operations
 from bot.core_bank.seed import (
     DEMO_ACCOUNT_IDS,
     DEMO_ADDRESS_MASKED,
