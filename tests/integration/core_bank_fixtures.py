@@ -10,6 +10,7 @@ client to drive it.
 Rules:
 - settings come from BASE_ENV and the test's overrides only (never the developer's .env or environment);
 - the database is seeded at the clock's start, a fixed moment: nothing depends on today's date;
+- every response the client receives is checked against the bank's own /openapi.json (ContractCheck);
 - what the bank logs while it runs is kept for the test to read (`log_text()`).
 The real process (`python -m bot core-bank`) has its own smoke test: test_core_bank_process.py.
 """
@@ -33,6 +34,7 @@ from bot.core_bank.models import create_database_engine
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.core_bank.server import prepare_database
 from bot.settings import Settings
+from tests.integration.core_bank_contract import ContractCheck
 
 CODE_IN_SMS = re.compile(r"\b([0-9]{6})\b")
 START = datetime(2026, 6, 11, 9, 30, tzinfo=timezone.utc)  # a Thursday morning
@@ -84,16 +86,23 @@ class CoreBankTestClient:
         self.database_path = database_path
         self._log = log
         self._http = requests.Session()
+        self.contract = ContractCheck(self._raw("GET", "/openapi.json").json())
 
     def log_text(self) -> str:
         """What the bank has logged so far, one record a line."""
         return "\n".join(self._log)
 
     def request(self, method: str, path: str, token: Optional[str] = None, **kwargs: Any) -> requests.Response:
+        """A request whose response is checked against /openapi.json before the test sees it."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return self._http.request(method, self.base_url + path, headers=headers, timeout=10, **kwargs)
+        response = self._raw(method, path, headers=headers, **kwargs)
+        self.contract.check(response)
+        return response
+
+    def _raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._http.request(method, self.base_url + path, timeout=10, **kwargs)
 
     def get(self, path: str, token: Optional[str] = None, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, token=token, **kwargs)

@@ -55,7 +55,12 @@ REPLAYED = {
     }
 }
 BASE_DOCSTRINGS = {getdoc(WireModel), getdoc(RequestModel)}
-WWW_AUTHENTICATE = {"WWW-Authenticate": {"schema": {"type": "string", "example": "Bearer"}}}
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "description": 'sent with code unauthorized: Bearer, or Bearer error="invalid_token" for a token that is not valid',
+        "schema": {"type": "string", "example": "Bearer"},
+    }
+}
 
 
 def _ref(model: type[WireModel]) -> dict[str, str]:
