@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from actions.banking import BankError, _refusal, asked
+from actions.banking import UNAVAILABLE, BankError, CoreBank, _refusal, asked
 from bot.core_bank.contract import customers, loans, otp, transfers
 from bot.core_bank.contract.errors import Error, ErrorDetail
 from bot.core_bank.contract.wire import explain, format_time
@@ -225,3 +225,14 @@ def test_the_client_reads_the_banks_errors_and_keeps_what_it_can_of_others():
     assert (parsed.status, parsed.code, parsed.message, parsed.details) == (422, "limit_exceeded", "Too much.", {"limit": "250.00"})
     assert (odd.code, odd.message, odd.details) == ("gone", "Gone.", {"when": "now"})
     assert (html.code, html.message) == ("error", "")
+
+
+async def test_a_success_outside_the_contract_counts_as_the_bank_unavailable(monkeypatch: pytest.MonkeyPatch):
+    client = CoreBank("http://core-bank.invalid", timeout_seconds=1)
+    monkeypatch.setattr(client, "_request", lambda *args: (200, {"accounts": [{"balance": 2450.31}]}))
+
+    with pytest.raises(BankError) as caught:
+        await client.accounts("token")
+
+    assert (caught.value.status, caught.value.code) == (200, UNAVAILABLE)
+    assert "outside its contract" in caught.value.message
