@@ -388,6 +388,51 @@ def test_bad_requests_get_4xx_json_with_a_message(reading_bank: CoreBankTestClie
     assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before
 
 
+ODD_VALUES = [None, 0, -1, 1.5, True, "", " ", "x" * 300, "nul\u0000", "☃", [], {}, "20.00", "2026-06-11"]
+
+
+def test_no_value_in_any_field_makes_the_bank_fail(tmp_path: Path):
+    """Each field of each body and query, given each odd value: an answer (2xx or 4xx), never a 500."""
+    with running_core_bank(tmp_path, OTP_CHALLENGES_PER_WINDOW="100000", OTP_MAX_FAILURES="100000") as bank:
+        token = bank.sign_in()
+        current, tom = DEMO_ACCOUNT_IDS["current"], {"payee_id": "payee_nope"}
+        transfer = {"from_account_id": current, "amount": "20.00", "currency": "EUR", **tom}
+        bodies = [
+            ("/v1/otp/challenges", {"customer_number": DEMO_CUSTOMER_NUMBER}),
+            ("/v1/otp/challenges", {"phone": DEMO_PHONE}),
+            ("/v1/otp/challenges", {"channel": "messenger", "channel_user_id": PSID}),
+            ("/v1/otp/challenges/x/verify", {"code": "123456", "link": {"channel": "messenger", "channel_user_id": PSID}}),
+            ("/v1/cards/card_nope/block", {"reason": "lost"}),
+            ("/v1/card-orders", {"kind": "credit", "account_id": current, "replaces_card_id": "card_nope"}),
+            ("/v1/loan-quotes", {"product": "personal", "amount": "10000.00", "term_months": 36}),
+            ("/v1/loan-applications", {"product": "personal", "amount": "100.00", "term_months": 36}),
+            ("/v1/transfers/prepare", transfer),
+            ("/v1/transfers", {**transfer, "challenge_id": "x", "code": "123456"}),
+        ]
+        answers = []
+        for path, body in bodies:
+            for changed in _with_odd_values(body):
+                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed))
+        for name in ("limit", "before", "since", "until"):
+            for value in ODD_VALUES:
+                if isinstance(value, str):
+                    answers.append(bank.get(f"/v1/accounts/{current}/transactions", token=token, params={name: value}))
+        answers += [bank.get("/dev/sms-outbox", params={"to": v}) for v in ODD_VALUES if isinstance(v, str)]
+
+    assert len(answers) > 300
+    assert [a.text for a in answers if a.status_code >= 500] == []
+
+
+def _with_odd_values(body: dict) -> Iterator[dict]:
+    """`body` with one field (or one field of a nested object) changed to each odd value."""
+    for field, original in body.items():
+        for value in ODD_VALUES:
+            yield {**body, field: value}
+        if isinstance(original, dict):
+            for changed in _with_odd_values(original):
+                yield {**body, field: changed}
+
+
 def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestClient):
     bank.database_path.unlink()  # the next connection opens an empty database: no tables
 

@@ -28,6 +28,7 @@ AMOUNT_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 POSITIVE_AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIME_EXAMPLE = "2026-06-11T09:30:00+00:00"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def format_amount(amount: Decimal) -> str:
@@ -154,6 +155,8 @@ class Text(WireType, str):
         if not isinstance(value, str) or not value.strip():
             raise refuse(f"{field.name} must be a non-empty string.")
         value = value.strip()
+        if CONTROL_CHARACTERS.search(value):
+            raise refuse(f"{field.name} must not contain control characters.")
         if cls.max_length is not None and len(value) > cls.max_length:
             raise refuse(f"{field.name} is longer than {cls.max_length} characters.")
         if cls.pattern is not None and not re.fullmatch(cls.pattern, value):
