@@ -9,7 +9,8 @@ client to drive it.
 
 Rules:
 - settings come from BASE_ENV and the test's overrides only (never the developer's .env or environment);
-- the database is seeded at the clock's start, a fixed moment: nothing depends on today's date;
+- the database is seeded at the clock's start, a fixed moment (once per run; each bank gets a copy):
+  nothing depends on today's date;
 - every response the client receives is checked against the bank's own /openapi.json (ContractCheck);
 - what the bank logs while it runs is kept for the test to read (`log_text()`).
 The real process (`python -m bot core-bank`) has its own smoke test: test_core_bank_process.py.
@@ -17,11 +18,15 @@ The real process (`python -m bot core-bank`) has its own smoke test: test_core_b
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import re
+import shutil
 import socket
+import tempfile
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -147,12 +152,14 @@ class CoreBankTestClient:
 
 @contextmanager
 def running_core_bank(tmp_path: Path, clock: Optional[TestClock] = None, **env: str) -> Iterator[CoreBankTestClient]:
-    """A fresh core bank (own SQLite file under tmp_path, seeded at the clock's start); `env` overrides BASE_ENV."""
+    """A fresh core bank: its own SQLite file under tmp_path (a copy of one seeded at the clock's start), its
+    settings BASE_ENV with `env` over it."""
     clock = clock or TestClock()
     database_path = tmp_path / "core_bank" / "core_bank.db"
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded_database(clock()), database_path)
     settings = Settings.from_env({**BASE_ENV, "CORE_BANKING_DATABASE_URL": f"sqlite:///{database_path}", **env})
     engine = create_database_engine(settings.core_banking_database_url)
-    prepare_database(engine, now=clock())
     app = create_app(settings, engine=engine, clock=clock)
     try:
         with kept_logs() as log, serving(app) as base_url:
@@ -163,6 +170,20 @@ def running_core_bank(tmp_path: Path, clock: Optional[TestClock] = None, **env: 
                 client.close()
     finally:
         engine.dispose()
+
+
+@lru_cache(maxsize=None)
+def seeded_database(now: datetime) -> Path:
+    """A database prepared and seeded at `now`, once per test run: each bank starts from a copy."""
+    directory = Path(tempfile.mkdtemp(prefix="core-bank-seeded-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    path = directory / "core_bank.db"
+    engine = create_database_engine(f"sqlite:///{path}")
+    try:
+        prepare_database(engine, now=now)
+    finally:
+        engine.dispose()
+    return path
 
 
 @contextmanager
