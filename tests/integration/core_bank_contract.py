@@ -80,6 +80,29 @@ class ContractCheck:
             details = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
             raise AssertionError(f"{what} does not follow /openapi.json: {details}\n{json.dumps(instance)[:2000]}")
 
+    def unresolved_references(self) -> list[str]:
+        """Every $ref of the document that points nowhere."""
+        references: list[str] = []
+
+        def collect(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("$ref"), str):
+                    references.append(node["$ref"])
+                for value in node.values():
+                    collect(value)
+            elif isinstance(node, list):
+                for value in node:
+                    collect(value)
+
+        collect(self.document)
+        unresolved = []
+        for reference in references:
+            try:
+                self._resolver.resolve(reference)
+            except Exception:
+                unresolved.append(reference)
+        return unresolved
+
     def operation(self, method: str, path: str) -> tuple[Optional[dict[str, Any]], bool]:
         """(the operation, whether the path exists at all)."""
         for pattern, item in self._paths:

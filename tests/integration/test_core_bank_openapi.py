@@ -8,7 +8,6 @@ answered (and checked); and the check itself fails on a response that drifts.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -16,7 +15,7 @@ import pytest
 import requests
 
 from bot.core_bank.contract.document import openapi_document
-from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CARD_IDS, DEMO_CUSTOMER_NUMBER, DEMO_PAYEE_IDS, DEMO_PHONE
+from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CARD_IDS, DEMO_PAYEE_IDS, DEMO_PHONE
 from tests.integration.core_bank_contract import ContractCheck
 from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
 
@@ -43,11 +42,10 @@ def test_the_served_document_is_the_contracts_and_every_reference_resolves(tmp_p
 
     assert served == json.loads(json.dumps(openapi_document(dev_mode=True)))
     check = ContractCheck(served)  # the schemas are valid JSON Schema
+    assert check.unresolved_references() == []
     for item in served["paths"].values():
         for operation in item.values():
             for status, response in operation["responses"].items():
-                for media in response.get("content", {}).values():
-                    check.validate(None, {"not": media["schema"]}, "a reference")  # resolves every $ref
                 if int(status) >= 400:
                     assert response["x-error-codes"], (operation["operationId"], status)
     assert served["components"]["securitySchemes"] == {"bearerAuth": {"type": "http", "scheme": "bearer"}}
