@@ -10,9 +10,6 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from bot.core_bank.contract.errors import Error, ErrorDetail
-from bot.core_bank.contract.wire import format_time
-
-__all__ = ["format_time"]  # the API's one time format, for the domain modules
 
 
 class CoreBankError(Exception):
