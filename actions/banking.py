@@ -1,5 +1,11 @@
 """The one client of the core bank, used by every action.
 
+Requests are built, and responses parsed, with the core bank's own contract models
+(`bot.core_bank.contract`, pydantic only: the action server never imports the bank's
+server). A request the contract refuses is not sent: it fails as the bank would answer it
+(400 invalid_request); a success the contract does not allow counts as the bank being
+unavailable. Money arrives as Decimal, times as timezone-aware datetimes.
+
 Blocking `requests` calls run in a worker thread, so the action server's event
 loop keeps serving other conversations. Errors arrive as `BankError` with the
 core bank's error code, which actions turn into domain responses.
@@ -11,13 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
 import requests
+from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from bot.core_bank.contract import cards as card_contract
+from bot.core_bank.contract import customers, loans, otp, transfers
+from bot.core_bank.contract.errors import Error
+from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER
+from bot.core_bank.contract.wire import RequestModel, WireModel, explain
 from bot.settings import get_settings
+
+Answer = TypeVar("Answer", bound=WireModel)
+Asked = TypeVar("Asked", bound=RequestModel)
 
 
 class BankError(Exception):
@@ -32,13 +47,18 @@ class BankError(Exception):
 
 
 UNAVAILABLE = "unavailable"
+INVALID_REQUEST = "invalid_request"
+
+# What the bank answers, as the contract defines it.
+Challenge = otp.Challenge
+Account = customers.Account
+Transaction = customers.Transaction
 
 
-@dataclass(frozen=True)
-class Challenge:
-    challenge_id: str
-    expires_at: datetime
-    sent_to: str
+class Card(customers.Card):
+    @property
+    def masked(self) -> str:
+        return f"•••• {self.last4}"
 
 
 @dataclass(frozen=True)
@@ -53,43 +73,10 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class Account:
-    account_id: str
-    type: str
-    name: str
-    iban_masked: str
-    currency: str
-    balance: Decimal
-
-
-@dataclass(frozen=True)
 class Customer:
     customer_number: str
     first_name: str
     locale: str
-
-
-@dataclass(frozen=True)
-class Transaction:
-    transaction_id: str
-    booked_at: datetime
-    description: str
-    amount: Decimal
-    currency: str
-
-
-@dataclass(frozen=True)
-class Card:
-    card_id: str
-    kind: str
-    brand: str
-    last4: str
-    status: str
-    account_id: str
-
-    @property
-    def masked(self) -> str:
-        return f"•••• {self.last4}"
 
 
 @dataclass(frozen=True)
@@ -101,6 +88,14 @@ class ChannelUser:
 
     def as_json(self) -> Dict[str, str]:
         return {"channel": self.channel, "channel_user_id": self.user_id}
+
+
+def asked(model: Type[Asked], **fields: Any) -> Asked:
+    """A request the contract accepts; BankError(400 invalid_request) as the bank would answer otherwise."""
+    try:
+        return model.parse_obj(fields)
+    except ValidationError as exc:
+        raise BankError(400, INVALID_REQUEST, explain(exc)) from None
 
 
 class CoreBank:
@@ -117,119 +112,141 @@ class CoreBank:
         self, *, customer_number: str = "", phone: str = "", channel_user: Optional[ChannelUser] = None
     ) -> Challenge:
         if channel_user is not None:
-            body: Dict[str, Any] = channel_user.as_json()
+            body = asked(otp.ChallengeRequest, **channel_user.as_json())
         elif customer_number:
-            body = {"customer_number": customer_number}
+            body = asked(otp.ChallengeRequest, customer_number=customer_number)
         else:
-            body = {"phone": phone}
-        data = await self._call("POST", "/v1/otp/challenges", json=body)
-        return Challenge(data["challenge_id"], datetime.fromisoformat(data["expires_at"]), data["sent_to"])
+            body = asked(otp.ChallengeRequest, phone=phone)
+        return await self._call("POST", "/v1/otp/challenges", otp.Challenge, body=body)
 
     async def verify_challenge(
         self, challenge_id: str, code: str, link: Optional[ChannelUser] = None
     ) -> Verification:
-        body: Dict[str, Any] = {"code": code}
-        if link is not None:
-            body["link"] = link.as_json()
-        data = await self._call("POST", f"/v1/otp/challenges/{challenge_id}/verify", json=body)
+        body = asked(otp.VerifyRequest, code=code, link=link.as_json() if link is not None else None)
+        session = await self._call("POST", f"/v1/otp/challenges/{challenge_id}/verify", otp.Session, body=body)
         return Verification(
-            access_token=data["access_token"],
-            expires_at=datetime.fromisoformat(data["expires_at"]),
-            customer_number=data["customer"]["customer_number"],
-            first_name=data["customer"]["first_name"],
+            access_token=session.access_token,
+            expires_at=session.expires_at,
+            customer_number=session.customer.customer_number,
+            first_name=session.customer.first_name,
         )
 
     async def me(self, token: str) -> Customer:
-        data = await self._call("GET", "/v1/me", token=token)
-        return Customer(data["customer_number"], data["first_name"], data.get("locale") or "en_IE")
+        me = await self._call("GET", "/v1/me", customers.Me, token=token)
+        return Customer(me.customer_number, me.first_name, me.locale or "en_IE")
 
     async def accounts(self, token: str) -> List[Account]:
-        data = await self._call("GET", "/v1/accounts", token=token)
-        return [
-            Account(
-                account_id=a["account_id"], type=a["type"], name=a["name"], iban_masked=a["iban_masked"],
-                currency=a["currency"], balance=Decimal(a["balance"]),
-            )
-            for a in data["accounts"]
-        ]
+        return (await self._call("GET", "/v1/accounts", customers.AccountList, token=token)).accounts
 
     async def profile(self, token: str) -> Dict[str, Any]:
-        return await self._call("GET", "/v1/me", token=token)
+        return (await self._call("GET", "/v1/me", customers.Me, token=token)).wire()
 
     async def transactions(
         self, token: str, account_id: str, *, limit: int = 5, before: str = "", since: str = "", until: str = ""
     ) -> Tuple[List[Transaction], Optional[str]]:
-        params = {"limit": limit, "before": before, "since": since, "until": until}
-        data = await self._call(
-            "GET", f"/v1/accounts/{account_id}/transactions", token=token,
-            params={k: v for k, v in params.items() if v},
+        wanted = {"limit": limit, "before": before, "since": since, "until": until}
+        query = asked(customers.TransactionQuery, **{k: v for k, v in wanted.items() if v})
+        page = await self._call(
+            "GET", f"/v1/accounts/{account_id}/transactions", customers.TransactionPage, token=token, query=query
         )
-        found = [
-            Transaction(
-                t["transaction_id"], datetime.fromisoformat(t["booked_at"]), t["description"],
-                Decimal(t["amount"]), t["currency"],
-            )
-            for t in data["transactions"]
-        ]
-        return found, data.get("next_before")
+        return page.transactions, page.next_before
 
     async def cards(self, token: str) -> List[Card]:
-        data = await self._call("GET", "/v1/cards", token=token)
-        return [Card(c["card_id"], c["kind"], c["brand"], c["last4"], c["status"], c["account_id"]) for c in data["cards"]]
+        found = await self._call("GET", "/v1/cards", customers.CardList, token=token)
+        return [Card.parse_obj(card.dict()) for card in found.cards]
 
     async def block_card(self, token: str, card_id: str, reason: str) -> Card:
-        c = await self._call("POST", f"/v1/cards/{card_id}/block", token=token, json={"reason": reason})
-        return Card(c["card_id"], c["kind"], c["brand"], c["last4"], c["status"], c["account_id"])
+        body = asked(card_contract.BlockCardRequest, reason=reason)
+        blocked = await self._call("POST", f"/v1/cards/{card_id}/block", card_contract.BlockedCard, token=token, body=body)
+        return Card.parse_obj(blocked.dict(include=set(Card.__fields__)))
 
     async def order_card(
         self, token: str, *, kind: str, account_id: str, replaces_card_id: str = "", idempotency_key: str
     ) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"kind": kind, "account_id": account_id}
-        if replaces_card_id:
-            body["replaces_card_id"] = replaces_card_id
-        return await self._call("POST", "/v1/card-orders", token=token, json=body, idempotency_key=idempotency_key)
+        body = asked(
+            card_contract.CardOrderRequest, kind=kind, account_id=account_id, replaces_card_id=replaces_card_id or None
+        )
+        order = await self._call(
+            "POST", "/v1/card-orders", card_contract.CardOrder, token=token, body=body, idempotency_key=idempotency_key
+        )
+        return order.wire()
 
     async def loan_products(self) -> List[Dict[str, Any]]:
-        return (await self._call("GET", "/v1/loan-products"))["products"]
+        found = await self._call("GET", "/v1/loan-products", loans.LoanProductList)
+        return [product.wire() for product in found.products]
 
     async def loan_quote(self, product: str, amount: Decimal, term_months: int) -> Dict[str, Any]:
-        body = {"product": product, "amount": str(amount), "term_months": term_months}
-        return await self._call("POST", "/v1/loan-quotes", json=body)
+        body = asked(loans.LoanRequest, product=product, amount=amount, term_months=term_months)
+        return (await self._call("POST", "/v1/loan-quotes", loans.LoanQuote, body=body)).wire()
 
     async def apply_for_loan(
         self, token: str, product: str, amount: Decimal, term_months: int, idempotency_key: str
     ) -> Dict[str, Any]:
-        body = {"product": product, "amount": str(amount), "term_months": term_months}
-        return await self._call("POST", "/v1/loan-applications", token=token, json=body, idempotency_key=idempotency_key)
+        body = asked(loans.LoanRequest, product=product, amount=amount, term_months=term_months)
+        application = await self._call(
+            "POST", "/v1/loan-applications", loans.LoanApplication, token=token, body=body,
+            idempotency_key=idempotency_key,
+        )
+        return application.wire()
 
     async def loan_applications(self, token: str) -> List[Dict[str, Any]]:
-        return (await self._call("GET", "/v1/loan-applications", token=token))["applications"]
+        found = await self._call("GET", "/v1/loan-applications", loans.LoanApplicationList, token=token)
+        return [application.wire() for application in found.applications]
 
     async def payees(self, token: str) -> List[Dict[str, Any]]:
-        return (await self._call("GET", "/v1/payees", token=token))["payees"]
+        found = await self._call("GET", "/v1/payees", transfers.PayeeList, token=token)
+        return [payee.wire() for payee in found.payees]
 
     async def prepare_transfer(self, token: str, transfer: Dict[str, Any]) -> Dict[str, Any]:
         """Checks the transfer and sends a code bound to it (PSD2 dynamic linking)."""
-        return await self._call("POST", "/v1/transfers/prepare", token=token, json=transfer)
+        body = asked(transfers.TransferRequest, **transfer)
+        prepared = await self._call("POST", "/v1/transfers/prepare", transfers.PreparedTransfer, token=token, body=body)
+        return prepared.wire()
 
     async def execute_transfer(
         self, token: str, transfer: Dict[str, Any], challenge_id: str, code: str, idempotency_key: str
     ) -> Dict[str, Any]:
-        body = {**transfer, "challenge_id": challenge_id, "code": code}
-        return await self._call("POST", "/v1/transfers", token=token, json=body, idempotency_key=idempotency_key)
+        body = asked(transfers.ExecuteTransferRequest, **transfer, challenge_id=challenge_id, code=code)
+        receipt = await self._call(
+            "POST", "/v1/transfers", transfers.TransferReceipt, token=token, body=body, idempotency_key=idempotency_key
+        )
+        return receipt.wire()
 
-    async def _call(self, method: str, path: str, token: str = "", **kwargs: Any) -> Dict[str, Any]:
-        return await asyncio.to_thread(self._request, method, path, token, **kwargs)
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        answer: Type[Answer],
+        *,
+        token: str = "",
+        body: Optional[RequestModel] = None,
+        query: Optional[RequestModel] = None,
+        idempotency_key: str = "",
+    ) -> Answer:
+        status, data = await asyncio.to_thread(self._request, method, path, token, body, query, idempotency_key)
+        try:
+            return answer.parse_obj(data)
+        except ValidationError as exc:
+            raise BankError(status, UNAVAILABLE, f"core bank answered outside its contract: {explain(exc)}") from None
 
     def _request(
-        self, method: str, path: str, token: str, idempotency_key: str = "", **kwargs: Any
-    ) -> Dict[str, Any]:
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: Optional[RequestModel],
+        query: Optional[RequestModel],
+        idempotency_key: str,
+    ) -> Tuple[int, Any]:
+        """The status and JSON of a success; BankError for anything else."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
         try:
             response = self._http.request(
-                method, self._base_url + path, headers=headers, timeout=self._timeout, **kwargs
+                method, self._base_url + path, headers=headers, timeout=self._timeout,
+                json=body.wire() if body is not None else None,
+                params=query.wire() if query is not None else None,
             )
         except requests.RequestException as exc:
             raise BankError(0, UNAVAILABLE, f"core bank unreachable: {type(exc).__name__}") from None
@@ -240,10 +257,20 @@ class CoreBank:
         except ValueError:
             raise BankError(response.status_code, UNAVAILABLE, "core bank answered something that is not JSON")
         if response.status_code >= 400:
-            error = data.get("error") or {}
-            details = {k: v for k, v in error.items() if k not in ("code", "message")}
-            raise BankError(response.status_code, error.get("code", "error"), error.get("message", ""), details)
-        return data
+            raise _refusal(response.status_code, data)
+        return response.status_code, data
+
+
+def _refusal(status: int, data: Any) -> BankError:
+    """The bank's error as BankError; an error outside the contract keeps what can be read of it."""
+    try:
+        error = Error.parse_obj(data)
+    except ValidationError:
+        raw = data.get("error") if isinstance(data, dict) else None
+        raw = raw if isinstance(raw, dict) else {}
+        details = {k: v for k, v in raw.items() if k not in ("code", "message")}
+        return BankError(status, str(raw.get("code", "error")), str(raw.get("message", "")), details)
+    return BankError(status, error.error.code, error.error.message, error.details)
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core_bank.accounts import mask_address
+from bot.core_bank.contract import cards as contract
 from bot.core_bank.errors import (
     AccountNotEligible,
     AccountNotFound,
@@ -29,15 +30,14 @@ from bot.core_bank.errors import (
     CustomerNotFound,
     InvalidRequest,
     ReplacementNotAllowed,
-    format_time,
 )
 from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import Account, Card, CardOrder, Customer, lock_customer
 from bot.core_bank.references import CARD_ORDER_PREFIX, ReferenceGenerator, new_reference
 from bot.core_bank.sms import Clock, utc_now
 
-BLOCK_REASONS = ("lost", "stolen", "damaged")
-CARD_KINDS = ("debit", "credit")
+BLOCK_REASONS = contract.BLOCK_REASONS
+CARD_KINDS = contract.CARD_KINDS
 ACTIVE = "active"
 BLOCKED = "blocked"
 ORDERED = "ordered"
@@ -87,17 +87,18 @@ class CardDetails:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "card_id": self.card_id,
-            "kind": self.kind,
-            "brand": self.brand,
-            "last4": self.last4,
-            "status": self.status,
-            "account_id": self.account_id,
-            "expiry": f"{self.expiry_year:04d}-{self.expiry_month:02d}",
-            "blocked_at": format_time(self.blocked_at) if self.blocked_at else None,
-            "block_reason": self.block_reason,
-        }
+        """The card as POST /v1/cards/{card_id}/block answers it (a blocked card)."""
+        return contract.BlockedCard(
+            card_id=self.card_id,
+            kind=self.kind,
+            brand=self.brand,
+            last4=self.last4,
+            status=self.status,
+            account_id=self.account_id,
+            expiry=f"{self.expiry_year:04d}-{self.expiry_month:02d}",
+            blocked_at=self.blocked_at,
+            block_reason=self.block_reason,
+        ).wire()
 
 
 @dataclass(frozen=True)
@@ -135,16 +136,7 @@ class CardOrderSummary:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "kind": self.kind,
-            "account_id": self.account_id,
-            "replaces_card_id": self.replaces_card_id,
-            "status": self.status,
-            "delivery_address_masked": self.delivery_address_masked,
-            "estimated_delivery": self.estimated_delivery.isoformat(),
-            "ordered_at": format_time(self.ordered_at),
-        }
+        return contract.CardOrder.from_orm(self).wire()
 
 
 class Cards:

@@ -1,13 +1,15 @@
 """The core bank's errors: each one is a status, a stable code and a message.
 
 The HTTP layer turns any `CoreBankError` into
-`{"error": {"code": ..., "message": ..., **details}}` with `status`.
-Domain code raises them; it never builds HTTP responses itself.
+`{"error": {"code": ..., "message": ..., **details}}` with `status` (the contract's `Error`: a
+detail it does not name cannot be sent). Domain code raises them; it never builds HTTP
+responses itself.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Mapping, Optional
+
+from bot.core_bank.contract.errors import Error, ErrorDetail
 
 
 class CoreBankError(Exception):
@@ -29,23 +31,7 @@ class CoreBankError(Exception):
         self.headers: dict[str, str] = dict(headers or {})
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        for name, value in self.details.items():
-            body[name] = _json_value(value)
-        return {"error": body}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_time(value)
-    return value
-
-
-def format_time(moment: datetime) -> str:
-    """ISO 8601 with the UTC offset, to the second (the API's one time format)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime in the API")
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+        return Error(error=ErrorDetail(code=self.code, message=self.message, **self.details)).wire()
 
 
 class InvalidRequest(CoreBankError):

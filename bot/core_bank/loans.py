@@ -17,7 +17,8 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core_bank.errors import InvalidRequest, OutOfRange, format_time
+from bot.core_bank.contract import loans as contract
+from bot.core_bank.errors import InvalidRequest, OutOfRange
 from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import LoanApplication, LoanProduct, from_minor_units, to_minor_units
 from bot.core_bank.money import CENT, format_amount
@@ -99,16 +100,19 @@ class LoanTerms:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "product": self.product,
-            "name": self.name,
-            "apr": format_amount(self.apr_percent),
-            "min_amount": format_amount(self.min_amount),
-            "max_amount": format_amount(self.max_amount),
-            "min_term_months": self.min_term_months,
-            "max_term_months": self.max_term_months,
-            "currency": self.currency,
-        }
+        return self.to_contract().wire()
+
+    def to_contract(self) -> contract.LoanProduct:
+        return contract.LoanProduct(
+            product=self.product,
+            name=self.name,
+            apr=self.apr_percent,
+            min_amount=self.min_amount,
+            max_amount=self.max_amount,
+            min_term_months=self.min_term_months,
+            max_term_months=self.max_term_months,
+            currency=self.currency,
+        )
 
 
 @dataclass(frozen=True)
@@ -135,15 +139,18 @@ class LoanQuote:
     total_interest: Decimal
 
     def to_json(self) -> dict[str, Any]:
+        return contract.LoanQuote(**self.fields()).wire()
+
+    def fields(self) -> dict[str, Any]:
         return {
             "product": self.product,
-            "amount": format_amount(self.amount),
+            "amount": self.amount,
             "currency": self.currency,
             "term_months": self.term_months,
-            "apr": format_amount(self.apr_percent),
-            "monthly_payment": format_amount(self.monthly_payment),
-            "total_repaid": format_amount(self.total_repaid),
-            "total_interest": format_amount(self.total_interest),
+            "apr": self.apr_percent,
+            "monthly_payment": self.monthly_payment,
+            "total_repaid": self.total_repaid,
+            "total_interest": self.total_interest,
         }
 
 
@@ -173,12 +180,12 @@ class LoanApplicationSummary:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "status": self.status,
-            "submitted_at": format_time(self.submitted_at),
-            **self.quote.to_json(),
-        }
+        return self.to_contract().wire()
+
+    def to_contract(self) -> contract.LoanApplication:
+        return contract.LoanApplication(
+            reference=self.reference, status=self.status, submitted_at=self.submitted_at, **self.quote.fields()
+        )
 
 
 # --- the service ----------------------------------------------------------------------

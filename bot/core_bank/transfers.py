@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core_bank.accounts import find_customer_by_phone, mask_iban, start_of_utc_day
+from bot.core_bank.contract import transfers as contract
 from bot.core_bank.errors import (
     AccountNotFound,
     CurrencyNotSupported,
@@ -37,7 +38,6 @@ from bot.core_bank.errors import (
     LimitExceeded,
     PayeeNotFound,
     SameAccount,
-    format_time,
 )
 from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import (
@@ -119,7 +119,10 @@ class PayeeSummary:
     customer: bool  # banks here: the money arrives at once
 
     def to_json(self) -> dict[str, Any]:
-        return {"payee_id": self.payee_id, "name": self.name, "iban_masked": self.iban_masked, "customer": self.customer}
+        return self.to_contract().wire()
+
+    def to_contract(self) -> contract.Payee:
+        return contract.Payee.from_orm(self)
 
 
 @dataclass(frozen=True)
@@ -131,17 +134,15 @@ class PreparedTransfer:
     currency: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "challenge_id": self.challenge.challenge_id,
-            "expires_at": format_time(self.challenge.expires_at),
-            "sent_to": self.challenge.sent_to,
-            "transfer": {
-                "from_account_id": self.from_account_id,
-                "payee_name": self.payee_name,
-                "amount": format_amount(self.amount),
-                "currency": self.currency,
-            },
-        }
+        return self.to_contract().wire()
+
+    def to_contract(self) -> contract.PreparedTransfer:
+        return contract.PreparedTransfer(
+            challenge_id=self.challenge.challenge_id,
+            expires_at=self.challenge.expires_at,
+            sent_to=self.challenge.sent_to,
+            transfer=contract.PreparedTransferSummary.from_orm(self),
+        )
 
 
 @dataclass(frozen=True)
@@ -156,16 +157,7 @@ class TransferReceipt:
     balance_after: Decimal
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "status": self.status,
-            "amount": format_amount(self.amount),
-            "currency": self.currency,
-            "payee_name": self.payee_name,
-            "from_account_id": self.from_account_id,
-            "executed_at": format_time(self.executed_at),
-            "balance_after": format_amount(self.balance_after),
-        }
+        return contract.TransferReceipt.from_orm(self).wire()
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,49 @@
-"""Starting a real core bank on a free port, and a small client to drive it in tests.
+"""A core bank for tests, in this process: the real Sanic app served on a free loopback port by a
+thread, with its own SQLite file and a clock that moves only when the test moves it; and a small
+client to drive it.
 
-    with running_core_bank(tmp_path, OTP_TTL_SECONDS="2") as bank:
+    with running_core_bank(tmp_path, OTP_TTL_SECONDS="1") as bank:
         token = bank.sign_in()                      # OTP by customer number, code read from /dev/sms-outbox
+        bank.clock.advance(seconds=2)               # time passes when the test says so, never by sleeping
         bank.get("/v1/accounts", token=token)
+
+Rules:
+- settings come from BASE_ENV and the test's overrides only (never the developer's .env or environment);
+- the database is seeded at the clock's start, a fixed moment (once per run; each bank gets a copy):
+  nothing depends on today's date;
+- every response the client receives is checked against the bank's own /openapi.json (ContractCheck);
+- what the bank logs while it runs is kept for the test to read (`log_text()`).
+The real process (`python -m bot core-bank`) has its own smoke test: test_core_bank_process.py.
 """
 from __future__ import annotations
 
+import asyncio
+import atexit
+import logging
 import re
+import shutil
+import socket
+import tempfile
+import threading
 from contextlib import contextmanager
+from functools import lru_cache
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import requests
+from sanic import Sanic
 
+from bot.core_bank.app import create_app
+from bot.core_bank.models import create_database_engine
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
-from tests.support.processes import free_port, python_module, running
+from bot.core_bank.server import prepare_database
+from bot.settings import Settings
+from tests.integration.core_bank_contract import ContractCheck
 
 CODE_IN_SMS = re.compile(r"\b([0-9]{6})\b")
+START = datetime(2026, 6, 11, 9, 30, tzinfo=timezone.utc)  # a Thursday morning
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # as `python -m bot` logs
 
 # Every setting the core bank reads, pinned so that a developer's .env cannot change the tests.
 BASE_ENV = {
@@ -33,19 +60,54 @@ BASE_ENV = {
 }
 
 
+class TestClock:
+    """The bank's clock: starts at START, moves only with advance() or move_to()."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, start: datetime = START) -> None:
+        self._now = start
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+    def move_to(self, moment: datetime) -> None:
+        if moment < self._now:
+            raise ValueError("the clock does not go back")
+        self._now = moment
+
+
 class CoreBankTestClient:
     """Plain HTTP calls to a running core bank, plus sign-in through the SMS outbox."""
 
-    def __init__(self, base_url: str, log_path: Path, database_path: Path) -> None:
+    def __init__(self, base_url: str, clock: TestClock, app: Sanic, database_path: Path, log: list[str]) -> None:
         self.base_url = base_url
-        self.log_path = log_path
+        self.clock = clock
+        self.app = app
         self.database_path = database_path
+        self._log = log
+        self._http = requests.Session()
+        self.contract = ContractCheck(self._raw("GET", "/openapi.json").json())
+
+    def log_text(self) -> str:
+        """What the bank has logged so far, one record a line."""
+        return "\n".join(self._log)
 
     def request(self, method: str, path: str, token: Optional[str] = None, **kwargs: Any) -> requests.Response:
+        """A request whose response is checked against /openapi.json before the test sees it."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, self.base_url + path, headers=headers, timeout=10, **kwargs)
+        response = self._raw(method, path, headers=headers, **kwargs)
+        self.contract.check(response)
+        return response
+
+    def _raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._http.request(method, self.base_url + path, timeout=10, **kwargs)
 
     def get(self, path: str, token: Optional[str] = None, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, token=token, **kwargs)
@@ -84,19 +146,115 @@ class CoreBankTestClient:
         assert verified.status_code == 200, verified.text
         return verified.json()["access_token"]
 
+    def close(self) -> None:
+        self._http.close()
+
 
 @contextmanager
-def running_core_bank(tmp_path: Path, **env: str) -> Iterator[CoreBankTestClient]:
-    """A fresh core bank process (own SQLite file under tmp_path); `env` overrides BASE_ENV."""
-    port = free_port()
+def running_core_bank(tmp_path: Path, clock: Optional[TestClock] = None, **env: str) -> Iterator[CoreBankTestClient]:
+    """A fresh core bank: its own SQLite file under tmp_path (a copy of one seeded at the clock's start), its
+    settings BASE_ENV with `env` over it."""
+    clock = clock or TestClock()
     database_path = tmp_path / "core_bank" / "core_bank.db"
-    log_path = tmp_path / "core_bank.log"
-    full_env = {**BASE_ENV, "CORE_BANKING_DATABASE_URL": f"sqlite:///{database_path}", **env}
-    base_url = f"http://127.0.0.1:{port}"
-    with running(
-        python_module("bot", "core-bank", "--port", str(port)),
-        ready_url=f"{base_url}/health",
-        env=full_env,
-        log_path=log_path,
-    ):
-        yield CoreBankTestClient(base_url, log_path, database_path)
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded_database(clock()), database_path)
+    settings = Settings.from_env({**BASE_ENV, "CORE_BANKING_DATABASE_URL": f"sqlite:///{database_path}", **env})
+    engine = create_database_engine(settings.core_banking_database_url)
+    app = create_app(settings, engine=engine, clock=clock)
+    try:
+        with kept_logs() as log, serving(app) as base_url:
+            client = CoreBankTestClient(base_url, clock, app, database_path, log)
+            try:
+                yield client
+            finally:
+                client.close()
+    finally:
+        engine.dispose()
+
+
+@lru_cache(maxsize=None)
+def seeded_database(now: datetime) -> Path:
+    """A database prepared and seeded at `now`, once per test run: each bank starts from a copy."""
+    directory = Path(tempfile.mkdtemp(prefix="core-bank-seeded-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    path = directory / "core_bank.db"
+    engine = create_database_engine(f"sqlite:///{path}")
+    try:
+        prepare_database(engine, now=now)
+    finally:
+        engine.dispose()
+    return path
+
+
+@contextmanager
+def serving(app: Sanic) -> Iterator[str]:
+    """`app` served on a free loopback port by its own event loop in a thread, until the block ends."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=_run_until_stopped, args=(loop,), name=f"core-bank-{port}", daemon=True)
+    thread.start()
+
+    async def start() -> Any:
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        return server
+
+    async def stop() -> None:
+        server.server.close()
+        for connection in list(server.connections):
+            connection.close()
+        await server.server.wait_closed()
+
+    # Sanic rewrites a few of its own functions as each app starts; in test mode it rewrites the
+    # originals, kept aside, so that many apps can start in one process.
+    test_mode, Sanic.test_mode = Sanic.test_mode, True
+    try:
+        server = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+        yield f"http://127.0.0.1:{port}"
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
+    finally:
+        Sanic.test_mode = test_mode
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        sock.close()
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
+class _KeptLog(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.lines = lines
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextmanager
+def kept_logs() -> Iterator[list[str]]:
+    """Everything logged at INFO and above while the block runs, formatted as the process would."""
+    lines: list[str] = []
+    handler = _KeptLog(lines)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

@@ -1,17 +1,17 @@
-"""The core bank over HTTP: a real `python -m bot core-bank` process per test, on a free port, with its own SQLite file."""
+"""The core bank over HTTP, served in this process on a free port: a fresh bank (own SQLite file) per test
+that changes state, and a clock the tests move instead of sleeping."""
 from __future__ import annotations
 
 import re
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from bot.core_bank.app import create_app
-from bot.core_bank.openapi import app_operations, documented_operations
+from bot.core_bank.app import registered_operations
+from bot.core_bank.contract.document import documented_operations
 from bot.core_bank.seed import (
     DEMO_ACCOUNT_IDS,
     DEMO_ADDRESS_MASKED,
@@ -20,7 +20,6 @@ from bot.core_bank.seed import (
     DEMO_CUSTOMER_NUMBER,
     DEMO_PHONE,
 )
-from bot.settings import Settings
 from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
 
 CAMILLE_NUMBER = "100002"
@@ -70,7 +69,7 @@ def test_sign_in_by_customer_number(bank: CoreBankTestClient):
     assert started.status_code == 201, started.text
     body = started.json()
     assert body["sent_to"] == "+33 •••••••78"
-    assert parse_time(body["expires_at"]) - datetime.now(timezone.utc) > timedelta(seconds=290)
+    assert parse_time(body["expires_at"]) - bank.clock() > timedelta(seconds=290)
 
     outbox = bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]
     assert len(outbox) == 1 and outbox[0]["to"] == DEMO_PHONE
@@ -81,7 +80,7 @@ def test_sign_in_by_customer_number(bank: CoreBankTestClient):
     session = verified.json()
     assert session["token_type"] == "Bearer"
     assert session["customer"] == {"customer_number": DEMO_CUSTOMER_NUMBER, "first_name": "Alex"}
-    assert parse_time(session["expires_at"]) > datetime.now(timezone.utc)
+    assert parse_time(session["expires_at"]) > bank.clock()
     assert bank.get("/v1/me", token=session["access_token"]).status_code == 200
 
 
@@ -103,7 +102,7 @@ def test_wrong_codes_count_down_then_lock_even_the_right_code(bank: CoreBankTest
 
     locking = assert_error(bank.verify(challenge_id, wrong(code)), 423, "otp_locked")
     locked_until = parse_time(locking["locked_until"])
-    assert timedelta(minutes=29) < locked_until - datetime.now(timezone.utc) <= timedelta(minutes=30)
+    assert timedelta(minutes=29) < locked_until - bank.clock() <= timedelta(minutes=30)
     assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
     assert parse_time(assert_error(bank.start_challenge(), 423, "otp_locked")["locked_until"]) == locked_until
 
@@ -131,14 +130,19 @@ def test_a_malformed_code_is_400_and_not_counted(bank: CoreBankTestClient):
 
 
 def test_the_lock_runs_out(tmp_path: Path):
-    with running_core_bank(tmp_path, OTP_MAX_FAILURES="2", OTP_LOCK_SECONDS="1") as bank:
+    with running_core_bank(tmp_path, OTP_MAX_FAILURES="2", OTP_TTL_SECONDS="3600") as bank:
         challenge_id = bank.start_challenge().json()["challenge_id"]
         code = bank.last_code()
         bank.verify(challenge_id, wrong(code))
         locking = assert_error(bank.verify(challenge_id, wrong(code)), 423, "otp_locked")
         assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+        locked_until = parse_time(locking["locked_until"])
+        assert locked_until == bank.clock() + timedelta(minutes=30)
 
-        _sleep_past(parse_time(locking["locked_until"]))
+        bank.clock.move_to(locked_until - timedelta(seconds=1))
+        assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+
+        _move_past(bank, locked_until)
 
         assert bank.verify(challenge_id, code).status_code == 200
 
@@ -149,7 +153,7 @@ def test_a_code_expires(tmp_path: Path):
         code = bank.last_code()
         assert "expires in 1 second" in bank.get("/dev/sms-outbox").json()["messages"][0]["text"]
 
-        _sleep_past(parse_time(started["expires_at"]))
+        _move_past(bank, parse_time(started["expires_at"]))
 
         assert_error(bank.verify(started["challenge_id"], code), 410, "otp_expired")
 
@@ -169,7 +173,7 @@ def test_too_many_challenges(tmp_path: Path):
 
         error = assert_error(bank.start_challenge(), 429, "too_many_challenges")
 
-        assert parse_time(error["retry_at"]) > datetime.now(timezone.utc)
+        assert parse_time(error["retry_at"]) > bank.clock()
         assert len(bank.get("/dev/sms-outbox").json()["messages"]) == 2
         assert bank.start_challenge(customer_number=CAMILLE_NUMBER).status_code == 201
 
@@ -202,7 +206,7 @@ def test_logs_hold_no_code_token_psid_or_phone(bank: CoreBankTestClient):
     token = bank.verify(challenge_id, code, link={"channel": "messenger", "channel_user_id": PSID}).json()["access_token"]
     bank.get("/v1/me", token=token)
 
-    log = bank.log_path.read_text()
+    log = bank.log_text()
     assert "OTP verified" in log  # the log is really being written
     for secret in (code, token, PSID, DEMO_PHONE, "612345678"):
         assert secret not in log
@@ -243,16 +247,19 @@ def test_a_signed_out_token_is_refused_everywhere(bank: CoreBankTestClient):
         assert_unauthorized(bank.request(method, path, token=token))
 
 
-def test_an_expired_token_is_refused_everywhere(tmp_path: Path):
-    with running_core_bank(tmp_path, ACCESS_TOKEN_TTL_SECONDS="1") as bank:
-        started = bank.start_challenge().json()
-        verified = bank.verify(started["challenge_id"], bank.last_code()).json()
-        token = verified["access_token"]
+def test_an_expired_token_is_refused_everywhere(bank: CoreBankTestClient):
+    started = bank.start_challenge().json()
+    verified = bank.verify(started["challenge_id"], bank.last_code()).json()
+    token = verified["access_token"]
+    expires_at = parse_time(verified["expires_at"])
+    assert expires_at == bank.clock() + timedelta(minutes=15)
+    bank.clock.move_to(expires_at - timedelta(seconds=1))
+    assert bank.get("/v1/me", token=token).status_code == 200
 
-        _sleep_past(parse_time(verified["expires_at"]))
+    _move_past(bank, expires_at)
 
-        for method, path in CUSTOMER_ENDPOINTS:
-            assert_unauthorized(bank.request(method, path, token=token))
+    for method, path in CUSTOMER_ENDPOINTS:
+        assert_unauthorized(bank.request(method, path, token=token))
 
 
 # --- customer data -----------------------------------------------------------------
@@ -319,7 +326,7 @@ def test_transactions_newest_first_and_paged(reading_bank: CoreBankTestClient):
     assert len({t["transaction_id"] for t in seen}) == len(seen)
     times = [parse_time(t["booked_at"]) for t in seen]
     assert times == sorted(times, reverse=True)
-    now = datetime.now(timezone.utc)
+    now = reading_bank.clock()
     assert timedelta(0) < now - times[0] < timedelta(days=2)
     assert timedelta(days=80) < now - times[-1] < timedelta(days=95)
     for transaction in seen:
@@ -381,6 +388,51 @@ def test_bad_requests_get_4xx_json_with_a_message(reading_bank: CoreBankTestClie
     assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before
 
 
+ODD_VALUES = [None, 0, -1, 1.5, True, "", " ", "x" * 300, "nul\u0000", "☃", [], {}, "20.00", "2026-06-11"]
+
+
+def test_no_value_in_any_field_makes_the_bank_fail(tmp_path: Path):
+    """Each field of each body and query, given each odd value: an answer (2xx or 4xx), never a 500."""
+    with running_core_bank(tmp_path, OTP_CHALLENGES_PER_WINDOW="100000", OTP_MAX_FAILURES="100000") as bank:
+        token = bank.sign_in()
+        current, tom = DEMO_ACCOUNT_IDS["current"], {"payee_id": "payee_nope"}
+        transfer = {"from_account_id": current, "amount": "20.00", "currency": "EUR", **tom}
+        bodies = [
+            ("/v1/otp/challenges", {"customer_number": DEMO_CUSTOMER_NUMBER}),
+            ("/v1/otp/challenges", {"phone": DEMO_PHONE}),
+            ("/v1/otp/challenges", {"channel": "messenger", "channel_user_id": PSID}),
+            ("/v1/otp/challenges/x/verify", {"code": "123456", "link": {"channel": "messenger", "channel_user_id": PSID}}),
+            ("/v1/cards/card_nope/block", {"reason": "lost"}),
+            ("/v1/card-orders", {"kind": "credit", "account_id": current, "replaces_card_id": "card_nope"}),
+            ("/v1/loan-quotes", {"product": "personal", "amount": "10000.00", "term_months": 36}),
+            ("/v1/loan-applications", {"product": "personal", "amount": "100.00", "term_months": 36}),
+            ("/v1/transfers/prepare", transfer),
+            ("/v1/transfers", {**transfer, "challenge_id": "x", "code": "123456"}),
+        ]
+        answers = []
+        for path, body in bodies:
+            for changed in _with_odd_values(body):
+                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed))
+        for name in ("limit", "before", "since", "until"):
+            for value in ODD_VALUES:
+                if isinstance(value, str):
+                    answers.append(bank.get(f"/v1/accounts/{current}/transactions", token=token, params={name: value}))
+        answers += [bank.get("/dev/sms-outbox", params={"to": v}) for v in ODD_VALUES if isinstance(v, str)]
+
+    assert len(answers) > 300
+    assert [a.text for a in answers if a.status_code >= 500] == []
+
+
+def _with_odd_values(body: dict) -> Iterator[dict]:
+    """`body` with one field (or one field of a nested object) changed to each odd value."""
+    for field, original in body.items():
+        for value in ODD_VALUES:
+            yield {**body, field: value}
+        if isinstance(original, dict):
+            for changed in _with_odd_values(original):
+                yield {**body, field: changed}
+
+
 def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestClient):
     bank.database_path.unlink()  # the next connection opens an empty database: no tables
 
@@ -388,7 +440,7 @@ def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestC
 
     assert_error(response, 500, "internal_error")
     assert "Traceback" not in response.text and "sqlite" not in response.text.lower()
-    log = bank.log_path.read_text()
+    log = bank.log_text()
     assert "Unexpected error on POST /v1/otp/challenges" in log
     assert DEMO_CUSTOMER_NUMBER not in log  # database errors are logged without their parameters
 
@@ -400,15 +452,15 @@ def test_the_sms_outbox_is_hidden_outside_dev_mode(tmp_path: Path):
         assert_error(bank.get("/dev/sms-outbox"), 404, "not_found")
         document = bank.get("/openapi.json").json()
         assert "/dev/sms-outbox" not in document["paths"]
-        assert documented_operations(document) == app_operations(_app(tmp_path, dev_mode=False))
+        assert documented_operations(document) == registered_operations(bank.app)
 
 
-def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: CoreBankTestClient, tmp_path: Path):
+def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: CoreBankTestClient):
     document = reading_bank.get("/openapi.json").json()
 
     assert document["openapi"].startswith("3.0")
     served = documented_operations(document)
-    registered = app_operations(_app(tmp_path, dev_mode=True))
+    registered = registered_operations(reading_bank.app)
     assert served == registered
     assert ("/v1/otp/challenges/{challenge_id}/verify", "POST") in served
     public = {
@@ -427,12 +479,6 @@ def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: Cor
         assert name in document["components"]["schemas"]
 
 
-def _app(tmp_path: Path, dev_mode: bool):
-    settings = Settings(core_banking_database_url=f"sqlite:///{tmp_path / 'unused' / 'x.db'}", core_banking_dev_mode=dev_mode)
-    return create_app(settings)
-
-
-def _sleep_past(moment: datetime) -> None:
-    """Sleeps until just after `moment` (API times are to the second, rounded down)."""
-    delay = (moment - datetime.now(timezone.utc)).total_seconds() + 1.05
-    time.sleep(max(delay, 0))
+def _move_past(bank: CoreBankTestClient, moment: datetime) -> None:
+    """Moves the bank's clock just after `moment` (API times are to the second, rounded down)."""
+    bank.clock.move_to(moment + timedelta(seconds=1))

@@ -1,4 +1,4 @@
-"""Cards, loans, payees and the transactions date filter over HTTP, against a real `python -m bot core-bank` process."""
+"""Cards, loans, payees and the transactions date filter over HTTP, against the core bank served in this process."""
 from __future__ import annotations
 
 import re

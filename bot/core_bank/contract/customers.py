@@ -1,0 +1,111 @@
+"""What a signed-in customer reads: their profile, accounts, transactions and cards.
+
+Each customer sees only their own: another customer's account is reported like one that does
+not exist. Cards show their last four digits only; phone, IBAN and address are masked.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import Field, StrictStr, root_validator
+from pydantic.fields import ModelField
+
+from bot.core_bank.contract.wire import Day, Money, RequestModel, Text, Timestamp, WireModel, WireType, refuse
+
+MAX_TRANSACTIONS_PAGE = 100
+DEFAULT_TRANSACTIONS_PAGE = 10
+MASKED_IBAN_EXAMPLE = "FR76 •••• •••• 0123"
+MASKED_ADDRESS_EXAMPLE = "•• rue •••••••, 75011 Paris"
+
+
+class Me(WireModel):
+    customer_number: StrictStr = Field(..., example="100001")
+    first_name: StrictStr
+    last_name: StrictStr
+    phone_masked: StrictStr = Field(..., example="+33 •••••••78")
+    locale: StrictStr = Field(..., example="en_IE")
+    address_masked: StrictStr = Field(
+        ...,
+        description="street number and name masked; kind of street, postcode and city shown",
+        example=MASKED_ADDRESS_EXAMPLE,
+    )
+
+
+class Account(WireModel):
+    account_id: StrictStr
+    type: Literal["current", "savings"]
+    name: StrictStr
+    iban_masked: StrictStr = Field(..., example=MASKED_IBAN_EXAMPLE)
+    currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
+    balance: Money
+
+
+class AccountList(WireModel):
+    accounts: list[Account]
+
+
+class PageSize(WireType, int):
+    """How many transactions a page holds."""
+
+    schema = {"type": "integer", "minimum": 1, "maximum": MAX_TRANSACTIONS_PAGE, "default": DEFAULT_TRANSACTIONS_PAGE}
+
+    @classmethod
+    def check(cls, value: Any, field: ModelField) -> int:
+        if isinstance(value, bool):
+            raise refuse(f"{field.name} must be a whole number.")
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            raise refuse(f"{field.name} must be a whole number.") from None
+        if not 1 <= size <= MAX_TRANSACTIONS_PAGE:
+            raise refuse(f"{field.name} must be between 1 and {MAX_TRANSACTIONS_PAGE}")
+        return size
+
+
+class TransactionQuery(RequestModel):
+    """The query string of a transactions page."""
+
+    where = "query"
+
+    limit: PageSize = DEFAULT_TRANSACTIONS_PAGE  # type: ignore[assignment]
+    before: Optional[Text] = Field(
+        None, description="a transaction_id (the previous page's next_before): only older ones"
+    )
+    since: Optional[Day] = Field(None, description="booked on or after this UTC date")
+    until: Optional[Day] = Field(None, description="booked on or before this UTC date")
+
+    @root_validator(skip_on_failure=True)
+    def _since_before_until(cls, values: dict[str, Any]) -> dict[str, Any]:
+        since, until = values.get("since"), values.get("until")
+        if since is not None and until is not None and since > until:
+            raise refuse("since must not be after until")
+        return values
+
+
+class Transaction(WireModel):
+    transaction_id: StrictStr
+    booked_at: Timestamp
+    description: StrictStr
+    amount: Money = Field(..., description="signed: negative is money out", example="-42.10")
+    currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
+
+
+class TransactionPage(WireModel):
+    transactions: list[Transaction] = Field(..., description="newest first")
+    next_before: Optional[StrictStr] = Field(
+        ..., nullable=True, description="pass as `before` for older ones; null at the end"
+    )
+
+
+class Card(WireModel):
+    card_id: StrictStr
+    kind: Literal["debit", "credit"]
+    brand: StrictStr = Field(..., example="Visa")
+    last4: StrictStr = Field(..., regex="^[0-9]{4}$")
+    status: Literal["active", "blocked"]
+    account_id: StrictStr
+    expiry: StrictStr = Field(..., regex="^[0-9]{4}-[0-9]{2}$", example="2028-09")
+
+
+class CardList(WireModel):
+    cards: list[Card]

@@ -1,0 +1,253 @@
+"""Every operation of the API: method, path, models, success status, and the refusals it can answer.
+
+The server registers exactly these routes (one handler per `operation_id`) and the OpenAPI
+document is generated from them, so neither can describe a route the other lacks. Refusals
+every operation of a kind shares (a malformed body, no valid token, a bad Idempotency-Key, an
+unexpected failure) are added by `Operation.refusals()`; `own_refusals` lists the rest.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.core_bank.contract import cards, customers, loans, otp, service, transfers
+from bot.core_bank.contract.wire import RequestModel, WireModel
+
+REQUEST_MAX_BYTES = 64 * 1024
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    codes: tuple[str, ...]
+    description: str
+
+
+BAD_BODY = Refusal(400, ("invalid_request",), "A body that is not a JSON object, or a field missing, unknown or invalid")
+TOO_LARGE = Refusal(413, ("payload_too_large",), f"A body larger than {REQUEST_MAX_BYTES} bytes")
+BAD_QUERY = Refusal(400, ("invalid_request",), "A query parameter that is invalid")
+UNAUTHORIZED = Refusal(401, ("unauthorized",), "No valid bearer token: missing, unknown, expired or revoked")
+BAD_KEY = Refusal(400, ("invalid_request",), f"A missing or bad {IDEMPOTENCY_HEADER}")
+KEY_REUSED = Refusal(422, ("idempotency_key_reused",), f"The {IDEMPOTENCY_HEADER} was used for another request")
+INTERNAL = Refusal(500, ("internal_error",), "Unexpected failure, logged server side; no details given")
+
+OTP_LOCKED = Refusal(423, ("otp_locked",), "Too many wrong codes: locked until `locked_until`")
+TOO_MANY_CHALLENGES = Refusal(429, ("too_many_challenges",), "Too many codes asked for in the window; retry at `retry_at`")
+OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks")
+OTP_USED = Refusal(409, ("otp_used",), "The code was already used")
+OTP_EXPIRED = Refusal(410, ("otp_expired",), "The code has expired")
+TRANSFER_RULES = Refusal(
+    422,
+    ("same_account", "currency_not_supported", "limit_exceeded", "daily_limit_exceeded", "insufficient_funds"),
+    "The payee is the customer; a currency other than EUR; above the per-transfer limit (`limit`); above what "
+    "is left of the daily limit (`limit`, `remaining`); a balance too low",
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str  # OpenAPI form: /v1/cards/{card_id}/block
+    summary: str
+    status: int
+    response: Optional[type[WireModel]]  # None: no body
+    success: str  # what the success response means
+    request: Optional[type[RequestModel]] = None
+    query: Optional[type[RequestModel]] = None
+    signed_in: bool = False
+    idempotent: bool = False
+    own_refusals: tuple[Refusal, ...] = ()
+    description: str = ""
+    dev_only: bool = False
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Every refusal this operation can answer, its own and those of its kind."""
+        shared: list[Refusal] = []
+        if self.request is not None:
+            shared += [BAD_BODY, TOO_LARGE]
+        if self.query is not None:
+            shared.append(BAD_QUERY)
+        if self.signed_in:
+            shared.append(UNAUTHORIZED)
+        if self.idempotent:
+            shared += [BAD_KEY, KEY_REUSED]
+        return (*shared, *self.own_refusals, INTERNAL)
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "health", "GET", "/health", "Liveness", 200, service.Health, "The service is up",
+    ),
+    Operation(
+        "openapi", "GET", "/openapi.json", "This document", 200, None, "OpenAPI 3.0 document",
+    ),
+    Operation(
+        "startOtpChallenge", "POST", "/v1/otp/challenges", "Send a one-time code by SMS to a customer",
+        201, otp.Challenge, "Code sent",
+        request=otp.ChallengeRequest,
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "Not exactly one identifier, or an invalid phone number"),
+            Refusal(404, ("customer_not_found", "not_linked"), "No such customer, or the channel user is not linked"),
+            OTP_LOCKED,
+            TOO_MANY_CHALLENGES,
+        ),
+    ),
+    Operation(
+        "verifyOtpChallenge", "POST", "/v1/otp/challenges/{challenge_id}/verify",
+        "Check a code; get an access token (and optionally link a channel user)",
+        200, otp.Session, "Code right: a bearer token",
+        request=otp.VerifyRequest,
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "A code that is not exactly 6 digits (not counted as a failure)"),
+            OTP_INVALID,
+            Refusal(404, ("challenge_not_found",), "No such challenge, or one that approves a transaction"),
+            OTP_USED,
+            OTP_EXPIRED,
+            Refusal(
+                423, ("otp_locked",),
+                "Locked after too many wrong codes (also the answer to the wrong code that locks); until `locked_until`",
+            ),
+        ),
+    ),
+    Operation(
+        "getMe", "GET", "/v1/me", "The signed-in customer", 200, customers.Me, "The customer", signed_in=True,
+    ),
+    Operation(
+        "listAccounts", "GET", "/v1/accounts", "The customer's accounts and balances",
+        200, customers.AccountList, "Accounts", signed_in=True,
+    ),
+    Operation(
+        "listTransactions", "GET", "/v1/accounts/{account_id}/transactions", "An account's transactions, newest first",
+        200, customers.TransactionPage, "One page of transactions",
+        query=customers.TransactionQuery, signed_in=True,
+        own_refusals=(
+            Refusal(
+                400, ("invalid_request",),
+                "A bad limit, `before` not a transaction of this account, a date not YYYY-MM-DD, or since after until",
+            ),
+            Refusal(404, ("account_not_found",), "No such account for this customer"),
+        ),
+    ),
+    Operation(
+        "listCards", "GET", "/v1/cards", "The customer's cards (last four digits only)",
+        200, customers.CardList, "Cards", signed_in=True,
+    ),
+    Operation(
+        "blockCard", "POST", "/v1/cards/{card_id}/block",
+        "Block a card at once (blocking a blocked card gives it back unchanged)",
+        200, cards.BlockedCard, "The card, blocked",
+        request=cards.BlockCardRequest, signed_in=True,
+        own_refusals=(Refusal(404, ("card_not_found",), "No such card for this customer"),),
+    ),
+    Operation(
+        "orderCard", "POST", "/v1/card-orders", "Order a new card, delivered to the customer's address",
+        201, cards.CardOrder, "Card ordered",
+        request=cards.CardOrderRequest, signed_in=True, idempotent=True,
+        own_refusals=(
+            Refusal(
+                404, ("account_not_found", "card_not_found"),
+                "No such account, or replaces_card_id is no card of this customer",
+            ),
+            Refusal(
+                422, ("account_not_eligible", "credit_card_limit", "card_already_active", "replacement_not_allowed"),
+                "A savings account; a credit card already active or on order; a debit card already active or on "
+                "order for this account; a replacement that is not a blocked card of the same kind (and account) "
+                "or is already replaced",
+            ),
+        ),
+    ),
+    Operation(
+        "listCardOrders", "GET", "/v1/card-orders", "The customer's card orders, newest first",
+        200, cards.CardOrderList, "Card orders", signed_in=True,
+    ),
+    Operation(
+        "listLoanProducts", "GET", "/v1/loan-products",
+        "The loans on offer, with their rates and limits (no sign-in needed)",
+        200, loans.LoanProductList, "Loan products",
+    ),
+    Operation(
+        "quoteLoan", "POST", "/v1/loan-quotes", "What a loan would cost each month (no sign-in needed)",
+        200, loans.LoanQuote, "The quote",
+        request=loans.LoanRequest,
+        own_refusals=(
+            Refusal(422, ("out_of_range",), "Amount or term outside the product's range (in the message and in min/max)"),
+        ),
+    ),
+    Operation(
+        "applyForLoan", "POST", "/v1/loan-applications", "Apply for a loan on today's quote",
+        201, loans.LoanApplication, "Application received",
+        request=loans.LoanRequest, signed_in=True, idempotent=True,
+        own_refusals=(Refusal(422, ("out_of_range",), "Amount or term outside the product's range"),),
+    ),
+    Operation(
+        "listLoanApplications", "GET", "/v1/loan-applications", "The customer's loan applications, newest first",
+        200, loans.LoanApplicationList, "Applications", signed_in=True,
+    ),
+    Operation(
+        "listPayees", "GET", "/v1/payees", "The customer's saved payees",
+        200, transfers.PayeeList, "Payees", signed_in=True,
+    ),
+    Operation(
+        "prepareTransfer", "POST", "/v1/transfers/prepare",
+        "Check a transfer and send a code by SMS that approves exactly it (amount and payee in the SMS)",
+        201, transfers.PreparedTransfer, "Checked; code sent",
+        request=transfers.TransferRequest, signed_in=True,
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "Not exactly one of payee_id or payee_phone; a bad amount or phone"),
+            Refusal(404, ("account_not_found", "payee_not_found"), "No such account or payee for this customer"),
+            TRANSFER_RULES,
+            OTP_LOCKED,
+            TOO_MANY_CHALLENGES,
+        ),
+    ),
+    Operation(
+        "executeTransfer", "POST", "/v1/transfers", "Execute a prepared transfer with the code it was sent with",
+        201, transfers.TransferReceipt, "Transfer executed",
+        request=transfers.ExecuteTransferRequest, signed_in=True, idempotent=True,
+        description=(
+            "The code must be right and the transaction exactly the prepared one: any change of amount, payee, "
+            "account or currency burns the code and counts as an OTP failure (otp_binding_mismatch). Limits and "
+            "funds are checked again (a refusal then leaves the code usable); then both sides are booked at once."
+        ),
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "A code that is not 6 digits (not counted)"),
+            OTP_INVALID,
+            Refusal(
+                404, ("challenge_not_found", "account_not_found", "payee_not_found"),
+                "No such challenge for this customer, account or payee",
+            ),
+            OTP_USED,
+            OTP_EXPIRED,
+            Refusal(
+                422, ("otp_binding_mismatch",),
+                "The code was sent for another transaction (`attempts_left`); it is burnt",
+            ),
+            TRANSFER_RULES,
+            Refusal(423, ("otp_locked",), "Locked after too many wrong codes or mismatches; until `locked_until`"),
+        ),
+    ),
+    Operation(
+        "endSession", "DELETE", "/v1/session", "Sign out: revoke the bearer token",
+        204, None, "Token revoked", signed_in=True,
+    ),
+    Operation(
+        "listSmsOutbox", "GET", "/dev/sms-outbox", "Development only: the texts the SMS gateway stand-in has sent",
+        200, service.SmsOutbox, "Messages, newest first",
+        query=service.SmsOutboxQuery, dev_only=True,
+        own_refusals=(Refusal(400, ("invalid_request",), "`to` is not a valid phone number"),),
+    ),
+)
+
+
+def operations(dev_mode: bool) -> tuple[Operation, ...]:
+    """The operations of an app built with this `dev_mode`."""
+    return tuple(op for op in OPERATIONS if dev_mode or not op.dev_only)

@@ -1,0 +1,84 @@
+"""Payees, and transfers approved by a code bound to the transaction (PSD2 dynamic linking).
+
+Prepare checks everything execution will check and sends a code by SMS that approves exactly
+this transaction (amount and payee in the SMS). Execute (idempotent) needs the code and exactly
+the prepared fields: any change of amount, payee, account or currency burns the code and counts
+as an OTP failure (otp_binding_mismatch). A null payee field is an absent one.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import Field, StrictBool, StrictStr, root_validator
+
+from bot.core_bank.contract.customers import MASKED_IBAN_EXAMPLE
+from bot.core_bank.contract.otp import MASKED_PHONE_EXAMPLE, OtpCode, Phone
+from bot.core_bank.contract.wire import (
+    CurrencyCode,
+    Identifier,
+    Money,
+    PositiveAmount,
+    RequestModel,
+    Timestamp,
+    WireModel,
+    refuse,
+)
+
+
+class Payee(WireModel):
+    payee_id: StrictStr
+    name: StrictStr = Field(..., example="Tom Bernard")
+    iban_masked: StrictStr = Field(..., example=MASKED_IBAN_EXAMPLE)
+    customer: StrictBool = Field(..., description="the payee banks here: the money arrives at once")
+
+
+class PayeeList(WireModel):
+    payees: list[Payee]
+
+
+class TransferRequest(RequestModel):
+    """Exactly one of payee_id (a saved payee) or payee_phone (another customer, any common format)."""
+
+    from_account_id: Identifier
+    amount: PositiveAmount
+    currency: CurrencyCode = Field(..., description="EUR only (another code: 422 currency_not_supported)")
+    payee_id: Optional[Identifier] = Field(None, nullable=True)
+    payee_phone: Optional[Phone] = Field(None, nullable=True, example="06 11 22 33 44")
+
+    @root_validator(skip_on_failure=True)
+    def _exactly_one_payee(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if (values.get("payee_id") is None) == (values.get("payee_phone") is None):
+            raise refuse("Give exactly one of payee_id or payee_phone.")
+        return values
+
+
+class ExecuteTransferRequest(TransferRequest):
+    """The prepared transaction's fields, unchanged, with the challenge and the code from the SMS."""
+
+    challenge_id: Identifier
+    code: OtpCode
+
+
+class PreparedTransferSummary(WireModel):
+    from_account_id: StrictStr
+    payee_name: StrictStr = Field(..., example="Tom Bernard")
+    amount: Money = Field(..., example="20.00")
+    currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
+
+
+class PreparedTransfer(WireModel):
+    challenge_id: StrictStr
+    expires_at: Timestamp
+    sent_to: StrictStr = Field(..., example=MASKED_PHONE_EXAMPLE)
+    transfer: PreparedTransferSummary
+
+
+class TransferReceipt(WireModel):
+    reference: StrictStr = Field(..., regex="^TR-[A-Z0-9]{8}$", example="TR-8D3JX2QA")
+    status: Literal["executed"]
+    amount: Money
+    currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
+    payee_name: StrictStr
+    from_account_id: StrictStr
+    executed_at: Timestamp
+    balance_after: Money = Field(..., description="the sending account's balance after the transfer")

@@ -1,0 +1,20 @@
+"""The core bank's HTTP handlers, one module per resource, each thin: parse with the contract,
+call the domain (its database work in a worker thread), answer with the contract.
+
+`HANDLERS` maps every operationId of `contract.operations` to its handler; the app registers
+exactly those routes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from bot.core_bank.routes import cards, customers, loans, otp, service, transfers
+
+HANDLERS: dict[str, Callable[..., Any]] = {
+    **service.HANDLERS,
+    **otp.HANDLERS,
+    **customers.HANDLERS,
+    **cards.HANDLERS,
+    **loans.HANDLERS,
+    **transfers.HANDLERS,
+}

@@ -1,0 +1,48 @@
+"""Sign-in: asking for a code, checking it, signing out."""
+from __future__ import annotations
+
+import asyncio
+
+from sanic import Request
+from sanic.response import HTTPResponse, empty
+
+from bot.core_bank.contract import otp as contract
+from bot.core_bank.otp import ByCustomerNumber, ByPhone, ChannelUser, CustomerIdentifier
+from bot.core_bank.routes.http import body, json_response, required_token
+
+
+def customer_identifier(asked: contract.ChallengeRequest) -> CustomerIdentifier:
+    if asked.customer_number is not None:
+        return ByCustomerNumber(asked.customer_number)
+    if asked.phone is not None:
+        return ByPhone(asked.phone)
+    assert asked.channel is not None and asked.channel_user_id is not None
+    return ChannelUser(channel=asked.channel, channel_user_id=asked.channel_user_id)
+
+
+async def start_challenge(request: Request) -> HTTPResponse:
+    who = customer_identifier(body(request, contract.ChallengeRequest))
+    issued = await asyncio.to_thread(request.app.ctx.otp.start_challenge, who)
+    return json_response(contract.Challenge.from_orm(issued), status=201)
+
+
+async def verify_challenge(request: Request, challenge_id: str) -> HTTPResponse:
+    asked = body(request, contract.VerifyRequest)
+    link = ChannelUser(asked.link.channel, asked.link.channel_user_id) if asked.link is not None else None
+    verified = await asyncio.to_thread(request.app.ctx.otp.verify, challenge_id, asked.code, link)
+    return json_response(
+        contract.Session(
+            access_token=verified.access_token,
+            token_type="Bearer",
+            expires_at=verified.expires_at,
+            customer=contract.SessionCustomer.from_orm(verified),
+        )
+    )
+
+
+async def end_session(request: Request) -> HTTPResponse:
+    await asyncio.to_thread(request.app.ctx.tokens.revoke, required_token(request))
+    return empty(status=204)
+
+
+HANDLERS = {"startOtpChallenge": start_challenge, "verifyOtpChallenge": verify_challenge, "endSession": end_session}

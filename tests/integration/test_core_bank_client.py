@@ -1,0 +1,113 @@
+"""The action server's client (actions/banking.py) against the core bank served in this process:
+each method the actions call, what it gives back (Decimal money, aware times, the attribute names
+the actions read), and the bank's refusals as BankError with their codes and details."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from actions.banking import UNAVAILABLE, BankError, ChannelUser, CoreBank
+from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CUSTOMER_NUMBER
+from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+
+CURRENT = DEMO_ACCOUNT_IDS["current"]
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Iterator[CoreBankTestClient]:
+    with running_core_bank(tmp_path) as running:
+        yield running
+
+
+async def signed_in(client: CoreBank, bank: CoreBankTestClient, link: ChannelUser | None = None) -> str:
+    challenge = await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER)
+    return (await client.verify_challenge(challenge.challenge_id, bank.last_code(), link=link)).access_token
+
+
+async def test_sign_in_and_read(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10)
+    psid = ChannelUser("messenger", "psid-2718")
+    with pytest.raises(BankError) as unlinked:
+        await client.start_challenge(channel_user=psid)
+    assert (unlinked.value.status, unlinked.value.code) == (404, "not_linked")
+
+    challenge = await client.start_challenge(phone="06 12 34 56 78")
+    assert challenge.sent_to == "+33 •••••••78" and challenge.expires_at == bank.clock() + timedelta(minutes=5)
+    with pytest.raises(BankError) as wrong:
+        await client.verify_challenge(challenge.challenge_id, f"{(int(bank.last_code()) + 1) % 10**6:06d}")
+    assert (wrong.value.code, wrong.value.details) == ("otp_invalid", {"attempts_left": 4})
+    verification = await client.verify_challenge(challenge.challenge_id, bank.last_code(), link=psid)
+    assert (verification.customer_number, verification.first_name) == (DEMO_CUSTOMER_NUMBER, "Alex")
+    assert verification.access_token not in repr(verification)
+    assert (await client.start_challenge(channel_user=psid)).sent_to == "+33 •••••••78"
+    token = verification.access_token
+
+    customer = await client.me(token)
+    accounts = await client.accounts(token)
+    profile = await client.profile(token)
+    first, next_before = await client.transactions(token, CURRENT, limit=3)
+    older, _ = await client.transactions(token, CURRENT, limit=3, before=next_before)
+    cards = await client.cards(token)
+
+    assert (customer.customer_number, customer.locale) == (DEMO_CUSTOMER_NUMBER, "en_IE")
+    assert {a.type: a.balance for a in accounts} == DEMO_BALANCES
+    assert all(isinstance(a.balance, Decimal) for a in accounts)
+    assert profile["address_masked"] == "•• rue •••••••, 75011 Paris"
+    assert len(first) == 3 and next_before == first[-1].transaction_id
+    assert first[0].booked_at.utcoffset() == timedelta(0) and isinstance(first[0].amount, Decimal)
+    assert older[0].booked_at <= first[-1].booked_at
+    assert {c.kind: c.masked for c in cards} == {"debit": "•••• 4821", "credit": "•••• 7304"}
+    with pytest.raises(BankError) as refused:
+        await client.transactions(token, CURRENT, since="2026-06-02", until="2026-06-01")
+    assert (refused.value.status, refused.value.code) == (400, "invalid_request")
+
+
+async def test_cards_loans_and_a_transfer(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10)
+    token = await signed_in(client, bank)
+
+    blocked = await client.block_card(token, DEMO_CARD_IDS["debit"], "stolen")
+    order = await client.order_card(
+        token, kind="debit", account_id=CURRENT, replaces_card_id=DEMO_CARD_IDS["debit"], idempotency_key="order-1"
+    )
+    assert (blocked.status, blocked.masked) == ("blocked", "•••• 4821")
+    assert order["reference"].startswith("CO-") and order["estimated_delivery"] == "2026-06-18"
+
+    products = await client.loan_products()
+    quote = await client.loan_quote("personal", Decimal("10000"), 36)
+    application = await client.apply_for_loan(token, "personal", Decimal("10000"), 36, "loan-1")
+    applications = await client.loan_applications(token)
+    assert [p["apr"] for p in products] == ["6.90", "4.90", "3.60"]
+    assert (quote["amount"], quote["monthly_payment"]) == ("10000.00", "307.36")
+    assert applications[0] == application and application["status"] == "received"
+    with pytest.raises(BankError) as out_of_range:
+        await client.loan_quote("car", Decimal("5000"), 120)
+    assert out_of_range.value.details == {"field": "term_months", "min": 12, "max": 84}
+
+    payees = await client.payees(token)
+    transfer = {"from_account_id": CURRENT, "amount": "20", "currency": "EUR", "payee_id": payees[0]["payee_id"]}
+    with pytest.raises(BankError) as over:
+        await client.prepare_transfer(token, {**transfer, "amount": "250.01"})
+    assert (over.value.code, over.value.details) == ("limit_exceeded", {"limit": "250.00"})
+    prepared = await client.prepare_transfer(token, transfer)
+    receipt = await client.execute_transfer(token, transfer, prepared["challenge_id"], bank.last_code(), "transfer-1")
+    again = await client.execute_transfer(token, transfer, prepared["challenge_id"], bank.last_code(), "transfer-1")
+
+    assert prepared["transfer"] == {"from_account_id": CURRENT, "payee_name": "Tom Bernard", "amount": "20.00", "currency": "EUR"}
+    assert (receipt["amount"], receipt["balance_after"]) == ("20.00", "2430.31") and again == receipt
+
+
+async def test_an_unreachable_bank_is_unavailable(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url + "/nowhere", timeout_seconds=10)
+
+    with pytest.raises(BankError) as refused:
+        await client.loan_products()
+
+    assert (refused.value.status, refused.value.code) == (404, "not_found")
+    with pytest.raises(BankError) as unreachable:
+        await CoreBank("http://127.0.0.1:9", timeout_seconds=1).loan_products()
+    assert unreachable.value.code == UNAVAILABLE
