@@ -9,12 +9,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue_signals import HANDOVER_KEY
 
-# Everything a request in progress may have filled.
-REQUEST_SLOTS = (
-    "pending_request", "customer_identifier", "otp_code", "otp_challenge", "card_to_block", "card_type",
-    "card_order_confirmed", "card_order_key", "loan_type", "loan_amount", "loan_term", "transfer_amount",
-    "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft", "requested_slot",
-)
+# What a cancel keeps: whether the customer proved who they are. Every other slot of the domain
+# belongs to a request (a service adds its slots to domain.yml only; a cancel clears them).
+KEPT_ACROSS_REQUESTS = frozenset({"identity"})
+
+
+def request_slots(domain: Dict[Text, Any]) -> List[str]:
+    """Every slot a request in progress may have filled: the domain's slots but those kept, and `requested_slot`."""
+    slots = [name for name in (domain.get("slots") or {}) if name not in KEPT_ACROSS_REQUESTS]
+    return slots + ([] if "requested_slot" in slots else ["requested_slot"])
 
 
 class ActionCancel(Action):
@@ -30,7 +33,7 @@ class ActionCancel(Action):
             dispatcher.utter_message(response="utter_goodbye")  # leaving: the request is dropped with them
         else:
             dispatcher.utter_message(response="utter_cancelled" if in_progress else "utter_nothing_to_cancel")
-        return [ActiveLoop(None)] + [SlotSet(name, None) for name in REQUEST_SLOTS]
+        return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)]
 
 
 MISSES = {"nlu_fallback", "out_of_scope"}

@@ -1,7 +1,7 @@
 """Money and dates as the customer reads them, in their locale."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date, format_interval

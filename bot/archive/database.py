@@ -8,6 +8,8 @@ deferred BEGIN would let two writers read the same head and one fail later).
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +39,27 @@ def archive_engine(url: str, *, writer: bool = True) -> Engine:
         dbapi_connection.isolation_level = None  # pysqlite would otherwise BEGIN on its own, deferred
         if database and database != ":memory:":
             # WAL: a verify or export reads one consistent snapshot without blocking appends.
-            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
+
+
+def _use_wal(dbapi_connection: Any) -> None:
+    """Switches the database to WAL, once for good; waits while another connection holds a lock.
+
+    The switch needs the database to itself, and SQLite answers "database is locked" at once
+    instead of waiting its busy timeout: the first writers of a new archive may meet here.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

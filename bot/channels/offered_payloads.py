@@ -5,9 +5,9 @@ A quick reply or postback payload is passed to Rasa as it is, and it may be an
 inside comes from the customer's client: anyone can post a quick reply whose
 payload was never on offer. So the output channel records each payload it
 sends to a customer (`record`) and the input channel accepts a payload only if
-it was offered to that same customer (`was_offered`), or is one of the page's
-own entry points (`ALWAYS_OFFERED`: the Get Started button and the persistent
-menu, registered by `python -m bot messenger setup`).
+it was offered to that same customer (`was_offered`), or is one of the
+branch's entry points (`ALWAYS_OFFERED`: the Get Started button and the
+persistent menu, bot/channels/entry_points.py).
 
 Every channel applies the rule: Messenger (quick replies, postbacks) and the
 web chat (the widget's buttons), each recording what its output offered.
@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Protocol
+
+from bot.channels.entry_points import ENTRY_PAYLOADS
+from bot.clock import utc_timestamp
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from bot.settings import Settings
 
-# Payloads of the page's Get Started button and persistent menu: valid for anyone, at any time.
-ALWAYS_OFFERED: FrozenSet[str] = frozenset(
-    {"/get_started", "/check_balance", "/card_menu", "/loan_inquiry", "/human_handoff"}
-)
+# Payloads of the Get Started button and the persistent menu: valid for anyone, at any time.
+ALWAYS_OFFERED: FrozenSet[str] = ENTRY_PAYLOADS
 
 DEFAULT_TTL_SECONDS = 24 * 3600
 DEFAULT_MAX_PER_RECIPIENT = 100
@@ -138,7 +138,7 @@ class RedisOfferedPayloads:
         payloads = list(payloads)
         if not payloads:
             return
-        now = _now()
+        now = utc_timestamp()
         key = self._key(recipient_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {payload: now + self._ttl for payload in payloads})
@@ -149,7 +149,7 @@ class RedisOfferedPayloads:
 
     async def was_offered(self, recipient_id: str, payload: str) -> bool:
         expires = await self._redis.zscore(self._key(recipient_id), payload)
-        return expires is not None and float(expires) > _now()
+        return expires is not None and float(expires) > utc_timestamp()
 
 
 def offered_payload_store(settings: "Settings", namespace: str) -> OfferedPayloadStore:
@@ -177,6 +177,3 @@ def payloads_in_response(response: Dict[str, Any]) -> List[str]:
     return [c["payload"] for c in choices
             if isinstance(c, dict) and isinstance(c.get("payload"), str) and c.get("type", "postback") != "web_url"]
 
-
-def _now() -> float:
-    return datetime.now(timezone.utc).timestamp()

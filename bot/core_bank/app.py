@@ -32,7 +32,8 @@ from bot.core_bank.models import create_database_engine, create_session_factory
 from bot.core_bank.routes import HANDLERS
 from bot.core_bank.routes.http import error_response
 from bot.core_bank.services import build_services_from_settings
-from bot.core_bank.sms import Clock, SmsOutbox, utc_now
+from bot.clock import Clock, utc_now
+from bot.core_bank.sms import SmsOutbox
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

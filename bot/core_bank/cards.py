@@ -34,7 +34,7 @@ from bot.core_bank.errors import (
 from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import Account, Card, CardOrder, Customer, lock_customer
 from bot.core_bank.references import CARD_ORDER_PREFIX, ReferenceGenerator, new_reference
-from bot.core_bank.sms import Clock, utc_now
+from bot.clock import Clock, utc_now
 
 BLOCK_REASONS = contract.BLOCK_REASONS
 CARD_KINDS = contract.CARD_KINDS

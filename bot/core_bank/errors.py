@@ -7,6 +7,7 @@ responses itself.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping, Optional
 
 from bot.core_bank.contract.errors import Error, ErrorDetail

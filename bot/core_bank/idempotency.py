@@ -28,7 +28,7 @@ from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER
 from bot.core_bank.contract.operations import IDEMPOTENCY_KEY_MAX_LENGTH as MAX_KEY_LENGTH
 from bot.core_bank.errors import CoreBankError, IdempotencyKeyReused, InvalidRequest
 from bot.core_bank.models import IdempotencyRecord
-from bot.core_bank.sms import Clock, utc_now
+from bot.clock import Clock, utc_now
 
 # The work done for a request: adds its rows to the session (without committing) and gives the response.
 Work = Callable[[Session], tuple[int, dict[str, Any]]]

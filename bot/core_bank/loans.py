@@ -23,7 +23,7 @@ from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import LoanApplication, LoanProduct, from_minor_units, to_minor_units
 from bot.core_bank.money import CENT, format_amount
 from bot.core_bank.references import LOAN_APPLICATION_PREFIX, ReferenceGenerator, new_reference
-from bot.core_bank.sms import Clock, utc_now
+from bot.clock import Clock, utc_now
 
 ANNUITY_PRECISION = 50
 APPLICATION_RECEIVED = "received"

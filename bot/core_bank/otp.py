@@ -46,7 +46,8 @@ from bot.core_bank.errors import (
     Unauthorized,
 )
 from bot.core_bank.models import AccessToken, ChannelLink, Customer, OtpChallenge
-from bot.core_bank.sms import Clock, SmsGateway, utc_now
+from bot.clock import Clock, utc_now
+from bot.core_bank.sms import SmsGateway
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

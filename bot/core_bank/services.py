@@ -12,7 +12,8 @@ from bot.core_bank.idempotency import IdempotentRequests
 from bot.core_bank.loans import Loans
 from bot.core_bank.otp import AccessTokens, OtpPolicy, OtpService, new_code
 from bot.core_bank.references import ReferenceGenerator, new_reference
-from bot.core_bank.sms import Clock, SmsGateway, utc_now
+from bot.clock import Clock, utc_now
+from bot.core_bank.sms import SmsGateway
 from bot.core_bank.transfers import TransferLimits, Transfers
 from bot.settings import Settings
 

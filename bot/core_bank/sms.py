@@ -8,16 +8,13 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Optional, Protocol
+from datetime import datetime
+from typing import Optional, Protocol
+from bot.clock import Clock, utc_now
 
-Clock = Callable[[], datetime]
 
 OUTBOX_CAPACITY = 1000
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

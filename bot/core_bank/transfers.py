@@ -53,7 +53,7 @@ from bot.core_bank.models import (
 from bot.core_bank.money import SUPPORTED_CURRENCY, format_amount, spoken_amount
 from bot.core_bank.otp import IssuedChallenge, OtpService, TransactionApproval
 from bot.core_bank.references import TRANSFER_PREFIX, ReferenceGenerator, new_reference
-from bot.core_bank.sms import Clock, utc_now
+from bot.clock import Clock, utc_now
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Callable, List, Optional
 
@@ -26,15 +26,12 @@ from bot.handoff.models import (
 )
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
+from bot.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 MAX_TEXT = 2000
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ The console and the CLI use it; tests give it their own database URL and clock.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Callable, List, Optional, Tuple
+from datetime import timedelta
+from typing import List, Optional, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -16,12 +16,9 @@ from bot.staff import accounts, sessions
 from bot.staff.accounts import AccountSummary, Agent, LoginOutcome, LoginResult
 from bot.staff.passwords import PasswordHashing
 from bot.staff.sessions import ActiveSession, SessionLimits
+from bot.clock import Clock, utc_now
 
-Clock = Callable[[], datetime]
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class StaffStore:

@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from bot.branch_db import session_factory
 from bot.handoff.models import Handoff
-from bot.handoff.queue import HandoffQueue, utc_now
+from bot.clock import utc_now
+from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
 from tests.support.processes import PROJECT_ROOT

@@ -1,6 +1,5 @@
 """End to end through every process: the branch's services in Messenger conversations."""
 import re
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal

@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from bot.branch_db import session_factory
-from bot.handoff.queue import HandoffQueue, utc_now
+from bot.clock import utc_now
+from bot.handoff.queue import HandoffQueue
 from bot.settings import Settings
 from bot.staff.store import StaffStore
 from bot.web.app import build_app

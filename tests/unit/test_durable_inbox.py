@@ -1,7 +1,6 @@
 """The durable inbox: stored before Meta's 200, consumed once, claimed from a consumer that died."""
 import asyncio
 
-import pytest
 
 from bot.channels.messenger.durable_inbox import DurableInbox, decode_event, encode_event
 from bot.channels.messenger.webhook import EventKind, MessagingEvent

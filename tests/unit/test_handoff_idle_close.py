@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.branch_db import session_factory
-from bot.handoff.queue import HandoffQueue, utc_now
+from bot.clock import utc_now
+from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import RasaControl
 from bot.handoff.staff_desk import StaffDesk
 from tests.unit.staff_support import database_url

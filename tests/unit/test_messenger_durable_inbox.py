@@ -4,7 +4,6 @@ import json
 import time
 from types import SimpleNamespace
 
-import pytest
 
 from bot.channels.messenger.durable_inbox import DurableInbox
 from bot.channels.messenger.webhook import EventKind, MessagingEvent, sign

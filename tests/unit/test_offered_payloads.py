@@ -68,3 +68,13 @@ def test_the_page_menu_and_get_started_are_always_offered():
     assert ALWAYS_OFFERED == {"/get_started", "/check_balance", "/card_menu", "/loan_inquiry", "/human_handoff"}
     assert is_always_offered("/get_started")
     assert not is_always_offered("/transfer_money")
+
+
+def test_every_entry_point_is_an_intent_of_the_domain():
+    import yaml
+
+    from bot.channels.entry_points import ENTRY_PAYLOADS
+    from tests.support.processes import PROJECT_ROOT
+
+    intents = set(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["intents"])
+    assert {payload.lstrip("/") for payload in ENTRY_PAYLOADS} <= intents

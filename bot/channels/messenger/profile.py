@@ -1,31 +1,16 @@
 """The page's Messenger profile: Get Started button, greeting, persistent menu.
 
 Set once per page with `python -m bot messenger setup` (the Messenger Profile
-API, `POST {graph}/me/messenger_profile`). The payloads are what the webhook
-receives as postbacks when a customer taps them; they are `/intent` commands
-the dialogue knows.
+API, `POST {graph}/me/messenger_profile`). The Get Started payload and the menu are
+the branch's entry points (bot/channels/entry_points.py), which every channel
+accepts as taps at any time.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
+from bot.channels.entry_points import GET_STARTED_PAYLOAD, MENU_ITEMS
 from bot.channels.messenger.graph_api import GraphApi, GraphResult
-
-GET_STARTED_PAYLOAD = "/get_started"
-
-
-class MenuItem(NamedTuple):
-    title: str
-    payload: str
-
-
-# The persistent menu, in order (postback buttons).
-MENU_ITEMS: Tuple[MenuItem, ...] = (
-    MenuItem("Balance", "/check_balance"),
-    MenuItem("Cards", "/card_menu"),
-    MenuItem("Loans", "/loan_inquiry"),
-    MenuItem("Talk to an advisor", "/human_handoff"),
-)
 
 # Shown on the welcome screen before the first message (at most 160 characters).
 GREETING_TEXT = (

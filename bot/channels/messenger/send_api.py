@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Optional, Set
+from datetime import datetime
+from typing import Any, Dict, Optional, Set
 
 from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy
 from bot.channels.messenger.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
 from bot.privacy.pseudonyms import pseudonym
+from bot.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,7 @@ SendResult = GraphResult  # what `deliver` and `deliver_action` return
 SENDER_ACTIONS = frozenset({"typing_on", "typing_off", "mark_seen"})
 OUTSIDE_WINDOW = "outside the messaging window"
 
-Clock = Callable[[], datetime]
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class SendApi:

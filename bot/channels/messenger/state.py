@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Optional, Union
+from typing import Optional, Union
 
 import redis.asyncio as aioredis
 
@@ -110,6 +110,3 @@ async def first_time(seen: SeenStore, message_id: str) -> bool:
         return seen.first_time(message_id)
     return await seen.first_time(message_id)
 
-
-def _now() -> float:
-    return datetime.now(timezone.utc).timestamp()
