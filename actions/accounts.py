@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
-from actions.verified import bank_trouble, verified_session
 from actions.text import locale as customer_locale
+from actions.verified import bank_trouble, verified_session
 
 
 class ActionShowBalance(Action):

@@ -18,8 +18,8 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
-from actions.verified import bank_trouble, current_session, verified_session
 from actions.text import locale as customer_locale
+from actions.verified import bank_trouble, current_session, verified_session
 
 # The core bank's reasons, in the customer's words (its own messages are written for developers).
 ORDER_REFUSALS = {

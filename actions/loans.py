@@ -17,9 +17,9 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
-from actions.verified import bank_trouble, verified_session
 from actions.text import locale as customer_locale
 from actions.text.amounts import parse_money, parse_term_months, term_only
+from actions.verified import bank_trouble, verified_session
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
 

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.verified import bank_trouble, verified_session
 from actions.text import locale as customer_locale
 from actions.text.periods import parse_period
+from actions.verified import bank_trouble, verified_session
 
 PAGE_SIZE = 5
 REQUEST = "recent_transactions"

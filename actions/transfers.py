@@ -20,9 +20,9 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
-from actions.verified import bank_trouble, current_session, verified_session
 from actions.text import locale as customer_locale
 from actions.text.amounts import parse_money
+from actions.verified import bank_trouble, current_session, verified_session
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")

@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import UNAVAILABLE, BankError
-from actions.identity import FORM, REFUSED, REQUIRED
 from actions.customer_sessions import CustomerSession, customer_sessions
+from actions.identity import FORM, REFUSED, REQUIRED
 
 
 def current_session(tracker: Tracker) -> Optional[CustomerSession]:

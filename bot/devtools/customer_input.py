@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict
 
+from bot.channels.limits import MAX_TEXT
 from bot.devtools.messenger_chat import webhook_body
 
-MAX_TEXT = 2000  # what Messenger lets a customer type in one message
 MAX_PAYLOAD = 1000  # Meta's limit on quick reply and postback payloads
 MAX_TITLE = 80
 _PSID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -55,7 +55,7 @@ from aiohttp import web
 MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 MESSAGE_TAGS = {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
 SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
-MAX_TEXT = 2000
+MAX_TEXT = 2000  # Meta's documented limit, written here on its own: the stand-in checks our code, not itself
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 

@@ -21,12 +21,12 @@ from typing import AsyncIterator, Optional
 import aiohttp
 from aiohttp import web
 
-from bot.devtools.graph_standin import GraphStandin
-from bot.privacy.pseudonyms import pseudonym
-from bot.settings import Settings, get_settings
 from bot.devtools.customer_input import InvalidCustomerInput, parse_customer_input
+from bot.devtools.graph_standin import GraphStandin
 from bot.devtools.messenger_connector import ConnectorUnreachable, MessengerConnector, webhook_url
 from bot.devtools.sms_outbox import SmsOutboxUnavailable, latest_sms
+from bot.privacy.pseudonyms import pseudonym
+from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -18,19 +18,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.branch_db import session_factory
+from bot.channels.limits import MAX_TEXT
+from bot.clock import Clock, utc_now
 from bot.db_migrations import ensure_upgraded
-from bot.privacy.masking import mask_sensitive
 from bot.handoff.models import (
-    CLOSE, CLOSED, HAND_BACK, REASONS, REPLY, RETURNED, SYSTEM_AGENT, TAKE, TAKEN, WAITING, AgentAction,
+    CLOSE,
+    CLOSED,
+    HAND_BACK,
+    REASONS,
+    REPLY,
+    RETURNED,
+    SYSTEM_AGENT,
+    TAKE,
+    TAKEN,
+    WAITING,
+    AgentAction,
     Handoff,
 )
+from bot.privacy.masking import mask_sensitive
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
-from bot.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 2000
 
 
 

@@ -17,11 +17,25 @@ from typing import Dict, Iterator, List
 from tests.support.branch import MODEL
 from tests.support.environment import GRAPH_API_VERSION, RASA_API_TOKEN, branch_environment
 from tests.support.processes import (
-    PROJECT_ROOT, _stop, _wait_ready, action_server, core_bank, free_port, graph_standin, rasa_server_command,
+    PROJECT_ROOT,
+    _stop,
+    _wait_ready,
+    action_server,
+    core_bank,
+    free_port,
+    graph_standin,
+    rasa_server_command,
 )
 from tests.support.production_services import (
-    POSTGRES_HOST, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_USER, database_url, delete_keys, fresh_databases,
-    new_key_prefix, require_redis,
+    POSTGRES_HOST,
+    POSTGRES_PASSWORD,
+    POSTGRES_PORT,
+    POSTGRES_USER,
+    database_url,
+    delete_keys,
+    fresh_databases,
+    new_key_prefix,
+    require_redis,
 )
 
 PRODUCTION_ENDPOINTS = PROJECT_ROOT / "endpoints.production.yml"

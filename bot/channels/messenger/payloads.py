@@ -32,11 +32,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from bot.channels.limits import MAX_TEXT
 from bot.channels.typed_text import as_typed_text
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_TEMPLATE_BUTTONS = 3

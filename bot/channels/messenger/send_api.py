@@ -21,8 +21,8 @@ from typing import Any, Dict, Optional, Set
 
 from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy
 from bot.channels.messenger.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
-from bot.privacy.pseudonyms import pseudonym
 from bot.clock import Clock, utc_now
+from bot.privacy.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 

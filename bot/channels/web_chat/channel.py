@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
+from bot.channels.limits import MAX_TEXT
 from bot.channels.offered_payloads import (
     OfferedPayloadStore,
     is_always_offered,
@@ -37,16 +38,16 @@ from bot.channels.offered_payloads import (
     payloads_in_response,
 )
 from bot.channels.typed_text import as_typed_text
+from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
-from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
 
 logger = logging.getLogger(__name__)
 
 USER_MESSAGE_EVENT = "user_uttered"
 BOT_MESSAGE_EVENT = "bot_uttered"
 SOCKET_PATH = "/socket.io"
-MAX_MESSAGE_CHARS = 2000
+MAX_MESSAGE_CHARS = MAX_TEXT
 SESSION_KEY = "sender_id"
 
 

@@ -30,6 +30,7 @@ from bot.web.console.csrf import csrf_token
 from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS
 from bot.web.console.pages import page
 from bot.web.console.templates import SafeHtml, render
+from bot.channels.limits import MAX_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ DESK = web.AppKey("staff_desk", StaffDesk)
 # {(username, handoff id): (delivered, reason)}. Kept server side so no text travels in a URL.
 REPLY_OUTCOMES = web.AppKey("console_reply_outcomes", dict)
 
-MAX_REPLY = 2000
+MAX_REPLY = MAX_TEXT  # a reply goes to Messenger or the web chat
 POLL_SECONDS = 5
 IDLE_CHECK_SECONDS = 60
 
