@@ -8,7 +8,9 @@ INSTALLED := $(VENV)/.installed
 # The web chat's browser dependencies (package.json, pinned), served by the web service: no CDN.
 NODE_MODULES := node_modules/.installed
 MODEL := models/branch.tar.gz
-TRAINING_FILES := config.yml domain.yml $(wildcard data/*.yml)
+# Every training file under data/ (rasa train reads the folder recursively), and the folders
+# themselves, so that adding, removing or renaming a file retrains too.
+TRAINING_FILES := config.yml domain.yml $(shell find data -type d -o -type f \( -name '*.yml' -o -name '*.yaml' \))
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2

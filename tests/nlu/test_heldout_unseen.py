@@ -4,21 +4,28 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAINING = ROOT / "data" / "nlu.yml"
+TRAINING = ROOT / "data"  # every NLU file under it, as `rasa train` reads the folder
 HELDOUT = ROOT / "tests" / "nlu" / "test_nlu_heldout.yml"
 ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 
 
+def training_texts(folder: Path):
+    """The text of every intent example under `folder`, loaded as `rasa train` loads it."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_nlu_importer_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), training_data_paths=[str(folder)])
+    return [message.get("text") for message in importer.get_nlu_data().intent_examples if message.get("text")]
+
+
 def examples(path: Path):
-    for block in yaml.safe_load(path.read_text())["nlu"]:
-        if "intent" in block:
-            for line in block["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    yield block["intent"], line[2:]
+    """(intent, text) of every example in one NLU file, annotations read by Rasa's loader."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    for message in load_data(str(path)).intent_examples:
+        yield message.get("intent"), message.get("text")
 
 
 def normalized(text: str) -> str:
@@ -58,10 +65,11 @@ def test_helpers_catch_copies_and_one_word_swaps():
 
 @pytest.mark.skipif(not TRAINING.exists() or not HELDOUT.exists(), reason="no NLU data")
 def test_no_heldout_line_is_in_the_training_data():
-    training = [normalized(text) for _, text in examples(TRAINING)]
+    training = [normalized(text) for text in training_texts(TRAINING)]
+    assert training, f"no NLU examples under {TRAINING}"
     heldout = [(text, normalized(text)) for _, text in examples(HELDOUT)]
     clashes = [(text, other) for text, mine in heldout for other in training if near_copy(mine, other)]
-    assert not clashes, f"held-out lines (near) copied into data/nlu.yml: {clashes[:10]}"
+    assert not clashes, f"held-out lines (near) copied into data/: {clashes[:10]}"
 
 
 @pytest.mark.skipif(not HELDOUT.exists(), reason="no held-out set")
