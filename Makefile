@@ -69,7 +69,7 @@ test: $(MODEL) $(NODE_MODULES) chromium | var
 
 # The Messenger sandbox: the web service (:8080) posts signed webhooks for the page and stands in
 # for the Graph API; the Rasa server sends its replies there.
-sandbox: $(MODEL) | var
+sandbox: $(MODEL) $(NODE_MODULES) | var
 	@echo
 	@echo "  Messenger sandbox                open http://127.0.0.1:8080/sandbox"
 	@echo "  Rasa server (Messenger webhook)  http://127.0.0.1:5005/webhooks/messenger/webhook"

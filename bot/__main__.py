@@ -2,7 +2,8 @@
 
     core-bank                 the mock core-banking service (default port 8000)
     graph-standin             a local stand-in for Meta's Graph API (default port 8081)
-    web                       the branch web service: the Messenger sandbox at /sandbox (default port 8080)
+    web                       the branch web service: the bank's site with the web chat, the staff console (port 8080)
+    sandbox                   dev only: the web service with the Messenger sandbox at /sandbox
     messenger chat            talk to the bot as a Messenger user, from the terminal
     messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
     messenger profile         show the page's Messenger profile as Meta has it

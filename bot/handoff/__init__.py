@@ -1,6 +1,8 @@
-"""Handoff to staff (issue 5): the queue of conversations waiting for a person, and Rasa's control of them.
+"""Handoff to staff: the queue of conversations waiting for a person, and Rasa's control of them.
 
-    masking.py       codes and card numbers out of what staff read
+The Rasa server records requests (bot/rasa_server/handoff_requests.py); the staff console (the web
+service) takes, answers and hands back. What staff read is masked by bot/privacy/masking.py.
+
     conversation.py  what a Rasa tracker's events say (customer texts, transcript lines)
     models.py        `Handoff` and the append-only `AgentAction` audit (branch database)
     queue.py         request, waiting list with the answer-time target, atomic take, reply, hand back

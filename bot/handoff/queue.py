@@ -1,6 +1,6 @@
 """The handoff queue: conversations waiting for a person, who took them, and what staff did.
 
-Shared by the action server (which records requests) and the web service (the
+Shared by the Rasa server (which records requests) and the web service (the
 staff console), through the branch database. Every change is one transaction;
 taking is a single conditional UPDATE, so two agents can never both take a
 conversation.
@@ -89,7 +89,7 @@ class HandoffQueue:
                    sla=timedelta(minutes=settings.handoff_sla_minutes), clock=clock,
                    archive=agent_archiver(settings.archive_database_url))
 
-    # -- the customer's side (action server) ---------------------------------------------------------
+    # -- the customer's side (Rasa server) -----------------------------------------------------------
 
     def request_handoff(self, conversation_id: str, channel: str, reason: str, last_message: str) -> int:
         """Queues the conversation for a person; while one is open for it, returns that one's id instead."""

@@ -1,1 +1,1 @@
-"""The branch's web service (port 8080): the Messenger sandbox now; the demo bank site and staff console later."""
+"""The branch's web service (port 8080): the demo bank site with the web chat, and the staff console."""

@@ -2,7 +2,7 @@
 
 Why: `POST /api/chat-session` is public and each call mints a signed session (and a Rasa sender id);
 without a limit one client could open sessions in a loop. One web service process holds the counts;
-several instances behind a load balancer each count their own share (issue 6 moves shared state to Redis).
+several instances behind a load balancer each count their own share (a limit per instance).
 
 Memory stays bounded: a client's timestamps older than the window are dropped on each hit, idle
 clients are forgotten, and past `max_clients` the least recently seen clients are evicted first.

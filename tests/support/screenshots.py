@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.support.screenshots            # writes docs/site.png, docs/console-*.png
 
 Not a test (pytest does not collect it). It starts the branch as the browser tests do
-(tests/support/sandbox_branch.py, temporary databases, free ports), creates an advisor with
+(tests/support/stack.py, temporary databases, free ports), creates an advisor with
 `python -m bot staff add`, and drives Debian's chromium (scripts/ensure-chromium) with Playwright:
 a customer asks the widget for help and the loans; a Messenger customer (signed webhooks) is not
 understood twice and accepts an advisor; another web chat customer checks the balance with the SMS

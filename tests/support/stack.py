@@ -3,8 +3,8 @@
 Core bank, action server, the branch web service (bank site with the web chat, staff console,
 Messenger sandbox with its Graph API stand-in) and the Rasa server, as `make sandbox` runs them:
 Rasa sends Messenger replies to the stand-in, its HTTP API is on behind a token, the archive is
-its event broker, and the action server and web service share one branch database (what
-`action_handoff` queues is what the console shows). Each test talks to it as its own customer (a
+its event broker, and the Rasa server and web service share one branch database (what
+`action_handoff` asks for is what the console shows). Each test talks to it as its own customer (a
 new PSID or web chat session), so tests do not see each other's conversations.
 """
 from __future__ import annotations
