@@ -47,37 +47,25 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Optional
 
 from aiohttp import web
 
-MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
-MESSAGE_TAGS = {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
-SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
-MAX_TEXT = 2000  # Meta's documented limit, written here on its own: the stand-in checks our code, not itself
-MAX_QUICK_REPLIES = 13
-MAX_QUICK_REPLY_TITLE = 20
-
-STANDARD_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
-
-# Messenger Profile API
-PROFILE_PROPERTIES = {
-    "get_started", "greeting", "ice_breakers", "persistent_menu", "whitelisted_domains",
-    "account_linking_url", "commands", "title", "description",
-}
-MAX_GREETING_TEXT = 160
-MAX_MENU_ITEMS = 20
-MAX_MENU_TITLE = 30
-MAX_PAYLOAD = 1000
-MENU_BUTTON_TYPES = {"postback", "web_url"}
-
-MAX_HANDOVER_METADATA = 1000
-DEFAULT_APP_ID = "1000000000000001"  # the app the page token belongs to: the bot
+from bot.devtools.graph_rules import (
+    DEFAULT_APP_ID,
+    HUMAN_AGENT_WINDOW,
+    STANDARD_WINDOW,
+    optional_int,
+    profile_fields,
+    profile_problem,
+    recipient_of,
+    request_problem,
+    thread_control_problem,
+    visible_text,
+)
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
-_APP_ID = re.compile(r"^\d{1,20}$")
 _ANY_RECIPIENT = "*"
 
 
@@ -123,8 +111,8 @@ class Fault:
             raise ValueError("delay must not be negative")
         return cls(
             status=status,
-            code=_optional_int(raw.get("code")),
-            subcode=_optional_int(raw.get("subcode")),
+            code=optional_int(raw.get("code")),
+            subcode=optional_int(raw.get("subcode")),
             message=str(raw.get("message") or cls.message),
             retry_after=float(raw["retry_after"]) if raw.get("retry_after") is not None else None,
             delay=delay,
@@ -272,7 +260,7 @@ class GraphStandin:
         body = await _json_or_none(request)
         if body is None:
             return self._answered(request, "messages", None, _graph_error(400, 100, "Invalid JSON body"))
-        recipient_id = _recipient_of(body)
+        recipient_id = recipient_of(body)
         faulted = await self._fault_for(recipient_id)
         if faulted is not None:
             return self._answered(request, "messages", recipient_id, faulted)
@@ -308,7 +296,7 @@ class GraphStandin:
         refused = await self._page_refusal(request)
         if refused is not None:
             return self._answered(request, "messenger_profile", None, refused)
-        fields, problem = _profile_fields(request.query.get("fields", "").split(","))
+        fields, problem = profile_fields(request.query.get("fields", "").split(","))
         if problem:
             return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
         found = {name: self.profile[name] for name in fields if name in self.profile}
@@ -322,7 +310,7 @@ class GraphStandin:
         raw_fields = body.get("fields") if isinstance(body, dict) else request.query.get("fields", "").split(",")
         if not isinstance(raw_fields, list):
             raw_fields = []
-        fields, problem = _profile_fields(raw_fields)
+        fields, problem = profile_fields(raw_fields)
         if problem:
             return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
         for name in fields:
@@ -337,7 +325,7 @@ class GraphStandin:
         body = await _json_or_none(request)
         if body is None:
             return self._answered(request, edge, None, _graph_error(400, 100, "Invalid JSON body"))
-        recipient_id = _recipient_of(body)
+        recipient_id = recipient_of(body)
         faulted = await self._fault_for(recipient_id)
         if faulted is not None:
             return self._answered(request, edge, recipient_id, faulted)
@@ -414,181 +402,6 @@ class GraphStandin:
     ) -> web.Response:
         self.calls.append(GraphCall(request.method, edge, recipient_id, response.status))
         return response
-
-
-def request_problem(body: Any) -> Optional[str]:
-    """What Meta would object to in a Send API request body, or None."""
-    if not isinstance(body, dict):
-        return "The request body must be an object"
-    recipient = body.get("recipient")
-    if not isinstance(recipient, dict) or not recipient.get("id"):
-        return "param recipient[id] must be non-empty"
-    has_message, has_action = "message" in body, "sender_action" in body
-    if has_message == has_action:
-        return "Exactly one of message and sender_action must be given"
-    if has_action:
-        return None if body["sender_action"] in SENDER_ACTIONS else "param sender_action is not valid"
-    if body.get("messaging_type") not in MESSAGING_TYPES:
-        return "param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
-    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in MESSAGE_TAGS:
-        return "param tag must be one of " + ", ".join(sorted(MESSAGE_TAGS)) + " with messaging_type MESSAGE_TAG"
-    message = body["message"]
-    if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
-        return "param message must have exactly one of text and attachment"
-    text = message.get("text")
-    if text is not None and (not isinstance(text, str) or not text or len(text) > MAX_TEXT):
-        return f"param message[text] must be a non-empty UTF-8 string of at most {MAX_TEXT} characters"
-    quick_replies = message.get("quick_replies")
-    if quick_replies is not None:
-        if not isinstance(quick_replies, list) or not 0 < len(quick_replies) <= MAX_QUICK_REPLIES:
-            return f"param message[quick_replies] must have 1 to {MAX_QUICK_REPLIES} elements"
-        for reply in quick_replies:
-            if reply.get("content_type") == "text" and not 0 < len(reply.get("title", "")) <= MAX_QUICK_REPLY_TITLE:
-                return f"quick reply titles must have 1 to {MAX_QUICK_REPLY_TITLE} characters"
-    return None
-
-
-def profile_problem(body: Any, current: Optional[Dict[str, Any]] = None) -> Optional[str]:
-    """What Meta would object to in a Messenger Profile API POST body, or None.
-
-    `current` is the profile already set (a persistent menu needs a Get Started
-    button, set before or in the same request).
-    """
-    if not isinstance(body, dict) or not body:
-        return "Requires one of the params: " + ", ".join(sorted(PROFILE_PROPERTIES))
-    for name in body:
-        if name not in PROFILE_PROPERTIES:
-            return f"param {name} is not a Messenger profile property"
-    if "get_started" in body:
-        get_started = body["get_started"]
-        if not isinstance(get_started, dict) or not _short_text(get_started.get("payload"), MAX_PAYLOAD):
-            return f"param get_started[payload] must be a non-empty string of at most {MAX_PAYLOAD} characters"
-    if "greeting" in body:
-        problem = _greeting_problem(body["greeting"])
-        if problem:
-            return problem
-    if "persistent_menu" in body:
-        if "get_started" not in body and "get_started" not in (current or {}):
-            return "You must set a Get Started button if you also wish to use persistent menu."
-        problem = _menu_problem(body["persistent_menu"])
-        if problem:
-            return problem
-    return None
-
-
-def thread_control_problem(edge: str, body: Any) -> Optional[str]:
-    """What Meta would object to in a pass/take/request_thread_control body, or None."""
-    if not isinstance(body, dict):
-        return "The request body must be an object"
-    if _recipient_of(body) is None:
-        return "param recipient[id] must be non-empty"
-    if edge == "pass_thread_control":
-        target = body.get("target_app_id")
-        if isinstance(target, bool) or not _APP_ID.match(str(target if target is not None else "")):
-            return "param target_app_id must be a valid app id"
-    metadata = body.get("metadata")
-    if metadata is not None and (not isinstance(metadata, str) or len(metadata) > MAX_HANDOVER_METADATA):
-        return f"param metadata must be a string of at most {MAX_HANDOVER_METADATA} characters"
-    return None
-
-
-def visible_text(body: Dict[str, Any]) -> str:
-    """The text a customer sees in a Send API message body (template text included)."""
-    message = body.get("message") or {}
-    if "text" in message:
-        return message["text"]
-    payload = (message.get("attachment") or {}).get("payload") or {}
-    if payload.get("template_type") == "button":
-        return payload.get("text", "")
-    if payload.get("template_type") == "generic":
-        return "\n".join(f"{e.get('title', '')} {e.get('subtitle', '')}".strip() for e in payload.get("elements", []))
-    return ""
-
-
-def _greeting_problem(greeting: Any) -> Optional[str]:
-    if not isinstance(greeting, list) or not greeting:
-        return "param greeting must be a non-empty array"
-    locales = []
-    for item in greeting:
-        if not isinstance(item, dict) or not isinstance(item.get("locale"), str):
-            return "param greeting[locale] must be a locale"
-        if not _short_text(item.get("text"), MAX_GREETING_TEXT):
-            return f"param greeting[text] must be a non-empty string of at most {MAX_GREETING_TEXT} characters"
-        locales.append(item["locale"])
-    if "default" not in locales:
-        return "param greeting must have a greeting for the default locale"
-    if len(set(locales)) != len(locales):
-        return "param greeting must have one greeting per locale"
-    return None
-
-
-def _menu_problem(menus: Any) -> Optional[str]:
-    if not isinstance(menus, list) or not menus:
-        return "param persistent_menu must be a non-empty array"
-    locales = []
-    for menu in menus:
-        if not isinstance(menu, dict) or not isinstance(menu.get("locale"), str):
-            return "param persistent_menu[locale] must be a locale"
-        locales.append(menu["locale"])
-        if not isinstance(menu.get("composer_input_disabled", False), bool):
-            return "param persistent_menu[composer_input_disabled] must be a boolean"
-        actions = menu.get("call_to_actions")
-        if not isinstance(actions, list) or not 0 < len(actions) <= MAX_MENU_ITEMS:
-            return f"param persistent_menu[call_to_actions] must have 1 to {MAX_MENU_ITEMS} elements"
-        for action in actions:
-            problem = _menu_item_problem(action)
-            if problem:
-                return problem
-    if "default" not in locales:
-        return "param persistent_menu must have a menu for the default locale"
-    if len(set(locales)) != len(locales):
-        return "param persistent_menu must have one menu per locale"
-    return None
-
-
-def _menu_item_problem(action: Any) -> Optional[str]:
-    if not isinstance(action, dict):
-        return "param call_to_actions must be an array of objects"
-    if action.get("type") == "nested":
-        return "Nested persistent menus are no longer supported"
-    if action.get("type") not in MENU_BUTTON_TYPES:
-        return "param call_to_actions[type] must be one of " + ", ".join(sorted(MENU_BUTTON_TYPES))
-    if not _short_text(action.get("title"), MAX_MENU_TITLE):
-        return f"param call_to_actions[title] must be a non-empty string of at most {MAX_MENU_TITLE} characters"
-    if action["type"] == "postback" and not _short_text(action.get("payload"), MAX_PAYLOAD):
-        return f"param call_to_actions[payload] must be a non-empty string of at most {MAX_PAYLOAD} characters"
-    if action["type"] == "web_url" and not re.match(r"^https?://\S+$", str(action.get("url", ""))):
-        return "param call_to_actions[url] must be an http(s) URL"
-    return None
-
-
-def _profile_fields(raw: List[Any]) -> "tuple[List[str], Optional[str]]":
-    fields = [str(name).strip() for name in raw if str(name).strip()]
-    if not fields:
-        return [], "The parameter fields is required"
-    for name in fields:
-        if name not in PROFILE_PROPERTIES:
-            return [], "param fields must be one of " + ", ".join(sorted(PROFILE_PROPERTIES))
-    return fields, None
-
-
-def _short_text(value: Any, limit: int) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= limit
-
-
-def _recipient_of(body: Any) -> Optional[str]:
-    recipient = body.get("recipient") if isinstance(body, dict) else None
-    if isinstance(recipient, dict) and recipient.get("id"):
-        return str(recipient["id"])
-    return None
-
-
-def _optional_int(value: Any) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("codes must be whole numbers")
-    return value
 
 
 async def _json_or_none(request: web.Request) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
-from bot.devtools.graph_standin import visible_text
+from bot.devtools.graph_rules import visible_text
 from bot.settings import Settings, get_settings
 
 QUIET_SECONDS = 1.5

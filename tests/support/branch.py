@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import requests
 
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
-from bot.devtools.graph_standin import visible_text
+from bot.devtools.graph_rules import visible_text
 from bot.devtools.messenger_chat import choices_of, webhook_body
 from tests.support.environment import APP_SECRET, PAGE_ID, RASA_API_TOKEN
 from tests.support.processes import PROJECT_ROOT

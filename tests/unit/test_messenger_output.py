@@ -9,10 +9,11 @@ from aiohttp import web
 from bot.channels.messenger import payloads
 from bot.channels.messenger.channel import MessengerOutput
 from bot.channels.messenger.payloads import message_problems
-from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.channels.messenger.send_api import SendApi
+from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.channels.typed_text import as_typed_text
-from bot.devtools.graph_standin import GraphStandin, request_problem
+from bot.devtools.graph_rules import request_problem
+from bot.devtools.graph_standin import GraphStandin
 from tests.unit.recording_send_api import RecordingSendApi
 
 PSID = "psid-output"

@@ -5,7 +5,7 @@ import pytest
 
 from bot.channels.messenger import payloads
 from bot.channels.messenger.payloads import length, message_problems, split_text
-from bot.devtools.graph_standin import request_problem
+from bot.devtools.graph_rules import request_problem
 
 
 def as_request(message):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.channels.messenger.profile import GET_STARTED_PAYLOAD, GREETING_TEXT, MENU_ITEMS, profile_body
-from bot.devtools.graph_standin import profile_problem
+from bot.devtools.graph_rules import profile_problem
 from bot.channels.messenger.setup import setup, show_profile
 from bot.settings import Settings
 from tests.support.processes import PROJECT_ROOT, free_port
