@@ -11,6 +11,7 @@
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
+    settings get NAME         print one setting's value as the processes get it (the Procfiles use it)
 """
 from __future__ import annotations
 
@@ -93,6 +94,12 @@ def _db(args: argparse.Namespace) -> int:
     return run_cli(args, get_settings())
 
 
+def _settings(args: argparse.Namespace) -> int:
+    from bot.settings_cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -157,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="schema migrations of the branch database and the archive")
     add_db_arguments(db)
     db.set_defaults(run=_db)
+
+    from bot.settings_cli import add_arguments as add_settings_arguments
+
+    settings = commands.add_parser("settings", help="the settings (bot/settings.py): get one value")
+    add_settings_arguments(settings)
+    settings.set_defaults(run=_settings)
     return parser
 
 

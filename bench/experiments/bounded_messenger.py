@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from dataclasses import replace
 from typing import Any, Dict, Optional, Text
 
 from bot.channels.messenger.channel import MessengerInput
@@ -53,6 +52,6 @@ class BoundedSenderQueues(SenderQueues):
 class BoundedMessengerInput(MessengerInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BoundedMessengerInput":
-        channel = cls(replace(get_settings(), dialogue_thread=False))
+        channel = cls(get_settings().copy(update={"dialogue_thread": False}))
         channel._own_queues = BoundedSenderQueues(int(os.environ.get("BENCH_DIALOGUE_LIMIT", "2")))
         return channel

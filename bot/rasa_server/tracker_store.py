@@ -1,11 +1,15 @@
 """Rasa's SQL tracker store, with codes and card numbers masked before anything is written.
 
-endpoints.yml:
+endpoints.yml and endpoints.production.yml:
 
     tracker_store:
       type: bot.rasa_server.tracker_store.RedactingSQLTrackerStore
-      dialect: sqlite            # or postgresql, with host, port, db, username, password
-      db: var/tracker.db
+
+The database is TRACKER_DATABASE_URL (bot/settings.py: SQLite var/tracker.db by
+default, PostgreSQL in production). An endpoints entry that names a database
+itself (Rasa's SQL keys: `url`, or `db` with `dialect` and the rest) is used as
+Rasa would use it: the project's endpoints files name none; tests and the bench
+name files of their own.
 
 The conversation in memory is untouched while a message is handled (the form has
 read the code by the time the tracker is saved); what reaches the database, and
@@ -48,6 +52,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from bot.privacy.redaction import redact_all
 from bot.rasa_server import action_results
 from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +70,11 @@ def redacted_new_events(events: List[Event], stored: int) -> List[Dict[str, Any]
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """Stores (and streams to the event broker) conversations with codes and card numbers masked."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *, host: Optional[str] = None, **kwargs: Any) -> None:
         action_results.install()
-        super().__init__(*args, **kwargs)
+        if host is None and "db" not in kwargs:  # the endpoints entry names no database: the setting's
+            host = get_settings().tracker_database_url  # SQLTrackerStore takes a whole URL as its host
+        super().__init__(host=host, **kwargs)
         self._database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-store")
 
     async def save(self, tracker: DialogueStateTracker) -> None:

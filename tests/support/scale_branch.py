@@ -27,15 +27,7 @@ from tests.support.processes import (
     rasa_server_command,
 )
 from tests.support.production_services import (
-    POSTGRES_HOST,
-    POSTGRES_PASSWORD,
-    POSTGRES_PORT,
-    POSTGRES_USER,
-    database_url,
-    delete_keys,
-    fresh_databases,
-    new_key_prefix,
-    require_redis,
+    database_url, delete_keys, fresh_databases, new_key_prefix, require_redis,
 )
 
 PRODUCTION_ENDPOINTS = PROJECT_ROOT / "endpoints.production.yml"
@@ -88,17 +80,10 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
             CORE_BANKING_DATABASE_URL=database_url(bank_db),
             BRANCH_DATABASE_URL=database_url(branch_db),
             ARCHIVE_DATABASE_URL=database_url(archive_db),
-            # The production profile (endpoints.production.yml + REDIS_URL)
+            # The production profile (endpoints.production.yml): tracker store on TRACKER_DATABASE_URL,
+            # lock store and Messenger state on REDIS_URL, under REDIS_KEY_PREFIX
             ACTION_SERVER_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
-            TRACKER_DATABASE_HOST=POSTGRES_HOST,
-            TRACKER_DATABASE_PORT=str(POSTGRES_PORT),
-            TRACKER_DATABASE_NAME=tracker_db,
-            TRACKER_DATABASE_USER=POSTGRES_USER,
-            TRACKER_DATABASE_PASSWORD=POSTGRES_PASSWORD,
-            LOCK_STORE_REDIS_HOST="127.0.0.1",
-            LOCK_STORE_REDIS_PORT=redis_url.rsplit(":", 1)[1].split("/")[0],
-            LOCK_STORE_REDIS_DB=redis_url.rsplit("/", 1)[1] or "0",
-            LOCK_STORE_KEY_PREFIX=prefix.rstrip(":"),
+            TRACKER_DATABASE_URL=database_url(tracker_db),
             REDIS_URL=redis_url,
             REDIS_KEY_PREFIX=prefix,
             INBOX_CLAIM_IDLE_SECONDS=str(claim_idle_seconds),

@@ -10,7 +10,7 @@ import pytest
 from bot.channels.messenger.profile import GET_STARTED_PAYLOAD, GREETING_TEXT, MENU_ITEMS, profile_body
 from bot.devtools.graph_rules import profile_problem
 from bot.channels.messenger.setup import setup, show_profile
-from bot.settings import Settings
+from bot.settings import META_GRAPH_API_URL, Settings
 from tests.support.processes import PROJECT_ROOT, free_port
 from tests.support.standin_server import PAGE_TOKEN, standin_in_thread
 
@@ -106,5 +106,6 @@ def test_an_unreachable_graph_api_is_reported():
 @pytest.mark.parametrize("command", [setup, show_profile])
 def test_the_demo_token_is_not_sent_to_meta(command):
     err = io.StringIO()
-    assert command(settings=Settings.from_env({}), out=io.StringIO(), err=err) == 1
+    settings = Settings.from_env({"FB_GRAPH_API_URL": META_GRAPH_API_URL})  # unset, it would be the local stand-in
+    assert command(settings=settings, out=io.StringIO(), err=err) == 1
     assert "FB_PAGE_ACCESS_TOKEN" in err.getvalue()
