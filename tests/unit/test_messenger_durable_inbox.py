@@ -31,6 +31,14 @@ async def wait_for(condition, timeout: float = 15) -> None:
         await asyncio.sleep(0.05)
 
 
+async def wait_until_acknowledged(channel, timeout: float = 15) -> None:
+    """Waits until the inbox has nothing pending: every message taken was handled, its replies sent."""
+    deadline = time.monotonic() + timeout
+    while await channel.inbox.pending_count() > 0:
+        assert time.monotonic() < deadline, "the inbox still has pending messages"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_message_is_stored_once_then_answered_and_acknowledged(redis_url, prefix):
     send_api, rasa = RecordingSendApi(), Rasa([])
     channel = production_channel(redis_url, prefix, send_api)
@@ -41,7 +49,7 @@ async def test_a_message_is_stored_once_then_answered_and_acknowledged(redis_url
     consumer = asyncio.create_task(channel.consume_inbox(SimpleNamespace(ctx=SimpleNamespace()), rasa))
     try:
         await wait_for(lambda: send_api.messages(PSID))
-        await asyncio.sleep(0.3)
+        await wait_until_acknowledged(channel)  # the turn is over: anything it would send is sent
         assert rasa.texts == ["hello"]
         assert send_api.messages(PSID) == [{"text": "Sure."}]
         assert await channel.inbox.pending_count() == 0
@@ -71,7 +79,7 @@ async def test_a_message_a_dead_instance_left_is_run_again_without_resending_its
     consumer = asyncio.create_task(channel.consume_inbox(SimpleNamespace(ctx=SimpleNamespace()), rasa))
     try:
         await wait_for(lambda: rasa.texts == ["hello"])
-        await asyncio.sleep(0.5)
+        await wait_until_acknowledged(channel)  # the rerun is over
         assert send_api.messages(PSID) == []  # already delivered before the crash
         assert await channel.inbox.pending_count() == 0
     finally:
