@@ -4,14 +4,15 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import List, Optional
+from datetime import datetime, timedelta
+from typing import Callable, ContextManager, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.staff import login_throttle
+from bot.staff.login_throttle import LoginLimits
 from bot.staff.models import USERNAME_MAX_LENGTH, StaffAccount, StaffSession
 from bot.staff.passwords import PasswordHashing, check_password_policy
 
@@ -50,13 +51,15 @@ class AccountSummary:
 class LoginOutcome(enum.Enum):
     OK = "ok"
     INVALID = "invalid"  # unknown username, wrong password or disabled account: one answer for all
-    LOCKED = "locked"
+    LOCKED = "locked"  # too many attempts for this username (known or not)
+    THROTTLED = "throttled"  # too many attempts from this client, whatever the usernames
 
 
 @dataclass(frozen=True)
 class LoginResult:
     outcome: LoginOutcome
     agent: Optional[Agent] = None
+    retry_after: Optional[timedelta] = None  # THROTTLED: how long until the client may try again
 
 
 def normalize_username(raw: str) -> Optional[str]:
@@ -108,25 +111,45 @@ def disable_account(db: Session, username: str) -> None:
     db.query(StaffSession).filter(StaffSession.account_id == account.id).delete(synchronize_session=False)
 
 
-def authenticate(db: Session, hashing: PasswordHashing, username: str, password: str, now: datetime) -> LoginResult:
-    """Checks a login; counts failures per username; rehashes when the hash parameters changed."""
+def authenticate(
+    transaction: Callable[[], ContextManager[Session]],
+    hashing: PasswordHashing,
+    username: str,
+    password: str,
+    now: datetime,
+    client: Optional[str] = None,
+    limits: LoginLimits = LoginLimits(),
+) -> LoginResult:
+    """Checks a login from `client` (its address) in three steps, so that argon2 never runs in a transaction.
+
+    1. One transaction counts the attempt for the client, then for the username, or refuses it
+       (THROTTLED, LOCKED: no password is judged), and reads the account.
+    2. argon2 judges the password; an unknown username is judged against a dummy hash, at the same cost.
+    3. On success one transaction forgets the username's attempts and re-hashes a hash of old parameters.
+    """
     canonical = normalize_username(username)
-    if canonical is None:
+    with transaction() as db:
+        by_client = login_throttle.admit(db, login_throttle.client_key(client), limits.per_client, now)
+        if not by_client.admitted:
+            return LoginResult(LoginOutcome.THROTTLED, retry_after=by_client.retry_after)
+        if canonical is not None and not login_throttle.admit(db, canonical, limits.per_username, now).admitted:
+            return LoginResult(LoginOutcome.LOCKED)
+        account = None
+        if canonical is not None:
+            account = db.execute(select(StaffAccount).where(StaffAccount.username == canonical)).scalar_one_or_none()
+        stored = None if account is None else (account.id, account.password_hash, bool(account.disabled))
+    if stored is None:
         hashing.waste_time(password)
         return LoginResult(LoginOutcome.INVALID)
-    if login_throttle.is_locked(db, canonical, now):
-        hashing.waste_time(password)
-        return LoginResult(LoginOutcome.LOCKED)
-    account = db.execute(select(StaffAccount).where(StaffAccount.username == canonical)).scalar_one_or_none()
-    if account is None:
-        hashing.waste_time(password)
-        ok = False
-    else:
-        ok = hashing.verify(account.password_hash, password) and not account.disabled
-    if not ok:
-        login_throttle.record_failure(db, canonical, now)
+    account_id, password_hash, disabled = stored
+    if not hashing.verify(password_hash, password) or disabled:
         return LoginResult(LoginOutcome.INVALID)
-    login_throttle.clear(db, canonical)
-    if hashing.needs_rehash(account.password_hash):
-        account.password_hash = hashing.hash(password)
-    return LoginResult(LoginOutcome.OK, Agent.of(account))
+    new_hash = hashing.hash(password) if hashing.needs_rehash(password_hash) else None
+    with transaction() as db:
+        account = db.get(StaffAccount, account_id)
+        if account is None or account.disabled:  # disabled while the password was being judged
+            return LoginResult(LoginOutcome.INVALID)
+        login_throttle.clear(db, account.username)
+        if new_hash is not None and account.password_hash == password_hash:
+            account.password_hash = new_hash
+        return LoginResult(LoginOutcome.OK, Agent.of(account))

@@ -34,11 +34,14 @@ class StaffSession(Base):
 
 
 class StaffLoginThrottle(Base):
-    """Failed logins of one username (known or not) in the current window, and a lock."""
+    """Login attempts under one key in the current window, and a lock (bot/staff/login_throttle.py).
+
+    The key is a username (known or not) or `client:` and a client's address.
+    """
 
     __tablename__ = "staff_login_throttle"
 
-    username = Column(String(USERNAME_MAX_LENGTH), primary_key=True)
+    username = Column(String(USERNAME_MAX_LENGTH), primary_key=True)  # the key
     failures = Column(Integer, nullable=False, default=0)
     window_started_at = Column(UtcDateTime, nullable=True)
     locked_until = Column(UtcDateTime, nullable=True)

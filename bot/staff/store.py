@@ -12,8 +12,9 @@ from sqlalchemy.orm import sessionmaker
 from bot.branch_db import engine_for
 from bot.db_migrations import ensure_upgraded
 from bot.settings import Settings
-from bot.staff import accounts, sessions
+from bot.staff import accounts, login_throttle, sessions
 from bot.staff.accounts import AccountSummary, Agent, LoginOutcome, LoginResult
+from bot.staff.login_throttle import LoginLimits
 from bot.staff.passwords import PasswordHashing
 from bot.staff.sessions import ActiveSession, SessionLimits
 from bot.clock import Clock, utc_now
@@ -28,6 +29,7 @@ class StaffStore:
         limits: SessionLimits,
         hashing: Optional[PasswordHashing] = None,
         clock: Clock = utc_now,
+        login_limits: LoginLimits = LoginLimits(),
     ) -> None:
         ensure_upgraded("branch", database_url)  # the schema this code expects (migrations/branch/)
         engine = engine_for(database_url)
@@ -36,6 +38,7 @@ class StaffStore:
         self._hashing = hashing or PasswordHashing()
         self.limits = limits
         self.clock = clock
+        self.login_limits = login_limits
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "StaffStore":
@@ -60,15 +63,23 @@ class StaffStore:
         with self._db.begin() as db:
             accounts.disable_account(db, username)
 
-    def log_in(self, username: str, password: str, previous_session_id: str = "") -> Tuple[LoginResult, str]:
-        """Checks the login; on success ends `previous_session_id` and returns a new session id (else "")."""
+    def log_in(
+        self, username: str, password: str, previous_session_id: str = "", client: Optional[str] = None
+    ) -> Tuple[LoginResult, str]:
+        """Checks a login from `client` (its address as the web service sees it).
+
+        On success ends `previous_session_id` and returns a new session id (else "").
+        """
+        now = self.clock()
+        result = accounts.authenticate(
+            self._db.begin, self._hashing, username, password, now, client=client, limits=self.login_limits
+        )
+        if result.outcome is not LoginOutcome.OK or result.agent is None:
+            return result, ""
         with self._db.begin() as db:
-            now = self.clock()
-            result = accounts.authenticate(db, self._hashing, username, password, now)
-            if result.outcome is not LoginOutcome.OK or result.agent is None:
-                return result, ""
             sessions.end_session(db, previous_session_id)
             sessions.purge_expired(db, now, self.limits)
+            login_throttle.purge_stale(db, now, self.login_limits)
             return result, sessions.start_session(db, result.agent, now)
 
     def resume(self, session_id: str) -> Optional[ActiveSession]:

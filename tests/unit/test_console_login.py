@@ -1,7 +1,10 @@
 """The staff console over HTTP (the real web app, a temporary SQLite database, a clock the test moves)."""
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator, Tuple
 
@@ -10,13 +13,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from bot.settings import Settings
+from bot.staff.login_throttle import LoginLimits, Rule
 from bot.staff.store import StaffStore
 from bot.web.app import build_app
 from bot.web.console.auth import safe_next
-from tests.unit.staff_support import PASSWORD, FakeClock, database_url, new_store
+from tests.unit.staff_support import LIMITS, PASSWORD, FakeClock, GatedHashing, database_url, new_store
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 LOGIN_FAILED = "Wrong username or password, or too many attempts"
+TOO_MANY_LOGINS = "Too many login attempts from your address"
 
 Console = Tuple[TestClient, FakeClock, StaffStore]
 
@@ -119,6 +124,73 @@ async def test_five_failed_logins_lock_the_username_for_15_minutes(console: Cons
     clock.advance(minutes=15, seconds=1)
     assert (await log_in(client)).status == 303
     assert (await client.get("/console/api/me")).status == 200
+
+
+async def test_a_client_trying_many_usernames_gets_429_with_retry_after(console: Console) -> None:
+    client, clock, _ = console
+    statuses = []
+    for i in range(40):
+        response = await log_in(client, username=f"user{i}", password="not-the-password")
+        statuses.append(response.status)
+    assert statuses == [200] * 10 + [429] * 30
+    refused = await log_in(client)  # alice, the right password: this client waits like any other
+    assert refused.status == 429 and refused.headers["Retry-After"] == "60"
+    assert TOO_MANY_LOGINS in await refused.text() and "console_session" not in refused.cookies
+    assert refused.headers["Cache-Control"] == "no-store"
+    clock.advance(seconds=59)
+    assert (await log_in(client)).headers["Retry-After"] == "1"
+    clock.advance(seconds=1)
+    assert (await log_in(client)).status == 303
+    assert (await client.get("/console/api/me")).status == 200
+
+
+async def test_a_burst_of_wrong_passwords_then_the_right_one_does_not_log_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """12 wrong passwords posted at once, then the right one while they are being judged: locked out."""
+    clock, hashing = FakeClock(), GatedHashing()
+    generous = LoginLimits(per_client=Rule(max_attempts=100, window=timedelta(minutes=1), lock=timedelta(minutes=1)))
+    store = StaffStore(database_url(tmp_path), LIMITS, hashing=hashing, clock=clock, login_limits=generous)
+    store.add_account("alice", "Alice Martin", PASSWORD)
+    log_in_in_thread = store.log_in
+
+    def counted_log_in(*args, **kwargs):
+        try:
+            return log_in_in_thread(*args, **kwargs)
+        finally:
+            hashing.count_return()
+
+    monkeypatch.setattr(store, "log_in", counted_log_in)
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=20))  # one thread a request
+    client = TestClient(TestServer(build_app(Settings(branch_database_url=database_url(tmp_path)), staff_store=store)))
+    await client.start_server()
+    try:
+        token = await login_token(client)
+
+        def post(password: str):
+            form = {"csrf_token": token, "username": "alice", "password": password, "next": ""}
+            return asyncio.create_task(client.post("/console/login", data=form, allow_redirects=False))
+
+        hashing.close()
+        wrong = [post("not-the-password") for _ in range(12)]
+        await asyncio.to_thread(hashing.wait_settled, 12)
+        right = post(PASSWORD)
+        await asyncio.to_thread(hashing.wait_settled, 13)
+        assert hashing.verified == 5
+        hashing.open()
+        responses = await asyncio.gather(*wrong, right)
+
+        assert [response.status for response in responses] == [200] * 13
+        assert "console_session" not in responses[-1].cookies and LOGIN_FAILED in await responses[-1].text()
+        assert (await client.get("/console/api/me")).status == 401
+        assert (await log_in(client)).status == 200  # still locked
+        assert hashing.verified == 5
+        clock.advance(minutes=15, seconds=1)
+        assert (await log_in(client)).status == 303
+    finally:
+        hashing.open()
+        await client.close()
+        store.close()
 
 
 async def test_the_session_expires_after_30_idle_minutes(console: Console) -> None:

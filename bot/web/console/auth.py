@@ -87,6 +87,16 @@ def login_required(handler: Handler) -> Handler:
     return guarded
 
 
+def client_address(request: web.Request) -> Optional[str]:
+    """The client's address for the login limits: `request.remote`, the TCP peer as aiohttp sees it.
+
+    Forwarded headers are not read here. Behind a reverse proxy the peer is the proxy, and every client
+    would share one allowance: the operator must make aiohttp take the address from the header the proxy
+    sets, and only from that proxy (docs/security.md, "Staff console: login limits").
+    """
+    return request.remote
+
+
 def error_response(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=PAGE_HEADERS)
 

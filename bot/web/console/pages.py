@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import Optional
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from bot.staff.accounts import LoginOutcome
 from bot.web.console.auth import (
     PAGE_HEADERS,
     clear_session_cookie,
+    client_address,
     current_agent,
     current_session,
     public,
@@ -30,6 +32,7 @@ from bot.web.console.templates import SafeHtml, render
 logger = logging.getLogger(__name__)
 
 LOGIN_FAILED = "Wrong username or password, or too many attempts. Try again in a few minutes."
+TOO_MANY_LOGINS = "Too many login attempts from your address. Try again in {seconds} seconds."
 MAX_FIELD_LENGTH = 1024
 
 
@@ -65,8 +68,16 @@ async def log_in(request: web.Request) -> web.Response:
     store = request.app[STORE]
     loop = asyncio.get_running_loop()
     result, session_id = await loop.run_in_executor(
-        None, store.log_in, username, password, request[REQUEST_SESSION_ID]
+        None, store.log_in, username, password, request[REQUEST_SESSION_ID], client_address(request)
     )
+    if result.outcome is LoginOutcome.THROTTLED:
+        seconds = max(1, math.ceil(result.retry_after.total_seconds())) if result.retry_after else 60
+        logger.info("Console login refused (%s) for %d s", result.outcome.value, seconds)
+        response = _login_page(
+            request, next_path, username=username[:64], error=TOO_MANY_LOGINS.format(seconds=seconds), status=429
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if result.outcome is not LoginOutcome.OK or result.agent is None:
         logger.info("Console login refused (%s)", result.outcome.value)
         return _login_page(request, next_path, username=username[:64], error=LOGIN_FAILED)
@@ -95,7 +106,9 @@ async def api_me(request: web.Request) -> web.Response:
     return web.json_response({"agent": current_agent(request).as_json()}, headers=PAGE_HEADERS)
 
 
-def _login_page(request: web.Request, next_path: str, username: str, error: Optional[str]) -> web.Response:
+def _login_page(
+    request: web.Request, next_path: str, username: str, error: Optional[str], status: int = 200
+) -> web.Response:
     token = csrf_token(request)
     body = render(
         "login.html",
@@ -104,7 +117,7 @@ def _login_page(request: web.Request, next_path: str, username: str, error: Opti
         username=username,
         error=render("login_error.html", message=error) if error else SafeHtml(""),
     )
-    response = page(request, "Log in", body)
+    response = page(request, "Log in", body, status=status)
     settings = request.app[SETTINGS]
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
