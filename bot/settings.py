@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     # domain.yml's session_expiration_time (60): a new Rasa session would end the pause on its own.
     handoff_idle_close_minutes: Minutes = 55
 
-    # Production profile (README "Operations"): Messenger state shared by every Rasa instance in Redis
+    # Production profile (docs/operations.md): Messenger state shared by every Rasa instance in Redis
     # (message ids seen, offered payloads, messaging windows, the durable inbox) and Rasa's conversation
     # locks. Empty: in memory, one instance.
     redis_url: str = ""

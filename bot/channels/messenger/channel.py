@@ -17,9 +17,9 @@ payload that was not offered is read as typed text. Attachments get a polite
 answer; standby events (another app owns the thread), handover notifications,
 reactions, edits and anything new are logged and acknowledged, never answered.
 
-Production profile (REDIS_URL set, README "Operations"): the ids seen, the
+Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
-instance (`redis_state.py`), and a message is written to the durable inbox
+instance (`state.py`), and a message is written to the durable inbox
 (`durable_inbox.py`) before Meta gets its 200; every instance runs the inbox's
 messages, and those an instance that died had taken.
 """

@@ -10,7 +10,7 @@ Meta's rules (Messenger Platform policy, "standard messaging" and message tags):
 
 `messaging_fields` is the rule as a pure function. `MessagingWindowStore` is what
 the Send API client needs to know (when each customer last wrote);
-`MessagingWindows` keeps it in memory, bounded; `redis_state.RedisMessagingWindows`
+`MessagingWindows` keeps it in memory, bounded; `state.RedisMessagingWindows`
 keeps it in Redis for all instances (production profile).
 
 When no time is known for a customer (the store was restarted, or the entry was

@@ -9,7 +9,7 @@ from typing import Callable
 class SeenMessageIds:
     """In-memory, bounded, with expiry: one Rasa instance (embedded profile).
 
-    Several instances share `redis_state.RedisSeenMessageIds` instead (production profile).
+    Several instances share `state.RedisSeenMessageIds` instead (production profile).
     """
 
     def __init__(
