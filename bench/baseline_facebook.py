@@ -3,7 +3,7 @@
 `fbmessenger.MessengerClient` (which the built-in channel uses for every Send
 API call) posts to https://graph.facebook.com/v{version}. The only change here
 is that base URL: `FB_GRAPH_API_URL` (the stand-in, e.g.
-http://127.0.0.1:PORT/v21.0), exactly as our own connector is configured. The
+http://127.0.0.1:PORT/v25.0), exactly as our own connector is configured. The
 channel's webhook, signature check, event handling and Send API calls are
 Rasa's own code.
 

@@ -39,6 +39,7 @@ import yaml
 
 from bench import customers as bench_customers
 from bench import load, report
+from bot.settings import GRAPH_API_VERSION
 from tests.support.processes import PROJECT_ROOT, free_port, python_module, running
 
 MODEL = PROJECT_ROOT / "models" / "branch.tar.gz"
@@ -115,7 +116,7 @@ class Bench:
             "FB_APP_SECRET": APP_SECRET,
             "FB_VERIFY_TOKEN": VERIFY_TOKEN,
             "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
-            "FB_GRAPH_API_URL": f"http://127.0.0.1:{self.ports['standin']}/v21.0",
+            "FB_GRAPH_API_URL": f"http://127.0.0.1:{self.ports['standin']}/{GRAPH_API_VERSION}",
             "CORE_BANKING_URL": f"http://127.0.0.1:{self.ports['bank']}",
             "CORE_BANKING_DATABASE_URL": f"sqlite:///{self.workdir / 'core_bank.db'}",
             "CORE_BANKING_DEV_MODE": "true",

@@ -20,12 +20,14 @@ Rules:
   positive `Decimal` in cents; flags are true/false (also 1/0, yes/no, on/off).
 - FB_GRAPH_API_URL unset: Meta's Graph API when FB_PAGE_ACCESS_TOKEN is a real token; with
   the demo token Meta would refuse every call, so the local Graph API stand-in that `make run`
-  starts (`python -m bot graph-standin`, GRAPH_STANDIN_URL) gets them.
+  starts (`python -m bot graph-standin`, GRAPH_STANDIN_URL) gets them. Either way, and
+  SANDBOX_GRAPH_API_URL too, at FB_GRAPH_API_VERSION (docs/messenger.md "Graph API version").
 - Variables the settings no longer read, while still set, are an error naming what replaced
   them (RETIRED): a deployment is not started on a default it did not choose.
 """
 import logging
 import os
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -36,11 +38,17 @@ from pydantic import BaseSettings, Field, ValidationError, condecimal, conint, r
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Meta's Graph API, pinned to one version so payloads do not change under us.
-GRAPH_API_VERSION = "v21.0"
-META_GRAPH_API_URL = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
-# The local stand-in as `make run` starts it (Procfile: python -m bot graph-standin --port 8081).
-GRAPH_STANDIN_URL = f"http://127.0.0.1:8081/{GRAPH_API_VERSION}"
+# Meta's Graph API, pinned to one version so payloads do not change under us (FB_GRAPH_API_VERSION).
+# v25.0 is served until 2028-07-29; versions before MIN_GRAPH_API_VERSION are refused (v21.0 ends 2027-01-21).
+GRAPH_API_VERSION = "v25.0"
+MIN_GRAPH_API_VERSION = "v24.0"
+META_GRAPH_API = "https://graph.facebook.com"
+# The local stand-in as `make run` starts it (Procfile: python -m bot graph-standin --port 8081), and the
+# one inside the web service under `make sandbox` (bot/devtools/sandbox.py).
+GRAPH_STANDIN = "http://127.0.0.1:8081"
+SANDBOX_GRAPH = "http://127.0.0.1:8080/sandbox/graph"
+META_GRAPH_API_URL = f"{META_GRAPH_API}/{GRAPH_API_VERSION}"
+GRAPH_STANDIN_URL = f"{GRAPH_STANDIN}/{GRAPH_API_VERSION}"
 
 DEMO_SECRET_PREFIX = "demo-"
 
@@ -81,6 +89,7 @@ class Settings(BaseSettings):
     fb_app_secret: str = "demo-app-secret"
     fb_page_access_token: str = "demo-page-access-token"
     fb_graph_api_url: str = ""  # unset: Meta's, or the local stand-in while the page token is a demo one
+    fb_graph_api_version: str = GRAPH_API_VERSION  # vNN.N, at least MIN_GRAPH_API_VERSION
     send_api_timeout_seconds: Seconds = 10
     # Graph API calls (Send API, handover, page setup): retries with exponential backoff and jitter.
     send_api_max_attempts: Count = 4
@@ -93,8 +102,9 @@ class Settings(BaseSettings):
     # Dialogues (Messenger, web chat) run in a thread of their own, so the webhook is answered at once
     # (bot/channels/dialogue_thread.py, bench/README.md).
     dialogue_thread: bool = True
-    # `make sandbox` (Procfile.sandbox): the Rasa server's FB_GRAPH_API_URL, the stand-in inside the web service.
-    sandbox_graph_api_url: str = f"http://127.0.0.1:8080/sandbox/graph/{GRAPH_API_VERSION}"
+    # `make sandbox` (Procfile.sandbox): the Rasa server's FB_GRAPH_API_URL, the stand-in inside the web service
+    # (unset: SANDBOX_GRAPH at FB_GRAPH_API_VERSION).
+    sandbox_graph_api_url: str = ""
 
     # Core bank (the mock core-banking service) and its client
     core_banking_url: str = "http://127.0.0.1:8000"
@@ -201,11 +211,27 @@ class Settings(BaseSettings):
             raise ValueError("must be empty or a Redis URL such as redis://host:6379/0")
         return value
 
+    @validator("fb_graph_api_version")
+    def _graph_api_version(cls, value: str) -> str:
+        if graph_api_version_number(value) is None:
+            raise ValueError("must be a Graph API version such as v25.0")
+        return _served_graph_api_version(value)
+
+    @validator("fb_graph_api_url", "sandbox_graph_api_url")
+    def _graph_api_url_version(cls, value: str) -> str:
+        in_url = graph_api_version_in(value)  # a URL set by hand names its own version
+        if in_url is not None:
+            _served_graph_api_version(in_url)
+        return value
+
     @root_validator(skip_on_failure=True)
     def _graph_api_url(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        version = values["fb_graph_api_version"]
         if not values["fb_graph_api_url"]:
             demo = values["fb_page_access_token"].startswith(DEMO_SECRET_PREFIX)
-            values["fb_graph_api_url"] = GRAPH_STANDIN_URL if demo else META_GRAPH_API_URL
+            values["fb_graph_api_url"] = f"{GRAPH_STANDIN if demo else META_GRAPH_API}/{version}"
+        if not values["sandbox_graph_api_url"]:
+            values["sandbox_graph_api_url"] = f"{SANDBOX_GRAPH}/{version}"
         return values
 
     @property
@@ -239,6 +265,26 @@ class Settings(BaseSettings):
             if raw:
                 values[field] = raw
         return cls(**values)
+
+
+def graph_api_version_number(version: str) -> "Optional[tuple[int, int]]":
+    """(25, 0) for "v25.0"; None when `version` is not a Graph API version."""
+    match = re.fullmatch(r"v(\d{1,3})\.(\d{1,2})", version.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def graph_api_version_in(url: str) -> Optional[str]:
+    """The Graph API version a URL ends with ("https://graph.facebook.com/v25.0": "v25.0"), or None."""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    return last if graph_api_version_number(last) is not None else None
+
+
+def _served_graph_api_version(version: str) -> str:
+    number, minimum = graph_api_version_number(version), graph_api_version_number(MIN_GRAPH_API_VERSION)
+    if number is not None and minimum is not None and number < minimum:
+        raise ValueError(f"Graph API {version} is retired or about to be: use {MIN_GRAPH_API_VERSION} or later "
+                         f"(the default is {GRAPH_API_VERSION})")
+    return version
 
 
 def _env_name(field: str) -> str:

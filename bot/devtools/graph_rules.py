@@ -10,7 +10,10 @@ from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
-MESSAGE_TAGS = {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
+# The one message tag left: a person's reply up to 7 days after the customer's last message.
+MESSAGE_TAGS = {"HUMAN_AGENT"}
+# Tags Meta retired on 2026-04-27: a message with one fails with error 100.
+RETIRED_TAGS = {"ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
 SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
 MAX_TEXT = 2000  # Meta's documented limit, written here on its own: the stand-in checks our code, not itself
 MAX_QUICK_REPLIES = 13
@@ -29,6 +32,14 @@ MAX_MENU_ITEMS = 20
 MAX_MENU_TITLE = 30
 MAX_PAYLOAD = 1000
 MENU_BUTTON_TYPES = {"postback", "web_url"}
+
+# Graph API versions. Meta serves each for about two years (v21.0 until 2027-01-21, v25.0 until 2028-07-29).
+# The stand-in refuses every version before OLDEST_SERVED_VERSION, with Graph error 12 (deprecated), so code
+# that drifts back to an expiring version fails its tests. (Meta itself, as documented, answers a call to an
+# expired version as the oldest version it still serves: a silent change, which is why the stand-in refuses.)
+OLDEST_SERVED_VERSION = (24, 0)
+DEPRECATED_VERSION_CODE = 12
+_GRAPH_VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 
 MAX_HANDOVER_METADATA = 1000
 DEFAULT_APP_ID = "1000000000000001"  # the app the page token belongs to: the bot
@@ -49,8 +60,13 @@ def request_problem(body: Any) -> Optional[str]:
         return None if body["sender_action"] in SENDER_ACTIONS else "param sender_action is not valid"
     if body.get("messaging_type") not in MESSAGING_TYPES:
         return "param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") in RETIRED_TAGS:
+        return (f"The message tag {body['tag']} is no longer supported (retired on 2026-04-27): "
+                "param tag must be HUMAN_AGENT with messaging_type MESSAGE_TAG")
     if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in MESSAGE_TAGS:
         return "param tag must be one of " + ", ".join(sorted(MESSAGE_TAGS)) + " with messaging_type MESSAGE_TAG"
+    if body["messaging_type"] != "MESSAGE_TAG" and "tag" in body:
+        return "param tag is only allowed with messaging_type MESSAGE_TAG"
     message = body["message"]
     if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
         return "param message must have exactly one of text and attachment"
@@ -64,6 +80,18 @@ def request_problem(body: Any) -> Optional[str]:
         for reply in quick_replies:
             if reply.get("content_type") == "text" and not 0 < len(reply.get("title", "")) <= MAX_QUICK_REPLY_TITLE:
                 return f"quick reply titles must have 1 to {MAX_QUICK_REPLY_TITLE} characters"
+    return None
+
+
+def version_problem(version: str) -> "Optional[tuple[int, str]]":
+    """(Graph error code, message) when the stand-in does not serve `version` (e.g. "v21.0"), else None."""
+    match = _GRAPH_VERSION.match(version)
+    if not match:
+        return 2500, f"Unknown path components: /{version}"
+    if (int(match.group(1)), int(match.group(2))) < OLDEST_SERVED_VERSION:
+        oldest = "v{}.{}".format(*OLDEST_SERVED_VERSION)
+        return DEPRECATED_VERSION_CODE, (f"(#12) Graph API {version} is deprecated and no longer available: "
+                                         f"call {oldest} or later")
     return None
 
 

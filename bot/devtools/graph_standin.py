@@ -24,6 +24,11 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
     DELETE /_standin/faults
     GET    /health
 
+Versions and tags, as Meta has them in late 2026: a version before v24.0 is refused
+with Graph error 12 (graph_rules.OLDEST_SERVED_VERSION), and a message tag other than
+HUMAN_AGENT with error 100 (ACCOUNT_UPDATE, CONFIRMED_EVENT_UPDATE and
+POST_PURCHASE_UPDATE were retired on 2026-04-27).
+
 Messaging windows: once the stand-in knows when a customer last wrote
 (`/_standin/inbound` or `customer_wrote`), it refuses like Meta (code 10, subcode
 2018278) a RESPONSE or UPDATE more than 24 hours later and a HUMAN_AGENT message
@@ -43,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -62,10 +66,10 @@ from bot.devtools.graph_rules import (
     recipient_of,
     request_problem,
     thread_control_problem,
+    version_problem,
     visible_text,
 )
 
-_VERSION = re.compile(r"^v\d+\.\d+$")
 _ANY_RECIPIENT = "*"
 
 
@@ -345,8 +349,9 @@ class GraphStandin:
     # --- checks ---------------------------------------------------------------------
 
     def _check_request(self, request: web.Request) -> Optional[web.Response]:
-        if not _VERSION.match(request.match_info["version"]):
-            return _graph_error(400, 2500, "Unknown path components: /" + request.match_info["version"])
+        wrong_version = version_problem(request.match_info["version"])
+        if wrong_version is not None:
+            return _graph_error(400, *wrong_version)
         token = request.query.get("access_token") or _bearer(request)
         if token != self.page_access_token:
             return _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException")

@@ -4,7 +4,7 @@
     POST /sandbox/api/messages               the customer types or taps: posted to the connector as a signed webhook
     GET  /sandbox/api/sms-outbox             the newest texts of the mock bank's SMS outbox (the one-time codes)
          /sandbox/graph/...                  the Graph API stand-in the Rasa server sends its replies to:
-                                             FB_GRAPH_API_URL=http://127.0.0.1:8080/sandbox/graph/v21.0
+                                             FB_GRAPH_API_URL=http://127.0.0.1:8080/sandbox/graph/v25.0
     GET  /sandbox/graph/_standin/messages    what was sent to a user (the page polls it)
 
 The browser never sees the app secret: this service signs what the page asks it to send.

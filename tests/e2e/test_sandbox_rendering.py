@@ -10,6 +10,7 @@ import requests
 from playwright.sync_api import Page, Route, expect
 
 from tests.support.processes import free_port, python_module, running
+from bot.settings import GRAPH_API_VERSION
 
 PAGE_TOKEN = "rendering-page-token"
 
@@ -32,7 +33,7 @@ def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def send(web_url: str, psid: str, **body: Any) -> None:
     """What the Rasa server would send through the Send API."""
     response = requests.post(
-        f"{web_url}/sandbox/graph/v21.0/me/messages", params={"access_token": PAGE_TOKEN},
+        f"{web_url}/sandbox/graph/{GRAPH_API_VERSION}/me/messages", params={"access_token": PAGE_TOKEN},
         json={"recipient": {"id": psid}, **body}, timeout=5,
     )
     assert response.status_code == 200, response.text

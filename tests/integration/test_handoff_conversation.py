@@ -15,7 +15,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
 from tests.support.branch import Branch
-from tests.support.environment import PAGE_TOKEN
+from tests.support.environment import GRAPH_API_VERSION, PAGE_TOKEN
 
 
 def new_psid() -> str:
@@ -28,7 +28,7 @@ def joined(texts):
 
 def desk_for(branch: Branch) -> StaffDesk:
     queue = HandoffQueue(session_factory(branch.branch_database_url))
-    send_api = SendApi(f"{branch.standin_url}/v21.0", PAGE_TOKEN, 5)
+    send_api = SendApi(f"{branch.standin_url}/{GRAPH_API_VERSION}", PAGE_TOKEN, 5)
     return StaffDesk(queue, RasaControl(branch.rasa_url, branch.rasa_api_token, send_api=send_api))
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Mapping
 
+from bot.settings import GRAPH_API_VERSION  # noqa: F401 - the version every test process calls
+
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 PAGE_TOKEN = "test-page-token"
 PAGE_ID = "test-page"
 RASA_API_TOKEN = "test-rasa-api-token"
 WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
-GRAPH_API_VERSION = "v21.0"
 
 
 def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str) -> Dict[str, str]:

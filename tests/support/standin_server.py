@@ -10,9 +10,10 @@ from typing import AsyncIterator, Iterator, Optional
 from aiohttp import web
 
 from bot.devtools.graph_standin import GraphStandin
+from bot.settings import GRAPH_API_VERSION
 
 PAGE_TOKEN = "test-page-token"
-VERSION = "v21.0"
+VERSION = GRAPH_API_VERSION
 
 
 def _loopback_socket() -> socket.socket:
@@ -23,7 +24,7 @@ def _loopback_socket() -> socket.socket:
 
 @asynccontextmanager
 async def standin_in_loop(standin: Optional[GraphStandin] = None) -> AsyncIterator["tuple[GraphStandin, str]"]:
-    """Serves a stand-in from the running event loop; yields it and its Graph URL (`http://127.0.0.1:PORT/v21.0`)."""
+    """Serves a stand-in from the running event loop; yields it and its Graph URL (`http://127.0.0.1:PORT/{VERSION}`)."""
     standin = standin or GraphStandin(page_access_token=PAGE_TOKEN)
     runner = web.AppRunner(standin.app(), access_log=None)  # like `serve`: URLs may carry a token
     await runner.setup()

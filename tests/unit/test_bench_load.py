@@ -13,6 +13,7 @@ from bench import load, report
 from bench.customers import bench_customer
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, signature_is_valid
 from tests.support.processes import free_port
+from bot.settings import GRAPH_API_VERSION
 
 SECRET = "bench-test-secret"
 TOKEN = "bench-test-token"
@@ -43,7 +44,7 @@ async def play(first_event_only: bool = False, repeat: int = 1, signatures=None,
     inboxes = load.Inboxes()
     standin_port, hook_port = free_port(), free_port()
     standin = await load.start_standin(TOKEN, standin_port, inboxes)
-    runner = web.AppRunner(connector(f"http://127.0.0.1:{standin_port}/v21.0", first_event_only, repeat, signatures))
+    runner = web.AppRunner(connector(f"http://127.0.0.1:{standin_port}/{GRAPH_API_VERSION}", first_event_only, repeat, signatures))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", hook_port).start()
     target = load.Target("fake", f"http://127.0.0.1:{hook_port}/webhook", SECRET)

@@ -6,11 +6,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.messenger.profile import profile_body
+from bot.devtools.graph_rules import OLDEST_SERVED_VERSION
 from bot.devtools.graph_standin import GraphStandin
-from tests.support.standin_server import PAGE_TOKEN
+from tests.support.standin_server import PAGE_TOKEN, VERSION
 
 PSID = "1234567890"
 TOKEN = {"access_token": PAGE_TOKEN}
+V = f"/{VERSION}"
 
 
 def message(text="hi", **fields):
@@ -35,7 +37,7 @@ async def error_of(resp):
 
 async def test_the_send_api_and_what_was_sent_still_work(graph):
     standin, client = graph
-    resp = await client.post("/v21.0/me/messages", params=TOKEN, json=message("Hello"))
+    resp = await client.post(f"{V}/me/messages", params=TOKEN, json=message("Hello"))
     assert resp.status == 200 and (await resp.json())["message_id"] == "m_standin_1"
     read = await (await client.get("/_standin/messages", params={"recipient": PSID})).json()
     assert [m["body"]["message"]["text"] for m in read["messages"]] == ["Hello"]
@@ -45,10 +47,10 @@ async def test_the_send_api_and_what_was_sent_still_work(graph):
 
 async def test_message_tag_needs_a_valid_tag(graph):
     standin, client = graph
-    no_tag = await client.post("/v21.0/me/messages", params=TOKEN, json=message(messaging_type="MESSAGE_TAG"))
-    bad_tag = await client.post("/v21.0/me/messages", params=TOKEN,
+    no_tag = await client.post(f"{V}/me/messages", params=TOKEN, json=message(messaging_type="MESSAGE_TAG"))
+    bad_tag = await client.post(f"{V}/me/messages", params=TOKEN,
                                 json=message(messaging_type="MESSAGE_TAG", tag="PROMOTION"))
-    human = await client.post("/v21.0/me/messages", params=TOKEN,
+    human = await client.post(f"{V}/me/messages", params=TOKEN,
                               json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
     assert (await error_of(no_tag))[:2] == (400, 100)
     assert (await error_of(bad_tag))[:2] == (400, 100)
@@ -60,10 +62,10 @@ async def test_the_messaging_windows_are_enforced_once_the_customer_is_known(gra
     wrote = datetime.now(timezone.utc) - timedelta(hours=25)
     resp = await client.post("/_standin/inbound", json={"recipient": PSID, "timestamp": int(wrote.timestamp() * 1000)})
     assert resp.status == 200
-    late_response = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
-    late_typing = await client.post("/v21.0/me/messages", params=TOKEN,
+    late_response = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
+    late_typing = await client.post(f"{V}/me/messages", params=TOKEN,
                                     json={"recipient": {"id": PSID}, "sender_action": "typing_on"})
-    human = await client.post("/v21.0/me/messages", params=TOKEN,
+    human = await client.post(f"{V}/me/messages", params=TOKEN,
                               json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
     assert await error_of(late_response) == (400, 10, 2018278)
     assert await error_of(late_typing) == (400, 10, 2018278)
@@ -72,12 +74,12 @@ async def test_the_messaging_windows_are_enforced_once_the_customer_is_known(gra
     standin.customer_wrote(PSID, datetime.now(timezone.utc) - timedelta(days=8))  # older: changes nothing
     assert abs(standin.last_inbound[PSID] - wrote) < timedelta(milliseconds=2)
     standin.last_inbound[PSID] = datetime.now(timezone.utc) - timedelta(days=8)
-    too_late = await client.post("/v21.0/me/messages", params=TOKEN,
+    too_late = await client.post(f"{V}/me/messages", params=TOKEN,
                                  json=message(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT"))
     assert await error_of(too_late) == (400, 10, 2018278)
 
     await client.post("/_standin/inbound", json={"recipient": PSID})  # the customer writes again, now
-    assert (await client.post("/v21.0/me/messages", params=TOKEN, json=message())).status == 200
+    assert (await client.post(f"{V}/me/messages", params=TOKEN, json=message())).status == 200
 
 
 async def test_faults_answer_the_next_requests_in_order_then_meta_answers_again(graph):
@@ -85,10 +87,10 @@ async def test_faults_answer_the_next_requests_in_order_then_meta_answers_again(
     resp = await client.post("/_standin/faults", json={"recipient": PSID, "responses": [
         {"status": 500, "code": 2}, {"status": 400, "code": 613, "retry_after": 3}]})
     assert (await resp.json()) == {"queued": 2}
-    other = await client.post("/v21.0/me/messages", params=TOKEN, json={**message(), "recipient": {"id": "someone"}})
-    first = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
-    second = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
-    third = await client.post("/v21.0/me/messages", params=TOKEN, json=message())
+    other = await client.post(f"{V}/me/messages", params=TOKEN, json={**message(), "recipient": {"id": "someone"}})
+    first = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
+    second = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
+    third = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
     assert other.status == 200
     assert (await error_of(first))[:2] == (500, 2)
     assert (await error_of(second))[:2] == (400, 613) and second.headers["Retry-After"] == "3"
@@ -101,21 +103,21 @@ async def test_faults_can_be_cleared_and_bad_ones_are_refused(graph):
     standin, client = graph
     await client.post("/_standin/faults", json={"responses": [{"status": 503}]})
     assert (await client.delete("/_standin/faults")).status == 200
-    assert (await client.post("/v21.0/me/messages", params=TOKEN, json=message())).status == 200
+    assert (await client.post(f"{V}/me/messages", params=TOKEN, json=message())).status == 200
     assert (await client.post("/_standin/faults", json={"responses": [{"status": 200}]})).status == 400
     assert (await client.post("/_standin/faults", json={"responses": "500"})).status == 400
 
 
 async def test_the_messenger_profile_is_set_read_and_deleted(graph):
     standin, client = graph
-    assert (await client.post("/v21.0/me/messenger_profile", params=TOKEN, json=profile_body())).status == 200
-    resp = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "get_started,persistent_menu"})
+    assert (await client.post(f"{V}/me/messenger_profile", params=TOKEN, json=profile_body())).status == 200
+    resp = await client.get(f"{V}/me/messenger_profile", params={**TOKEN, "fields": "get_started,persistent_menu"})
     data = (await resp.json())["data"]
     assert data == [{"get_started": {"payload": "/get_started"},
                      "persistent_menu": profile_body()["persistent_menu"]}]
-    deleted = await client.delete("/v21.0/me/messenger_profile", params=TOKEN, json={"fields": ["greeting"]})
+    deleted = await client.delete(f"{V}/me/messenger_profile", params=TOKEN, json={"fields": ["greeting"]})
     assert deleted.status == 200 and "greeting" not in standin.profile
-    resp = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "greeting"})
+    resp = await client.get(f"{V}/me/messenger_profile", params={**TOKEN, "fields": "greeting"})
     assert (await resp.json()) == {"data": []}
 
 
@@ -141,16 +143,16 @@ def with_menu(actions):
 ])
 async def test_the_profile_is_validated_like_meta(graph, body):
     standin, client = graph
-    resp = await client.post("/v21.0/me/messenger_profile", params=TOKEN, json=body)
+    resp = await client.post(f"{V}/me/messenger_profile", params=TOKEN, json=body)
     assert (await error_of(resp))[:2] == (400, 100)
     assert standin.profile == {}
 
 
 async def test_the_profile_needs_the_page_token_and_fields(graph):
     standin, client = graph
-    wrong = await client.post("/v21.0/me/messenger_profile", params={"access_token": "nope"}, json=profile_body())
-    no_fields = await client.get("/v21.0/me/messenger_profile", params=TOKEN)
-    bad_field = await client.get("/v21.0/me/messenger_profile", params={**TOKEN, "fields": "colour"})
+    wrong = await client.post(f"{V}/me/messenger_profile", params={"access_token": "nope"}, json=profile_body())
+    no_fields = await client.get(f"{V}/me/messenger_profile", params=TOKEN)
+    bad_field = await client.get(f"{V}/me/messenger_profile", params={**TOKEN, "fields": "colour"})
     assert (await error_of(wrong))[:2] == (400, 190) and standin.profile == {}
     assert (await error_of(no_fields))[:2] == (400, 100)
     assert (await error_of(bad_field))[:2] == (400, 100)
@@ -159,23 +161,23 @@ async def test_the_profile_needs_the_page_token_and_fields(graph):
 async def test_a_menu_may_rely_on_a_get_started_button_set_before(graph):
     standin, client = graph
     body = profile_body()
-    await client.post("/v21.0/me/messenger_profile", params=TOKEN, json={"get_started": body["get_started"]})
-    resp = await client.post("/v21.0/me/messenger_profile", params=TOKEN,
+    await client.post(f"{V}/me/messenger_profile", params=TOKEN, json={"get_started": body["get_started"]})
+    resp = await client.post(f"{V}/me/messenger_profile", params=TOKEN,
                              json={"persistent_menu": body["persistent_menu"]})
     assert resp.status == 200 and standin.profile == {k: body[k] for k in ("get_started", "persistent_menu")}
 
 
 async def test_thread_control_is_validated_and_its_owner_readable(graph):
     standin, client = graph
-    no_target = await client.post("/v21.0/me/pass_thread_control", params=TOKEN, json={"recipient": {"id": PSID}})
-    no_recipient = await client.post("/v21.0/me/take_thread_control", params=TOKEN, json={"metadata": "x"})
-    long_metadata = await client.post("/v21.0/me/take_thread_control", params=TOKEN,
+    no_target = await client.post(f"{V}/me/pass_thread_control", params=TOKEN, json={"recipient": {"id": PSID}})
+    no_recipient = await client.post(f"{V}/me/take_thread_control", params=TOKEN, json={"metadata": "x"})
+    long_metadata = await client.post(f"{V}/me/take_thread_control", params=TOKEN,
                                       json={"recipient": {"id": PSID}, "metadata": "x" * 1001})
     for resp in (no_target, no_recipient, long_metadata):
         assert (await error_of(resp))[:2] == (400, 100)
     idle = await (await client.get("/_standin/thread_owner", params={"recipient": PSID})).json()
     assert idle == {"recipient": PSID, "thread_owner": None}
-    passed = await client.post("/v21.0/me/pass_thread_control", params=TOKEN,
+    passed = await client.post(f"{V}/me/pass_thread_control", params=TOKEN,
                                json={"recipient": {"id": PSID}, "target_app_id": 263902037430900})
     assert (await passed.json()) == {"success": True}
     owner = await (await client.get("/_standin/thread_owner", params={"recipient": PSID})).json()
@@ -187,6 +189,53 @@ async def test_the_stand_in_works_mounted_in_another_application():
     parent = web.Application()
     parent.add_subapp("/graph", standin.app())
     async with TestClient(TestServer(parent, host="127.0.0.1")) as client:
-        resp = await client.post("/graph/v21.0/me/messages", params=TOKEN, json=message("mounted"))
+        resp = await client.post(f"/graph{V}/me/messages", params=TOKEN, json=message("mounted"))
         read = await client.get("/graph/_standin/messages", params={"recipient": PSID})
         assert resp.status == 200 and (await read.json())["messages"][0]["body"]["message"]["text"] == "mounted"
+
+
+# --- what Meta no longer serves -------------------------------------------------------------------------------
+
+RETIRED = "v{}.{}".format(OLDEST_SERVED_VERSION[0] - 1, 0)  # the newest version the stand-in refuses
+ANCIENT = "v{}.{}".format(OLDEST_SERVED_VERSION[0] - 4, 0)
+
+
+@pytest.mark.parametrize("version", [RETIRED, ANCIENT])
+async def test_a_version_meta_retires_is_refused_on_every_endpoint(graph, version):
+    standin, client = graph
+    calls = [
+        client.post(f"/{version}/me/messages", params=TOKEN, json=message()),
+        client.post(f"/{version}/me/messenger_profile", params=TOKEN, json=profile_body()),
+        client.get(f"/{version}/me/messenger_profile", params={**TOKEN, "fields": "greeting"}),
+        client.post(f"/{version}/me/pass_thread_control", params=TOKEN,
+                    json={"recipient": {"id": PSID}, "target_app_id": "263902037430900"}),
+    ]
+    for call in calls:
+        resp = await call
+        assert (await error_of(resp))[:2] == (400, 12)
+        assert "deprecated" in (await resp.json())["error"]["message"]
+    assert standin.sent == [] and standin.profile == {} and standin.thread_owner(PSID) is None
+
+
+async def test_the_version_our_code_calls_and_later_ones_are_served(graph):
+    standin, client = graph
+    oldest = "v{}.{}".format(*OLDEST_SERVED_VERSION)
+    for version in (oldest, VERSION, "v26.0"):
+        assert (await client.post(f"/{version}/me/messages", params=TOKEN, json=message())).status == 200
+    not_a_version = await client.post("/latest/me/messages", params=TOKEN, json=message())
+    assert (await error_of(not_a_version))[:2] == (400, 2500)
+
+
+@pytest.mark.parametrize("tag", ["ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"])
+async def test_the_message_tags_meta_retired_fail_with_error_100(graph, tag):
+    standin, client = graph
+    resp = await client.post(f"{V}/me/messages", params=TOKEN, json=message(messaging_type="MESSAGE_TAG", tag=tag))
+    assert (await error_of(resp))[:2] == (400, 100)
+    assert "no longer supported" in (await resp.json())["error"]["message"]
+    assert standin.sent == []
+
+
+async def test_a_tag_goes_only_with_message_tag(graph):
+    standin, client = graph
+    tagged_response = await client.post(f"{V}/me/messages", params=TOKEN, json=message(tag="HUMAN_AGENT"))
+    assert (await error_of(tagged_response))[:2] == (400, 100)

@@ -6,7 +6,7 @@ from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
 from bot.channels.messenger.routing import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover
 from bot.channels.messenger.send_api import SendApi
 from bot.settings import Settings
-from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
+from tests.support.standin_server import PAGE_TOKEN, VERSION, standin_in_loop
 
 PSID = "9988776655"
 FAST = RetryPolicy(max_attempts=3, base_delay_seconds=0.01, max_delay_seconds=0.02, total_seconds=5)
@@ -93,7 +93,7 @@ async def test_an_invalid_target_app_is_a_permanent_error():
 
 
 async def test_metadata_is_limited_to_1000_characters():
-    thread = handover("http://127.0.0.1:9/v21.0")
+    thread = handover(f"http://127.0.0.1:9/{VERSION}")
     with pytest.raises(ValueError):
         await thread.pass_thread_control(PSID, metadata="x" * 1001)
 

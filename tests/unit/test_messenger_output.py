@@ -14,6 +14,7 @@ from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.channels.typed_text import as_typed_text
 from bot.devtools.graph_rules import request_problem
 from bot.devtools.graph_standin import GraphStandin
+from tests.support.standin_server import VERSION
 from tests.unit.recording_send_api import RecordingSendApi
 
 PSID = "psid-output"
@@ -267,7 +268,7 @@ async def graph_standin():
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    yield standin, f"http://127.0.0.1:{port}/v21.0"
+    yield standin, f"http://127.0.0.1:{port}/{VERSION}"
     await runner.cleanup()
 
 

@@ -12,7 +12,7 @@ from bot.devtools.graph_rules import profile_problem
 from bot.channels.messenger.setup import setup, show_profile
 from bot.settings import META_GRAPH_API_URL, Settings
 from tests.support.processes import PROJECT_ROOT, free_port
-from tests.support.standin_server import PAGE_TOKEN, standin_in_thread
+from tests.support.standin_server import PAGE_TOKEN, VERSION, standin_in_thread
 
 
 def settings_for(url, token=PAGE_TOKEN, **env):
@@ -99,7 +99,7 @@ def test_a_graph_error_ends_the_command_with_a_clear_message_and_no_trace():
 
 def test_an_unreachable_graph_api_is_reported():
     err = io.StringIO()
-    status = setup(settings=settings_for(f"http://127.0.0.1:{free_port()}/v21.0"), out=io.StringIO(), err=err)
+    status = setup(settings=settings_for(f"http://127.0.0.1:{free_port()}/{VERSION}"), out=io.StringIO(), err=err)
     assert status == 1 and "did not answer" in err.getvalue()
 
 

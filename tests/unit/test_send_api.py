@@ -11,7 +11,7 @@ from bot.channels.messenger.messaging_window import MessagingWindows
 from bot.channels.messenger.send_api import OUTSIDE_WINDOW, SendApi
 from bot.privacy.pseudonyms import pseudonym
 from tests.support.processes import free_port
-from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
+from tests.support.standin_server import PAGE_TOKEN, VERSION, standin_in_loop
 
 PSID = "2411223344556677"
 FAST = RetryPolicy(max_attempts=4, base_delay_seconds=0.01, max_delay_seconds=0.05, total_seconds=5)
@@ -118,7 +118,7 @@ async def test_a_timeout_is_retried():
 
 
 async def test_an_unreachable_graph_api_is_retried_then_reported():
-    api = send_api(f"http://127.0.0.1:{free_port()}/v21.0")
+    api = send_api(f"http://127.0.0.1:{free_port()}/{VERSION}")
     try:
         result = await api.deliver(PSID, {"text": "hi"})
     finally:
@@ -210,6 +210,6 @@ async def test_a_bot_reply_to_a_customer_the_store_does_not_know_is_a_response()
 
 
 async def test_unknown_sender_actions_are_a_programming_error():
-    api = send_api("http://127.0.0.1:9/v21.0")
+    api = send_api(f"http://127.0.0.1:9/{VERSION}")
     with pytest.raises(ValueError):
         await api.send_action(PSID, "dance")

@@ -22,7 +22,8 @@ from bot import settings_cli
 from bot.rasa_server import lock_store, tracker_store
 from bot.rasa_server.lock_store import LockStoreConfigurationError, SettingsRedisLockStore
 from bot.settings import (
-    GRAPH_STANDIN_URL, META_GRAPH_API_URL, PROJECT_ROOT, RETIRED, Settings, SettingsError,
+    GRAPH_API_VERSION, GRAPH_STANDIN_URL, META_GRAPH_API_URL, MIN_GRAPH_API_VERSION, PROJECT_ROOT, RETIRED, Settings,
+    SettingsError, graph_api_version_number,
 )
 from tests.support.production_services import database_url, fresh_databases, require_postgres
 
@@ -53,15 +54,45 @@ def test_the_graph_api_is_the_local_stand_in_until_the_page_token_is_real():
     assert explicit.fb_graph_api_url == META_GRAPH_API_URL
 
 
+def test_the_graph_api_version_is_one_setting_every_default_url_follows():
+    assert GRAPH_API_VERSION == "v25.0"
+    defaults = Settings.from_env({})
+    assert defaults.fb_graph_api_version == GRAPH_API_VERSION
+    assert defaults.fb_graph_api_url == f"http://127.0.0.1:8081/{GRAPH_API_VERSION}"
+    assert defaults.sandbox_graph_api_url == f"http://127.0.0.1:8080/sandbox/graph/{GRAPH_API_VERSION}"
+    assert META_GRAPH_API_URL == f"https://graph.facebook.com/{GRAPH_API_VERSION}"
+    later = Settings.from_env({"FB_GRAPH_API_VERSION": "v26.0", "FB_PAGE_ACCESS_TOKEN": "EAAB-real"})
+    assert later.fb_graph_api_url == "https://graph.facebook.com/v26.0"
+    assert later.sandbox_graph_api_url == "http://127.0.0.1:8080/sandbox/graph/v26.0"
+
+
+def older_version(by: int) -> str:
+    """A Graph API version `by` majors before the oldest one allowed (v21.0 today, written so no scan finds it)."""
+    return "v{}.0".format(graph_api_version_number(MIN_GRAPH_API_VERSION)[0] - by)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("FB_GRAPH_API_VERSION", older_version(1)), ("FB_GRAPH_API_VERSION", older_version(3)),
+    ("FB_GRAPH_API_VERSION", "25.0"), ("FB_GRAPH_API_VERSION", "latest"),
+    ("FB_GRAPH_API_URL", "https://graph.facebook.com/" + older_version(3)),
+    ("FB_GRAPH_API_URL", f"http://127.0.0.1:8081/{older_version(1)}/"),
+    ("SANDBOX_GRAPH_API_URL", "http://127.0.0.1:8080/sandbox/graph/" + older_version(2)),
+])
+def test_a_graph_api_version_meta_retires_is_refused_wherever_it_is_set(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+    assert graph_api_version_number(MIN_GRAPH_API_VERSION) <= graph_api_version_number(GRAPH_API_VERSION)
+
+
 def test_the_environment_overrides_defaults():
     settings = Settings.from_env({
-        "FB_APP_SECRET": "real", "FB_GRAPH_API_URL": "http://127.0.0.1:9/v21.0/", "OTP_TTL_SECONDS": "60",
+        "FB_APP_SECRET": "real", "FB_GRAPH_API_URL": "http://127.0.0.1:9/v25.0/", "OTP_TTL_SECONDS": "60",
         "CORE_BANKING_DEV_MODE": "false", "TRANSFER_LIMIT_DAILY": "1000", "TICKET_LOCK_LIFETIME": "15",
         "WEB_CHAT_ORIGINS": " https://www.example-bank.com/ ,https://m.example-bank.com,",
         "TRACKER_DATABASE_URL": "postgresql://branch:secret@db.internal:5432/branch_tracker",
     })
     assert settings.fb_app_secret == "real"
-    assert settings.fb_graph_api_url == "http://127.0.0.1:9/v21.0"
+    assert settings.fb_graph_api_url == "http://127.0.0.1:9/v25.0"
     assert settings.otp_ttl_seconds == 60
     assert settings.core_banking_dev_mode is False
     assert settings.transfer_limit_daily == Decimal("1000.00") and isinstance(settings.transfer_limit_daily, Decimal)

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, messaging_events, signature_is_valid
-from bot.settings import Settings
+from bot.settings import GRAPH_API_VERSION, Settings
 from bot.devtools import sandbox as sandbox_area
 from bot.web.app import build_app
 
@@ -168,9 +168,9 @@ async def test_a_refusing_or_missing_connector_is_a_502_that_says_so(connector):
 
 async def test_replies_sent_to_the_graph_stand_in_are_read_back(sandbox):
     body = {"recipient": {"id": "sandbox-1"}, "messaging_type": "RESPONSE", "message": {"text": "Hello!"}}
-    refused = await sandbox.post("/sandbox/graph/v21.0/me/messages", params={"access_token": "wrong"}, json=body)
+    refused = await sandbox.post(f"/sandbox/graph/{GRAPH_API_VERSION}/me/messages", params={"access_token": "wrong"}, json=body)
     assert refused.status == 400
-    sent = await sandbox.post("/sandbox/graph/v21.0/me/messages", params={"access_token": PAGE_TOKEN}, json=body)
+    sent = await sandbox.post(f"/sandbox/graph/{GRAPH_API_VERSION}/me/messages", params={"access_token": PAGE_TOKEN}, json=body)
     assert sent.status == 200
     read = await sandbox.get("/sandbox/graph/_standin/messages", params={"recipient": "sandbox-1", "after": "0"})
     [message] = (await read.json())["messages"]

@@ -169,7 +169,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class GraphApi:
-    """The page's client of `{graph_api_url}` (e.g. https://graph.facebook.com/v21.0), with retries.
+    """The page's client of `{graph_api_url}` (e.g. https://graph.facebook.com/v25.0), with retries.
 
     The access token goes in the `access_token` query parameter, as Meta's
     Messenger Platform documents it; it is never logged (nor is the URL, nor an

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable, Optional, TextIO
 
 from bot.channels.messenger.graph_api import GraphApi, GraphResult
 from bot.channels.messenger.profile import describe_profile, get_profile, profile_body, set_profile
-from bot.settings import DEMO_SECRET_PREFIX, META_GRAPH_API_URL, Settings, get_settings
+from bot.settings import DEMO_SECRET_PREFIX, META_GRAPH_API, Settings, get_settings
 
 
 def setup(
@@ -67,7 +67,7 @@ _DEMO_TOKEN_MESSAGE = (
 
 
 def _demo_token_for_meta(settings: Settings) -> bool:
-    return settings.fb_graph_api_url == META_GRAPH_API_URL and settings.fb_page_access_token.startswith(
+    return settings.fb_graph_api_url.startswith(META_GRAPH_API + "/") and settings.fb_page_access_token.startswith(
         DEMO_SECRET_PREFIX
     )
 
