@@ -6,6 +6,7 @@ Written from Meta's documentation on their own, never imported from the code und
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
@@ -43,6 +44,14 @@ _GRAPH_VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 
 MAX_HANDOVER_METADATA = 1000
 DEFAULT_APP_ID = "1000000000000001"  # the app the page token belongs to: the bot
+PAGE_INBOX_APP_ID = "263902037430900"  # Meta's Page Inbox (the Meta Business Suite's inbox)
+THREAD_CONTROL_EDGES = ("pass_thread_control", "take_thread_control", "request_thread_control",
+                        "release_thread_control")
+# What Meta answers when the page's Conversation Routing does not let the app use the thread-control endpoints.
+# (The message is Meta's; the code is our guess, and our code goes by the message.)
+HANDOVER_APIS_DISABLED = (10, "(#10) Handover Protocol APIs disabled for this app on this Page")
+# What the Send API answers while Meta restricts the page from sending messages.
+PAGE_RESTRICTED = (10, 1893063, "(#10) This Page is restricted from sending messages.")
 _APP_ID = re.compile(r"^\d{1,20}$")
 
 
@@ -137,6 +146,27 @@ def thread_control_problem(edge: str, body: Any) -> Optional[str]:
     if metadata is not None and (not isinstance(metadata, str) or len(metadata) > MAX_HANDOVER_METADATA):
         return f"param metadata must be a string of at most {MAX_HANDOVER_METADATA} characters"
     return None
+
+
+def handover_notification(
+    field_name: str, psid: str, page_id: str, previous_owner: Optional[str], new_owner: Optional[str],
+    metadata: str = "",
+) -> Dict[str, Any]:
+    """The webhook batch (field `messaging_handovers`) Meta posts when a conversation changes hands.
+
+    `pass_thread_control` goes to the app receiving the thread, `take_thread_control` to the app it was
+    taken from; `release_thread_control` (the thread back to the page's routing) is shaped the same way.
+    """
+    details: Dict[str, Any] = {}
+    if previous_owner is not None:
+        details["previous_owner_app_id"] = previous_owner
+    if new_owner is not None:
+        details["new_owner_app_id"] = new_owner
+    if metadata:
+        details["metadata"] = metadata
+    event = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": int(time.time() * 1000),
+             field_name: details}
+    return {"object": "page", "entry": [{"id": page_id, "time": event["timestamp"], "messaging": [event]}]}
 
 
 def visible_text(body: Dict[str, Any]) -> str:

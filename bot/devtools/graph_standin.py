@@ -11,9 +11,10 @@ Meta's endpoints (every one needs `?access_token=` or a Bearer header):
     POST   /{version}/me/messenger_profile        set Get Started, greeting, persistent menu...
     GET    /{version}/me/messenger_profile?fields=get_started,greeting,...
     DELETE /{version}/me/messenger_profile        {"fields": [...]}
-    POST   /{version}/me/pass_thread_control      handover protocol
+    POST   /{version}/me/pass_thread_control      thread control (Conversation Routing)
     POST   /{version}/me/take_thread_control
     POST   /{version}/me/request_thread_control
+    POST   /{version}/me/release_thread_control
 
 The stand-in's own endpoints (for tests and the sandbox; no token):
 
@@ -22,6 +23,12 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
     POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
     POST   /_standin/faults    {"recipient": PSID, "responses": [{"status": 500, "code": 2}, ...]}
     DELETE /_standin/faults
+    GET    /_standin/page      the page's condition: {"restricted": false, "handover_apis": true}
+    POST   /_standin/page      {"restricted": true}: Meta restricts the page from sending (error 10/1893063);
+                               {"handover_apis": false}: its Conversation Routing refuses thread control
+    POST   /_standin/page_inbox  {"recipient": PSID, "action": "pass_back" | "release" | "take"}
+                               a person in the Page Inbox moves the thread; answers {"webhook": batch}, the
+                               `messaging_handovers` notification Meta would post to the bot (unsigned)
     GET    /health
 
 Versions and tags, as Meta has them in late 2026: a version before v24.0 is refused
@@ -56,10 +63,14 @@ from typing import Any, Deque, Dict, List, Optional
 
 from aiohttp import web
 
+from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_rules import (
     DEFAULT_APP_ID,
+    HANDOVER_APIS_DISABLED,
     HUMAN_AGENT_WINDOW,
+    PAGE_RESTRICTED,
     STANDARD_WINDOW,
+    THREAD_CONTROL_EDGES,
     optional_int,
     profile_fields,
     profile_problem,
@@ -124,7 +135,7 @@ class Fault:
 
 
 @dataclass
-class GraphStandin:
+class GraphStandin(PageInboxMoves):
     """The stand-in's state: the page token it accepts and what it was sent."""
 
     page_access_token: str
@@ -137,6 +148,9 @@ class GraphStandin:
     calls: List[GraphCall] = field(default_factory=list)
     last_inbound: Dict[str, datetime] = field(default_factory=dict)
     _faults: Dict[str, Deque[Fault]] = field(default_factory=dict)
+    page_id: str = "standin-page"
+    restricted: bool = False  # Meta restricts the page from sending messages
+    handover_apis: bool = True  # False: the page's Conversation Routing refuses this app thread control
 
     # --- reading what happened -------------------------------------------------
 
@@ -197,13 +211,16 @@ class GraphStandin:
         application.router.add_post("/{version}/me/messenger_profile", self._set_profile)
         application.router.add_get("/{version}/me/messenger_profile", self._get_profile)
         application.router.add_delete("/{version}/me/messenger_profile", self._delete_profile)
-        for edge in ("pass_thread_control", "take_thread_control", "request_thread_control"):
+        for edge in THREAD_CONTROL_EDGES:
             application.router.add_post(f"/{{version}}/me/{edge}", self._thread_control)
         application.router.add_get("/_standin/messages", self._read_messages)
         application.router.add_get("/_standin/thread_owner", self._read_thread_owner)
         application.router.add_post("/_standin/inbound", self._inbound)
         application.router.add_post("/_standin/faults", self._add_faults)
         application.router.add_delete("/_standin/faults", self._delete_faults)
+        application.router.add_get("/_standin/page", self._read_page)
+        application.router.add_post("/_standin/page", self._set_page)
+        application.router.add_post("/_standin/page_inbox", self._page_inbox)
         application.router.add_get("/health", self._health)
         return application
 
@@ -272,6 +289,9 @@ class GraphStandin:
         if problem:
             return self._answered(request, "messages", recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
         assert recipient_id is not None  # request_problem checked it
+        if self.restricted:
+            code, subcode, text = PAGE_RESTRICTED
+            return self._answered(request, "messages", recipient_id, _graph_error(400, code, text, subcode=subcode))
         refused = self._window_refusal(recipient_id, body)
         if refused is None:
             refused = self._owner_refusal(recipient_id)
@@ -337,11 +357,18 @@ class GraphStandin:
         if problem:
             return self._answered(request, edge, recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
         assert recipient_id is not None
+        if not self.handover_apis:
+            return self._answered(request, edge, recipient_id, _graph_error(400, *HANDOVER_APIS_DISABLED))
         metadata = body.get("metadata") or ""
         if edge == "pass_thread_control":
             self.thread_owners[recipient_id] = str(body["target_app_id"])
         elif edge == "take_thread_control":
             self.thread_owners[recipient_id] = self.app_id
+        elif edge == "release_thread_control":
+            if self.thread_owners.get(recipient_id, self.app_id) != self.app_id:
+                return self._answered(request, edge, recipient_id, _graph_error(
+                    400, 10, "(#10) Only the app that controls the thread can release it"))
+            self.thread_owners.pop(recipient_id, None)
         self.handovers.append({"edge": edge, "recipient_id": recipient_id, "metadata": metadata,
                                "target_app_id": body.get("target_app_id")})
         return self._answered(request, edge, recipient_id, web.json_response({"success": True}))

@@ -203,7 +203,8 @@ class HandoffQueue:
             return [self._view(row) for row in rows]
 
     def close(self, handoff_id: int, detail: str = "") -> bool:
-        """Ends an open handoff nobody handed back (the customer left); audited as `closed` by `system`.
+        """Ends an open handoff nobody handed back in the console (the customer left, or the Page Inbox gave the
+        conversation back to the bot); audited as `closed` by `system` with `detail`, the reason.
 
         False when it is no longer open (handed back or closed meanwhile).
         """
@@ -221,6 +222,13 @@ class HandoffQueue:
         self._archived(handoff_id, SYSTEM_AGENT, CLOSE, detail, now)
         logger.info("Handoff %s closed: %s", handoff_id, detail)
         return True
+
+    def close_open(self, conversation_id: str, detail: str) -> Optional[int]:
+        """Closes the conversation's open handoff (waiting or taken) as `close` does; its id, or None when none was open."""
+        handoff_id = self._open_id(conversation_id)
+        if handoff_id is None or not self.close(handoff_id, detail):
+            return None
+        return handoff_id
 
     def actions(self, handoff_id: int) -> List[AgentActionView]:
         """The audit of one handoff, in order."""

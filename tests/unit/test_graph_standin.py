@@ -239,3 +239,48 @@ async def test_a_tag_goes_only_with_message_tag(graph):
     standin, client = graph
     tagged_response = await client.post(f"{V}/me/messages", params=TOKEN, json=message(tag="HUMAN_AGENT"))
     assert (await error_of(tagged_response))[:2] == (400, 100)
+
+
+# --- the page: its condition, and a person in the Page Inbox ---------------------------------------------------
+
+async def test_a_restricted_page_may_send_nothing_until_meta_lifts_it(graph):
+    standin, client = graph
+    assert (await (await client.get("/_standin/page")).json()) == {"restricted": False, "handover_apis": True}
+    assert (await client.post("/_standin/page", json={"restricted": True})).status == 200
+    refused = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
+    typing = await client.post(f"{V}/me/messages", params=TOKEN,
+                               json={"recipient": {"id": PSID}, "sender_action": "typing_on"})
+    assert await error_of(refused) == (400, 10, 1893063) and await error_of(typing) == (400, 10, 1893063)
+    await client.post("/_standin/page", json={"restricted": False})
+    assert (await client.post(f"{V}/me/messages", params=TOKEN, json=message())).status == 200
+    assert (await client.post("/_standin/page", json={"restricted": "yes"})).status == 400
+
+
+async def test_a_page_whose_routing_refuses_thread_control(graph):
+    standin, client = graph
+    await client.post("/_standin/page", json={"handover_apis": False})
+    for edge in ("pass_thread_control", "take_thread_control", "request_thread_control", "release_thread_control"):
+        body = {"recipient": {"id": PSID}, "target_app_id": "263902037430900"}
+        resp = await client.post(f"{V}/me/{edge}", params=TOKEN, json=body)
+        assert (await error_of(resp))[:2] == (400, 10)
+        assert "Handover Protocol APIs disabled" in (await resp.json())["error"]["message"]
+    assert standin.thread_owner(PSID) is None and standin.handovers == []
+
+
+@pytest.mark.parametrize("action, field, owner", [
+    ("pass_back", "pass_thread_control", "1000000000000001"),
+    ("release", "release_thread_control", None),
+    ("take", "take_thread_control", "263902037430900"),
+])
+async def test_the_page_inbox_moves_the_thread_and_says_what_meta_posts(graph, action, field, owner):
+    standin, client = graph
+    await client.post(f"{V}/me/pass_thread_control", params=TOKEN,
+                      json={"recipient": {"id": PSID}, "target_app_id": "263902037430900"})
+    resp = await client.post("/_standin/page_inbox", json={"recipient": PSID, "action": action})
+    answer = await resp.json()
+    assert resp.status == 200 and standin.thread_owner(PSID) == owner
+    [event] = answer["webhook"]["entry"][0]["messaging"]
+    assert answer["webhook"]["object"] == "page" and event["sender"] == {"id": PSID}
+    assert set(event[field]) >= {"previous_owner_app_id"}
+    assert event[field].get("new_owner_app_id") == owner
+    assert (await client.post("/_standin/page_inbox", json={"recipient": PSID, "action": "dance"})).status == 400

@@ -1,9 +1,12 @@
-"""The handover protocol client against a real Graph API stand-in."""
+"""The thread-control client (Conversation Routing's handover endpoints) against a real Graph API stand-in."""
+import logging
+
 import aiohttp
 import pytest
 
 from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
-from bot.channels.messenger.routing import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover
+from bot.channels.messenger.page_health import PageHealth
+from bot.channels.messenger.routing import HANDOVER_DISABLED, META_PAGE_INBOX_APP_ID, Handover, refused_by_routing
 from bot.channels.messenger.send_api import SendApi
 from bot.settings import Settings
 from tests.support.standin_server import PAGE_TOKEN, VERSION, standin_in_loop
@@ -149,3 +152,70 @@ async def test_without_the_handover_protocol_the_bot_keeps_the_thread():
         finally:
             await graph.close()
     assert standin.handovers == [] and standin.messages_for(PSID) == []
+
+
+async def test_releasing_a_thread_the_bot_owns_leaves_it_to_the_page_routing():
+    async with standin_in_loop() as (standin, url):
+        thread = handover(url)
+        try:
+            await thread.take_thread_control(PSID)
+            released = await thread.release_thread_control(PSID)
+            await thread.pass_thread_control(PSID)
+            not_ours = await thread.release_thread_control(PSID)
+        finally:
+            await thread.close()
+    assert released.ok and not not_ours.ok and not_ours.code == 10
+    assert standin.thread_owner(PSID) == META_PAGE_INBOX_APP_ID
+    assert [h["edge"] for h in standin.handovers] == ["take_thread_control", "release_thread_control",
+                                                      "pass_thread_control"]
+
+
+async def test_handover_apis_disabled_by_the_page_routing_is_an_operator_error_not_a_crash(caplog):
+    from bot.channels.messenger.channel import MessengerOutput
+
+    async with standin_in_loop() as (standin, url):
+        standin.handover_apis = False
+        graph = GraphApi(url, PAGE_TOKEN, 2, FAST)
+        health = PageHealth()
+        thread = Handover(graph, enabled=True, health=health)
+        output = MessengerOutput(SendApi(url, PAGE_TOKEN, graph=graph), handover=thread)
+        caplog.set_level(logging.INFO)
+        try:
+            for customer in (PSID, "another-customer", "a-third-one"):
+                await output.send_custom_json(customer, {"handover": {"reason": "customer_asked"}})
+            taken = await thread.take_thread_control(PSID)
+        finally:
+            await graph.close()
+    assert not taken.ok and refused_by_routing(taken) and taken.attempts == 1  # permanent: not retried
+    assert standin.thread_owner(PSID) is None and standin.sent == []  # the conversation stays with the bot's app
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1, "once per period, not once per handoff"
+    assert "Handover Protocol APIs disabled" in errors[0].getMessage()
+    assert "FB_HANDOVER_ENABLED" in errors[0].getMessage() and "console" in errors[0].getMessage()
+    assert health.as_json()["handover_disabled"] is True and health.as_json()["handover_disabled_since"]
+
+
+async def test_once_the_routing_allows_it_again_the_signal_clears():
+    async with standin_in_loop() as (standin, url):
+        standin.handover_apis = False
+        thread = handover(url)
+        try:
+            await thread.pass_thread_control(PSID)
+            assert thread.health.as_json()["handover_disabled"] is True
+            standin.handover_apis = True
+            assert (await thread.pass_thread_control(PSID)).ok
+        finally:
+            await thread.close()
+    assert thread.health.as_json()["handover_disabled"] is False
+
+
+@pytest.mark.parametrize("kind, app_id, back", [
+    ("pass_thread_control", "1000000000000001", True),
+    ("pass_thread_control", None, True),
+    ("pass_thread_control", META_PAGE_INBOX_APP_ID, False),
+    ("release_thread_control", None, True),
+    ("take_thread_control", META_PAGE_INBOX_APP_ID, False),
+    ("request_thread_control", META_PAGE_INBOX_APP_ID, False),
+])
+def test_which_notifications_give_the_thread_back_to_the_bot(kind, app_id, back):
+    assert handover(f"http://127.0.0.1:9/{VERSION}").returns_to_this_app(kind, app_id) is back

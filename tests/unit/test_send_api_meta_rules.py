@@ -30,8 +30,8 @@ FAST = RetryPolicy(max_attempts=2, base_delay_seconds=0.01, max_delay_seconds=0.
 GRAPH_VERSION = re.compile(r"/v(\d{1,3})\.(\d{1,2})\b|GRAPH_API_VERSION\s*=\s*[\"']v(\d{1,3})\.(\d{1,2})")
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "__pycache__", "var", "models", "results", ".pytest_cache", ".rasa"}
 TEXT_SUFFIXES = {".py", ".md", ".yml", ".yaml", ".toml", ".txt", ".js", ".html", ".cfg", ".ini", ".example", ""}
-# The stand-in names the retired tags to refuse them: it is the one place allowed to.
-TAGS_NAMED_BY = {PROJECT_ROOT / "bot" / "devtools" / "graph_rules.py"}
+# The Graph API stand-in names the retired tags to refuse them: the one place allowed to.
+TAGS_NAMED_BY = {PROJECT_ROOT / "bot" / "devtools" / name for name in ("graph_rules.py", "graph_standin.py")}
 
 
 def project_files(*roots: str) -> Iterator[Path]:

@@ -46,6 +46,7 @@ from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.inbox_consumer import InboxConsumer
 from bot.channels.messenger.messaging_window import MessagingWindowStore
 from bot.channels.messenger.output import CHANNEL_NAME, MessageSender, MessengerOutput
+from bot.channels.messenger.page_health import PageHealth
 from bot.channels.messenger.router import Route, attachment_reply, route
 from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.seen_messages import SeenMessageIds
@@ -91,7 +92,15 @@ class MessengerInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MessengerInput":
         # Secrets are settings (environment / .env), never values in credentials.yml.
-        return cls(get_settings())
+        channel = cls(get_settings())
+        channel.wire_handoff()
+        return channel
+
+    def wire_handoff(self) -> None:
+        """The Rasa server's channel: the Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py)."""
+        from bot.handoff.thread_control import ThreadControlHook  # the branch database, opened when first needed
+
+        self.on_thread_control = ThreadControlHook.from_settings(self.settings, self.handover)
 
     def __init__(
         self,
@@ -109,7 +118,9 @@ class MessengerInput(InputChannel):
         # When each customer last wrote, for the Send API's messaging windows (the real SendApi has one).
         self.windows: Optional[MessagingWindowStore] = getattr(self.send_api, "windows", None)
         self.offered: OfferedPayloadStore = offered if offered is not None else state.offered
-        self.handover = Handover.from_settings(settings, graph=getattr(self.send_api, "graph", None))
+        # What Meta said about the page that operators must act on (page_health.py): the health route shows it.
+        self.health: PageHealth = getattr(self.send_api, "health", None) or PageHealth()
+        self.handover = Handover.from_settings(settings, graph=getattr(self.send_api, "graph", None), health=self.health)
         # Standby and handover events are de-duplicated here; in production Redis is asked first.
         self.seen = SeenMessageIds()
         # The dialogues run in a loop of their own (dialogue_thread.py), once the server has started;
@@ -145,6 +156,10 @@ class MessengerInput(InputChannel):
             return self.dialogue.queues
         return self._own_queues
 
+    def health_answer(self) -> Dict[str, Any]:
+        """`GET /webhooks/messenger/`: up, and what Meta said about the page (page_health.py; the console reads it)."""
+        return {"status": "ok", **self.health.as_json()}
+
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.send_api, self.offered, self.handover)
 
@@ -153,7 +168,7 @@ class MessengerInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            return response.json(self.health_answer())
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify_subscription(request: Request) -> HTTPResponse:
@@ -201,12 +216,15 @@ class MessengerInput(InputChannel):
         if self.dialogue is not None and self._dialogue_started:
             self._dialogue_started = False
             await self.dialogue.drain(timeout)
-            close = getattr(self.send_api, "close", None)  # sends what is on its way, closes the loop's session
-            if close is not None:
+            # The Send API sends what is on its way; each client closes its session in the loop that used it.
+            for client in (self.send_api, self.on_thread_control):
+                close = getattr(client, "close", None)
+                if close is None:
+                    continue
                 try:
                     await asyncio.wait_for(self.dialogue.call(close), timeout)
                 except Exception:  # noqa: BLE001 - stopping goes on
-                    logger.exception("Closing the Send API client in the dialogue thread failed")
+                    logger.exception("Closing %s in the dialogue thread failed", type(client).__name__)
             await self.dialogue.stop(timeout)
 
     def _submit(self, sender_id: str, job: Callable[[], Awaitable[None]]) -> None:

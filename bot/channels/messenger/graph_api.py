@@ -13,7 +13,8 @@ attempts and `RetryPolicy.total_seconds` overall:
 
 Everything else is permanent and is not retried: 551 (this person isn't
 available right now), 10 (permission; subcode 2018278: sent outside the allowed
-window), 100 (invalid parameter), 190 (invalid access token), 200-299
+window; subcode 1893063: the page is restricted from sending messages, never
+retried whatever the HTTP status, see `page_health.py`), 100 (invalid parameter), 190 (invalid access token), 200-299
 (permissions), and any other 4xx. Permanent failures are logged with the
 Graph code and subcode and the PSID as a pseudonym; the access token and the
 message are never logged.
@@ -44,11 +45,15 @@ logger = logging.getLogger(__name__)
 # Graph error codes Meta documents as temporary (retry later) or as rate limits.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 1200, 80006})
 # Temporary-looking codes whose subcode says retrying will not help.
-PERMANENT_SUBCODES = frozenset({(1, 99), (2, 2018344)})  # missing permissions; privacy ToS not accepted
+PERMANENT_SUBCODES = frozenset({
+    (1, 99), (2, 2018344),  # missing permissions; privacy ToS not accepted
+    (10, 1893063),  # the page is restricted from sending messages (even when Meta answers it with a 5xx)
+})
 TRANSIENT_STATUSES = frozenset({408, 429})
 
 _DESCRIPTIONS = {
     (10, 2018278): "sent outside the allowed messaging window",
+    (10, 1893063): "Meta restricts the page from sending messages",
     (551, None): "this person isn't available right now",
     (10, None): "permission denied",
     (100, None): "invalid parameter",

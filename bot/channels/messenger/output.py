@@ -3,8 +3,8 @@
 Every payload a message offers (quick replies, postback buttons) is recorded in
 the offered-payload store before the message goes, so that the tap can be
 accepted (bot/channels/offered_payloads.py). `{"handover": {...}}` from
-`action_handoff` is no message: with Conversation Routing on, the thread goes
-to the Page Inbox (routing.py). In the production profile a ledger notes which
+`action_handoff` is no message: with thread control on (FB_HANDOVER_ENABLED), the
+thread goes to the Page Inbox (routing.py); the conversation is paused either way. In the production profile a ledger notes which
 replies to an inbound message already went, so that an instance taking over a
 message from one that died does not send them twice (durable_inbox.py).
 """
@@ -17,7 +17,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.messenger import payloads
 from bot.channels.messenger.durable_inbox import ReplyLedger
-from bot.channels.messenger.routing import Handover
+from bot.channels.messenger.routing import Handover, refused_by_routing
 from bot.channels.offered_payloads import OfferedPayloadStore
 from bot.dialogue_signals import HANDOVER_KEY
 from bot.privacy.pseudonyms import pseudonym
@@ -102,7 +102,10 @@ class MessengerOutput(OutputChannel):
             return  # the bot stays in the thread, paused; staff answer through it
         reason = str(details.get("reason", "")) if isinstance(details, dict) else ""
         result = await self.handover.pass_thread_control(recipient_id, metadata=reason[:1000])
-        if not result.ok:
+        if refused_by_routing(result):  # the operators' error was logged by the Handover client
+            logger.warning("Handover to the Page Inbox refused for %s by the page's Conversation Routing: the "
+                           "conversation stays with the bot, paused, for staff in the console", pseudonym(recipient_id))
+        elif not result.ok:
             logger.warning("Handover to the Page Inbox failed for %s: %s", pseudonym(recipient_id), result.description)
 
     async def send_messages(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:

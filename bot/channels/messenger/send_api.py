@@ -4,7 +4,10 @@ Every message goes out only when Meta's messaging window allows it
 (`messaging_window.py`): `RESPONSE` within 24 hours of the customer's last
 message, `MESSAGE_TAG` + `HUMAN_AGENT` for staff up to 7 days after it; anything
 else is refused here, logged, and reported as not sent. Temporary failures are
-retried (`graph_api.py`).
+retried (`graph_api.py`). When Meta says the page is restricted from sending
+messages (error 10, subcode 1893063), nothing is sent for a few minutes
+(`page_health.py`): every message and sender action is refused here meanwhile,
+without a request, so a restricted page never gets a storm of calls.
 
 Sender actions (`mark_seen`, `typing_on`) are sent without making the caller
 wait for Meta's answer: the channel sends two before each reply is worked out,
@@ -21,6 +24,7 @@ from typing import Any, Dict, Optional, Set
 
 from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy
 from bot.channels.messenger.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
+from bot.channels.messenger.page_health import PageHealth, is_page_restricted
 from bot.clock import Clock, utc_now
 from bot.privacy.pseudonyms import pseudonym
 
@@ -29,8 +33,7 @@ logger = logging.getLogger(__name__)
 SendResult = GraphResult  # what `deliver` and `deliver_action` return
 SENDER_ACTIONS = frozenset({"typing_on", "typing_off", "mark_seen"})
 OUTSIDE_WINDOW = "outside the messaging window"
-
-
+PAGE_RESTRICTED = "Meta restricts the page from sending messages; sending is paused for a few minutes"
 
 
 class SendApi:
@@ -39,6 +42,7 @@ class SendApi:
     `windows` says when each customer last wrote (default: a new in-memory
     store, reachable as `send_api.windows`); the channel records every inbound
     message there. `graph` may be shared with other clients (e.g. `Handover`).
+    `health` is the page's condition (`page_health.py`; default: a new one, `send_api.health`).
     """
 
     def __init__(
@@ -51,10 +55,12 @@ class SendApi:
         windows: Optional[MessagingWindowStore] = None,
         clock: Clock = utc_now,
         graph: Optional[GraphApi] = None,
+        health: Optional[PageHealth] = None,
     ) -> None:
         self.graph = graph or GraphApi(graph_api_url, page_access_token, timeout_seconds, retry)
         self.windows: MessagingWindowStore = windows if windows is not None else MessagingWindows()
         self._clock = clock
+        self.health = health if health is not None else PageHealth(clock)
         # Per customer, the latest sender action still on its way to Meta (sent in the background).
         self._pending: Dict[str, "asyncio.Task[SendResult]"] = {}
         self._all_pending: Set["asyncio.Task[SendResult]"] = set()
@@ -77,9 +83,11 @@ class SendApi:
                 "staff" if from_staff else "bot", pseudonym(recipient_id), _window_reason(from_staff),
             )
             return GraphResult.refused_locally(OUTSIDE_WINDOW)
+        if self._paused(recipient_id, "message"):
+            return GraphResult.refused_locally(PAGE_RESTRICTED)
         body = {"recipient": {"id": recipient_id}, **fields, "message": message}
         await self._after_pending(recipient_id)
-        return await self.graph.post("me/messages", body, recipient_id=recipient_id)
+        return self._noted(await self.graph.post("me/messages", body, recipient_id=recipient_id))
 
     async def send_action(self, recipient_id: str, action: str) -> bool:
         """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`, without waiting for Meta.
@@ -90,6 +98,8 @@ class SendApi:
         Use `deliver_action` to wait for Meta's answer.
         """
         if self._action_refused(recipient_id, action, await self.windows.last_customer_message(recipient_id)):
+            return False
+        if self._paused(recipient_id, action):
             return False
         previous = self._pending_here(recipient_id)
         task = asyncio.ensure_future(self._post_action(recipient_id, action, previous))
@@ -102,6 +112,8 @@ class SendApi:
         """A sender action, only within 24 hours of the customer's last message (or when that time is unknown)."""
         if self._action_refused(recipient_id, action, await self.windows.last_customer_message(recipient_id)):
             return GraphResult.refused_locally(OUTSIDE_WINDOW)
+        if self._paused(recipient_id, action):
+            return GraphResult.refused_locally(PAGE_RESTRICTED)
         await self._after_pending(recipient_id)
         return await self._post_action(recipient_id, action, None)
 
@@ -127,7 +139,23 @@ class SendApi:
         if previous is not None:
             await asyncio.wait([previous])  # its outcome is its own; only the order matters here
         body = {"recipient": {"id": recipient_id}, "sender_action": action}
-        return await self.graph.post("me/messages", body, recipient_id=recipient_id)
+        return self._noted(await self.graph.post("me/messages", body, recipient_id=recipient_id))
+
+    def _paused(self, recipient_id: str, what: str) -> bool:
+        """True while sending is paused because Meta restricts the page (the error was logged when it came)."""
+        until = self.health.sending_paused_until()
+        if until is None:
+            return False
+        logger.info("Send API: no %s for %s: the page is restricted, sending paused until %s",
+                    what, pseudonym(recipient_id), until.isoformat(timespec="seconds"))
+        return True
+
+    def _noted(self, result: SendResult) -> SendResult:
+        if is_page_restricted(result.code, result.subcode):
+            self.health.page_restricted()
+        elif result.ok:
+            self.health.message_accepted()
+        return result
 
     async def _after_pending(self, recipient_id: str) -> None:
         """Waits until the sender actions already on their way to `recipient_id` reached Meta (or failed)."""

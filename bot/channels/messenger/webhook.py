@@ -32,7 +32,7 @@ class EventKind(str, Enum):
     ECHO = "echo"  # a message the page itself sent
     DELIVERY = "delivery"
     READ = "read"
-    HANDOVER = "handover"  # thread control passed, taken or requested (handover protocol)
+    HANDOVER = "handover"  # thread control passed, taken, requested or released (Conversation Routing)
     REACTION = "reaction"  # an emoji reaction to a message, or its removal
     MESSAGE_EDIT = "message_edit"  # the customer edited a message they had sent
     OTHER = "other"  # referral, optin, account_linking, policy-enforcement, anything new
@@ -41,8 +41,9 @@ class EventKind(str, Enum):
 # Events that carry nothing for the dialogue and are not worth a log line.
 IGNORED_KINDS = frozenset({EventKind.ECHO, EventKind.DELIVERY, EventKind.READ})
 
-# The fields of a messaging event that are handover protocol notifications.
-HANDOVER_FIELDS = ("pass_thread_control", "take_thread_control", "request_thread_control")
+# The fields of a messaging event that are thread-control notifications (webhook field `messaging_handovers`,
+# kept by Conversation Routing). `release_thread_control` is read the same way should Meta send one.
+HANDOVER_FIELDS = ("pass_thread_control", "take_thread_control", "request_thread_control", "release_thread_control")
 
 # Sticker ids of Messenger's thumbs-up ("like") button, small to large.
 LIKE_STICKER_IDS = frozenset({"369239263222822", "369239343222814", "369239383222810"})
@@ -64,7 +65,7 @@ class MessagingEvent:
     sticker_id: Optional[str] = None
     # The webhook field the event came in when it is not a message: "pass_thread_control", "referral", ...
     field_name: Optional[str] = None
-    # HANDOVER: the app that now owns the thread (pass, take) or asks for it (request), when Meta says.
+    # HANDOVER: the app that now owns the thread (pass, take, release) or asks for it (request), when Meta says.
     app_id: Optional[str] = None
     # Delivered in `entry[].standby`: another app owns the thread; this app only watches.
     standby: bool = False

@@ -1,13 +1,15 @@
 """The console's queue pages: conversations waiting for a person, take, transcript, reply, hand back.
 
-    GET  /console/                          the queue (waiting, overdue highlighted) and the agent's own conversations
+    GET  /console/                          the queue (waiting, overdue highlighted) and the agent's own conversations,
+                                            under a banner when Meta restricts the Facebook page (page_status.py)
     GET  /console/api/queue                 the same as JSON, for the page's 5-second refresh (static/console/queue.js)
     POST /console/handoffs/{id}/take        303 to the conversation, or back to the queue when someone else has it
     GET  /console/handoffs/{id}             the transcript and the reply form (403 unless the agent holds it)
     POST /console/handoffs/{id}/reply       303 back to the conversation (the page says when it was not delivered)
     POST /console/handoffs/{id}/hand-back   303 to the queue
 
-A conversation closed because the customer left (`idle_closer`, every minute) answers 410 with the reason.
+A conversation closed because the customer left (`idle_closer`, every minute), or because a person finished it
+in Meta's Page Inbox (bot/handoff/thread_control.py), answers 410 with the reason.
 The agent is always the logged-in one (`current_agent`), never a value from the form.
 Every POST has passed the CSRF middleware before it gets here.
 """
@@ -25,9 +27,11 @@ from bot.handoff.models import CLOSED
 from bot.handoff.queue import HandoffView
 from bot.handoff.rasa_control import RasaControlError
 from bot.handoff.staff_desk import NotYours, StaffDesk
+from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from bot.web.console.auth import PAGE_HEADERS, current_agent
 from bot.web.console.csrf import csrf_token
 from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS
+from bot.web.console.page_status import PAGE_STATUS
 from bot.web.console.pages import page
 from bot.web.console.templates import SafeHtml, render
 from bot.channels.limits import MAX_TEXT
@@ -174,6 +178,11 @@ async def _not_held_page(request: web.Request, handoff_id: int) -> web.Response:
     """403, or 410 with the reason when the conversation was closed because the customer left."""
     view = await request.app[DESK].get(handoff_id)
     if view is not None and view.status == CLOSED:
+        audit = await asyncio.to_thread(request.app[DESK].queue.actions, handoff_id)
+        if audit and audit[-1].detail == PAGE_INBOX_DETAIL:
+            return _message_page(request, 410, "Conversation closed",
+                                 "An advisor finished this conversation in Meta's Page Inbox and gave it back to "
+                                 "the bot, so it was closed here.")
         minutes = request.app[SETTINGS].handoff_idle_close_minutes
         return _message_page(request, 410, "Conversation closed",
                              f"The customer wrote nothing for {minutes} minutes, so this conversation was closed "
@@ -213,6 +222,11 @@ def _mine_items(views: List[HandoffView]) -> SafeHtml:
     ))
 
 
+async def _page_banners(request: web.Request) -> List[str]:
+    status = request.app.get(PAGE_STATUS)
+    return await status.banners() if status is not None else []
+
+
 def _notice(code: Optional[str]) -> SafeHtml:
     if not code or code not in NOTICES:
         return SafeHtml("")
@@ -225,8 +239,10 @@ async def queue_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     waiting = await desk.waiting()
     mine = await desk.mine(agent.username)
+    banners = SafeHtml("".join(render("page_banner.html", message=m) for m in await _page_banners(request)))
     body = render(
         "queue.html",
+        page_status=banners,
         notice=_notice(request.query.get("notice")),
         waiting_count=len(waiting),
         sla_minutes=int(desk.queue.sla.total_seconds() // 60),
@@ -247,6 +263,7 @@ async def api_queue(request: web.Request) -> web.Response:
             "waiting": [_as_json(v) for v in await desk.waiting()],
             "mine": [_as_json(v) for v in await desk.mine(agent.username)],
             "sla_minutes": int(desk.queue.sla.total_seconds() // 60),
+            "page_status": await _page_banners(request),
         },
         headers=PAGE_HEADERS,
     )

@@ -7,6 +7,7 @@
   var mine = document.getElementById("mine");
   var status = document.getElementById("queue-status");
   var csrf = document.getElementById("queue-csrf");
+  var pageStatus = document.getElementById("page-status");
   if (!root || !rows || !mine || !csrf) {
     return;
   }
@@ -86,6 +87,13 @@
       replace(rows, [empty]);
     }
     rows.setAttribute("data-count", String(waiting.length));
+    if (pageStatus && Array.isArray(data.page_status)) {
+      replace(pageStatus, data.page_status.map(function (message) {
+        var banner = el("p", "notice error banner", message);
+        banner.setAttribute("role", "alert");
+        return banner;
+      }));
+    }
     replace(mine, own.length ? own.map(mineItem) : [el("li", "muted empty", "You have no conversations.")]);
   }
 
