@@ -313,3 +313,86 @@ async def test_what_the_customer_sends_opens_their_messaging_window(rasa):
     assert await send_api.windows.last_customer_message("psid-standby") == wrote
     await post(channel, rasa, batch(event(sender="psid-reacting", reaction={"action": "react", "mid": "m1"})))
     assert await send_api.windows.last_customer_message("psid-reacting") is None
+
+
+# --- the 👍 (like) sticker --------------------------------------------------------------------------------
+
+def like(mid: str = "m_like", sticker_id: str = "369239263222822") -> Dict[str, Any]:
+    return event(message={"mid": mid, "attachments": [
+        {"type": "sticker", "payload": {"url": "https://cdn.example/like.png", "sticker_id": int(sticker_id)}}]})
+
+
+CONFIRM = [{"title": "Yes, send it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+@pytest.mark.parametrize("sticker_id", sorted(LIKE_STICKER_IDS))
+async def test_a_like_right_after_a_yes_no_question_is_the_yes(channel, rasa, send_api, log, sticker_id):
+    await channel.get_output_channel().send_text_with_buttons(PSID, "Send 20.00 EUR to Anna?", CONFIRM)
+    await post(channel, rasa, batch(like(sticker_id=sticker_id)))
+    assert rasa.texts == ["/affirm"]
+    message = rasa.messages[0]
+    assert message.metadata == {"page_id": PAGE, "event_kind": "attachment", "sticker": "like",
+                                "payload_offered": True}
+    assert log[-4:] == [(PSID, "action", "mark_seen"), (PSID, "action", "typing_on"), ("rasa", "/affirm"),
+                        (PSID, "message", {"text": "Sure."})]
+
+
+async def test_quick_reply_confirmations_count_too(channel, rasa):
+    await channel.get_output_channel().send_quick_replies(PSID, "Block card •••• 4821?", CONFIRM)
+    await post(channel, rasa, batch(like()))
+    assert rasa.texts == ["/affirm"]
+
+
+@pytest.mark.parametrize("before", [
+    [],  # nothing asked
+    [("text", "Your balance is 1,234.56 EUR.")],  # no question
+    [("buttons", "Shall I?", [{"title": "Yes", "payload": "/affirm"}])],  # a yes without a no: not a confirmation
+    [("buttons", "Which card?", [{"title": "Debit", "payload": "/inform"}, {"title": "No", "payload": "/deny"}])],
+    [("buttons", "Send 20.00 EUR to Anna?", CONFIRM), ("text", "Anything else?")],  # the question is no longer the latest
+])
+async def test_any_other_like_gets_the_polite_like_reply(channel, rasa, send_api, before):
+    output = channel.get_output_channel()
+    for kind, *args in before:
+        if kind == "text":
+            await output.send_text_message(PSID, *args)
+        else:
+            await output.send_text_with_buttons(PSID, *args)
+    await post(channel, rasa, batch(like()))
+    assert rasa.messages == []
+    assert send_api.messages(PSID)[-1] == {"text": router.LIKE_REPLY}
+
+
+async def test_a_like_is_only_a_yes_to_the_question_asked_to_that_customer(channel, rasa, send_api):
+    await channel.get_output_channel().send_text_with_buttons("someone-else", "Send 20.00 EUR to Anna?", CONFIRM)
+    await post(channel, rasa, batch(like()))
+    assert rasa.messages == [] and send_api.messages(PSID) == [{"text": router.LIKE_REPLY}]
+
+
+async def test_after_the_yes_a_second_like_is_just_a_like(channel, log, send_api):
+    rasa = Rasa(log, reply="Done ✅")  # the bot answers the confirmation with a message without choices
+    await channel.get_output_channel().send_text_with_buttons(PSID, "Send 20.00 EUR to Anna?", CONFIRM)
+    await post(channel, rasa, batch(like("m_like_1"), like("m_like_2")))
+    assert rasa.texts == ["/affirm"]
+    assert send_api.messages(PSID)[-1] == {"text": router.LIKE_REPLY}
+
+
+@pytest.mark.parametrize("raw, reply", [
+    (event(message={"mid": "m_cat", "attachments": [
+        {"type": "sticker", "payload": {"url": "https://cdn.example/cat.png", "sticker_id": 144884852352448}}]}),
+     router.STICKER_REPLY),
+    (event(message={"mid": "m_cat2", "attachments": [{"type": "sticker", "payload": {"url": "https://x/c.png"}}]}),
+     router.STICKER_REPLY),
+])
+async def test_other_stickers_get_the_polite_sticker_reply_even_after_a_question(channel, rasa, send_api, raw, reply):
+    await channel.get_output_channel().send_text_with_buttons(PSID, "Send 20.00 EUR to Anna?", CONFIRM)
+    await post(channel, rasa, batch(raw))
+    assert rasa.messages == [] and send_api.messages(PSID)[-1] == {"text": reply}
+
+
+async def test_reactions_are_acknowledged_and_logged_never_answered(channel, rasa, send_api, caplog):
+    caplog.set_level(logging.INFO)
+    await channel.get_output_channel().send_text_with_buttons(PSID, "Send 20.00 EUR to Anna?", CONFIRM)
+    thumbs_up = event(reaction={"reaction": "like", "emoji": "👍", "action": "react", "mid": "m_bot_1"})
+    assert await post(channel, rasa, batch(thumbs_up)) == 200
+    assert rasa.messages == [] and len(send_api.messages(PSID)) == 1  # a reaction is not a like sticker: no yes
+    assert "reaction" in caplog.text and "acknowledged" in caplog.text and pseudonym(PSID) in caplog.text

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.channels.messenger.webhook import (
-    EventKind, MalformedWebhook, is_page_batch, messaging_events, sign, signature_is_valid,
+    LIKE_STICKER_IDS, EventKind, MalformedWebhook, is_page_batch, messaging_events, sign, signature_is_valid,
 )
 
 SECRET = "app-secret"
@@ -95,6 +95,21 @@ def test_the_like_button_is_a_sticker_attachment_recognised_as_a_like():
     assert bare.kind == EventKind.ATTACHMENT and bare.is_like and bare.attachment_types == ["sticker"]
 
 
+@pytest.mark.parametrize("sticker_id", sorted(LIKE_STICKER_IDS))
+def test_stickers_come_as_attachments_of_type_sticker_and_the_like_ids_are_likes(sticker_id):
+    [like] = _parse(_event(message={"mid": "m1", "attachments": [
+        {"type": "sticker", "payload": {"url": "https://x/like.png", "sticker_id": int(sticker_id)}}]}))
+    assert like.kind == EventKind.ATTACHMENT and like.attachment_types == ["sticker"]
+    assert like.is_like and like.is_sticker and like.sticker_id == sticker_id
+    [cat] = _parse(_event(message={"mid": "m2", "attachments": [
+        {"type": "sticker", "payload": {"url": "https://x/cat.png", "sticker_id": 144884852352448}}]}))
+    assert cat.is_sticker and not cat.is_like
+    [no_id] = _parse(_event(message={"mid": "m3", "attachments": [{"type": "sticker", "payload": {"url": "x"}}]}))
+    assert no_id.is_sticker and not no_id.is_like and no_id.sticker_id is None
+    [photo] = _parse(_event(message={"mid": "m4", "attachments": [{"type": "image", "payload": {"url": "x"}}]}))
+    assert not photo.is_sticker
+
+
 def test_an_attachment_of_unknown_shape_is_still_an_attachment():
     [event] = _parse(_event(message={"mid": "m1", "attachments": [{"payload": None}, "junk"]}))
     assert event.kind == EventKind.ATTACHMENT and event.attachment_types == ["unknown"]
@@ -105,6 +120,7 @@ def test_an_attachment_of_unknown_shape_is_still_an_attachment():
     ("take_thread_control", {"previous_owner_app_id": "123", "new_owner_app_id": "456"}, "456"),
     ("take_thread_control", {"previous_owner_app_id": "123"}, None),
     ("request_thread_control", {"requested_owner_app_id": "789", "metadata": "help"}, "789"),
+    ("release_thread_control", {"previous_owner_app_id": "263902037430900"}, None),
 ])
 def test_handover_events_carry_their_kind_and_app(field, details, app_id):
     [event] = _parse(_event(**{field: details}))

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.channels.messenger.latest_offer import InMemoryLatestOffers, RedisLatestOffers
 from bot.channels.messenger.messaging_window import MessagingWindows
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.channels.messenger.state import (
@@ -17,6 +18,7 @@ def test_without_redis_url_the_state_is_in_memory():
     assert isinstance(state.seen, SeenMessageIds)
     assert isinstance(state.offered, InMemoryOfferedPayloads)
     assert isinstance(state.windows, MessagingWindows)
+    assert isinstance(state.latest, InMemoryLatestOffers)
     assert state.redis is None
 
 
@@ -71,3 +73,16 @@ async def test_the_messaging_window_keeps_the_latest_time_whichever_instance_wro
     with pytest.raises(ValueError):
         await other.customer_wrote("alice", datetime(2026, 3, 10, 12, 0))
     await one.close(), await two.close()
+
+
+async def test_what_the_latest_message_offered_is_shared_and_replaced_by_the_next(redis_url, prefix):
+    state = messenger_state(Settings(redis_url=redis_url, redis_key_prefix=prefix))
+    assert isinstance(state.latest, RedisLatestOffers)
+    other = RedisLatestOffers(redis_client(redis_url), prefix)
+    await state.latest.sent("psid-1", ["/affirm", "/deny"])
+    assert await other.latest("psid-1") == {"/affirm", "/deny"}  # the like may reach another instance
+    assert await other.latest("psid-2") == frozenset()
+    await other.sent("psid-1", [])
+    assert await state.latest.latest("psid-1") == frozenset()
+    assert 0 < await state.redis.ttl(f"{prefix}latest_offer:psid-1") <= 24 * 3600
+    await state.redis.close()

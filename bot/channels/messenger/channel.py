@@ -13,9 +13,13 @@ Meta waiting for its 200.
 
 What reaches Rasa: typed text (never as a command), and the payload of a quick
 reply or button the bot offered to that customer (or of the page's menu). A
-payload that was not offered is read as typed text. Attachments get a polite
-answer; standby events (another app owns the thread), handover notifications,
-reactions, edits and anything new are logged and acknowledged, never answered.
+payload that was not offered is read as typed text. Attachments and stickers get
+a polite answer, except Messenger's 👍 right after the bot asked yes or no: that is
+the Yes (`/affirm`, if it was offered to that customer; latest_offer.py).
+Thread-control notifications go to `on_thread_control`: in the Rasa server, the
+Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
+Standby events (another app owns the thread), reactions, edits and anything new
+are logged and acknowledged, never answered.
 
 Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
@@ -44,6 +48,7 @@ from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.channels.messenger.durable_inbox import DurableInbox, ReplyLedger
 from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.inbox_consumer import InboxConsumer
+from bot.channels.messenger.latest_offer import YES, LatestOfferStore, asks_yes_or_no
 from bot.channels.messenger.messaging_window import MessagingWindowStore
 from bot.channels.messenger.output import CHANNEL_NAME, MessageSender, MessengerOutput
 from bot.channels.messenger.page_health import PageHealth
@@ -118,6 +123,7 @@ class MessengerInput(InputChannel):
         # When each customer last wrote, for the Send API's messaging windows (the real SendApi has one).
         self.windows: Optional[MessagingWindowStore] = getattr(self.send_api, "windows", None)
         self.offered: OfferedPayloadStore = offered if offered is not None else state.offered
+        self.latest: LatestOfferStore = state.latest  # what the bot's latest message offered, for a 👍
         # What Meta said about the page that operators must act on (page_health.py): the health route shows it.
         self.health: PageHealth = getattr(self.send_api, "health", None) or PageHealth()
         self.handover = Handover.from_settings(settings, graph=getattr(self.send_api, "graph", None), health=self.health)
@@ -161,7 +167,7 @@ class MessengerInput(InputChannel):
         return {"status": "ok", **self.health.as_json()}
 
     def get_output_channel(self) -> OutputChannel:
-        return MessengerOutput(self.send_api, self.offered, self.handover)
+        return MessengerOutput(self.send_api, self.offered, self.handover, latest=self.latest)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("messenger_webhook", __name__)
@@ -361,18 +367,20 @@ class MessengerInput(InputChannel):
         async def handle() -> None:
             psid = event.sender_id
             await self._customer_wrote(event)
-            if event.kind == EventKind.ATTACHMENT:
+            text, offered = await self._text_for_rasa(event)
+            if event.kind == EventKind.ATTACHMENT and not text:
                 await self.send_api.send_action(psid, "mark_seen")
-                answer = MessengerOutput(self.send_api, self.offered, self.handover, ledger)
+                answer = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
                 await answer.send_text_message(psid, attachment_reply(event))
                 return
-            text, offered = await self._text_for_rasa(event)
             if not text:
                 return
             await self.send_api.send_action(psid, "mark_seen")
             await self.send_api.send_action(psid, "typing_on")  # Messenger turns it off with the next message
-            output = MessengerOutput(self.send_api, self.offered, self.handover, ledger)
+            output = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
             metadata: Dict[str, Any] = {"page_id": event.recipient_id, "event_kind": event.kind.value}
+            if event.kind == EventKind.ATTACHMENT:
+                metadata["sticker"] = "like"  # a 👍 read as the Yes of the question just asked
             if offered is not None:
                 metadata["payload_offered"] = offered
             await on_new_message(
@@ -409,7 +417,14 @@ class MessengerInput(InputChannel):
             return as_typed_text(event.text or payload), False
         if event.kind == EventKind.TEXT and event.text:
             return as_typed_text(event.text), None  # typed text is never read as a command
+        if event.kind == EventKind.ATTACHMENT and event.is_like and await self._like_says_yes(event.sender_id):
+            logger.info("Messenger 👍 from %s answers the bot's yes/no question: %s", pseudonym(event.sender_id), YES)
+            return YES, True
         return None, None
+
+    async def _like_says_yes(self, psid: str) -> bool:
+        """The bot's latest message asked yes or no, and its Yes (`/affirm`) was offered to this customer."""
+        return asks_yes_or_no(await self.latest.latest(psid)) and await self.offered.was_offered(psid, YES)
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:

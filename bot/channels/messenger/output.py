@@ -2,7 +2,8 @@
 
 Every payload a message offers (quick replies, postback buttons) is recorded in
 the offered-payload store before the message goes, so that the tap can be
-accepted (bot/channels/offered_payloads.py). `{"handover": {...}}` from
+accepted (bot/channels/offered_payloads.py), and so is what the latest message
+offered (latest_offer.py). `{"handover": {...}}` from
 `action_handoff` is no message: with thread control on (FB_HANDOVER_ENABLED), the
 thread goes to the Page Inbox (routing.py); the conversation is paused either way. In the production profile a ledger notes which
 replies to an inbound message already went, so that an instance taking over a
@@ -17,6 +18,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.messenger import payloads
 from bot.channels.messenger.durable_inbox import ReplyLedger
+from bot.channels.messenger.latest_offer import LatestOfferStore
 from bot.channels.messenger.routing import Handover, refused_by_routing
 from bot.channels.offered_payloads import OfferedPayloadStore
 from bot.dialogue_signals import HANDOVER_KEY
@@ -52,9 +54,11 @@ class MessengerOutput(OutputChannel):
         offered: Optional[OfferedPayloadStore] = None,
         handover: Optional[Handover] = None,
         ledger: Optional[ReplyLedger] = None,
+        latest: Optional[LatestOfferStore] = None,
     ) -> None:
         self.send_api = send_api
         self.offered = offered
+        self.latest = latest  # what the latest message offered (latest_offer.py): a 👍 may answer a yes/no question
         self.handover = handover
         # Production profile: which replies to this inbound message already went (bot/channels/messenger/durable_inbox.py).
         self.ledger = ledger
@@ -118,6 +122,8 @@ class MessengerOutput(OutputChannel):
             offered = payloads.offered_payloads(message)
             if offered and self.offered is not None:
                 await self.offered.record(recipient_id, offered)
+            if self.latest is not None:
+                await self.latest.sent(recipient_id, offered)
             if self.ledger is None:
                 await self.send_api.send_message(recipient_id, message)
             else:

@@ -43,10 +43,13 @@ def route(event: MessagingEvent) -> Route:
 
 
 def attachment_reply(event: MessagingEvent) -> str:
-    """The polite answer to a message that is an attachment rather than text."""
+    """The polite answer to a message that is an attachment rather than text.
+
+    (A 👍 right after a yes/no question is no attachment to answer: it is the Yes, channel.py.)
+    """
     if event.is_like:
         return LIKE_REPLY
-    if event.sticker_id:
+    if event.is_sticker:
         return STICKER_REPLY
     if "location" in event.attachment_types:
         return LOCATION_REPLY

@@ -1,10 +1,11 @@
 """Messenger state in Redis, shared by every Rasa instance of the production profile.
 
 Meta may retry a webhook to any instance, and a customer's next tap may land
-on another instance than the one that offered the button. So the three pieces
-of per-customer state the channel keeps live in Redis when REDIS_URL is set:
-the message ids already handled, the payloads offered to each customer, and
-when each customer last wrote (the messaging window). Same interfaces as the
+on another instance than the one that offered the button. So the per-customer
+state the channel keeps lives in Redis when REDIS_URL is set: the message ids
+already handled, the payloads offered to each customer (and those of the bot's
+latest message, latest_offer.py), and when each customer last wrote (the
+messaging window). Same interfaces as the
 in-memory classes (`SeenMessageIds`, `InMemoryOfferedPayloads`,
 `MessagingWindows`), which the embedded profile keeps; `messenger_state`
 chooses from the settings.
@@ -15,12 +16,13 @@ tests) can share one Redis.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Optional, Union
 
 import redis.asyncio as aioredis
 
+from bot.channels.messenger.latest_offer import InMemoryLatestOffers, LatestOfferStore, RedisLatestOffers
 from bot.channels.messenger.messaging_window import HUMAN_AGENT_WINDOW, MessagingWindows, MessagingWindowStore
 from bot.channels.messenger.seen_messages import SeenMessageIds
 from bot.channels.offered_payloads import InMemoryOfferedPayloads, OfferedPayloadStore, RedisOfferedPayloads
@@ -90,6 +92,7 @@ class MessengerState:
     offered: OfferedPayloadStore
     windows: MessagingWindowStore
     redis: Optional["aioredis.Redis"] = None
+    latest: LatestOfferStore = field(default_factory=InMemoryLatestOffers)  # latest_offer.py
 
 
 def messenger_state(settings: Settings) -> MessengerState:
@@ -100,7 +103,7 @@ def messenger_state(settings: Settings) -> MessengerState:
     prefix = settings.redis_key_prefix
     return MessengerState(
         RedisSeenMessageIds(client, prefix), RedisOfferedPayloads(client, prefix),
-        RedisMessagingWindows(client, prefix), client,
+        RedisMessagingWindows(client, prefix), client, RedisLatestOffers(client, prefix),
     )
 
 

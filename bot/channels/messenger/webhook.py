@@ -28,7 +28,7 @@ class EventKind(str, Enum):
     TEXT = "text"  # typed by the customer
     QUICK_REPLY = "quick_reply"  # a quick reply the customer tapped
     POSTBACK = "postback"  # a button or menu item the customer tapped
-    ATTACHMENT = "attachment"  # image, file, audio, video, location, sticker, shared link
+    ATTACHMENT = "attachment"  # image, file, audio, video, location, sticker (type `sticker`), shared link
     ECHO = "echo"  # a message the page itself sent
     DELIVERY = "delivery"
     READ = "read"
@@ -88,6 +88,11 @@ class MessagingEvent:
     def is_like(self) -> bool:
         """The customer tapped Messenger's thumbs-up button."""
         return self.sticker_id in LIKE_STICKER_IDS
+
+    @property
+    def is_sticker(self) -> bool:
+        """A sticker: an attachment of type `sticker`, or (older payloads) any attachment with a sticker id."""
+        return self.sticker_id is not None or "sticker" in self.attachment_types
 
 
 class MalformedWebhook(ValueError):
