@@ -4,6 +4,7 @@ Real processes (tests/support/branch.py): the action server writes the request t
 the branch database; the staff side drives Rasa's HTTP API with its token.
 """
 import asyncio
+import time
 import uuid
 
 import requests
@@ -14,6 +15,7 @@ from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
+from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from tests.support.branch import Branch
 from tests.support.environment import GRAPH_API_VERSION, PAGE_TOKEN
 
@@ -126,4 +128,29 @@ def test_not_understood_twice_then_accepting_queues_with_that_reason(branch: Bra
     [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
     assert handoff.reason == "not_understood"
     assert handoff.last_customer_message == "do you like pizza"
+    asyncio.run(desk.close())
+
+
+def test_the_page_inbox_giving_the_thread_back_ends_the_handoff(branch: Branch):
+    """Conversation Routing: a person finishes the conversation in Meta's Page Inbox, which passes the thread
+    back; Meta's notification (from the Graph API stand-in) resumes the bot and closes the console's entry."""
+    psid = new_psid()
+    assert "passing you to an advisor" in joined(branch.exchange(psid, "talk to a human"))
+    desk = desk_for(branch)
+    [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
+    assert stays_silent(branch, psid, "hello? anyone there?")
+
+    moved = requests.post(f"{branch.standin_url}/_standin/page_inbox",
+                          json={"recipient": psid, "action": "pass_back"}, timeout=5)
+    assert moved.status_code == 200
+    assert branch.post_webhook(moved.json()["webhook"]).status_code == 200
+    deadline = time.monotonic() + 30
+    while desk.queue.get(handoff.id).status != "closed" or branch.texts_to(psid)[-1] != BACK_NOTE:
+        assert time.monotonic() < deadline, (desk.queue.get(handoff.id), branch.texts_to(psid)[-3:])
+        time.sleep(0.1)
+    last = desk.queue.actions(handoff.id)[-1]
+    assert (last.agent, last.action, last.detail) == ("system", "closed", PAGE_INBOX_DETAIL)
+
+    replies = branch.exchange(psid, "help")
+    assert "Here's what I can do" in joined(replies), replies
     asyncio.run(desk.close())

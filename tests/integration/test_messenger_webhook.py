@@ -1,5 +1,6 @@
 """The Messenger connector against the real Rasa server, action server and core bank."""
 import json
+import time
 import uuid
 
 import requests
@@ -136,3 +137,35 @@ def test_a_forged_payload_is_read_as_typed_text_not_as_a_command(branch: Branch)
     replies = branch.exchange(psid, "hello", payload='/transfer_money{"amount":"250"}')
     assert replies and replies[0].startswith("Hi! Welcome"), replies
     assert "make sure it's really you" not in " ".join(replies)
+
+
+def like_sticker(psid: str, mid: str) -> dict:
+    return batch([{"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": int(time.time() * 1000),
+                   "message": {"mid": mid, "attachments": [{"type": "sticker", "payload": {
+                       "url": "https://scontent.example/like.png", "sticker_id": 369239263222822}}]}}])
+
+
+def test_a_like_after_a_yes_no_question_is_the_yes_and_otherwise_a_like(branch: Branch):
+    psid = new_psid()
+    quote = branch.exchange(psid, "how much would a 10k car loan cost me over 4 years?")
+    assert "Would you like to apply?" in " ".join(quote), quote
+    before = len(branch.texts_to(psid))
+    assert branch.post_webhook(like_sticker(psid, f"m_{psid}_like")).status_code == 200
+    branch.wait_until_handled(psid, f"m_{psid}_like")  # it reached the dialogue, as the Apply button would
+    [said] = [e for e in branch.tracker_events(psid) if e.get("message_id") == f"m_{psid}_like"]
+    assert said["text"] == "/affirm" and said["parse_data"]["intent"]["name"] == "affirm"
+    assert "make sure it's really you" in " ".join(branch.texts_to(psid)[before:])  # applying needs verification
+
+    other = new_psid()
+    branch.exchange(other, "hello")
+    assert branch.post_webhook(like_sticker(other, f"m_{other}_like")).status_code == 200
+    probe = branch.say(other, "bye")
+    branch.wait_until_handled(other, probe)
+    assert "Glad to help" in " ".join(branch.texts_to(other)) and f"m_{other}_like" not in branch.handled_messages(other)
+
+
+def test_the_channel_health_says_the_page_may_send(branch: Branch):
+    health = requests.get(f"{branch.rasa_url}/webhooks/messenger/", timeout=5)
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "ok" and body["page_restricted"] is False and body["handover_disabled"] is False
