@@ -9,8 +9,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, Route, expect
 
-from tests.support.processes import free_port, python_module, running
 from bot.settings import GRAPH_API_VERSION
+from tests.support.processes import free_port, python_module, running
 
 PAGE_TOKEN = "rendering-page-token"
 

@@ -12,8 +12,8 @@ from aiohttp import web
 from bench import load, report
 from bench.customers import bench_customer
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, signature_is_valid
-from tests.support.processes import free_port
 from bot.settings import GRAPH_API_VERSION
+from tests.support.processes import free_port
 
 SECRET = "bench-test-secret"
 TOKEN = "bench-test-token"

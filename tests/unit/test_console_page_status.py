@@ -71,8 +71,8 @@ async def test_a_restricted_page_is_a_banner_on_the_queue_and_in_its_refresh(con
     assert len(data["page_status"]) == 1 and "not delivered" in data["page_status"][0]
 
 
-async def test_all_well_or_no_answer_means_no_banner(console, tmp_path):
-    client, rasa, _ = console
+async def test_all_well_means_no_banner(console):
+    client, _, _ = console
     html = await (await client.get("/console/")).text()
     assert 'role="alert"' not in html and (await (await client.get("/console/api/queue")).json())["page_status"] == []
 
