@@ -37,7 +37,7 @@ from bot.channels.offered_payloads import (
     offered_payload_store,
     payloads_in_response,
 )
-from bot.channels.typed_text import as_typed_text
+from bot.channels.typed_text import as_typed_text, clean_text
 from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
@@ -196,7 +196,11 @@ class WebChatInput(InputChannel):
         return web_chat
 
     async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:
-        """A tap's payload when the bot offered it to this session; otherwise what was typed, as text."""
+        """A tap's payload when the bot offered it to this session; otherwise what was typed, as text.
+
+        Both are cleaned first (bot/channels/typed_text.py): a payload that was not valid text was never offered.
+        """
+        payload = clean_text(payload) if payload else None
         if payload and (is_always_offered(payload) or await self.offered.was_offered(sender_id, payload)):
             return payload
         if payload:
