@@ -33,6 +33,7 @@ from actions.verified import bank_trouble, current_session, verified_session
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
+PHONE_DIGITS = (8, 15)  # E.164 has at most 15 digits
 
 
 def _draft(tracker: Tracker) -> Dict[str, Any]:
@@ -53,7 +54,8 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
 
     By its full name first (what a quick reply sends), then a name within the text, then a word
     of a name (a first name); else the first phone number in the text. `text` is read as words
-    and digits only: whatever structure it seems to have (JSON, a command) means nothing here.
+    and digits only: whatever structure it seems to have (JSON, a command) means nothing here. A number
+    of more than 15 digits is no phone number (a card number, most likely): not a payee.
     """
     lowered = (text or "").strip().lower()
     words = set(re.findall(r"[a-zà-ÿ]+", lowered))
@@ -69,9 +71,10 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
         for payee in payees:
             if matches(str(payee["name"]).lower()):
                 return named(payee)
-    phone = PHONE.search(text or "")
-    if phone:
-        return {"payee_phone": re.sub(r"[^\d+]", "", phone.group(0)), "name": phone.group(0).strip()}
+    for phone in PHONE.finditer(text or ""):
+        number = re.sub(r"[^\d+]", "", phone.group(0))
+        if PHONE_DIGITS[0] <= len(number.lstrip("+")) <= PHONE_DIGITS[1]:  # longer is no phone: a card number?
+            return {"payee_phone": number, "name": phone.group(0).strip()}
     return None
 
 

@@ -133,3 +133,11 @@ async def test_a_payee_gone_from_the_list_by_confirmation_is_asked_again(bank):
     bank._payees = []
     result, dispatcher = await confirm(result["transfer_payee"])
     assert bank.prepared == [] and result["transfer_payee"] is None
+
+
+async def test_a_card_number_is_not_a_phone_number(bank):
+    result, dispatcher = await validate_payee("4970.1012.3456.7891")
+    assert result == {"transfer_payee": None}
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"  # its metadata is masked when stored
+    result, _ = await validate_payee("to +33 6 11 22 33 44 please")
+    assert result == {"transfer_payee": "+33 6 11 22 33 44"}
