@@ -30,6 +30,7 @@ from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.text import locale as customer_locale
 from actions.text.amounts import parse_money
 from actions.verified import bank_trouble, current_session, verified_session
+from bot.privacy.redaction import mask_card_numbers
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
@@ -172,7 +173,8 @@ class ValidateTransferForm(FormValidationAction):
         payees = await core_bank().payees(session.access_token) if session else []
         payee = match_payee(text, payees)
         if payee is None:
-            dispatcher.utter_message(response="utter_payee_unknown", payee=text)
+            # Said back as typed, but never a card number in full (the reply goes to Meta, and is kept).
+            dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(text))
             return {"transfer_payee": None}
         return {"transfer_payee": payee["name"]}
 
@@ -191,7 +193,7 @@ class ValidateTransferForm(FormValidationAction):
             # The payee again from the core bank's list: the one the confirmation named, never an id from a message.
             payee = match_payee(_payee_text(tracker), await core_bank().payees(session.access_token))
             if payee is None:
-                dispatcher.utter_message(response="utter_payee_unknown", payee=_payee_text(tracker))
+                dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(_payee_text(tracker)))
                 return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
             account = next(a for a in await core_bank().accounts(session.access_token) if a.type == "current")
             amount, currency = tracker.get_slot("transfer_amount").split()

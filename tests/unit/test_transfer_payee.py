@@ -138,6 +138,7 @@ async def test_a_payee_gone_from_the_list_by_confirmation_is_asked_again(bank):
 async def test_a_card_number_is_not_a_phone_number(bank):
     result, dispatcher = await validate_payee("4970.1012.3456.7891")
     assert result == {"transfer_payee": None}
-    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"  # its metadata is masked when stored
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
+    assert dispatcher.messages[0]["payee"] == "•••• 7891"  # never said back in full
     result, _ = await validate_payee("to +33 6 11 22 33 44 please")
     assert result == {"transfer_payee": "+33 6 11 22 33 44"}
