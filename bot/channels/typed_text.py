@@ -31,7 +31,7 @@ _INVALID = re.compile(
 
 
 def clean_text(text: str) -> str:
-    """`text` as valid Unicode: invalid code points replaced by U+FFFD, control characters but `\\n` and `\\t` removed."""
+    """`text` as valid Unicode: invalid code points become U+FFFD, control characters but `\\n` and `\\t` go."""
     if not isinstance(text, str):
         return ""
     return _INVALID.sub(REPLACEMENT, _CONTROLS.sub("", _LINE_ENDS.sub("\n", text)))
