@@ -136,7 +136,7 @@ class ValidateIdentityForm(FormValidationAction):
                 return await self._send_new_code(dispatcher, tracker)
             return self._slots(self._give_up(dispatcher, error))
         customer_sessions.start(
-            tracker.sender_id,
+            tracker,
             CustomerSession(
                 verification.access_token, verification.customer_number, verification.first_name,
                 verification.expires_at,
