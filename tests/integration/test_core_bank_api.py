@@ -388,6 +388,21 @@ def test_bad_requests_get_4xx_json_with_a_message(reading_bank: CoreBankTestClie
     assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before
 
 
+def test_a_deeply_nested_body_is_a_400_and_logs_no_trace(bank: CoreBankTestClient):
+    deep = 20_000
+    bodies = ["[" * deep, '{"customer_number": ' + "[" * deep + "]" * deep + "}", '{"a":' * (deep // 2)]
+    token = bank.sign_in()
+    for path in ("/v1/otp/challenges", "/v1/otp/challenges/x/verify", "/v1/loan-quotes", "/v1/transfers/prepare"):
+        for data in bodies:
+            response = bank.post(path, token=token, data=data, headers={"Content-Type": "application/json"})
+            error = assert_error(response, 400, "invalid_request")
+            assert "nested" in error["message"] and "Traceback" not in response.text
+
+    log = bank.log_text()
+    assert "Traceback" not in log and "RecursionError" not in log and "Unexpected error" not in log
+    assert bank.get("/health").status_code == 200
+
+
 ODD_VALUES = [None, 0, -1, 1.5, True, "", " ", "x" * 300, "nul\u0000", "☃", [], {}, "20.00", "2026-06-11"]
 
 

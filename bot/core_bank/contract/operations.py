@@ -27,7 +27,7 @@ class Refusal:
     description: str
 
 
-BAD_BODY = Refusal(400, ("invalid_request",), "A body that is not a JSON object, or a field missing, unknown or invalid")
+BAD_BODY = Refusal(400, ("invalid_request",), "A body that is not a JSON object (or nested too deeply), or a field missing, unknown or invalid")
 TOO_LARGE = Refusal(413, ("payload_too_large",), f"A body larger than {REQUEST_MAX_BYTES} bytes")
 BAD_QUERY = Refusal(400, ("invalid_request",), "A query parameter that is invalid")
 UNAUTHORIZED = Refusal(401, ("unauthorized",), "No valid bearer token: missing, unknown, expired or revoked")

@@ -2,7 +2,8 @@
 
 Rules:
 - a body or query the contract refuses is 400 invalid_request with one sentence naming the field
-  (`contract.wire.explain`), never a 500;
+  (`contract.wire.explain`), never a 500; so is a body nested too deeply for the JSON parser (it is
+  refused as such, without a logged trace);
 - a response is written from a contract model (or a body the domain wrote with one), so it is
   what /openapi.json says;
 - nothing here knows a banking rule.
@@ -59,6 +60,9 @@ def body(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest("A JSON object body is required.")
     try:
         raw = json.loads(request.body)
+    except RecursionError:
+        # e.g. 20,000 "[": the parser gives up; nothing is wrong on our side.
+        raise InvalidRequest("The body is nested too deeply: send a flat JSON object.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("The body is not valid JSON.") from exc
     if not isinstance(raw, dict):
