@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     core_banking_url: str = "http://127.0.0.1:8000"
     core_banking_database_url: str = Field(default_factory=lambda: _sqlite_url("var/core_bank.db"))
     core_banking_secret: str = "demo-core-banking-secret"
-    core_banking_dev_mode: bool = True
+    core_banking_dev_mode: bool = False  # serves /dev/sms-outbox (every code sent): make run and make sandbox turn it on
     core_banking_timeout_seconds: Seconds = 10
     otp_ttl_seconds: Seconds = 300
     otp_max_failures: Count = 5

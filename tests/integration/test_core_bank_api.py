@@ -20,6 +20,7 @@ from bot.core_bank.seed import (
     DEMO_CUSTOMER_NUMBER,
     DEMO_PHONE,
 )
+from bot.settings import PROJECT_ROOT, Settings
 from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
 
 CAMILLE_NUMBER = "100002"
@@ -458,6 +459,26 @@ def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestC
     log = bank.log_text()
     assert "Unexpected error on POST /v1/otp/challenges" in log
     assert DEMO_CUSTOMER_NUMBER not in log  # database errors are logged without their parameters
+
+
+def test_a_core_bank_started_without_dev_mode_has_no_sms_outbox(tmp_path: Path):
+    """CORE_BANKING_DEV_MODE unset (an empty value counts as unset): the outbox, which shows every code, is not there."""
+    assert Settings().core_banking_dev_mode is False and Settings.from_env({}).core_banking_dev_mode is False
+    with running_core_bank(tmp_path, CORE_BANKING_DEV_MODE="") as bank:
+        assert bank.start_challenge().status_code == 201
+
+        assert_error(bank.get("/dev/sms-outbox"), 404, "not_found")
+        assert "/dev/sms-outbox" not in bank.get("/openapi.json").json()["paths"]
+
+
+def test_make_run_and_make_sandbox_turn_dev_mode_on_themselves():
+    """The Procfiles are also how the production profile starts: dev mode is set by the make targets only."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    for target, procfile in (("run", "Procfile"), ("sandbox", "Procfile.sandbox")):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+        assert f"CORE_BANKING_DEV_MODE=true honcho start -f {procfile}" in recipe, target
+    for procfile in ("Procfile", "Procfile.sandbox"):
+        assert "CORE_BANKING_DEV_MODE" not in (PROJECT_ROOT / procfile).read_text()
 
 
 def test_the_sms_outbox_is_hidden_outside_dev_mode(tmp_path: Path):
