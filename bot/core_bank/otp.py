@@ -7,6 +7,9 @@ The rules live here, not in the dialogue:
   failure count belongs to the customer (a new code does not reset it; a success or the
   lock running out does);
 - at most `otp_challenges_per_window` new codes per customer per window;
+- codes are judged one at a time per customer (a row lock on the customer, taken before the lock
+  and the failures are read): of codes sent at once, at most `otp_max_failures` are ever judged
+  before the lock, and none after it; new codes asked for at once are counted the same way;
 - a verified code gives a bearer token (only its SHA-256 is stored) valid
   `access_token_ttl_seconds`, and may link a channel user (e.g. a Messenger PSID,
   stored as an HMAC) to the customer, so that later codes can be asked for by that user;
@@ -45,7 +48,7 @@ from bot.core_bank.errors import (
     TooManyChallenges,
     Unauthorized,
 )
-from bot.core_bank.models import AccessToken, ChannelLink, Customer, OtpChallenge
+from bot.core_bank.models import AccessToken, ChannelLink, Customer, OtpChallenge, lock_customer
 from bot.clock import Clock, utc_now
 from bot.core_bank.sms import SmsGateway
 from bot.settings import Settings
@@ -271,7 +274,9 @@ class OtpService:
         self, session: Session, customer_id: int, now: datetime, bound_transaction: Optional[str]
     ) -> tuple[str, str, datetime]:
         """Stores a new challenge (bound to the transaction with this hash, if any) after the lock and window
-        checks; commits. Gives (challenge id, code, expiry)."""
+        checks; commits. Gives (challenge id, code, expiry). Requests for one customer are handled in turn
+        (the customer's row is locked first), so requests sent at once cannot pass the window together."""
+        lock_customer(session, customer_id)
         self._refuse_if_locked(session, customer_id, now)
         self._refuse_if_too_many_challenges(session, customer_id, now)
 
@@ -330,7 +335,7 @@ class OtpService:
     # -- lock --
 
     def _refuse_if_locked(self, session: Session, customer_id: int, now: datetime) -> None:
-        """Raises OtpLocked while the lock runs; once it has run out, clears it and the failures."""
+        """Raises OtpLocked while the lock runs; once it has run out, clears it and the failures (the caller commits)."""
         locked_until = session.execute(
             select(Customer.otp_locked_until).where(Customer.id == customer_id)
         ).scalar_one()
@@ -343,7 +348,6 @@ class OtpService:
             .where(Customer.id == customer_id, Customer.otp_locked_until == locked_until)
             .values(otp_failure_count=0, otp_locked_until=None)
         )
-        session.commit()
 
     def _record_failure(self, session: Session, customer_id: int, now: datetime) -> tuple[int, Optional[datetime]]:
         """Counts one wrong code (atomically); locks when the limit is reached. Commits."""
@@ -432,8 +436,15 @@ class OtpService:
         logger.info("OTP approval verified for customer #%d", customer_id)
 
     def _check_code(self, session: Session, challenge: OtpChallenge, code: str, now: datetime) -> None:
-        """Raises for a locked customer, a used or expired challenge, or a wrong code (counted, committed)."""
+        """Raises for a locked customer, a used or expired challenge, or a wrong code (counted, committed).
+
+        Codes are judged one at a time per customer: the customer's row is locked first (until the
+        caller's commit), and the lock, the challenge and the failure count are read after that. So
+        codes sent at once are judged in turn, and none after the one that locks.
+        """
         customer_id = challenge.customer_id
+        lock_customer(session, customer_id)
+        session.refresh(challenge)
         self._refuse_if_locked(session, customer_id, now)
         if challenge.used_at is not None:
             raise OtpUsed("This code has already been used: ask for a new one.")

@@ -3,13 +3,16 @@ that changes state, and a clock the tests move instead of sleeping."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
+import requests
 
+from bot.core_bank import otp as otp_module
 from bot.core_bank.app import registered_operations
 from bot.core_bank.contract.document import documented_operations
 from bot.core_bank.seed import (
@@ -43,8 +46,8 @@ def reading_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreBankT
         yield running
 
 
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**6:06d}"
+def wrong(code: str, by: int = 1) -> str:
+    return f"{(int(code) + by) % 10**6:06d}"
 
 
 def parse_time(value: str) -> datetime:
@@ -106,6 +109,60 @@ def test_wrong_codes_count_down_then_lock_even_the_right_code(bank: CoreBankTest
     assert timedelta(minutes=29) < locked_until - bank.clock() <= timedelta(minutes=30)
     assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
     assert parse_time(assert_error(bank.start_challenge(), 423, "otp_locked")["locked_until"]) == locked_until
+
+
+def test_codes_sent_at_once_are_judged_at_most_five_at_a_time(bank: CoreBankTestClient, monkeypatch: pytest.MonkeyPatch):
+    """The attack: the right code among wrong ones, all sent at once, in bursts. Never more than five are judged
+    before the lock, and once five were wrong the right one is refused."""
+    for _ in range(5):
+        challenge_id = bank.start_challenge().json()["challenge_id"]
+        code = bank.last_code()
+        judged = judged_codes(monkeypatch)
+        guesses = [wrong(code, n) for n in range(1, 13)] + [code]
+
+        answers = at_once(bank, [(f"/v1/otp/challenges/{challenge_id}/verify", {"code": guess}) for guess in guesses])
+
+        statuses = [answer.status_code for answer in answers]
+        assert len(judged) <= 5, statuses
+        if statuses[-1] == 200:
+            assert statuses.count(401) < 5 and 423 not in statuses, statuses
+        else:
+            assert statuses[-1] == 423, statuses
+            assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+        bank.clock.advance(minutes=30)
+
+
+def judged_codes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every code the bank checks from now on (the bank runs in this process)."""
+    judged: list[str] = []
+    real = otp_module.code_hash
+
+    def counting(secret: str, challenge_id: str, code: str) -> str:
+        judged.append(code)
+        return real(secret, challenge_id, code)
+
+    monkeypatch.setattr(otp_module, "code_hash", counting)
+    return judged
+
+
+def at_once(bank: CoreBankTestClient, posts: list[tuple[str, dict]], headers: Optional[dict] = None) -> list:
+    """The POSTs sent together, one connection each; every answer checked against the contract."""
+    start = threading.Barrier(len(posts))
+    answers: list = [None] * len(posts)
+
+    def send(index: int) -> None:
+        path, body = posts[index]
+        start.wait()
+        answers[index] = requests.post(bank.base_url + path, json=body, headers=headers, timeout=30)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for answer in answers:
+        bank.contract.check(answer)
+    return answers
 
 
 def test_a_new_code_does_not_reset_the_failures(bank: CoreBankTestClient):

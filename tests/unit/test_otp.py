@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.core_bank import otp as otp_module
 from bot.core_bank.errors import (
     ChallengeNotFound,
     CoreBankError,
@@ -99,8 +100,8 @@ class Bank:
             return values
 
 
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**6:06d}"
+def wrong(code: str, by: int = 1) -> str:
+    return f"{(int(code) + by) % 10**6:06d}"
 
 
 @pytest.fixture
@@ -291,6 +292,88 @@ def test_two_simultaneous_uses_of_a_code_give_one_token(bank: Bank):
         thread.join()
 
     assert sorted(outcomes) == ["token", "used", "used", "used"]
+
+
+BURST = 13  # codes sent at once: the right one and 12 wrong ones
+
+
+def judged_codes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every code the bank checks against a challenge (its hash computed to compare) is listed."""
+    judged: list[str] = []
+    lock = threading.Lock()
+    real = otp_module.code_hash
+
+    def counting(secret: str, challenge_id: str, code: str) -> str:
+        with lock:
+            judged.append(code)
+        return real(secret, challenge_id, code)
+
+    monkeypatch.setattr(otp_module, "code_hash", counting)
+    return judged
+
+
+def at_once(calls: list) -> list[str]:
+    """Runs the calls in threads released together; the outcome of each (its error class name, or "token")."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[str] = [""] * len(calls)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            calls[index]()
+            outcomes[index] = "token"
+        except CoreBankError as error:
+            outcomes[index] = type(error).__name__
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_wrong_codes_sent_at_once_are_judged_at_most_max_failures_times(bank: Bank, monkeypatch: pytest.MonkeyPatch):
+    challenge_id, code = bank.start()
+    judged = judged_codes(monkeypatch)
+
+    outcomes = at_once([lambda n=n: bank.otp.verify(challenge_id, wrong(code, n)) for n in range(1, BURST + 1)])
+
+    assert len(judged) == POLICY.max_failures, outcomes
+    assert sorted(outcomes).count("OtpInvalid") == POLICY.max_failures - 1
+    assert sorted(outcomes).count("OtpLocked") == BURST - POLICY.max_failures + 1
+    with pytest.raises(OtpLocked):  # the right code, after max_failures wrong ones
+        bank.otp.verify(challenge_id, code)
+    assert len(judged) == POLICY.max_failures
+
+
+def test_the_right_code_among_parallel_guesses_is_never_accepted_after_max_failures(
+    bank: Bank, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    for _ in range(8):
+        challenge_id, code = bank.start()
+        judged = judged_codes(monkeypatch)
+        guesses = [wrong(code, n) for n in range(1, BURST)] + [code]
+
+        outcomes = at_once([lambda guess=guess: bank.otp.verify(challenge_id, guess) for guess in guesses])
+
+        assert len(judged) <= POLICY.max_failures, outcomes
+        if outcomes[-1] == "token":  # judged before the lock: then fewer than max_failures codes were wrong
+            assert outcomes.count("OtpInvalid") < POLICY.max_failures and "OtpLocked" not in outcomes, outcomes
+        else:
+            assert outcomes[-1] == "OtpLocked", outcomes
+            with pytest.raises(OtpLocked):
+                bank.otp.verify(challenge_id, code)
+        assert outcomes.count("token") <= 1
+        clock.advance(POLICY.lock_seconds)  # the lock and the window run out before the next burst
+
+
+def test_codes_asked_for_at_once_stay_within_the_window(bank: Bank):
+    outcomes = at_once([lambda: bank.otp.start_challenge(ALEX) for _ in range(BURST)])
+
+    assert outcomes.count("token") == POLICY.challenges_per_window, outcomes
+    assert outcomes.count("TooManyChallenges") == BURST - POLICY.challenges_per_window
+    assert len(bank.outbox.messages()) == POLICY.challenges_per_window
 
 
 def test_unknown_challenge_and_customers(bank: Bank):
