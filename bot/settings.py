@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     core_banking_url: str = "http://127.0.0.1:8000"
     core_banking_database_url: str = Field(default_factory=lambda: _sqlite_url("var/core_bank.db"))
     core_banking_secret: str = "demo-core-banking-secret"
+    # The action server's secret with the core bank (X-Service-Token): only it may link a channel user to a customer.
+    core_banking_service_token: str = "demo-core-banking-service-token"
     core_banking_dev_mode: bool = False  # serves /dev/sms-outbox (every code sent): make run and make sandbox turn it on
     core_banking_timeout_seconds: Seconds = 10
     otp_ttl_seconds: Seconds = 300
@@ -216,6 +218,7 @@ class Settings(BaseSettings):
             "FB_VERIFY_TOKEN": self.fb_verify_token,
             "FB_PAGE_ACCESS_TOKEN": self.fb_page_access_token,
             "CORE_BANKING_SECRET": self.core_banking_secret,
+            "CORE_BANKING_SERVICE_TOKEN": self.core_banking_service_token,
             "RASA_API_TOKEN": self.rasa_api_token,
         }
         return [name for name, value in secrets.items() if value.startswith(DEMO_SECRET_PREFIX)]

@@ -49,6 +49,13 @@ class Unauthorized(CoreBankError):
         super().__init__(message, headers={"WWW-Authenticate": challenge})
 
 
+class ServiceTokenRequired(CoreBankError):
+    """What only a channel may ask (linking one of its users, asking a code for one) came without its service token."""
+
+    status = 403
+    code = "service_token_required"
+
+
 class OtpInvalid(CoreBankError):
     status = 401
     code = "otp_invalid"

@@ -12,7 +12,9 @@ The rules live here, not in the dialogue:
   before the lock, and none after it; new codes asked for at once are counted the same way;
 - a verified code gives a bearer token (only its SHA-256 is stored) valid
   `access_token_ttl_seconds`, and may link a channel user (e.g. a Messenger PSID,
-  stored as an HMAC) to the customer, so that later codes can be asked for by that user;
+  stored as an HMAC) to the customer, so that later codes can be asked for by that user.
+  Only the channel itself may link a user or ask a code for a linked one: over HTTP that
+  takes its service token (`CORE_BANKING_SERVICE_TOKEN`, checked in routes/http.py);
 - a code can instead approve one transaction (PSD2 dynamic linking): the challenge keeps
   an HMAC of the canonical transaction and the SMS names what it approves; the code works
   only for exactly that transaction (any change burns it and counts as a failure), and

@@ -6,6 +6,7 @@ import requests
 from actions.text import locale as customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.branch import Branch
+from tests.support.environment import CORE_BANKING_SERVICE_TOKEN
 
 
 def new_psid() -> str:
@@ -86,7 +87,8 @@ def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
     """Once verified, the PSID is linked: a later verification needs only a new code."""
     psid = new_psid()
     link = {"channel": "messenger", "channel_user_id": psid}
-    before = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    as_the_channel = {"X-Service-Token": CORE_BANKING_SERVICE_TOKEN}  # what the action server sends
+    before = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, headers=as_the_channel, timeout=5)
     assert before.status_code == 404
 
     branch.exchange(psid, "balance")
@@ -94,6 +96,6 @@ def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
     replies = branch.exchange(psid, branch.latest_code("+33611223344"))
     assert "Here are your balances, Tom" in joined(replies)
 
-    after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, headers=as_the_channel, timeout=5)
     assert after.status_code == 201, after.text
     assert after.json()["sent_to"].endswith("44")

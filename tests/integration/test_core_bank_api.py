@@ -24,7 +24,7 @@ from bot.core_bank.seed import (
     DEMO_PHONE,
 )
 from bot.settings import PROJECT_ROOT, Settings
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.integration.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CAMILLE_NUMBER = "100002"
 CAMILLE_PHONE = "+33698765432"
@@ -240,16 +240,17 @@ def test_unknown_customers_and_challenges(reading_bank: CoreBankTestClient):
     assert_error(reading_bank.start_challenge(customer_number="999999"), 404, "customer_not_found")
     assert_error(reading_bank.start_challenge(phone="+33699999999"), 404, "customer_not_found")
     assert_error(reading_bank.start_challenge(phone="12"), 400, "invalid_request")
-    assert_error(reading_bank.start_challenge(channel="messenger", channel_user_id=PSID), 404, "not_linked")
+    unlinked = {"channel": "messenger", "channel_user_id": PSID}
+    assert_error(reading_bank.start_challenge(headers=SERVICE_HEADERS, **unlinked), 404, "not_linked")
     assert_error(reading_bank.verify("no-such-challenge", "123456"), 404, "challenge_not_found")
 
 
 def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestClient):
     link = {"channel": "messenger", "channel_user_id": PSID}
     challenge_id = bank.start_challenge(customer_number=CAMILLE_NUMBER).json()["challenge_id"]
-    assert bank.verify(challenge_id, bank.last_code(CAMILLE_PHONE), link=link).status_code == 200
+    assert bank.verify(challenge_id, bank.last_code(CAMILLE_PHONE), headers=SERVICE_HEADERS, link=link).status_code == 200
 
-    started = bank.start_challenge(**link)
+    started = bank.start_challenge(headers=SERVICE_HEADERS, **link)
 
     assert started.status_code == 201, started.text
     assert started.json()["sent_to"] == "+33 •••••••32"
@@ -257,11 +258,30 @@ def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestCli
     assert verified.json()["customer"]["customer_number"] == CAMILLE_NUMBER
 
 
+def test_only_the_channel_links_a_channel_user_or_asks_a_code_for_one(bank: CoreBankTestClient):
+    """A link (and so later codes asked for by PSID) needs the action server's service token: from anyone else it is
+    refused before the code is looked at, and nothing is linked."""
+    link = {"channel": "messenger", "channel_user_id": PSID}
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+
+    for headers in (None, {"X-Service-Token": "demo-core-banking-service-token"}, {"X-Service-Token": ""}):
+        assert_error(bank.verify(challenge_id, code, headers=headers, link=link), 403, "service_token_required")
+        assert_error(bank.start_challenge(headers=headers, **link), 403, "service_token_required")
+    assert_error(bank.start_challenge(headers=SERVICE_HEADERS, **link), 404, "not_linked")  # nothing was linked
+
+    verified = bank.verify(challenge_id, code, headers=SERVICE_HEADERS, link=link)  # the code was not used up
+    assert verified.status_code == 200, verified.text
+    assert bank.start_challenge(headers=SERVICE_HEADERS, **link).status_code == 201
+    assert bank.verify(bank.start_challenge().json()["challenge_id"], bank.last_code()).status_code == 200  # no link: no token needed
+
+
 def test_logs_hold_no_code_token_psid_or_phone(bank: CoreBankTestClient):
     challenge_id = bank.start_challenge().json()["challenge_id"]
     code = bank.last_code()
     bank.verify(challenge_id, wrong(code))
-    token = bank.verify(challenge_id, code, link={"channel": "messenger", "channel_user_id": PSID}).json()["access_token"]
+    link = {"channel": "messenger", "channel_user_id": PSID}
+    token = bank.verify(challenge_id, code, headers=SERVICE_HEADERS, link=link).json()["access_token"]
     bank.get("/v1/me", token=token)
 
     log = bank.log_text()
@@ -485,7 +505,7 @@ def test_no_value_in_any_field_makes_the_bank_fail(tmp_path: Path):
         answers = []
         for path, body in bodies:
             for changed in _with_odd_values(body):
-                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed))
+                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed, headers=SERVICE_HEADERS))
         for name in ("limit", "before", "since", "until"):
             for value in ODD_VALUES:
                 if isinstance(value, str):

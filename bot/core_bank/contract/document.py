@@ -17,6 +17,7 @@ from bot.core_bank.contract.operations import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     REPLAYED_HEADER,
     REQUEST_MAX_BYTES,
+    SERVICE_TOKEN_HEADER,
     Operation,
     Refusal,
     operations,
@@ -47,6 +48,16 @@ IDEMPOTENCY_PARAMETER = {
         "recorded."
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
+}
+SERVICE_TOKEN_PARAMETER = {
+    "name": SERVICE_TOKEN_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "The chat channel's shared secret (the action server's CORE_BANKING_SERVICE_TOKEN): needed to name one of "
+        "its users. A wrong one is refused (403 service_token_required)."
+    ),
+    "schema": {"type": "string", "minLength": 1},
 }
 REPLAYED = {
     REPLAYED_HEADER: {
@@ -96,6 +107,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             parameters.append({**parameter, "schema": field_schema})
     if op.idempotent:
         parameters.append(IDEMPOTENCY_PARAMETER)
+    if op.service_headers:
+        parameters.append(SERVICE_TOKEN_PARAMETER)
     return parameters
 
 

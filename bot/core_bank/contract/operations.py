@@ -16,6 +16,8 @@ from bot.core_bank.contract.wire import RequestModel, WireModel
 
 REQUEST_MAX_BYTES = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A chat channel's own calls (the action server's): its shared secret, CORE_BANKING_SERVICE_TOKEN.
+SERVICE_TOKEN_HEADER = "X-Service-Token"
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -35,6 +37,10 @@ BAD_KEY = Refusal(400, ("invalid_request",), f"A missing or bad {IDEMPOTENCY_HEA
 KEY_REUSED = Refusal(422, ("idempotency_key_reused",), f"The {IDEMPOTENCY_HEADER} was used for another request")
 INTERNAL = Refusal(500, ("internal_error",), "Unexpected failure, logged server side; no details given")
 
+SERVICE_ONLY = Refusal(
+    403, ("service_token_required",),
+    f"A channel user named (channel and channel_user_id, or link) without the channel's valid {SERVICE_TOKEN_HEADER}",
+)
 OTP_LOCKED = Refusal(423, ("otp_locked",), "Too many wrong codes: locked until `locked_until`")
 TOO_MANY_CHALLENGES = Refusal(429, ("too_many_challenges",), "Too many codes asked for in the window; retry at `retry_at`")
 OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks")
@@ -64,6 +70,7 @@ class Operation:
     own_refusals: tuple[Refusal, ...] = ()
     description: str = ""
     dev_only: bool = False
+    service_headers: bool = False  # takes the channel's X-Service-Token
 
     @property
     def path_parameters(self) -> list[str]:
@@ -93,9 +100,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "startOtpChallenge", "POST", "/v1/otp/challenges", "Send a one-time code by SMS to a customer",
         201, otp.Challenge, "Code sent",
-        request=otp.ChallengeRequest,
+        request=otp.ChallengeRequest, service_headers=True,
+        description=(
+            "By customer number or phone, from anyone. By channel user (a Messenger user linked earlier), only from "
+            f"that channel: with its {SERVICE_TOKEN_HEADER}."
+        ),
         own_refusals=(
             Refusal(400, ("invalid_request",), "Not exactly one identifier, or an invalid phone number"),
+            SERVICE_ONLY,
             Refusal(404, ("customer_not_found", "not_linked"), "No such customer, or the channel user is not linked"),
             OTP_LOCKED,
             TOO_MANY_CHALLENGES,
@@ -105,9 +117,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "verifyOtpChallenge", "POST", "/v1/otp/challenges/{challenge_id}/verify",
         "Check a code; get an access token (and optionally link a channel user)",
         200, otp.Session, "Code right: a bearer token",
-        request=otp.VerifyRequest,
+        request=otp.VerifyRequest, service_headers=True,
+        description=(
+            "A `link` (remember that this channel user is the customer) is accepted only from that channel, with "
+            f"its {SERVICE_TOKEN_HEADER}; without it the request is refused before the code is looked at."
+        ),
         own_refusals=(
             Refusal(400, ("invalid_request",), "A code that is not exactly 6 digits (not counted as a failure)"),
+            SERVICE_ONLY,
             OTP_INVALID,
             Refusal(404, ("challenge_not_found",), "No such challenge, or one that approves a transaction"),
             OTP_USED,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import json
 from typing import Any, Mapping, Optional, TypeVar, Union
 
@@ -20,9 +21,9 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
-from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, REPLAYED_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
-from bot.core_bank.errors import CoreBankError, InvalidRequest, Unauthorized
+from bot.core_bank.errors import CoreBankError, InvalidRequest, ServiceTokenRequired, Unauthorized
 from bot.core_bank.idempotency import RecordedResponse, checked_key
 
 Model = TypeVar("Model", bound=RequestModel)
@@ -92,6 +93,22 @@ def required_token(request: Request) -> str:
     if token is None:
         raise Unauthorized("Sign in first: send Authorization: Bearer <access_token>.")
     return token
+
+
+def from_the_channel(request: Request) -> bool:
+    """Whether the request carries the channel's service token: False without one; ServiceTokenRequired for a wrong one."""
+    sent = request.headers.get(SERVICE_TOKEN_HEADER.lower())
+    if sent is None:
+        return False
+    if not hmac.compare_digest(sent.encode(), request.app.ctx.service_token.encode()):
+        raise ServiceTokenRequired(f"This {SERVICE_TOKEN_HEADER} is not valid.")
+    return True
+
+
+def require_the_channel(request: Request, what: str) -> None:
+    """ServiceTokenRequired unless the request carries the channel's valid service token."""
+    if not from_the_channel(request):
+        raise ServiceTokenRequired(f"{what} only the chat channel may do: send its {SERVICE_TOKEN_HEADER}.")
 
 
 async def signed_in_customer(request: Request) -> int:

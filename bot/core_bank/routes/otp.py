@@ -8,7 +8,7 @@ from sanic.response import HTTPResponse, empty
 
 from bot.core_bank.contract import otp as contract
 from bot.core_bank.otp import ByCustomerNumber, ByPhone, ChannelUser, CustomerIdentifier
-from bot.core_bank.routes.http import body, json_response, required_token
+from bot.core_bank.routes.http import body, json_response, require_the_channel, required_token
 
 
 def customer_identifier(asked: contract.ChallengeRequest) -> CustomerIdentifier:
@@ -22,12 +22,16 @@ def customer_identifier(asked: contract.ChallengeRequest) -> CustomerIdentifier:
 
 async def start_challenge(request: Request) -> HTTPResponse:
     who = customer_identifier(body(request, contract.ChallengeRequest))
+    if isinstance(who, ChannelUser):
+        require_the_channel(request, "Asking a code for a channel user is something")
     issued = await asyncio.to_thread(request.app.ctx.otp.start_challenge, who)
     return json_response(contract.Challenge.from_orm(issued), status=201)
 
 
 async def verify_challenge(request: Request, challenge_id: str) -> HTTPResponse:
     asked = body(request, contract.VerifyRequest)
+    if asked.link is not None:  # refused before the code is looked at: nothing judged, nothing linked
+        require_the_channel(request, "Linking a channel user to a customer is something")
     link = ChannelUser(asked.link.channel, asked.link.channel_user_id) if asked.link is not None else None
     verified = await asyncio.to_thread(request.app.ctx.otp.verify, challenge_id, asked.code, link)
     return json_response(
