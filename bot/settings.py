@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     otp_lock_seconds: Seconds = 1800
     otp_challenges_per_window: Count = 5
     otp_challenge_window_seconds: Seconds = 900
+    # Per customer, from requesters it has not vouched for (bot/core_bank/otp.py); never below the per-requester ones.
+    otp_customer_max_failures: Count = 100
+    otp_customer_challenges_per_window: Count = 20
     access_token_ttl_seconds: Seconds = 900
     # Transfer limits in EUR, enforced by the core bank.
     transfer_limit_per_transfer: Money = Decimal("250.00")

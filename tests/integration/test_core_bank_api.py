@@ -46,6 +46,11 @@ def reading_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreBankT
         yield running
 
 
+def as_channel_user(psid: str) -> dict[str, str]:
+    """The headers of the action server asking for this Messenger user."""
+    return {**SERVICE_HEADERS, "X-Channel-User": f"messenger:{psid}"}
+
+
 def wrong(code: str, by: int = 1) -> str:
     return f"{(int(code) + by) % 10**6:06d}"
 
@@ -165,6 +170,42 @@ def at_once(bank: CoreBankTestClient, posts: list[tuple[str, dict]], headers: Op
     return answers
 
 
+def test_a_strangers_wrong_codes_lock_the_stranger_not_the_customer(bank: CoreBankTestClient):
+    """Someone who knows Alex's customer number: from a Messenger account of their own (through the bot), then
+    straight from their own machine. Each is locked in turn; Alex, from his Messenger account, signs in as usual,
+    and his phone gets one text saying that someone tried a code (no code in it)."""
+    for stranger in (as_channel_user("psid-stranger"), None):
+        challenge_id = bank.start_challenge(headers=stranger).json()["challenge_id"]
+        for attempts_left in (4, 3, 2, 1):
+            error = assert_error(bank.verify(challenge_id, "000000", headers=stranger), 401, "otp_invalid")
+            assert error["attempts_left"] == attempts_left
+        assert_error(bank.verify(challenge_id, "000000", headers=stranger), 423, "otp_locked")
+        assert_error(bank.start_challenge(headers=stranger), 423, "otp_locked")
+        assert_error(bank.start_challenge(headers=stranger, customer_number=CAMILLE_NUMBER), 423, "otp_locked")
+
+    texts = [m["text"] for m in bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]]
+    alerts = [text for text in texts if text.startswith("Someone tried to use a code for your Facebook branch account")]
+    assert len(alerts) == 1 and not re.search(r"[0-9]{6}", alerts[0])
+
+    alex = as_channel_user("psid-alex")
+    started = bank.start_challenge(headers=alex)
+    assert started.status_code == 201, started.text
+    verified = bank.verify(started.json()["challenge_id"], bank.last_code(), headers=alex)
+    assert verified.status_code == 200, verified.text
+
+
+def test_only_the_channel_names_the_requester(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    requester = {"X-Channel-User": "messenger:psid-someone"}
+
+    assert_error(bank.start_challenge(headers=requester), 403, "service_token_required")
+    assert_error(bank.verify(challenge_id, "000000", headers=requester), 403, "service_token_required")
+    for malformed in ("messenger", "messenger:", "Messenger:psid", "messenger:" + "1" * 300):
+        headers = {**SERVICE_HEADERS, "X-Channel-User": malformed}
+        assert_error(bank.start_challenge(headers=headers), 400, "invalid_request")
+    assert bank.verify(challenge_id, bank.last_code()).status_code == 200  # nothing was counted
+
+
 def test_a_new_code_does_not_reset_the_failures(bank: CoreBankTestClient):
     first = bank.start_challenge().json()["challenge_id"]
     first_code = bank.last_code()
@@ -233,7 +274,9 @@ def test_too_many_challenges(tmp_path: Path):
 
         assert parse_time(error["retry_at"]) > bank.clock()
         assert len(bank.get("/dev/sms-outbox").json()["messages"]) == 2
-        assert bank.start_challenge(customer_number=CAMILLE_NUMBER).status_code == 201
+        # The window is this client's (its address), whoever it asks for; another requester has its own.
+        assert_error(bank.start_challenge(customer_number=CAMILLE_NUMBER), 429, "too_many_challenges")
+        assert bank.start_challenge(headers=as_channel_user("psid-camille"), customer_number=CAMILLE_NUMBER).status_code == 201
 
 
 def test_unknown_customers_and_challenges(reading_bank: CoreBankTestClient):

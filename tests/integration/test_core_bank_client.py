@@ -125,3 +125,22 @@ async def test_without_the_service_token_the_client_cannot_link(bank: CoreBankTe
     with pytest.raises(BankError) as unlinked:
         await CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN).start_challenge(channel_user=psid)
     assert unlinked.value.code == "not_linked"
+
+
+async def test_the_client_names_who_is_writing_so_a_strangers_wrong_codes_lock_only_the_stranger(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    stranger, alex = ChannelUser("messenger", "psid-stranger"), ChannelUser("messenger", "psid-alex")
+    challenge = await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=stranger)
+    codes = []
+    for _ in range(5):
+        with pytest.raises(BankError) as refused:
+            await client.verify_challenge(challenge.challenge_id, "000000", requester=stranger)
+        codes.append(refused.value.code)
+    assert codes == ["otp_invalid"] * 4 + ["otp_locked"]
+    with pytest.raises(BankError) as locked:
+        await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=stranger)
+    assert locked.value.code == "otp_locked"
+
+    own = await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=alex)
+    verification = await client.verify_challenge(own.challenge_id, bank.last_code(), link=alex, requester=alex)
+    assert verification.first_name == "Alex"

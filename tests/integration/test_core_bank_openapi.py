@@ -161,13 +161,15 @@ def every_transfer_answer(tmp_path: Path) -> Iterator[CoreBankTestClient]:
 
 
 def locks_and_windows(tmp_path: Path) -> Iterator[CoreBankTestClient]:
-    """Too many codes in the window; then too many wrong codes: the lock, everywhere a code is involved."""
+    """Too many codes in the window; then too many wrong codes: the lock, everywhere a code is involved. (Sign-in
+    codes are counted for this client's address, transaction codes for the customer signed in.)"""
     with running_core_bank(tmp_path / "window", OTP_CHALLENGES_PER_WINDOW="3") as bank:
         token = bank.sign_in()
-        prepare(bank, token, to_tom("20.00"))
-        bank.start_challenge()
-        bank.start_challenge()
+        for _ in range(3):
+            prepare(bank, token, to_tom("20.00"))
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("20.00"))
+        for _ in range(3):
+            bank.start_challenge()
         yield bank
     with running_core_bank(tmp_path / "lock", OTP_MAX_FAILURES="2", OTP_CHALLENGES_PER_WINDOW="100") as bank:
         token = bank.sign_in()
@@ -176,6 +178,9 @@ def locks_and_windows(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         execute(bank, token, "l-2", to_tom("20.00"), challenge_id, wrong(code))  # locks
         execute(bank, token, "l-3", to_tom("20.00"), challenge_id, code)
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("20.00"))
+        challenge_id = bank.start_challenge().json()["challenge_id"]
+        for _ in range(2):
+            bank.verify(challenge_id, "000000")
         bank.start_challenge()
         yield bank
     with running_core_bank(tmp_path / "verify-lock", OTP_MAX_FAILURES="1") as bank:

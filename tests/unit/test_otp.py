@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -27,12 +28,14 @@ from bot.core_bank.errors import (
 )
 from bot.core_bank.models import Base, ChannelLink, OtpChallenge, create_database_engine, create_session_factory
 from bot.core_bank.otp import (
+    IN_PROCESS,
     AccessTokens,
     ByCustomerNumber,
     ByPhone,
     ChannelUser,
     OtpPolicy,
     OtpService,
+    Requester,
     code_hash,
     token_hash,
 )
@@ -53,6 +56,10 @@ ALEX = ByCustomerNumber(DEMO_CUSTOMER_NUMBER)
 CAMILLE = ByCustomerNumber("100002")
 CAMILLE_PHONE = "+33698765432"
 PSID = "psid-2718281828459045"
+ALEX_PSID = "psid-1618033988749894"
+STRANGER_PSID = "psid-6022140760000000"
+ALEX_ON_MESSENGER = Requester.of_channel_user(ChannelUser("messenger", ALEX_PSID))
+STRANGER = Requester.of_channel_user(ChannelUser("messenger", STRANGER_PSID))
 
 
 class FakeClock:
@@ -81,15 +88,22 @@ class Bank:
         assert messages, f"no SMS to {phone}"
         return re.search(r"\b([0-9]{6})\b", messages[0].text).group(1)
 
-    def start(self, who=ALEX, phone: str = DEMO_PHONE) -> tuple[str, str]:
+    def start(self, who=ALEX, phone: str = DEMO_PHONE, requester: Requester = IN_PROCESS) -> tuple[str, str]:
         """(challenge_id, code)"""
-        challenge = self.otp.start_challenge(who)
+        challenge = self.otp.start_challenge(who, requester)
         return challenge.challenge_id, self.last_code(phone)
 
-    def fail(self, challenge_id: str, right_code: str) -> CoreBankError:
+    def fail(self, challenge_id: str, right_code: str, requester: Requester = IN_PROCESS) -> CoreBankError:
         with pytest.raises((OtpInvalid, OtpLocked)) as caught:
-            self.otp.verify(challenge_id, wrong(right_code))
+            self.otp.verify(challenge_id, wrong(right_code), requester=requester)
         return caught.value
+
+    def with_policy(self, policy: OtpPolicy) -> None:
+        self.otp = OtpService(self.sessions, SECRET, policy, self.outbox, self.tokens, clock=self.clock)
+
+    def alerts(self, phone: str = DEMO_PHONE) -> list[str]:
+        """The failed-attempt texts sent to the phone, newest first."""
+        return [m.text for m in self.outbox.messages(phone) if m.text.startswith("Someone tried")]
 
     def all_stored_values(self) -> list[str]:
         with self.sessions() as session:
@@ -200,13 +214,105 @@ def test_max_failures_lock_otp_even_for_the_right_code(bank: Bank, clock: FakeCl
         bank.otp.start_challenge(ALEX)
 
 
-def test_the_lock_is_per_customer(bank: Bank):
-    challenge_id, code = bank.start()
+def test_the_lock_is_the_requesters_for_every_customer_and_no_one_elses(bank: Bank):
+    challenge_id, code = bank.start(requester=STRANGER)
     for _ in range(POLICY.max_failures):
-        bank.fail(challenge_id, code)
+        bank.fail(challenge_id, code, STRANGER)
 
+    with pytest.raises(OtpLocked):
+        bank.otp.start_challenge(CAMILLE, STRANGER)
     other_id, other_code = bank.start(CAMILLE, CAMILLE_PHONE)
     assert bank.otp.verify(other_id, other_code).customer_number == "100002"
+    alex_id, alex_code = bank.start()
+    assert bank.otp.verify(alex_id, alex_code).customer_number == DEMO_CUSTOMER_NUMBER
+
+
+def test_a_strangers_wrong_codes_lock_the_stranger_not_the_customers_own_channel_user(bank: Bank):
+    """Someone who knows Alex's customer number tries codes from another Messenger account: that account is locked,
+    Alex (who has never been linked) signs in from his own as usual, and is told by SMS that someone tried."""
+    challenge_id, code = bank.start(requester=STRANGER)
+    for attempts_left in range(POLICY.max_failures - 1, 0, -1):
+        assert bank.fail(challenge_id, code, STRANGER).details["attempts_left"] == attempts_left
+    locking = bank.fail(challenge_id, code, STRANGER)
+    assert isinstance(locking, OtpLocked)
+    with pytest.raises(OtpLocked):
+        bank.otp.start_challenge(ALEX, STRANGER)
+    with pytest.raises(OtpLocked):
+        bank.otp.verify(challenge_id, code, requester=STRANGER)  # even the right code
+
+    [alert] = bank.alerts()
+    assert "Someone tried to use a code for your Facebook branch account" in alert and "30 minutes" in alert
+    assert not re.search(r"[0-9]{6}", alert)
+
+    own_id, own_code = bank.start(requester=ALEX_ON_MESSENGER)
+    verified = bank.otp.verify(own_id, own_code, link=ALEX_ON_MESSENGER.channel_user, requester=ALEX_ON_MESSENGER)
+    assert verified.customer_number == DEMO_CUSTOMER_NUMBER
+    assert bank.otp.start_challenge(ChannelUser("messenger", ALEX_PSID), ALEX_ON_MESSENGER).sent_to == "+33 •••••••78"
+
+
+def test_a_stranger_asking_for_codes_neither_uses_up_the_customers_window_nor_cancels_its_code(bank: Bank):
+    own_id, own_code = bank.start(requester=ALEX_ON_MESSENGER)
+    for _ in range(POLICY.challenges_per_window):
+        bank.otp.start_challenge(ALEX, STRANGER)
+    with pytest.raises(TooManyChallenges):
+        bank.otp.start_challenge(ALEX, STRANGER)
+    with pytest.raises(TooManyChallenges):
+        bank.otp.start_challenge(CAMILLE, STRANGER)  # the window is the requester's, whoever it asks for
+
+    assert bank.otp.verify(own_id, own_code, requester=ALEX_ON_MESSENGER).customer_number == DEMO_CUSTOMER_NUMBER
+    again_id, again_code = bank.start(requester=ALEX_ON_MESSENGER)
+    assert bank.otp.verify(again_id, again_code, requester=ALEX_ON_MESSENGER).customer_number == DEMO_CUSTOMER_NUMBER
+
+
+def test_the_customers_ceiling_stops_strangers_but_never_its_linked_channel_user(bank: Bank, clock: FakeClock):
+    """Many strangers together: after customer_max_failures wrong codes in a row, codes are locked for every
+    requester Alex has not vouched for; his linked Messenger user still signs in. He gets one SMS per lock period."""
+    bank.with_policy(replace(POLICY, customer_max_failures=10, customer_challenges_per_window=10))
+    linked_id, linked_code = bank.start(requester=ALEX_ON_MESSENGER)
+    bank.otp.verify(linked_id, linked_code, link=ALEX_ON_MESSENGER.channel_user, requester=ALEX_ON_MESSENGER)
+
+    for n in range(2):
+        stranger = Requester.of_channel_user(ChannelUser("messenger", f"psid-stranger-{n}"))
+        challenge_id = bank.otp.start_challenge(ALEX, stranger).challenge_id
+        for _ in range(POLICY.max_failures):
+            with pytest.raises((OtpInvalid, OtpLocked)):
+                bank.otp.verify(challenge_id, "000000", requester=stranger)
+
+    for newcomer in (Requester.at_address("203.0.113.9"), Requester.of_channel_user(ChannelUser("messenger", "psid-new"))):
+        with pytest.raises(OtpLocked) as locked:
+            bank.otp.start_challenge(ALEX, newcomer)
+        assert locked.value.locked_until == clock() + timedelta(seconds=POLICY.lock_seconds)
+    bank.otp.start_challenge(CAMILLE, Requester.at_address("203.0.113.9"))  # only Alex's codes are locked
+    assert len(bank.alerts()) == 1
+
+    challenge = bank.otp.start_challenge(ChannelUser("messenger", ALEX_PSID), ALEX_ON_MESSENGER)
+    assert bank.otp.verify(challenge.challenge_id, bank.last_code(), requester=ALEX_ON_MESSENGER).first_name == "Alex"
+
+
+def test_the_customers_ceiling_of_codes_sent_stops_strangers_only(bank: Bank):
+    bank.with_policy(replace(POLICY, customer_challenges_per_window=2 * POLICY.challenges_per_window))
+    linked_id, linked_code = bank.start(requester=ALEX_ON_MESSENGER)
+    bank.otp.verify(linked_id, linked_code, link=ALEX_ON_MESSENGER.channel_user, requester=ALEX_ON_MESSENGER)
+    strangers = [Requester.at_address(f"203.0.113.{n}") for n in range(3)]
+    for stranger in strangers[:2]:
+        for _ in range(POLICY.challenges_per_window - (1 if stranger is strangers[0] else 0)):
+            bank.otp.start_challenge(ALEX, stranger)
+
+    with pytest.raises(TooManyChallenges):
+        bank.otp.start_challenge(ALEX, strangers[2])
+    bank.otp.start_challenge(CAMILLE, strangers[2])
+    bank.otp.start_challenge(ChannelUser("messenger", ALEX_PSID), ALEX_ON_MESSENGER)
+
+
+def test_requesters_are_stored_only_as_keyed_hashes(bank: Bank):
+    address = Requester.at_address("203.0.113.77")
+    challenge_id, code = bank.start(requester=address)
+    bank.fail(challenge_id, code, address)
+    bank.fail(*bank.start(requester=STRANGER), STRANGER)
+
+    stored = bank.all_stored_values()
+    assert not any(secret in value for value in stored for secret in ("203.0.113.77", STRANGER_PSID, "messenger:"))
+    assert "psid" not in repr(STRANGER) and "203.0.113.77" not in repr(address)
 
 
 def test_a_new_challenge_does_not_reset_the_failures(bank: Bank):
@@ -405,7 +511,9 @@ def test_too_many_challenges_in_the_window(bank: Bank, clock: FakeClock):
     assert refused.value.retry_at == first_at + timedelta(seconds=POLICY.challenge_window_seconds)
     assert len(bank.outbox.messages()) == POLICY.challenges_per_window
 
-    bank.otp.start_challenge(CAMILLE)  # another customer is not limited
+    with pytest.raises(TooManyChallenges):
+        bank.otp.start_challenge(CAMILLE)  # the window is the requester's
+    bank.otp.start_challenge(ALEX, ALEX_ON_MESSENGER)  # another requester is not limited
     clock.now = refused.value.retry_at
     bank.otp.start_challenge(ALEX)
 

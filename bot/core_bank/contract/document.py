@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic.schema import schema as models_schema
 
+from bot.core_bank.contract import otp
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import (
     IDEMPOTENCY_HEADER,
@@ -58,6 +59,17 @@ SERVICE_TOKEN_PARAMETER = {
         "its users. A wrong one is refused (403 service_token_required)."
     ),
     "schema": {"type": "string", "minLength": 1},
+}
+CHANNEL_USER_PARAMETER = {
+    "name": otp.CHANNEL_USER_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Who asks, as the channel vouches for it: `<channel>:<channel_user_id>` (e.g. messenger:<PSID>), with its "
+        f"{SERVICE_TOKEN_HEADER}. Wrong codes and codes asked for are counted, and locked, per requester: this "
+        "channel user, or else the client's IP address."
+    ),
+    "schema": {"type": "string", "minLength": 3, "example": "messenger:7134567890123456"},
 }
 REPLAYED = {
     REPLAYED_HEADER: {
@@ -108,7 +120,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.idempotent:
         parameters.append(IDEMPOTENCY_PARAMETER)
     if op.service_headers:
-        parameters.append(SERVICE_TOKEN_PARAMETER)
+        parameters += [SERVICE_TOKEN_PARAMETER, CHANNEL_USER_PARAMETER]
     return parameters
 
 

@@ -39,7 +39,8 @@ INTERNAL = Refusal(500, ("internal_error",), "Unexpected failure, logged server 
 
 SERVICE_ONLY = Refusal(
     403, ("service_token_required",),
-    f"A channel user named (channel and channel_user_id, or link) without the channel's valid {SERVICE_TOKEN_HEADER}",
+    f"A channel user named (channel and channel_user_id, link, or {otp.CHANNEL_USER_HEADER}) without the channel's "
+    f"valid {SERVICE_TOKEN_HEADER}",
 )
 OTP_LOCKED = Refusal(423, ("otp_locked",), "Too many wrong codes: locked until `locked_until`")
 TOO_MANY_CHALLENGES = Refusal(429, ("too_many_challenges",), "Too many codes asked for in the window; retry at `retry_at`")
@@ -70,7 +71,7 @@ class Operation:
     own_refusals: tuple[Refusal, ...] = ()
     description: str = ""
     dev_only: bool = False
-    service_headers: bool = False  # takes the channel's X-Service-Token
+    service_headers: bool = False  # takes the channel's X-Service-Token and X-Channel-User
 
     @property
     def path_parameters(self) -> list[str]:
