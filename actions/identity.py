@@ -117,11 +117,13 @@ class ValidateIdentityForm(FormValidationAction):
         try:
             challenge = await core_bank().start_challenge(**identifier, requester=requester(tracker))
         except BankError as error:
-            if error.code in ("customer_not_found", "invalid_request"):
-                dispatcher.utter_message(response="utter_identifier_unknown")
+            if error.code == "invalid_request":  # e.g. a phone number that cannot exist
+                dispatcher.utter_message(response="utter_identifier_invalid")
                 return {"customer_identifier": None}
             return self._slots(self._give_up(dispatcher, error))
-        dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
+        # The bank answers alike whether or not the number is a customer's (no enumeration), so the bot cannot
+        # know either: it says so, and the customer goes on with the code (or says cancel and starts again).
+        dispatcher.utter_message(response="utter_code_sent_if_registered", sent_to=challenge.sent_to)
         return {"customer_identifier": next(iter(identifier.values())), "otp_challenge": challenge.challenge_id}
 
     @answers_only

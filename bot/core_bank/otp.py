@@ -24,6 +24,9 @@ The rules live here (and their counts in otp_limits.py), not in the dialogue:
   lock, and none after it; codes asked for at once are counted the same way;
 - a new code replaces the earlier codes that the same requester asked for the same customer: a
   stranger's request never cancels the customer's own code;
+- asking for a code never tells whether a customer number or phone is a customer's: for one
+  nobody has, the answer is a decoy challenge, after the same work (no SMS; every code is wrong
+  for it, with the same error; counted and limited like any other);
 - a verified code gives a bearer token (only its SHA-256 is stored) valid
   `access_token_ttl_seconds`, and may link a channel user (e.g. a Messenger PSID,
   stored as an HMAC) to the customer, so that later codes can be asked for by that user.
@@ -123,6 +126,12 @@ def failed_attempts_sms_text(lock_seconds: int) -> str:
         f"paused their attempts for {_duration(lock_seconds)}. No code was accepted. If it wasn't you, you don't need "
         "to do anything; if you're worried, call your advisor. Never share a code — the bank will never ask for it."
     )
+
+
+def decoy_phone(secret: str, customer_number: str) -> str:
+    """A French mobile number made up from a customer number nobody has, the same every time (only its mask is shown)."""
+    digest = int(_keyed_hash(secret, f"decoy-phone:{customer_number}"), 16)
+    return f"+33{6 + digest % 2}{digest // 2 % 10**8:08d}"
 
 
 def _duration(seconds: int) -> str:
@@ -245,17 +254,25 @@ class OtpService:
     # -- challenges --
 
     def start_challenge(self, who: CustomerIdentifier, requester: Requester = IN_PROCESS) -> IssuedChallenge:
-        """Sends a new sign-in code to the customer's phone; raises the domain errors of the rules above."""
+        """Sends a new sign-in code to the customer's phone; raises the domain errors of the rules above.
+
+        A customer number or phone nobody has is answered alike, after the same work: a decoy challenge,
+        counted and limited like a real one, said to be sent to a made-up masked phone (the same each
+        time); nothing is sent, and every code is wrong for it. Only a channel user that is not linked
+        is refused (NotLinked): the channel asking knows its own users anyway.
+        """
         now = self._clock()
         with self._sessions() as session:
-            subject = self._subject(session, who)
+            subject, sent_to = self._subject(session, who)
             vouched = self._vouched(session, requester, subject.customer_id)
             challenge_id, code, expires_at = self._new_challenge(session, subject, requester, vouched, now, None)
 
-        assert subject.phone is not None and subject.customer_id is not None
-        self._sms.send(subject.phone, otp_sms_text(code, self._policy.ttl_seconds))
-        logger.info("OTP challenge %s… sent for customer #%d", challenge_id[:6], subject.customer_id)
-        return IssuedChallenge(challenge_id=challenge_id, expires_at=expires_at, sent_to=mask_phone(subject.phone))
+        if subject.phone is not None:
+            self._sms.send(subject.phone, otp_sms_text(code, self._policy.ttl_seconds))
+            logger.info("OTP challenge %s… sent for customer #%d", challenge_id[:6], subject.customer_id)
+        else:
+            logger.info("OTP challenge %s… for no customer: nothing sent", challenge_id[:6])
+        return IssuedChallenge(challenge_id=challenge_id, expires_at=expires_at, sent_to=sent_to)
 
     def start_approval(self, customer_id: int, approval: TransactionApproval) -> IssuedChallenge:
         """Sends a code that approves exactly `approval` (and nothing else) to the customer's phone."""
@@ -319,15 +336,25 @@ class OtpService:
         session.commit()
         return challenge_id, code, expires_at
 
-    def _subject(self, session: Session, who: CustomerIdentifier) -> Subject:
-        customer = self._find_customer(session, who)
-        return Subject.customer(customer.id, customer.phone)
-
-    def _find_customer(self, session: Session, who: CustomerIdentifier) -> Customer:
+    def _subject(self, session: Session, who: CustomerIdentifier) -> tuple[Subject, str]:
+        """Whose codes these are, and the masked phone to answer with (see start_challenge for nobody's)."""
         if isinstance(who, ByCustomerNumber):
-            return find_customer_by_number(session, who.customer_number)
-        if isinstance(who, ByPhone):
-            return find_customer_by_phone(session, normalize_phone(who.phone))
+            try:
+                customer = find_customer_by_number(session, who.customer_number)
+            except CustomerNotFound:
+                made_up = decoy_phone(self._secret, who.customer_number)
+                return Subject.nobody("number", who.customer_number), mask_phone(made_up)
+        elif isinstance(who, ByPhone):
+            phone = normalize_phone(who.phone)
+            try:
+                customer = find_customer_by_phone(session, phone)
+            except CustomerNotFound:
+                return Subject.nobody("phone", phone), mask_phone(phone)
+        else:
+            customer = self._linked_customer(session, who)
+        return Subject.customer(customer.id, customer.phone), mask_phone(customer.phone)
+
+    def _linked_customer(self, session: Session, who: CustomerIdentifier) -> Customer:
         if isinstance(who, ChannelUser):
             link = session.get(ChannelLink, channel_link_hash(self._secret, who.channel, who.channel_user_id))
             if link is None:

@@ -2,6 +2,7 @@
 that changes state, and a clock the tests move instead of sleeping."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 from datetime import datetime, timedelta
@@ -279,13 +280,35 @@ def test_too_many_challenges(tmp_path: Path):
         assert bank.start_challenge(headers=as_channel_user("psid-camille"), customer_number=CAMILLE_NUMBER).status_code == 201
 
 
-def test_unknown_customers_and_challenges(reading_bank: CoreBankTestClient):
-    assert_error(reading_bank.start_challenge(customer_number="999999"), 404, "customer_not_found")
-    assert_error(reading_bank.start_challenge(phone="+33699999999"), 404, "customer_not_found")
+def test_unknown_channel_users_and_challenges(reading_bank: CoreBankTestClient):
     assert_error(reading_bank.start_challenge(phone="12"), 400, "invalid_request")
     unlinked = {"channel": "messenger", "channel_user_id": PSID}
     assert_error(reading_bank.start_challenge(headers=SERVICE_HEADERS, **unlinked), 404, "not_linked")
     assert_error(reading_bank.verify("no-such-challenge", "123456"), 404, "challenge_not_found")
+
+
+def test_asking_for_a_code_never_tells_whether_a_customer_number_or_phone_exists(bank: CoreBankTestClient):
+    """Enumeration: the same status and shape for a customer number nobody has as for a real one; its code is as
+    wrong as a wrong code; no SMS leaves the bank."""
+    sms_before = len(bank.get("/dev/sms-outbox").json()["messages"])
+    answers = {}
+    for n, identifier in enumerate(({"customer_number": DEMO_CUSTOMER_NUMBER}, {"customer_number": "999999"},
+                                    {"phone": "+33699999999"})):
+        requester = as_channel_user(f"psid-probe-{n}")
+        started = bank.start_challenge(headers=requester, **identifier)
+        assert started.status_code == 201, started.text
+        body = started.json()
+        assert set(body) == {"challenge_id", "expires_at", "sent_to"}
+        assert re.fullmatch(r"\+33 •{7}[0-9]{2}", body["sent_to"]) and len(body["challenge_id"]) == 24
+        wrong_code = bank.verify(body["challenge_id"], "000000", headers=requester)
+        answers[next(iter(identifier.values()))] = (body["sent_to"], wrong_code.status_code, wrong_code.json())
+
+    assert answers["+33699999999"][0] == "+33 •••••••99"
+    assert bank.start_challenge(customer_number="999999").json()["sent_to"] == answers["999999"][0]  # the same each time
+    assert {(status, json.dumps(error)) for _, status, error in answers.values()} == {
+        (401, json.dumps({"error": {"code": "otp_invalid", "message": "That code is not right. 4 attempt(s) left before OTP is locked.", "attempts_left": 4}}))
+    }
+    assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before + 1  # Alex's code only
 
 
 def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestClient):

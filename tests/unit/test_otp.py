@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.core_bank import otp as otp_module
@@ -482,15 +482,72 @@ def test_codes_asked_for_at_once_stay_within_the_window(bank: Bank):
     assert len(bank.outbox.messages()) == POLICY.challenges_per_window
 
 
-def test_unknown_challenge_and_customers(bank: Bank):
+def test_unknown_challenge_and_bad_phone(bank: Bank):
     with pytest.raises(ChallengeNotFound):
         bank.otp.verify("no-such-challenge", "123456")
-    with pytest.raises(CustomerNotFound):
-        bank.otp.start_challenge(ByCustomerNumber("999999"))
-    with pytest.raises(CustomerNotFound):
-        bank.otp.start_challenge(ByPhone("+33699999999"))
     with pytest.raises(InvalidRequest):
         bank.otp.start_challenge(ByPhone("not a phone"))
+
+
+NOBODY = ByCustomerNumber("999999")
+
+
+def test_a_customer_number_or_phone_nobody_has_gets_a_challenge_like_a_real_one_and_no_sms(bank: Bank):
+    """No answer tells whether a customer number or phone is a customer's: a challenge id, an expiry and a masked
+    phone (the same for the same number every time), and every code is wrong for it, with the same error."""
+    real = bank.otp.start_challenge(ALEX, Requester.at_address("198.51.100.1"))
+    decoy = bank.otp.start_challenge(NOBODY, Requester.at_address("198.51.100.2"))
+    by_phone = bank.otp.start_challenge(ByPhone("06 99 99 99 99"), Requester.at_address("198.51.100.3"))
+
+    assert len(bank.outbox.messages()) == 1  # Alex's only
+    assert (len(decoy.challenge_id), decoy.expires_at) == (len(real.challenge_id), real.expires_at)
+    assert re.fullmatch(r"\+33 •{7}[0-9]{2}", decoy.sent_to)
+    assert bank.otp.start_challenge(NOBODY, Requester.at_address("198.51.100.4")).sent_to == decoy.sent_to
+    assert by_phone.sent_to == "+33 •••••••99"
+
+    wrong_for_real, wrong_for_nobody = (
+        bank.fail(real.challenge_id, bank.last_code(), Requester.at_address("198.51.100.1")),
+        bank.fail(decoy.challenge_id, "000000", Requester.at_address("198.51.100.2")),
+    )
+    assert (type(wrong_for_nobody), wrong_for_nobody.to_json()) == (type(wrong_for_real), wrong_for_real.to_json())
+    for code in ("000000", "123456", "999999"):  # no code is right, not even by chance
+        with pytest.raises(OtpInvalid):
+            bank.otp.verify(by_phone.challenge_id, code, requester=Requester.at_address("198.51.100.3"))
+
+
+def test_a_challenge_for_nobody_counts_and_locks_like_a_real_one(bank: Bank, clock: FakeClock):
+    decoy = bank.otp.start_challenge(NOBODY, STRANGER)
+    outcomes = [type(bank.fail(decoy.challenge_id, "000000", STRANGER)).__name__ for _ in range(POLICY.max_failures)]
+    assert outcomes == ["OtpInvalid"] * (POLICY.max_failures - 1) + ["OtpLocked"]
+    with pytest.raises(OtpLocked):
+        bank.otp.start_challenge(ALEX, STRANGER)
+
+    for _ in range(POLICY.challenges_per_window):
+        bank.otp.start_challenge(NOBODY)
+    with pytest.raises(TooManyChallenges):
+        bank.otp.start_challenge(NOBODY)
+    clock.advance(POLICY.ttl_seconds)
+    with pytest.raises(OtpExpired):
+        bank.otp.verify(decoy.challenge_id, "000000", requester=ALEX_ON_MESSENGER)
+
+
+def test_a_challenge_for_nobody_does_the_same_database_work_as_a_real_one(bank: Bank):
+    statements: list[str] = []
+    engine = bank.sessions.kw["bind"]
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work = []
+        for who, requester in ((ALEX, Requester.at_address("198.51.100.5")), (NOBODY, Requester.at_address("198.51.100.6"))):
+            statements.clear()
+            bank.otp.start_challenge(who, requester)
+            work.append(list(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert work[0] == work[1] and len(work[0]) > 5
 
 
 def test_a_challenge_by_phone_accepts_the_french_national_format(bank: Bank):

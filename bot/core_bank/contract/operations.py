@@ -100,16 +100,19 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "startOtpChallenge", "POST", "/v1/otp/challenges", "Send a one-time code by SMS to a customer",
-        201, otp.Challenge, "Code sent",
+        201, otp.Challenge, "Code sent, if a customer has this customer number or phone",
         request=otp.ChallengeRequest, service_headers=True,
         description=(
-            "By customer number or phone, from anyone. By channel user (a Messenger user linked earlier), only from "
-            f"that channel: with its {SERVICE_TOKEN_HEADER}."
+            "By customer number or phone, from anyone. The answer never tells whether a customer has that number or "
+            "phone: for one nobody has, the challenge is a decoy, answered alike (its masked phone made up, the same "
+            "each time), sent nowhere, and every code is wrong for it (401 otp_invalid, as for a wrong code). "
+            "By channel user (a Messenger user linked earlier), only from that channel: with its "
+            f"{SERVICE_TOKEN_HEADER}. Codes asked for and wrong codes are limited per requester and per customer."
         ),
         own_refusals=(
             Refusal(400, ("invalid_request",), "Not exactly one identifier, or an invalid phone number"),
             SERVICE_ONLY,
-            Refusal(404, ("customer_not_found", "not_linked"), "No such customer, or the channel user is not linked"),
+            Refusal(404, ("not_linked",), "The channel user is not linked to a customer"),
             OTP_LOCKED,
             TOO_MANY_CHALLENGES,
         ),

@@ -145,9 +145,13 @@ class VerifyRequest(RequestModel):
 
 
 class Challenge(WireModel):
+    """A code sent, or (for a customer number or phone nobody has) a decoy that looks the same."""
+
     challenge_id: StrictStr
     expires_at: Timestamp
-    sent_to: StrictStr = Field(..., description="the masked phone number", example=MASKED_PHONE_EXAMPLE)
+    sent_to: StrictStr = Field(
+        ..., description="the masked phone number (made up, for a decoy)", example=MASKED_PHONE_EXAMPLE
+    )
 
 
 class SessionCustomer(WireModel):
