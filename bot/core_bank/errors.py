@@ -191,7 +191,7 @@ class OtpLocked(CoreBankError):
 
     def __init__(self, locked_until: datetime) -> None:
         super().__init__(
-            "Too many wrong codes: one-time codes are locked for this customer for now.",
+            "Too many wrong codes: one-time codes are locked here for now.",
             details={"locked_until": locked_until},
         )
         self.locked_until = locked_until
@@ -203,7 +203,7 @@ class TooManyChallenges(CoreBankError):
 
     def __init__(self, retry_at: datetime) -> None:
         super().__init__(
-            "Too many codes were requested for this customer; try again later.",
+            "Too many codes were asked for; try again later.",
             details={"retry_at": retry_at},
         )
         self.retry_at = retry_at

@@ -42,9 +42,14 @@ SERVICE_ONLY = Refusal(
     f"A channel user named (channel and channel_user_id, link, or {otp.CHANNEL_USER_HEADER}) without the channel's "
     f"valid {SERVICE_TOKEN_HEADER}",
 )
-OTP_LOCKED = Refusal(423, ("otp_locked",), "Too many wrong codes: locked until `locked_until`")
-TOO_MANY_CHALLENGES = Refusal(429, ("too_many_challenges",), "Too many codes asked for in the window; retry at `retry_at`")
-OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks")
+OTP_LOCKED = Refusal(
+    423, ("otp_locked",), "Too many wrong codes from this requester (or for this customer): locked until `locked_until`"
+)
+TOO_MANY_CHALLENGES = Refusal(
+    429, ("too_many_challenges",),
+    "Too many codes asked for in the window by this requester (or for this customer); retry at `retry_at`",
+)
+OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks for this requester")
 OTP_USED = Refusal(409, ("otp_used",), "The code was already used")
 OTP_EXPIRED = Refusal(410, ("otp_expired",), "The code has expired")
 TRANSFER_RULES = Refusal(
