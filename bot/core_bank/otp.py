@@ -1,4 +1,4 @@
-"""One-time codes by SMS, the access tokens they unlock, and channel links.
+"""One-time codes by SMS, the access tokens they unlock (tokens.py), and channel links.
 
 The rules live here (and their counts in otp_limits.py), not in the dialogue:
 - a code is 6 digits from `secrets`, sent by SMS, valid `otp_ttl_seconds`, usable once;
@@ -67,12 +67,12 @@ from bot.core_bank.errors import (
     OtpInvalid,
     OtpLocked,
     OtpUsed,
-    Unauthorized,
 )
-from bot.core_bank.models import AccessToken, ChannelLink, Customer, OtpChallenge
+from bot.core_bank.models import ChannelLink, Customer, OtpChallenge
 from bot.core_bank.otp_limits import IN_PROCESS, ChannelUser, Guard, OtpLimits, OtpPolicy, Requester, Subject
 from bot.clock import Clock, utc_now
 from bot.core_bank.sms import SmsGateway
+from bot.core_bank.tokens import AccessTokens, token_hash  # noqa: F401 - token_hash: part of this module's API
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +94,6 @@ def transaction_hash(secret: str, canonical_transaction: str) -> str:
 
 def channel_link_hash(secret: str, channel: str, channel_user_id: str) -> str:
     return _keyed_hash(secret, f"link:{channel}:{channel_user_id}")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _keyed_hash(secret: str, message: str) -> str:
@@ -182,47 +178,6 @@ class VerifiedCustomer:
     customer_id: int
     customer_number: str
     first_name: str
-
-
-class AccessTokens:
-    """Bearer tokens: issued for a verified code, checked on every customer-data request."""
-
-    def __init__(self, sessions: sessionmaker, ttl_seconds: int, clock: Clock = utc_now) -> None:
-        self._sessions = sessions
-        self._ttl = timedelta(seconds=ttl_seconds)
-        self._clock = clock
-
-    def issue(self, session: Session, customer_id: int, now: datetime) -> tuple[str, datetime]:
-        """Adds a new token for the customer to `session` (the caller commits)."""
-        token = secrets.token_urlsafe(32)
-        expires_at = now + self._ttl
-        session.add(AccessToken(token_hash=token_hash(token), customer_id=customer_id, issued_at=now, expires_at=expires_at))
-        return token, expires_at
-
-    def authenticate(self, token: Optional[str]) -> int:
-        """The customer id a valid, unexpired, unrevoked token belongs to; Unauthorized otherwise."""
-        if not token:
-            raise Unauthorized("Sign in first: this needs a bearer token.")
-        now = self._clock()
-        with self._sessions() as session:
-            row = session.get(AccessToken, token_hash(token))
-            if row is None or row.revoked_at is not None:
-                raise Unauthorized("This token is not valid.", invalid_token=True)
-            if now >= row.expires_at:
-                raise Unauthorized("This token has expired: sign in again.", invalid_token=True)
-            return row.customer_id
-
-    def revoke(self, token: Optional[str]) -> None:
-        """Ends the session of a valid token (Unauthorized if it is not valid)."""
-        self.authenticate(token)
-        assert token is not None
-        with self._sessions() as session:
-            session.execute(
-                update(AccessToken)
-                .where(AccessToken.token_hash == token_hash(token), AccessToken.revoked_at.is_(None))
-                .values(revoked_at=self._clock())
-            )
-            session.commit()
 
 
 class OtpService:
