@@ -56,7 +56,8 @@ SERVICE_TOKEN_PARAMETER = {
     "required": False,
     "description": (
         "The chat channel's shared secret (the action server's CORE_BANKING_SERVICE_TOKEN): needed to name one of "
-        "its users. A wrong one is refused (403 service_token_required)."
+        f"its users (channel and channel_user_id, link, {otp.CHANNEL_USER_HEADER}); a missing or wrong one is then "
+        "refused (403 service_token_required)."
     ),
     "schema": {"type": "string", "minLength": 1},
 }
