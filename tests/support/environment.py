@@ -13,6 +13,7 @@ VERIFY_TOKEN = "test-verify-token"
 PAGE_TOKEN = "test-page-token"
 PAGE_ID = "test-page"
 RASA_API_TOKEN = "test-rasa-api-token"
+CORE_BANKING_SERVICE_TOKEN = "test-core-banking-service-token"
 WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
 GRAPH_API_VERSION = "v21.0"
 
@@ -34,6 +35,7 @@ def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str
         "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
         "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
         "CORE_BANKING_DEV_MODE": "true",
+        "CORE_BANKING_SERVICE_TOKEN": CORE_BANKING_SERVICE_TOKEN,
         # Many tests verify the same seeded customers: each must find a fresh allowance of codes.
         "OTP_CHALLENGES_PER_WINDOW": "1000",
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}" if "rasa" in ports else "",
