@@ -12,6 +12,10 @@
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
     settings get NAME         print one setting's value as the processes get it (the Procfiles use it)
+
+Every command that serves checks the settings for BRANCH_PROFILE first (`Settings.check_for_profile`):
+under BRANCH_PROFILE=production it refuses to start, naming each demo, missing, short or shared secret;
+the development tools (graph-standin, sandbox) do not start at all there.
 """
 from __future__ import annotations
 
@@ -20,8 +24,21 @@ import logging
 import sys
 from typing import Optional, Sequence
 
+from bot.settings import Settings, SettingsError, get_settings
+
+
+def ready_to_serve(command: str, dev_tool: bool = False) -> Settings:
+    """The process's settings, once they may serve in their profile (raises SettingsError naming what is wrong)."""
+    settings = get_settings()
+    if dev_tool and settings.production:
+        raise SettingsError(f"python -m bot {command} is a development tool: it does not run under "
+                            f"BRANCH_PROFILE={settings.branch_profile}")
+    settings.check_for_profile()
+    return settings
+
 
 def _core_bank(args: argparse.Namespace) -> int:
+    ready_to_serve("core-bank")
     from bot.core_bank.server import serve
 
     serve(host=args.host, port=args.port)
@@ -29,6 +46,7 @@ def _core_bank(args: argparse.Namespace) -> int:
 
 
 def _graph_standin(args: argparse.Namespace) -> int:
+    ready_to_serve("graph-standin", dev_tool=True)
     from bot.devtools.graph_standin import serve
 
     serve(host=args.host, port=args.port)
@@ -36,6 +54,7 @@ def _graph_standin(args: argparse.Namespace) -> int:
 
 
 def _web(args: argparse.Namespace) -> int:
+    ready_to_serve("web")
     from bot.web.app import serve
 
     serve(host=args.host, port=args.port)
@@ -43,6 +62,7 @@ def _web(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    ready_to_serve("sandbox", dev_tool=True)
     from bot.devtools.sandbox import serve
 
     serve(host=args.host, port=args.port)
@@ -176,7 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except SettingsError as exc:
+        print(f"python -m bot {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -90,8 +90,11 @@ class MessengerInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MessengerInput":
-        # Secrets are settings (environment / .env), never values in credentials.yml.
-        return cls(get_settings())
+        # Secrets are settings (environment / .env), never values in credentials.yml. The Rasa server builds
+        # its channels first: under BRANCH_PROFILE=production it stops here on a demo or missing secret.
+        settings = get_settings()
+        settings.check_for_profile()
+        return cls(settings)
 
     def __init__(
         self,
