@@ -127,7 +127,7 @@ def production_settings_with_demo_secrets(monkeypatch) -> Settings:
 
 
 @pytest.mark.parametrize("command, server", [
-    ("core-bank", "bot.core_bank.server"), ("web", "bot.web.app"),
+    ("core-bank", "bot.core_bank.server"), ("web", "bot.web.app"), ("actions", "bot.action_server"),
     ("sandbox", "bot.devtools.sandbox"), ("graph-standin", "bot.devtools.graph_standin"),
 ])
 def test_python_m_bot_does_not_serve(command, server, production_settings_with_demo_secrets, monkeypatch, capsys):
