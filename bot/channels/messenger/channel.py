@@ -17,6 +17,10 @@ payload that was not offered is read as typed text. Attachments get a polite
 answer; standby events (another app owns the thread), handover notifications,
 reactions, edits and anything new are logged and acknowledged, never answered.
 
+A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
+refused (413) from its Content-Length before it is read, or once it passes the limit while read,
+and never reaches the signature check; a compressed one is refused (415).
+
 Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
 instance (`state.py`), and a message is written to the durable inbox
@@ -74,6 +78,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # (psid, webhook field such as "pass_thread_control", app id the thread goes to or that asks for it)
 ThreadControlHook = Callable[[str, str, Optional[str]], Awaitable[None]]
 StandbyHook = Callable[[MessagingEvent], Awaitable[None]]
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 class MessengerInput(InputChannel):
@@ -162,9 +168,12 @@ class MessengerInput(InputChannel):
         async def verify_subscription(request: Request) -> HTTPResponse:
             return self._verify_subscription(request)
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body, signature = request.body or b"", request.headers.get(SIGNATURE_HEADER)
+            body = await read_bounded_body(request, MAX_WEBHOOK_BYTES)
+            if isinstance(body, HTTPResponse):
+                return body
+            signature = request.headers.get(SIGNATURE_HEADER)
             if self.inbox is not None:
                 return await self.receive_durably(body, signature, on_new_message)
             return self.receive_webhook(body, signature, on_new_message)
@@ -279,7 +288,7 @@ class MessengerInput(InputChannel):
             return _error(403, "forbidden", f"missing or invalid {SIGNATURE_HEADER}")
         try:
             batch = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return _error(400, "invalid_request", "the body is not JSON")
         if not is_page_batch(batch):
             return _error(404, "not_found", "only page subscriptions are handled")
@@ -395,6 +404,28 @@ class MessengerInput(InputChannel):
         if event.kind == EventKind.TEXT and event.text:
             return as_typed_text(event.text), None  # typed text is never read as a command
         return None, None
+
+
+async def read_bounded_body(request: Request, limit: int) -> "bytes | HTTPResponse":
+    """The body of a streamed request, or the answer refusing it: over `limit` bytes 413 (from Content-Length
+    before reading anything, else as soon as the read passes it), compressed 415."""
+    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding not in ("", "identity"):
+        return _error(415, "unsupported_media_type", "compressed bodies are not accepted")
+    declared = request.headers.get("Content-Length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            return _error(400, "invalid_request", "invalid Content-Length")
+        if int(declared) > limit:
+            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
+    body = bytearray()
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return bytes(body)
+        body += chunk
+        if len(body) > limit:
+            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
