@@ -2,11 +2,10 @@
 /health is open, it listens on loopback unless told otherwise, bodies are bounded (compressed ones too)."""
 from __future__ import annotations
 
-import socket
+import json
 import sys
 import zlib
 from typing import Any, Dict, List
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -16,6 +15,7 @@ from sanic import Sanic
 
 from bot import action_server
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from tests.support.raw_http import raw_request
 from tests.support.sanic_serving import serving
 
 TOKEN = "unit-action-server-token-0123456789abcdef"
@@ -91,14 +91,13 @@ def test_an_unknown_path_is_a_404_not_an_error(url):
 
 
 def test_a_body_over_the_limit_is_refused_from_its_length_before_it_is_read(url):
-    status = raw_post(url, "/webhook", {**bearer(TOKEN), "Content-Type": "application/json",
-                                        "Content-Length": str(action_server.MAX_REQUEST_BYTES + 1)}, b"{")
+    status = raw_request(url, "POST", "/webhook", {**bearer(TOKEN), "Content-Type": "application/json",
+                                                   "Content-Length": str(action_server.MAX_REQUEST_BYTES + 1)},
+                         body=b"{")
     assert status == 413 and RAN == []
 
 
 def test_a_deflated_call_as_rasa_sends_it_runs(url):
-    import json
-
     body = zlib.compress(json.dumps(action_call("customer-2")).encode())
     answer = requests.post(f"{url}/webhook", data=body, timeout=5,
                            headers={**bearer(TOKEN), "Content-Type": "application/json", "Content-Encoding": "deflate"})
@@ -171,18 +170,3 @@ def test_the_procfiles_start_the_launcher_and_hand_the_token_to_rasa(procfile):
     assert lines["actions"].startswith("python -m bot actions ")
     export = 'ACTION_SERVER_TOKEN="$(python -m bot settings get ACTION_SERVER_TOKEN)" && export ACTION_SERVER_TOKEN'
     assert export in lines["rasa"].split("exec rasa run")[0]
-
-
-def raw_post(url: str, path: str, headers: Dict[str, str], body: bytes) -> int:
-    """Sends the request line, `headers` and only `body` (whatever Content-Length says); returns the status."""
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}\r\n".encode() + body)
-        answer = b""
-        while b"\r\n" not in answer:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    return int(answer.split(b" ", 2)[1])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-from typing import Dict, Iterator, List
-from urllib.parse import urlsplit
+from typing import Dict, Iterator
 
 import pytest
 import requests
@@ -18,6 +16,7 @@ from bot.channels.messenger.channel import MAX_WEBHOOK_BYTES, MessengerInput
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.settings import Settings
+from tests.support.raw_http import raw_request
 from tests.support.sanic_serving import serving
 from tests.unit.recording_send_api import RecordingSendApi
 
@@ -82,21 +81,3 @@ def test_a_deeply_nested_webhook_is_a_400_not_a_500(url):
     answer = requests.post(url + WEBHOOK, data=body, headers=signed(body), timeout=5)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_request"
-
-
-def raw_request(url: str, method: str, target: str, headers: Dict[str, str], chunks: List[bytes] = ()) -> int:
-    """Sends the request line and `headers`, then `chunks` (chunked encoding) if any, never a body Content-Length
-    announces: returns the status the server answers."""
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}\r\n".encode())
-        if chunks:
-            sock.sendall(b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n")
-        answer = b""
-        while b"\r\n" not in answer:
-            data = sock.recv(4096)
-            if not data:
-                break
-            answer += data
-    return int(answer.split(b" ", 2)[1])
