@@ -19,7 +19,8 @@ reactions, edits and anything new are logged and acknowledged, never answered.
 
 A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
 refused (413) from its Content-Length before it is read, or once it passes the limit while read,
-and never reaches the signature check; a compressed one is refused (415).
+and never reaches the signature check; a compressed one is refused (415). The channel also installs
+the Rasa server's HTTP guard (bot/rasa_server/http_guard.py) before the server starts.
 
 Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
@@ -68,6 +69,7 @@ from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
 from bot.privacy.pseudonyms import pseudonym
+from bot.rasa_server import http_guard
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -177,6 +179,10 @@ class MessengerInput(InputChannel):
             if self.inbox is not None:
                 return await self.receive_durably(body, signature, on_new_message)
             return self.receive_webhook(body, signature, on_new_message)
+
+        @webhook.listener("before_server_start")
+        async def guard_the_server(app: Any, _loop: Any) -> None:
+            http_guard.install(app)
 
         @webhook.listener("after_server_start")
         async def start_dialogues(app: Any, _loop: Any) -> None:
