@@ -80,6 +80,12 @@ def action_server(port: int, env: Mapping[str, str], logs: Path) -> ContextManag
                    f"http://127.0.0.1:{port}/health", env, logs / "actions.log", timeout=120)
 
 
+def web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The branch web service as deployed (`python -m bot web`: site and console, no sandbox), ready."""
+    return running(python_module("bot", "web", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "web.log")
+
+
 def sandbox_web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
     """The branch web service with the Messenger sandbox (`python -m bot sandbox`: site, console, /sandbox), ready."""
     return running(python_module("bot", "sandbox", "--port", str(port)),
