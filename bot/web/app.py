@@ -4,8 +4,8 @@
     /console    the support-staff console (staff log in): see bot/web/console/
     /health
 
-Request bodies (bot/web/body_limits.py): at most MAX_REQUEST_BYTES, never inflated (compressed ones get 415;
-aiohttp's own inflating is off); JSON nested too deep to parse is a 400.
+Request bodies (bot/web/body_limits.py): a Content-Length of at most MAX_REQUEST_BYTES, never inflated
+(compressed ones get 415; aiohttp's own inflating is off), never multipart; JSON nested too deep to parse is a 400.
 
 `python -m bot web --port 8080` serves it on 127.0.0.1. Nothing here imports the dev tools:
 `python -m bot sandbox` (bot/devtools/sandbox.py) serves this same app with the Messenger

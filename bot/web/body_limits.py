@@ -1,5 +1,5 @@
-"""Request bodies of the branch web service: never inflated, at most `client_max_size` bytes, and JSON nested too
-deep for Python's parser is a 400. The middleware is the outermost but one (after the security headers).
+"""Request bodies of the branch web service: never inflated, never multipart, of a stated length of at most
+`client_max_size` bytes; JSON nested too deep for Python's parser is a 400. The middleware is the outermost but one (after the security headers).
 
 Compressed bodies: aiohttp 3.9.5 inflates a gzip, deflate or br request body in its HTTP parser as the bytes
 arrive (`DeflateBuffer.feed_data`, no output limit), whether or not a handler reads the body; `client_max_size`
@@ -9,8 +9,13 @@ as the application's `handler_args`): compressed bytes stay compressed, and the 
 Content-Encoding but identity before reading anything. No client of ours compresses what it posts. (A 415
 alone is not enough: the parser would have inflated what arrived before the answer.)
 
-Size: a Content-Length over `client_max_size` gets 413 before the body is read; a chunked body is refused by
-aiohttp's `read()` once it passes the limit (413).
+Size: a body must say its length (Content-Length; chunked bodies get 411): over `client_max_size` it gets 413
+before it is read. aiohttp 3.9.5 spends CPU per chunk of a chunked body, however small the chunks.
+
+Multipart bodies get 415: no page of ours sends one, and aiohttp 3.9.5's `Request.post()` (which the
+console's CSRF check calls on form posts) reads each part whole before checking its size, resets the
+count at every part and inflates a part's own Content-Encoding, so `client_max_size` does not bound
+what a multipart post costs.
 
 Depth: json.loads of 20,000 `[` raises RecursionError (the parser's guard, before the C stack is at risk),
 which aiohttp would turn into a 500 with a stack trace in the log. Whichever handler parses the body, that
@@ -37,6 +42,10 @@ async def bounded_bodies(request: web.Request, handler: Handler) -> web.StreamRe
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
     if encoding not in IDENTITY:
         return _error(415, "unsupported_media_type", "compressed request bodies are not accepted")
+    if request.content_type.startswith("multipart/"):
+        return _error(415, "unsupported_media_type", "multipart bodies are not accepted")
+    if request.body_exists and request.content_length is None:
+        return _error(411, "length_required", "send the body with a Content-Length")
     if request.content_length is not None and request.content_length > request.client_max_size:
         return _error(413, "payload_too_large", f"the body is over {request.client_max_size} bytes")
     try:
