@@ -15,6 +15,7 @@ from sanic import Sanic
 
 from bot.channels.messenger.channel import MessengerInput
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
+from bot.channels.web_chat import WebChatInput
 from bot.rasa_server import http_guard
 from bot.settings import Settings
 from tests.support.raw_http import raw_request
@@ -31,9 +32,9 @@ def rasa() -> Iterator[Tuple[str, Sanic]]:
     test_mode, Sanic.test_mode = Sanic.test_mode, True
     try:
         app = rasa_server.create_app(auth_token=TOKEN)
-        messenger = MessengerInput(Settings(fb_app_secret=SECRET, dialogue_thread=False), send_api=RecordingSendApi(),
-                                   offered=InMemoryOfferedPayloads())
-        rasa_channels.register([messenger], app, route="/webhooks/")
+        settings = Settings(fb_app_secret=SECRET, dialogue_thread=False)
+        messenger = MessengerInput(settings, send_api=RecordingSendApi(), offered=InMemoryOfferedPayloads())
+        rasa_channels.register([messenger, WebChatInput(settings)], app, route="/webhooks/")
         with serving(app) as url:
             yield url, app
     finally:
@@ -60,7 +61,7 @@ def test_every_route_but_the_channels_and_the_consoles_is_forbidden_even_with_th
             answers[f"{method} /{route.path}"] = answer.status_code
             if answer.status_code == 403 and answer.json().get("reason") == "Forbidden":  # the guard's answer
                 forbidden.append(f"{method} /{route.path}")
-    assert sorted(forbidden) == sorted([
+    assert sorted(forbidden) == sorted([  # every route of Rasa's API but the console's two
         "GET /", "GET /version", "GET /status", "GET /domain",
         "POST /model/train", "POST /model/test/stories", "POST /model/test/intents", "POST /model/predict",
         "POST /model/parse", "PUT /model", "DELETE /model",
@@ -84,6 +85,11 @@ def test_a_path_that_looks_like_an_allowed_one_is_judged_by_its_route(url):
     # A conversation id may hold slashes: this is the tracker of "c-1/execute", which the console may read.
     assert requests.get(f"{url}/conversations/c-1/execute/tracker", params={"token": TOKEN}, timeout=5
                         ).status_code == 409
+
+
+def test_the_web_chats_socket_is_served(url):
+    handshake = requests.get(f"{url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=5)
+    assert handshake.status_code == 200 and '"sid"' in handshake.text  # engine.io's open packet
 
 
 def test_the_allow_list_covers_the_channels():
