@@ -60,7 +60,7 @@ run: $(MODEL) $(NODE_MODULES) | var
 	@echo "  Demo customer: Alex Martin, customer number 100001, phone +33612345678"
 	@echo "  Chat as a Messenger user:        make chat   (in another terminal)"
 	@echo
-	honcho start -f Procfile
+	CORE_BANKING_DEV_MODE=true honcho start -f Procfile
 
 test: $(MODEL) $(NODE_MODULES) chromium | var
 	rasa data validate
@@ -76,7 +76,7 @@ sandbox: $(MODEL) $(NODE_MODULES) | var
 	@echo "  Core bank (mock) API             http://127.0.0.1:8000/openapi.json"
 	@echo "  Demo customer: Alex Martin, customer number 100001 (the code shows in the page's SMS panel)"
 	@echo
-	honcho start -f Procfile.sandbox
+	CORE_BANKING_DEV_MODE=true honcho start -f Procfile.sandbox
 
 # The browser tests drive Debian's chromium package; installed here when missing.
 chromium:

@@ -27,7 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import customers, loans, otp, transfers
 from bot.core_bank.contract.errors import Error
-from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER
+from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
 from bot.settings import get_settings
 
@@ -99,9 +99,13 @@ def asked(model: Type[Asked], **fields: Any) -> Asked:
 
 
 class CoreBank:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    """`service_token` (CORE_BANKING_SERVICE_TOKEN) goes with the sign-in calls: it is what lets the bank link a
+    channel user to a customer, and send a code to the customer a channel user is linked to."""
+
+    def __init__(self, base_url: str, timeout_seconds: float, service_token: str = "") -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_seconds
+        self._service = {SERVICE_TOKEN_HEADER: service_token} if service_token else {}
         self._http = requests.Session()
         # Only reads are retried: a repeated POST could send a second code or count a failure twice.
         retry = Retry(total=2, backoff_factor=0.2, allowed_methods=["GET"], status_forcelist=[502, 503, 504])
@@ -109,27 +113,47 @@ class CoreBank:
         self._http.mount("https://", HTTPAdapter(max_retries=retry))
 
     async def start_challenge(
-        self, *, customer_number: str = "", phone: str = "", channel_user: Optional[ChannelUser] = None
+        self,
+        *,
+        customer_number: str = "",
+        phone: str = "",
+        channel_user: Optional[ChannelUser] = None,
+        requester: Optional[ChannelUser] = None,
     ) -> Challenge:
+        """`requester`: who is writing (the bank counts codes and wrong codes per requester)."""
         if channel_user is not None:
             body = asked(otp.ChallengeRequest, **channel_user.as_json())
         elif customer_number:
             body = asked(otp.ChallengeRequest, customer_number=customer_number)
         else:
             body = asked(otp.ChallengeRequest, phone=phone)
-        return await self._call("POST", "/v1/otp/challenges", otp.Challenge, body=body)
+        return await self._call(
+            "POST", "/v1/otp/challenges", otp.Challenge, body=body, headers=self._sign_in_headers(requester)
+        )
 
     async def verify_challenge(
-        self, challenge_id: str, code: str, link: Optional[ChannelUser] = None
+        self, challenge_id: str, code: str, link: Optional[ChannelUser] = None, requester: Optional[ChannelUser] = None
     ) -> Verification:
         body = asked(otp.VerifyRequest, code=code, link=link.as_json() if link is not None else None)
-        session = await self._call("POST", f"/v1/otp/challenges/{challenge_id}/verify", otp.Session, body=body)
+        session = await self._call(
+            "POST", f"/v1/otp/challenges/{challenge_id}/verify", otp.Session, body=body,
+            headers=self._sign_in_headers(requester),
+        )
         return Verification(
             access_token=session.access_token,
             expires_at=session.expires_at,
             customer_number=session.customer.customer_number,
             first_name=session.customer.first_name,
         )
+
+    def _sign_in_headers(self, requester: Optional[ChannelUser]) -> Dict[str, str]:
+        """The service token, and the requester the channel vouches for (only with the token: the bank refuses it
+        otherwise)."""
+        headers = dict(self._service)
+        if requester is not None and self._service:
+            user = asked(otp.ChannelUserHeader, **requester.as_json())
+            headers[otp.CHANNEL_USER_HEADER] = user.header()
+        return headers
 
     async def me(self, token: str) -> Customer:
         me = await self._call("GET", "/v1/me", customers.Me, token=token)
@@ -222,8 +246,11 @@ class CoreBank:
         body: Optional[RequestModel] = None,
         query: Optional[RequestModel] = None,
         idempotency_key: str = "",
+        headers: Optional[Dict[str, str]] = None,
     ) -> Answer:
-        status, data = await asyncio.to_thread(self._request, method, path, token, body, query, idempotency_key)
+        status, data = await asyncio.to_thread(
+            self._request, method, path, token, body, query, idempotency_key, headers or {}
+        )
         try:
             return answer.parse_obj(data)
         except ValidationError as exc:
@@ -237,9 +264,12 @@ class CoreBank:
         body: Optional[RequestModel],
         query: Optional[RequestModel],
         idempotency_key: str,
+        extra_headers: Optional[Dict[str, str]] = None,
     ) -> Tuple[int, Any]:
         """The status and JSON of a success; BankError for anything else."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(extra_headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if idempotency_key:
             headers[IDEMPOTENCY_HEADER] = idempotency_key
         try:
@@ -276,4 +306,6 @@ def _refusal(status: int, data: Any) -> BankError:
 @lru_cache(maxsize=1)
 def core_bank() -> CoreBank:
     settings = get_settings()
-    return CoreBank(settings.core_banking_url, settings.core_banking_timeout_seconds)
+    return CoreBank(
+        settings.core_banking_url, settings.core_banking_timeout_seconds, settings.core_banking_service_token
+    )

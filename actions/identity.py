@@ -21,6 +21,7 @@ from actions.customer_sessions import CustomerSession, customer_sessions
 
 FORM = "identity_form"
 CUSTOMER_NUMBER = re.compile(r"^\d{6}$")
+KNOWN_CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")  # a channel name as the core bank takes it
 # Channels whose user ids are stable per person, so a verified user can be linked.
 LINKABLE_CHANNELS = {"messenger"}
 
@@ -33,6 +34,13 @@ def channel_user(tracker: Tracker) -> Optional[ChannelUser]:
     if channel in LINKABLE_CHANNELS:
         return ChannelUser(channel, tracker.sender_id)
     return None
+
+
+def requester(tracker: Tracker) -> ChannelUser:
+    """Who is writing, in any channel: the core bank counts codes asked for and wrong codes per requester, so that a
+    stranger's wrong codes lock the stranger, not the customer."""
+    channel = tracker.get_latest_input_channel() or ""
+    return ChannelUser(channel if KNOWN_CHANNEL.fullmatch(channel) else "unknown", tracker.sender_id)
 
 
 def parse_identifier(text: str) -> Dict[str, str]:
@@ -89,7 +97,7 @@ class ValidateIdentityForm(FormValidationAction):
         user = channel_user(tracker)
         if user is not None:
             try:
-                challenge = await core_bank().start_challenge(channel_user=user)
+                challenge = await core_bank().start_challenge(channel_user=user, requester=requester(tracker))
             except BankError as error:
                 if error.code != "not_linked":
                     return events + self._give_up(dispatcher, error)
@@ -107,13 +115,15 @@ class ValidateIdentityForm(FormValidationAction):
             dispatcher.utter_message(response="utter_identifier_invalid")
             return {"customer_identifier": None}
         try:
-            challenge = await core_bank().start_challenge(**identifier)
+            challenge = await core_bank().start_challenge(**identifier, requester=requester(tracker))
         except BankError as error:
-            if error.code in ("customer_not_found", "invalid_request"):
-                dispatcher.utter_message(response="utter_identifier_unknown")
+            if error.code == "invalid_request":  # e.g. a phone number that cannot exist
+                dispatcher.utter_message(response="utter_identifier_invalid")
                 return {"customer_identifier": None}
             return self._slots(self._give_up(dispatcher, error))
-        dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
+        # The bank answers alike whether or not the number is a customer's (no enumeration), so the bot cannot
+        # know either: it says so, and the customer goes on with the code (or says cancel and starts again).
+        dispatcher.utter_message(response="utter_code_sent_if_registered", sent_to=challenge.sent_to)
         return {"customer_identifier": next(iter(identifier.values())), "otp_challenge": challenge.challenge_id}
 
     @answers_only
@@ -126,7 +136,7 @@ class ValidateIdentityForm(FormValidationAction):
             return {"otp_code": None}
         try:
             verification = await core_bank().verify_challenge(
-                tracker.get_slot("otp_challenge"), code, link=channel_user(tracker)
+                tracker.get_slot("otp_challenge"), code, link=channel_user(tracker), requester=requester(tracker)
             )
         except BankError as error:
             if error.code == "otp_invalid":
@@ -136,7 +146,7 @@ class ValidateIdentityForm(FormValidationAction):
                 return await self._send_new_code(dispatcher, tracker)
             return self._slots(self._give_up(dispatcher, error))
         customer_sessions.start(
-            tracker.sender_id,
+            tracker,
             CustomerSession(
                 verification.access_token, verification.customer_number, verification.first_name,
                 verification.expires_at,
@@ -150,9 +160,11 @@ class ValidateIdentityForm(FormValidationAction):
         identifier = parse_identifier(tracker.get_slot("customer_identifier") or "")
         try:
             if identifier:
-                challenge = await core_bank().start_challenge(**identifier)
+                challenge = await core_bank().start_challenge(**identifier, requester=requester(tracker))
             else:
-                challenge = await core_bank().start_challenge(channel_user=channel_user(tracker))
+                challenge = await core_bank().start_challenge(
+                    channel_user=channel_user(tracker), requester=requester(tracker)
+                )
         except BankError as error:
             return self._slots(self._give_up(dispatcher, error))
         dispatcher.utter_message(response="utter_code_expired", sent_to=challenge.sent_to)

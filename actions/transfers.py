@@ -4,6 +4,13 @@ The bot restates amount and payee and asks for a yes; the core bank then checks
 the limits and funds and sends a code bound to exactly that amount and payee
 (PSD2 dynamic linking). The transfer carries an idempotency key derived from
 that challenge, so a confirmation delivered twice moves money once.
+
+The payee slot holds text, what the customer typed or tapped, and never anything
+structured: it is never parsed as JSON. Each time it is judged, and again when the
+transfer is prepared, it is matched against the payees the core bank lists for this
+customer (a name) or read as a mobile number; a payee id only ever comes from that
+list, and the payee the confirmation names is the one the money goes to. The payees
+offered as quick replies send their name.
 """
 from __future__ import annotations
 
@@ -23,17 +30,20 @@ from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.text import locale as customer_locale
 from actions.text.amounts import parse_money
 from actions.verified import bank_trouble, current_session, verified_session
+from bot.privacy.redaction import mask_card_numbers
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
+PHONE_DIGITS = (8, 15)  # E.164 has at most 15 digits
 
 
 def _draft(tracker: Tracker) -> Dict[str, Any]:
     return json.loads(tracker.get_slot("transfer_draft") or "{}")
 
 
-def _payee(tracker: Tracker) -> Dict[str, str]:
-    return json.loads(tracker.get_slot("transfer_payee") or "{}")
+def _payee_text(tracker: Tracker) -> str:
+    """The payee as the conversation names it: a saved payee's name, or a mobile number as typed."""
+    return str(tracker.get_slot("transfer_payee") or "")
 
 
 def _money_text(amount: str) -> str:
@@ -41,16 +51,31 @@ def _money_text(amount: str) -> str:
 
 
 def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, str]]:
-    """A saved payee named in `text` (full name, first name, or a word of it), or a phone number."""
-    lowered = (text or "").lower()
+    """One of `payees` (the core bank's list for this customer) named in `text`, or a phone number.
+
+    By its full name first (what a quick reply sends), then a name within the text, then a word
+    of a name (a first name); else the first phone number in the text. `text` is read as words
+    and digits only: whatever structure it seems to have (JSON, a command) means nothing here. A number
+    of more than 15 digits is no phone number (a card number, most likely): not a payee.
+    """
+    lowered = (text or "").strip().lower()
     words = set(re.findall(r"[a-zà-ÿ]+", lowered))
-    for payee in payees:
-        name = payee["name"].lower()
-        if name in lowered or words & set(re.findall(r"[a-zà-ÿ]{3,}", name)) - {"the", "my"}:
-            return {"payee_id": payee["payee_id"], "name": payee["name"]}
-    phone = PHONE.search(text or "")
-    if phone:
-        return {"payee_phone": re.sub(r"[^\d+]", "", phone.group(0)), "name": phone.group(0).strip()}
+
+    def named(payee: Dict[str, Any]) -> Dict[str, str]:
+        return {"payee_id": str(payee["payee_id"]), "name": str(payee["name"])}
+
+    for matches in (
+        lambda name: name == lowered,
+        lambda name: name in lowered,
+        lambda name: bool(words & set(re.findall(r"[a-zà-ÿ]{3,}", name)) - {"the", "my"}),
+    ):
+        for payee in payees:
+            if matches(str(payee["name"]).lower()):
+                return named(payee)
+    for phone in PHONE.finditer(text or ""):
+        number = re.sub(r"[^\d+]", "", phone.group(0))
+        if PHONE_DIGITS[0] <= len(number.lstrip("+")) <= PHONE_DIGITS[1]:  # longer is no phone: a card number?
+            return {"payee_phone": number, "name": phone.group(0).strip()}
     return None
 
 
@@ -122,7 +147,7 @@ class ValidateTransferForm(FormValidationAction):
         named = next(tracker.get_latest_entity_values("payee"), None)
         phone = PHONE.search(changed)
         wanted = phone.group(0) if phone else named
-        if not wanted or wanted.lower() in _payee(tracker).get("name", "").lower():
+        if not wanted or wanted.lower() in _payee_text(tracker).lower():
             return {}
         return {"transfer_payee": wanted}
 
@@ -144,15 +169,14 @@ class ValidateTransferForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "")
-        if text.startswith("{"):  # already resolved
-            return {"transfer_payee": text}
         session = current_session(tracker)
         payees = await core_bank().payees(session.access_token) if session else []
         payee = match_payee(text, payees)
         if payee is None:
-            dispatcher.utter_message(response="utter_payee_unknown", payee=text)
+            # Said back as typed, but never a card number in full (the reply goes to Meta, and is kept).
+            dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(text))
             return {"transfer_payee": None}
-        return {"transfer_payee": json.dumps(payee)}
+        return {"transfer_payee": payee["name"]}
 
     @answers_only
     async def validate_transfer_confirmed(
@@ -166,9 +190,13 @@ class ValidateTransferForm(FormValidationAction):
             dispatcher.utter_message(response="utter_session_ended")
             return {"transfer_draft": json.dumps({"outcome": "refused"})}
         try:
+            # The payee again from the core bank's list: the one the confirmation named, never an id from a message.
+            payee = match_payee(_payee_text(tracker), await core_bank().payees(session.access_token))
+            if payee is None:
+                dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(_payee_text(tracker)))
+                return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
             account = next(a for a in await core_bank().accounts(session.access_token) if a.type == "current")
             amount, currency = tracker.get_slot("transfer_amount").split()
-            payee = _payee(tracker)
             transfer = {"from_account_id": account.account_id, "amount": amount, "currency": currency}
             transfer.update({k: v for k, v in payee.items() if k in ("payee_id", "payee_phone")})
             prepared = await core_bank().prepare_transfer(session.access_token, transfer)
@@ -255,7 +283,7 @@ class ActionAskTransferConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         amount, _ = tracker.get_slot("transfer_amount").split()
         dispatcher.utter_message(
-            response="utter_ask_transfer_confirmed", amount=_money_text(amount), payee=_payee(tracker).get("name", ""),
+            response="utter_ask_transfer_confirmed", amount=_money_text(amount), payee=_payee_text(tracker),
         )
         return []
 

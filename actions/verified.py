@@ -13,8 +13,8 @@ from actions.identity import FORM, REFUSED, REQUIRED
 
 
 def current_session(tracker: Tracker) -> Optional[CustomerSession]:
-    """The conversation's session, if verified, without asking for anything."""
-    return customer_sessions.get(tracker.sender_id)
+    """The conversation's session, if verified in the channel of its latest message, without asking for anything."""
+    return customer_sessions.get(tracker)
 
 
 def verified_session(
@@ -37,7 +37,7 @@ def verified_session(
 
 def session_expired(tracker: Tracker) -> None:
     """The core bank refused the token (expired or revoked): forget it."""
-    customer_sessions.end(tracker.sender_id)
+    customer_sessions.end(tracker)
 
 
 def bank_trouble(

@@ -49,7 +49,7 @@ def prepare_core_bank(database_url: str, count: int, now: datetime | None = None
             )
             row = Customer(
                 customer_number=spec.customer_number, first_name=spec.first_name, last_name=spec.last_name,
-                phone=spec.phone, locale=spec.locale, created_at=now, otp_failure_count=0,
+                phone=spec.phone, locale=spec.locale, created_at=now,
                 address_number=spec.address.number, address_street_type=spec.address.street_type,
                 address_street_name=spec.address.street_name, address_postcode=spec.address.postcode,
                 address_city=spec.address.city,

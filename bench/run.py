@@ -46,6 +46,7 @@ MODEL = PROJECT_ROOT / "models" / "branch.tar.gz"
 RESULTS = Path(os.environ.get("BENCH_RESULTS") or PROJECT_ROOT / "bench" / "results")
 WORKDIR = PROJECT_ROOT / "var" / "bench"
 APP_SECRET = "bench-app-secret"
+ACTION_SERVER_TOKEN = "bench-action-server-token"
 VERIFY_TOKEN = "bench-verify-token"
 PAGE_TOKEN = "bench-page-token"
 CONNECTORS = ("ours", "builtin")
@@ -125,21 +126,23 @@ class Bench:
             "BRANCH_DATABASE_URL": f"sqlite:///{self.workdir / 'branch.db'}",
             "ARCHIVE_DATABASE_URL": f"sqlite:///{self.workdir / 'archive.db'}",  # ours' event broker, if endpoints.yml has it
             "RASA_URL": f"http://127.0.0.1:{self.ports['ours']}",
+            "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         }
 
     def start_backends(self) -> None:
         logs = self.workdir / "logs"
         self._start("core_bank", python_module("bot", "core-bank", "--port", str(self.ports["bank"])),
                     f"http://127.0.0.1:{self.ports['bank']}/health", logs / "core_bank.log", 60)
-        rasa = str(Path(sys.executable).parent / "rasa")
-        self._start("action_server", [rasa, "run", "actions", "--actions", "actions", "--port", str(self.ports["actions"])],
+        # The project's action server, as the Procfile runs it: on loopback, the Rasa servers authenticated.
+        self._start("action_server", python_module("bot", "actions", "--port", str(self.ports["actions"])),
                     f"http://127.0.0.1:{self.ports['actions']}/health", logs / "actions.log", 180)
 
     def endpoints(self, connector: str) -> Dict[str, Any]:
         """Ours: the project's endpoints.yml (its tracker store, its event broker if any), on the bench's
         ports and files. The baseline: plain Rasa, its own SQL tracker store, no event broker."""
         database = {"dialect": "sqlite", "db": str(self.workdir / f"tracker-{connector}.db")}
-        actions = {"url": f"http://127.0.0.1:{self.ports['actions']}/webhook"}
+        actions = {"url": f"http://127.0.0.1:{self.ports['actions']}/webhook",
+                   "headers": {"Authorization": f"Bearer {ACTION_SERVER_TOKEN}"}}
         if connector != "ours":
             return {"action_endpoint": actions, "tracker_store": {"type": "SQL", **database}}
         project = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}

@@ -1,6 +1,7 @@
 """`python -m bot <command>`: the branch's own processes and tools.
 
     core-bank                 the mock core-banking service (default port 8000)
+    actions                   the action server: rasa-sdk behind ACTION_SERVER_TOKEN, on ACTION_SERVER_HOST (port 5055)
     graph-standin             a local stand-in for Meta's Graph API (default port 8081)
     web                       the branch web service: the bank's site with the web chat, the staff console (port 8080)
     sandbox                   dev only: the web service with the Messenger sandbox at /sandbox
@@ -12,6 +13,10 @@
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
     settings get NAME         print one setting's value as the processes get it (the Procfiles use it)
+
+Every command that serves checks the settings for BRANCH_PROFILE first (`Settings.check_for_profile`):
+under BRANCH_PROFILE=production it refuses to start, naming each demo, missing, short or shared secret;
+the development tools (graph-standin, sandbox) do not start at all there.
 """
 from __future__ import annotations
 
@@ -20,15 +25,37 @@ import logging
 import sys
 from typing import Optional, Sequence
 
+from bot.settings import Settings, SettingsError, get_settings
+
+
+def ready_to_serve(command: str, dev_tool: bool = False) -> Settings:
+    """The process's settings, once they may serve in their profile (raises SettingsError naming what is wrong)."""
+    settings = get_settings()
+    if dev_tool and settings.production:
+        raise SettingsError(f"python -m bot {command} is a development tool: it does not run under "
+                            f"BRANCH_PROFILE={settings.branch_profile}")
+    settings.check_for_profile()
+    return settings
+
 
 def _core_bank(args: argparse.Namespace) -> int:
+    ready_to_serve("core-bank")
     from bot.core_bank.server import serve
 
     serve(host=args.host, port=args.port)
     return 0
 
 
+def _actions(args: argparse.Namespace) -> int:
+    settings = ready_to_serve("actions")
+    from bot.action_server import serve
+
+    serve(settings, port=args.port, host=args.host, actions=args.actions)
+    return 0
+
+
 def _graph_standin(args: argparse.Namespace) -> int:
+    ready_to_serve("graph-standin", dev_tool=True)
     from bot.devtools.graph_standin import serve
 
     serve(host=args.host, port=args.port)
@@ -36,6 +63,7 @@ def _graph_standin(args: argparse.Namespace) -> int:
 
 
 def _web(args: argparse.Namespace) -> int:
+    ready_to_serve("web")
     from bot.web.app import serve
 
     serve(host=args.host, port=args.port)
@@ -43,6 +71,7 @@ def _web(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    ready_to_serve("sandbox", dev_tool=True)
     from bot.devtools.sandbox import serve
 
     serve(host=args.host, port=args.port)
@@ -100,6 +129,21 @@ def _settings(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _add_actions_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    actions = commands.add_parser("actions", help="run the action server (rasa-sdk behind ACTION_SERVER_TOKEN)")
+    actions.add_argument("--host", default=None, help="default: the setting ACTION_SERVER_HOST (127.0.0.1)")
+    actions.add_argument("--port", type=int, default=5055)
+    actions.add_argument("--actions", default="actions", help="the package of the actions")
+    actions.set_defaults(run=_actions)
+
+
+def _action_server_parser() -> argparse.ArgumentParser:
+    """The `actions` command alone: building the whole parser would load the staff and archive modules."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
+    _add_actions_command(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Facebook branch tools")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -108,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     core_bank.add_argument("--host", default="127.0.0.1")
     core_bank.add_argument("--port", type=int, default=8000)
     core_bank.set_defaults(run=_core_bank)
+
+    _add_actions_command(commands)
 
     standin = commands.add_parser("graph-standin", help="run a local stand-in for Meta's Graph API")
     standin.add_argument("--host", default="127.0.0.1")
@@ -175,8 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _action_server_parser() if argv[:1] == ["actions"] else build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except SettingsError as exc:
+        print(f"python -m bot {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

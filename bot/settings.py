@@ -12,6 +12,12 @@ Rules:
   the default. An empty value counts as unset.
 - Defaults are demo values, so that `make run` works with no `.env`; production sets real
   ones (`demo_secrets_in_use` names the secrets still on a demo value).
+- One switch selects the profile of every process: BRANCH_PROFILE, `embedded` (the default, `make run`)
+  or `production`. In production, RASA_ENDPOINTS defaults to endpoints.production.yml, and every process
+  refuses to start (`check_for_profile`) while a secret is unset, a demo value, shorter than 32
+  characters or shared with another secret, or while CORE_BANKING_DEV_MODE is on. Each process calls `check_for_profile()` as it starts: `python -m bot` for what it serves
+  (bot/__main__.py, the action server's launcher bot/action_server.py), the Rasa server through its
+  Messenger channel and its tracker store.
 - `Settings(...)` is built from its arguments and the defaults only, never from the
   environment: tests build the settings they need. `Settings.from_env()` reads the
   environment; `Settings.from_env(mapping)` reads only `mapping`.
@@ -31,7 +37,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Literal, Mapping, Optional
 
 from dotenv import dotenv_values
 from pydantic import BaseSettings, Field, ValidationError, condecimal, conint, root_validator, validator
@@ -51,6 +57,16 @@ META_GRAPH_API_URL = f"{META_GRAPH_API}/{GRAPH_API_VERSION}"
 GRAPH_STANDIN_URL = f"{GRAPH_STANDIN}/{GRAPH_API_VERSION}"
 
 DEMO_SECRET_PREFIX = "demo-"
+EMBEDDED, PRODUCTION = "embedded", "production"  # BRANCH_PROFILE
+MIN_SECRET_LENGTH = 32  # characters of any secret in the production profile
+EMBEDDED_ENDPOINTS, PRODUCTION_ENDPOINTS = "endpoints.yml", "endpoints.production.yml"
+# The placeholders .env.example shows: a copied example is as public as a demo default.
+PLACEHOLDER_SECRETS = frozenset({
+    "choose-a-long-random-string", "your-app-secret", "your-page-access-token",
+    "a-long-random-secret-for-hashing-codes-and-tokens", "a-long-random-token",
+    "a-long-random-secret-of-at-least-32-bytes", "another-long-random-secret-not-shared-with-any-other",
+    "another-long-random-secret",
+})
 
 # Variables read by earlier versions, and what replaced them.
 RETIRED = {
@@ -84,6 +100,9 @@ def _sqlite_url(relative_path: str) -> str:
 class Settings(BaseSettings):
     """Every setting of the branch, typed, with its default (the module's docstring has the rules)."""
 
+    # The profile of every process: `embedded` (make run: demo secrets allowed) or `production` (check_for_profile).
+    branch_profile: Literal["embedded", "production"] = EMBEDDED
+
     # Messenger (Meta)
     fb_verify_token: str = "demo-verify-token"
     fb_app_secret: str = "demo-app-secret"
@@ -110,13 +129,18 @@ class Settings(BaseSettings):
     core_banking_url: str = "http://127.0.0.1:8000"
     core_banking_database_url: str = Field(default_factory=lambda: _sqlite_url("var/core_bank.db"))
     core_banking_secret: str = "demo-core-banking-secret"
-    core_banking_dev_mode: bool = True
+    # The action server's secret with the core bank (X-Service-Token): only it may link a channel user to a customer.
+    core_banking_service_token: str = "demo-core-banking-service-token"
+    core_banking_dev_mode: bool = False  # serves /dev/sms-outbox (every code sent): make run and make sandbox turn it on
     core_banking_timeout_seconds: Seconds = 10
     otp_ttl_seconds: Seconds = 300
     otp_max_failures: Count = 5
     otp_lock_seconds: Seconds = 1800
     otp_challenges_per_window: Count = 5
     otp_challenge_window_seconds: Seconds = 900
+    # Per customer, from requesters it has not vouched for (bot/core_bank/otp.py); never below the per-requester ones.
+    otp_customer_max_failures: Count = 100
+    otp_customer_challenges_per_window: Count = 20
     access_token_ttl_seconds: Seconds = 900
     # Transfer limits in EUR, enforced by the core bank.
     transfer_limit_per_transfer: Money = Decimal("250.00")
@@ -125,7 +149,7 @@ class Settings(BaseSettings):
     # Rasa server: its address (server side), its endpoints file (Procfile: rasa run --endpoints),
     # its HTTP API token (rasa run --auth-token; the handoff calls the API with it).
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_endpoints: str = "endpoints.yml"  # endpoints.production.yml: the production profile
+    rasa_endpoints: str = ""  # unset: endpoints.yml, or endpoints.production.yml in the production profile
     rasa_api_token: str = "demo-rasa-api-token"
     # Conversations (bot/rasa_server/tracker_store.py): SQLite here, PostgreSQL in production.
     tracker_database_url: str = Field(default_factory=lambda: _sqlite_url("var/tracker.db"))
@@ -150,6 +174,11 @@ class Settings(BaseSettings):
     staff_cookie_secure: bool = False  # true behind HTTPS; false lets the console work on http://127.0.0.1
     # Handoff to staff (bot/handoff/): the answer-time target
     handoff_sla_minutes: Minutes = 30
+
+    # The action server (python -m bot actions, bot/action_server.py): the address it listens on, and the
+    # secret the Rasa server shows it (endpoints files: `Authorization: Bearer ${ACTION_SERVER_TOKEN}`).
+    action_server_host: str = "127.0.0.1"
+    action_server_token: str = "demo-action-server-token"
 
     # The compliance archive (bot/archive/): its own database, and how long rows are kept (6 years)
     archive_database_url: str = Field(default_factory=lambda: _sqlite_url("var/archive.db"))
@@ -234,17 +263,65 @@ class Settings(BaseSettings):
             values["sandbox_graph_api_url"] = f"{SANDBOX_GRAPH}/{version}"
         return values
 
+    @root_validator(skip_on_failure=True)
+    def _profile_defaults(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        production = values["branch_profile"] == PRODUCTION
+        if not values["rasa_endpoints"]:
+            values["rasa_endpoints"] = PRODUCTION_ENDPOINTS if production else EMBEDDED_ENDPOINTS
+        return values
+
     @property
-    def demo_secrets_in_use(self) -> List[str]:
-        """Names of secrets still on their demo value (fine for `make run`, not for production)."""
-        secrets = {
+    def production(self) -> bool:
+        return self.branch_profile == PRODUCTION
+
+    @property
+    def secrets(self) -> Dict[str, str]:
+        """Every secret, by its variable: the production profile checks each (`profile_problems`)."""
+        return {
             "FB_APP_SECRET": self.fb_app_secret,
             "FB_VERIFY_TOKEN": self.fb_verify_token,
             "FB_PAGE_ACCESS_TOKEN": self.fb_page_access_token,
             "CORE_BANKING_SECRET": self.core_banking_secret,
+            "CORE_BANKING_SERVICE_TOKEN": self.core_banking_service_token,
             "RASA_API_TOKEN": self.rasa_api_token,
+            "WEB_CHAT_JWT_SECRET": self.web_chat_jwt_secret,
+            "ACTION_SERVER_TOKEN": self.action_server_token,
         }
-        return [name for name, value in secrets.items() if value.startswith(DEMO_SECRET_PREFIX)]
+
+    @property
+    def demo_secrets_in_use(self) -> List[str]:
+        """Names of secrets still on their demo value (fine for `make run`, not for production)."""
+        return [name for name, value in self.secrets.items() if value.startswith(DEMO_SECRET_PREFIX)]
+
+    def profile_problems(self) -> List[str]:
+        """Why this configuration may not run in its profile, one line per problem (none in the embedded one)."""
+        if not self.production:
+            return []
+        problems = []
+        demo = set(self.demo_secrets_in_use)
+        for name, value in self.secrets.items():
+            if not value:
+                problems.append(f"{name} is not set")
+            elif name in demo or value in PLACEHOLDER_SECRETS:
+                problems.append(f"{name} has a demo value")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
+        holders: Dict[str, List[str]] = {}
+        for name, value in self.secrets.items():
+            if value:
+                holders.setdefault(value, []).append(name)
+        problems += [f"{' and '.join(names)} have the same value" for names in holders.values() if len(names) > 1]
+        if self.core_banking_dev_mode:
+            problems.append("CORE_BANKING_DEV_MODE is on (its SMS outbox shows every code sent)")
+        return problems
+
+    def check_for_profile(self) -> None:
+        """Raises a `SettingsError` naming every problem when these settings may not run in their profile.
+
+        Every process calls it as it starts (the module's docstring says where)."""
+        problems = self.profile_problems()
+        if problems:
+            raise SettingsError(f"BRANCH_PROFILE={self.branch_profile}: refusing to start: " + "; ".join(problems))
 
     @classmethod
     def env_names(cls) -> Dict[str, str]:

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Protocol
 
 from bot.channels.entry_points import ENTRY_PAYLOADS
+from bot.channels.typed_text import clean_text
 from bot.clock import utc_timestamp
 
 if TYPE_CHECKING:
@@ -148,6 +149,8 @@ class RedisOfferedPayloads:
             await pipe.execute()
 
     async def was_offered(self, recipient_id: str, payload: str) -> bool:
+        if clean_text(payload) != payload:  # not valid text (a lone surrogate): never offered, and not encodable
+            return False
         expires = await self._redis.zscore(self._key(recipient_id), payload)
         return expires is not None and float(expires) > utc_timestamp()
 

@@ -65,6 +65,7 @@ def create_app(
     services = build_services_from_settings(settings, create_session_factory(engine), outbox, clock=clock)
     app.ctx.engine = engine
     app.ctx.outbox = outbox
+    app.ctx.service_token = settings.core_banking_service_token
     app.ctx.tokens = services.tokens
     app.ctx.otp = services.otp
     app.ctx.records = services.records

@@ -49,6 +49,13 @@ class Unauthorized(CoreBankError):
         super().__init__(message, headers={"WWW-Authenticate": challenge})
 
 
+class ServiceTokenRequired(CoreBankError):
+    """What only a channel may ask (linking one of its users, asking a code for one) came without its service token."""
+
+    status = 403
+    code = "service_token_required"
+
+
 class OtpInvalid(CoreBankError):
     status = 401
     code = "otp_invalid"
@@ -184,7 +191,7 @@ class OtpLocked(CoreBankError):
 
     def __init__(self, locked_until: datetime) -> None:
         super().__init__(
-            "Too many wrong codes: one-time codes are locked for this customer for now.",
+            "Too many wrong codes: one-time codes are locked here for now.",
             details={"locked_until": locked_until},
         )
         self.locked_until = locked_until
@@ -196,7 +203,7 @@ class TooManyChallenges(CoreBankError):
 
     def __init__(self, retry_at: datetime) -> None:
         super().__init__(
-            "Too many codes were requested for this customer; try again later.",
+            "Too many codes were asked for; try again later.",
             details={"retry_at": retry_at},
         )
         self.retry_at = retry_at

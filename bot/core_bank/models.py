@@ -67,9 +67,6 @@ class Customer(Base):
     address_street_name = Column(String(100), nullable=False)
     address_postcode = Column(String(10), nullable=False)
     address_city = Column(String(100), nullable=False)
-    # OTP failures belong to the customer, not to a challenge: a new code does not reset them.
-    otp_failure_count = Column(Integer, nullable=False, default=0)
-    otp_locked_until = Column(UtcDateTime, nullable=True)
 
     accounts = relationship("Account", back_populates="customer", order_by="Account.position")
     cards = relationship("Card", back_populates="customer", order_by="Card.position")
@@ -233,19 +230,41 @@ class OtpChallenge(Base):
     """One code sent by SMS. Only an HMAC of (challenge id, code) is kept.
 
     A code that approves a transaction (PSD2 dynamic linking) also keeps an HMAC of the
-    canonical transaction; a sign-in code has none.
+    canonical transaction; a sign-in code has none. Who asked for it and whose it is are kept
+    as the keys of their `OtpLimit` rows (HMACs). A challenge without a customer is a decoy:
+    asked for a customer number or phone nobody has, it was sent nowhere and no code is right.
     """
 
     __tablename__ = "otp_challenges"
-    __table_args__ = (Index("ix_otp_challenges_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_otp_challenges_requester_created", "requester_key", "created_at"),
+        Index("ix_otp_challenges_subject_created", "subject_key", "created_at"),
+    )
 
     id = Column(String(64), primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True)  # null: a decoy
+    requester_key = Column(String(64), nullable=False)
+    subject_key = Column(String(64), nullable=False)
     code_hash = Column(String(64), nullable=False)
     created_at = Column(UtcDateTime, nullable=False)
     expires_at = Column(UtcDateTime, nullable=False)
     used_at = Column(UtcDateTime, nullable=True)
     transaction_hash = Column(String(64), nullable=True)
+
+
+class OtpLimit(Base):
+    """The wrong codes of one requester (who types codes) or one subject (whose codes), and its lock.
+
+    Keyed by an HMAC of what it counts (a channel user, an IP address, a customer id, an unknown
+    customer number): none of them is stored in clear. See bot/core_bank/otp_limits.py.
+    """
+
+    __tablename__ = "otp_limits"
+
+    key = Column(String(64), primary_key=True)
+    failure_count = Column(Integer, nullable=False, default=0)  # consecutive: a right code resets it
+    locked_until = Column(UtcDateTime, nullable=True)
+    alerted_at = Column(UtcDateTime, nullable=True)  # subjects: when the customer was last told of failed attempts
 
 
 class AccessToken(Base):

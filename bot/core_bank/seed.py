@@ -242,7 +242,6 @@ def seed_database(session: Session, now: datetime) -> None:
             phone=spec.phone,
             locale=spec.locale,
             created_at=now - timedelta(days=HISTORY_DAYS + 30 + number),
-            otp_failure_count=0,
             address_number=spec.address.number,
             address_street_type=spec.address.street_type,
             address_street_name=spec.address.street_name,

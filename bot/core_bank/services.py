@@ -10,7 +10,8 @@ from bot.core_bank.accounts import CustomerRecords
 from bot.core_bank.cards import Cards
 from bot.core_bank.idempotency import IdempotentRequests
 from bot.core_bank.loans import Loans
-from bot.core_bank.otp import AccessTokens, OtpPolicy, OtpService, new_code
+from bot.core_bank.otp import OtpPolicy, OtpService, new_code
+from bot.core_bank.tokens import AccessTokens
 from bot.core_bank.references import ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
 from bot.core_bank.sms import SmsGateway

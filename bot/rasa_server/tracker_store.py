@@ -26,7 +26,9 @@ the store's main cost under load: bench/README.md).
 A turn in which `action_handoff` asked for a person is recorded in the staff
 queue here, in the store's thread, after the turn is written (handoff_requests.py).
 
-Constructing the store installs the server's one change to Rasa's own code, a
+Constructing the store checks the settings for their profile (under
+BRANCH_PROFILE=production the Rasa server does not start on a demo or missing
+secret: bot/settings.py) and installs the server's one change to Rasa's own code, a
 validator of action-server answers built once (action_results.py): every Rasa
 server of the branch builds this store (endpoints.yml, endpoints.production.yml).
 
@@ -71,9 +73,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     """Stores (and streams to the event broker) conversations with codes and card numbers masked."""
 
     def __init__(self, *, host: Optional[str] = None, **kwargs: Any) -> None:
+        settings = get_settings()
+        settings.check_for_profile()  # every Rasa server builds this store: none runs production on demo secrets
         action_results.install()
         if host is None and "db" not in kwargs:  # the endpoints entry names no database: the setting's
-            host = get_settings().tracker_database_url  # SQLTrackerStore takes a whole URL as its host
+            host = settings.tracker_database_url  # SQLTrackerStore takes a whole URL as its host
         super().__init__(host=host, **kwargs)
         self._database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-store")
 

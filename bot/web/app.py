@@ -4,6 +4,9 @@
     /console    the support-staff console (staff log in): see bot/web/console/
     /health
 
+Request bodies (bot/web/body_limits.py): a Content-Length of at most MAX_REQUEST_BYTES, never inflated
+(compressed ones get 415; aiohttp's own inflating is off), never multipart; JSON nested too deep to parse is a 400.
+
 `python -m bot web --port 8080` serves it on 127.0.0.1. Nothing here imports the dev tools:
 `python -m bot sandbox` (bot/devtools/sandbox.py) serves this same app with the Messenger
 sandbox mounted at /sandbox, for development only.
@@ -17,6 +20,7 @@ from aiohttp import web
 
 from bot.settings import Settings, get_settings
 from bot.web import console, site
+from bot.web.body_limits import HANDLER_ARGS, bounded_bodies
 
 if TYPE_CHECKING:
     from bot.staff.store import StaffStore
@@ -44,7 +48,8 @@ async def health(_: web.Request) -> web.Response:
 def build_app(
     settings: Settings, staff_store: Optional["StaffStore"] = None, extra_areas: Sequence[Area] = (),
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[security_headers])
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[security_headers, bounded_bodies],
+                          handler_args=HANDLER_ARGS)
     app.router.add_get("/health", health)
     site.mount(app, settings)
     for mount in extra_areas:

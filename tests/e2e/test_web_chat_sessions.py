@@ -1,4 +1,5 @@
-"""The web chat's sessions against the real Rasa server: only a genuine, current token for the session gets in.
+"""The web chat's sessions against the real Rasa server: only a genuine, current token for the session gets in,
+from the site's origin, with the binding cookie the web service set beside it.
 
 The client is python-socketio's synchronous one over long polling (its websocket transport needs a package
 the project does not install, and its asyncio client needs a newer aiohttp than Rasa 3.6 allows). A refusal
@@ -15,7 +16,8 @@ import pytest
 import requests
 import socketio
 
-from bot.channels.web_chat.tokens import issue
+from bot.channels.web_chat.tokens import COOKIE_NAME, issue
+from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.environment import WEB_CHAT_SECRET
 from tests.support.stack import Stack as SandboxBranch
 
@@ -39,10 +41,15 @@ class ChatClient:
             self.events.put((name, args[0] if args else None))
         return record
 
-    def connect(self, rasa_url: str, token: Optional[str], origin: Optional[str] = None) -> None:
+    def connect(self, rasa_url: str, token: Optional[str], origin: Optional[str] = None,
+                cookie: Optional[str] = None) -> None:
+        """Connects with `token`, from `origin`, carrying the binding cookie `cookie` as a browser would."""
+        headers = {"Origin": origin} if origin else {}
+        if cookie:
+            headers["Cookie"] = f"{COOKIE_NAME}={cookie}"
         self.sio.connect(
             rasa_url, auth={"token": token} if token is not None else None, transports=["polling"],
-            headers={"Origin": origin} if origin else {}, wait_timeout=10,
+            headers=headers, wait_timeout=10,
         )
 
     def next_event(self, timeout: float = WAIT_SECONDS) -> Tuple[str, Any]:
@@ -68,47 +75,88 @@ def new_client(clients: List[ChatClient]) -> ChatClient:
     return client
 
 
-def chat_session(sandbox: SandboxBranch) -> Dict[str, Any]:
-    response = requests.post(f"{sandbox.web_url}/api/chat-session", json={}, timeout=5)
+def chat_session(sandbox: SandboxBranch, token: Optional[str] = None, cookie: Optional[str] = None) -> Dict[str, Any]:
+    """A session as the site's page gets it (a renewal of `token` with `cookie` if given); `cookie` in the
+    result is the binding cookie's value, which the page itself never sees (HttpOnly)."""
+    response = requests.post(
+        f"{sandbox.web_url}/api/chat-session", json={"token": token} if token else {},
+        headers={"Origin": sandbox.web_url, **({"Cookie": f"{COOKIE_NAME}={cookie}"} if cookie else {})}, timeout=5,
+    )
     response.raise_for_status()
-    return response.json()
+    assert "HttpOnly" in response.headers["Set-Cookie"] and "SameSite=Strict" in response.headers["Set-Cookie"]
+    return {**response.json(), "cookie": response.cookies[COOKIE_NAME]}
+
+
+def connected(sandbox: SandboxBranch, clients: List["ChatClient"], session: Dict[str, Any]) -> "ChatClient":
+    client = new_client(clients)
+    client.connect(sandbox.branch.rasa_url, session["token"], origin=sandbox.web_url, cookie=session["cookie"])
+    return client
 
 
 @pytest.mark.parametrize("token", [
     None,
     "not-a-token",
-    issue("a-forged-secret-0123456789abcdef-forged", 600).token,
-    issue(WEB_CHAT_SECRET, 60, now=time.time() - 3600).token,  # expired
+    issue("a-forged-secret-0123456789abcdef-forged", 600, "http://127.0.0.1", binding="b" * 43).token,
+    issue(WEB_CHAT_SECRET, 60, "http://127.0.0.1", binding="b" * 43, now=time.time() - 3600).token,  # expired
 ], ids=["none", "garbage", "forged", "expired"])
 def test_a_socket_without_a_genuine_current_token_is_refused(sandbox: SandboxBranch, clients, token):
     with pytest.raises(socketio.exceptions.ConnectionError):
-        new_client(clients).connect(sandbox.branch.rasa_url, token, origin=sandbox.web_url)
+        new_client(clients).connect(sandbox.branch.rasa_url, token, origin=sandbox.web_url, cookie="b" * 43)
 
 
 def test_a_browser_on_another_site_is_refused(sandbox: SandboxBranch, clients):
-    token = chat_session(sandbox)["token"]
+    session = chat_session(sandbox)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        new_client(clients).connect(sandbox.branch.rasa_url, token, origin="https://evil.example")
+        new_client(clients).connect(sandbox.branch.rasa_url, session["token"], origin="https://evil.example",
+                                    cookie=session["cookie"])
+    with pytest.raises(socketio.exceptions.ConnectionError):  # nor a client that says no origin at all
+        new_client(clients).connect(sandbox.branch.rasa_url, session["token"], cookie=session["cookie"])
+
+
+def test_a_token_copied_to_another_client_without_its_cookie_is_refused(sandbox: SandboxBranch, clients):
+    session, another = chat_session(sandbox), chat_session(sandbox)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        new_client(clients).connect(sandbox.branch.rasa_url, session["token"], origin=sandbox.web_url)
+    with pytest.raises(socketio.exceptions.ConnectionError):  # another browser's cookie is not its cookie
+        new_client(clients).connect(sandbox.branch.rasa_url, session["token"], origin=sandbox.web_url,
+                                    cookie=another["cookie"])
+    # Nor can it be renewed into a token of that session.
+    assert chat_session(sandbox, token=session["token"])["session_id"] != session["session_id"]
+    # The browser it was issued to gets in, and renews the same session while the token is valid.
+    client = connected(sandbox, clients, session)
+    client.sio.emit("session_request", {"session_id": session["session_id"]})
+    assert client.next_event() == ("session_confirm", session["session_id"])
+    renewed = chat_session(sandbox, token=session["token"], cookie=session["cookie"])
+    assert renewed["session_id"] == session["session_id"] and renewed["cookie"] == session["cookie"]
+
+
+def test_an_expired_token_does_not_renew_its_session(sandbox: SandboxBranch, clients):
+    session = chat_session(sandbox)
+    # The session's own token, with its own cookie, expired 20 minutes ago.
+    expired = issue(WEB_CHAT_SECRET, 1800, sandbox.web_url, binding=session["cookie"],
+                    session_id=session["session_id"], now=time.time() - 3000)
+    fresh = chat_session(sandbox, token=expired.token, cookie=session["cookie"])
+    assert fresh["session_id"] != session["session_id"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        new_client(clients).connect(sandbox.branch.rasa_url, expired.token, origin=sandbox.web_url,
+                                    cookie=session["cookie"])
 
 
 def test_a_token_opens_its_own_session_only(sandbox: SandboxBranch, clients):
     mine, theirs = chat_session(sandbox), chat_session(sandbox)
 
-    victim = new_client(clients)
-    victim.connect(sandbox.branch.rasa_url, theirs["token"], origin=sandbox.web_url)
+    victim = connected(sandbox, clients, theirs)
     victim.sio.emit("session_request", {"session_id": theirs["session_id"]})
     assert victim.next_event() == ("session_confirm", theirs["session_id"])
 
     # A valid token for my session cannot ask for theirs: refused, and the socket is closed.
-    attacker = new_client(clients)
-    attacker.connect(sandbox.branch.rasa_url, mine["token"], origin=sandbox.web_url)
+    attacker = connected(sandbox, clients, mine)
     attacker.sio.emit("session_request", {"session_id": theirs["session_id"]})
     assert attacker.next_event()[0] == "session_refused"
     assert attacker.next_event()[0] == "disconnect"
 
     # Nor can it write into their conversation by naming their session id in a message.
-    sneaky = new_client(clients)
-    sneaky.connect(sandbox.branch.rasa_url, mine["token"], origin=sandbox.web_url)
+    sneaky = connected(sandbox, clients, mine)
     sneaky.sio.emit("session_request", {"session_id": mine["session_id"]})
     assert sneaky.next_event() == ("session_confirm", mine["session_id"])
     sneaky.sio.emit("user_uttered", {"message": "hello", "session_id": theirs["session_id"]})
@@ -144,8 +192,7 @@ def wait_for_turns(sandbox: SandboxBranch, sender_id: str, count: int) -> List[s
 
 def confirmed_client(sandbox: SandboxBranch, clients: List[ChatClient]) -> Tuple[ChatClient, str]:
     session = chat_session(sandbox)
-    client = new_client(clients)
-    client.connect(sandbox.branch.rasa_url, session["token"], origin=sandbox.web_url)
+    client = connected(sandbox, clients, session)
     client.sio.emit("session_request", {"session_id": session["session_id"]})
     assert client.next_event() == ("session_confirm", session["session_id"])
     return client, session["session_id"]
@@ -185,3 +232,23 @@ def test_a_tap_counts_only_for_a_payload_the_bot_offered(sandbox: SandboxBranch,
     # The greeting offered "Transactions": tapping it sends its payload.
     read, _ = turn(sandbox, client, me, {"message": "Transactions", "payload": "/recent_transactions"})
     assert read == "/recent_transactions"
+
+
+def test_a_session_verified_in_the_web_chat_is_not_verified_in_messenger(sandbox: SandboxBranch, clients):
+    client, me = confirmed_client(sandbox, clients)
+    turn(sandbox, client, me, {"message": "what's my balance?"})
+    turn(sandbox, client, me, {"message": DEMO_CUSTOMER_NUMBER})
+    _, answers = turn(sandbox, client, me, {"message": sandbox.branch.latest_code(DEMO_PHONE)})
+    assert "Here are your balances" in answers
+
+    # A signed Messenger event whose sender id is that web chat session's id: the same tracker in Rasa,
+    # but not the same channel, so not the same verification: Messenger is asked to verify (the tracker
+    # remembers the customer number, so the code goes to the customer's own phone), and sees no balance.
+    replies = "\n".join(sandbox.branch.exchange(me, "what's my balance?"))
+    assert "make sure it's really you" in replies, replies
+    assert "balances" not in replies and "€" not in replies, replies
+
+    # The web chat is still verified (once the question Messenger's message opened is cancelled).
+    turn(sandbox, client, me, {"message": "cancel"})
+    _, answers = turn(sandbox, client, me, {"message": "what's my balance?"})
+    assert answers.count("Here are your balances") == 2, answers

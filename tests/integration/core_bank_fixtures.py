@@ -45,15 +45,21 @@ CODE_IN_SMS = re.compile(r"\b([0-9]{6})\b")
 START = datetime(2026, 6, 11, 9, 30, tzinfo=timezone.utc)  # a Thursday morning
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # as `python -m bot` logs
 
+SERVICE_TOKEN = "test-core-banking-service-token"
+SERVICE_HEADERS = {"X-Service-Token": SERVICE_TOKEN}  # what the action server sends with its sign-in calls
+
 # Every setting the core bank reads, pinned so that a developer's .env cannot change the tests.
 BASE_ENV = {
     "CORE_BANKING_SECRET": "test-core-banking-secret",
+    "CORE_BANKING_SERVICE_TOKEN": SERVICE_TOKEN,
     "CORE_BANKING_DEV_MODE": "true",
     "OTP_TTL_SECONDS": "300",
     "OTP_MAX_FAILURES": "5",
     "OTP_LOCK_SECONDS": "1800",
     "OTP_CHALLENGES_PER_WINDOW": "5",
     "OTP_CHALLENGE_WINDOW_SECONDS": "900",
+    "OTP_CUSTOMER_MAX_FAILURES": "100",
+    "OTP_CUSTOMER_CHALLENGES_PER_WINDOW": "20",
     "ACCESS_TOKEN_TTL_SECONDS": "900",
     "TRANSFER_LIMIT_PER_TRANSFER": "250.00",
     "TRANSFER_LIMIT_DAILY": "500.00",
@@ -115,11 +121,12 @@ class CoreBankTestClient:
     def post(self, path: str, token: Optional[str] = None, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, token=token, **kwargs)
 
-    def start_challenge(self, **identifier: str) -> requests.Response:
-        return self.post("/v1/otp/challenges", json=identifier or {"customer_number": DEMO_CUSTOMER_NUMBER})
+    def start_challenge(self, headers: Optional[dict[str, str]] = None, **identifier: str) -> requests.Response:
+        body = identifier or {"customer_number": DEMO_CUSTOMER_NUMBER}
+        return self.post("/v1/otp/challenges", json=body, headers=headers)
 
-    def verify(self, challenge_id: str, code: Any, **extra: Any) -> requests.Response:
-        return self.post(f"/v1/otp/challenges/{challenge_id}/verify", json={"code": code, **extra})
+    def verify(self, challenge_id: str, code: Any, headers: Optional[dict[str, str]] = None, **extra: Any) -> requests.Response:
+        return self.post(f"/v1/otp/challenges/{challenge_id}/verify", json={"code": code, **extra}, headers=headers)
 
     def post_idempotent(self, path: str, token: Optional[str], key: str, **kwargs: Any) -> requests.Response:
         """A POST with an Idempotency-Key header."""

@@ -1,4 +1,5 @@
 """End to end: a Messenger customer checks their balance behind a one-time password."""
+import re
 import uuid
 
 import requests
@@ -6,6 +7,7 @@ import requests
 from actions.text import locale as customer_locale
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.branch import Branch
+from tests.support.environment import CORE_BANKING_SERVICE_TOKEN
 
 
 def new_psid() -> str:
@@ -73,20 +75,31 @@ def test_typed_commands_do_not_skip_the_code_or_pick_the_customer(branch: Branch
     assert "Here are your balances, Alex" in joined(replies)
 
 
-def test_an_unknown_customer_number_is_asked_again(branch: Branch):
-    psid = new_psid()
-    branch.exchange(psid, "what's my balance")
-    replies = branch.exchange(psid, "999999")
-    assert "couldn't find a customer" in joined(replies)
-    replies = branch.exchange(psid, "hello?")
-    assert "doesn't look like a customer number" in joined(replies)
+def test_an_unknown_customer_number_gets_the_same_answer_as_a_known_one(branch: Branch):
+    """The bank does not say whether a number is a customer's (no enumeration), so neither can the bot: the same
+    answer as for a real customer, a code no one receives, and a wrong code whatever is typed."""
+    known, unknown = new_psid(), new_psid()
+    branch.exchange(known, "what's my balance")
+    branch.exchange(unknown, "what's my balance")
+    known_replies = branch.exchange(known, DEMO_CUSTOMER_NUMBER)
+    unknown_replies = branch.exchange(unknown, "999999")
+
+    assert "If that number is registered with us, I've sent a 6-digit code by SMS" in joined(unknown_replies)
+    masked = re.compile(r"\+33 •{7}[0-9]{2}")
+    assert masked.sub("…", joined(unknown_replies)) == masked.sub("…", joined(known_replies))
+    assert "couldn't find" not in joined(unknown_replies)
+    replies = branch.exchange(unknown, "123456")
+    assert "isn't right" in joined(replies) and "4 attempt" in joined(replies)
+    replies = branch.exchange(unknown, "hello?")
+    assert "exactly 6 digits" in joined(replies)
 
 
 def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
     """Once verified, the PSID is linked: a later verification needs only a new code."""
     psid = new_psid()
     link = {"channel": "messenger", "channel_user_id": psid}
-    before = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    as_the_channel = {"X-Service-Token": CORE_BANKING_SERVICE_TOKEN}  # what the action server sends
+    before = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, headers=as_the_channel, timeout=5)
     assert before.status_code == 404
 
     branch.exchange(psid, "balance")
@@ -94,6 +107,6 @@ def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
     replies = branch.exchange(psid, branch.latest_code("+33611223344"))
     assert "Here are your balances, Tom" in joined(replies)
 
-    after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, timeout=5)
+    after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, headers=as_the_channel, timeout=5)
     assert after.status_code == 201, after.text
     assert after.json()["sent_to"].endswith("44")

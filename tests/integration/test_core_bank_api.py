@@ -2,14 +2,18 @@
 that changes state, and a clock the tests move instead of sleeping."""
 from __future__ import annotations
 
+import json
 import re
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
+import requests
 
+from bot.core_bank import otp as otp_module
 from bot.core_bank.app import registered_operations
 from bot.core_bank.contract.document import documented_operations
 from bot.core_bank.seed import (
@@ -20,7 +24,8 @@ from bot.core_bank.seed import (
     DEMO_CUSTOMER_NUMBER,
     DEMO_PHONE,
 )
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from bot.settings import PROJECT_ROOT, Settings
+from tests.integration.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CAMILLE_NUMBER = "100002"
 CAMILLE_PHONE = "+33698765432"
@@ -42,8 +47,13 @@ def reading_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreBankT
         yield running
 
 
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**6:06d}"
+def as_channel_user(psid: str) -> dict[str, str]:
+    """The headers of the action server asking for this Messenger user."""
+    return {**SERVICE_HEADERS, "X-Channel-User": f"messenger:{psid}"}
+
+
+def wrong(code: str, by: int = 1) -> str:
+    return f"{(int(code) + by) % 10**6:06d}"
 
 
 def parse_time(value: str) -> datetime:
@@ -105,6 +115,96 @@ def test_wrong_codes_count_down_then_lock_even_the_right_code(bank: CoreBankTest
     assert timedelta(minutes=29) < locked_until - bank.clock() <= timedelta(minutes=30)
     assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
     assert parse_time(assert_error(bank.start_challenge(), 423, "otp_locked")["locked_until"]) == locked_until
+
+
+def test_codes_sent_at_once_are_judged_at_most_five_at_a_time(bank: CoreBankTestClient, monkeypatch: pytest.MonkeyPatch):
+    """The attack: the right code among wrong ones, all sent at once, in bursts. Never more than five are judged
+    before the lock, and once five were wrong the right one is refused."""
+    for _ in range(5):
+        challenge_id = bank.start_challenge().json()["challenge_id"]
+        code = bank.last_code()
+        judged = judged_codes(monkeypatch)
+        guesses = [wrong(code, n) for n in range(1, 13)] + [code]
+
+        answers = at_once(bank, [(f"/v1/otp/challenges/{challenge_id}/verify", {"code": guess}) for guess in guesses])
+
+        statuses = [answer.status_code for answer in answers]
+        assert len(judged) <= 5, statuses
+        if statuses[-1] == 200:
+            assert statuses.count(401) < 5 and 423 not in statuses, statuses
+        else:
+            assert statuses[-1] == 423, statuses
+            assert_error(bank.verify(challenge_id, code), 423, "otp_locked")
+        bank.clock.advance(minutes=30)
+
+
+def judged_codes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every code the bank checks from now on (the bank runs in this process)."""
+    judged: list[str] = []
+    real = otp_module.code_hash
+
+    def counting(secret: str, challenge_id: str, code: str) -> str:
+        judged.append(code)
+        return real(secret, challenge_id, code)
+
+    monkeypatch.setattr(otp_module, "code_hash", counting)
+    return judged
+
+
+def at_once(bank: CoreBankTestClient, posts: list[tuple[str, dict]], headers: Optional[dict] = None) -> list:
+    """The POSTs sent together, one connection each; every answer checked against the contract."""
+    start = threading.Barrier(len(posts))
+    answers: list = [None] * len(posts)
+
+    def send(index: int) -> None:
+        path, body = posts[index]
+        start.wait()
+        answers[index] = requests.post(bank.base_url + path, json=body, headers=headers, timeout=30)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for answer in answers:
+        bank.contract.check(answer)
+    return answers
+
+
+def test_a_strangers_wrong_codes_lock_the_stranger_not_the_customer(bank: CoreBankTestClient):
+    """Someone who knows Alex's customer number: from a Messenger account of their own (through the bot), then
+    straight from their own machine. Each is locked in turn; Alex, from his Messenger account, signs in as usual,
+    and his phone gets one text saying that someone tried a code (no code in it)."""
+    for stranger in (as_channel_user("psid-stranger"), None):
+        challenge_id = bank.start_challenge(headers=stranger).json()["challenge_id"]
+        for attempts_left in (4, 3, 2, 1):
+            error = assert_error(bank.verify(challenge_id, "000000", headers=stranger), 401, "otp_invalid")
+            assert error["attempts_left"] == attempts_left
+        assert_error(bank.verify(challenge_id, "000000", headers=stranger), 423, "otp_locked")
+        assert_error(bank.start_challenge(headers=stranger), 423, "otp_locked")
+        assert_error(bank.start_challenge(headers=stranger, customer_number=CAMILLE_NUMBER), 423, "otp_locked")
+
+    texts = [m["text"] for m in bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]]
+    alerts = [text for text in texts if text.startswith("Someone tried to use a code for your Facebook branch account")]
+    assert len(alerts) == 1 and not re.search(r"[0-9]{6}", alerts[0])
+
+    alex = as_channel_user("psid-alex")
+    started = bank.start_challenge(headers=alex)
+    assert started.status_code == 201, started.text
+    verified = bank.verify(started.json()["challenge_id"], bank.last_code(), headers=alex)
+    assert verified.status_code == 200, verified.text
+
+
+def test_only_the_channel_names_the_requester(bank: CoreBankTestClient):
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    requester = {"X-Channel-User": "messenger:psid-someone"}
+
+    assert_error(bank.start_challenge(headers=requester), 403, "service_token_required")
+    assert_error(bank.verify(challenge_id, "000000", headers=requester), 403, "service_token_required")
+    for malformed in ("messenger", "messenger:", "Messenger:psid", "messenger:" + "1" * 300):
+        headers = {**SERVICE_HEADERS, "X-Channel-User": malformed}
+        assert_error(bank.start_challenge(headers=headers), 400, "invalid_request")
+    assert bank.verify(challenge_id, bank.last_code()).status_code == 200  # nothing was counted
 
 
 def test_a_new_code_does_not_reset_the_failures(bank: CoreBankTestClient):
@@ -175,23 +275,48 @@ def test_too_many_challenges(tmp_path: Path):
 
         assert parse_time(error["retry_at"]) > bank.clock()
         assert len(bank.get("/dev/sms-outbox").json()["messages"]) == 2
-        assert bank.start_challenge(customer_number=CAMILLE_NUMBER).status_code == 201
+        # The window is this client's (its address), whoever it asks for; another requester has its own.
+        assert_error(bank.start_challenge(customer_number=CAMILLE_NUMBER), 429, "too_many_challenges")
+        assert bank.start_challenge(headers=as_channel_user("psid-camille"), customer_number=CAMILLE_NUMBER).status_code == 201
 
 
-def test_unknown_customers_and_challenges(reading_bank: CoreBankTestClient):
-    assert_error(reading_bank.start_challenge(customer_number="999999"), 404, "customer_not_found")
-    assert_error(reading_bank.start_challenge(phone="+33699999999"), 404, "customer_not_found")
+def test_unknown_channel_users_and_challenges(reading_bank: CoreBankTestClient):
     assert_error(reading_bank.start_challenge(phone="12"), 400, "invalid_request")
-    assert_error(reading_bank.start_challenge(channel="messenger", channel_user_id=PSID), 404, "not_linked")
+    unlinked = {"channel": "messenger", "channel_user_id": PSID}
+    assert_error(reading_bank.start_challenge(headers=SERVICE_HEADERS, **unlinked), 404, "not_linked")
     assert_error(reading_bank.verify("no-such-challenge", "123456"), 404, "challenge_not_found")
+
+
+def test_asking_for_a_code_never_tells_whether_a_customer_number_or_phone_exists(bank: CoreBankTestClient):
+    """Enumeration: the same status and shape for a customer number nobody has as for a real one; its code is as
+    wrong as a wrong code; no SMS leaves the bank."""
+    sms_before = len(bank.get("/dev/sms-outbox").json()["messages"])
+    answers = {}
+    for n, identifier in enumerate(({"customer_number": DEMO_CUSTOMER_NUMBER}, {"customer_number": "999999"},
+                                    {"phone": "+33699999999"})):
+        requester = as_channel_user(f"psid-probe-{n}")
+        started = bank.start_challenge(headers=requester, **identifier)
+        assert started.status_code == 201, started.text
+        body = started.json()
+        assert set(body) == {"challenge_id", "expires_at", "sent_to"}
+        assert re.fullmatch(r"\+33 •{7}[0-9]{2}", body["sent_to"]) and len(body["challenge_id"]) == 24
+        wrong_code = bank.verify(body["challenge_id"], "000000", headers=requester)
+        answers[next(iter(identifier.values()))] = (body["sent_to"], wrong_code.status_code, wrong_code.json())
+
+    assert answers["+33699999999"][0] == "+33 •••••••99"
+    assert bank.start_challenge(customer_number="999999").json()["sent_to"] == answers["999999"][0]  # the same each time
+    assert {(status, json.dumps(error)) for _, status, error in answers.values()} == {
+        (401, json.dumps({"error": {"code": "otp_invalid", "message": "That code is not right. 4 attempt(s) left before OTP is locked.", "attempts_left": 4}}))
+    }
+    assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before + 1  # Alex's code only
 
 
 def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestClient):
     link = {"channel": "messenger", "channel_user_id": PSID}
     challenge_id = bank.start_challenge(customer_number=CAMILLE_NUMBER).json()["challenge_id"]
-    assert bank.verify(challenge_id, bank.last_code(CAMILLE_PHONE), link=link).status_code == 200
+    assert bank.verify(challenge_id, bank.last_code(CAMILLE_PHONE), headers=SERVICE_HEADERS, link=link).status_code == 200
 
-    started = bank.start_challenge(**link)
+    started = bank.start_challenge(headers=SERVICE_HEADERS, **link)
 
     assert started.status_code == 201, started.text
     assert started.json()["sent_to"] == "+33 •••••••32"
@@ -199,11 +324,30 @@ def test_link_a_messenger_user_then_ask_for_a_code_by_psid(bank: CoreBankTestCli
     assert verified.json()["customer"]["customer_number"] == CAMILLE_NUMBER
 
 
+def test_only_the_channel_links_a_channel_user_or_asks_a_code_for_one(bank: CoreBankTestClient):
+    """A link (and so later codes asked for by PSID) needs the action server's service token: from anyone else it is
+    refused before the code is looked at, and nothing is linked."""
+    link = {"channel": "messenger", "channel_user_id": PSID}
+    challenge_id = bank.start_challenge().json()["challenge_id"]
+    code = bank.last_code()
+
+    for headers in (None, {"X-Service-Token": "demo-core-banking-service-token"}, {"X-Service-Token": ""}):
+        assert_error(bank.verify(challenge_id, code, headers=headers, link=link), 403, "service_token_required")
+        assert_error(bank.start_challenge(headers=headers, **link), 403, "service_token_required")
+    assert_error(bank.start_challenge(headers=SERVICE_HEADERS, **link), 404, "not_linked")  # nothing was linked
+
+    verified = bank.verify(challenge_id, code, headers=SERVICE_HEADERS, link=link)  # the code was not used up
+    assert verified.status_code == 200, verified.text
+    assert bank.start_challenge(headers=SERVICE_HEADERS, **link).status_code == 201
+    assert bank.verify(bank.start_challenge().json()["challenge_id"], bank.last_code()).status_code == 200  # no link: no token needed
+
+
 def test_logs_hold_no_code_token_psid_or_phone(bank: CoreBankTestClient):
     challenge_id = bank.start_challenge().json()["challenge_id"]
     code = bank.last_code()
     bank.verify(challenge_id, wrong(code))
-    token = bank.verify(challenge_id, code, link={"channel": "messenger", "channel_user_id": PSID}).json()["access_token"]
+    link = {"channel": "messenger", "channel_user_id": PSID}
+    token = bank.verify(challenge_id, code, headers=SERVICE_HEADERS, link=link).json()["access_token"]
     bank.get("/v1/me", token=token)
 
     log = bank.log_text()
@@ -388,6 +532,21 @@ def test_bad_requests_get_4xx_json_with_a_message(reading_bank: CoreBankTestClie
     assert len(bank.get("/dev/sms-outbox").json()["messages"]) == sms_before
 
 
+def test_a_deeply_nested_body_is_a_400_and_logs_no_trace(bank: CoreBankTestClient):
+    deep = 20_000
+    bodies = ["[" * deep, '{"customer_number": ' + "[" * deep + "]" * deep + "}", '{"a":' * (deep // 2)]
+    token = bank.sign_in()
+    for path in ("/v1/otp/challenges", "/v1/otp/challenges/x/verify", "/v1/loan-quotes", "/v1/transfers/prepare"):
+        for data in bodies:
+            response = bank.post(path, token=token, data=data, headers={"Content-Type": "application/json"})
+            error = assert_error(response, 400, "invalid_request")
+            assert "nested" in error["message"] and "Traceback" not in response.text
+
+    log = bank.log_text()
+    assert "Traceback" not in log and "RecursionError" not in log and "Unexpected error" not in log
+    assert bank.get("/health").status_code == 200
+
+
 ODD_VALUES = [None, 0, -1, 1.5, True, "", " ", "x" * 300, "nul\u0000", "☃", [], {}, "20.00", "2026-06-11"]
 
 
@@ -412,7 +571,7 @@ def test_no_value_in_any_field_makes_the_bank_fail(tmp_path: Path):
         answers = []
         for path, body in bodies:
             for changed in _with_odd_values(body):
-                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed))
+                answers.append(bank.post_idempotent(path, token, f"k-{len(answers)}", json=changed, headers=SERVICE_HEADERS))
         for name in ("limit", "before", "since", "until"):
             for value in ODD_VALUES:
                 if isinstance(value, str):
@@ -443,6 +602,26 @@ def test_an_unexpected_failure_is_a_500_json_without_a_trace(bank: CoreBankTestC
     log = bank.log_text()
     assert "Unexpected error on POST /v1/otp/challenges" in log
     assert DEMO_CUSTOMER_NUMBER not in log  # database errors are logged without their parameters
+
+
+def test_a_core_bank_started_without_dev_mode_has_no_sms_outbox(tmp_path: Path):
+    """CORE_BANKING_DEV_MODE unset (an empty value counts as unset): the outbox, which shows every code, is not there."""
+    assert Settings().core_banking_dev_mode is False and Settings.from_env({}).core_banking_dev_mode is False
+    with running_core_bank(tmp_path, CORE_BANKING_DEV_MODE="") as bank:
+        assert bank.start_challenge().status_code == 201
+
+        assert_error(bank.get("/dev/sms-outbox"), 404, "not_found")
+        assert "/dev/sms-outbox" not in bank.get("/openapi.json").json()["paths"]
+
+
+def test_make_run_and_make_sandbox_turn_dev_mode_on_themselves():
+    """The Procfiles are also how the production profile starts: dev mode is set by the make targets only."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    for target, procfile in (("run", "Procfile"), ("sandbox", "Procfile.sandbox")):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+        assert f"CORE_BANKING_DEV_MODE=true honcho start -f {procfile}" in recipe, target
+    for procfile in ("Procfile", "Procfile.sandbox"):
+        assert "CORE_BANKING_DEV_MODE" not in (PROJECT_ROOT / procfile).read_text()
 
 
 def test_the_sms_outbox_is_hidden_outside_dev_mode(tmp_path: Path):

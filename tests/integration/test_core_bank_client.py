@@ -12,7 +12,7 @@ import pytest
 
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, CoreBank
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CUSTOMER_NUMBER
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.integration.core_bank_fixtures import SERVICE_TOKEN, CoreBankTestClient, running_core_bank
 
 CURRENT = DEMO_ACCOUNT_IDS["current"]
 
@@ -29,7 +29,7 @@ async def signed_in(client: CoreBank, bank: CoreBankTestClient, link: ChannelUse
 
 
 async def test_sign_in_and_read(bank: CoreBankTestClient):
-    client = CoreBank(bank.base_url, timeout_seconds=10)
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
     psid = ChannelUser("messenger", "psid-2718")
     with pytest.raises(BankError) as unlinked:
         await client.start_challenge(channel_user=psid)
@@ -67,7 +67,7 @@ async def test_sign_in_and_read(bank: CoreBankTestClient):
 
 
 async def test_cards_loans_and_a_transfer(bank: CoreBankTestClient):
-    client = CoreBank(bank.base_url, timeout_seconds=10)
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
     token = await signed_in(client, bank)
 
     blocked = await client.block_card(token, DEMO_CARD_IDS["debit"], "stolen")
@@ -111,3 +111,36 @@ async def test_an_unreachable_bank_is_unavailable(bank: CoreBankTestClient):
     with pytest.raises(BankError) as unreachable:
         await CoreBank("http://127.0.0.1:9", timeout_seconds=1).loan_products()
     assert unreachable.value.code == UNAVAILABLE
+
+
+async def test_without_the_service_token_the_client_cannot_link(bank: CoreBankTestClient):
+    stranger = CoreBank(bank.base_url, timeout_seconds=10)
+    psid = ChannelUser("messenger", "psid-1414")
+    challenge = await stranger.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER)
+
+    with pytest.raises(BankError) as refused:
+        await stranger.verify_challenge(challenge.challenge_id, bank.last_code(), link=psid)
+
+    assert (refused.value.status, refused.value.code) == (403, "service_token_required")
+    with pytest.raises(BankError) as unlinked:
+        await CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN).start_challenge(channel_user=psid)
+    assert unlinked.value.code == "not_linked"
+
+
+async def test_the_client_names_who_is_writing_so_a_strangers_wrong_codes_lock_only_the_stranger(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    stranger, alex = ChannelUser("messenger", "psid-stranger"), ChannelUser("messenger", "psid-alex")
+    challenge = await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=stranger)
+    codes = []
+    for _ in range(5):
+        with pytest.raises(BankError) as refused:
+            await client.verify_challenge(challenge.challenge_id, "000000", requester=stranger)
+        codes.append(refused.value.code)
+    assert codes == ["otp_invalid"] * 4 + ["otp_locked"]
+    with pytest.raises(BankError) as locked:
+        await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=stranger)
+    assert locked.value.code == "otp_locked"
+
+    own = await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, requester=alex)
+    verification = await client.verify_challenge(own.challenge_id, bank.last_code(), link=alex, requester=alex)
+    assert verification.first_name == "Alex"

@@ -17,7 +17,7 @@ import requests
 from bot.core_bank.contract.document import openapi_document
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CARD_IDS, DEMO_PAYEE_IDS, DEMO_PHONE
 from tests.integration.core_bank_contract import ContractCheck
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.integration.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CURRENT, SAVINGS = DEMO_ACCOUNT_IDS["current"], DEMO_ACCOUNT_IDS["savings"]
 TOM = DEMO_PAYEE_IDS["tom"]
@@ -80,16 +80,19 @@ def every_success_and_common_refusal(bank: CoreBankTestClient) -> None:
         bank.post(path, data=TOO_LARGE, headers={"Content-Type": "application/json"})
     bank.start_challenge(phone="12")
     bank.start_challenge(customer_number="999999")
-    bank.start_challenge(channel="messenger", channel_user_id="psid-unknown")
+    bank.start_challenge(channel="messenger", channel_user_id="psid-unknown")  # no service token
+    bank.start_challenge(headers=SERVICE_HEADERS, channel="messenger", channel_user_id="psid-unknown")
 
     challenge_id = bank.start_challenge().json()["challenge_id"]
     code = bank.last_code()
     bank.verify(challenge_id, "12345")
     bank.verify(challenge_id, wrong(code))
     bank.verify("no-such-challenge", code)
-    token = bank.verify(challenge_id, code, link={"channel": "messenger", "channel_user_id": "psid-1"}).json()["access_token"]
+    link = {"channel": "messenger", "channel_user_id": "psid-1"}
+    bank.verify(challenge_id, code, link=link)  # no service token
+    token = bank.verify(challenge_id, code, headers=SERVICE_HEADERS, link=link).json()["access_token"]
     bank.verify(challenge_id, code)  # used
-    bank.start_challenge(channel="messenger", channel_user_id="psid-1")
+    bank.start_challenge(headers=SERVICE_HEADERS, **link)
 
     reads = ["/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", "/v1/cards", "/v1/card-orders",
              "/v1/loan-applications", "/v1/payees"]
@@ -158,13 +161,15 @@ def every_transfer_answer(tmp_path: Path) -> Iterator[CoreBankTestClient]:
 
 
 def locks_and_windows(tmp_path: Path) -> Iterator[CoreBankTestClient]:
-    """Too many codes in the window; then too many wrong codes: the lock, everywhere a code is involved."""
+    """Too many codes in the window; then too many wrong codes: the lock, everywhere a code is involved. (Sign-in
+    codes are counted for this client's address, transaction codes for the customer signed in.)"""
     with running_core_bank(tmp_path / "window", OTP_CHALLENGES_PER_WINDOW="3") as bank:
         token = bank.sign_in()
-        prepare(bank, token, to_tom("20.00"))
-        bank.start_challenge()
-        bank.start_challenge()
+        for _ in range(3):
+            prepare(bank, token, to_tom("20.00"))
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("20.00"))
+        for _ in range(3):
+            bank.start_challenge()
         yield bank
     with running_core_bank(tmp_path / "lock", OTP_MAX_FAILURES="2", OTP_CHALLENGES_PER_WINDOW="100") as bank:
         token = bank.sign_in()
@@ -173,6 +178,9 @@ def locks_and_windows(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         execute(bank, token, "l-2", to_tom("20.00"), challenge_id, wrong(code))  # locks
         execute(bank, token, "l-3", to_tom("20.00"), challenge_id, code)
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("20.00"))
+        challenge_id = bank.start_challenge().json()["challenge_id"]
+        for _ in range(2):
+            bank.verify(challenge_id, "000000")
         bank.start_challenge()
         yield bank
     with running_core_bank(tmp_path / "verify-lock", OTP_MAX_FAILURES="1") as bank:

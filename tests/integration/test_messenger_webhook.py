@@ -75,6 +75,15 @@ def test_signed_but_malformed_bodies_get_a_clear_4xx(branch: Branch):
     assert "sender" in response.json()["error"]["message"]
 
 
+def test_a_message_with_a_lone_surrogate_gets_an_answer(branch: Branch):
+    psid = new_psid()
+    raw = json.dumps(webhook_body(psid, PAGE_ID, "m_surrogate", "hello \ud800")).encode()
+    assert b"hello \\ud800" in raw  # JSON can carry what UTF-8 cannot
+    replies = branch.exchange(psid, "hello \ud800")
+    assert replies, "the customer got no answer"
+    assert [e["text"] for e in branch.tracker_events(psid) if e["event"] == "user"] == ["hello \ufffd"]
+
+
 def test_every_event_of_a_batch_is_answered_in_order(branch: Branch):
     alice, bob = new_psid(), new_psid()
     body = batch(

@@ -53,3 +53,45 @@ def test_a_verified_card_block_leaves_no_code_and_no_card_number_at_rest(branch:
             assert CARD_TYPED.replace(" ", "").encode() not in content.replace(b" ", b""), f"the card is in {path}"
             found = CARD_NUMBER.findall(content)
             assert not found, f"{path} holds what looks like a card number: {found[:3]}"
+
+
+CARD_WITH_DOTS = "4970.1012.3456.7891"
+
+
+def without_separators(content: bytes) -> bytes:
+    return re.sub(rb"[ .\-/]", b"", content)
+
+
+def test_codes_and_a_card_typed_with_separators_leave_nothing_at_rest(branch: Branch):
+    camille = ("100002", "+33698765432")
+    psid = f"psid-{uuid.uuid4().hex[:12]}"
+    branch.exchange(psid, "please send 20€ to +33 6 11 22 33 44")
+    assert any("sent a 6-digit code" in r for r in branch.exchange(psid, camille[0]))
+    login_code = branch.latest_code(camille[1])
+    typed_login = f"{login_code[:3]}.{login_code[3:]}"
+    replies = branch.exchange(psid, typed_login)
+    assert any("you're verified" in r for r in replies), replies
+
+    # A card number typed as the payee: not a phone number, and the reply naming it is masked when kept.
+    replies = branch.exchange(psid, f"no wait, to {CARD_WITH_DOTS} instead")
+    assert any("couldn't find" in r for r in replies), replies
+    replies = branch.exchange(psid, "+33 6 11 22 33 44")
+    assert any("Send €20.00 to" in r for r in replies), replies
+    assert any("I've sent a code" in r for r in branch.tap(psid, "Yes, send it"))
+    transfer_code = branch.latest_code(camille[1])
+    typed_transfer = "-".join(transfer_code)  # 4-1-2-6-1-2
+    replies = branch.exchange(psid, typed_transfer)
+    assert any("Sent ✅" in r for r in replies), replies
+
+    # Standing alone: six digits inside a longer number (a timestamp's) are not a code someone typed.
+    secrets = [standalone(text) for text in (login_code, typed_login, transfer_code, typed_transfer, CARD_WITH_DOTS)]
+    written = everything_written(branch)
+    for path, contents in written.items():
+        for content in contents:
+            found = [pattern.pattern for pattern in secrets if pattern.search(content)]
+            assert not found, f"{path} holds {found}"
+            assert CARD_WITH_DOTS.replace(".", "").encode() not in without_separators(content), f"the card is in {path}"
+
+
+def standalone(text: str) -> "re.Pattern[bytes]":
+    return re.compile(rb"(?<![\d.])" + re.escape(text.encode()) + rb"(?![\d])")

@@ -15,7 +15,9 @@ VERIFY_TOKEN = "test-verify-token"
 PAGE_TOKEN = "test-page-token"
 PAGE_ID = "test-page"
 RASA_API_TOKEN = "test-rasa-api-token"
+CORE_BANKING_SERVICE_TOKEN = "test-core-banking-service-token"
 WEB_CHAT_SECRET = "test-web-chat-jwt-secret-0123456789abcdef"
+ACTION_SERVER_TOKEN = "test-action-server-token"
 
 
 def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str) -> Dict[str, str]:
@@ -35,10 +37,13 @@ def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str
         "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
         "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
         "CORE_BANKING_DEV_MODE": "true",
+        "CORE_BANKING_SERVICE_TOKEN": CORE_BANKING_SERVICE_TOKEN,
         # Many tests verify the same seeded customers: each must find a fresh allowance of codes.
         "OTP_CHALLENGES_PER_WINDOW": "1000",
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}" if "rasa" in ports else "",
         "RASA_API_TOKEN": RASA_API_TOKEN,
+        # The action server's secret: the endpoints files have Rasa send it (${ACTION_SERVER_TOKEN}).
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         # One branch database for the action server (handoff requests) and the web service (the console).
         "BRANCH_DATABASE_URL": f"sqlite:///{workdir / 'branch.db'}",
         "ARCHIVE_DATABASE_URL": f"sqlite:///{workdir / 'archive.db'}",
@@ -51,10 +56,12 @@ def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str
 
 
 def embedded_endpoints(workdir: Path, actions_port: int) -> Path:
-    """An endpoints file for the embedded profile: SQLite tracker store (redacting), the archive as event broker."""
+    """An endpoints file for the embedded profile: the action server with its token (as endpoints.yml sends it),
+    SQLite tracker store (redacting), the archive as event broker."""
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
         f"tracker_store:\n  type: bot.rasa_server.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {workdir / 'tracker.db'}\n"
         "event_broker:\n  type: bot.archive.broker.ArchiveEventBroker\n"

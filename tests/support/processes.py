@@ -75,9 +75,15 @@ def graph_standin(port: int, env: Mapping[str, str], logs: Path) -> ContextManag
 
 
 def action_server(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
-    """The rasa-sdk action server with `actions/` on `port`, ready."""
-    return running(rasa_command("run", "actions", "--actions", "actions", "--port", str(port)),
+    """The action server (`python -m bot actions`: rasa-sdk with `actions/`, behind ACTION_SERVER_TOKEN) on `port`."""
+    return running(python_module("bot", "actions", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "actions.log", timeout=120)
+
+
+def web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+    """The branch web service as deployed (`python -m bot web`: site and console, no sandbox), ready."""
+    return running(python_module("bot", "web", "--port", str(port)),
+                   f"http://127.0.0.1:{port}/health", env, logs / "web.log")
 
 
 def sandbox_web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:

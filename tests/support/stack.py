@@ -24,6 +24,7 @@ class Stack:
     web_url: str  # the branch web service; the sandbox page is at {web_url}/sandbox
     branch: Branch  # the same processes, driven as Meta would (signed webhooks, replies from the stand-in)
     env: Dict[str, str]  # the environment every process got (BRANCH_DATABASE_URL for `python -m bot staff add`)
+    action_server_url: str = ""  # the action server (python -m bot actions), behind ACTION_SERVER_TOKEN
 
     @property
     def sandbox_url(self) -> str:
@@ -51,4 +52,5 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
                 branch_database_url=env["BRANCH_DATABASE_URL"], archive_database_url=env["ARCHIVE_DATABASE_URL"],
             ),
             env=env,
+            action_server_url=f"http://127.0.0.1:{ports['actions']}",
         )

@@ -35,6 +35,7 @@ from bot.core_bank.models import (
     Account,
     Customer,
     OtpChallenge,
+    OtpLimit,
     Transaction,
     Transfer,
     create_database_engine,
@@ -42,12 +43,13 @@ from bot.core_bank.models import (
     from_minor_units,
 )
 from bot.core_bank.otp import ByCustomerNumber, OtpPolicy, transaction_hash
+from bot.core_bank.otp_limits import limit_key
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CUSTOMER_NUMBER, DEMO_PAYEE_IDS, DEMO_PHONE, stable_id
 from bot.core_bank.server import prepare_database
 from bot.core_bank.services import CoreBankServices, build_services
 from bot.core_bank.sms import SmsOutbox
 from bot.core_bank.transfers import TransferLimits, TransferOrder
-from tests.unit.test_otp import FakeClock, wrong
+from tests.unit.test_otp import FakeClock, at_once, judged_codes, wrong
 
 SECRET = "unit-test-secret"
 POLICY = OtpPolicy(
@@ -115,8 +117,10 @@ class Bank:
             return session.execute(select(func.count(Transfer.row_id))).scalar_one()
 
     def failures(self, customer_id: int) -> int:
+        """The customer's consecutive wrong codes (from every requester)."""
         with self.sessions() as session:
-            return session.get(Customer, customer_id).otp_failure_count
+            row = session.get(OtpLimit, limit_key(SECRET, f"subject:customer:{customer_id}"))
+            return row.failure_count if row is not None else 0
 
     def set_balance(self, account_id: str, amount: Decimal) -> None:
         with self.sessions() as session:

@@ -55,6 +55,19 @@ def test_a_code_typed_while_one_is_asked_for_is_masked_and_a_card_number_always(
     assert later.text == "block card •••• 7890 and send 482913 to me"  # a 6-digit number outside a code question stays
 
 
+def test_a_code_and_a_card_typed_with_dots_are_masked() -> None:
+    translator = EventTranslator()
+    translator.entry(slot("requested_slot", "transfer_code"))
+    typed_code = translator.entry(user("412.612"))
+    translator.entry(slot("requested_slot", None))
+    card = translator.entry(user("my card 4970.1012.3456.7891, on 2026-12-04, 1.500,00 €"))
+    reply = translator.entry(bot("", quick_replies=[{"title": "4970.1012.3456.7891", "payload": "4970/1012/3456/7891"}]))
+
+    assert typed_code.text == "••••••"
+    assert card.text == "my card •••• 7891, on 2026-12-04, 1.500,00 €"
+    assert reply.text == "[quick replies: •••• 7891]"
+
+
 def test_buttons_quick_replies_carousels_and_custom_json_are_described() -> None:
     described = describe_bot_message(bot(
         "Which account?", buttons=[{"title": "Current", "payload": "/a"}, {"title": "Savings", "payload": "/b"}],

@@ -32,11 +32,13 @@ def core_bank_with_challenges(path: Path, challenges: dict[str, str], unused: Op
     with sessions.begin() as session:
         for challenge, number in challenges.items():
             customer_id = session.scalar(select(Customer.id).where(Customer.customer_number == number))
-            session.add(OtpChallenge(id=challenge, customer_id=customer_id, code_hash="x" * 64, created_at=T0,
+            session.add(OtpChallenge(id=challenge, customer_id=customer_id, requester_key="r" * 64, subject_key="s" * 64,
+                                     code_hash="x" * 64, created_at=T0,
                                      expires_at=T0 + timedelta(minutes=5), used_at=T0))
         for challenge, number in (unused or {}).items():
             customer_id = session.scalar(select(Customer.id).where(Customer.customer_number == number))
-            session.add(OtpChallenge(id=challenge, customer_id=customer_id, code_hash="x" * 64, created_at=T0,
+            session.add(OtpChallenge(id=challenge, customer_id=customer_id, requester_key="r" * 64, subject_key="s" * 64,
+                                     code_hash="x" * 64, created_at=T0,
                                      expires_at=T0 + timedelta(minutes=5), used_at=None))
     engine.dispose()
     return url

@@ -47,9 +47,30 @@ def test_binding_mismatches_reach_the_lock(bank: Bank, clock: FakeClock):
     assert locked.value.locked_until == clock() + timedelta(seconds=POLICY.lock_seconds)
     with pytest.raises(OtpLocked):
         bank.transfers.prepare(bank.alex, order)
-    with pytest.raises(OtpLocked):
-        bank.services.otp.start_challenge(ByCustomerNumber(DEMO_CUSTOMER_NUMBER))
     assert bank.transfer_count() == 0
+    # The lock is the signed-in customer's, for transaction codes: signing in again takes a new code by SMS.
+    bank.services.otp.start_challenge(ByCustomerNumber(DEMO_CUSTOMER_NUMBER))
+    clock.advance(POLICY.lock_seconds)
+    assert bank.transfers.execute(bank.alex, "k", order, *bank.prepare(order)).status == 201
+
+
+def test_transaction_codes_sent_at_once_are_judged_at_most_max_failures_times(bank: Bank, monkeypatch):
+    order = to_tom("20.00")
+    challenge_id, code = bank.prepare(order)
+    judged = judged_codes(monkeypatch)
+    guesses = [wrong(code, n) for n in range(1, 13)] + [code]
+
+    outcomes = at_once([
+        lambda n=n, guess=guess: bank.transfers.execute(bank.alex, f"k{n}", order, challenge_id, guess)
+        for n, guess in enumerate(guesses)
+    ])
+
+    assert len(judged) <= POLICY.max_failures, outcomes
+    booked = bank.transfer_count()
+    assert booked <= 1 and (booked == 0 or outcomes.count("OtpInvalid") < POLICY.max_failures), outcomes
+    if booked == 0:
+        with pytest.raises(OtpLocked):
+            bank.transfers.execute(bank.alex, "k-after", order, challenge_id, code)
 
 
 def test_a_wrong_code_counts_but_does_not_burn_the_challenge(bank: Bank):

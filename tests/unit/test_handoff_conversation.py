@@ -14,6 +14,12 @@ from bot.privacy.masking import mask_sensitive
     ("4970-1012-3456-7890-123", "•••• 0123"),
     ("1234567890123", "•••• 0123"),  # 13 digits
     ("customer 100001", "customer ••••••"),  # any 6 digits: a customer number is masked too
+    ("my code 412.612", "my code ••••••"),
+    ("412 612", "••••••"),
+    ("4-1-2-6-1-2 ok", "•••••• ok"),
+    ("card 4970.1012.3456.7891", "card •••• 7891"),
+    ("card 4970/1012/3456/7891", "card •••• 7891"),
+    ("1.500,00 € on 2026-12-04", "1.500,00 € on 2026-12-04"),  # an amount and a date are not codes
     ("12345", "12345"),
     ("1234567", "1234567"),
     ("+33612345678", "+33612345678"),  # 11 digits: a phone number is neither

@@ -1,6 +1,8 @@
 import pytest
+from rasa_sdk import Tracker
 
-from actions.identity import parse_code, parse_identifier
+from actions.banking import ChannelUser
+from actions.identity import channel_user, parse_code, parse_identifier, requester
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -28,3 +30,19 @@ def test_customer_numbers_and_phones_are_told_apart(typed, expected):
 ])
 def test_a_code_is_six_digits(typed, expected):
     assert parse_code(typed) == expected
+
+
+@pytest.mark.parametrize("input_channel, expected_channel, linkable", [
+    ("messenger", "messenger", True),
+    ("socketio", "socketio", False),
+    (None, "unknown", False),
+    ("Odd Channel!", "unknown", False),
+])
+def test_the_requester_is_who_writes_in_any_channel_and_only_messenger_users_are_linked(
+    input_channel, expected_channel, linkable
+):
+    events = [{"event": "user", "text": "100001", "input_channel": input_channel}]
+    tracker = Tracker("sender-7", {}, {}, events, False, None, None, None)
+
+    assert requester(tracker) == ChannelUser(expected_channel, "sender-7")
+    assert channel_user(tracker) == (ChannelUser("messenger", "sender-7") if linkable else None)

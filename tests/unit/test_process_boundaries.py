@@ -24,6 +24,22 @@ def test_the_action_server_needs_only_the_core_bank():
     assert [m for m in loaded if m.startswith(forbidden)] == []
 
 
+def test_the_action_server_launcher_needs_only_rasa_sdk_and_the_settings():
+    assert [m for m in modules_loaded_by("import bot.action_server") if m.startswith("bot")] == [
+        "bot", "bot.action_server", "bot.settings",
+    ]
+
+
+def test_python_m_bot_actions_loads_the_actions_and_no_other_part_of_the_branch():
+    loaded = modules_loaded_by(
+        "import sanic\nsanic.Sanic.run = lambda app, **kwargs: None  # all but listening\n"
+        "from bot.__main__ import main\nassert main(['actions', '--port', '5055']) == 0"
+    )
+    assert "bot.action_server" in loaded and "actions.transfers" in loaded
+    forbidden = ("bot.channels", "bot.handoff", "bot.archive", "bot.staff", "bot.web", "bot.devtools")
+    assert [m for m in loaded if m.startswith(forbidden)] == []
+
+
 @pytest.mark.parametrize("module", ["bot.web.app", "bot.channels.messenger", "bot.channels.web_chat",
                                     "bot.rasa_server.tracker_store", "bot.archive.broker"])
 def test_production_code_loads_no_dev_tool(module):

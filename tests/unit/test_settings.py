@@ -179,6 +179,7 @@ def settings_for_stores(tmp_path, monkeypatch):
     monkeypatch.setattr(tracker_store, "get_settings", lambda: settings)
     monkeypatch.setattr(lock_store, "get_settings", lambda: settings)
     monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")  # substituted by Rasa in the file
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "unit-action-server-token")  # in both files
     return settings
 
 
@@ -229,6 +230,7 @@ async def test_the_production_stores_on_postgresql_and_redis(redis_url, prefix, 
         monkeypatch.setattr(tracker_store, "get_settings", lambda: settings)
         monkeypatch.setattr(lock_store, "get_settings", lambda: settings)
         monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
+        monkeypatch.setenv("ACTION_SERVER_TOKEN", "unit-action-server-token")
         store = create_tracker_store(read_endpoint_config(str(PRODUCTION_ENDPOINTS), "tracker_store"), Domain.empty())
         locks = LockStore.create(read_endpoint_config(str(PRODUCTION_ENDPOINTS), "lock_store"))
         async with locks.lock("customer-1"):

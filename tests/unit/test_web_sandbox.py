@@ -67,6 +67,7 @@ async def connector() -> AsyncIterator[Tuple[FakeConnector, str]]:
 def settings_for(url: str, **overrides: Any) -> Settings:
     values: Dict[str, Any] = dict(
         fb_app_secret=SECRET, fb_page_access_token=PAGE_TOKEN, rasa_url=url, core_banking_url=url,
+        core_banking_dev_mode=True,  # as make sandbox runs it
     )
     return Settings(**{**values, **overrides})
 

@@ -21,6 +21,11 @@ Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py)
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
 
+A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
+refused (413) from its Content-Length before it is read, or once it passes the limit while read,
+and never reaches the signature check; a compressed one is refused (415). The channel also installs
+the Rasa server's HTTP guard (bot/rasa_server/http_guard.py) before the server starts.
+
 Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
 instance (`state.py`), and a message is written to the durable inbox
@@ -70,6 +75,7 @@ from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
 from bot.privacy.pseudonyms import pseudonym
+from bot.rasa_server import http_guard
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # (psid, webhook field such as "pass_thread_control", app id the thread goes to or that asks for it)
 ThreadControlHook = Callable[[str, str, Optional[str]], Awaitable[None]]
 StandbyHook = Callable[[MessagingEvent], Awaitable[None]]
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 class MessengerInput(InputChannel):
@@ -96,8 +104,11 @@ class MessengerInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MessengerInput":
-        # Secrets are settings (environment / .env), never values in credentials.yml.
-        channel = cls(get_settings())
+        # Secrets are settings (environment / .env), never values in credentials.yml. The Rasa server builds
+        # its channels first: under BRANCH_PROFILE=production it stops here on a demo or missing secret.
+        settings = get_settings()
+        settings.check_for_profile()
+        channel = cls(settings)
         channel.wire_handoff()
         return channel
 
@@ -180,12 +191,19 @@ class MessengerInput(InputChannel):
         async def verify_subscription(request: Request) -> HTTPResponse:
             return self._verify_subscription(request)
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body, signature = request.body or b"", request.headers.get(SIGNATURE_HEADER)
+            body = await read_bounded_body(request, MAX_WEBHOOK_BYTES)
+            if isinstance(body, HTTPResponse):
+                return body
+            signature = request.headers.get(SIGNATURE_HEADER)
             if self.inbox is not None:
                 return await self.receive_durably(body, signature, on_new_message)
             return self.receive_webhook(body, signature, on_new_message)
+
+        @webhook.listener("before_server_start")
+        async def guard_the_server(app: Any, _loop: Any) -> None:
+            http_guard.install(app)
 
         @webhook.listener("after_server_start")
         async def start_dialogues(app: Any, _loop: Any) -> None:
@@ -300,7 +318,7 @@ class MessengerInput(InputChannel):
             return _error(403, "forbidden", f"missing or invalid {SIGNATURE_HEADER}")
         try:
             batch = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return _error(400, "invalid_request", "the body is not JSON")
         if not is_page_batch(batch):
             return _error(404, "not_found", "only page subscriptions are handled")
@@ -425,6 +443,28 @@ class MessengerInput(InputChannel):
     async def _like_says_yes(self, psid: str) -> bool:
         """The bot's latest message asked yes or no, and its Yes (`/affirm`) was offered to this customer."""
         return asks_yes_or_no(await self.latest.latest(psid)) and await self.offered.was_offered(psid, YES)
+
+
+async def read_bounded_body(request: Request, limit: int) -> "bytes | HTTPResponse":
+    """The body of a streamed request, or the answer refusing it: over `limit` bytes 413 (from Content-Length
+    before reading anything, else as soon as the read passes it), compressed 415."""
+    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding not in ("", "identity"):
+        return _error(415, "unsupported_media_type", "compressed bodies are not accepted")
+    declared = request.headers.get("Content-Length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            return _error(400, "invalid_request", "invalid Content-Length")
+        if int(declared) > limit:
+            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
+    body = bytearray()
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return bytes(body)
+        body += chunk
+        if len(body) > limit:
+            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:

@@ -5,10 +5,14 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
 
 * `connect` needs `auth.token`, a web chat JWT issued by the branch web service
   (`bot/channels/web_chat/tokens.py`); without one, or with a forged or expired one, the socket is refused.
+  The token must come with the browser it was issued to: the handshake's `Origin` is the token's (one of
+  WEB_CHAT_ORIGINS) and its cookies hold the token's binding cookie (HttpOnly, set by the web service beside
+  the token). A token copied to another client, without that cookie, is refused.
 * The sender id is the verified token's `sub`, kept server side for the socket; a `session_request`
   for another session id is refused (`session_refused`, then the socket is closed), and a message
   naming another session id is dropped.
-* Browsers may connect from the configured site origins only (WEB_CHAT_ORIGINS).
+* Browsers may connect from the configured site origins only (WEB_CHAT_ORIGINS); a handshake without an
+  `Origin` is refused too.
 * Typed text is never a command (bot/channels/typed_text.py): a message's `message` is what the
   customer typed and goes to NLU. A tap sends `{"message": <title>, "payload": <payload>}`; the
   payload reaches Rasa only if the bot offered it to this session (bot/channels/offered_payloads.py),
@@ -37,8 +41,8 @@ from bot.channels.offered_payloads import (
     offered_payload_store,
     payloads_in_response,
 )
-from bot.channels.typed_text import as_typed_text
-from bot.channels.web_chat.tokens import InvalidWebChatToken, verify
+from bot.channels.typed_text import as_typed_text, clean_text
+from bot.channels.web_chat.tokens import InvalidWebChatToken, binding_from_cookies, normalized_origin, verify
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 
@@ -138,11 +142,8 @@ class WebChatInput(InputChannel):
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
-            token = auth.get("token") if isinstance(auth, dict) else None
-            try:
-                sender_id = verify(token, secret)
-            except InvalidWebChatToken as exc:
-                logger.info("Web chat: socket refused (%s)", exc)
+            sender_id = admitted_session(environ, auth, secret, self.settings.web_chat_origins)
+            if sender_id is None:
                 return False
             await sio.save_session(sid, {SESSION_KEY: sender_id})
             return True
@@ -196,13 +197,37 @@ class WebChatInput(InputChannel):
         return web_chat
 
     async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:
-        """A tap's payload when the bot offered it to this session; otherwise what was typed, as text."""
+        """A tap's payload when the bot offered it to this session; otherwise what was typed, as text.
+
+        Both are cleaned first (bot/channels/typed_text.py): a payload that was not valid text was never offered.
+        """
+        payload = clean_text(payload) if payload else None
         if payload and (is_always_offered(payload) or await self.offered.was_offered(sender_id, payload)):
             return payload
         if payload:
             logger.warning("Web chat: %s tapped a payload the bot never offered; read as typed text",
                            pseudonym(sender_id))
         return as_typed_text(text)
+
+
+def admitted_session(environ: Dict[str, Any], auth: Any, secret: str, origins: Iterable[str]) -> Optional[str]:
+    """The session id a socket's handshake may use, or None: a genuine, current token, presented from the
+    site origin it was issued to, with its binding cookie."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    try:
+        claims = verify(token, secret)
+    except InvalidWebChatToken as exc:
+        logger.info("Web chat: socket refused (%s)", exc)
+        return None
+    origin = environ.get("HTTP_ORIGIN")
+    if not origin or normalized_origin(origin) not in {normalized_origin(o) for o in origins}:
+        logger.warning("Web chat: socket of %s refused: not from the site", pseudonym(claims.session_id))
+        return None
+    if not claims.held_by(origin, binding_from_cookies(environ.get("HTTP_COOKIE"))):
+        logger.warning("Web chat: socket of %s refused: the token came without its cookie or from another origin",
+                       pseudonym(claims.session_id))
+        return None
+    return claims.session_id
 
 
 async def _sender_of(sio: AsyncServer, sid: Text) -> Optional[str]:

@@ -11,12 +11,14 @@ from typing import Any
 
 from pydantic.schema import schema as models_schema
 
+from bot.core_bank.contract import otp
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     REPLAYED_HEADER,
     REQUEST_MAX_BYTES,
+    SERVICE_TOKEN_HEADER,
     Operation,
     Refusal,
     operations,
@@ -47,6 +49,28 @@ IDEMPOTENCY_PARAMETER = {
         "recorded."
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
+}
+SERVICE_TOKEN_PARAMETER = {
+    "name": SERVICE_TOKEN_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "The chat channel's shared secret (the action server's CORE_BANKING_SERVICE_TOKEN): needed to name one of "
+        f"its users (channel and channel_user_id, link, {otp.CHANNEL_USER_HEADER}); a missing or wrong one is then "
+        "refused (403 service_token_required)."
+    ),
+    "schema": {"type": "string", "minLength": 1},
+}
+CHANNEL_USER_PARAMETER = {
+    "name": otp.CHANNEL_USER_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Who asks, as the channel vouches for it: `<channel>:<channel_user_id>` (e.g. messenger:<PSID>), with its "
+        f"{SERVICE_TOKEN_HEADER}. Wrong codes and codes asked for are counted, and locked, per requester: this "
+        "channel user, or else the client's IP address."
+    ),
+    "schema": {"type": "string", "minLength": 3, "example": "messenger:7134567890123456"},
 }
 REPLAYED = {
     REPLAYED_HEADER: {
@@ -96,6 +120,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             parameters.append({**parameter, "schema": field_schema})
     if op.idempotent:
         parameters.append(IDEMPOTENCY_PARAMETER)
+    if op.service_headers:
+        parameters += [SERVICE_TOKEN_PARAMETER, CHANNEL_USER_PARAMETER]
     return parameters
 
 

@@ -16,6 +16,8 @@ from bot.core_bank.contract.wire import RequestModel, WireModel
 
 REQUEST_MAX_BYTES = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A chat channel's own calls (the action server's): its shared secret, CORE_BANKING_SERVICE_TOKEN.
+SERVICE_TOKEN_HEADER = "X-Service-Token"
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -27,7 +29,7 @@ class Refusal:
     description: str
 
 
-BAD_BODY = Refusal(400, ("invalid_request",), "A body that is not a JSON object, or a field missing, unknown or invalid")
+BAD_BODY = Refusal(400, ("invalid_request",), "A body that is not a JSON object (or nested too deeply), or a field missing, unknown or invalid")
 TOO_LARGE = Refusal(413, ("payload_too_large",), f"A body larger than {REQUEST_MAX_BYTES} bytes")
 BAD_QUERY = Refusal(400, ("invalid_request",), "A query parameter that is invalid")
 UNAUTHORIZED = Refusal(401, ("unauthorized",), "No valid bearer token: missing, unknown, expired or revoked")
@@ -35,9 +37,19 @@ BAD_KEY = Refusal(400, ("invalid_request",), f"A missing or bad {IDEMPOTENCY_HEA
 KEY_REUSED = Refusal(422, ("idempotency_key_reused",), f"The {IDEMPOTENCY_HEADER} was used for another request")
 INTERNAL = Refusal(500, ("internal_error",), "Unexpected failure, logged server side; no details given")
 
-OTP_LOCKED = Refusal(423, ("otp_locked",), "Too many wrong codes: locked until `locked_until`")
-TOO_MANY_CHALLENGES = Refusal(429, ("too_many_challenges",), "Too many codes asked for in the window; retry at `retry_at`")
-OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks")
+SERVICE_ONLY = Refusal(
+    403, ("service_token_required",),
+    f"A channel user named (channel and channel_user_id, link, or {otp.CHANNEL_USER_HEADER}) without the channel's "
+    f"valid {SERVICE_TOKEN_HEADER}",
+)
+OTP_LOCKED = Refusal(
+    423, ("otp_locked",), "Too many wrong codes from this requester (or for this customer): locked until `locked_until`"
+)
+TOO_MANY_CHALLENGES = Refusal(
+    429, ("too_many_challenges",),
+    "Too many codes asked for in the window by this requester (or for this customer); retry at `retry_at`",
+)
+OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks for this requester")
 OTP_USED = Refusal(409, ("otp_used",), "The code was already used")
 OTP_EXPIRED = Refusal(410, ("otp_expired",), "The code has expired")
 TRANSFER_RULES = Refusal(
@@ -64,6 +76,7 @@ class Operation:
     own_refusals: tuple[Refusal, ...] = ()
     description: str = ""
     dev_only: bool = False
+    service_headers: bool = False  # takes the channel's X-Service-Token and X-Channel-User
 
     @property
     def path_parameters(self) -> list[str]:
@@ -92,11 +105,19 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "startOtpChallenge", "POST", "/v1/otp/challenges", "Send a one-time code by SMS to a customer",
-        201, otp.Challenge, "Code sent",
-        request=otp.ChallengeRequest,
+        201, otp.Challenge, "Code sent, if a customer has this customer number or phone",
+        request=otp.ChallengeRequest, service_headers=True,
+        description=(
+            "By customer number or phone, from anyone. The answer never tells whether a customer has that number or "
+            "phone: for one nobody has, the challenge is a decoy, answered alike (its masked phone made up, the same "
+            "each time), sent nowhere, and every code is wrong for it (401 otp_invalid, as for a wrong code). "
+            "By channel user (a Messenger user linked earlier), only from that channel: with its "
+            f"{SERVICE_TOKEN_HEADER}. Codes asked for and wrong codes are limited per requester and per customer."
+        ),
         own_refusals=(
             Refusal(400, ("invalid_request",), "Not exactly one identifier, or an invalid phone number"),
-            Refusal(404, ("customer_not_found", "not_linked"), "No such customer, or the channel user is not linked"),
+            SERVICE_ONLY,
+            Refusal(404, ("not_linked",), "The channel user is not linked to a customer"),
             OTP_LOCKED,
             TOO_MANY_CHALLENGES,
         ),
@@ -105,9 +126,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "verifyOtpChallenge", "POST", "/v1/otp/challenges/{challenge_id}/verify",
         "Check a code; get an access token (and optionally link a channel user)",
         200, otp.Session, "Code right: a bearer token",
-        request=otp.VerifyRequest,
+        request=otp.VerifyRequest, service_headers=True,
+        description=(
+            "A `link` (remember that this channel user is the customer) is accepted only from that channel, with "
+            f"its {SERVICE_TOKEN_HEADER}; without it the request is refused before the code is looked at."
+        ),
         own_refusals=(
             Refusal(400, ("invalid_request",), "A code that is not exactly 6 digits (not counted as a failure)"),
+            SERVICE_ONLY,
             OTP_INVALID,
             Refusal(404, ("challenge_not_found",), "No such challenge, or one that approves a transaction"),
             OTP_USED,

@@ -114,6 +114,23 @@ class ChannelUser(RequestModel):
     channel_user_id: ChannelUserId
 
 
+CHANNEL_USER_HEADER = "X-Channel-User"
+
+
+class ChannelUserHeader(ChannelUser):
+    """The requester a chat channel vouches for: `<channel>:<channel_user_id>`, e.g. messenger:<PSID>."""
+
+    where = f"{CHANNEL_USER_HEADER} header"
+
+    @classmethod
+    def read(cls, value: str) -> "ChannelUserHeader":
+        channel, _, user_id = value.partition(":")
+        return cls.parse_obj({"channel": channel, **({"channel_user_id": user_id} if user_id else {})})
+
+    def header(self) -> str:
+        return f"{self.channel}:{self.channel_user_id}"
+
+
 class VerifyRequest(RequestModel):
     code: OtpCode
     link: Optional[ChannelUser] = Field(
@@ -128,9 +145,13 @@ class VerifyRequest(RequestModel):
 
 
 class Challenge(WireModel):
+    """A code sent, or (for a customer number or phone nobody has) a decoy that looks the same."""
+
     challenge_id: StrictStr
     expires_at: Timestamp
-    sent_to: StrictStr = Field(..., description="the masked phone number", example=MASKED_PHONE_EXAMPLE)
+    sent_to: StrictStr = Field(
+        ..., description="the masked phone number (made up, for a decoy)", example=MASKED_PHONE_EXAMPLE
+    )
 
 
 class SessionCustomer(WireModel):

@@ -2,7 +2,8 @@
 
 Rules:
 - a body or query the contract refuses is 400 invalid_request with one sentence naming the field
-  (`contract.wire.explain`), never a 500;
+  (`contract.wire.explain`), never a 500; so is a body nested too deeply for the JSON parser (it is
+  refused as such, without a logged trace);
 - a response is written from a contract model (or a body the domain wrote with one), so it is
   what /openapi.json says;
 - nothing here knows a banking rule.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import json
 from typing import Any, Mapping, Optional, TypeVar, Union
 
@@ -19,9 +21,9 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
-from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, REPLAYED_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
-from bot.core_bank.errors import CoreBankError, InvalidRequest, Unauthorized
+from bot.core_bank.errors import CoreBankError, InvalidRequest, ServiceTokenRequired, Unauthorized
 from bot.core_bank.idempotency import RecordedResponse, checked_key
 
 Model = TypeVar("Model", bound=RequestModel)
@@ -59,6 +61,9 @@ def body(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest("A JSON object body is required.")
     try:
         raw = json.loads(request.body)
+    except RecursionError:
+        # e.g. 20,000 "[": the parser gives up; nothing is wrong on our side.
+        raise InvalidRequest("The body is nested too deeply: send a flat JSON object.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("The body is not valid JSON.") from exc
     if not isinstance(raw, dict):
@@ -88,6 +93,22 @@ def required_token(request: Request) -> str:
     if token is None:
         raise Unauthorized("Sign in first: send Authorization: Bearer <access_token>.")
     return token
+
+
+def from_the_channel(request: Request) -> bool:
+    """Whether the request carries the channel's service token: False without one; ServiceTokenRequired for a wrong one."""
+    sent = request.headers.get(SERVICE_TOKEN_HEADER.lower())
+    if sent is None:
+        return False
+    if not hmac.compare_digest(sent.encode(), request.app.ctx.service_token.encode()):
+        raise ServiceTokenRequired(f"This {SERVICE_TOKEN_HEADER} is not valid.")
+    return True
+
+
+def require_the_channel(request: Request, what: str) -> None:
+    """ServiceTokenRequired unless the request carries the channel's valid service token."""
+    if not from_the_channel(request):
+        raise ServiceTokenRequired(f"{what} only the chat channel may do: send its {SERVICE_TOKEN_HEADER}.")
 
 
 async def signed_in_customer(request: Request) -> int:

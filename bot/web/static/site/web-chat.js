@@ -1,4 +1,6 @@
 // The bank site's chat widget: Rasa's socket.io channel, a signed session from /api/chat-session.
+// The session's token is bound to this browser by an HttpOnly cookie the same call sets (the socket's
+// handshake carries it) and renews only while still valid: the widget renews it ahead of its expiry.
 // Renders text, quick replies, buttons (postback: sends the payload; web_url: a link) and carousels
 // (attachment.payload.elements). Every text goes in with textContent: nothing from the bot is HTML.
 (function () {
@@ -23,6 +25,8 @@
   var socket = null;
   var confirmed = false;
   var renewals = 0;
+  var renewTimer = null;
+  var renewAt = 0;  // Date.now() time at which the token is renewed (two thirds of its lifetime)
 
   function readJson(storage, key) {
     try { return JSON.parse(storage.getItem(key) || "null"); } catch (e) { return null; }
@@ -153,16 +157,48 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (issued) {
-      if (session && session.session_id !== issued.session_id) {
+      issued.renewed = !!(session && session.session_id === issued.session_id);
+      if (session && !issued.renewed) {
         history = [];
         sessionStorage.removeItem(THREAD_KEY);
         thread.replaceChildren();
       }
       session = issued;
       localStorage.setItem(STORE_KEY, JSON.stringify(issued));
+      scheduleRenewal(issued);
       return issued;
     });
   }
+
+  // A token renews only while it is still valid: ask well before it expires (the server's lifetime,
+  // not this computer's clock), and again as soon as the page is seen if the timer slept past it.
+  function scheduleRenewal(issued) {
+    if (renewTimer) clearTimeout(renewTimer);
+    var lifetimeMs = (issued.expires_in || 0) * 1000;
+    var delay = Math.max(5000, Math.floor(lifetimeMs * 2 / 3));
+    renewAt = Date.now() + delay;
+    renewTimer = setTimeout(renew, delay);
+  }
+
+  function renew() {
+    renewTimer = null;
+    requestSession().then(function (renewed) {
+      if (!socket) return;
+      socket.auth = { token: renewed.token };
+      if (!renewed.renewed) {
+        // The old session is over (it expired meanwhile): the socket moves to the new one.
+        confirmed = false;
+        socket.disconnect().connect();
+      }
+    }).catch(function () { if (renewTimer === null) scheduleRenewal({ expires_in: 30 }); });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && renewTimer && Date.now() >= renewAt) {
+      clearTimeout(renewTimer);
+      renew();
+    }
+  });
 
   function connect() {
     setStatus("connecting…");
@@ -190,7 +226,7 @@
       });
       socket.on("disconnect", function () { confirmed = false; setStatus("reconnecting…"); });
       socket.on("connect_error", function () {
-        // Usually an expired token: renew the session (same conversation) and try again, a few times.
+        // A token refused: renewed if still valid (same conversation), else a new session; a few times.
         confirmed = false;
         if (renewals >= 3) { setStatus("offline"); return; }
         renewals += 1;

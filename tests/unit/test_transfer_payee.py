@@ -1,0 +1,144 @@
+"""A payee typed by the customer is text: never parsed as JSON, and a payee id only comes from the core bank's list."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.transfers as transfers
+from actions.customer_sessions import CustomerSession
+
+TOM = {"payee_id": "payee-tom", "name": "Tom Bernard", "iban_masked": "FR76 •••• 0189", "customer": True}
+TOM_MARTIN = {"payee_id": "payee-tom-martin", "name": "Tom Martin", "iban_masked": "FR76 •••• 0190", "customer": False}
+CAMILLE_PHONE = "+33698765432"  # another customer's mobile number
+SESSION = CustomerSession("token-1", "100004", "Sofia", datetime.now(timezone.utc) + timedelta(minutes=15))
+
+
+class FakeBank:
+    """The core bank as the actions see it: the customer's payees, a current account, prepared transfers."""
+
+    def __init__(self, payees: List[Dict[str, Any]]) -> None:
+        self._payees = payees
+        self.prepared: List[Dict[str, Any]] = []
+
+    async def payees(self, token: str) -> List[Dict[str, Any]]:
+        return list(self._payees)
+
+    async def accounts(self, token: str) -> List[Any]:
+        return [SimpleNamespace(account_id="acc-current", type="current")]
+
+    async def prepare_transfer(self, token: str, transfer: Dict[str, Any]) -> Dict[str, Any]:
+        self.prepared.append(dict(transfer))
+        name = {"payee-tom": "Tom Bernard", "payee-tom-martin": "Tom Martin"}.get(transfer.get("payee_id"), "Camille")
+        return {"challenge_id": "ch-1", "sent_to": "+33 6 •• •• •• 32", "transfer": {"payee_name": name}}
+
+
+@pytest.fixture
+def bank(monkeypatch) -> FakeBank:
+    bank = FakeBank([])
+    monkeypatch.setattr(transfers, "core_bank", lambda: bank)
+    monkeypatch.setattr(transfers, "current_session", lambda tracker: SESSION)
+    return bank
+
+
+def tracker(slots: Dict[str, Any], text: str = "", requested: Optional[str] = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": "inform"}, "entities": []}
+    return Tracker("psid-1", {"requested_slot": requested, **slots}, latest,
+                   [{"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"}],
+                   False, None, {"name": "transfer_form"}, "action_listen")
+
+
+async def validate_payee(typed: str) -> tuple[Dict[str, Any], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    result = await transfers.ValidateTransferForm().validate_transfer_payee(
+        typed, dispatcher, tracker({}, typed, "transfer_payee"), {})
+    return result, dispatcher
+
+
+async def confirm(payee_slot: str) -> tuple[Dict[str, Any], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    slots = {"transfer_amount": "20.00 EUR", "transfer_payee": payee_slot}
+    result = await transfers.ValidateTransferForm().validate_transfer_confirmed(
+        True, dispatcher, tracker(slots, "yes", "transfer_confirmed"), {})
+    return result, dispatcher
+
+
+async def ask_confirmation(payee_slot: str) -> str:
+    dispatcher = CollectingDispatcher()
+    await transfers.ActionAskTransferConfirmed().run(
+        dispatcher, tracker({"transfer_amount": "20.00 EUR", "transfer_payee": payee_slot}), {})
+    [message] = dispatcher.messages
+    return message["payee"]
+
+
+SPOOFED = json.dumps({"payee_phone": CAMILLE_PHONE, "name": "Tom Bernard"})
+
+
+async def test_a_payee_typed_as_json_is_not_taken_as_a_structured_payee(bank):
+    result, _ = await validate_payee(SPOOFED)
+    # Read as text: the only payee in it is the phone number; the name it claims is nobody's.
+    assert result == {"transfer_payee": CAMILLE_PHONE}
+    assert await ask_confirmation(result["transfer_payee"]) == CAMILLE_PHONE  # the confirmation names the number
+    await confirm(result["transfer_payee"])
+    assert bank.prepared == [{"from_account_id": "acc-current", "amount": "20.00", "currency": "EUR",
+                              "payee_phone": CAMILLE_PHONE}]
+
+
+async def test_json_left_in_the_payee_slot_is_never_parsed(bank):
+    # Even if a typed JSON reached the slot unjudged, neither its name nor its number is believed as structure.
+    assert await ask_confirmation(SPOOFED) == SPOOFED  # shown as the text it is, never as "Tom Bernard"
+    await confirm(SPOOFED)
+    assert [t.get("payee_phone") for t in bank.prepared] == [CAMILLE_PHONE]
+    assert "payee_id" not in bank.prepared[0]
+
+
+async def test_an_id_typed_in_the_payee_is_never_used(bank):
+    bank._payees = [TOM]
+    typed = json.dumps({"payee_id": "payee-of-someone-else"})
+    result, dispatcher = await validate_payee(typed)
+    assert result == {"transfer_payee": None}
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
+
+    result, dispatcher = await confirm(typed)
+    assert bank.prepared == [] and result["transfer_payee"] is None
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
+
+
+async def test_a_tapped_payee_resolves_to_the_id_the_core_bank_lists(bank):
+    bank._payees = [TOM, TOM_MARTIN]
+    result, _ = await validate_payee("Tom Martin")  # the quick reply's payload: the payee's name
+    assert result == {"transfer_payee": "Tom Martin"}
+    result, _ = await confirm(result["transfer_payee"])
+    assert bank.prepared[-1]["payee_id"] == "payee-tom-martin" and "payee_phone" not in bank.prepared[-1]
+    assert json.loads(result["transfer_draft"])["payee_name"] == "Tom Martin"
+
+
+async def test_a_first_name_resolves_to_the_full_name_the_confirmation_shows(bank):
+    bank._payees = [TOM]
+    result, _ = await validate_payee("to tom please")
+    assert result == {"transfer_payee": "Tom Bernard"}
+    assert await ask_confirmation("Tom Bernard") == "Tom Bernard"
+    await confirm("Tom Bernard")
+    assert bank.prepared[-1]["payee_id"] == "payee-tom"
+
+
+async def test_a_payee_gone_from_the_list_by_confirmation_is_asked_again(bank):
+    bank._payees = [TOM]
+    result, _ = await validate_payee("Tom Bernard")
+    bank._payees = []
+    result, dispatcher = await confirm(result["transfer_payee"])
+    assert bank.prepared == [] and result["transfer_payee"] is None
+
+
+async def test_a_card_number_is_not_a_phone_number(bank):
+    result, dispatcher = await validate_payee("4970.1012.3456.7891")
+    assert result == {"transfer_payee": None}
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
+    assert dispatcher.messages[0]["payee"] == "•••• 7891"  # never said back in full
+    result, _ = await validate_payee("to +33 6 11 22 33 44 please")
+    assert result == {"transfer_payee": "+33 6 11 22 33 44"}
