@@ -18,7 +18,7 @@ from bot.core_bank.seed import (
     stable_id,
 )
 from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
-from tests.integration.test_core_bank_api import assert_error, assert_unauthorized, parse_time
+from tests.integration.core_bank_api_support import assert_error, assert_unauthorized, parse_time
 
 CAMILLE_NUMBER, CAMILLE_PHONE = "100002", "+33698765432"
 CAMILLE_DEBIT = stable_id("card", "100002", "1590")

@@ -49,7 +49,7 @@ from bot.core_bank.server import prepare_database
 from bot.core_bank.services import CoreBankServices, build_services
 from bot.core_bank.sms import SmsOutbox
 from bot.core_bank.transfers import TransferLimits, TransferOrder
-from tests.unit.test_otp import FakeClock, at_once, judged_codes, wrong
+from tests.unit.core_bank_otp_support import FakeClock, at_once, judged_codes, wrong
 
 SECRET = "unit-test-secret"
 POLICY = OtpPolicy(

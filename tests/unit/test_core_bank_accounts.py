@@ -14,7 +14,7 @@ from bot.core_bank.errors import InvalidRequest
 from bot.core_bank.models import Customer, Payee, create_database_engine, create_session_factory
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_ADDRESS_MASKED
 from bot.core_bank.server import prepare_database
-from tests.unit.test_otp import FakeClock
+from tests.unit.core_bank_otp_support import FakeClock
 
 ALEX_ID = 1
 CURRENT = DEMO_ACCOUNT_IDS["current"]

@@ -28,7 +28,7 @@ from bot.core_bank.server import prepare_database
 from bot.core_bank.services import CoreBankServices, build_services
 from bot.core_bank.sms import SmsOutbox
 from bot.core_bank.transfers import TransferLimits
-from tests.unit.test_otp import FakeClock
+from tests.unit.core_bank_otp_support import FakeClock
 
 ALEX_ID, CAMILLE_ID = 1, 2
 CURRENT = DEMO_ACCOUNT_IDS["current"]

@@ -14,7 +14,7 @@ from bot.core_bank.idempotency import MAX_KEY_LENGTH, IdempotentRequests, checke
 from bot.core_bank.models import IdempotencyRecord, Transaction, create_database_engine, create_session_factory
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS
 from bot.core_bank.server import prepare_database
-from tests.unit.test_otp import FakeClock
+from tests.unit.core_bank_otp_support import FakeClock
 
 SECRET = "unit-test-secret"
 ALEX_ID, CAMILLE_ID = 1, 2
