@@ -20,6 +20,8 @@ Thread-control notifications go to `on_thread_control`: in the Rasa server, the
 Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
+Customers' comments on the page's posts (`entry[].changes[]`, field `feed`) go to `page_comments.py`:
+a private reply, a staff queue entry, archive rows.
 
 A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
 refused (413) from its Content-Length before it is read, or once it passes the limit while read,
