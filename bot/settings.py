@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # Handover protocol: pass the conversation to the Page Inbox (Meta's app id by default).
     fb_handover_enabled: bool = False
     fb_page_inbox_app_id: str = "263902037430900"
+    # Customers' public comments on the page (bot/channels/messenger/page_comments.py): besides the private reply,
+    # also answer in public with one vetted acknowledgement.
+    fb_comment_public_ack: bool = False
     # Dialogues (Messenger, web chat) run in a thread of their own, so the webhook is answered at once
     # (bot/channels/dialogue_thread.py, bench/README.md).
     dialogue_thread: bool = True

@@ -50,6 +50,14 @@ THREAD_CONTROL_EDGES = ("pass_thread_control", "take_thread_control", "request_t
 # What Meta answers when the page's Conversation Routing does not let the app use the thread-control endpoints.
 # (The message is Meta's; the code is our guess, and our code goes by the message.)
 HANDOVER_APIS_DISABLED = (10, "(#10) Handover Protocol APIs disabled for this app on this Page")
+# Private replies to a page comment (Send API, `recipient: {"comment_id": ...}`): one per comment, within
+# 7 days of the comment. Meta's documentation states the rule but not the error of a second reply; developers
+# report "(#10900) Activity already replied to" from the legacy private_replies edge. The stand-in answers
+# Graph error 10 (permission: permanent, never retried) with that message; our code goes by neither.
+PRIVATE_REPLY_WINDOW = timedelta(days=7)
+ALREADY_REPLIED = (10, "(#10) Activity already replied to: a comment may get one private reply only")
+PRIVATE_REPLY_TOO_LATE = (10, 2018278, "(#10) This message is sent outside of allowed window.")
+MAX_COMMENT_TEXT = 8000
 # What the Send API answers while Meta restricts the page from sending messages.
 PAGE_RESTRICTED = (10, 1893063, "(#10) This Page is restricted from sending messages.")
 _APP_ID = re.compile(r"^\d{1,20}$")
@@ -60,6 +68,8 @@ def request_problem(body: Any) -> Optional[str]:
     if not isinstance(body, dict):
         return "The request body must be an object"
     recipient = body.get("recipient")
+    if isinstance(recipient, dict) and "comment_id" in recipient:
+        return _private_reply_problem(body)
     if not isinstance(recipient, dict) or not recipient.get("id"):
         return "param recipient[id] must be non-empty"
     has_message, has_action = "message" in body, "sender_action" in body
@@ -89,6 +99,42 @@ def request_problem(body: Any) -> Optional[str]:
         for reply in quick_replies:
             if reply.get("content_type") == "text" and not 0 < len(reply.get("title", "")) <= MAX_QUICK_REPLY_TITLE:
                 return f"quick reply titles must have 1 to {MAX_QUICK_REPLY_TITLE} characters"
+    return None
+
+
+def _private_reply_problem(body: Dict[str, Any]) -> Optional[str]:
+    """A private reply to a comment: one recipient key, a message (no sender action), a text or attachment."""
+    recipient = body["recipient"]
+    if len(recipient) != 1 or not isinstance(recipient.get("comment_id"), str) or not recipient["comment_id"]:
+        return "param recipient must have exactly one of id, user_ref, comment_id, post_id"
+    if "sender_action" in body or "message" not in body:
+        return "A private reply must be a message (sender actions need a PSID)"
+    if body.get("messaging_type", "RESPONSE") != "RESPONSE" or "tag" in body:
+        return "param messaging_type must be RESPONSE for a private reply"
+    message = body["message"]
+    if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
+        return "param message must have exactly one of text and attachment"
+    text = message.get("text")
+    if text is not None and (not isinstance(text, str) or not text or len(text) > MAX_TEXT):
+        return f"param message[text] must be a non-empty UTF-8 string of at most {MAX_TEXT} characters"
+    return None
+
+
+def comment_problem(body: Any) -> Optional[str]:
+    """What Meta would object to in `POST /{comment-id}/comments` (the page replying in public), or None."""
+    if not isinstance(body, dict):
+        return "The request body must be an object"
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip() or len(message) > MAX_COMMENT_TEXT:
+        return f"param message must be a non-empty string of at most {MAX_COMMENT_TEXT} characters"
+    return None
+
+
+def comment_of(body: Any) -> Optional[str]:
+    """The comment a Send API request answers privately (`recipient.comment_id`), or None."""
+    recipient = body.get("recipient") if isinstance(body, dict) else None
+    if isinstance(recipient, dict) and recipient.get("comment_id"):
+        return str(recipient["comment_id"])
     return None
 
 

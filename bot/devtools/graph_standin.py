@@ -7,7 +7,8 @@ test can read the replies a customer would have seen.
 
 Meta's endpoints (every one needs `?access_token=` or a Bearer header):
 
-    POST   /{version}/me/messages                 the Send API
+    POST   /{version}/me/messages                 the Send API (also private replies: recipient.comment_id)
+    POST   /{version}/{comment_id}/comments       the page replies to a comment in public
     POST   /{version}/me/messenger_profile        set Get Started, greeting, persistent menu...
     GET    /{version}/me/messenger_profile?fields=get_started,greeting,...
     DELETE /{version}/me/messenger_profile        {"fields": [...]}
@@ -20,6 +21,7 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
 
     GET    /_standin/messages?recipient=PSID&after=N    what was sent, in order
     GET    /_standin/thread_owner?recipient=PSID        the app that owns the conversation (null: idle)
+    GET    /_standin/comments?comment_id=ID    the private replies and the page's public replies to a comment
     POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
     POST   /_standin/faults    {"recipient": PSID, "responses": [{"status": 500, "code": 2}, ...]}
     DELETE /_standin/faults
@@ -40,6 +42,11 @@ Messaging windows: once the stand-in knows when a customer last wrote
 (`/_standin/inbound` or `customer_wrote`), it refuses like Meta (code 10, subcode
 2018278) a RESPONSE or UPDATE more than 24 hours later and a HUMAN_AGENT message
 more than 7 days later. While it does not know, it accepts them.
+
+Private replies (Send API, `recipient: {"comment_id": ...}`): one per comment; a second is refused with
+Graph error 10 ("Activity already replied to", graph_rules.ALREADY_REPLIED), and once the stand-in knows
+when the comment was posted (`comment_posted`), a reply more than 7 days later with code 10, subcode 2018278.
+A private reply is recorded as sent to the comment id (`messages_for(comment_id)`, `private_replies`).
 
 Faults: each response given to `/_standin/faults` answers, in order, one of the
 next Graph requests about that recipient (any request when `recipient` is left
@@ -65,12 +72,17 @@ from aiohttp import web
 
 from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_rules import (
+    ALREADY_REPLIED,
     DEFAULT_APP_ID,
     HANDOVER_APIS_DISABLED,
     HUMAN_AGENT_WINDOW,
     PAGE_RESTRICTED,
+    PRIVATE_REPLY_TOO_LATE,
+    PRIVATE_REPLY_WINDOW,
     STANDARD_WINDOW,
     THREAD_CONTROL_EDGES,
+    comment_of,
+    comment_problem,
     optional_int,
     profile_fields,
     profile_problem,
@@ -151,6 +163,9 @@ class GraphStandin(PageInboxMoves):
     page_id: str = "standin-page"
     restricted: bool = False  # Meta restricts the page from sending messages
     handover_apis: bool = True  # False: the page's Conversation Routing refuses this app thread control
+    private_replies: Dict[str, SentRequest] = field(default_factory=dict)  # comment id -> its one private reply
+    public_replies: List[Dict[str, Any]] = field(default_factory=list)  # {"id", "parent_id", "message"}, in order
+    comments_posted: Dict[str, datetime] = field(default_factory=dict)  # comment id -> when it was posted
 
     # --- reading what happened -------------------------------------------------
 
@@ -178,7 +193,16 @@ class GraphStandin(PageInboxMoves):
         """The app id that controls the conversation, or None when it is idle."""
         return self.thread_owners.get(recipient_id)
 
+    def public_replies_to(self, comment_id: str) -> List[Dict[str, Any]]:
+        return [c for c in self.public_replies if c["parent_id"] == comment_id]
+
     # --- arranging what happens ------------------------------------------------
+
+    def comment_posted(self, comment_id: str, at: datetime) -> None:
+        """A customer posted `comment_id` at `at` (aware): private replies are refused 7 days later."""
+        if at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        self.comments_posted[comment_id] = at
 
     def record(self, recipient_id: str, body: Dict[str, Any]) -> SentRequest:
         sent = SentRequest(next(self._seq), recipient_id, body, time.time())
@@ -215,6 +239,8 @@ class GraphStandin(PageInboxMoves):
             application.router.add_post(f"/{{version}}/me/{edge}", self._thread_control)
         application.router.add_get("/_standin/messages", self._read_messages)
         application.router.add_get("/_standin/thread_owner", self._read_thread_owner)
+        application.router.add_get("/_standin/comments", self._read_comment_replies)
+        application.router.add_post("/{version}/{comment_id}/comments", self._public_reply)
         application.router.add_post("/_standin/inbound", self._inbound)
         application.router.add_post("/_standin/faults", self._add_faults)
         application.router.add_delete("/_standin/faults", self._delete_faults)
@@ -242,6 +268,15 @@ class GraphStandin(PageInboxMoves):
             return web.json_response({"error": {"message": "recipient is required"}}, status=400)
         owner = self.thread_owner(recipient)
         return web.json_response({"recipient": recipient, "thread_owner": {"app_id": owner} if owner else None})
+
+    async def _read_comment_replies(self, request: web.Request) -> web.Response:
+        comment_id = request.query.get("comment_id", "")
+        if not comment_id:
+            return web.json_response({"error": {"message": "comment_id is required"}}, status=400)
+        private = self.private_replies.get(comment_id)
+        return web.json_response({"comment_id": comment_id,
+                                  "private_replies": [private.as_json()] if private is not None else [],
+                                  "public_replies": self.public_replies_to(comment_id)})
 
     async def _inbound(self, request: web.Request) -> web.Response:
         body = await _json_or_none(request)
@@ -281,6 +316,9 @@ class GraphStandin(PageInboxMoves):
         body = await _json_or_none(request)
         if body is None:
             return self._answered(request, "messages", None, _graph_error(400, 100, "Invalid JSON body"))
+        comment_id = comment_of(body)
+        if comment_id is not None:
+            return await self._private_reply(request, body, comment_id)
         recipient_id = recipient_of(body)
         faulted = await self._fault_for(recipient_id)
         if faulted is not None:
@@ -302,6 +340,47 @@ class GraphStandin(PageInboxMoves):
         if "message" in body:
             answer["message_id"] = f"m_standin_{sent.seq}"
         return self._answered(request, "messages", recipient_id, web.json_response(answer))
+
+    async def _private_reply(self, request: web.Request, body: Dict[str, Any], comment_id: str) -> web.Response:
+        """The Send API answering a comment privately: one reply per comment, within 7 days of it."""
+        faulted = await self._fault_for(comment_id)
+        if faulted is not None:
+            return self._answered(request, "messages", comment_id, faulted)
+        problem = request_problem(body)
+        if problem:
+            return self._answered(request, "messages", comment_id, _graph_error(400, 100, f"(#100) {problem}"))
+        if self.restricted:
+            code, subcode, text = PAGE_RESTRICTED
+            return self._answered(request, "messages", comment_id, _graph_error(400, code, text, subcode=subcode))
+        if comment_id in self.private_replies:
+            return self._answered(request, "messages", comment_id, _graph_error(400, *ALREADY_REPLIED))
+        posted = self.comments_posted.get(comment_id)
+        if posted is not None and datetime.now(timezone.utc) - posted > PRIVATE_REPLY_WINDOW:
+            code, subcode, text = PRIVATE_REPLY_TOO_LATE
+            return self._answered(request, "messages", comment_id, _graph_error(400, code, text, subcode=subcode))
+        sent = self.private_replies[comment_id] = self.record(comment_id, body)
+        # Meta answers with the PSID of the person the private reply opened a conversation with.
+        answer = {"recipient_id": f"psid-of-{comment_id}", "message_id": f"m_standin_{sent.seq}"}
+        return self._answered(request, "messages", comment_id, web.json_response(answer))
+
+    async def _public_reply(self, request: web.Request) -> web.Response:
+        """`POST /{comment_id}/comments`: the page replies to a comment in public."""
+        comment_id = request.match_info["comment_id"]
+        refused = self._check_request(request)
+        if refused is not None:
+            return self._answered(request, "comments", comment_id, refused)
+        body = await _json_or_none(request)
+        if body is None:
+            return self._answered(request, "comments", comment_id, _graph_error(400, 100, "Invalid JSON body"))
+        faulted = await self._fault_for(comment_id)
+        if faulted is not None:
+            return self._answered(request, "comments", comment_id, faulted)
+        problem = comment_problem(body)
+        if problem:
+            return self._answered(request, "comments", comment_id, _graph_error(400, 100, f"(#100) {problem}"))
+        reply_id = f"{comment_id}_standin{next(self._seq)}"
+        self.public_replies.append({"id": reply_id, "parent_id": comment_id, "message": body["message"]})
+        return self._answered(request, "comments", comment_id, web.json_response({"id": reply_id}))
 
     async def _set_profile(self, request: web.Request) -> web.Response:
         refused = await self._page_refusal(request)

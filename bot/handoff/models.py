@@ -14,7 +14,9 @@ from bot.branch_db import Base, UtcDateTime
 
 WAITING, TAKEN, RETURNED, CLOSED = "waiting", "taken", "returned", "closed"
 STATUSES = (WAITING, TAKEN, RETURNED, CLOSED)
-REASONS = ("customer_asked", "not_understood", "escalated")
+# public_comment: a customer's public comment on the page (bot/channels/messenger/page_comments.py)
+PUBLIC_COMMENT = "public_comment"
+REASONS = ("customer_asked", "not_understood", "escalated", "public_comment")
 TAKE, REPLY, HAND_BACK, CLOSE = "take", "reply", "hand_back", "closed"
 SYSTEM_AGENT = "system"  # the name on actions nobody on the staff did (the automatic close)
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Collection, Dict, List, Optional
 
 from bot.handoff.conversation import last_customer_message_at
+from bot.handoff.models import PUBLIC_COMMENT
 from bot.handoff.queue import HandoffQueue, HandoffView
 from bot.handoff.rasa_control import AgentMessageResult, RasaControl, RasaControlError
 from bot.settings import Settings
@@ -94,6 +95,8 @@ class StaffDesk:
         for handoff in await asyncio.to_thread(self.queue.open_handoffs):
             if only is not None and handoff.conversation_id not in only:
                 continue
+            if handoff.reason == PUBLIC_COMMENT:
+                continue  # no chat to fall idle: a public comment waits for staff (page_comments.py)
             try:
                 last = last_customer_message_at(await self.rasa.events(handoff.conversation_id))
             except RasaControlError as exc:

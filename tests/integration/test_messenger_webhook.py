@@ -1,12 +1,15 @@
 """The Messenger connector against the real Rasa server, action server and core bank."""
 import json
+import sqlite3
 import time
 import uuid
 
 import requests
 
+from bot.branch_db import session_factory
 from bot.channels.messenger.webhook import sign
 from bot.devtools.messenger_chat import webhook_body
+from bot.handoff.queue import HandoffQueue
 from tests.support.branch import Branch
 from tests.support.environment import APP_SECRET, PAGE_ID, VERIFY_TOKEN
 
@@ -178,3 +181,98 @@ def test_the_channel_health_says_the_page_may_send(branch: Branch):
     assert health.status_code == 200
     body = health.json()
     assert body["status"] == "ok" and body["page_restricted"] is False and body["handover_disabled"] is False
+
+
+# -- customers' public comments on the page (`feed` webhook field) ----------------------------------------
+
+COMMENT_TEXT = "My card 4111 1111 1111 1111 is blocked for 3 days and nobody answers!"
+
+
+def feed_comment(comment_id: str, sender: str, parent: str = "", message: str = COMMENT_TEXT) -> dict:
+    post = f"{PAGE_ID}_post-1"
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": int(time.time()), "changes": [{
+        "field": "feed", "value": {
+            "item": "comment", "verb": "add", "comment_id": comment_id, "post_id": post, "parent_id": parent or post,
+            "from": {"id": sender, "name": "A Customer"}, "message": message, "created_time": int(time.time()),
+        },
+    }]}]}
+
+
+def comment_replies(branch: Branch, comment_id: str) -> dict:
+    response = requests.get(f"{branch.standin_url}/_standin/comments", params={"comment_id": comment_id}, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+def comment_rows(database_url: str, table: str, column: str, value: str) -> list:
+    path = database_url.removeprefix("sqlite:///")
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in connection.execute(f"SELECT * FROM {table} WHERE {column} = ?", (value,))]
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        connection.close()
+
+
+def wait_for(probe, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_a_public_comment_gets_one_private_reply_a_queue_entry_and_archive_rows(branch: Branch):
+    comment_id = f"{PAGE_ID}_post-1_{uuid.uuid4().hex[:10]}"
+    conversation = f"comment:{comment_id}"
+    assert branch.post_webhook(feed_comment(comment_id, new_psid())).status_code == 200
+
+    replies = wait_for(lambda: comment_replies(branch, comment_id)["private_replies"])
+    [reply] = replies
+    assert reply["body"]["recipient"] == {"comment_id": comment_id}
+    text = reply["body"]["message"]["text"]
+    assert "private message" in text and not any(ch.isdigit() for ch in text)  # no account data
+    assert comment_replies(branch, comment_id)["public_replies"] == []
+
+    [handoff] = wait_for(lambda: comment_rows(branch.branch_database_url, "handoffs", "conversation_id", conversation))
+    assert (handoff["channel"], handoff["reason"], handoff["status"]) == ("facebook_comment", "public_comment",
+                                                                          "waiting")
+    assert "4111 1111 1111 1111" not in handoff["last_customer_message"]
+    view = HandoffQueue(session_factory(branch.branch_database_url), create_tables=False).get(handoff["id"])
+    assert view is not None and view.overdue is False and view.waiting_seconds < 30 * 60  # the normal 30-minute SLA
+
+    rows = wait_for(lambda: [r for r in comment_rows(branch.archive_database_url, "archive_entries",
+                                                     "conversation_id", conversation)
+                             if r["direction"] == "outbound"] and
+                    comment_rows(branch.archive_database_url, "archive_entries", "conversation_id", conversation))
+    assert [(r["direction"], r["kind"], r["channel"]) for r in rows] == [
+        ("inbound", "public_comment", "facebook_comment"), ("outbound", "private_reply", "facebook_comment")]
+    assert "4111 1111 1111 1111" not in rows[0]["text"] and rows[1]["text"] == text
+
+    # Meta delivers it again: nothing more.
+    assert branch.post_webhook(feed_comment(comment_id, new_psid())).status_code == 200
+    probe = f"{PAGE_ID}_post-1_{uuid.uuid4().hex[:10]}"  # a later comment, handled after the repeat
+    assert branch.post_webhook(feed_comment(probe, new_psid())).status_code == 200
+    assert wait_for(lambda: comment_replies(branch, probe)["private_replies"])
+    assert len(comment_replies(branch, comment_id)["private_replies"]) == 1
+    assert len(comment_rows(branch.branch_database_url, "handoffs", "conversation_id", conversation)) == 1
+    assert len(comment_rows(branch.archive_database_url, "archive_entries", "conversation_id", conversation)) == 2
+
+
+def test_the_page_s_own_comment_and_a_reply_to_it_get_nothing(branch: Branch):
+    own = f"{PAGE_ID}_post-1_{uuid.uuid4().hex[:10]}"
+    reply = f"{PAGE_ID}_post-1_{uuid.uuid4().hex[:10]}"
+    assert branch.post_webhook(feed_comment(own, PAGE_ID, message="We're open on Saturday.")).status_code == 200
+    assert branch.post_webhook(feed_comment(reply, new_psid(), parent=own)).status_code == 200
+    probe = f"{PAGE_ID}_post-1_{uuid.uuid4().hex[:10]}"  # a customer's comment after both: answered
+    assert branch.post_webhook(feed_comment(probe, new_psid())).status_code == 200
+    assert wait_for(lambda: comment_replies(branch, probe)["private_replies"])
+    for comment_id in (own, reply):
+        assert comment_replies(branch, comment_id) == {"comment_id": comment_id, "private_replies": [],
+                                                       "public_replies": []}
+        assert comment_rows(branch.branch_database_url, "handoffs", "conversation_id", f"comment:{comment_id}") == []
+        assert comment_rows(branch.archive_database_url, "archive_entries", "conversation_id",
+                            f"comment:{comment_id}") == []

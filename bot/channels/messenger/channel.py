@@ -20,6 +20,8 @@ Thread-control notifications go to `on_thread_control`: in the Rasa server, the
 Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
+Customers' comments on the page's posts (`entry[].changes[]`, field `feed`) go to `page_comments.py`:
+a private reply, a staff queue entry, archive rows.
 
 A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
 refused (413) from its Content-Length before it is read, or once it passes the limit while read,
@@ -56,6 +58,7 @@ from bot.channels.messenger.inbox_consumer import InboxConsumer
 from bot.channels.messenger.latest_offer import YES, LatestOfferStore, asks_yes_or_no
 from bot.channels.messenger.messaging_window import MessagingWindowStore
 from bot.channels.messenger.output import CHANNEL_NAME, MessageSender, MessengerOutput
+from bot.channels.messenger.page_comments import CommentResponder, OwnComments, PageComment, page_comments
 from bot.channels.messenger.page_health import PageHealth
 from bot.channels.messenger.router import Route, attachment_reply, route
 from bot.channels.messenger.routing import Handover
@@ -110,6 +113,7 @@ class MessengerInput(InputChannel):
         settings.check_for_profile()
         channel = cls(settings)
         channel.wire_handoff()
+        channel.wire_comments()
         return channel
 
     def wire_handoff(self) -> None:
@@ -117,6 +121,18 @@ class MessengerInput(InputChannel):
         from bot.handoff.thread_control import ThreadControlHook  # the branch database, opened when first needed
 
         self.on_thread_control = ThreadControlHook.from_settings(self.settings, self.handover)
+
+    def wire_comments(self) -> None:
+        """The Rasa server's channel: customers' page comments get a private reply, a staff queue entry and
+        archive rows (page_comments.py)."""
+        graph = getattr(self.send_api, "graph", None)
+        if graph is None:
+            logger.warning("Page comments will not be answered: the Send API client has no Graph client")
+            return
+        self.comments = CommentResponder.for_server(
+            self.settings, graph, self._comment_seen, self._own_comments,
+            sending_paused=lambda: self.health.sending_paused_until() is not None,
+        )
 
     def __init__(
         self,
@@ -165,6 +181,11 @@ class MessengerInput(InputChannel):
         self.standby_events = 0
         self.on_standby: Optional[StandbyHook] = None
         self.on_thread_control: Optional[ThreadControlHook] = None
+        # Page comments (`feed` changes): answered once `wire_comments` (or a test) sets a responder. The seen
+        # store and the page's own comment ids are the dialogues' (in Redis in production).
+        self.comments: Optional[CommentResponder] = None
+        self._comment_seen = state.seen
+        self._own_comments = OwnComments(state.redis, settings.redis_key_prefix)
 
     @property
     def queues(self) -> SenderQueues:
@@ -323,9 +344,24 @@ class MessengerInput(InputChannel):
         if not is_page_batch(batch):
             return _error(404, "not_found", "only page subscriptions are handled")
         try:
-            return list(messaging_events(batch))
+            events = list(messaging_events(batch))
         except MalformedWebhook as exc:
             return _error(400, "invalid_request", str(exc))
+        self._comments_received(page_comments(batch))
+        return events
+
+    def _comments_received(self, comments: List[PageComment]) -> None:
+        """Queues each page comment for the responder, where the dialogues run (page_comments.py de-duplicates)."""
+        for comment in comments:
+            responder = self.comments
+            if responder is None:
+                logger.info("Page comment %s acknowledged, not answered (no responder)", comment.comment_id)
+                continue
+
+            async def respond(comment: PageComment = comment, responder: CommentResponder = responder) -> None:
+                await responder.handle(comment)
+
+            self._submit(comment.conversation_id, respond)
 
     def _dispatch(self, event: MessagingEvent, on_new_message: OnNewMessage) -> None:
         customer = pseudonym(event.customer_id) if event.customer_id else "nobody"

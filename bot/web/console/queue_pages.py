@@ -51,8 +51,9 @@ REASON_LABELS = {
     "customer_asked": "Customer asked for a person",
     "not_understood": "The bot did not understand",
     "escalated": "Escalated",
+    "public_comment": "Public comment on the page: answered privately, see it on Facebook",
 }
-CHANNEL_LABELS = {"messenger": "Messenger", "socketio": "Web chat"}
+CHANNEL_LABELS = {"messenger": "Messenger", "socketio": "Web chat", "facebook_comment": "Facebook comment"}
 
 NOTICES = {
     "taken_elsewhere": ("error", "Another advisor took that conversation first. It is theirs now."),
