@@ -23,9 +23,11 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
     POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
     POST   /_standin/faults    {"recipient": PSID, "responses": [{"status": 500, "code": 2}, ...]}
     DELETE /_standin/faults
-    GET    /_standin/page      the page's condition: {"restricted": false, "handover_apis": true}
+    GET    /_standin/page      the page's condition: {"restricted": false, "handover_apis": true, "feedback_template": true}
     POST   /_standin/page      {"restricted": true}: Meta restricts the page from sending (error 10/1893063);
-                               {"handover_apis": false}: its Conversation Routing refuses thread control
+                               {"handover_apis": false}: its Conversation Routing refuses thread control;
+                               {"feedback_template": false}: the customer feedback template is refused (error 100),
+                               as Meta may for a page it has not opened the template to
     POST   /_standin/page_inbox  {"recipient": PSID, "action": "pass_back" | "release" | "take"}
                                a person in the Page Inbox moves the thread; answers {"webhook": batch}, the
                                `messaging_handovers` notification Meta would post to the bot (unsigned)
@@ -66,6 +68,7 @@ from aiohttp import web
 from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_rules import (
     DEFAULT_APP_ID,
+    FEEDBACK_TEMPLATE_UNAVAILABLE,
     HANDOVER_APIS_DISABLED,
     HUMAN_AGENT_WINDOW,
     PAGE_RESTRICTED,
@@ -76,6 +79,7 @@ from bot.devtools.graph_rules import (
     profile_problem,
     recipient_of,
     request_problem,
+    template_of,
     thread_control_problem,
     version_problem,
     visible_text,
@@ -151,6 +155,7 @@ class GraphStandin(PageInboxMoves):
     page_id: str = "standin-page"
     restricted: bool = False  # Meta restricts the page from sending messages
     handover_apis: bool = True  # False: the page's Conversation Routing refuses this app thread control
+    feedback_template: bool = True  # False: the customer feedback template is refused (a well-formed one too)
 
     # --- reading what happened -------------------------------------------------
 
@@ -292,6 +297,9 @@ class GraphStandin(PageInboxMoves):
         if self.restricted:
             code, subcode, text = PAGE_RESTRICTED
             return self._answered(request, "messages", recipient_id, _graph_error(400, code, text, subcode=subcode))
+        if not self.feedback_template and template_of(body.get("message")).get("template_type") == "customer_feedback":
+            code, text = FEEDBACK_TEMPLATE_UNAVAILABLE
+            return self._answered(request, "messages", recipient_id, _graph_error(400, code, text))
         refused = self._window_refusal(recipient_id, body)
         if refused is None:
             refused = self._owner_refusal(recipient_id)
