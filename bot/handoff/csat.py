@@ -249,6 +249,11 @@ class CsatSurveys:
             row = session.scalar(select(CsatSurvey).where(CsatSurvey.handoff_id == handoff_id))
             return _view(row) if row is not None else None
 
+    def not_sent(self) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count(CsatSurvey.id))
+                                      .where(CsatSurvey.status == SURVEY_NOT_SENT)) or 0)
+
     def by_advisor(self) -> List[AdvisorCsat]:
         """Per advisor (None: nobody took the conversation), the answers' average and count; best first."""
         with self._sessions() as session:

@@ -8,6 +8,7 @@
     await desk.reply(handoff_id, agent, text)       # AgentMessageResult (delivered / reason)
     await desk.hand_back(handoff_id, agent)         # False: the agent does not have it
     await desk.close_idle(timedelta(minutes=55))    # the ids it closed: customers silent that long
+    await desk.csat_by_advisor()                    # ([AdvisorCsat(agent, average, answers, sent)], not sent)
 
 Handing back and the idle close both send the customer one satisfaction survey (bot/handoff/csat.py).
 
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Collection, Dict, List, Optional
 
 from bot.handoff.conversation import last_customer_message_at
-from bot.handoff.csat import CsatSender, CsatSurveys
+from bot.handoff.csat import AdvisorCsat, CsatSender, CsatSurveys
 from bot.handoff.queue import HandoffQueue, HandoffView
 from bot.handoff.rasa_control import AgentMessageResult, RasaControl, RasaControlError
 from bot.settings import Settings
@@ -39,13 +40,18 @@ class StaffDesk:
         self.queue = queue
         self.rasa = rasa
         self.csat = csat  # the satisfaction survey after each handoff (bot/handoff/csat.py); None: none sent
+        self.surveys = CsatSurveys(queue.sessions, create_tables=False)  # the queue brought the database up to date
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "StaffDesk":
         queue = HandoffQueue.from_settings(settings)
         rasa = RasaControl.from_settings(settings)
-        surveys = CsatSurveys(queue.sessions, create_tables=False)  # the queue brought the database up to date
+        surveys = CsatSurveys(queue.sessions, create_tables=False)
         return cls(queue, rasa, CsatSender(lambda: surveys, rasa, settings.csat_privacy_url))
+
+    async def csat_by_advisor(self) -> "tuple[List[AdvisorCsat], int]":
+        """Per advisor, the surveys' average score and counts; and how many surveys were not sent."""
+        return (await asyncio.to_thread(self.surveys.by_advisor), await asyncio.to_thread(self.surveys.not_sent))
 
     async def waiting(self) -> List[HandoffView]:
         return await asyncio.to_thread(self.queue.waiting)
