@@ -8,3 +8,8 @@ server imports nothing of the channels to use them.
 # `{"handover": {"reason": ...}}`: the conversation goes to people. Messenger passes the thread
 # to the Page Inbox when Conversation Routing is on; no channel shows it as a message.
 HANDOVER_KEY = "handover"
+
+# `{"csat_survey": {"template": <message>, "fallback": <message>}}`: the satisfaction survey after a handoff
+# (bot/handoff/csat.py, sent by the system through Rasa's HTTP API). Messenger sends the template, and the
+# fallback (quick replies) when Meta refuses it.
+CSAT_SURVEY_KEY = "csat_survey"

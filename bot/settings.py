@@ -189,6 +189,9 @@ class Settings(BaseSettings):
     # A handoff whose customer wrote nothing for this long is closed and the bot resumed; keep it below
     # domain.yml's session_expiration_time (60): a new Rasa session would end the pause on its own.
     handoff_idle_close_minutes: Minutes = 55
+    # The bank's privacy notice, linked from Messenger's satisfaction survey after a handoff (bot/handoff/csat.py;
+    # Meta's customer feedback template requires one).
+    csat_privacy_url: str = "https://bank.example/privacy"
 
     # Production profile (docs/operations.md): Messenger state shared by every Rasa instance in Redis
     # (message ids seen, offered payloads, messaging windows, the durable inbox) and Rasa's conversation

@@ -1,7 +1,7 @@
 """The Graph API stand-in's page: a person in the Page Inbox moving a conversation, and the page's condition.
 
 Mixed into `GraphStandin` (graph_standin.py), whose state it reads and changes: `thread_owners`,
-`app_id`, `page_id`, `restricted`, `handover_apis`. Each move returns the webhook batch Meta would post
+`app_id`, `page_id`, `restricted`, `handover_apis`, `feedback_template`. Each move returns the webhook batch Meta would post
 to the bot's app (field `messaging_handovers`), unsigned: a test or the sandbox signs and posts it.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ class PageInboxMoves:
     page_id: str
     restricted: bool
     handover_apis: bool
+    feedback_template: bool
 
     def page_inbox_passes_back(self, recipient_id: str, metadata: str = "") -> Dict[str, Any]:
         """A person marks the conversation done in the Page Inbox: the thread goes back to the bot's app.
@@ -44,16 +45,18 @@ class PageInboxMoves:
     # --- the stand-in's endpoints for them -----------------------------------------------------------------
 
     async def _read_page(self, _: web.Request) -> web.Response:
-        return web.json_response({"restricted": self.restricted, "handover_apis": self.handover_apis})
+        return web.json_response({"restricted": self.restricted, "handover_apis": self.handover_apis,
+                                  "feedback_template": self.feedback_template})
 
     async def _set_page(self, request: web.Request) -> web.Response:
         body = await _json_or_none(request)
-        if not isinstance(body, dict) or not set(body) <= {"restricted", "handover_apis"} or not all(
+        if not isinstance(body, dict) or not set(body) <= {"restricted", "handover_apis", "feedback_template"} or not all(
                 isinstance(value, bool) for value in body.values()):
-            return web.json_response({"error": {"message": "expected {\"restricted\": bool, \"handover_apis\": bool}"}},
-                                     status=400)
+            return web.json_response({"error": {"message": "expected {\"restricted\": bool, \"handover_apis\": bool, "
+                                                           "\"feedback_template\": bool}"}}, status=400)
         self.restricted = body.get("restricted", self.restricted)
         self.handover_apis = body.get("handover_apis", self.handover_apis)
+        self.feedback_template = body.get("feedback_template", self.feedback_template)
         return await self._read_page(request)
 
     async def _page_inbox(self, request: web.Request) -> web.Response:

@@ -20,6 +20,20 @@ MAX_TEXT = 2000  # Meta's documented limit, written here on its own: the stand-i
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 
+# The customer feedback template (Meta's "Customer Feedback Template", in development at Meta): one screen with
+# one scored question, the business's privacy policy, an expiry of 1 to 7 days. The score types and options
+# are Meta's; the lengths are our reading of its page.
+FEEDBACK_TYPES = {"csat": ("one_to_five", "five_stars", "five_emojis"), "nps": ("zero_to_ten",),
+                  "ces": ("one_to_seven",)}
+FEEDBACK_SCORES = {"csat": range(1, 6), "nps": range(0, 11), "ces": range(1, 8)}
+FEEDBACK_LABELS = ("neg_pos", "pos_neg")
+MAX_FEEDBACK_TITLE = 65
+MAX_FEEDBACK_SUBTITLE = 80
+MAX_FEEDBACK_BUTTON = 20
+# What the stand-in answers when the page may not send the template (POST /_standin/page {"feedback_template": false}).
+FEEDBACK_TEMPLATE_UNAVAILABLE = (100, "(#100) The customer feedback template is not available for this Page")
+_FEEDBACK_ID = re.compile(r"^\w{1,80}$", re.ASCII)
+
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 
@@ -92,6 +106,11 @@ def request_problem(body: Any) -> Optional[str]:
     text = message.get("text")
     if text is not None and (not isinstance(text, str) or not text or len(text) > MAX_TEXT):
         return f"param message[text] must be a non-empty UTF-8 string of at most {MAX_TEXT} characters"
+    template = template_of(message)
+    if template.get("template_type") == "customer_feedback":
+        problem = feedback_template_problem(template)
+        if problem:
+            return problem
     quick_replies = message.get("quick_replies")
     if quick_replies is not None:
         if not isinstance(quick_replies, list) or not 0 < len(quick_replies) <= MAX_QUICK_REPLIES:
@@ -136,6 +155,64 @@ def comment_of(body: Any) -> Optional[str]:
     if isinstance(recipient, dict) and recipient.get("comment_id"):
         return str(recipient["comment_id"])
     return None
+
+
+def template_of(message: Any) -> Dict[str, Any]:
+    """The payload of a message's template attachment ({} when it has none)."""
+    attachment = message.get("attachment") if isinstance(message, dict) else None
+    if not isinstance(attachment, dict) or attachment.get("type") != "template":
+        return {}
+    payload = attachment.get("payload")
+    return payload if isinstance(payload, dict) else {}
+
+
+def feedback_template_problem(payload: Dict[str, Any]) -> Optional[str]:
+    """What Meta would object to in a `customer_feedback` template payload, or None."""
+    if not _short_text(payload.get("title"), MAX_FEEDBACK_TITLE):
+        return f"param title must be a non-empty string of at most {MAX_FEEDBACK_TITLE} characters"
+    if "subtitle" in payload and not _short_text(payload["subtitle"], MAX_FEEDBACK_SUBTITLE):
+        return f"param subtitle must be a non-empty string of at most {MAX_FEEDBACK_SUBTITLE} characters"
+    if not _short_text(payload.get("button_title"), MAX_FEEDBACK_BUTTON):
+        return f"param button_title must be a non-empty string of at most {MAX_FEEDBACK_BUTTON} characters"
+    privacy = payload.get("business_privacy")
+    if not isinstance(privacy, dict) or not re.match(r"^https?://\S+$", str(privacy.get("url", ""))):
+        return "param business_privacy[url] must be a valid URL"
+    days = payload.get("expires_in_days", 1)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 7:
+        return "param expires_in_days must be between 1 and 7"
+    screens = payload.get("feedback_screens")
+    if not isinstance(screens, list) or len(screens) != 1 or not isinstance(screens[0], dict):
+        return "param feedback_screens must have exactly one screen"
+    questions = screens[0].get("questions")
+    if not isinstance(questions, list) or len(questions) != 1 or not isinstance(questions[0], dict):
+        return "param feedback_screens[0][questions] must have exactly one question"
+    question = questions[0]
+    if not _FEEDBACK_ID.match(str(question.get("id", ""))) or not isinstance(question.get("id"), str):
+        return "param questions[0][id] must be 1 to 80 letters, digits or underscores"
+    kind = question.get("type")
+    if kind not in FEEDBACK_TYPES:
+        return "param questions[0][type] must be one of csat, nps, ces"
+    if "score_option" in question and question["score_option"] not in FEEDBACK_TYPES[kind]:
+        return f"param questions[0][score_option] must be one of {', '.join(FEEDBACK_TYPES[kind])} for {kind}"
+    if "score_label" in question and question["score_label"] not in FEEDBACK_LABELS:
+        return "param questions[0][score_label] must be neg_pos or pos_neg"
+    if "title" in question and not _short_text(question["title"], MAX_FEEDBACK_TITLE):
+        return f"param questions[0][title] must be a non-empty string of at most {MAX_FEEDBACK_TITLE} characters"
+    follow_up = question.get("follow_up")
+    if follow_up is not None and (not isinstance(follow_up, dict) or follow_up.get("type") != "free_form"):
+        return "param questions[0][follow_up][type] must be free_form"
+    return None
+
+
+def feedback_notification(psid: str, page_id: str, question_id: str, score: int, comment: str = "",
+                          kind: str = "csat") -> Dict[str, Any]:
+    """The webhook batch (field `messaging_feedback`) Meta posts when the customer submits the template."""
+    answer: Dict[str, Any] = {"type": kind, "payload": str(score)}
+    if comment:
+        answer["follow_up"] = {"type": "free_form", "payload": comment}
+    event = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": int(time.time() * 1000),
+             "messaging_feedback": {"feedback_screens": [{"screen_id": 0, "questions": {question_id: answer}}]}}
+    return {"object": "page", "entry": [{"id": page_id, "time": event["timestamp"], "messaging": [event]}]}
 
 
 def version_problem(version: str) -> "Optional[tuple[int, str]]":
@@ -223,6 +300,8 @@ def visible_text(body: Dict[str, Any]) -> str:
     payload = (message.get("attachment") or {}).get("payload") or {}
     if payload.get("template_type") == "button":
         return payload.get("text", "")
+    if payload.get("template_type") == "customer_feedback":
+        return payload.get("title", "")
     if payload.get("template_type") == "generic":
         return "\n".join(f"{e.get('title', '')} {e.get('subtitle', '')}".strip() for e in payload.get("elements", []))
     return ""

@@ -25,9 +25,11 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
     POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
     POST   /_standin/faults    {"recipient": PSID, "responses": [{"status": 500, "code": 2}, ...]}
     DELETE /_standin/faults
-    GET    /_standin/page      the page's condition: {"restricted": false, "handover_apis": true}
+    GET    /_standin/page      the page's condition: {"restricted": false, "handover_apis": true, "feedback_template": true}
     POST   /_standin/page      {"restricted": true}: Meta restricts the page from sending (error 10/1893063);
-                               {"handover_apis": false}: its Conversation Routing refuses thread control
+                               {"handover_apis": false}: its Conversation Routing refuses thread control;
+                               {"feedback_template": false}: the customer feedback template is refused (error 100),
+                               as Meta may for a page it has not opened the template to
     POST   /_standin/page_inbox  {"recipient": PSID, "action": "pass_back" | "release" | "take"}
                                a person in the Page Inbox moves the thread; answers {"webhook": batch}, the
                                `messaging_handovers` notification Meta would post to the bot (unsigned)
@@ -74,6 +76,7 @@ from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_rules import (
     ALREADY_REPLIED,
     DEFAULT_APP_ID,
+    FEEDBACK_TEMPLATE_UNAVAILABLE,
     HANDOVER_APIS_DISABLED,
     HUMAN_AGENT_WINDOW,
     PAGE_RESTRICTED,
@@ -88,6 +91,7 @@ from bot.devtools.graph_rules import (
     profile_problem,
     recipient_of,
     request_problem,
+    template_of,
     thread_control_problem,
     version_problem,
     visible_text,
@@ -166,6 +170,7 @@ class GraphStandin(PageInboxMoves):
     private_replies: Dict[str, SentRequest] = field(default_factory=dict)  # comment id -> its one private reply
     public_replies: List[Dict[str, Any]] = field(default_factory=list)  # {"id", "parent_id", "message"}, in order
     comments_posted: Dict[str, datetime] = field(default_factory=dict)  # comment id -> when it was posted
+    feedback_template: bool = True  # False: the customer feedback template is refused (a well-formed one too)
 
     # --- reading what happened -------------------------------------------------
 
@@ -330,6 +335,9 @@ class GraphStandin(PageInboxMoves):
         if self.restricted:
             code, subcode, text = PAGE_RESTRICTED
             return self._answered(request, "messages", recipient_id, _graph_error(400, code, text, subcode=subcode))
+        if not self.feedback_template and template_of(body.get("message")).get("template_type") == "customer_feedback":
+            code, text = FEEDBACK_TEMPLATE_UNAVAILABLE
+            return self._answered(request, "messages", recipient_id, _graph_error(400, code, text))
         refused = self._window_refusal(recipient_id, body)
         if refused is None:
             refused = self._owner_refusal(recipient_id)

@@ -54,3 +54,27 @@ class AgentAction(Base):
     action = Column(String(16), nullable=False)  # take, reply, hand_back, closed
     at = Column(UtcDateTime, nullable=False)
     detail = Column(Text, nullable=False, default="")  # masked
+
+
+# A satisfaction survey (CSAT) after a handoff ends (bot/handoff/csat.py): at most one per handoff.
+SURVEY_PENDING, SURVEY_SENT, SURVEY_NOT_SENT = "pending", "sent", "not_sent"
+SURVEY_STATUSES = (SURVEY_PENDING, SURVEY_SENT, SURVEY_NOT_SENT)
+PAGE_INBOX_AGENT = "page_inbox"  # the survey's advisor when a person in Meta's Page Inbox ended the conversation
+
+
+class CsatSurvey(Base):
+    __tablename__ = "csat_surveys"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, unique=True)  # one survey per handoff
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    agent = Column(String(255))  # the advisor who had the conversation; None when nobody took it
+    status = Column(String(16), nullable=False, default=SURVEY_PENDING)  # pending, sent, not_sent
+    detail = Column(Text, nullable=False, default="")  # why it was not sent
+    created_at = Column(UtcDateTime, nullable=False)
+    # The answer: one per survey (a repeated delivery of it stores nothing more).
+    score = Column(Integer)  # 1 to 5
+    comment = Column(Text)  # masked (bot/privacy/masking.py)
+    answered_at = Column(UtcDateTime)
+    answered_via = Column(String(16))  # template, quick_reply, button

@@ -81,6 +81,11 @@ class HandoffQueue:
         if create_tables:  # brings the branch database to the schema this code expects (migrations/branch/)
             ensure_upgraded("branch", sessions.kw["bind"].url)
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """The branch database's sessions (the CSAT surveys share them: bot/handoff/csat.py)."""
+        return self._sessions
+
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = utc_now) -> "HandoffQueue":
         from bot.archive.agent_actions import agent_archiver

@@ -122,6 +122,11 @@ class RasaControl:
         """Records the message and has Rasa's socketio channel emit it to the widget (the sender id's room)."""
         await self._append(conversation_id, [_agent_event(text, agent)], output_channel=SOCKETIO)
 
+    async def send_system_event(self, conversation_id: str, channel: str, event: Dict[str, Any]) -> None:
+        """Appends a bot event from the system (no agent: never HUMAN_AGENT on Messenger) and has `channel`'s
+        output in the Rasa server send it (the CSAT survey, bot/handoff/csat.py)."""
+        await self._append(conversation_id, [event], output_channel=channel)
+
     async def hand_back(self, conversation_id: str, channel: str, note: Optional[str] = BACK_NOTE) -> None:
         """The bot takes the conversation again: Messenger's thread (handover protocol, when on), then Rasa."""
         if channel == MESSENGER and self.handover is not None and self.handover.enabled:

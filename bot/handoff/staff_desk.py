@@ -8,6 +8,9 @@
     await desk.reply(handoff_id, agent, text)       # AgentMessageResult (delivered / reason)
     await desk.hand_back(handoff_id, agent)         # False: the agent does not have it
     await desk.close_idle(timedelta(minutes=55))    # the ids it closed: customers silent that long
+    await desk.csat_by_advisor()                    # ([AdvisorCsat(agent, average, answers, sent)], not sent)
+
+Handing back and the idle close both send the customer one satisfaction survey (bot/handoff/csat.py).
 
 Every call is server side; the agent is the signed-in member of staff (never a
 name from the browser). Database work runs in a worker thread, off the event loop.
@@ -21,6 +24,7 @@ from typing import Any, Collection, Dict, List, Optional
 
 from bot.handoff.conversation import last_customer_message_at
 from bot.handoff.models import PUBLIC_COMMENT
+from bot.handoff.csat import AdvisorCsat, CsatSender, CsatSurveys
 from bot.handoff.queue import HandoffQueue, HandoffView
 from bot.handoff.rasa_control import AgentMessageResult, RasaControl, RasaControlError
 from bot.settings import Settings
@@ -33,13 +37,22 @@ class NotYours(PermissionError):
 
 
 class StaffDesk:
-    def __init__(self, queue: HandoffQueue, rasa: RasaControl) -> None:
+    def __init__(self, queue: HandoffQueue, rasa: RasaControl, csat: Optional[CsatSender] = None) -> None:
         self.queue = queue
         self.rasa = rasa
+        self.csat = csat  # the satisfaction survey after each handoff (bot/handoff/csat.py); None: none sent
+        self.surveys = CsatSurveys(queue.sessions, create_tables=False)  # the queue brought the database up to date
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "StaffDesk":
-        return cls(HandoffQueue.from_settings(settings), RasaControl.from_settings(settings))
+        queue = HandoffQueue.from_settings(settings)
+        rasa = RasaControl.from_settings(settings)
+        surveys = CsatSurveys(queue.sessions, create_tables=False)
+        return cls(queue, rasa, CsatSender(lambda: surveys, rasa, settings.csat_privacy_url))
+
+    async def csat_by_advisor(self) -> "tuple[List[AdvisorCsat], int]":
+        """Per advisor, the surveys' average score and counts; and how many surveys were not sent."""
+        return (await asyncio.to_thread(self.surveys.by_advisor), await asyncio.to_thread(self.surveys.not_sent))
 
     async def waiting(self) -> List[HandoffView]:
         return await asyncio.to_thread(self.queue.waiting)
@@ -75,7 +88,17 @@ class StaffDesk:
             await self.rasa.hand_back(handoff.conversation_id, handoff.channel)
         else:
             await self.rasa.hand_back(handoff.conversation_id, handoff.channel, note)
+        await self._survey(handoff, agent)
         return True
+
+    async def _survey(self, handoff: HandoffView, agent: Optional[str]) -> None:
+        """The customer's one satisfaction survey for this handoff (never fails the hand-back)."""
+        if self.csat is None:
+            return
+        try:
+            await self.csat.offer(handoff.id, handoff.conversation_id, handoff.channel, agent)
+        except Exception:  # noqa: BLE001 - the database down must not undo a hand-back that happened
+            logger.exception("CSAT survey of handoff %s failed", handoff.id)
 
     async def close_idle(
         self, idle: timedelta, now: Optional[datetime] = None, only: Optional[Collection[str]] = None
@@ -87,7 +110,8 @@ class StaffDesk:
         `session_expiration_time`: the handoff ends before the pause would silently end on its own.
         Idle is counted from the customer's last message (from the request when Rasa cannot say).
         The bot resumes without a note: the customer is gone, and a Messenger note could fall
-        outside the messaging window. A conversation Rasa cannot be reached for is left for the next sweep.
+        outside the messaging window; the satisfaction survey follows if the customer wrote within 24 h
+        (bot/handoff/csat.py). A conversation Rasa cannot be reached for is left for the next sweep.
         `only`: limit the sweep to these conversation ids (a test on a shared branch).
         """
         now = now or datetime.now(timezone.utc)
@@ -113,6 +137,7 @@ class StaffDesk:
                 await self.rasa.hand_back(handoff.conversation_id, handoff.channel, note=None)
             except RasaControlError as exc:  # the session expiry will end the pause anyway
                 logger.warning("Handoff %s closed but Rasa could not resume it: %s", handoff.id, exc)
+            await self._survey(handoff, handoff.taken_by)  # within 24 h of the customer's last message only
         return closed
 
     async def _handoff(self, handoff_id: int) -> HandoffView:

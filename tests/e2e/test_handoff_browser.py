@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import select
 
 from bot.branch_db import session_factory
+from bot.handoff.csat import QUESTION as CSAT_QUESTION
+from bot.handoff.csat import THANKS as CSAT_THANKS
 from bot.handoff.models import Handoff
 from bot.clock import utc_now
 from bot.handoff.queue import HandoffQueue
@@ -214,15 +216,20 @@ def test_web_widget_customer_is_taken_over_answered_and_handed_back(
 
     hand_back(console, "Web chat", "talk to a human")
     widget_shows(page, BACK_NOTE)
+    # The satisfaction survey: five buttons; the customer's tap is stored and thanked, not a turn of the dialogue.
+    widget_shows(page, CSAT_QUESTION)
+    page.locator("#web-chat-quick-replies").get_by_role("button", name="4", exact=True).click()
+    widget_shows(page, CSAT_THANKS)
     widget_say(page, "what can you do?")
     widget_shows(page, HELP_ANSWER)
 
     # What the customer saw after the handoff: their message went unanswered by the bot, then the
-    # advisor, the note, and the bot again.
+    # advisor, the note, the survey and their answer, and the bot again.
     seen = thread_after(page, HANDOFF_ACK)
-    assert seen[:4] == [f"customer: {SILENT_TEXT}", f"bot: {advisor_says}", f"bot: {BACK_NOTE}",
+    assert seen[:7] == [f"customer: {SILENT_TEXT}", f"bot: {advisor_says}", f"bot: {BACK_NOTE}",
+                        f"bot: {CSAT_QUESTION}", "customer: 4", f"bot: {CSAT_THANKS}",
                         "customer: what can you do?"], seen
-    assert all(HELP_ANSWER in line or line.startswith("bot: ") for line in seen[4:]), seen
+    assert all(HELP_ANSWER in line or line.startswith("bot: ") for line in seen[7:]), seen
     assert audit_of(sandbox, session_id) == [(AGENT, "take"), (AGENT, "reply"), (AGENT, "hand_back")]
 
 

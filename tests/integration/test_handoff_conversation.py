@@ -12,12 +12,14 @@ import requests
 from bot.branch_db import session_factory
 from bot.channels.messenger.send_api import SendApi
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.devtools.graph_rules import feedback_notification
+from bot.handoff.csat import THANKS, CsatSender, CsatSurveys, score_payload
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl
 from bot.handoff.staff_desk import StaffDesk
 from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from tests.support.branch import Branch
-from tests.support.environment import GRAPH_API_VERSION, PAGE_TOKEN
+from tests.support.environment import GRAPH_API_VERSION, PAGE_ID, PAGE_TOKEN
 
 
 def new_psid() -> str:
@@ -31,7 +33,22 @@ def joined(texts):
 def desk_for(branch: Branch) -> StaffDesk:
     queue = HandoffQueue(session_factory(branch.branch_database_url))
     send_api = SendApi(f"{branch.standin_url}/{GRAPH_API_VERSION}", PAGE_TOKEN, 5)
-    return StaffDesk(queue, RasaControl(branch.rasa_url, branch.rasa_api_token, send_api=send_api))
+    rasa = RasaControl(branch.rasa_url, branch.rasa_api_token, send_api=send_api)
+    surveys = CsatSurveys(queue.sessions, create_tables=False)
+    return StaffDesk(queue, rasa, CsatSender(lambda: surveys, rasa, "https://bank.example/privacy"))
+
+
+def feedback_templates(branch: Branch, psid: str):
+    return [body for body in branch.sent_to(psid)
+            if ((body["message"].get("attachment") or {}).get("payload") or {}).get("template_type")
+            == "customer_feedback"]
+
+
+def wait_for(condition, what, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
 
 
 def stays_silent(branch: Branch, psid: str, text: str) -> bool:
@@ -100,7 +117,21 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
 
     by_bob, by_alice = asyncio.run(hand_back())
     assert by_bob == "bob refused" and by_alice is True
-    assert branch.texts_to(psid)[-1] == BACK_NOTE  # sent by Rasa before the resume call returns
+    # Sent by Rasa before the calls return: the "back" note, then the satisfaction survey, as the bot (RESPONSE).
+    assert branch.texts_to(psid)[-2] == BACK_NOTE
+    [survey] = feedback_templates(branch, psid)
+    assert survey == branch.sent_to(psid)[-1] and survey["messaging_type"] == "RESPONSE" and "tag" not in survey
+    question = survey["message"]["attachment"]["payload"]["feedback_screens"][0]["questions"][0]["id"]
+
+    # The customer answers in the template: Meta posts `messaging_feedback`, twice; one answer is kept, masked.
+    answer = feedback_notification(psid, PAGE_ID, question, 4, "Alice was quick, card 4970 1012 3456 7890")
+    assert branch.post_webhook(answer).status_code == 200
+    assert branch.post_webhook(answer).status_code == 200
+    surveys = CsatSurveys(session_factory(branch.branch_database_url), create_tables=False)
+    wait_for(lambda: surveys.for_handoff(handoff.id).score is not None, "the answer was not stored")
+    stored = surveys.for_handoff(handoff.id)
+    assert (stored.agent, stored.score, stored.answered_via) == ("alice", 4, "template")
+    assert stored.comment == "Alice was quick, card •••• 7890"
 
     replies = branch.exchange(psid, "help")
     assert "Here's what I can do" in joined(replies), replies
@@ -140,17 +171,39 @@ def test_the_page_inbox_giving_the_thread_back_ends_the_handoff(branch: Branch):
     [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
     assert stays_silent(branch, psid, "hello? anyone there?")
 
-    moved = requests.post(f"{branch.standin_url}/_standin/page_inbox",
-                          json={"recipient": psid, "action": "pass_back"}, timeout=5)
-    assert moved.status_code == 200
-    assert branch.post_webhook(moved.json()["webhook"]).status_code == 200
-    deadline = time.monotonic() + 30
-    while desk.queue.get(handoff.id).status != "closed" or branch.texts_to(psid)[-1] != BACK_NOTE:
-        assert time.monotonic() < deadline, (desk.queue.get(handoff.id), branch.texts_to(psid)[-3:])
-        time.sleep(0.1)
-    last = desk.queue.actions(handoff.id)[-1]
-    assert (last.agent, last.action, last.detail) == ("system", "closed", PAGE_INBOX_DETAIL)
+    set_page = requests.post(f"{branch.standin_url}/_standin/page", json={"feedback_template": False}, timeout=5)
+    assert set_page.status_code == 200
+    try:
+        page_inbox_passes_back(branch, desk, handoff, psid)
+    finally:
+        requests.post(f"{branch.standin_url}/_standin/page", json={"feedback_template": True}, timeout=5)
 
     replies = branch.exchange(psid, "help")
     assert "Here's what I can do" in joined(replies), replies
     asyncio.run(desk.close())
+
+
+def page_inbox_passes_back(branch: Branch, desk: StaffDesk, handoff, psid: str) -> None:
+    moved = requests.post(f"{branch.standin_url}/_standin/page_inbox",
+                          json={"recipient": psid, "action": "pass_back"}, timeout=5)
+    assert moved.status_code == 200
+    assert branch.post_webhook(moved.json()["webhook"]).status_code == 200
+    wait_for(lambda: desk.queue.get(handoff.id).status == "closed" and BACK_NOTE in branch.texts_to(psid),
+             "the handoff was not closed, or the bot not back")
+    last = desk.queue.actions(handoff.id)[-1]
+    assert (last.agent, last.action, last.detail) == ("system", "closed", PAGE_INBOX_DETAIL)
+
+    # The survey follows; on a page where Meta refuses the template, as five quick replies the customer taps.
+    surveys = CsatSurveys(session_factory(branch.branch_database_url), create_tables=False)
+    wait_for(lambda: surveys.for_handoff(handoff.id) is not None
+             and surveys.for_handoff(handoff.id).status == "sent", "no survey sent")
+    survey = surveys.for_handoff(handoff.id)
+    assert survey.agent == "page_inbox"
+    wait_for(lambda: "quick_replies" in branch.sent_to(psid)[-1]["message"], "no quick-reply survey sent")
+    assert feedback_templates(branch, psid) == []  # refused by the page: never recorded as sent
+    assert [q["payload"] for q in branch.sent_to(psid)[-1]["message"]["quick_replies"]] == [
+        score_payload(survey.id, score) for score in range(1, 6)]
+    branch.say(psid, "4", score_payload(survey.id, 4))  # stored by the channel, never a turn of the dialogue
+    wait_for(lambda: surveys.for_handoff(handoff.id).score == 4 and branch.texts_to(psid)[-1] == THANKS,
+             "the tap was not stored and thanked")
+    assert surveys.for_handoff(handoff.id).answered_via == "quick_reply"

@@ -189,7 +189,9 @@ async def test_reply_and_hand_back_go_through_rasa_and_are_audited(console: Cons
 
     back = await post(console.alice, f"/console/handoffs/{handoff}/hand-back")
     assert back.status == 303 and URL(back.headers["Location"]).path == "/console/"
-    assert console.rasa.appended[-1][1][0] == {"event": "resume"}
+    resumed, survey = console.rasa.appended[-2:]
+    assert resumed[1][0] == {"event": "resume"}
+    assert survey[1][0]["metadata"]["csat_survey"] and survey[2]["output_channel"] == "socketio"  # the CSAT survey
     assert console.queue.get(handoff).status == "returned"
     assert "The conversation is back with the bot." in await (await console.alice.get(back.headers["Location"])).text()
 

@@ -245,7 +245,8 @@ async def test_a_tag_goes_only_with_message_tag(graph):
 
 async def test_a_restricted_page_may_send_nothing_until_meta_lifts_it(graph):
     standin, client = graph
-    assert (await (await client.get("/_standin/page")).json()) == {"restricted": False, "handover_apis": True}
+    assert (await (await client.get("/_standin/page")).json()) == {"restricted": False, "handover_apis": True,
+                                                                  "feedback_template": True}
     assert (await client.post("/_standin/page", json={"restricted": True})).status == 200
     refused = await client.post(f"{V}/me/messages", params=TOKEN, json=message())
     typing = await client.post(f"{V}/me/messages", params=TOKEN,
@@ -284,3 +285,52 @@ async def test_the_page_inbox_moves_the_thread_and_says_what_meta_posts(graph, a
     assert set(event[field]) >= {"previous_owner_app_id"}
     assert event[field].get("new_owner_app_id") == owner
     assert (await client.post("/_standin/page_inbox", json={"recipient": PSID, "action": "dance"})).status == 400
+
+
+# --- the customer feedback template (the satisfaction survey after a handoff) -----------------------------------
+
+def feedback(**changes):
+    from bot.handoff.csat import messenger_template
+
+    template = messenger_template(12, "https://bank.example/privacy")
+    template["attachment"]["payload"].update(changes)
+    return {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": template}
+
+
+async def test_the_standin_accepts_the_branch_feedback_template(graph):
+    standin, client = graph
+    resp = await client.post(f"{V}/me/messages", params=TOKEN, json=feedback())
+    assert resp.status == 200
+    [sent] = standin.messages_for(PSID)
+    assert sent.body["message"]["attachment"]["payload"]["template_type"] == "customer_feedback"
+    assert standin.texts_for(PSID) == ["How did we do?"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"business_privacy": {}},
+    {"business_privacy": {"url": "not a url"}},
+    {"expires_in_days": 8},
+    {"expires_in_days": 0},
+    {"title": "x" * 66},
+    {"button_title": ""},
+    {"feedback_screens": []},
+    {"feedback_screens": [{"questions": []}]},
+    {"feedback_screens": [{"questions": [{"id": "q 1", "type": "csat"}]}]},
+    {"feedback_screens": [{"questions": [{"id": "q1", "type": "stars"}]}]},
+    {"feedback_screens": [{"questions": [{"id": "q1", "type": "csat", "score_option": "zero_to_ten"}]}]},
+    {"feedback_screens": [{"questions": [{"id": "q1", "type": "csat", "follow_up": {"type": "essay"}}]}]},
+    {"feedback_screens": [{"questions": [{"id": "q1", "type": "csat"}]}, {"questions": [{"id": "q2", "type": "nps"}]}]},
+])
+async def test_the_standin_refuses_a_malformed_feedback_template(graph, changes):
+    standin, client = graph
+    resp = await client.post(f"{V}/me/messages", params=TOKEN, json=feedback(**changes))
+    assert (await error_of(resp))[:2] == (400, 100)
+    assert standin.messages_for(PSID) == []
+
+
+async def test_a_page_without_the_feedback_template_refuses_it_and_only_it(graph):
+    standin, client = graph
+    await client.post("/_standin/page", json={"feedback_template": False})
+    refused = await client.post(f"{V}/me/messages", params=TOKEN, json=feedback())
+    assert (await error_of(refused))[:2] == (400, 100)
+    assert (await client.post(f"{V}/me/messages", params=TOKEN, json=message("1 to 5?"))).status == 200

@@ -18,6 +18,9 @@ a polite answer, except Messenger's 👍 right after the bot asked yes or no: th
 the Yes (`/affirm`, if it was offered to that customer; latest_offer.py).
 Thread-control notifications go to `on_thread_control`: in the Rasa server, the
 Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
+Answers to the satisfaction survey after a handoff (bot/handoff/csat.py) never reach the dialogue:
+the template's (`messaging_feedback`) and a tap on an offered score (`/csat{...}`) are stored by
+`csat`; a tap is thanked.
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
 Customers' comments on the page's posts (`entry[].changes[]`, field `feed`) go to `page_comments.py`:
@@ -77,6 +80,7 @@ from bot.channels.messenger.webhook import (
 from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
+from bot.handoff.csat import QUICK_REPLY, TEMPLATE, THANKS, CsatAnswers, parse_score_payload, survey_of_question
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server import http_guard
 from bot.settings import Settings, get_settings
@@ -121,6 +125,9 @@ class MessengerInput(InputChannel):
         from bot.handoff.thread_control import ThreadControlHook  # the branch database, opened when first needed
 
         self.on_thread_control = ThreadControlHook.from_settings(self.settings, self.handover)
+        from bot.handoff.csat import default_answers
+
+        self.csat = default_answers()
 
     def wire_comments(self) -> None:
         """The Rasa server's channel: customers' page comments get a private reply, a staff queue entry and
@@ -186,6 +193,7 @@ class MessengerInput(InputChannel):
         self.comments: Optional[CommentResponder] = None
         self._comment_seen = state.seen
         self._own_comments = OwnComments(state.redis, settings.redis_key_prefix)
+        self.csat: Optional[CsatAnswers] = None  # stores survey answers (bot/handoff/csat.py); None: logged only
 
     @property
     def queues(self) -> SenderQueues:
@@ -323,7 +331,7 @@ class MessengerInput(InputChannel):
                     if not await self._ingress_inbox.accept(event):
                         logger.info("Messenger event %s for %s seen before; skipped",
                                     event.kind.value, pseudonym(event.sender_id))
-                elif where in (Route.STANDBY, Route.THREAD_CONTROL):
+                elif where in (Route.STANDBY, Route.THREAD_CONTROL, Route.FEEDBACK):
                     if await self.shared_seen.first_time(event.dedup_key):
                         self._dispatch(event, on_new_message)
                 else:
@@ -374,6 +382,9 @@ class MessengerInput(InputChannel):
         if where is Route.THREAD_CONTROL:
             self._thread_control(event, customer)
             return
+        if where is Route.FEEDBACK:
+            self._feedback(event, customer)
+            return
         if where is Route.ACKNOWLEDGE:
             logger.info(
                 "Messenger %s event (%s) from %s acknowledged, not answered",
@@ -415,6 +426,41 @@ class MessengerInput(InputChannel):
 
             self._submit(psid, notify)
 
+    def _feedback(self, event: MessagingEvent, customer: str) -> None:
+        """An answer to the survey's template: stored against its survey (question id `csat_<id>`), in the
+        customer's queue; never passed to the dialogue. Meta shows the customer its own confirmation."""
+        if not event.sender_id or not self.seen.first_time(event.dedup_key):
+            return
+        answers = [a for a in event.feedback if a.kind == "csat" and a.score is not None]
+        if not answers:
+            logger.info("Messenger feedback from %s without a CSAT score; ignored", customer)
+            return
+        psid, csat = event.sender_id, self.csat
+
+        async def store() -> None:
+            for answer in answers:
+                if csat is None:
+                    logger.info("Messenger feedback from %s not stored: no survey store here", customer)
+                    return
+                await csat.store(psid, survey_of_question(answer.question_id), answer.score,  # type: ignore[arg-type]
+                                 answer.comment, TEMPLATE)
+
+        self._submit(psid, store)
+
+    async def _survey_tap(self, event: MessagingEvent, payload: str, ledger: Optional[ReplyLedger]) -> bool:
+        """A tap on a score the survey offered this customer: stored and thanked, not passed to the dialogue."""
+        parsed = parse_score_payload(payload)
+        if parsed is None:
+            return False
+        survey_id, score = parsed
+        if self.csat is not None:
+            await self.csat.store(event.sender_id, survey_id, score, None, QUICK_REPLY)
+        else:
+            logger.info("Survey answer from %s not stored: no survey store here", pseudonym(event.sender_id))
+        output = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
+        await output.send_text_message(event.sender_id, THANKS)
+        return True
+
     def _handler(
         self, event: MessagingEvent, on_new_message: OnNewMessage, ledger: Optional[ReplyLedger] = None,
     ) -> Callable[[], Awaitable[None]]:
@@ -428,6 +474,8 @@ class MessengerInput(InputChannel):
                 await answer.send_text_message(psid, attachment_reply(event))
                 return
             if not text:
+                return
+            if offered and await self._survey_tap(event, text, ledger):
                 return
             await self.send_api.send_action(psid, "mark_seen")
             await self.send_api.send_action(psid, "typing_on")  # Messenger turns it off with the next message

@@ -21,7 +21,7 @@ from bot.channels.messenger.durable_inbox import ReplyLedger
 from bot.channels.messenger.latest_offer import LatestOfferStore
 from bot.channels.messenger.routing import Handover, refused_by_routing
 from bot.channels.offered_payloads import OfferedPayloadStore
-from bot.dialogue_signals import HANDOVER_KEY
+from bot.dialogue_signals import CSAT_SURVEY_KEY, HANDOVER_KEY
 from bot.privacy.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,32 @@ class MessengerOutput(OutputChannel):
         if HANDOVER_KEY in json_message:
             await self._hand_over(recipient_id, json_message[HANDOVER_KEY])
             return
+        if CSAT_SURVEY_KEY in json_message:
+            await self._send_survey(recipient_id, json_message[CSAT_SURVEY_KEY])
+            return
         await self.send_messages(recipient_id, [json_message])
+
+    async def _send_survey(self, recipient_id: str, survey: Any) -> None:
+        """The satisfaction survey (bot/handoff/csat.py): Meta's customer feedback template, and its quick-reply
+        fallback when our validator or Meta refuses the template. A RESPONSE, like every bot message."""
+        if not isinstance(survey, dict):
+            logger.error("A survey for %s that is not an object was not sent", pseudonym(recipient_id))
+            return
+        template, fallback = survey.get("template"), survey.get("fallback")
+        problem = payloads.message_problem(template) if template is not None else "no template"
+        if problem is None:
+            if self.latest is not None:
+                await self.latest.sent(recipient_id, [])
+            if await self.send_api.send_message(recipient_id, template):
+                self.messages_sent += 1
+                return
+            logger.warning("Meta refused the feedback template for %s; sending the quick replies instead",
+                           pseudonym(recipient_id))
+        else:
+            logger.error("Feedback template for %s not sent (%s); sending the quick replies instead",
+                         pseudonym(recipient_id), problem)
+        if isinstance(fallback, dict):
+            await self.send_messages(recipient_id, [fallback])
 
     async def _hand_over(self, recipient_id: str, details: Any) -> None:
         if self.handover is None or not self.handover.enabled:

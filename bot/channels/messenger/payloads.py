@@ -55,6 +55,18 @@ MORE_CHOICES_TEXT = "More choices:"
 ELLIPSIS = "…"
 DEFAULT_URL_TITLE = "Open"
 
+# Meta's customer feedback template (the CSAT survey after a handoff, bot/handoff/csat.py). Meta documents
+# the score types and options; the lengths are our reading of its page and may be stricter than Meta.
+MAX_FEEDBACK_TITLE = 65
+MAX_FEEDBACK_SUBTITLE = 80
+MAX_FEEDBACK_BUTTON_TITLE = 20
+MAX_FEEDBACK_QUESTION_ID = 80
+MAX_FEEDBACK_PLACEHOLDER = 80
+FEEDBACK_SCORE_OPTIONS = {"csat": {"one_to_five", "five_stars", "five_emojis"}, "nps": {"zero_to_ten"},
+                          "ces": {"one_to_seven"}}
+FEEDBACK_SCORE_LABELS = frozenset({"neg_pos", "pos_neg"})
+_FEEDBACK_QUESTION_ID = re.compile(r"^[A-Za-z0-9_]+$")
+
 MEDIA_TYPES = frozenset({"image", "audio", "video", "file"})
 BUTTON_TYPES = frozenset({"postback", "web_url", "phone_number"})
 QUICK_REPLY_TYPES = frozenset({"text", "user_phone_number", "user_email"})
@@ -434,10 +446,57 @@ def _check_attachment(attachment: Any, problems: List[str]) -> None:
             )
             for index, element in enumerate(elements):
                 _check_element(element, f"elements[{index}]", problems)
+        elif template == "customer_feedback":
+            _check_customer_feedback(payload, problems)
         elif not isinstance(template, str) or not template:
             problems.append("a template attachment needs a template_type")
     else:
         problems.append(f"attachment type {kind!r} is not one of image, audio, video, file, template")
+
+
+def _check_customer_feedback(payload: Mapping[str, Any], problems: List[str]) -> None:
+    """One screen with one scored question (csat, nps or ces), a privacy URL, expiry 1 to 7 days."""
+    _check_text(payload.get("title"), "feedback title", MAX_FEEDBACK_TITLE, problems)
+    if "subtitle" in payload:
+        _check_text(payload["subtitle"], "feedback subtitle", MAX_FEEDBACK_SUBTITLE, problems)
+    _check_text(payload.get("button_title"), "feedback button_title", MAX_FEEDBACK_BUTTON_TITLE, problems)
+    privacy = payload.get("business_privacy")
+    if not isinstance(privacy, Mapping) or not _is_web_url(str(privacy.get("url") or "")):
+        problems.append("a feedback template needs business_privacy.url, an http(s) URL")
+    days = payload.get("expires_in_days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 7):
+        problems.append("feedback expires_in_days must be a whole number from 1 to 7")
+    screens = _check_count(payload.get("feedback_screens"), "feedback_screens", 1, problems)
+    for screen in screens:
+        questions = _check_count(screen.get("questions") if isinstance(screen, Mapping) else None,
+                                 "feedback_screens[0].questions", 1, problems)
+        for question in questions:
+            _check_feedback_question(question, problems)
+
+
+def _check_feedback_question(question: Any, problems: List[str]) -> None:
+    where = "feedback question"
+    if not isinstance(question, Mapping):
+        problems.append(f"{where} must be an object")
+        return
+    qid = question.get("id")
+    if not isinstance(qid, str) or not _FEEDBACK_QUESTION_ID.match(qid) or len(qid) > MAX_FEEDBACK_QUESTION_ID:
+        problems.append(f"{where} id must be 1 to {MAX_FEEDBACK_QUESTION_ID} letters, digits or underscores")
+    kind = question.get("type")
+    if kind not in FEEDBACK_SCORE_OPTIONS:
+        problems.append(f"{where} type must be one of {sorted(FEEDBACK_SCORE_OPTIONS)}")
+    elif "score_option" in question and question["score_option"] not in FEEDBACK_SCORE_OPTIONS[kind]:
+        problems.append(f"{where} score_option must be one of {sorted(FEEDBACK_SCORE_OPTIONS[kind])} for {kind}")
+    if "title" in question:
+        _check_text(question["title"], f"{where} title", MAX_FEEDBACK_TITLE, problems)
+    if "score_label" in question and question["score_label"] not in FEEDBACK_SCORE_LABELS:
+        problems.append(f"{where} score_label must be one of {sorted(FEEDBACK_SCORE_LABELS)}")
+    follow_up = question.get("follow_up")
+    if follow_up is not None:
+        if not isinstance(follow_up, Mapping) or follow_up.get("type") != "free_form":
+            problems.append(f"{where} follow_up must be a free_form object")
+        elif "placeholder" in follow_up:
+            _check_text(follow_up["placeholder"], f"{where} follow_up placeholder", MAX_FEEDBACK_PLACEHOLDER, problems)
 
 
 def _check_element(element: Any, where: str, problems: List[str]) -> None:

@@ -3,6 +3,8 @@
     DIALOGUE        answered by the bot: text, taps, attachments
     STANDBY         another app owns the thread (an advisor's inbox): watched, never answered
     THREAD_CONTROL  the thread is passed, taken or asked for (Conversation Routing)
+    FEEDBACK        an answer to the satisfaction survey's template: stored, never passed to the dialogue,
+                    whichever app owns the thread (bot/handoff/csat.py)
     ACKNOWLEDGE     reactions, edits and kinds Meta adds later: logged, never answered
     IGNORE          deliveries, reads and the page's own echoes
 """
@@ -26,11 +28,14 @@ class Route(Enum):
     DIALOGUE = "dialogue"
     STANDBY = "standby"
     THREAD_CONTROL = "thread_control"
+    FEEDBACK = "feedback"
     ACKNOWLEDGE = "acknowledge"
     IGNORE = "ignore"
 
 
 def route(event: MessagingEvent) -> Route:
+    if event.kind == EventKind.FEEDBACK:
+        return Route.FEEDBACK
     if event.standby:
         return Route.STANDBY
     if event.kind in IGNORED_KINDS:

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _SIGNATURE_PREFIX = "sha256="
@@ -35,6 +35,7 @@ class EventKind(str, Enum):
     HANDOVER = "handover"  # thread control passed, taken, requested or released (Conversation Routing)
     REACTION = "reaction"  # an emoji reaction to a message, or its removal
     MESSAGE_EDIT = "message_edit"  # the customer edited a message they had sent
+    FEEDBACK = "feedback"  # an answer to the customer feedback template (webhook field `messaging_feedback`)
     OTHER = "other"  # referral, optin, account_linking, policy-enforcement, anything new
 
 
@@ -50,6 +51,17 @@ LIKE_STICKER_IDS = frozenset({"369239263222822", "369239343222814", "36923938322
 
 # Keys every messaging event has; any other key names what the event is about.
 _ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
+
+
+@dataclass(frozen=True)
+class FeedbackAnswer:
+    """One question of a `messaging_feedback` event: its id, the score (None when it is not a whole
+    number) and the free-form comment, if any."""
+
+    question_id: str
+    kind: str  # csat, nps, ces
+    score: Optional[int]
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class MessagingEvent:
     app_id: Optional[str] = None
     # Delivered in `entry[].standby`: another app owns the thread; this app only watches.
     standby: bool = False
+    # FEEDBACK: the answers, one per question of the template's screens.
+    feedback: Tuple[FeedbackAnswer, ...] = ()
 
     @property
     def dedup_key(self) -> str:
@@ -144,6 +158,9 @@ def _parse_event(raw: Any, standby: bool) -> MessagingEvent:
         if name in raw:
             app_id = _handover_app_id(name, raw[name])
             return MessagingEvent(EventKind.HANDOVER, field_name=name, app_id=app_id, **common)
+    if "messaging_feedback" in raw:
+        return MessagingEvent(EventKind.FEEDBACK, field_name="messaging_feedback",
+                              feedback=_feedback_answers(raw["messaging_feedback"]), **common)
     if "delivery" in raw:
         return MessagingEvent(EventKind.DELIVERY, **common)
     if "read" in raw:
@@ -181,6 +198,25 @@ def _message_event(message: Dict[str, Any], common: Dict[str, Any]) -> Messaging
             sticker_id=str(sticker_id) if sticker_id else None, **common,
         )
     return MessagingEvent(EventKind.OTHER, message_id=mid, field_name="message", **common)
+
+
+def _feedback_answers(body: Any) -> Tuple[FeedbackAnswer, ...]:
+    """`{"feedback_screens": [{"screen_id": 0, "questions": {"<id>": {"type": "csat", "payload": "4",
+    "follow_up": {"type": "free_form", "payload": "..."}}}}]}`; what is not shaped so is left out."""
+    answers: List[FeedbackAnswer] = []
+    for screen in _object(body).get("feedback_screens") or []:
+        questions = _object(screen).get("questions")
+        if isinstance(questions, list):  # read a list of questions with their ids too
+            questions = {str(_object(q).get("id") or ""): q for q in questions}
+        for question_id, question in _object(questions).items():
+            question = _object(question)
+            if not question_id:
+                continue
+            payload = str(question.get("payload") if question.get("payload") is not None else "").strip()
+            score = int(payload) if payload.isdigit() and len(payload) <= 3 else None
+            comment = _str_or_none(_object(question.get("follow_up")).get("payload"))
+            answers.append(FeedbackAnswer(str(question_id), str(question.get("type") or ""), score, comment))
+    return tuple(answers)
 
 
 def _handover_app_id(name: str, body: Any) -> Optional[str]:

@@ -17,6 +17,8 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   customer typed and goes to NLU. A tap sends `{"message": <title>, "payload": <payload>}`; the
   payload reaches Rasa only if the bot offered it to this session (bot/channels/offered_payloads.py),
   else the title is read as typed text, as in Messenger.
+* A tap on a score of the satisfaction survey after a handoff (`/csat{...}`, offered to this session:
+  bot/handoff/csat.py) is stored and thanked here, never passed to the dialogue.
 
 Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`, `session_confirm`).
 """
@@ -43,6 +45,7 @@ from bot.channels.offered_payloads import (
 )
 from bot.channels.typed_text import as_typed_text, clean_text
 from bot.channels.web_chat.tokens import InvalidWebChatToken, binding_from_cookies, normalized_origin, verify
+from bot.handoff.csat import BUTTON, THANKS, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 
@@ -104,7 +107,11 @@ class WebChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
         # Secrets and origins are settings (environment / .env), never values in credentials.yml.
-        return cls(get_settings())
+        from bot.handoff.csat import default_answers
+
+        channel = cls(get_settings())
+        channel.csat = default_answers()  # the branch database, opened when the first answer comes
+        return channel
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -113,6 +120,7 @@ class WebChatInput(InputChannel):
         # The model's work runs in the process's dialogue thread, with Messenger's (dialogue_thread.py).
         self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
         self._dialogue_started = False
+        self.csat: Optional[CsatAnswers] = None  # stores survey answers; None: logged only
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WebChatOutput(self.sio, BOT_MESSAGE_EVENT, offered=self.offered) if self.sio is not None else None
@@ -184,6 +192,8 @@ class WebChatInput(InputChannel):
                 said = await self._text_for_rasa(sender_id, text, payload)
                 if not said:
                     return
+                if await self._survey_tap(sender_id, said, output):
+                    return
                 # Client metadata is not passed on: a browser may not tell the bot anything but its words.
                 message = UserMessage(said, output, sender_id, input_channel=self.name(),
                                       metadata={"channel": "web_chat"})
@@ -195,6 +205,19 @@ class WebChatInput(InputChannel):
                 await handle()
 
         return web_chat
+
+    async def _survey_tap(self, sender_id: str, said: str, output: OutputChannel) -> bool:
+        """`said` is an offered survey score (typed text never starts with a command): stored and thanked."""
+        parsed = parse_score_payload(said)
+        if parsed is None:
+            return False
+        survey_id, score = parsed
+        if self.csat is not None:
+            await self.csat.store(sender_id, survey_id, score, None, BUTTON)
+        else:
+            logger.info("Web chat: survey answer from %s not stored: no survey store here", pseudonym(sender_id))
+        await output.send_text_message(sender_id, THANKS)
+        return True
 
     async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:
         """A tap's payload when the bot offered it to this session; otherwise what was typed, as text.

@@ -6,7 +6,8 @@
     POST /console/handoffs/{id}/take        303 to the conversation, or back to the queue when someone else has it
     GET  /console/handoffs/{id}             the transcript and the reply form (403 unless the agent holds it)
     POST /console/handoffs/{id}/reply       303 back to the conversation (the page says when it was not delivered)
-    POST /console/handoffs/{id}/hand-back   303 to the queue
+    POST /console/handoffs/{id}/hand-back   303 to the queue (the customer gets the CSAT survey: bot/handoff/csat.py)
+    GET  /console/csat                      customer satisfaction per advisor (average, answers, surveys sent)
 
 A conversation closed because the customer left (`idle_closer`, every minute), or because a person finished it
 in Meta's Page Inbox (bot/handoff/thread_control.py), answers 410 with the reason.
@@ -23,7 +24,7 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
-from bot.handoff.models import CLOSED
+from bot.handoff.models import CLOSED, PAGE_INBOX_AGENT
 from bot.handoff.queue import HandoffView
 from bot.handoff.rasa_control import RasaControlError
 from bot.handoff.staff_desk import NotYours, StaffDesk
@@ -106,6 +107,7 @@ def add_routes(console: web.Application) -> None:
     console.router.add_get(r"/handoffs/{id:\d+}", conversation_page)
     console.router.add_post(r"/handoffs/{id:\d+}/reply", reply)
     console.router.add_post(r"/handoffs/{id:\d+}/hand-back", hand_back)
+    console.router.add_get("/csat", csat_page)
 
 
 # -- formatting -------------------------------------------------------------------------------------
@@ -382,3 +384,23 @@ async def hand_back(request: web.Request) -> web.Response:
     if not returned:
         return _see_other(f"{HOME_PATH}?notice=not_yours")
     return _see_other(f"{HOME_PATH}?notice=handed_back")
+
+
+async def csat_page(request: web.Request) -> web.Response:
+    """Customer satisfaction per advisor; every signed-in member of staff may read it."""
+    current_agent(request)
+    advisors, not_sent = await request.app[DESK].csat_by_advisor()
+    rows = "".join(
+        render("csat_row.html", agent=_advisor_label(a.agent), average=f"{a.average:.1f}" if a.answers else "–",
+               answers=a.answers, sent=a.sent)
+        for a in advisors
+    ) or render("csat_empty.html")
+    return page(request, "Customer satisfaction", render("csat.html", rows=SafeHtml(rows), not_sent=not_sent))
+
+
+def _advisor_label(agent: Optional[str]) -> str:
+    if agent is None:
+        return "Nobody (closed while waiting)"
+    if agent == PAGE_INBOX_AGENT:
+        return "Page Inbox"
+    return agent
