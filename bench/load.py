@@ -40,7 +40,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.messenger.webhook import SIGNATURE_HEADER, sign
-from bot.devtools.graph_standin import GraphStandin, SentRequest
+from bot.devtools.graph_records import SentRequest
+from bot.devtools.graph_standin import GraphStandin
 from bot.devtools.messenger_chat import choices_of, messaging_event
 
 from bench.customers import BenchCustomer
@@ -357,7 +358,7 @@ async def calibrate(
 
 
 def _visible(body: Dict[str, Any]) -> str:
-    from bot.devtools.graph_standin import visible_text
+    from bot.devtools.graph_rules import visible_text
 
     text = visible_text(body).replace("\n", " / ")
     return text if len(text) <= 110 else text[:107] + "..."

@@ -73,6 +73,7 @@ from typing import Any, Deque, Dict, List, Optional
 from aiohttp import web
 
 from bot.devtools.graph_page_inbox import PageInboxMoves
+from bot.devtools.graph_records import Fault, GraphCall, SentRequest, bearer, graph_error
 from bot.devtools.graph_rules import (
     ALREADY_REPLIED,
     DEFAULT_APP_ID,
@@ -86,7 +87,6 @@ from bot.devtools.graph_rules import (
     THREAD_CONTROL_EDGES,
     comment_of,
     comment_problem,
-    optional_int,
     profile_fields,
     profile_problem,
     recipient_of,
@@ -98,56 +98,6 @@ from bot.devtools.graph_rules import (
 )
 
 _ANY_RECIPIENT = "*"
-
-
-@dataclass
-class SentRequest:
-    seq: int
-    recipient_id: str
-    body: Dict[str, Any]
-    received_at: float
-
-    def as_json(self) -> Dict[str, Any]:
-        return {"seq": self.seq, "recipient_id": self.recipient_id, "body": self.body, "received_at": self.received_at}
-
-
-@dataclass(frozen=True)
-class GraphCall:
-    """One Graph request the stand-in answered (accepted, refused or faulted)."""
-
-    method: str
-    edge: str  # "messages", "messenger_profile", "pass_thread_control", ...
-    recipient_id: Optional[str]
-    status: int
-
-
-@dataclass(frozen=True)
-class Fault:
-    status: Optional[int] = 500
-    code: Optional[int] = None
-    subcode: Optional[int] = None
-    message: str = "An unexpected error has occurred. Please retry your request later."
-    retry_after: Optional[float] = None
-    delay: float = 0.0
-
-    @classmethod
-    def from_json(cls, raw: Any) -> "Fault":
-        if not isinstance(raw, dict):
-            raise ValueError("each response must be an object")
-        delay = float(raw.get("delay", 0) or 0)
-        status = raw.get("status", None if delay and "code" not in raw else 500)
-        if status is not None and not (isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599):
-            raise ValueError("status must be an HTTP error status (400-599)")
-        if delay < 0:
-            raise ValueError("delay must not be negative")
-        return cls(
-            status=status,
-            code=optional_int(raw.get("code")),
-            subcode=optional_int(raw.get("subcode")),
-            message=str(raw.get("message") or cls.message),
-            retry_after=float(raw["retry_after"]) if raw.get("retry_after") is not None else None,
-            delay=delay,
-        )
 
 
 @dataclass
@@ -320,7 +270,7 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "messages", None, refused)
         body = await _json_or_none(request)
         if body is None:
-            return self._answered(request, "messages", None, _graph_error(400, 100, "Invalid JSON body"))
+            return self._answered(request, "messages", None, graph_error(400, 100, "Invalid JSON body"))
         comment_id = comment_of(body)
         if comment_id is not None:
             return await self._private_reply(request, body, comment_id)
@@ -330,14 +280,14 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "messages", recipient_id, faulted)
         problem = request_problem(body)
         if problem:
-            return self._answered(request, "messages", recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "messages", recipient_id, graph_error(400, 100, f"(#100) {problem}"))
         assert recipient_id is not None  # request_problem checked it
         if self.restricted:
             code, subcode, text = PAGE_RESTRICTED
-            return self._answered(request, "messages", recipient_id, _graph_error(400, code, text, subcode=subcode))
+            return self._answered(request, "messages", recipient_id, graph_error(400, code, text, subcode=subcode))
         if not self.feedback_template and template_of(body.get("message")).get("template_type") == "customer_feedback":
             code, text = FEEDBACK_TEMPLATE_UNAVAILABLE
-            return self._answered(request, "messages", recipient_id, _graph_error(400, code, text))
+            return self._answered(request, "messages", recipient_id, graph_error(400, code, text))
         refused = self._window_refusal(recipient_id, body)
         if refused is None:
             refused = self._owner_refusal(recipient_id)
@@ -356,16 +306,16 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "messages", comment_id, faulted)
         problem = request_problem(body)
         if problem:
-            return self._answered(request, "messages", comment_id, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "messages", comment_id, graph_error(400, 100, f"(#100) {problem}"))
         if self.restricted:
             code, subcode, text = PAGE_RESTRICTED
-            return self._answered(request, "messages", comment_id, _graph_error(400, code, text, subcode=subcode))
+            return self._answered(request, "messages", comment_id, graph_error(400, code, text, subcode=subcode))
         if comment_id in self.private_replies:
-            return self._answered(request, "messages", comment_id, _graph_error(400, *ALREADY_REPLIED))
+            return self._answered(request, "messages", comment_id, graph_error(400, *ALREADY_REPLIED))
         posted = self.comments_posted.get(comment_id)
         if posted is not None and datetime.now(timezone.utc) - posted > PRIVATE_REPLY_WINDOW:
             code, subcode, text = PRIVATE_REPLY_TOO_LATE
-            return self._answered(request, "messages", comment_id, _graph_error(400, code, text, subcode=subcode))
+            return self._answered(request, "messages", comment_id, graph_error(400, code, text, subcode=subcode))
         sent = self.private_replies[comment_id] = self.record(comment_id, body)
         # Meta answers with the PSID of the person the private reply opened a conversation with.
         answer = {"recipient_id": f"psid-of-{comment_id}", "message_id": f"m_standin_{sent.seq}"}
@@ -379,13 +329,13 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "comments", comment_id, refused)
         body = await _json_or_none(request)
         if body is None:
-            return self._answered(request, "comments", comment_id, _graph_error(400, 100, "Invalid JSON body"))
+            return self._answered(request, "comments", comment_id, graph_error(400, 100, "Invalid JSON body"))
         faulted = await self._fault_for(comment_id)
         if faulted is not None:
             return self._answered(request, "comments", comment_id, faulted)
         problem = comment_problem(body)
         if problem:
-            return self._answered(request, "comments", comment_id, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "comments", comment_id, graph_error(400, 100, f"(#100) {problem}"))
         reply_id = f"{comment_id}_standin{next(self._seq)}"
         self.public_replies.append({"id": reply_id, "parent_id": comment_id, "message": body["message"]})
         return self._answered(request, "comments", comment_id, web.json_response({"id": reply_id}))
@@ -396,10 +346,10 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "messenger_profile", None, refused)
         body = await _json_or_none(request)
         if body is None:
-            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, "Invalid JSON body"))
+            return self._answered(request, "messenger_profile", None, graph_error(400, 100, "Invalid JSON body"))
         problem = profile_problem(body, self.profile)
         if problem:
-            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "messenger_profile", None, graph_error(400, 100, f"(#100) {problem}"))
         self.profile.update(body)
         return self._answered(request, "messenger_profile", None, web.json_response({"result": "success"}))
 
@@ -409,7 +359,7 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, "messenger_profile", None, refused)
         fields, problem = profile_fields(request.query.get("fields", "").split(","))
         if problem:
-            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "messenger_profile", None, graph_error(400, 100, f"(#100) {problem}"))
         found = {name: self.profile[name] for name in fields if name in self.profile}
         return self._answered(request, "messenger_profile", None, web.json_response({"data": [found] if found else []}))
 
@@ -423,7 +373,7 @@ class GraphStandin(PageInboxMoves):
             raw_fields = []
         fields, problem = profile_fields(raw_fields)
         if problem:
-            return self._answered(request, "messenger_profile", None, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, "messenger_profile", None, graph_error(400, 100, f"(#100) {problem}"))
         for name in fields:
             self.profile.pop(name, None)
         return self._answered(request, "messenger_profile", None, web.json_response({"result": "success"}))
@@ -435,17 +385,17 @@ class GraphStandin(PageInboxMoves):
             return self._answered(request, edge, None, refused)
         body = await _json_or_none(request)
         if body is None:
-            return self._answered(request, edge, None, _graph_error(400, 100, "Invalid JSON body"))
+            return self._answered(request, edge, None, graph_error(400, 100, "Invalid JSON body"))
         recipient_id = recipient_of(body)
         faulted = await self._fault_for(recipient_id)
         if faulted is not None:
             return self._answered(request, edge, recipient_id, faulted)
         problem = thread_control_problem(edge, body)
         if problem:
-            return self._answered(request, edge, recipient_id, _graph_error(400, 100, f"(#100) {problem}"))
+            return self._answered(request, edge, recipient_id, graph_error(400, 100, f"(#100) {problem}"))
         assert recipient_id is not None
         if not self.handover_apis:
-            return self._answered(request, edge, recipient_id, _graph_error(400, *HANDOVER_APIS_DISABLED))
+            return self._answered(request, edge, recipient_id, graph_error(400, *HANDOVER_APIS_DISABLED))
         metadata = body.get("metadata") or ""
         if edge == "pass_thread_control":
             self.thread_owners[recipient_id] = str(body["target_app_id"])
@@ -453,7 +403,7 @@ class GraphStandin(PageInboxMoves):
             self.thread_owners[recipient_id] = self.app_id
         elif edge == "release_thread_control":
             if self.thread_owners.get(recipient_id, self.app_id) != self.app_id:
-                return self._answered(request, edge, recipient_id, _graph_error(
+                return self._answered(request, edge, recipient_id, graph_error(
                     400, 10, "(#10) Only the app that controls the thread can release it"))
             self.thread_owners.pop(recipient_id, None)
         self.handovers.append({"edge": edge, "recipient_id": recipient_id, "metadata": metadata,
@@ -465,10 +415,10 @@ class GraphStandin(PageInboxMoves):
     def _check_request(self, request: web.Request) -> Optional[web.Response]:
         wrong_version = version_problem(request.match_info["version"])
         if wrong_version is not None:
-            return _graph_error(400, *wrong_version)
-        token = request.query.get("access_token") or _bearer(request)
+            return graph_error(400, *wrong_version)
+        token = request.query.get("access_token") or bearer(request)
         if token != self.page_access_token:
-            return _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException")
+            return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException")
         return None
 
     async def _page_refusal(self, request: web.Request) -> Optional[web.Response]:
@@ -489,7 +439,7 @@ class GraphStandin(PageInboxMoves):
             await asyncio.sleep(fault.delay)
         if fault.status is None:
             return None
-        response = _graph_error(fault.status, fault.code, fault.message, subcode=fault.subcode)
+        response = graph_error(fault.status, fault.code, fault.message, subcode=fault.subcode)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = f"{fault.retry_after:g}"
         return response
@@ -505,7 +455,7 @@ class GraphStandin(PageInboxMoves):
             limit = STANDARD_WINDOW  # RESPONSE, UPDATE and sender actions
         if limit is None or elapsed <= limit:
             return None
-        return _graph_error(
+        return graph_error(
             400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
         )
 
@@ -514,7 +464,7 @@ class GraphStandin(PageInboxMoves):
         owner = self.thread_owners.get(recipient_id)
         if owner is None or owner == self.app_id:
             return None
-        return _graph_error(400, 10, "(#10) This app is not the owner of the thread (stand-in)")
+        return graph_error(400, 10, "(#10) This app is not the owner of the thread (stand-in)")
 
     def _answered(
         self, request: web.Request, edge: str, recipient_id: Optional[str], response: web.Response
@@ -528,20 +478,6 @@ async def _json_or_none(request: web.Request) -> Any:
         return await request.json()
     except ValueError:
         return None
-
-
-def _bearer(request: web.Request) -> str:
-    header = request.headers.get("Authorization", "")
-    return header[len("Bearer "):] if header.startswith("Bearer ") else ""
-
-
-def _graph_error(
-    status: int, code: Optional[int], message: str, error_type: str = "OAuthException", subcode: Optional[int] = None
-) -> web.Response:
-    error: Dict[str, Any] = {"message": message, "type": error_type, "code": code, "fbtrace_id": "standin"}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    return web.json_response({"error": error}, status=status)
 
 
 def serve(host: str, port: int) -> None:

@@ -18,18 +18,14 @@ a polite answer, except Messenger's 👍 right after the bot asked yes or no: th
 the Yes (`/affirm`, if it was offered to that customer; latest_offer.py).
 Thread-control notifications go to `on_thread_control`: in the Rasa server, the
 Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
-Answers to the satisfaction survey after a handoff (bot/handoff/csat.py) never reach the dialogue:
-the template's (`messaging_feedback`) and a tap on an offered score (`/csat{...}`) are stored by
-`csat`; a tap is thanked.
+Survey answers after a handoff are stored, never passed to the dialogue (survey_answers.py).
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
 Customers' comments on the page's posts (`entry[].changes[]`, field `feed`) go to `page_comments.py`:
 a private reply, a staff queue entry, archive rows.
 
-A webhook body is at most MAX_WEBHOOK_BYTES (Meta's batches are a few KiB): a longer one is
-refused (413) from its Content-Length before it is read, or once it passes the limit while read,
-and never reaches the signature check; a compressed one is refused (415). The channel also installs
-the Rasa server's HTTP guard (bot/rasa_server/http_guard.py) before the server starts.
+A webhook body over MAX_WEBHOOK_BYTES or compressed is refused before it is read (webhook_http.py).
+The channel also installs the Rasa server's HTTP guard (bot/rasa_server/http_guard.py).
 
 Production profile (REDIS_URL set, docs/operations.md): the ids seen, the
 payloads offered and the messaging windows are in Redis, shared by every
@@ -40,7 +36,6 @@ messages, and those an instance that died had taken.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -55,6 +50,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
+from bot.channels.messenger import survey_answers
 from bot.channels.messenger.durable_inbox import DurableInbox, ReplyLedger
 from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.inbox_consumer import InboxConsumer
@@ -77,10 +73,11 @@ from bot.channels.messenger.webhook import (
     messaging_events,
     signature_is_valid,
 )
+from bot.channels.messenger.webhook_http import error, read_bounded_body, verify_subscription
 from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
-from bot.handoff.csat import QUICK_REPLY, TEMPLATE, THANKS, CsatAnswers, parse_score_payload, survey_of_question
+from bot.handoff.csat import THANKS, CsatAnswers
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server import http_guard
 from bot.settings import Settings, get_settings
@@ -288,15 +285,7 @@ class MessengerInput(InputChannel):
             self.queues.submit(sender_id, job)
 
     def _verify_subscription(self, request: Request) -> HTTPResponse:
-        """Meta's handshake: echo `hub.challenge` when mode and token are right."""
-        mode = request.args.get("hub.mode")
-        token = request.args.get("hub.verify_token") or ""
-        challenge = request.args.get("hub.challenge") or ""
-        expected = self.settings.fb_verify_token
-        if mode == "subscribe" and hmac.compare_digest(token.encode(), expected.encode()):
-            return response.text(challenge)
-        logger.warning("Messenger subscription refused: wrong mode or verify token")
-        return _error(403, "forbidden", "verification failed")
+        return verify_subscription(request, self.settings.fb_verify_token)
 
     def receive_webhook(self, body: bytes, signature: Optional[str], on_new_message: OnNewMessage) -> HTTPResponse:
         """Checks and queues one webhook POST; the answer goes back to Meta at once.
@@ -338,23 +327,23 @@ class MessengerInput(InputChannel):
                     self._dispatch(event, on_new_message)  # logged and acknowledged only
         except Exception:  # Redis down or unreachable: let Meta retry rather than lose the message
             logger.exception("Messenger webhook not stored in the durable inbox; Meta will retry")
-            return _error(503, "unavailable", "try again later")
+            return error(503, "unavailable", "try again later")
         return response.text("EVENT_RECEIVED")
 
     def _checked_events(self, body: bytes, signature: Optional[str]) -> "List[MessagingEvent] | HTTPResponse":
         if not signature_is_valid(body, signature, self.settings.fb_app_secret):
             logger.warning("Messenger webhook refused: missing or wrong %s", SIGNATURE_HEADER)
-            return _error(403, "forbidden", f"missing or invalid {SIGNATURE_HEADER}")
+            return error(403, "forbidden", f"missing or invalid {SIGNATURE_HEADER}")
         try:
             batch = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-            return _error(400, "invalid_request", "the body is not JSON")
+            return error(400, "invalid_request", "the body is not JSON")
         if not is_page_batch(batch):
-            return _error(404, "not_found", "only page subscriptions are handled")
+            return error(404, "not_found", "only page subscriptions are handled")
         try:
             events = list(messaging_events(batch))
         except MalformedWebhook as exc:
-            return _error(400, "invalid_request", str(exc))
+            return error(400, "invalid_request", str(exc))
         self._comments_received(page_comments(batch))
         return events
 
@@ -427,36 +416,17 @@ class MessengerInput(InputChannel):
             self._submit(psid, notify)
 
     def _feedback(self, event: MessagingEvent, customer: str) -> None:
-        """An answer to the survey's template: stored against its survey (question id `csat_<id>`), in the
-        customer's queue; never passed to the dialogue. Meta shows the customer its own confirmation."""
+        """An answer to the survey's template: stored in the customer's queue, never passed to the dialogue."""
         if not event.sender_id or not self.seen.first_time(event.dedup_key):
             return
-        answers = [a for a in event.feedback if a.kind == "csat" and a.score is not None]
-        if not answers:
-            logger.info("Messenger feedback from %s without a CSAT score; ignored", customer)
-            return
-        psid, csat = event.sender_id, self.csat
-
-        async def store() -> None:
-            for answer in answers:
-                if csat is None:
-                    logger.info("Messenger feedback from %s not stored: no survey store here", customer)
-                    return
-                await csat.store(psid, survey_of_question(answer.question_id), answer.score,  # type: ignore[arg-type]
-                                 answer.comment, TEMPLATE)
-
-        self._submit(psid, store)
+        job = survey_answers.feedback_job(event, self.csat, customer)
+        if job is not None:
+            self._submit(event.sender_id, job)
 
     async def _survey_tap(self, event: MessagingEvent, payload: str, ledger: Optional[ReplyLedger]) -> bool:
         """A tap on a score the survey offered this customer: stored and thanked, not passed to the dialogue."""
-        parsed = parse_score_payload(payload)
-        if parsed is None:
+        if not await survey_answers.store_tap(event.sender_id, payload, self.csat):
             return False
-        survey_id, score = parsed
-        if self.csat is not None:
-            await self.csat.store(event.sender_id, survey_id, score, None, QUICK_REPLY)
-        else:
-            logger.info("Survey answer from %s not stored: no survey store here", pseudonym(event.sender_id))
         output = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
         await output.send_text_message(event.sender_id, THANKS)
         return True
@@ -527,29 +497,3 @@ class MessengerInput(InputChannel):
     async def _like_says_yes(self, psid: str) -> bool:
         """The bot's latest message asked yes or no, and its Yes (`/affirm`) was offered to this customer."""
         return asks_yes_or_no(await self.latest.latest(psid)) and await self.offered.was_offered(psid, YES)
-
-
-async def read_bounded_body(request: Request, limit: int) -> "bytes | HTTPResponse":
-    """The body of a streamed request, or the answer refusing it: over `limit` bytes 413 (from Content-Length
-    before reading anything, else as soon as the read passes it), compressed 415."""
-    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
-    if encoding not in ("", "identity"):
-        return _error(415, "unsupported_media_type", "compressed bodies are not accepted")
-    declared = request.headers.get("Content-Length")
-    if declared is not None:
-        if not declared.strip().isdigit():
-            return _error(400, "invalid_request", "invalid Content-Length")
-        if int(declared) > limit:
-            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
-    body = bytearray()
-    while True:
-        chunk = await request.stream.read()
-        if chunk is None:
-            return bytes(body)
-        body += chunk
-        if len(body) > limit:
-            return _error(413, "payload_too_large", f"the body is over {limit} bytes")
-
-
-def _error(status: int, code: str, message: str) -> HTTPResponse:
-    return response.json({"error": {"code": code, "message": message}}, status=status)

@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bot.channels.messenger.webhook import EventKind, MessagingEvent
+from bot.channels.messenger.webhook import EventKind, FeedbackAnswer, MessagingEvent
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def encode_event(event: MessagingEvent) -> str:
 def decode_event(raw: str) -> MessagingEvent:
     data: Dict[str, Any] = json.loads(raw)
     data["kind"] = EventKind(data["kind"])
+    data["feedback"] = tuple(FeedbackAnswer(**answer) for answer in data.get("feedback") or ())
     return MessagingEvent(**data)
 
 
