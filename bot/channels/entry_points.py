@@ -14,16 +14,17 @@ GET_STARTED_PAYLOAD = "/get_started"
 
 
 class MenuItem(NamedTuple):
-    title: str
+    title: str  # English, the page's default
     payload: str
+    title_fr: str  # shown to customers whose Facebook is in French
 
 
 # The persistent menu, in order.
 MENU_ITEMS: Tuple[MenuItem, ...] = (
-    MenuItem("Balance", "/check_balance"),
-    MenuItem("Cards", "/card_menu"),
-    MenuItem("Loans", "/loan_inquiry"),
-    MenuItem("Talk to an advisor", "/human_handoff"),
+    MenuItem("Balance", "/check_balance", "Mon solde"),
+    MenuItem("Cards", "/card_menu", "Mes cartes"),
+    MenuItem("Loans", "/loan_inquiry", "Crédits"),
+    MenuItem("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
 )
 
 ENTRY_PAYLOADS: FrozenSet[str] = frozenset({GET_STARTED_PAYLOAD, *(item.payload for item in MENU_ITEMS)})

@@ -96,12 +96,13 @@ from bot.devtools.graph_rules import (
     version_problem,
     visible_text,
 )
+from bot.devtools.graph_subscriptions import SubscribedApps
 
 _ANY_RECIPIENT = "*"
 
 
 @dataclass
-class GraphStandin(PageInboxMoves):
+class GraphStandin(PageInboxMoves, SubscribedApps):
     """The stand-in's state: the page token it accepts and what it was sent."""
 
     page_access_token: str
@@ -120,6 +121,7 @@ class GraphStandin(PageInboxMoves):
     private_replies: Dict[str, SentRequest] = field(default_factory=dict)  # comment id -> its one private reply
     public_replies: List[Dict[str, Any]] = field(default_factory=list)  # {"id", "parent_id", "message"}, in order
     comments_posted: Dict[str, datetime] = field(default_factory=dict)  # comment id -> when it was posted
+    subscribed_fields: List[str] = field(default_factory=list)  # the app's webhook fields (subscribed_apps)
     feedback_template: bool = True  # False: the customer feedback template is refused (a well-formed one too)
 
     # --- reading what happened -------------------------------------------------
@@ -190,6 +192,8 @@ class GraphStandin(PageInboxMoves):
         application.router.add_post("/{version}/me/messenger_profile", self._set_profile)
         application.router.add_get("/{version}/me/messenger_profile", self._get_profile)
         application.router.add_delete("/{version}/me/messenger_profile", self._delete_profile)
+        application.router.add_post("/{version}/me/subscribed_apps", self._subscribe)
+        application.router.add_get("/{version}/me/subscribed_apps", self._read_subscriptions)
         for edge in THREAD_CONTROL_EDGES:
             application.router.add_post(f"/{{version}}/me/{edge}", self._thread_control)
         application.router.add_get("/_standin/messages", self._read_messages)

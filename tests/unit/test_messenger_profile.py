@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-from bot.channels.messenger.profile import GET_STARTED_PAYLOAD, GREETING_TEXT, MENU_ITEMS, profile_body
+from bot.channels.messenger.profile import (
+    FRENCH_LOCALES,
+    GET_STARTED_PAYLOAD,
+    GREETING_TEXT,
+    GREETING_TEXT_FR,
+    MENU_ITEMS,
+    SUBSCRIBED_FIELDS,
+    profile_body,
+)
+from bot.devtools.graph_subscriptions import subscription_fields
 from bot.devtools.graph_rules import profile_problem
 from bot.channels.messenger.setup import setup, show_profile
 from bot.settings import META_GRAPH_API_URL, Settings
@@ -32,9 +41,9 @@ def run_cli(*args, env=None):
 
 def test_the_menu_and_get_started_payloads():
     assert GET_STARTED_PAYLOAD == "/get_started"
-    assert [(i.title, i.payload) for i in MENU_ITEMS] == [
-        ("Balance", "/check_balance"), ("Cards", "/card_menu"), ("Loans", "/loan_inquiry"),
-        ("Talk to an advisor", "/human_handoff"),
+    assert [(i.title, i.payload, i.title_fr) for i in MENU_ITEMS] == [
+        ("Balance", "/check_balance", "Mon solde"), ("Cards", "/card_menu", "Mes cartes"),
+        ("Loans", "/loan_inquiry", "Crédits"), ("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
     ]
 
 
@@ -46,6 +55,34 @@ def test_the_profile_is_what_meta_accepts():
     menu = body["persistent_menu"][0]
     assert menu["locale"] == "default" and menu["composer_input_disabled"] is False
     assert all(a["type"] == "postback" for a in menu["call_to_actions"])
+
+
+def test_customers_whose_facebook_is_in_french_get_the_greeting_and_menu_in_french():
+    body = profile_body()
+    greetings = {g["locale"]: g["text"] for g in body["greeting"]}
+    menus = {m["locale"]: m for m in body["persistent_menu"]}
+    assert set(greetings) == set(menus) == {"default", *FRENCH_LOCALES}
+    assert greetings["fr_FR"] == GREETING_TEXT_FR and len(GREETING_TEXT_FR) <= 160
+    assert "carte" in GREETING_TEXT_FR and "mots de passe" in GREETING_TEXT_FR
+    french = [(a["title"], a["payload"]) for a in menus["fr_FR"]["call_to_actions"]]
+    assert french == [(i.title_fr, i.payload) for i in MENU_ITEMS]  # the same payloads: one dialogue
+
+
+def test_setup_subscribes_the_webhook_fields_the_channel_handles():
+    out, err = io.StringIO(), io.StringIO()
+    with standin_in_thread() as (standin, url):
+        assert setup(settings=settings_for(url), out=out, err=err) == 0, err.getvalue()
+    assert standin.subscribed_fields == list(SUBSCRIBED_FIELDS)
+    assert {"messages", "messaging_postbacks", "messaging_handovers", "messaging_feedback", "feed"} <= set(
+        SUBSCRIBED_FIELDS)
+    assert "Webhook fields subscribed: messages" in out.getvalue()
+
+
+def test_the_stand_in_refuses_fields_meta_does_not_know():
+    fields, problem = subscription_fields({"subscribed_fields": "messages,page_gossip"})
+    assert fields is None and "page_gossip" in problem
+    assert subscription_fields({"subscribed_fields": ["messages", "feed"]}) == (["messages", "feed"], None)
+    assert subscription_fields({})[0] is None
 
 
 def test_setup_sets_the_profile_and_says_what_it_set():

@@ -12,11 +12,24 @@ from typing import Any, Dict, List, Sequence, Tuple
 from bot.channels.entry_points import GET_STARTED_PAYLOAD, MENU_ITEMS
 from bot.channels.messenger.graph_api import GraphApi, GraphResult
 
-# Shown on the welcome screen before the first message (at most 160 characters).
+# Shown on the welcome screen before the first message (at most 160 characters), per Facebook locale:
+# "default" (English) for everyone, French for customers whose Facebook is in French.
 GREETING_TEXT = (
     "Welcome to your bank's Facebook branch: balances, cards, loans and an advisor, right here. "
     "We never ask for your card number or passwords."
 )
+GREETING_TEXT_FR = (
+    "Bienvenue dans votre agence Facebook : soldes, cartes, crédits et un conseiller, ici même. "
+    "Nous ne demandons jamais votre numéro de carte ni vos mots de passe."
+)
+FRENCH_LOCALES: Tuple[str, ...] = ("fr_FR", "fr_CA", "fr_BE", "fr_CH")
+
+# The webhook fields the page's app subscribes to (POST /me/subscribed_apps): what the channel handles.
+SUBSCRIBED_FIELDS: Tuple[str, ...] = (
+    "messages", "messaging_postbacks", "message_reactions", "messaging_handovers", "standby",
+    "messaging_feedback", "feed",
+)
+SUBSCRIPTION_PATH = "me/subscribed_apps"
 
 PROFILE_FIELDS: Tuple[str, ...] = ("get_started", "greeting", "persistent_menu")
 PROFILE_PATH = "me/messenger_profile"
@@ -26,17 +39,24 @@ def profile_body() -> Dict[str, Any]:
     """The Messenger Profile API body that sets the Get Started button, the greeting and the menu."""
     return {
         "get_started": {"payload": GET_STARTED_PAYLOAD},
-        "greeting": [{"locale": "default", "text": GREETING_TEXT}],
-        "persistent_menu": [
-            {
-                "locale": "default",
-                "composer_input_disabled": False,  # customers can always type
-                "call_to_actions": [
-                    {"type": "postback", "title": item.title, "payload": item.payload} for item in MENU_ITEMS
-                ],
-            }
-        ],
+        "greeting": [{"locale": "default", "text": GREETING_TEXT}]
+        + [{"locale": locale, "text": GREETING_TEXT_FR} for locale in FRENCH_LOCALES],
+        "persistent_menu": [_menu("default", [(i.title, i.payload) for i in MENU_ITEMS])]
+        + [_menu(locale, [(i.title_fr, i.payload) for i in MENU_ITEMS]) for locale in FRENCH_LOCALES],
     }
+
+
+def _menu(locale: str, items: Sequence[Tuple[str, str]]) -> Dict[str, Any]:
+    return {
+        "locale": locale,
+        "composer_input_disabled": False,  # customers can always type
+        "call_to_actions": [{"type": "postback", "title": title, "payload": payload} for title, payload in items],
+    }
+
+
+async def subscribe_webhooks(graph: GraphApi) -> GraphResult:
+    """Subscribes the page's app to `SUBSCRIBED_FIELDS`."""
+    return await graph.post(SUBSCRIPTION_PATH, {"subscribed_fields": ",".join(SUBSCRIBED_FIELDS)})
 
 
 async def set_profile(graph: GraphApi) -> GraphResult:

@@ -12,14 +12,22 @@ import sys
 from typing import Awaitable, Callable, Optional, TextIO
 
 from bot.channels.messenger.graph_api import GraphApi, GraphResult
-from bot.channels.messenger.profile import describe_profile, get_profile, profile_body, set_profile
+from bot.channels.messenger.profile import (
+    SUBSCRIBED_FIELDS,
+    describe_profile,
+    get_profile,
+    profile_body,
+    set_profile,
+    subscribe_webhooks,
+)
 from bot.settings import DEMO_SECRET_PREFIX, META_GRAPH_API, Settings, get_settings
 
 
 def setup(
     dry_run: bool = False, settings: Optional[Settings] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
-    """Sets the Get Started button, greeting and persistent menu; 0 when Meta accepted them."""
+    """Sets the Get Started button, greetings and persistent menus (default and French) and subscribes the
+    page's app to the webhook fields the channel handles; 0 when Meta accepted both."""
     body = profile_body()
     if dry_run:
         print(json.dumps(body, indent=2, ensure_ascii=False), file=out)
@@ -35,6 +43,11 @@ def setup(
     print(f"Messenger profile set at {settings.fb_graph_api_url}:", file=out)
     for line in describe_profile(body):
         print(f"  {line}", file=out)
+    subscribed = asyncio.run(_with_graph(settings, subscribe_webhooks))
+    if not subscribed.ok:
+        print(f"Could not subscribe the page's webhook fields: {_explain(subscribed)}", file=err)
+        return 1
+    print(f"Webhook fields subscribed: {', '.join(SUBSCRIBED_FIELDS)}", file=out)
     return 0
 
 
