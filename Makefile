@@ -85,9 +85,11 @@ chromium:
 chat: $(INSTALLED)
 	python -m bot messenger chat
 
-# Trains NLU on data/ only and scores the held-out set in tests/nlu/ (never trained on).
+# Trains NLU on data/ only and scores every held-out set in tests/nlu/ (never trained on): the original
+# set and the independent English and French ones, each apart and per language (var/nlu-eval/report.json).
+# CONFIG=file tries another pipeline.
 eval-nlu: $(INSTALLED) | var
-	python -m bot eval-nlu
+	python -m bot eval-nlu $(if $(CONFIG),--config $(CONFIG))
 
 # Benchmarks (not part of `make test`; several minutes): bench/README.md says what is measured.
 BENCH_INSTALLED := $(VENV)/.bench-installed

@@ -1,22 +1,35 @@
-"""`python -m bot eval-nlu`: train NLU on data/ and score it on the held-out set.
+"""`python -m bot eval-nlu`: train NLU on data/ and score it on every held-out set.
 
-The held-out set (tests/nlu/test_nlu_heldout.yml) is never trained on. This
-module trains an NLU-only model from ``data/`` with ``config.yml`` and
-``domain.yml`` (all relative to the current directory), parses every held-out
-example with it and prints:
+The held-out sets are never trained on (tests/nlu/test_heldout_unseen.py guards it):
+
+* ``tests/nlu/test_nlu_heldout.yml``, the original set (English);
+* ``tests/nlu/independent_heldout_en.yml`` and ``tests/nlu/independent_heldout_fr.yml``, written
+  by an author who never read data/. A set's language is the ``_<xx>`` ending of its file name
+  (``_fr``), English otherwise.
+
+``--heldout`` names one set, or several separated by commas; its default, the original set's path
+(bot/__main__.py), stands for all of them, so ``python -m bot eval-nlu`` scores every set.
+
+This module trains one NLU-only model from ``data/`` with ``config.yml`` and ``domain.yml`` (all
+relative to the current directory), parses every example of every set with it and reports, for
+each set and for each language (its sets together):
 
 * per-intent precision, recall, F1 and support;
 * in-scope accuracy: the share of in-scope examples whose predicted intent is
   right (``nlu_fallback`` counts as wrong);
 * out-of-scope recall: the share of ``out_of_scope`` examples predicted as
-  ``out_of_scope`` or ``nlu_fallback`` (either way the bot declines);
-* macro F1 over the intents of the held-out set;
-* the confusions (true -> predicted, count, the texts);
+  ``out_of_scope`` or ``nlu_fallback`` (either way the bot declines), also per domain when
+  the set's ``out_of_scope`` blocks name one (``metadata: domain``);
+* macro F1 over the intents of the set;
+* the confusions (true -> predicted, count, the texts), the ten most frequent printed;
 * parse time per message, p50 and p99, in milliseconds;
 * entity extraction per entity type (exact span and type), for information.
 
-It writes the same figures to ``<out_dir>/report.json``. It reports; it does not
-assert targets, and it exits 0 once the report is written.
+It writes the same figures to ``<out_dir>/report.json``: ``sets`` and ``languages`` hold one
+section each; the top-level figures are the first set's (the original set by default), as the
+one-set report had them, so readers of that report (bench/nlu.py) keep working. Every parsed
+message is in ``<out_dir>/predictions.json``. It reports; it does not assert targets, and it
+exits 0 once the report is written.
 
 Scoring convention: when the table and the macro F1 are computed, a
 ``nlu_fallback`` prediction counts as ``out_of_scope`` (the bot declines the
@@ -31,6 +44,7 @@ import json
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -38,13 +52,22 @@ import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 logger = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 MODEL_NAME = "nlu-eval"
+
+ORIGINAL_SET = "tests/nlu/test_nlu_heldout.yml"
+# Every held-out set, scored in one run; the first one's figures are also the report's top level.
+HELDOUT_SETS = (
+    ORIGINAL_SET,
+    "tests/nlu/independent_heldout_en.yml",
+    "tests/nlu/independent_heldout_fr.yml",
+)
+TOP_CONFUSIONS = 10
 
 
 # --------------------------------------------------------------------------- scoring (pure)
@@ -127,6 +150,75 @@ def confusions(
     ]
 
 
+def language_of(path: Union[str, Path]) -> str:
+    """A held-out set's language: the ``_<xx>`` ending of its file name (``..._fr.yml``), else English."""
+    match = re.search(r"_([a-z]{2})$", Path(path).stem)
+    return match.group(1) if match else "en"
+
+
+def heldout_paths(heldout: Union[None, str, Sequence[str]]) -> List[str]:
+    """The held-out sets to score: every set (``HELDOUT_SETS``) for ``None`` or for ``ORIGINAL_SET``,
+    the CLI's default; else the file named, or the comma-separated files named, in that order."""
+    if heldout is None or heldout == ORIGINAL_SET:
+        return list(HELDOUT_SETS)
+    names = heldout.split(",") if isinstance(heldout, str) else list(heldout)
+    return [name.strip() for name in names if name.strip()]
+
+
+def oos_recall_by_domain(
+    rows: Iterable[Tuple[str, str, str]],
+    out_of_scope: str = OUT_OF_SCOPE,
+    fallback: str = FALLBACK,
+) -> Dict[str, Dict[str, Any]]:
+    """Out-of-scope recall per domain from (domain, true, predicted) rows; rows without a domain,
+    or in scope, are left out. Lowest recall first, then by name."""
+    totals: Counter = Counter()
+    declined: Counter = Counter()
+    for domain, true, predicted in rows:
+        if not domain or true != out_of_scope:
+            continue
+        totals[domain] += 1
+        declined[domain] += predicted in (out_of_scope, fallback)
+    table = {domain: {"recall": _ratio(declined[domain], totals[domain]), "declined": declined[domain],
+                      "total": totals[domain]} for domain in totals}
+    return dict(sorted(table.items(), key=lambda kv: (kv[1]["recall"], kv[0])))
+
+
+def section(rows: Sequence[Dict[str, Any]], top: int = TOP_CONFUSIONS) -> Dict[str, Any]:
+    """The figures of one set, or of one language's sets, from its parsed rows.
+
+    A row: ``text``, ``true``, ``predicted``, ``ms`` (parse time), ``entities`` (true spans),
+    ``predicted_entities`` (spans), and optionally ``domain`` and ``multi_request`` (from the
+    example's intent block).
+    """
+    figures = score((row["true"], row["predicted"]) for row in rows)
+    errors = confusions((row["text"], row["true"], row["predicted"]) for row in rows)
+    timings = [row["ms"] for row in rows]
+    multi = [row for row in rows if row.get("multi_request")]
+    result = {
+        "examples": len(rows),
+        "in_scope_accuracy": figures["in_scope_accuracy"],
+        "oos_recall": figures["oos_recall"],
+        "macro_f1": figures["macro_f1"],
+        "parse_p50_ms": percentile(timings, 50),
+        "parse_p99_ms": percentile(timings, 99),
+        "per_intent": figures["per_intent"],
+        "top_confusions": [dict(item, texts=item["texts"][:3]) for item in errors[:top]],
+        "confusions": errors,
+        "entities": entity_scores((row["entities"], row["predicted_entities"]) for row in rows),
+        "counts": {key: figures[key] for key in
+                   ("in_scope_total", "in_scope_correct", "oos_total", "oos_declined", "fallbacks")}
+                  | {"examples": len(rows)},
+    }
+    domains = oos_recall_by_domain((row.get("domain"), row["true"], row["predicted"]) for row in rows)
+    if domains:
+        result["oos_recall_by_domain"] = domains
+    if multi:
+        right = sum(1 for row in multi if row["true"] == row["predicted"])
+        result["multi_request"] = {"accuracy": _ratio(right, len(multi)), "correct": right, "total": len(multi)}
+    return result
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100) with linear interpolation; 0.0 when empty."""
     if not values:
@@ -171,6 +263,10 @@ class Example:
     text: str
     intent: str
     entities: List[Span] = field(default_factory=list)
+    heldout: str = ""  # the set's path as given
+    language: str = "en"
+    domain: Optional[str] = None  # `metadata: domain` of the example's intent block
+    multi_request: bool = False  # `metadata: multi_request` of the example's intent block
 
 
 def load_heldout(path: Path) -> List[Example]:
@@ -180,7 +276,10 @@ def load_heldout(path: Path) -> List[Example]:
     examples = []
     for message in data.intent_examples:
         spans = [(e["entity"], int(e["start"]), int(e["end"])) for e in message.get("entities") or []]
-        examples.append(Example(text=message.get("text"), intent=message.get("intent"), entities=spans))
+        block = ((message.get("metadata") or {}).get("intent")) or {}
+        examples.append(Example(text=message.get("text"), intent=message.get("intent"), entities=spans,
+                                heldout=str(path), language=language_of(path), domain=block.get("domain"),
+                                multi_request=bool(block.get("multi_request"))))
     return examples
 
 
@@ -228,45 +327,120 @@ async def _parse_all(model: Path, examples: Sequence[Example]) -> List[Tuple[Dic
 
 # --------------------------------------------------------------------------- report
 
-def _print_report(report: Dict[str, Any]) -> None:
-    per_intent = report["per_intent"]
+def build_report(
+    examples: Sequence[Example],
+    parsed: Sequence[Tuple[Dict[str, Any], float]],
+    paths: Sequence[str],
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """The report's sections (``sets``, ``languages``, the first set's figures at the top level) and
+    the predictions, from the examples of every set and their parse results, in the same order."""
+    rows = []
+    predictions = []
+    for example, (result, ms) in zip(examples, parsed):
+        predicted = (result.get("intent") or {}).get("name") or FALLBACK
+        rows.append({
+            "heldout": example.heldout, "language": example.language, "text": example.text,
+            "true": example.intent, "predicted": predicted, "ms": ms, "entities": example.entities,
+            "predicted_entities": [(e["entity"], int(e["start"]), int(e["end"]))
+                                   for e in result.get("entities") or []],
+            "domain": example.domain, "multi_request": example.multi_request,
+        })
+        predictions.append({
+            "heldout": example.heldout, "language": example.language,
+            "text": example.text, "true": example.intent, "predicted": predicted,
+            "confidence": (result.get("intent") or {}).get("confidence"),
+            "ranking": [(r.get("name"), round(r.get("confidence", 0.0), 4))
+                        for r in result.get("intent_ranking") or []],
+            "entities": [{"entity": e["entity"], "value": e.get("value"), "text": example.text[e["start"]:e["end"]]}
+                         for e in result.get("entities") or []],
+        })
+    sets = {path: dict(section([row for row in rows if row["heldout"] == path]), language=language_of(path))
+            for path in paths}
+    languages = {}
+    for language in dict.fromkeys(language_of(path) for path in paths):
+        members = [path for path in paths if language_of(path) == language]
+        languages[language] = dict(section([row for row in rows if row["language"] == language]), sets=members)
+    first = sets[paths[0]]
+    report = {key: first[key] for key in ("in_scope_accuracy", "oos_recall", "macro_f1", "parse_p50_ms",
+                                          "parse_p99_ms", "per_intent", "confusions", "entities", "counts")}
+    report.update(heldout=paths[0], heldout_sets=list(paths), sets=sets, languages=languages)
+    return report, predictions
+
+
+def _print_intents(per_intent: Dict[str, Dict[str, float]]) -> None:
     width = max([len("intent")] + [len(name) for name in per_intent])
-    print()
-    print(f"{'intent':<{width}}  precision  recall     f1  support")
+    print(f"  {'intent':<{width}}  precision  recall     f1  support")
     for name, row in per_intent.items():
-        print(f"{name:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}")
-    counts = report["counts"]
+        print(f"  {name:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  "
+              f"{row['support']:7d}")
+
+
+def _print_confusions(top: List[Dict[str, Any]], total: int) -> None:
+    if not top:
+        print("  No confusions.")
+        return
+    print(f"  Top confusions (true -> predicted, count; {total} kinds in all, every text in report.json):")
+    for item in top:
+        print(f"    {item['true']} -> {item['predicted']}: {item['count']}")
+        for text in item["texts"]:
+            print(f"        {text}")
+
+
+def _print_section(title: str, part: Dict[str, Any]) -> None:
+    counts = part["counts"]
     print()
-    print(f"in-scope accuracy   {report['in_scope_accuracy']:.3f}  "
+    print(f"== {title}: {counts['examples']} examples")
+    _print_intents(part["per_intent"])
+    print(f"  in-scope accuracy   {part['in_scope_accuracy']:.3f}  "
           f"({counts['in_scope_correct']}/{counts['in_scope_total']}; nlu_fallback counts as wrong)")
-    print(f"out-of-scope recall {report['oos_recall']:.3f}  "
+    print(f"  out-of-scope recall {part['oos_recall']:.3f}  "
           f"({counts['oos_declined']}/{counts['oos_total']} predicted out_of_scope or nlu_fallback)")
-    print(f"macro F1            {report['macro_f1']:.3f}  (nlu_fallback read as out_of_scope)")
-    print(f"nlu_fallback        {counts['fallbacks']} of {counts['examples']} messages")
-    print(f"parse time          p50 {report['parse_p50_ms']:.1f} ms, p99 {report['parse_p99_ms']:.1f} ms")
-    print(f"training time       {report['training_seconds']:.0f} s")
-    if report.get("entities"):
-        print()
-        print("entities (exact type and span)  precision  recall     f1  support")
-        for name, row in report["entities"].items():
-            print(f"  {name:<29}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}")
+    print(f"  macro F1            {part['macro_f1']:.3f}  (nlu_fallback read as out_of_scope)")
+    print(f"  nlu_fallback        {counts['fallbacks']} of {counts['examples']} messages")
+    print(f"  parse time          p50 {part['parse_p50_ms']:.1f} ms, p99 {part['parse_p99_ms']:.1f} ms")
+    if part.get("multi_request"):
+        multi = part["multi_request"]
+        print(f"  several requests    {multi['accuracy']:.3f}  ({multi['correct']}/{multi['total']} got the first one)")
+    if part.get("oos_recall_by_domain"):
+        worst = [f"{name} {row['declined']}/{row['total']}" for name, row in part["oos_recall_by_domain"].items()
+                 if row["declined"] < row["total"]][:8]
+        print(f"  out of scope, worst domains: {', '.join(worst) or 'none missed'}")
+    if part.get("entities"):
+        print("  entities (exact type and span)  precision  recall     f1  support")
+        for name, row in part["entities"].items():
+            print(f"    {name:<29}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  "
+                  f"{row['support']:7d}")
+    _print_confusions(part["top_confusions"], len(part["confusions"]))
+
+
+def _print_report(report: Dict[str, Any]) -> None:
+    for path, part in report["sets"].items():
+        _print_section(f"{path} ({part['language']})", part)
+    for language, part in report["languages"].items():
+        if len(part["sets"]) > 1:
+            _print_section(f"language {language}: {', '.join(part['sets'])}", part)
     print()
-    if not report["confusions"]:
-        print("No confusions.")
-    else:
-        print("Confusions (true -> predicted, count):")
-        for item in report["confusions"]:
-            print(f"  {item['true']} -> {item['predicted']}: {item['count']}")
-            for text in item["texts"]:
-                print(f"      {text}")
+    print(f"Training time {report['training_seconds']:.0f} s. Summary:")
+    width = max(len(name) for name in list(report["sets"]) + ["language xx"])
+    print(f"  {'held-out set':<{width}}  examples  in-scope acc  OOS recall  macro F1")
+    lines = [(name, part) for name, part in report["sets"].items()]
+    lines += [(f"language {language}", part) for language, part in report["languages"].items()]
+    for name, part in lines:
+        print(f"  {name:<{width}}  {part['counts']['examples']:8d}  {part['in_scope_accuracy']:12.3f}  "
+              f"{part['oos_recall']:10.3f}  {part['macro_f1']:8.3f}")
     print()
 
 
-def evaluate(heldout: str, out_dir: str, config: str = "config.yml") -> int:
-    """Trains on data/ with `config` (paths relative to the current directory), scores `heldout`,
-    writes `<out_dir>/report.json`. Another `config` tries a pipeline before config.yml adopts it."""
+def evaluate(heldout: Union[None, str, Sequence[str]] = None, out_dir: str = "var/nlu-eval",
+             config: str = "config.yml") -> int:
+    """Trains on data/ with `config` (paths relative to the current directory), scores every held-out
+    set (`heldout_paths`: all of them by default) with that one model, and writes
+    `<out_dir>/report.json` and `<out_dir>/predictions.json`. Another `config` tries a pipeline
+    before config.yml adopts it."""
     project = Path.cwd()
-    heldout_path = Path(heldout)
+    paths = heldout_paths(heldout)
+    if not paths:
+        raise ValueError("no held-out set to score")
     out = Path(out_dir)
     if not out.is_absolute():
         out = project / out
@@ -276,49 +450,20 @@ def evaluate(heldout: str, out_dir: str, config: str = "config.yml") -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
 
-    examples = load_heldout(heldout_path)
-    print(f"Held-out set: {len(examples)} examples, {len({e.intent for e in examples})} intents ({heldout_path})")
+    examples: List[Example] = []
+    for path in paths:
+        loaded = load_heldout(Path(path))
+        for example in loaded:
+            example.heldout = path
+        print(f"Held-out set: {len(loaded)} examples, {len({e.intent for e in loaded})} intents, "
+              f"language {language_of(path)} ({path})")
+        examples += loaded
     model, training_seconds = train(project, out, project / config)
     print(f"Trained in {training_seconds:.0f} s: {model}")
 
     parsed = asyncio.run(_parse_all(model, examples))
-    rows = []
-    predictions = []
-    entity_rows = []
-    timings = []
-    for example, (result, ms) in zip(examples, parsed):
-        predicted = (result.get("intent") or {}).get("name") or FALLBACK
-        rows.append((example.text, example.intent, predicted))
-        timings.append(ms)
-        spans = [(e["entity"], int(e["start"]), int(e["end"])) for e in result.get("entities") or []]
-        entity_rows.append((example.entities, spans))
-        predictions.append({
-            "text": example.text, "true": example.intent, "predicted": predicted,
-            "confidence": (result.get("intent") or {}).get("confidence"),
-            "ranking": [(r.get("name"), round(r.get("confidence", 0.0), 4))
-                        for r in result.get("intent_ranking") or []],
-            "entities": [{"entity": e["entity"], "value": e.get("value"), "text": example.text[e["start"]:e["end"]]}
-                         for e in result.get("entities") or []],
-        })
-
-    figures = score((t, p) for _, t, p in rows)
-    report = {
-        "in_scope_accuracy": figures["in_scope_accuracy"],
-        "oos_recall": figures["oos_recall"],
-        "macro_f1": figures["macro_f1"],
-        "parse_p50_ms": percentile(timings, 50),
-        "parse_p99_ms": percentile(timings, 99),
-        "training_seconds": training_seconds,
-        "per_intent": figures["per_intent"],
-        "confusions": confusions(rows),
-        "entities": entity_scores(entity_rows),
-        "counts": {key: figures[key] for key in
-                   ("in_scope_total", "in_scope_correct", "oos_total", "oos_declined", "fallbacks")}
-                  | {"examples": len(rows)},
-        "heldout": str(heldout_path),
-        "model": str(model),
-        "config": str(config),
-    }
+    report, predictions = build_report(examples, parsed, paths)
+    report.update(training_seconds=training_seconds, model=str(model), config=str(config))
     _print_report(report)
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (out / "predictions.json").write_text(json.dumps(predictions, indent=2, ensure_ascii=False) + "\n")
