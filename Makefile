@@ -24,7 +24,7 @@ help:
 	@echo "make test    set up, train if the data changed, run the whole test suite"
 	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
 	@echo "make sandbox like make run, with a Messenger look-alike in the browser: http://127.0.0.1:8080/sandbox"
-	@echo "make eval-nlu  train NLU on data/ and score the held-out set (per-intent P/R/F1, out-of-scope recall)"
+	@echo "make eval-nlu  train NLU on data/ and score every held-out set, per language (per-intent P/R/F1, out-of-scope recall)"
 	@echo "make bench   NLU quality, Messenger load (ours vs Rasa's facebook channel), memory: bench/results/latest.md"
 
 setup: $(INSTALLED) $(NODE_MODULES)

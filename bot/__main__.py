@@ -8,7 +8,7 @@
     messenger chat            talk to the bot as a Messenger user, from the terminal
     messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
     messenger profile         show the page's Messenger profile as Meta has it
-    eval-nlu                  train NLU on data/ and score the held-out set in tests/nlu/
+    eval-nlu                  train NLU on data/ and score every held-out set in tests/nlu/, per language
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
@@ -187,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--json", action="store_true", help="print Meta's answer as JSON")
     profile.set_defaults(run=_messenger_profile)
 
-    eval_nlu = commands.add_parser("eval-nlu", help="train NLU on data/ and score the held-out set")
-    eval_nlu.add_argument("--heldout", default="tests/nlu/test_nlu_heldout.yml")
+    eval_nlu = commands.add_parser("eval-nlu", help="train NLU on data/ and score every held-out set in tests/nlu/")
+    eval_nlu.add_argument("--heldout", default=None,
+                          help="comma-separated held-out files (default: every set in tests/nlu/, per language)")
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
     eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
     eval_nlu.set_defaults(run=_eval_nlu)
