@@ -17,17 +17,14 @@ The real process (`python -m bot core-bank`) has its own smoke test: test_core_b
 """
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import re
 import shutil
-import socket
 import tempfile
-import threading
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -40,6 +37,7 @@ from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.core_bank.server import prepare_database
 from bot.settings import Settings
 from tests.integration.core_bank_contract import ContractCheck
+from tests.support.sanic_serving import serving
 
 CODE_IN_SMS = re.compile(r"\b([0-9]{6})\b")
 START = datetime(2026, 6, 11, 9, 30, tzinfo=timezone.utc)  # a Thursday morning
@@ -191,54 +189,6 @@ def seeded_database(now: datetime) -> Path:
     finally:
         engine.dispose()
     return path
-
-
-@contextmanager
-def serving(app: Sanic) -> Iterator[str]:
-    """`app` served on a free loopback port by its own event loop in a thread, until the block ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=_run_until_stopped, args=(loop,), name=f"core-bank-{port}", daemon=True)
-    thread.start()
-
-    async def start() -> Any:
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        await server.startup()
-        return server
-
-    async def stop() -> None:
-        server.server.close()
-        for connection in list(server.connections):
-            connection.close()
-        await server.server.wait_closed()
-
-    # Sanic rewrites a few of its own functions as each app starts; in test mode it rewrites the
-    # originals, kept aside, so that many apps can start in one process.
-    test_mode, Sanic.test_mode = Sanic.test_mode, True
-    try:
-        server = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-        yield f"http://127.0.0.1:{port}"
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-    finally:
-        Sanic.test_mode = test_mode
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        sock.close()
-
-
-def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_forever()
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_default_executor())
-    finally:
-        loop.close()
 
 
 class _KeptLog(logging.Handler):
