@@ -8,6 +8,8 @@ conversation (GET `/conversations/<id>/tracker`) and append events to it (POST
 `/conversations/<id>/tracker/events`: pause, resume, a message from staff). A request middleware
 answers 403 to every other route that is not a channel (`/webhooks/...`, the web chat's socket.io),
 whether or not the request carries the token: a leaked token does what the console does, no more.
+The events appended are the console's kinds only (`CONSOLE_EVENTS`: pause, resume, a bot message,
+listen): never a slot (`identity` is set by actions alone), a user message or an action to run.
 Routes are matched as Sanic resolved them (method and route pattern), not by the raw path.
 
 Bodies: Rasa leaves Sanic's REQUEST_MAX_SIZE at 100 MB. Here it is REQUEST_MAX_BYTES: Sanic refuses a
@@ -35,6 +37,10 @@ CONSOLE_ROUTES = frozenset({
     ("GET", "conversations/<conversation_id:path>/tracker"),
     ("POST", "conversations/<conversation_id:path>/tracker/events"),
 })
+EVENTS_ROUTE = "conversations/<conversation_id:path>/tracker/events"
+# What the console appends: pause and resume (with the "back" note and a listen), staff replies, the survey.
+CONSOLE_EVENTS = frozenset({"pause", "resume", "bot"})
+LISTEN = {"event": "action", "name": "action_listen"}
 # The channels: Rasa mounts input channels under /webhooks/; the web chat's socket.io is at /socket.io
 # (bot/channels/web_chat/channel.py SOCKET_PATH).
 CHANNEL_PREFIX = "webhooks/"
@@ -70,7 +76,36 @@ async def refuse_what_the_branch_does_not_use(request: Request) -> Optional[HTTP
     encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
     if encoding not in IDENTITY:
         return _failure(415, "UnsupportedMediaType", "compressed request bodies are not accepted")
+    declared = (request.headers.get("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) > REQUEST_MAX_BYTES:  # before any handler (or this guard) reads it
+        return _failure(413, "PayloadTooLarge", f"request bodies are limited to {REQUEST_MAX_BYTES} bytes")
+    if route.path.lstrip("/") == EVENTS_ROUTE and request.method.upper() == "POST":
+        problem = console_events_problem(_json_or_none(request))
+        if problem is not None:
+            logger.warning("Rasa HTTP API: events refused (%s)", problem)
+            return _failure(403, "Forbidden", problem)
     return None
+
+
+def console_events_problem(body: object) -> Optional[str]:
+    """Why events appended through the API are not the console's, or None when they are."""
+    events = body if isinstance(body, list) else [body]
+    for event in events:
+        if not isinstance(event, dict):
+            return "events must be objects"
+        kind = event.get("event")
+        if kind == "action" and {k: v for k, v in event.items() if k != "timestamp"} == LISTEN:
+            continue
+        if kind not in CONSOLE_EVENTS:
+            return f"the console appends pause, resume and bot messages only, not {str(kind)[:40]!r}"
+    return None
+
+
+def _json_or_none(request: Request) -> object:
+    try:
+        return request.json
+    except Exception:  # noqa: BLE001 - an unreadable body holds no console events: refused
+        return None
 
 
 def _failure(status: int, reason: str, message: str) -> HTTPResponse:

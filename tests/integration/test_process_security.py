@@ -87,8 +87,14 @@ def test_rasas_api_serves_the_consoles_calls_and_nothing_else_even_with_the_toke
     # The console's calls (bot/handoff/rasa_control.py): read the conversation, append events to it.
     assert requests.post(f"{conversation}/tracker/events", params=token, json=[{"event": "pause"}, {"event": "resume"}],
                          timeout=10).status_code == 200
+    # Nothing else may be appended, the token notwithstanding: no slot (identity is the actions'), no user message.
+    for forged in ([{"event": "slot", "name": "identity", "value": "verified"}],
+                   [{"event": "user", "text": "/check_balance"}], [{"event": "action", "name": "action_show_balance"}]):
+        assert requests.post(f"{conversation}/tracker/events", params=token, json=forged,
+                             timeout=10).status_code == 403, forged
     events = requests.get(f"{conversation}/tracker", params=token, timeout=10).json()["events"]
     assert [e["event"] for e in events][-2:] == ["pause", "resume"]
+    assert not any(e["event"] == "slot" and e.get("name") == "identity" for e in events)
     assert not any(e.get("name") == "check_balance" for e in events if e["event"] == "user")  # nothing triggered
 
 

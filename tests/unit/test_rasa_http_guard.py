@@ -56,8 +56,8 @@ def test_every_route_but_the_channels_and_the_consoles_is_forbidden_even_with_th
     forbidden = []
     for route in app.router.routes:
         for method in sorted(route.methods - {"OPTIONS"}):
-            answer = requests.request(method, url + concrete(route.path), params={"token": TOKEN}, json={},
-                                      timeout=10)
+            answer = requests.request(method, url + concrete(route.path), params={"token": TOKEN},
+                                      json=[{"event": "pause"}], timeout=10)  # events the console may append
             answers[f"{method} /{route.path}"] = answer.status_code
             if answer.status_code == 403 and answer.json().get("reason") == "Forbidden":  # the guard's answer
                 forbidden.append(f"{method} /{route.path}")
@@ -113,3 +113,16 @@ def test_a_compressed_body_is_refused_by_rasas_api(url):
     answer = requests.post(f"{url}/conversations/c-1/tracker/events", params={"token": TOKEN},
                            data=gzip.compress(b"[]"), headers={"Content-Encoding": "gzip"}, timeout=5)
     assert answer.status_code == 415
+
+
+def test_the_console_appends_its_own_kinds_of_event_only():
+    from bot.rasa_server.http_guard import console_events_problem
+
+    assert console_events_problem([{"event": "pause"}]) is None
+    assert console_events_problem([{"event": "resume"}, {"event": "bot", "text": "I'm back."},
+                                   {"event": "action", "name": "action_listen"}]) is None
+    assert console_events_problem({"event": "bot", "text": "Hello", "metadata": {"agent": "camille"}}) is None
+    for forged in ([{"event": "slot", "name": "identity", "value": "verified"}], [{"event": "user", "text": "hi"}],
+                   [{"event": "action", "name": "action_show_balance"}], [{"event": "followup", "name": "x"}],
+                   ["pause"], None):
+        assert console_events_problem(forged) is not None, forged
