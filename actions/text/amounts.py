@@ -1,34 +1,79 @@
-"""Amounts and loan terms as customers type them: "50€", "EUR 1,200.50", "fifty euros", "10k", "3 years"."""
+"""Amounts and loan terms as customers type them, in English or French (or both at once).
+
+Amounts: "50€", "EUR 1,200.50", "fifty euros", "10k", "20 balles", "1 500 €", "1.500,50 €",
+"1500,50", "mille euros", "deux cents euros", "quatre-vingt-dix", "dix mille", "1,5k", "2 millions",
+"12€50", "50 centimes". Terms: "36 months", "3 years", "3 ans", "sur 5 ans", "deux ans", "18 mois",
+"2 ans et demi", "1 an et 6 mois".
+
+The rules are the same in both languages, so no caller needs to say which one the customer writes:
+
+- Separators. Money has at most two decimals, so a "," or "." followed by one or two digits is the
+  decimal separator ("20,5", "1500,50", "12.50") and one followed by exactly three digits groups
+  thousands ("1,500", "1.500", "12.345" are all thousands, in English as in French, where 1,50 €
+  is how a decimal is written). Thousands may also be grouped by a space, a no-break space or a
+  narrow no-break space (U+00A0, U+202F, how French prints "1 500 €") or an apostrophe (Swiss
+  "1'500"). Groups must all use one separator and the decimals another ("1.500,50", "1,500.50",
+  "1 500,50"); anything else ("1,500,50", "12.3456", "0,500") is not read as an amount at all.
+- "k"/"K" and the words thousand/grand/mille, million(s), milliard(s) multiply the number before
+  them, so "1,5k" and "1.5k" are 1500 and "2 millions" is 2000000. Limits are the core bank's.
+- Cents: "12€50" and "12 euros 50" are 12.50 (the euros, then two digits at the end or followed
+  by centimes/cents); "50 centimes", "50 cents" and "cinquante centimes" are 0.50.
+- "balles" (colloquial French) is euros; "€", "eur", "euro(s)" too; "$", "usd", "dollar(s)" are
+  USD; "£", "gbp", "pound(s)", "livres sterling" GBP; "chf", "franc(s)" CHF (the callers accept
+  euros only, and say so: a currency is recognised so that it can be refused).
+- Which number is the amount: the first one written with a currency; else the first in digits;
+  else the first in words. Numbers that are something else are skipped: a count of time ("5 ans",
+  "36 months", "3 jours"), a percentage, a day of a month ("le 15 novembre"), an ordinal or
+  hour ("1er", "15th", "10h"), a phone number ("06 12 34 56 78", "+33 6 11 22 33 44").
+- "un"/"une", like "a"/"an", are articles, not amounts ("un virement de 20 €"), except before a
+  multiplier or a currency ("un million", "un euro"). "zero"/"zéro", 0 and anything negative
+  are no amount.
+
+Garbage gives None, never an exception.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import List, NamedTuple, Optional, Tuple
+
+from actions.text.numbers import SCALES, fold, read_number_words
+from actions.text.periods import MONTHS
 
 CENT = Decimal("0.01")
 
-_UNITS = {
-    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+CURRENCIES = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "balle": "EUR", "balles": "EUR",
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "sterling": "GBP",
+    "chf": "CHF", "franc": "CHF", "francs": "CHF",
 }
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+_CENTS = {"centime", "centimes", "cent", "cents", "ct", "cts"}  # "cent" only after a number in digits
+_SUFFIXES = {"k": 1000, "m": 1_000_000}
+_TIME_UNITS = {
+    "an", "ans", "annee", "annees", "year", "years", "yr", "yrs", "mois", "month", "months", "mo", "mos",
+    "mensualite", "mensualites", "semaine", "semaines", "week", "weeks", "jour", "jours", "day", "days",
+    "fois", "times", "heure", "heures", "hour", "hours", "h", "min", "minute", "minutes",
 }
-_SCALES = {"hundred": 100, "thousand": 1000, "k": 1000, "grand": 1000, "million": 1_000_000}
-_CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
-               "dollar": "USD", "dollars": "USD", "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP"}
+_PERCENT = {"%", "pourcent", "pourcents", "percent", "pct"}
 
 _NUMBER = re.compile(
-    r"(?P<number>\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)\s*(?P<k>k\b|m\b)?",
-    re.IGNORECASE,
+    r"""(?<!\d)(?<!\d[.,'])
+    (?:
+        [1-9]\d{0,2}(?P<group>[ .,'])\d{3}(?:(?P=group)\d{3})*(?:(?!(?P=group))[.,]\d{1,2})?
+      | \d+(?:[.,]\d{1,2})?
+    )
+    (?![.,']?\d)""",
+    re.VERBOSE,
 )
-_TERM = re.compile(
-    r"(?:\b(\d+(?:[.,]5)?)\s*|\b([a-z]+)\s+)-?\s*(years?|yrs?|ans?|months?|mos?|mois)\b", re.IGNORECASE
-)
-_WORDS = re.compile(r"[a-z€$£]+|\d+(?:[.,]\d+)?", re.IGNORECASE)
+_TOKEN = re.compile(r"(?P<number>" + _NUMBER.pattern + r")|(?P<word>[a-z]+)|(?P<symbol>[€$£%+])|(?P<other>[^\s\-'])", re.VERBOSE)
+_PHONE = re.compile(r"(?<!\d)\+?\d[\d .\-()]{6,}\d(?!\d)")
+_TERM_UNITS = {
+    "year": 12, "years": 12, "yr": 12, "yrs": 12, "an": 12, "ans": 12, "annee": 12, "annees": 12,
+    "month": 1, "months": 1, "mo": 1, "mos": 1, "mois": 1, "mensualite": 1, "mensualites": 1,
+}
+_TERM_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -40,98 +85,234 @@ class Money:
         return f"{self.amount} {self.currency}"
 
 
+class _Token(NamedTuple):
+    kind: str  # number, word, symbol, other
+    text: str
+    start: int
+    end: int
+
+
+class _Candidate(NamedTuple):
+    amount: Decimal
+    currency: Optional[str]
+    in_digits: bool
+
+
 def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
-    """The first amount in `text`, with its currency (default EUR), rounded to the cent; None if none."""
+    """The amount in `text` (see the module's rules), with its currency (default EUR), rounded to
+    the cent; None if none."""
     if not text:
         return None
-    currency = _currency_in(text) or default_currency
-    amount = _digits_amount(text)
-    if amount is None:
-        amount = _words_amount(text)
-    if amount is None or amount <= 0:
+    try:
+        tokens = _tokens(fold(text))
+        candidates = _candidates(tokens)
+    except (InvalidOperation, ValueError, ArithmeticError):
         return None
-    return Money(amount.quantize(CENT), currency)
+    if not candidates:
+        return None
+    chosen = (next((c for c in candidates if c.currency), None) or next((c for c in candidates if c.in_digits), None)
+              or candidates[0])
+    currency = chosen.currency or next(
+        (CURRENCIES[t.text] for t in tokens if t.text in CURRENCIES and t.text != "sterling"), None
+    ) or default_currency
+    amount = chosen.amount.quantize(CENT)
+    if amount <= 0:
+        return None
+    return Money(amount, currency)
 
 
 def parse_term_months(text: str) -> Optional[int]:
-    """A loan term in months: "36 months", "3 years", "5 yrs", "two years", "18 mois"; None if none."""
-    if not text:
-        return None
-    match = _TERM.search(text)
-    if not match:
-        return None
-    quantity_text, unit = (match.group(1) or match.group(2)).lower(), match.group(3).lower()
-    if quantity_text.replace(",", ".").replace(".", "", 1).isdigit():
-        quantity = Decimal(quantity_text.replace(",", "."))
-    elif quantity_text in _UNITS or quantity_text in _TENS:
-        quantity = Decimal(_UNITS.get(quantity_text, _TENS.get(quantity_text, 0)))
-    else:
-        return None
-    months = quantity * 12 if unit.startswith(("y", "a")) else quantity
-    return int(months) if months > 0 and months == int(months) else None
+    """A loan term in months: "36 months", "3 years", "5 yrs", "two years", "18 mois", "sur 5 ans",
+    "deux ans", "2 ans et demi" (30), "1 an et 6 mois" (18); None if none (a bare "36" included)."""
+    found = _term(text)
+    return found[0] if found else None
 
 
 def term_only(text: str) -> Optional[int]:
     """The term in months when `text` names a term and no amount ("4 years", not "5000 over 4 years")."""
-    months = parse_term_months(text)
-    if months is None:
+    found = _term(text)
+    if found is None:
         return None
-    return months if parse_money(_TERM.sub(" ", text)) is None else None
+    months, (start, end) = found
+    folded = fold(text)
+    return months if parse_money(folded[:start] + " " + folded[end:]) is None else None
 
 
-def _currency_in(text: str) -> Optional[str]:
-    for token in re.findall(r"[€$£]|[a-z]+", text.lower()):
-        if token in _CURRENCIES:
-            return _CURRENCIES[token]
+# --- amounts -------------------------------------------------------------------------------------
+
+
+def _tokens(folded: str) -> List[_Token]:
+    def unless_phone(match: "re.Match[str]") -> str:
+        span = match.group(0)
+        digits = re.sub(r"\D", "", span)
+        grouped_amount = _NUMBER.fullmatch(span.strip()) is not None
+        if span.startswith(("+", "0")) and 8 <= len(digits) <= 15 and not grouped_amount:
+            return " " * len(span)
+        return span
+
+    masked = _PHONE.sub(unless_phone, folded)
+    return [_token(match) for match in _TOKEN.finditer(masked)]
+
+
+def _token(match: "re.Match[str]") -> _Token:
+    for kind in ("number", "word", "symbol", "other"):
+        if match.group(kind) is not None:
+            return _Token(kind, match.group(0), match.start(), match.end())
+    raise ValueError(match.group(0))  # unreachable: the pattern has no other alternative
+
+
+def _digits_value(raw: str) -> Decimal:
+    """ "1 500,50" → 1500.50: the decimal separator is the one followed by one or two digits."""
+    match = re.search(r"[.,](\d{1,2})$", raw)
+    whole, fraction = (raw[: match.start()], match.group(1)) if match else (raw, "")
+    whole = re.sub(r"\D", "", whole)
+    return Decimal(f"{whole}.{fraction}" if fraction else whole)
+
+
+def _candidates(tokens: List[_Token]) -> List[_Candidate]:
+    texts = [t.text for t in tokens]
+    found: List[_Candidate] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.kind == "number":
+            value, end, in_digits = _digits_value(token.text), i + 1, True
+            attached = _attached(tokens, i)
+            if attached is not None and attached.text not in _SUFFIXES and attached.text not in CURRENCIES \
+                    and attached.text not in _CENTS and attached.text not in SCALES:
+                i += 1  # "1er", "15th", "10h", "2eme", "20e": an ordinal or an hour
+                continue
+        elif token.kind == "word":
+            read = read_number_words(texts, i, one_before=CURRENCIES)
+            if read is None:
+                i += 1
+                continue
+            number, end = read
+            value, in_digits = Decimal(number), False
+        else:
+            i += 1
+            continue
+        candidate, end = _after_number(tokens, i, end, value, in_digits)
+        if candidate is not None:
+            found.append(candidate)
+        i = max(end, i + 1)
+    return found
+
+
+def _attached(tokens: List[_Token], i: int) -> Optional[_Token]:
+    """The word written right after tokens[i], without a space ("10k", "1er"), if any."""
+    if i + 1 < len(tokens) and tokens[i + 1].start == tokens[i].end and tokens[i + 1].kind == "word":
+        return tokens[i + 1]
     return None
 
 
-def _digits_amount(text: str) -> Optional[Decimal]:
-    match = _NUMBER.search(text)
-    if not match:
-        return None
-    raw = match.group("number").replace("\u00a0", " ").replace("\u202f", " ")
-    value = _normalize_separators(raw)
-    if value is None:
-        return None
-    scale = {"k": 1000, "m": 1_000_000}.get((match.group("k") or "").lower(), 1)
-    return value * scale
+def _after_number(
+    tokens: List[_Token], start: int, end: int, value: Decimal, in_digits: bool
+) -> Tuple[Optional[_Candidate], int]:
+    """What follows a number: a multiplier, a currency, cents; None when the number is no amount."""
+    texts = [t.text for t in tokens]
+
+    def at(index: int) -> str:
+        return texts[index] if 0 <= index < len(texts) else ""
+
+    if in_digits and at(end) in _SUFFIXES and (at(end) == "k" or _attached(tokens, end - 1) is not None):
+        value *= _SUFFIXES[at(end)]
+        end += 1
+    elif in_digits and at(end) in SCALES:
+        value *= SCALES[at(end)]
+        end += 1
+    if at(end) in _TIME_UNITS or at(end) in _PERCENT or (at(end) == "pour" and at(end + 1) in ("cent", "cents")):
+        return None, end  # "5 ans", "3 %": no amount
+    if at(end) in MONTHS or (at(end) == "of" and at(end + 1) in MONTHS):
+        return None, end  # "le 15 novembre"
+    if at(end) in _CENTS and (in_digits or at(end) != "cent"):
+        return _Candidate(value / 100, "EUR" if at(end).startswith("centime") else None, in_digits), end + 1
+    currency = CURRENCIES.get(at(start - 1)) if at(start - 1) != "sterling" else None
+    if at(end) in ("de", "d", "of") and at(end + 1) in CURRENCIES:  # "un million d'euros"
+        end += 1
+    if at(end) in CURRENCIES:
+        currency = currency or CURRENCIES[at(end)]
+        end += 1
+        if at(end) == "sterling":
+            end += 1
+        if value == value.to_integral_value():
+            cents, end = _cents_after_currency(tokens, end)
+            value += cents
+    if at(end) in ("livre", "livres") and at(end + 1) == "sterling":
+        currency, end = "GBP", end + 2
+    return _Candidate(value, currency, in_digits), end
 
 
-def _normalize_separators(raw: str) -> Optional[Decimal]:
-    """ "1,200.50" / "1.200,50" / "1 200,50" / "20,5" → Decimal."""
-    compact = raw.replace(" ", "")
-    last_sep = max(compact.rfind(","), compact.rfind("."))
-    if last_sep != -1 and len(compact) - last_sep - 1 in (1, 2):
-        whole, fraction = compact[:last_sep], compact[last_sep + 1:]
+def _cents_after_currency(tokens: List[_Token], end: int) -> Tuple[Decimal, int]:
+    """ "12€50", "12 euros 50", "douze euros cinquante", "12 euros et 50 centimes" → 0.50 more."""
+    texts = [t.text for t in tokens]
+    index = end + 1 if end < len(texts) and texts[end] in ("et", "and") else end
+    if index >= len(tokens):
+        return Decimal(0), end
+    if tokens[index].kind == "number" and re.fullmatch(r"\d{2}", texts[index]):
+        cents, after = int(texts[index]), index + 1
+    elif tokens[index].kind == "word":
+        read = read_number_words(texts, index)
+        if read is None or read[0] >= 100:
+            return Decimal(0), end
+        cents, after = read
     else:
-        whole, fraction = compact, ""
-    whole = whole.replace(",", "").replace(".", "")
-    try:
-        return Decimal(f"{whole}.{fraction}" if fraction else whole)
-    except InvalidOperation:
+        return Decimal(0), end
+    named = after < len(texts) and texts[after] in _CENTS
+    last = all(t.kind == "other" for t in tokens[after:])
+    if named or (last and index == end):  # the cents end the message, or are named
+        return Decimal(cents) / 100, after + (1 if named else 0)
+    return Decimal(0), end
+
+
+# --- terms ---------------------------------------------------------------------------------------
+
+
+def _term(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
+    """The term in months and its span in the folded text."""
+    if not text:
         return None
-
-
-def _words_amount(text: str) -> Optional[Decimal]:
-    """ "fifty euros", "two hundred and fifty", "one thousand two hundred" → Decimal."""
-    total, current, seen = 0, 0, False
-    for word in _WORDS.findall(text.lower()):
-        if word in _UNITS and word not in ("a", "an"):
-            current += _UNITS[word]
-            seen = True
-        elif word in ("a", "an"):
+    folded = fold(text)
+    tokens = [_Token("word" if m.group(0)[0].isalpha() else "number", m.group(0), m.start(), m.end())
+              for m in re.finditer(r"[a-z]+|\d+(?:[.,]\d+)?", folded)]
+    texts = [t.text for t in tokens]
+    parts: List[Tuple[int, int, Decimal]] = []  # (first token, token after, months)
+    for j, word in enumerate(texts):
+        if word not in _TERM_UNITS or j == 0:
             continue
-        elif word in _TENS:
-            current += _TENS[word]
-            seen = True
-        elif word == "hundred" and seen:
-            current = max(current, 1) * 100
-        elif word in _SCALES and seen:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
-        elif word == "and":
+        quantity = _quantity_before(texts, j)
+        if quantity is None:
             continue
-        elif seen:
+        first, amount = quantity
+        after = j + 1
+        if texts[after:after + 2] in (["et", "demi"], ["et", "demie"]):
+            amount, after = amount + Decimal("0.5"), after + 2
+        parts.append((first, after, amount * _TERM_UNITS[word]))
+    if not parts:
+        return None
+    first, after, months = parts[0]
+    for next_first, next_after, more in parts[1:]:  # "1 an et 6 mois", "2 years 6 months"
+        if next_first == after or (next_first == after + 1 and texts[after] in ("et", "and")):
+            after, months = next_after, months + more
+        else:
             break
-    return Decimal(total + current) if seen else None
+    if months <= 0 or months != months.to_integral_value():
+        return None
+    return int(months), (tokens[first].start, tokens[after - 1].end)
+
+
+def _quantity_before(texts: List[str], unit: int) -> Optional[Tuple[int, Decimal]]:
+    """The count of years or months written just before texts[unit], and where it starts."""
+    before = texts[unit - 1]
+    if _TERM_NUMBER.match(before):
+        return unit - 1, Decimal(before.replace(",", "."))
+    if before in ("a", "an", "un", "une"):
+        return unit - 1, Decimal(1)
+    if before == "half" and unit >= 3 and texts[unit - 2] == "a" and texts[unit - 3] == "and":
+        whole = _quantity_before(texts, unit - 3)  # "two and a half years"
+        return (whole[0], whole[1] + Decimal("0.5")) if whole else None
+    for first in range(max(0, unit - 6), unit):
+        read = read_number_words(texts, first, one_before=_TERM_UNITS)
+        if read is not None and read[1] == unit:
+            return first, Decimal(read[0])
+    return None
