@@ -115,7 +115,10 @@ def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
     currency = chosen.currency or next(
         (CURRENCIES[t.text] for t in tokens if t.text in CURRENCIES and t.text != "sterling"), None
     ) or default_currency
-    amount = chosen.amount.quantize(CENT)
+    try:
+        amount = chosen.amount.quantize(CENT)
+    except InvalidOperation:  # more digits than any amount has
+        return None
     if amount <= 0:
         return None
     return Money(amount, currency)
@@ -177,6 +180,10 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
         token = tokens[i]
         if token.kind == "number":
             value, end, in_digits = _digits_value(token.text), i + 1, True
+            glued = i > 0 and tokens[i - 1].end == token.start and tokens[i - 1].kind == "word"
+            if glued and tokens[i - 1].text not in CURRENCIES:
+                i += 1  # "fr76", "1e9": part of a code, not an amount
+                continue
             attached = _attached(tokens, i)
             if attached is not None and attached.text not in _SUFFIXES and attached.text not in CURRENCIES \
                     and attached.text not in _CENTS and attached.text not in SCALES:
@@ -188,6 +195,9 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
                 i += 1
                 continue
             number, end = read
+            if texts[i:end] == ["neuf"] and _at(texts, end) not in CURRENCIES and len(texts) > 1:
+                i += 1  # "un appartement neuf": new, not nine
+                continue
             value, in_digits = Decimal(number), False
         else:
             i += 1
@@ -197,6 +207,10 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
             found.append(candidate)
         i = max(end, i + 1)
     return found
+
+
+def _at(texts: List[str], index: int) -> str:
+    return texts[index] if 0 <= index < len(texts) else ""
 
 
 def _attached(tokens: List[_Token], i: int) -> Optional[_Token]:
@@ -221,7 +235,9 @@ def _after_number(
     elif in_digits and at(end) in SCALES:
         value *= SCALES[at(end)]
         end += 1
-    if at(end) in _TIME_UNITS or at(end) in _PERCENT or (at(end) == "pour" and at(end + 1) in ("cent", "cents")):
+    if at(end) == "pour" and at(end + 1) in ("cent", "cents"):
+        return None, end + 2  # "3 pour cent"
+    if at(end) in _TIME_UNITS or at(end) in _PERCENT:
         return None, end  # "5 ans", "3 %": no amount
     if at(end) in MONTHS or (at(end) == "of" and at(end + 1) in MONTHS):
         return None, end  # "le 15 novembre"
@@ -244,7 +260,9 @@ def _after_number(
 
 
 def _cents_after_currency(tokens: List[_Token], end: int) -> Tuple[Decimal, int]:
-    """ "12€50", "12 euros 50", "douze euros cinquante", "12 euros et 50 centimes" → 0.50 more."""
+    """ "12€50", "12 € 50 à Tom", "douze euros cinquante", "12 euros et 50 centimes" → 0.50 more: two
+    digits after the currency, unless they count something else ("20 € 15 fois", "20 € 10 novembre");
+    cents in words only at the end or named."""
     texts = [t.text for t in tokens]
     index = end + 1 if end < len(texts) and texts[end] in ("et", "and") else end
     if index >= len(tokens):
@@ -258,9 +276,13 @@ def _cents_after_currency(tokens: List[_Token], end: int) -> Tuple[Decimal, int]
         cents, after = read
     else:
         return Decimal(0), end
-    named = after < len(texts) and texts[after] in _CENTS
+    following = texts[after] if after < len(texts) else ""
+    named = following in _CENTS
     last = all(t.kind == "other" for t in tokens[after:])
-    if named or (last and index == end):  # the cents end the message, or are named
+    in_digits = tokens[index].kind == "number"
+    something_else = (following in _TIME_UNITS or following in _PERCENT or following in MONTHS
+                      or following in CURRENCIES or following in SCALES or following in _SUFFIXES)
+    if named or (index == end and (last or (in_digits and not something_else))):
         return Decimal(cents) / 100, after + (1 if named else 0)
     return Decimal(0), end
 

@@ -70,6 +70,11 @@ class Period:
         return self.since <= day <= self.until
 
 
+# What a reader returns for a period it recognises but that cannot be ("du 10 au 3 novembre"): the
+# search stops there, and parse_period returns None (it begins after any today).
+_NO_PERIOD = Period(date.max, date.max)
+
+
 def parse_period(text: str, today: date) -> Optional[Period]:
     """The period named in `text`, relative to `today`; None when it names none."""
     words = " ".join(fold(text).replace("-", " - ").split())
@@ -77,7 +82,7 @@ def parse_period(text: str, today: date) -> Optional[Period]:
     for reader in _READERS:
         period = reader(words, today)
         if period is not None:
-            if period.since > today:
+            if period.since > today:  # _NO_PERIOD included
                 return None
             return Period(period.since, min(period.until, today))
     return None
@@ -87,27 +92,32 @@ def parse_period(text: str, today: date) -> Optional[Period]:
 
 
 def _range(words: str, today: date) -> Optional[Period]:
+    article = r"(?:le\s+|the\s+)?"
     match = re.search(
-        rf"\b(?:du|from|between|entre|de)\s+(?:le\s+|the\s+)?{_date_pattern('a')}(?:\s*-\s*(?=\d)|\s+"
-        rf"(?:au|to|and|et|until|till|jusqu'au|jusqu au|a)\s+(?:le\s+|the\s+)?){_date_pattern('b')}",
+        rf"\b(?:du|from|between|entre|de)\s+{article}{_date_pattern('a')}"
+        rf"(?:\s*-\s*(?=\d)|\s+(?:au|to|and|et|until|till|jusqu'au|jusqu au|a)\s+{article}){_date_pattern('b')}",
+        words,
+    ) or re.search(  # "1er novembre - 10 novembre", "3 au 10 novembre": no "du", but no doubt either
+        rf"\b{article}{_date_pattern('a')}(?:\s*-\s*(?=\d)|\s+(?:au|to|until|till|jusqu'au|jusqu au)\s+{article})"
+        rf"{_date_pattern('b')}",
         words,
     )
     if not match:
         return None
     first, last = _date_parts(match, "a"), _date_parts(match, "b")
     if first is None or last is None:
-        return None
+        return _NO_PERIOD
     month_a, month_b = first[1] or last[1], last[1] or first[1]
     if month_a is None:  # "between the 1st and the 10th": this month, or the last one if it lies ahead
         month_a = month_b = today.month if first[0] <= today.day else (today.replace(day=1) - timedelta(days=1)).month
     since = _resolve(first[0], month_a, first[2] or last[2], today)
     if since is None:
-        return None
+        return _NO_PERIOD
     year_b = last[2] or since.year
     until = _resolve(last[0], month_b, year_b, today, latest=False)
-    if until is not None and until < since and last[2] is None:
+    if until is not None and until < since and last[2] is None and month_b < month_a:  # "du 28 décembre au 3 janvier"
         until = _resolve(last[0], month_b, year_b + 1, today, latest=False)
-    return Period(since, until) if until is not None and since <= until else None
+    return Period(since, until) if until is not None and since <= until else _NO_PERIOD
 
 
 def _since(words: str, today: date) -> Optional[Period]:
@@ -115,13 +125,11 @@ def _since(words: str, today: date) -> Optional[Period]:
     if not start:
         return None
     rest = start.group("rest")
-    begun = _start_of(rest, today)
-    if begun is not None:
-        return Period(begun, today)
     count = re.match(rf"(?:(?:the\s+)?(?:last|past)\s+)?{_COUNT}\s+(?P<unit>{_UNITS})\b", rest)
-    if count and re.match(r"depuis", start.group(0)):
+    if count:  # "depuis 3 jours": the last 3 days ("since 3 days" is not English, but means as much)
         return _last(count.group("count"), count.group("unit"), today)
-    return None
+    begun = _start_of(rest, today)
+    return Period(begun, today) if begun is not None else None
 
 
 def _start_of(rest: str, today: date) -> Optional[date]:
@@ -133,7 +141,7 @@ def _start_of(rest: str, today: date) -> Optional[date]:
         return week_start
     if re.match(r"(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+|this\s+)?year|(?:le\s+)?debut\s+(?:de l'|de cette\s+)annee", rest):
         return today.replace(month=1, day=1)
-    if re.match(r"(?:ce matin|this morning|aujourd'?hui|today)\b", rest):
+    if re.match(r"(?:ce matin|this morning|aujourd ?'?hui|today)\b", rest):
         return today
     if re.match(r"(?:hier|yesterday)\b", rest):
         return today - timedelta(days=1)
@@ -164,7 +172,7 @@ def _day_before_yesterday(words: str, today: date) -> Optional[Period]:
 
 
 def _today(words: str, today: date) -> Optional[Period]:
-    if re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b|\baujourd'?hui\b|\bce (?:matin|soir)\b"
+    if re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b|\baujourd ?'?hui\b|\bce (?:matin|soir)\b"
                  r"|\bcet apres[- ]midi\b", words):
         return _day(today)
     return None
@@ -239,7 +247,8 @@ def _date(words: str, today: date) -> Optional[Period]:
             day = _resolve(*parts, today)
             if day is not None:
                 return _day(day)
-    for match in re.finditer(rf"\b(?:le|the|on the|on)\s+{_DAY.format('day_a')}(?![a-z0-9])(?!\s*(?:{_UNITS}|%))", words):
+    for match in re.finditer(rf"\b(?:le|the|on the|on)\s+{_DAY.format('day_a')}(?![a-z0-9])(?!\s*(?:{_UNITS}|%))"
+                             rf"(?!\s+(?:of\s+)?{_MONTH.format('next')})", words):
         parts = _date_parts(match, "a")
         day = _resolve(*parts, today) if parts is not None else None
         if day is not None:
@@ -250,6 +259,8 @@ def _date(words: str, today: date) -> Optional[Period]:
 def _named_month(words: str, today: date) -> Optional[Period]:
     for match in re.finditer(rf"\b{_MONTH.format('month')}(?:\s+{_YEAR.format('year')})?(?![a-z])", words):
         name = match.group("month")
+        if re.search(r"\d(?:er|st|nd|rd|th|eme|e)?\s+(?:of\s+)?$", words[:match.start()]):
+            return None  # "le 31 novembre": a date, one that does not exist
         if re.match(r"\s*(?:" + _UNITS + r")\b", words[match.end():]):
             continue  # "sept jours": a count
         if name == "may" and not (match.group("year") or re.search(r"\b(?:in|since|for|during|of|from|en)\s+may\b", words)):
