@@ -56,6 +56,7 @@ _TIME_UNITS = {
     "mensualite", "mensualites", "semaine", "semaines", "week", "weeks", "jour", "jours", "day", "days",
     "fois", "times", "heure", "heures", "hour", "hours", "h", "min", "minute", "minutes",
 }
+_ORDER_WORDS = {"derniers", "dernieres", "premiers", "premieres", "prochains", "prochaines", "last", "next", "first"}
 _PERCENT = {"%", "pourcent", "pourcents", "percent", "pct"}
 
 _NUMBER = re.compile(
@@ -67,7 +68,10 @@ _NUMBER = re.compile(
     (?![.,']?\d)""",
     re.VERBOSE,
 )
-_TOKEN = re.compile(r"(?P<number>" + _NUMBER.pattern + r")|(?P<word>[a-z]+)|(?P<symbol>[€$£%+])|(?P<other>[^\s\-'])", re.VERBOSE)
+_TOKEN = re.compile(
+    r"(?P<number>" + _NUMBER.pattern + r")|(?P<word>[a-z]+)|(?P<symbol>[€$£%+])|(?P<other>[^\s\-'])", re.VERBOSE
+)
+MAX_TEXT = 1000  # characters read: an amount, a term or a period is said early in a message
 _PHONE = re.compile(r"(?<!\d)\+?\d[\d .\-()]{6,}\d(?!\d)")
 _TERM_UNITS = {
     "year": 12, "years": 12, "yr": 12, "yrs": 12, "an": 12, "ans": 12, "annee": 12, "annees": 12,
@@ -104,7 +108,7 @@ def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
     if not text:
         return None
     try:
-        tokens = _tokens(fold(text))
+        tokens = _tokens(fold(text[:MAX_TEXT]))
         candidates = _candidates(tokens)
     except (InvalidOperation, ValueError, ArithmeticError):
         return None
@@ -137,7 +141,7 @@ def term_only(text: str) -> Optional[int]:
     if found is None:
         return None
     months, (start, end) = found
-    folded = fold(text)
+    folded = fold(text[:MAX_TEXT])
     return months if parse_money(folded[:start] + " " + folded[end:]) is None else None
 
 
@@ -202,7 +206,7 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
         else:
             i += 1
             continue
-        candidate, end = _after_number(tokens, i, end, value, in_digits)
+        candidate, end = _after_number(tokens, texts, i, end, value, in_digits)
         if candidate is not None:
             found.append(candidate)
         i = max(end, i + 1)
@@ -221,10 +225,9 @@ def _attached(tokens: List[_Token], i: int) -> Optional[_Token]:
 
 
 def _after_number(
-    tokens: List[_Token], start: int, end: int, value: Decimal, in_digits: bool
+    tokens: List[_Token], texts: List[str], start: int, end: int, value: Decimal, in_digits: bool
 ) -> Tuple[Optional[_Candidate], int]:
     """What follows a number: a multiplier, a currency, cents; None when the number is no amount."""
-    texts = [t.text for t in tokens]
 
     def at(index: int) -> str:
         return texts[index] if 0 <= index < len(texts) else ""
@@ -237,8 +240,8 @@ def _after_number(
         end += 1
     if at(end) == "pour" and at(end + 1) in ("cent", "cents"):
         return None, end + 2  # "3 pour cent"
-    if at(end) in _TIME_UNITS or at(end) in _PERCENT:
-        return None, end  # "5 ans", "3 %": no amount
+    if at(end) in _TIME_UNITS or at(end) in _PERCENT or (at(end) in _ORDER_WORDS and at(end + 1) in _TIME_UNITS):
+        return None, end  # "5 ans", "3 %", "les 30 derniers jours": no amount
     if at(end) in MONTHS or (at(end) == "of" and at(end + 1) in MONTHS):
         return None, end  # "le 15 novembre"
     if at(end) in _CENTS and (in_digits or at(end) != "cent"):
@@ -252,18 +255,17 @@ def _after_number(
         if at(end) == "sterling":
             end += 1
         if value == value.to_integral_value():
-            cents, end = _cents_after_currency(tokens, end)
+            cents, end = _cents_after_currency(tokens, texts, end)
             value += cents
     if at(end) in ("livre", "livres") and at(end + 1) == "sterling":
         currency, end = "GBP", end + 2
     return _Candidate(value, currency, in_digits), end
 
 
-def _cents_after_currency(tokens: List[_Token], end: int) -> Tuple[Decimal, int]:
+def _cents_after_currency(tokens: List[_Token], texts: List[str], end: int) -> Tuple[Decimal, int]:
     """ "12€50", "12 € 50 à Tom", "douze euros cinquante", "12 euros et 50 centimes" → 0.50 more: two
     digits after the currency, unless they count something else ("20 € 15 fois", "20 € 10 novembre");
     cents in words only at the end or named."""
-    texts = [t.text for t in tokens]
     index = end + 1 if end < len(texts) and texts[end] in ("et", "and") else end
     if index >= len(tokens):
         return Decimal(0), end
@@ -278,7 +280,7 @@ def _cents_after_currency(tokens: List[_Token], end: int) -> Tuple[Decimal, int]
         return Decimal(0), end
     following = texts[after] if after < len(texts) else ""
     named = following in _CENTS
-    last = all(t.kind == "other" for t in tokens[after:])
+    last = all(t.kind == "other" for t in tokens[after:after + 3]) and after + 3 >= len(tokens)
     in_digits = tokens[index].kind == "number"
     something_else = (following in _TIME_UNITS or following in _PERCENT or following in MONTHS
                       or following in CURRENCIES or following in SCALES or following in _SUFFIXES)
@@ -294,7 +296,7 @@ def _term(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
     """The term in months and its span in the folded text."""
     if not text:
         return None
-    folded = fold(text)
+    folded = fold(text[:MAX_TEXT])
     tokens = [_Token("word" if m.group(0)[0].isalpha() else "number", m.group(0), m.start(), m.end())
               for m in re.finditer(r"[a-z]+|\d+(?:[.,]\d+)?", folded)]
     texts = [t.text for t in tokens]

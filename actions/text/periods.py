@@ -52,11 +52,12 @@ WEEKDAYS.update({"tues": 1, "weds": 2, "thurs": 3})
 _MONTH = "(?P<{}>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<{}>1er|premier|first|\d{{1,2}})(?:er|st|nd|rd|th|eme|e)?"
 _YEAR = r"(?P<{}>20\d\d)"
-_COUNT = r"(?P<count>\d+|[a-z]+(?:-[a-z]+)*)"
+_COUNT = r"(?P<count>\d+|[a-z]+(?:-[a-z]+){0,4})"
 _UNIT_DAYS = {"day": 1, "days": 1, "jour": 1, "jours": 1, "week": 7, "weeks": 7, "semaine": 7, "semaines": 7}
 _UNIT_MONTHS = {"month": 1, "months": 1, "mois": 1, "year": 12, "years": 12, "an": 12, "ans": 12, "annee": 12,
                 "annees": 12}
 _UNITS = "|".join(sorted(list(_UNIT_DAYS) + list(_UNIT_MONTHS), key=len, reverse=True))
+MAX_TEXT = 1000  # characters read: a period is said early in a message
 _LAST = r"(?:derniers|dernieres|dernier|derniere|passes|passees)"
 _SINCE = r"(?:since|depuis|from|a partir du|a partir de|a compter du|starting)"
 
@@ -77,7 +78,7 @@ _NO_PERIOD = Period(date.max, date.max)
 
 def parse_period(text: str, today: date) -> Optional[Period]:
     """The period named in `text`, relative to `today`; None when it names none."""
-    words = " ".join(fold(text).replace("-", " - ").split())
+    words = " ".join(fold((text or "")[:MAX_TEXT]).replace("-", " - ").split())
     words = re.sub(r"\s-\s", "-", words)  # "week - end" → "week-end", spacing normalised
     for reader in _READERS:
         period = reader(words, today)
@@ -126,8 +127,9 @@ def _since(words: str, today: date) -> Optional[Period]:
         return None
     rest = start.group("rest")
     count = re.match(rf"(?:(?:the\s+)?(?:last|past)\s+)?{_COUNT}\s+(?P<unit>{_UNITS})\b", rest)
-    if count:  # "depuis 3 jours": the last 3 days ("since 3 days" is not English, but means as much)
-        return _last(count.group("count"), count.group("unit"), today)
+    recent = _last(count.group("count"), count.group("unit"), today) if count else None
+    if recent is not None:  # "depuis 3 jours": the last 3 days ("since 3 days" is not English, but means as much)
+        return recent
     begun = _start_of(rest, today)
     return Period(begun, today) if begun is not None else None
 
