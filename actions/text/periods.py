@@ -4,7 +4,7 @@ Everything is relative to `today`, which the caller passes (the action passes th
 fixed one). The same rules hold in both languages, accents optional ("derniere", "aout"):
 
 - a day: "today", "this morning", "aujourd'hui", "ce matin"; "yesterday", "hier"; "the day before
-  yesterday", "avant-hier"; a weekday ("on Monday", "last Friday", "lundi", "vendredi dernier"):
+  yesterday", "avant-hier"; "3 days ago", "il y a trois jours"; a weekday ("on Monday", "last Friday", "lundi", "vendredi dernier"):
   the last such day before today; a date ("le 1er novembre", "15 March", "March 15", "on the 1st",
   "le 15", "15/11", "15/11/2025", day before month as in Ireland and France);
 - a calendar week, weekend, month, quarter or year: "this week", "cette semaine", "last week",
@@ -181,9 +181,18 @@ def _today(words: str, today: date) -> Optional[Period]:
 
 
 def _yesterday(words: str, today: date) -> Optional[Period]:
-    if re.search(r"\b(?:yesterday|hier)\b", words):
+    if re.search(r"\b(?:yesterday|hier|last night)\b", words):
         return _day(today - timedelta(days=1))
     return None
+
+
+def _days_ago(words: str, today: date) -> Optional[Period]:
+    """ "3 days ago", "il y a 3 jours", "il y a trois jours": that one day."""
+    match = re.search(rf"\b{_COUNT}\s+days?\s+ago\b", words) or re.search(rf"\bil y a\s+{_COUNT}\s+jours?\b", words)
+    count = small_number(match.group("count")) if match else None
+    if count is None or count > 3660:
+        return None
+    return _day(today - timedelta(days=count))
 
 
 def _calendar(words: str, today: date) -> Optional[Period]:
@@ -284,7 +293,7 @@ def _year(words: str, today: date) -> Optional[Period]:
 
 
 _READERS: List[Callable[[str, date], Optional[Period]]] = [
-    _range, _since, _day_before_yesterday, _today, _yesterday, _calendar, _recent, _weekday, _date,
+    _range, _since, _day_before_yesterday, _days_ago, _today, _yesterday, _calendar, _recent, _weekday, _date,
     _named_month, _year,
 ]
 

@@ -48,6 +48,9 @@ def span(since: tuple, until: tuple) -> Period:
     ("d'hier", day(11, 17)),  # the entity as the French data annotates it
     ("avant-hier", day(11, 16)),
     ("avant hier", day(11, 16)),
+    ("il y a 3 jours", day(11, 15)),
+    ("il y a trois jours", day(11, 15)),
+    ("hier soir", day(11, 17)),
     ("lundi", day(11, 16)),
     ("lundi dernier", day(11, 16)),
     ("vendredi", day(11, 13)),
@@ -133,6 +136,8 @@ def test_french_periods(typed, expected):
 @pytest.mark.parametrize("typed, expected", [
     ("the day before yesterday", day(11, 16)),
     ("this morning", day(11, 18)),
+    ("last night", day(11, 17)),
+    ("5 days ago", day(11, 13)),
     ("on Tuesday", day(11, 17)),
     ("last Friday", day(11, 13)),
     ("on the 1st", day(11, 1)),
