@@ -230,7 +230,7 @@ def _after_number(
     """What follows a number: a multiplier, a currency, cents; None when the number is no amount."""
 
     def at(index: int) -> str:
-        return texts[index] if 0 <= index < len(texts) else ""
+        return _at(texts, index)
 
     if in_digits and at(end) in _SUFFIXES and (at(end) == "k" or _attached(tokens, end - 1) is not None):
         value *= _SUFFIXES[at(end)]
@@ -278,7 +278,7 @@ def _cents_after_currency(tokens: List[_Token], texts: List[str], end: int) -> T
         cents, after = read
     else:
         return Decimal(0), end
-    following = texts[after] if after < len(texts) else ""
+    following = _at(texts, after)
     named = following in _CENTS
     last = all(t.kind == "other" for t in tokens[after:after + 3]) and after + 3 >= len(tokens)
     in_digits = tokens[index].kind == "number"
