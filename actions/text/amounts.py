@@ -71,6 +71,7 @@ _NUMBER = re.compile(
 _TOKEN = re.compile(
     r"(?P<number>" + _NUMBER.pattern + r")|(?P<word>[a-z]+)|(?P<symbol>[€$£%+])|(?P<other>[^\s\-'])", re.VERBOSE
 )
+MAX_TERM_MONTHS = 1200  # 100 years: longer is no loan term (shorter ones out of range are the core bank's to refuse)
 MAX_TEXT = 1000  # characters read: an amount, a term or a period is said early in a message
 _PHONE = re.compile(r"(?<!\d)\+?\d[\d .\-()]{6,}\d(?!\d)")
 _TERM_UNITS = {
@@ -131,13 +132,19 @@ def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
 def parse_term_months(text: str) -> Optional[int]:
     """A loan term in months: "36 months", "3 years", "5 yrs", "two years", "18 mois", "sur 5 ans",
     "deux ans", "2 ans et demi" (30), "1 an et 6 mois" (18); None if none (a bare "36" included)."""
-    found = _term(text)
+    try:
+        found = _term(text)
+    except (InvalidOperation, ValueError, ArithmeticError):
+        return None
     return found[0] if found else None
 
 
 def term_only(text: str) -> Optional[int]:
     """The term in months when `text` names a term and no amount ("4 years", not "5000 over 4 years")."""
-    found = _term(text)
+    try:
+        found = _term(text)
+    except (InvalidOperation, ValueError, ArithmeticError):
+        return None
     if found is None:
         return None
     months, (start, end) = found
@@ -320,7 +327,7 @@ def _term(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
             after, months = next_after, months + more
         else:
             break
-    if months <= 0 or months != months.to_integral_value():
+    if months <= 0 or months != months.to_integral_value() or months > MAX_TERM_MONTHS:
         return None
     return int(months), (tokens[first].start, tokens[after - 1].end)
 

@@ -81,7 +81,10 @@ def parse_period(text: str, today: date) -> Optional[Period]:
     words = " ".join(fold((text or "")[:MAX_TEXT]).replace("-", " - ").split())
     words = re.sub(r"\s-\s", "-", words)  # "week - end" → "week-end", spacing normalised
     for reader in _READERS:
-        period = reader(words, today)
+        try:
+            period = reader(words, today)
+        except (ValueError, OverflowError):  # a date no calendar has ("les 9999 derniers mois")
+            return None
         if period is not None:
             if period.since > today:  # _NO_PERIOD included
                 return None
@@ -377,8 +380,8 @@ def _last_weekday(weekday: int, today: date) -> date:
 
 def _last(count_text: str, unit: str, today: date) -> Optional[Period]:
     count = small_number(count_text)
-    if not count or count > 3660:
-        return None
+    if not count or count > 3660 or (unit in _UNIT_MONTHS and count * _UNIT_MONTHS[unit] > 1200):
+        return None  # more than 10 years of days, or 100 years of months: not a period to list
     if unit in _UNIT_DAYS:
         return Period(today - timedelta(days=count * _UNIT_DAYS[unit] - 1), today)
     months = count * _UNIT_MONTHS[unit]

@@ -185,6 +185,7 @@ def test_periods_follow_the_reference_date_not_the_clock():
     "du 10 au 3 novembre",       # reversed
     "du 40 au 3 novembre",
     "Marie m'a envoyé 20 €",
+    "les 9999 derniers mois", "depuis 99999 jours", "2099",  # beyond any calendar, or ahead
     "{\"period\": null}", "\x00\ud800",
 ])
 def test_no_french_period(typed):
