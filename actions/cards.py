@@ -29,7 +29,11 @@ ORDER_REFUSALS = {
     "replacement_not_allowed": "utter_card_order_already_replaced",
 }
 
-STOLEN_WORDS = re.compile(r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged)", re.IGNORECASE)
+# "stolen" in English or French ("on m'a volé ma carte", "vol", "dérobée", "arrachée").
+STOLEN_WORDS = re.compile(
+    r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged|vol(é|ée|és|ées|er|eur|euse)?\b|dérob|arrach)",
+    re.IGNORECASE,
+)
 
 
 def card_title(card: Card, shown_as: Presentation) -> str:

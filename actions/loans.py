@@ -69,7 +69,7 @@ class ActionAskLoanType(Action):
             {
                 "title": shown_as.text(
                     "loan.product.title", name=shown_as.text_or(f"loan.name.{p['product']}", p["name"]),
-                    apr=shown_as.number(p["apr"]),
+                    apr=shown_as.rate(p["apr"]),
                 ),
                 "subtitle": shown_as.text(
                     "loan.product.subtitle", min=shown_as.money(p["min_amount"]), max=shown_as.money(p["max_amount"]),
@@ -166,7 +166,7 @@ class ActionShowLoanQuote(Action):
             response="utter_loan_quote",
             amount=shown_as.money(quote["amount"]), term=quote["term_months"],
             loan_type=loan_type_named(shown_as, quote["product"]),
-            monthly=shown_as.money(quote["monthly_payment"]), apr=shown_as.number(quote["apr"]),
+            monthly=shown_as.money(quote["monthly_payment"]), apr=shown_as.rate(quote["apr"]),
             total=shown_as.money(quote["total_repaid"]), interest=shown_as.money(quote["total_interest"]),
         )
         return [SlotSet("loan_application_key", str(uuid.uuid4()))]

@@ -103,6 +103,10 @@ class Presentation:
         """`Decimal("6.90")` → "6.9" (en_IE), "6,9" (fr_FR)."""
         return format_decimal(Decimal(str(value)), locale=self.number_locale)
 
+    def rate(self, value: Union[Decimal, str]) -> str:
+        """A rate in percent, two decimals as banks write them: "4.90" (en_IE), "4,90" (fr_FR)."""
+        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=self.number_locale)
+
     def money(self, amount: Union[Decimal, str], currency: str = "EUR") -> str:
         """`Decimal("2450.31"), "EUR"` → "€2,450.31" (en_IE), "2 450,31 €" (fr_FR), "2.450,31 €" (it_IT)."""
         return format_currency(Decimal(str(amount)), currency, locale=self.number_locale)

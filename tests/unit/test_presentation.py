@@ -40,6 +40,7 @@ def test_a_french_reader_gets_french_money_and_month_names():
     assert plain(shown.money(Decimal("2450.31"), "EUR")) == "2 450,31 €"
     assert shown.day(NOV_18) == "18 nov. 2026"
     assert shown.number("6.90") == "6,9"
+    assert shown.rate("6.9") == "6,90"
 
 
 def test_an_english_reader_with_an_italian_locale_gets_english_words_and_italian_numbers():
@@ -101,7 +102,7 @@ async def test_a_loan_quote_before_verification_is_in_french_money(monkeypatch):
     [message] = dispatcher.messages
     assert message["response"] == "utter_loan_quote"
     assert (plain(message["amount"]), plain(message["monthly"]), message["apr"], message["loan_type"]) == (
-        "10 000,00 €", "229,85 €", "4,9", "crédit auto")
+        "10 000,00 €", "229,85 €", "4,90", "crédit auto")
 
     rendered = await render("utter_loan_quote", "fr", message)
     assert plain(rendered["text"]).startswith("Un crédit auto de 10 000,00 € sur 48 mois vous coûte 229,85 € par mois")
@@ -115,7 +116,7 @@ async def test_the_same_quote_in_english_stays_english(monkeypatch):
     await loans.ActionShowLoanQuote().run(
         dispatcher, tracker({"loan_type": "car", "loan_amount": "10000", "loan_term": "48"}), {})
     rendered = await render("utter_loan_quote", None, dispatcher.messages[0])
-    assert rendered["text"].startswith("A car loan of €10,000.00 over 48 months costs €229.85 a month at 4.9% APR")
+    assert rendered["text"].startswith("A car loan of €10,000.00 over 48 months costs €229.85 a month at 4.90% APR")
 
 
 async def test_a_transfer_limit_is_explained_in_french(monkeypatch):
