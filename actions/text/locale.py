@@ -13,7 +13,8 @@ fr → fr_FR, en → en_IE), how numbers and dates are written where they live. 
   written with the language's default locale ("18 nov. 2026", fr_FR) and numbers and money with
   the customer's locale ("2.450,31 €", it_IT): the separators the customer expects, and no
   word of another language in a date;
-- a locale babel cannot read at all counts as none: the language's default.
+- a locale babel cannot read at all counts as none, and a bare language ("fr", "en") names no conventions:
+  the language's default.
 
 Which locale is the conversation's: the `locale` slot when set (the customer's browser, Messenger
 profile, or the bank's profile copied there at verification: actions/identity.py), else the
@@ -74,7 +75,8 @@ class Presentation:
         if wanted is None:
             return cls(language, default, default)
         if wanted.language == language:
-            return cls(language, str(wanted), str(wanted))
+            chosen = str(wanted) if wanted.territory else default  # a bare "fr" or "en": the language's default
+            return cls(language, chosen, chosen)
         if wanted.territory:
             both = _known(f"{language}_{wanted.territory}")
             if both is not None:

@@ -63,6 +63,7 @@ def test_a_french_reader_with_a_locale_babel_has_no_french_for_gets_french_dates
     ("fr", None, ("fr", "fr_FR")),
     ("fr", "fr_BE", ("fr", "fr_BE")),
     ("fr", "fr-CA", ("fr", "fr_CA")),
+    ("en", "en", ("en", "en_IE")),
     ("de", "not a locale", ("en", "en_IE")),
 ])
 def test_the_language_and_the_defaults(language, locale, expected):
