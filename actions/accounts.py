@@ -7,10 +7,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.banking import BankError, core_bank
+from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text import locale as customer_locale
+from actions.text.locale import Presentation
 from actions.verified import bank_trouble, verified_session
+
+
+def account_name(shown_as: Presentation, account: Account) -> str:
+    """The account's name in the customer's language (by its type), else the name the bank gives it."""
+    return shown_as.text_or(f"account.name.{account.type}", account.name)
 
 
 class ActionShowBalance(Action):
@@ -34,8 +39,12 @@ class ActionShowBalance(Action):
         if not shown:
             dispatcher.utter_message(response="utter_no_accounts")
             return done
+        shown_as = Presentation.from_tracker(tracker, customer.locale)
         lines = "\n".join(
-            f"• {a.name} ({a.iban_masked}): {customer_locale.money(a.balance, a.currency, customer.locale)}"
+            shown_as.text(
+                "balance.line", name=account_name(shown_as, a), iban=a.iban_masked,
+                balance=shown_as.money(a.balance, a.currency),
+            )
             for a in shown
         )
         dispatcher.utter_message(response="utter_balances", first_name=customer.first_name, balances=lines)

@@ -119,14 +119,17 @@ class CoreBank:
         phone: str = "",
         channel_user: Optional[ChannelUser] = None,
         requester: Optional[ChannelUser] = None,
+        language: Optional[str] = None,
     ) -> Challenge:
-        """`requester`: who is writing (the bank counts codes and wrong codes per requester)."""
+        """`requester`: who is writing (the bank counts codes and wrong codes per requester); `language`: of the SMS
+        (en | fr; None: the bank's default, English)."""
+        sms = {"language": language} if language else {}
         if channel_user is not None:
-            body = asked(otp.ChallengeRequest, **channel_user.as_json())
+            body = asked(otp.ChallengeRequest, **channel_user.as_json(), **sms)
         elif customer_number:
-            body = asked(otp.ChallengeRequest, customer_number=customer_number)
+            body = asked(otp.ChallengeRequest, customer_number=customer_number, **sms)
         else:
-            body = asked(otp.ChallengeRequest, phone=phone)
+            body = asked(otp.ChallengeRequest, phone=phone, **sms)
         return await self._call(
             "POST", "/v1/otp/challenges", otp.Challenge, body=body, headers=self._sign_in_headers(requester)
         )
@@ -157,7 +160,7 @@ class CoreBank:
 
     async def me(self, token: str) -> Customer:
         me = await self._call("GET", "/v1/me", customers.Me, token=token)
-        return Customer(me.customer_number, me.first_name, me.locale or "en_IE")
+        return Customer(me.customer_number, me.first_name, me.locale or "")  # "": the conversation decides
 
     async def accounts(self, token: str) -> List[Account]:
         return (await self._call("GET", "/v1/accounts", customers.AccountList, token=token)).accounts
@@ -221,9 +224,11 @@ class CoreBank:
         found = await self._call("GET", "/v1/payees", transfers.PayeeList, token=token)
         return [payee.wire() for payee in found.payees]
 
-    async def prepare_transfer(self, token: str, transfer: Dict[str, Any]) -> Dict[str, Any]:
-        """Checks the transfer and sends a code bound to it (PSD2 dynamic linking)."""
-        body = asked(transfers.TransferRequest, **transfer)
+    async def prepare_transfer(
+        self, token: str, transfer: Dict[str, Any], language: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """Checks the transfer and sends a code bound to it (PSD2 dynamic linking), the SMS in `language`."""
+        body = asked(transfers.PrepareTransferRequest, **transfer, **({"language": language} if language else {}))
         prepared = await self._call("POST", "/v1/transfers/prepare", transfers.PreparedTransfer, token=token, body=body)
         return prepared.wire()
 

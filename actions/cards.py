@@ -16,9 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.accounts import account_name
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
-from actions.text import locale as customer_locale
+from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, verified_session
 
 # The core bank's reasons, in the customer's words (its own messages are written for developers).
@@ -28,11 +29,21 @@ ORDER_REFUSALS = {
     "replacement_not_allowed": "utter_card_order_already_replaced",
 }
 
-STOLEN_WORDS = re.compile(r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged)", re.IGNORECASE)
+# "stolen" in English or French ("on m'a volé ma carte", "vol", "dérobée", "arrachée").
+STOLEN_WORDS = re.compile(
+    r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged|vol(é|ée|és|ées|er|eur|euse)?\b|dérob|arrach)",
+    re.IGNORECASE,
+)
 
 
-def card_title(card: Card) -> str:
-    return f"{card.kind.capitalize()} {card.masked}"
+def card_title(card: Card, shown_as: Presentation) -> str:
+    """A quick reply's title: "Debit •••• 1234", "Débit •••• 1234"."""
+    return shown_as.text_or(f"card.choice.{card.kind}", card.masked, masked=card.masked)
+
+
+def card_named(card: Card, shown_as: Presentation) -> str:
+    """The card in a sentence: "debit card •••• 1234", "carte de débit •••• 1234"."""
+    return shown_as.text("card.named", kind=shown_as.text_or(f"card.kind.{card.kind}", card.kind), masked=card.masked)
 
 
 def match_card(text: str, cards: List[Card]) -> Optional[Card]:
@@ -99,10 +110,11 @@ class ActionAskCardToBlock(Action):
         if not cards:
             dispatcher.utter_message(response="utter_no_active_cards")
             return [SlotSet("requested_slot", None)]
+        shown_as = Presentation.from_tracker(tracker)
         dispatcher.utter_message(
             response="utter_ask_card_to_block",
             quick_replies=[
-                {"title": card_title(c), "payload": f'/inform{{"card_id":"{c.card_id}"}}'} for c in cards
+                {"title": card_title(c, shown_as), "payload": f'/inform{{"card_id":"{c.card_id}"}}'} for c in cards
             ],
         )
         return []
@@ -126,11 +138,12 @@ class ActionBlockCard(Action):
             )
         except BankError as error:
             return reset + bank_trouble(tracker, dispatcher, error, "block_card")
+        shown_as = Presentation.from_tracker(tracker)
         dispatcher.utter_message(
-            response="utter_card_blocked", card=card_title(card),
+            response="utter_card_blocked", card=card_named(card, shown_as),
             buttons=[
-                {"title": "Order a replacement", "payload": f'/order_card{{"card_type":"{card.kind}"}}'},
-                {"title": "No, thanks", "payload": "/deny"},
+                {"title": shown_as.text("card.order_replacement"), "payload": f'/order_card{{"card_type":"{card.kind}"}}'},
+                {"title": shown_as.text("card.no_thanks"), "payload": "/deny"},
             ],
         )
         return reset + [SlotSet("card_replaces", card.card_id)]
@@ -197,12 +210,17 @@ class ActionAskCardOrderConfirmed(Action):
             account = _current_account(await core_bank().accounts(session.access_token))
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, "order_card") + [SlotSet("requested_slot", None)]
+        shown_as = Presentation.from_tracker(tracker)
+        kind = tracker.get_slot("card_type")
         dispatcher.utter_message(
             response="utter_ask_card_order_confirmed",
-            card_type=tracker.get_slot("card_type"),
-            account=f"{account.name} ({account.iban_masked})" if account else "your current account",
+            card_type=shown_as.text_or(f"card.kind.{kind}", str(kind)),
+            account=(
+                f"{account_name(shown_as, account)} ({account.iban_masked})" if account
+                else shown_as.text("account.your_current_account")
+            ),
             address=profile.get("address_masked", ""),
-            replacement=" as a replacement" if tracker.get_slot("card_replaces") else "",
+            replacement=shown_as.text("card.as_replacement") if tracker.get_slot("card_replaces") else "",
         )
         return []
 
@@ -238,7 +256,7 @@ class ActionOrderCard(Action):
                 dispatcher.utter_message(response=ORDER_REFUSALS.get(error.code, "utter_card_order_refused"))
                 return reset
             return reset + bank_trouble(tracker, dispatcher, error, "order_card")
-        delivery = customer_locale.day_from_iso(order["estimated_delivery"], customer.locale)
+        delivery = Presentation.from_tracker(tracker, customer.locale).day_from_iso(order["estimated_delivery"])
         dispatcher.utter_message(response="utter_card_ordered", reference=order["reference"], delivery=delivery)
         return reset
 

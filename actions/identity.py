@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from actions.customer_sessions import CustomerSession, customer_sessions
+from actions.text.locale import language_of
 
 FORM = "identity_form"
 CUSTOMER_NUMBER = re.compile(r"^\d{6}$")
@@ -61,6 +62,11 @@ def parse_code(text: str) -> Optional[str]:
     return digits if len(digits) == 6 else None
 
 
+def sms_language(tracker: Tracker) -> str:
+    """The language of the SMS with the code: the conversation's (en | fr)."""
+    return language_of(tracker.get_slot("language"))
+
+
 def explain_code_refusal(dispatcher: CollectingDispatcher, error: BankError, otherwise: str, **values: Any) -> None:
     """Tells the customer why no code can be sent or checked now (locked, too many, bank down)."""
     responses = {
@@ -97,7 +103,9 @@ class ValidateIdentityForm(FormValidationAction):
         user = channel_user(tracker)
         if user is not None:
             try:
-                challenge = await core_bank().start_challenge(channel_user=user, requester=requester(tracker))
+                challenge = await core_bank().start_challenge(
+                    channel_user=user, requester=requester(tracker), language=sms_language(tracker)
+                )
             except BankError as error:
                 if error.code != "not_linked":
                     return events + self._give_up(dispatcher, error)
@@ -115,7 +123,9 @@ class ValidateIdentityForm(FormValidationAction):
             dispatcher.utter_message(response="utter_identifier_invalid")
             return {"customer_identifier": None}
         try:
-            challenge = await core_bank().start_challenge(**identifier, requester=requester(tracker))
+            challenge = await core_bank().start_challenge(
+                **identifier, requester=requester(tracker), language=sms_language(tracker)
+            )
         except BankError as error:
             if error.code == "invalid_request":  # e.g. a phone number that cannot exist
                 dispatcher.utter_message(response="utter_identifier_invalid")
@@ -154,16 +164,30 @@ class ValidateIdentityForm(FormValidationAction):
         )
         dispatcher.utter_message(response="utter_verified", first_name=verification.first_name)
         # The code itself is not kept in the slot.
-        return {"otp_code": None, "identity": VERIFIED}
+        return {"otp_code": None, "identity": VERIFIED, **await self._bank_locale(tracker, verification.access_token)}
+
+    @staticmethod
+    async def _bank_locale(tracker: Tracker, token: str) -> Dict[Text, Any]:
+        """The customer's locale at the bank becomes the conversation's when it has none yet (one the customer's
+        browser or Messenger profile gave is kept). Nothing when the bank cannot say."""
+        if tracker.get_slot("locale"):
+            return {}
+        try:
+            customer = await core_bank().me(token)
+        except BankError:
+            return {}
+        return {"locale": customer.locale} if customer.locale else {}
 
     async def _send_new_code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         identifier = parse_identifier(tracker.get_slot("customer_identifier") or "")
         try:
             if identifier:
-                challenge = await core_bank().start_challenge(**identifier, requester=requester(tracker))
+                challenge = await core_bank().start_challenge(
+                    **identifier, requester=requester(tracker), language=sms_language(tracker)
+                )
             else:
                 challenge = await core_bank().start_challenge(
-                    channel_user=channel_user(tracker), requester=requester(tracker)
+                    channel_user=channel_user(tracker), requester=requester(tracker), language=sms_language(tracker)
                 )
         except BankError as error:
             return self._slots(self._give_up(dispatcher, error))

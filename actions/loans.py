@@ -17,9 +17,9 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text import locale as customer_locale
+from actions.text.locale import Presentation
 from actions.text.amounts import parse_money, parse_term_months, term_only
-from actions.verified import bank_trouble, verified_session
+from actions.verified import bank_trouble, refusal_reason, verified_session
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
 
@@ -28,8 +28,9 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def _euros(value: str) -> str:
-    return customer_locale.money(Decimal(value), "EUR")
+def loan_type_named(shown_as: Presentation, product: Any) -> str:
+    """"personal loan", "prêt personnel": the product in a sentence."""
+    return shown_as.text_or(f"loan.type.{product}", str(product))
 
 
 class ActionStartLoan(Action):
@@ -62,13 +63,19 @@ class ActionAskLoanType(Action):
             products = await core_bank().loan_products()
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, "loan_application") + [SlotSet("requested_slot", None)]
+        shown_as = Presentation.from_tracker(tracker)
         dispatcher.utter_message(response="utter_ask_loan_type")
         dispatcher.utter_message(elements=[
             {
-                "title": f"{p['name']}: {p['apr']}% APR",
-                "subtitle": f"{_euros(p['min_amount'])} to {_euros(p['max_amount'])}, "
-                            f"{p['min_term_months']} to {p['max_term_months']} months",
-                "buttons": [{"type": "postback", "title": "Get a quote",
+                "title": shown_as.text(
+                    "loan.product.title", name=shown_as.text_or(f"loan.name.{p['product']}", p["name"]),
+                    apr=shown_as.rate(p["apr"]),
+                ),
+                "subtitle": shown_as.text(
+                    "loan.product.subtitle", min=shown_as.money(p["min_amount"]), max=shown_as.money(p["max_amount"]),
+                    min_term=p["min_term_months"], max_term=p["max_term_months"],
+                ),
+                "buttons": [{"type": "postback", "title": shown_as.text("loan.product.button"),
                              "payload": f'/inform{{"loan_type":"{p["product"]}"}}'}],
             }
             for p in products
@@ -125,14 +132,16 @@ class ValidateLoanForm(FormValidationAction):
             if error.code != "out_of_range":
                 return slots  # anything else is for the quote itself to report
             low, high = error.details.get("min"), error.details.get("max")
+            shown_as = Presentation.from_tracker(tracker)
+            loan_type = loan_type_named(shown_as, wanted["loan_type"])
             if error.details.get("field") == "term_months":
                 dispatcher.utter_message(
-                    response="utter_loan_term_out_of_range", loan_type=wanted["loan_type"], min=low, max=high
+                    response="utter_loan_term_out_of_range", loan_type=loan_type, min=low, max=high
                 )
                 return {**slots, "loan_term": None}
             dispatcher.utter_message(
-                response="utter_loan_amount_out_of_range", loan_type=wanted["loan_type"],
-                min=_euros(str(low)), max=_euros(str(high)),
+                response="utter_loan_amount_out_of_range", loan_type=loan_type,
+                min=shown_as.money(str(low)), max=shown_as.money(str(high)),
             )
             return {**slots, "loan_amount": None}
         return slots
@@ -143,20 +152,22 @@ class ActionShowLoanQuote(Action):
         return "action_show_loan_quote"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        shown_as = Presentation.from_tracker(tracker)
         try:
             quote = await core_bank().loan_quote(
                 tracker.get_slot("loan_type"), Decimal(tracker.get_slot("loan_amount")), int(tracker.get_slot("loan_term"))
             )
         except BankError as error:
             if error.status in (400, 422):
-                dispatcher.utter_message(response="utter_loan_quote_refused", reason=error.message)
+                dispatcher.utter_message(response="utter_loan_quote_refused", reason=refusal_reason(shown_as, error))
                 return [SlotSet(name, None) for name in LOAN_SLOTS]
             return bank_trouble(tracker, dispatcher, error, "loan_application")
         dispatcher.utter_message(
             response="utter_loan_quote",
-            amount=_euros(quote["amount"]), term=quote["term_months"], loan_type=quote["product"],
-            monthly=_euros(quote["monthly_payment"]), apr=quote["apr"],
-            total=_euros(quote["total_repaid"]), interest=_euros(quote["total_interest"]),
+            amount=shown_as.money(quote["amount"]), term=quote["term_months"],
+            loan_type=loan_type_named(shown_as, quote["product"]),
+            monthly=shown_as.money(quote["monthly_payment"]), apr=shown_as.rate(quote["apr"]),
+            total=shown_as.money(quote["total_repaid"]), interest=shown_as.money(quote["total_interest"]),
         )
         return [SlotSet("loan_application_key", str(uuid.uuid4()))]
 
@@ -180,7 +191,9 @@ class ActionApplyForLoan(Action):
             )
         except BankError as error:
             if error.status in (400, 422):
-                dispatcher.utter_message(response="utter_loan_quote_refused", reason=error.message)
+                dispatcher.utter_message(
+                    response="utter_loan_quote_refused", reason=refusal_reason(Presentation.from_tracker(tracker), error)
+                )
                 return done
             return done + bank_trouble(tracker, dispatcher, error, "loan_application")
         dispatcher.utter_message(response="utter_loan_applied", reference=application["reference"])
@@ -203,9 +216,13 @@ class ActionShowLoanApplications(Action):
         if not applications:
             dispatcher.utter_message(response="utter_no_loan_applications")
             return done
+        shown_as = Presentation.from_tracker(tracker)
         lines = "\n".join(
-            f"• {a['reference']}: {a['product']} loan of {_euros(a['amount'])} over {a['term_months']} months "
-            f"— {a['status'].replace('_', ' ')}"
+            shown_as.text(
+                "loan.application.line", reference=a["reference"], loan_type=loan_type_named(shown_as, a["product"]),
+                amount=shown_as.money(a["amount"]), term=a["term_months"],
+                status=shown_as.text_or(f"loan.status.{a['status']}", str(a["status"])),
+            )
             for a in applications
         )
         dispatcher.utter_message(response="utter_loan_applications", applications=lines)

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text import locale as customer_locale
+from actions.accounts import account_name
+from actions.text.locale import Presentation
 from actions.text.periods import parse_period
 from actions.verified import bank_trouble, verified_session
 
@@ -54,10 +55,11 @@ class ActionShowTransactions(Action):
                 return done
             period = parse_period(_period_asked(tracker), datetime.now(timezone.utc).date())
             cursor = {
-                "account_id": account.account_id, "account_name": account.name, "before": "",
+                "account_id": account.account_id, "account_name": account.name, "account_type": account.type,
+                "before": "",
                 "since": period.since.isoformat() if period else "", "until": period.until.isoformat() if period else "",
             }
-            return done + await show_page(dispatcher, session.access_token, cursor, first=True)
+            return done + await show_page(dispatcher, tracker, session.access_token, cursor, first=True)
         except BankError as error:
             return done + bank_trouble(tracker, dispatcher, error, REQUEST)
 
@@ -76,14 +78,17 @@ class ActionShowMoreTransactions(Action):
             return events
         try:
             return [SlotSet("identity", VERIFIED)] + await show_page(
-                dispatcher, session.access_token, json.loads(raw), first=False
+                dispatcher, tracker, session.access_token, json.loads(raw), first=False
             )
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, REQUEST)
 
 
-async def show_page(dispatcher: CollectingDispatcher, token: str, cursor: Dict[str, str], first: bool) -> List[EventType]:
+async def show_page(
+    dispatcher: CollectingDispatcher, tracker: Tracker, token: str, cursor: Dict[str, str], first: bool
+) -> List[EventType]:
     customer = await core_bank().me(token)
+    shown_as = Presentation.from_tracker(tracker, customer.locale)
     found, next_before = await core_bank().transactions(
         token, cursor["account_id"], limit=PAGE_SIZE, before=cursor["before"],
         since=cursor["since"], until=cursor["until"],
@@ -92,14 +97,16 @@ async def show_page(dispatcher: CollectingDispatcher, token: str, cursor: Dict[s
         dispatcher.utter_message(response="utter_no_transactions" if first else "utter_nothing_more")
         return [SlotSet("transactions_cursor", None)]
     lines = "\n".join(
-        f"• {customer_locale.day(t.booked_at, customer.locale)} · {t.description} · "
-        f"{customer_locale.signed_money(t.amount, t.currency, customer.locale)}"
+        shown_as.text(
+            "transactions.line", day=shown_as.day(t.booked_at), description=t.description,
+            amount=shown_as.signed_money(t.amount, t.currency),
+        )
         for t in found
     )
-    heading = cursor["account_name"]
+    heading = shown_as.text_or(f"account.name.{cursor.get('account_type')}", cursor["account_name"])
     if cursor["since"]:
         since, until = date.fromisoformat(cursor["since"]), date.fromisoformat(cursor["until"])
-        heading += f", {customer_locale.days(since, until, customer.locale)}"
+        heading = shown_as.text("transactions.heading_with_period", account=heading, period=shown_as.days(since, until))
     response = "utter_transactions_more" if next_before else "utter_transactions"
     dispatcher.utter_message(response=response, account=heading, transactions=lines)
     if not next_before:

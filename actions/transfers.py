@@ -27,9 +27,9 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
-from actions.text import locale as customer_locale
+from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
-from actions.verified import bank_trouble, current_session, verified_session
+from actions.verified import bank_trouble, current_session, refusal_reason, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
@@ -46,8 +46,9 @@ def _payee_text(tracker: Tracker) -> str:
     return str(tracker.get_slot("transfer_payee") or "")
 
 
-def _money_text(amount: str) -> str:
-    return customer_locale.money(Decimal(amount), "EUR")
+def _money_text(tracker: Tracker, amount: str) -> str:
+    """An amount in euros as the conversation writes money (before verification too: its language and locale)."""
+    return Presentation.from_tracker(tracker).money(Decimal(amount), "EUR")
 
 
 def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, str]]:
@@ -199,14 +200,16 @@ class ValidateTransferForm(FormValidationAction):
             amount, currency = tracker.get_slot("transfer_amount").split()
             transfer = {"from_account_id": account.account_id, "amount": amount, "currency": currency}
             transfer.update({k: v for k, v in payee.items() if k in ("payee_id", "payee_phone")})
-            prepared = await core_bank().prepare_transfer(session.access_token, transfer)
+            prepared = await core_bank().prepare_transfer(
+                session.access_token, transfer, language=Presentation.from_tracker(tracker).language
+            )
         except BankError as error:
-            return self._refused(dispatcher, error)
+            return self._refused(dispatcher, tracker, error)
         except StopIteration:
             dispatcher.utter_message(response="utter_no_accounts")
             return {"transfer_draft": json.dumps({"outcome": "refused"})}
         dispatcher.utter_message(
-            response="utter_transfer_code_sent", amount=_money_text(amount),
+            response="utter_transfer_code_sent", amount=_money_text(tracker, amount),
             payee=prepared["transfer"]["payee_name"], sent_to=prepared["sent_to"],
         )
         draft = {"transfer": transfer, "challenge_id": prepared["challenge_id"],
@@ -237,23 +240,24 @@ class ValidateTransferForm(FormValidationAction):
             if error.code in ("otp_expired", "otp_used"):
                 dispatcher.utter_message(response="utter_transfer_code_expired")
                 return {"transfer_code": None, "transfer_confirmed": None, "transfer_draft": None}
-            return {"transfer_code": None, **self._refused(dispatcher, error)}
+            return {"transfer_code": None, **self._refused(dispatcher, tracker, error)}
         dispatcher.utter_message(
-            response="utter_transfer_done", amount=_money_text(result["amount"]), payee=result["payee_name"],
-            reference=result["reference"], balance=_money_text(result["balance_after"]),
+            response="utter_transfer_done", amount=_money_text(tracker, result["amount"]), payee=result["payee_name"],
+            reference=result["reference"], balance=_money_text(tracker, result["balance_after"]),
         )
         return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "done"})}
 
     @staticmethod
-    def _refused(dispatcher: CollectingDispatcher, error: BankError) -> Dict[Text, Any]:
-        """The core bank said no: explain, and ask again for what can be changed."""
+    def _refused(dispatcher: CollectingDispatcher, tracker: Tracker, error: BankError) -> Dict[Text, Any]:
+        """The core bank said no: explain (in the customer's language), and ask again for what can be changed."""
+        reason = refusal_reason(Presentation.from_tracker(tracker), error)
         if error.code in ("limit_exceeded", "daily_limit_exceeded", "insufficient_funds"):
-            dispatcher.utter_message(response=f"utter_transfer_{error.code}", reason=error.message)
+            dispatcher.utter_message(response=f"utter_transfer_{error.code}", reason=reason)
             return {"transfer_amount": None, "transfer_confirmed": None, "transfer_draft": None}
         if error.code in ("payee_not_found", "same_account"):
             dispatcher.utter_message(response=f"utter_transfer_{error.code}")
             return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
-        explain_code_refusal(dispatcher, error, otherwise="utter_transfer_refused", reason=error.message)
+        explain_code_refusal(dispatcher, error, otherwise="utter_transfer_refused", reason=reason)
         return {"transfer_draft": json.dumps({"outcome": "refused"})}
 
 
@@ -283,7 +287,7 @@ class ActionAskTransferConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         amount, _ = tracker.get_slot("transfer_amount").split()
         dispatcher.utter_message(
-            response="utter_ask_transfer_confirmed", amount=_money_text(amount), payee=_payee_text(tracker),
+            response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount), payee=_payee_text(tracker),
         )
         return []
 

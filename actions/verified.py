@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.banking import UNAVAILABLE, BankError
 from actions.customer_sessions import CustomerSession, customer_sessions
 from actions.identity import FORM, REFUSED, REQUIRED
+from actions.text.locale import Presentation
 
 
 def current_session(tracker: Tracker) -> Optional[CustomerSession]:
@@ -51,3 +52,28 @@ def bank_trouble(
         response="utter_bank_unavailable" if error.code == UNAVAILABLE else "utter_something_went_wrong"
     )
     return []
+
+
+# Details of a refusal that are amounts of money (written in the customer's locale).
+MONEY_DETAILS = {"limit", "remaining"}
+
+
+def refusal_reason(shown_as: Presentation, error: BankError) -> str:
+    """Why the core bank said no, in the customer's language: the catalogue's text for the error code
+    (`bank_error.<code>`, or `bank_error.<code>.<field>` when the refusal names a field), filled with the
+    error's details; the bank's own message (English, written for developers) when the catalogue has none."""
+    details = dict(error.details or {})
+    values = {}
+    for name, value in details.items():
+        if name in MONEY_DETAILS or (error.code == "out_of_range" and details.get("field") == "amount"
+                                     and name in ("min", "max")):
+            try:
+                value = shown_as.money(str(value))
+            except (ArithmeticError, ValueError):
+                pass
+        values[name] = value
+    key = f"bank_error.{error.code}" + (f".{details['field']}" if details.get("field") else "")
+    try:
+        return shown_as.text_or(key, error.message, **values)
+    except (KeyError, IndexError):  # a detail the text needs is missing: the bank's words
+        return error.message

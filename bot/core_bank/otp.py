@@ -71,6 +71,7 @@ from bot.core_bank.errors import (
 from bot.core_bank.models import ChannelLink, Customer, OtpChallenge
 from bot.core_bank.otp_limits import IN_PROCESS, ChannelUser, Guard, OtpLimits, OtpPolicy, Requester, Subject
 from bot.clock import Clock, utc_now
+from bot.core_bank import sms_texts
 from bot.core_bank.sms import SmsGateway
 from bot.core_bank.tokens import AccessTokens, token_hash  # noqa: F401 - token_hash: part of this module's API
 
@@ -100,41 +101,25 @@ def _keyed_hash(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def otp_sms_text(code: str, ttl_seconds: int) -> str:
-    return (
-        f"Your Facebook branch code is {code}. It expires in {_duration(ttl_seconds)}. "
-        "Never share it — the bank will never ask for it."
-    )
+def otp_sms_text(code: str, ttl_seconds: int, language: Optional[str] = None) -> str:
+    """The sign-in SMS, in `language` (en | fr; English by default): bot/core_bank/sms_texts.py."""
+    return sms_texts.sign_in_text(code, ttl_seconds, language)
 
 
-def approval_sms_text(code: str, approves: str, ttl_seconds: int) -> str:
+def approval_sms_text(code: str, approves: str, ttl_seconds: int, language: Optional[str] = None) -> str:
     """E.g. "Code 123456 to send €20.00 to Tom Bernard. It expires in 5 minutes. …" (the code comes first)."""
-    return (
-        f"Code {code} to {approves}. It expires in {_duration(ttl_seconds)}. "
-        "Never share it — the bank will never ask for it."
-    )
+    return sms_texts.approval_text(code, approves, ttl_seconds, language)
 
 
-def failed_attempts_sms_text(lock_seconds: int) -> str:
+def failed_attempts_sms_text(lock_seconds: int, language: Optional[str] = None) -> str:
     """What the customer is told when wrong codes set a lock: never a code."""
-    return (
-        "Someone tried to use a code for your Facebook branch account and got it wrong too many times, so we've "
-        f"paused their attempts for {_duration(lock_seconds)}. No code was accepted. If it wasn't you, you don't need "
-        "to do anything; if you're worried, call your advisor. Never share a code — the bank will never ask for it."
-    )
+    return sms_texts.failed_attempts_text(lock_seconds, language)
 
 
 def decoy_phone(secret: str, customer_number: str) -> str:
     """A French mobile number made up from a customer number nobody has, the same every time (only its mask is shown)."""
     digest = int(_keyed_hash(secret, f"decoy-phone:{customer_number}"), 16)
     return f"+33{6 + digest % 2}{digest // 2 % 10**8:08d}"
-
-
-def _duration(seconds: int) -> str:
-    if seconds % 60 == 0:
-        minutes = seconds // 60
-        return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
-    return f"{seconds} second" if seconds == 1 else f"{seconds} seconds"
 
 
 # --- who a code is for ------------------------------------------------------
@@ -159,6 +144,7 @@ class TransactionApproval:
 
     canonical: str  # every field the code is bound to, e.g. "transfer|from=acc_…|to=payee:…|amount=20.00|currency=EUR"
     description: str  # what the SMS says the code does, e.g. "send €20.00 to Tom Bernard"
+    language: str = sms_texts.DEFAULT_LANGUAGE  # of the SMS (en | fr); `description` is in it
 
 
 # --- results ----------------------------------------------------------------
@@ -208,13 +194,16 @@ class OtpService:
 
     # -- challenges --
 
-    def start_challenge(self, who: CustomerIdentifier, requester: Requester = IN_PROCESS) -> IssuedChallenge:
+    def start_challenge(
+        self, who: CustomerIdentifier, requester: Requester = IN_PROCESS, language: Optional[str] = None
+    ) -> IssuedChallenge:
         """Sends a new sign-in code to the customer's phone; raises the domain errors of the rules above.
 
         A customer number or phone nobody has is answered alike, after the same work: a decoy challenge,
         counted and limited like a real one, said to be sent to a made-up masked phone (the same each
         time); nothing is sent, and every code is wrong for it. Only a channel user that is not linked
-        is refused (NotLinked): the channel asking knows its own users anyway.
+        is refused (NotLinked): the channel asking knows its own users anyway. The SMS is in `language`
+        (en | fr, English when None).
         """
         now = self._clock()
         with self._sessions() as session:
@@ -223,7 +212,7 @@ class OtpService:
             challenge_id, code, expires_at = self._new_challenge(session, subject, requester, vouched, now, None)
 
         if subject.phone is not None:
-            self._sms.send(subject.phone, otp_sms_text(code, self._policy.ttl_seconds))
+            self._sms.send(subject.phone, otp_sms_text(code, self._policy.ttl_seconds, language))
             logger.info("OTP challenge %s… sent for customer #%d", challenge_id[:6], subject.customer_id)
         else:
             logger.info("OTP challenge %s… for no customer: nothing sent", challenge_id[:6])
@@ -242,7 +231,10 @@ class OtpService:
                 bound_transaction=transaction_hash(self._secret, approval.canonical),
             )
 
-        self._sms.send(customer.phone, approval_sms_text(code, approval.description, self._policy.ttl_seconds))
+        self._sms.send(
+            customer.phone,
+            approval_sms_text(code, approval.description, self._policy.ttl_seconds, approval.language),
+        )
         logger.info("OTP approval challenge %s… sent for customer #%d", challenge_id[:6], customer_id)
         return IssuedChallenge(challenge_id=challenge_id, expires_at=expires_at, sent_to=mask_phone(customer.phone))
 
@@ -435,11 +427,12 @@ class OtpService:
         failure = self._limits.record_failure(guard, now)
         customer = session.get(Customer, customer_id) if customer_id is not None else None
         phone = customer.phone if customer is not None else None
+        language = sms_texts.language_of_locale(customer.locale) if customer is not None else None
         session.commit()
         if customer_id is not None:
             logger.info("%s for customer #%d%s", what, customer_id, " (a lock is set)" if failure.tripped else "")
         if failure.alert and phone is not None:
-            self._sms.send(phone, failed_attempts_sms_text(self._policy.lock_seconds))
+            self._sms.send(phone, failed_attempts_sms_text(self._policy.lock_seconds, language))
             logger.info("Customer #%d told by SMS of failed code attempts", customer_id)
         if failure.locked_until is not None:
             raise OtpLocked(failure.locked_until)

@@ -50,7 +50,8 @@ from bot.core_bank.models import (
     lock_customer,
     to_minor_units,
 )
-from bot.core_bank.money import SUPPORTED_CURRENCY, format_amount, spoken_amount
+from bot.core_bank import sms_texts
+from bot.core_bank.money import SUPPORTED_CURRENCY, format_amount
 from bot.core_bank.otp import IssuedChallenge, OtpService, TransactionApproval
 from bot.core_bank.references import TRANSFER_PREFIX, ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
@@ -196,13 +197,15 @@ class Transfers:
                 for p in rows
             ]
 
-    def prepare(self, customer_id: int, order: TransferOrder) -> PreparedTransfer:
-        """Checks the transfer as execution will, then sends a code that approves exactly it."""
+    def prepare(self, customer_id: int, order: TransferOrder, language: Optional[str] = None) -> PreparedTransfer:
+        """Checks the transfer as execution will, then sends a code that approves exactly it (the SMS in
+        `language`: en | fr, English when None)."""
         with self._sessions() as session:
             _, destination = self._checked(session, customer_id, order)
         approval = TransactionApproval(
             canonical=order.canonical(),
-            description=f"send {spoken_amount(order.amount, order.currency)} to {destination.name}",
+            description=sms_texts.transfer_text(order.amount, order.currency, destination.name, language),
+            language=sms_texts.sms_language(language),
         )
         challenge = self._otp.start_approval(customer_id, approval)
         return PreparedTransfer(

@@ -40,6 +40,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from bot import messages
 from bot.branch_db import session_factory
 from bot.channels.limits import MAX_TEXT
 from bot.clock import Clock, utc_now
@@ -56,13 +57,16 @@ MESSENGER, SOCKETIO = "messenger", "socketio"
 CSAT_COMMAND = "/csat"
 SCORES = (1, 2, 3, 4, 5)
 WINDOW = timedelta(hours=24)
-QUESTION = "How satisfied are you with the help you got today? (1 = poor, 5 = excellent)"
-THANKS = "Thanks for your feedback!"
-TEMPLATE_TITLE = "How did we do?"  # Meta: at most 65 characters
-TEMPLATE_SUBTITLE = "Tell us about your conversation with our advisor"  # at most 80
-TEMPLATE_BUTTON = "Rate us"  # at most 20 (our reading of Meta's page; it names no limit we could confirm)
-QUESTION_TITLE = "How satisfied are you with the help you got?"  # at most 65
-COMMENT_PLACEHOLDER = "Anything to add? (optional)"
+# The survey's words are in bot/messages/<language>.yml (csat.*), in the conversation's language; these are the
+# English ones. Meta's limits: template title 65 characters, subtitle 80, button 20 (our reading of Meta's page;
+# it names no limit we could confirm), question title 65.
+QUESTION = messages.text("csat.question")
+THANKS = messages.text("csat.thanks")
+TEMPLATE_TITLE = messages.text("csat.template_title")
+TEMPLATE_SUBTITLE = messages.text("csat.template_subtitle")
+TEMPLATE_BUTTON = messages.text("csat.template_button")
+QUESTION_TITLE = messages.text("csat.question_title")
+COMMENT_PLACEHOLDER = messages.text("csat.comment_placeholder")
 EXPIRES_IN_DAYS = 1  # Meta: 1 to 7; the bot may write for 24 h anyway
 SCORE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😀"}
 NOT_SENT_OUTSIDE_WINDOW = "more than 24 hours since the customer's last message"
@@ -102,20 +106,22 @@ def survey_of_question(value: Any) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def messenger_template(survey_id: int, privacy_url: str, expires_in_days: int = EXPIRES_IN_DAYS) -> Dict[str, Any]:
+def messenger_template(
+    survey_id: int, privacy_url: str, expires_in_days: int = EXPIRES_IN_DAYS, language: Optional[str] = None
+) -> Dict[str, Any]:
     """Meta's customer feedback template: one screen, one CSAT question (five stars) with an optional comment."""
     return {"attachment": {"type": "template", "payload": {
         "template_type": "customer_feedback",
-        "title": TEMPLATE_TITLE,
-        "subtitle": TEMPLATE_SUBTITLE,
-        "button_title": TEMPLATE_BUTTON,
+        "title": messages.text("csat.template_title", language),
+        "subtitle": messages.text("csat.template_subtitle", language),
+        "button_title": messages.text("csat.template_button", language),
         "feedback_screens": [{"questions": [{
             "id": question_id(survey_id),
             "type": "csat",
-            "title": QUESTION_TITLE,
+            "title": messages.text("csat.question_title", language),
             "score_label": "neg_pos",
             "score_option": "five_stars",
-            "follow_up": {"type": "free_form", "placeholder": COMMENT_PLACEHOLDER},
+            "follow_up": {"type": "free_form", "placeholder": messages.text("csat.comment_placeholder", language)},
         }]}],
         "business_privacy": {"url": privacy_url},
         "expires_in_days": expires_in_days,
@@ -126,23 +132,24 @@ def score_choices(survey_id: int) -> List[Dict[str, str]]:
     return [{"title": SCORE_LABELS[score], "payload": score_payload(survey_id, score)} for score in SCORES]
 
 
-def messenger_fallback(survey_id: int) -> Dict[str, Any]:
+def messenger_fallback(survey_id: int, language: Optional[str] = None) -> Dict[str, Any]:
     """The question as five quick replies, for when Meta refuses the template."""
-    return {"text": QUESTION, "quick_replies": [
+    return {"text": messages.text("csat.question", language), "quick_replies": [
         {"content_type": "text", **choice} for choice in score_choices(survey_id)
     ]}
 
 
-def survey_event(survey_id: int, channel: str, privacy_url: str) -> Dict[str, Any]:
-    """The Rasa bot event that carries the survey to `channel`'s output (execute_side_effects)."""
+def survey_event(survey_id: int, channel: str, privacy_url: str, language: Optional[str] = None) -> Dict[str, Any]:
+    """The Rasa bot event that carries the survey to `channel`'s output (execute_side_effects), in `language`."""
     metadata = {"csat_survey": survey_id}
     if channel == MESSENGER:
         # No `text`: Rasa would send it as a message of its own before the custom JSON.
-        custom = {SURVEY_KEY: {"template": messenger_template(survey_id, privacy_url),
-                               "fallback": messenger_fallback(survey_id)}}
+        custom = {SURVEY_KEY: {"template": messenger_template(survey_id, privacy_url, language=language),
+                               "fallback": messenger_fallback(survey_id, language)}}
         return {"event": "bot", "text": None, "data": {"custom": custom}, "metadata": metadata}
     if channel == SOCKETIO:
-        return {"event": "bot", "text": QUESTION, "data": {"buttons": score_choices(survey_id)}, "metadata": metadata}
+        return {"event": "bot", "text": messages.text("csat.question", language),
+                "data": {"buttons": score_choices(survey_id)}, "metadata": metadata}
     raise ValueError(f"no survey for channel {channel!r}")
 
 
@@ -296,13 +303,15 @@ class CsatSender:
             return None
         who = pseudonym(conversation_id)
         try:
-            last = last_customer_message_at(await self.rasa.events(conversation_id))
+            events = await self.rasa.events(conversation_id)
+            last = last_customer_message_at(events)
             if last is None or self._clock() - last > WINDOW:
                 logger.info("CSAT survey %s for %s not sent: %s", survey_id, who, NOT_SENT_OUTSIDE_WINDOW)
                 await asyncio.to_thread(surveys.settle, survey_id, SURVEY_NOT_SENT, NOT_SENT_OUTSIDE_WINDOW)
                 return SURVEY_NOT_SENT
             await self.rasa.send_system_event(conversation_id, channel,
-                                              survey_event(survey_id, channel, self.privacy_url))
+                                              survey_event(survey_id, channel, self.privacy_url,
+                                                           messages.language_from_events(events)))
         except RasaControlError as exc:
             logger.warning("CSAT survey %s for %s not sent: %s", survey_id, who, exc)
             await asyncio.to_thread(surveys.settle, survey_id, SURVEY_NOT_SENT, f"Rasa: {exc}")

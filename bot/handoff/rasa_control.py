@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot import messages
 from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.send_api import SendApi
@@ -35,7 +36,9 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 MESSENGER, SOCKETIO = "messenger", "socketio"
-BACK_NOTE = "You're back with the branch's assistant. How else can I help you?"
+# The note when the bot is back (bot/messages/<language>.yml: handoff.back_note), in English; `resume` and
+# `hand_back` send it in the conversation's language unless given another note.
+BACK_NOTE = messages.text("handoff.back_note")
 
 
 class RasaControlError(RuntimeError):
@@ -86,7 +89,10 @@ class RasaControl:
         await self._append(conversation_id, [{"event": "pause"}])
 
     async def resume(self, conversation_id: str, note: Optional[str] = BACK_NOTE) -> None:
-        """The bot answers again; `note` (if any) tells the customer, through their channel."""
+        """The bot answers again; `note` (if any) tells the customer, through their channel (BACK_NOTE: the
+        back note in the conversation's language)."""
+        if note == BACK_NOTE:
+            note = messages.text("handoff.back_note", await self.language(conversation_id))
         events: List[Dict[str, Any]] = [{"event": "resume"}]
         if note:
             events.append({"event": "bot", "text": note})
@@ -94,6 +100,14 @@ class RasaControl:
         # so the next message is read as a fresh turn (rules expect `action_listen` before a user turn).
         events.append({"event": "action", "name": "action_listen"})
         await self._append(conversation_id, events, output_channel="latest" if note else None)
+
+    async def language(self, conversation_id: str) -> str:
+        """The conversation's language (its `language` slot), English when Rasa cannot say."""
+        try:
+            return messages.language_from_events(await self.events(conversation_id))
+        except Exception:  # noqa: BLE001 - the note goes out in English rather than not at all
+            logger.info("Language of %s unknown: the note goes in English", pseudonym(conversation_id))
+            return messages.DEFAULT_LANGUAGE
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
         tracker = await self._request("GET", conversation_id, "tracker", params={"include_events": "ALL"})

@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List
 
+from actions.text.locale import Presentation
 from tests.support.branch import Branch
 
 CARD_TYPED = "4970 1012 3456 7890"
@@ -76,7 +77,8 @@ def test_codes_and_a_card_typed_with_separators_leave_nothing_at_rest(branch: Br
     replies = branch.exchange(psid, f"no wait, to {CARD_WITH_DOTS} instead")
     assert any("couldn't find" in r for r in replies), replies
     replies = branch.exchange(psid, "+33 6 11 22 33 44")
-    assert any("Send €20.00 to" in r for r in replies), replies
+    twenty = Presentation.of("en", "fr_FR").money("20.00")  # Camille reads English, her locale at the bank is fr_FR
+    assert any(f"Send {twenty} to" in r for r in replies), replies
     assert any("I've sent a code" in r for r in branch.tap(psid, "Yes, send it"))
     transfer_code = branch.latest_code(camille[1])
     typed_transfer = "-".join(transfer_code)  # 4-1-2-6-1-2

@@ -7,6 +7,7 @@ from decimal import Decimal
 import requests
 
 from actions.text import locale as customer_locale
+from actions.text.locale import Presentation
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.support.branch import Branch
 
@@ -35,7 +36,7 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
 
     debit = f"Debit •••• {DEMO_CARD_LAST4['debit']}"
     replies = branch.tap(psid, debit)
-    assert f"your {debit} is blocked" in joined(replies)
+    assert f"your debit card •••• {DEMO_CARD_LAST4['debit']} is blocked" in joined(replies)
 
     replies = branch.tap(psid, "Order a replacement")
     assert "Order a debit card as a replacement" in joined(replies)
@@ -78,19 +79,21 @@ def test_send_money_to_another_customer_with_a_code_bound_to_the_transfer(branch
     branch.exchange(psid, "please send 20€ to +33 6 11 22 33 44")
     verify_as(branch, psid, *camille)
     confirmation = branch.texts_to(psid)[-1]
-    assert "Send €20.00 to" in confirmation and "?" in confirmation
+    # Camille reads English; her locale at the bank (fr_FR) became the conversation's when she was verified.
+    shown = Presentation.of("en", "fr_FR")
+    assert f"Send {shown.money('20.00')} to" in confirmation and "?" in confirmation
 
     replies = branch.tap(psid, "Yes, send it")
     assert "I've sent a code" in joined(replies)
     sms = requests.get(f"{branch.core_bank_url}/dev/sms-outbox", params={"to": camille[1]}, timeout=5)
-    assert "€20.00" in sms.json()["messages"][0]["text"]  # the code names what it approves
+    assert "€20.00" in sms.json()["messages"][0]["text"]  # the code names what it approves, in English
 
     replies = branch.exchange(psid, branch.latest_code(camille[1]))
     done = joined(replies)
-    assert "Sent ✅ €20.00" in done and "Reference TR-" in done
+    assert f"Sent ✅ {shown.money('20.00')}" in done and "Reference TR-" in done
 
     camille_after = current_balance(branch, branch.customer_token(camille[1], camille[0]))
-    assert f"Your new balance is {customer_locale.money(camille_after, 'EUR')}" in done
+    assert f"Your new balance is {shown.money(camille_after, 'EUR')}" in done
     assert current_balance(branch, branch.customer_token(tom[1], tom[0])) == tom_before + Decimal("20.00")
 
 
@@ -159,7 +162,8 @@ def test_transactions_of_a_period_named_in_words(branch: Branch):
     if not held:
         assert page == "I found no transactions for that account and period.", page
         return
-    assert page.startswith(f"Latest transactions, Current account, {customer_locale.days(since, until, locale)}"), page
+    # English words, Sofia's Italian conventions (actions/text/locale.py).
+    assert page.startswith(f"Latest transactions, Current account, {Presentation.of('en', locale).days(since, until)}"), page
     for transaction in held:
         assert transaction["description"] in page, (transaction, page)
 

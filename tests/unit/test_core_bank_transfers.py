@@ -214,3 +214,12 @@ def test_the_daily_limit_is_checked_again_at_execution(bank: Bank):
     with pytest.raises(DailyLimitExceeded):
         bank.transfers.execute(bank.alex, "k2", order, challenge_id, code)
     assert bank.transfer_count() == 1
+
+
+def test_prepare_sends_the_code_in_french_when_asked(bank: Bank):
+    bank.transfers.prepare(bank.alex, to_tom("120.50"), "fr")
+
+    assert re.fullmatch(
+        r"Code [0-9]{6} pour envoyer 120,50 € à Tom Bernard\. Il expire dans 5 minutes\. Ne le communiquez .*",
+        bank.last_sms(),
+    )

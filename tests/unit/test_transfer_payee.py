@@ -32,7 +32,7 @@ class FakeBank:
     async def accounts(self, token: str) -> List[Any]:
         return [SimpleNamespace(account_id="acc-current", type="current")]
 
-    async def prepare_transfer(self, token: str, transfer: Dict[str, Any]) -> Dict[str, Any]:
+    async def prepare_transfer(self, token: str, transfer: Dict[str, Any], language: Any = None) -> Dict[str, Any]:
         self.prepared.append(dict(transfer))
         name = {"payee-tom": "Tom Bernard", "payee-tom-martin": "Tom Martin"}.get(transfer.get("payee_id"), "Camille")
         return {"challenge_id": "ch-1", "sent_to": "+33 6 •• •• •• 32", "transfer": {"payee_name": name}}

@@ -77,7 +77,8 @@ from bot.channels.messenger.webhook_http import error, read_bounded_body, verify
 from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
-from bot.handoff.csat import THANKS, CsatAnswers
+from bot import messages
+from bot.handoff.csat import CsatAnswers
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server import http_guard
 from bot.settings import Settings, get_settings
@@ -233,6 +234,7 @@ class MessengerInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def start_dialogues(app: Any, _loop: Any) -> None:
+            self._app = app  # its agent's tracker store knows each conversation's language
             await self.start(app, on_new_message)
 
         @webhook.listener("before_server_stop")
@@ -428,8 +430,14 @@ class MessengerInput(InputChannel):
         if not await survey_answers.store_tap(event.sender_id, payload, self.csat):
             return False
         output = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
-        await output.send_text_message(event.sender_id, THANKS)
+        await output.send_text_message(
+            event.sender_id, messages.text("csat.thanks", await self._language(event.sender_id))
+        )
         return True
+
+    async def _language(self, sender_id: str) -> str:
+        """The conversation's language (its tracker's `language` slot), for what the channel writes itself."""
+        return await messages.conversation_language(getattr(self, "_app", None), sender_id)
 
     def _handler(
         self, event: MessagingEvent, on_new_message: OnNewMessage, ledger: Optional[ReplyLedger] = None,
@@ -441,7 +449,7 @@ class MessengerInput(InputChannel):
             if event.kind == EventKind.ATTACHMENT and not text:
                 await self.send_api.send_action(psid, "mark_seen")
                 answer = MessengerOutput(self.send_api, self.offered, self.handover, ledger, latest=self.latest)
-                await answer.send_text_message(psid, attachment_reply(event))
+                await answer.send_text_message(psid, attachment_reply(event, await self._language(psid)))
                 return
             if not text:
                 return

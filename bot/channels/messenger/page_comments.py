@@ -38,6 +38,7 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+from bot import messages
 from bot.archive.chain import NewEntry
 from bot.archive.models import INBOUND, OUTBOUND
 from bot.channels.messenger.graph_api import GraphResult
@@ -57,13 +58,10 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 # The page's own comments, remembered so that replies to them are ignored.
 OWN_COMMENT_TTL_SECONDS = 90 * 24 * 3600
 
-# Vetted texts: fixed, never built from the comment, never carrying account data.
-PRIVATE_REPLY = (
-    "Thank you for your comment on our page. For your security we never discuss accounts or cards in public, "
-    "so we have sent you this private message. Please reply here and we will help you. "
-    "Never share your card number, PIN or one-time codes, in public or in private."
-)
-PUBLIC_ACK = "Thank you, we have sent you a private message so we can help without sharing any details in public."
+# Vetted texts: fixed, never built from the comment, never carrying account data (bot/messages/<language>.yml).
+# The commenter's language is not known: both languages, French first.
+PRIVATE_REPLY = messages.every_language("page_comment.private_reply")
+PUBLIC_ACK = messages.every_language("page_comment.public_ack")
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from enum import Enum
 
+from typing import Optional
+
+from bot import messages
 from bot.channels.messenger.webhook import IGNORED_KINDS, EventKind, MessagingEvent
 
-ATTACHMENT_REPLY = (
-    "Thanks! I can only read text for now, so please type your question. "
-    "For your safety, never send photos of your card or of your documents in this chat."
-)
-VOICE_REPLY = "Thanks! I can't listen to voice messages yet, so please type your question."
-LOCATION_REPLY = "Thanks for sharing your location. I can't use it yet, so please type your question."
-STICKER_REPLY = "Nice sticker! I can only read text, though, so please type your question."
-LIKE_REPLY = "👍 Glad to help! Type your question whenever you need me."
+# The answers to attachments (bot/messages/<language>.yml), in English.
+ATTACHMENT_REPLY = messages.text("attachment.any")
+VOICE_REPLY = messages.text("attachment.voice")
+LOCATION_REPLY = messages.text("attachment.location")
+STICKER_REPLY = messages.text("attachment.sticker")
+LIKE_REPLY = messages.text("attachment.like")
 
 
 class Route(Enum):
@@ -47,17 +48,19 @@ def route(event: MessagingEvent) -> Route:
     return Route.DIALOGUE
 
 
-def attachment_reply(event: MessagingEvent) -> str:
-    """The polite answer to a message that is an attachment rather than text.
+def attachment_reply(event: MessagingEvent, language: Optional[str] = None) -> str:
+    """The polite answer to a message that is an attachment rather than text, in the conversation's language.
 
     (A 👍 right after a yes/no question is no attachment to answer: it is the Yes, channel.py.)
     """
     if event.is_like:
-        return LIKE_REPLY
-    if event.is_sticker:
-        return STICKER_REPLY
-    if "location" in event.attachment_types:
-        return LOCATION_REPLY
-    if "audio" in event.attachment_types:
-        return VOICE_REPLY
-    return ATTACHMENT_REPLY
+        key = "attachment.like"
+    elif event.is_sticker:
+        key = "attachment.sticker"
+    elif "location" in event.attachment_types:
+        key = "attachment.location"
+    elif "audio" in event.attachment_types:
+        key = "attachment.voice"
+    else:
+        key = "attachment.any"
+    return messages.text(key, language)

@@ -45,7 +45,8 @@ from bot.channels.offered_payloads import (
 )
 from bot.channels.typed_text import as_typed_text, clean_text
 from bot.channels.web_chat.tokens import InvalidWebChatToken, binding_from_cookies, normalized_origin, verify
-from bot.handoff.csat import BUTTON, THANKS, CsatAnswers, parse_score_payload
+from bot import messages
+from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings, get_settings
 
@@ -137,7 +138,8 @@ class WebChatInput(InputChannel):
             return response.json({"status": "ok"})
 
         @web_chat.listener("after_server_start")
-        async def start_dialogues(_app: Any, _loop: Any) -> None:
+        async def start_dialogues(app: Any, _loop: Any) -> None:
+            self._app = app  # its agent's tracker store knows each conversation's language
             if self.dialogue is not None and not self._dialogue_started:
                 self.dialogue.start()
                 self._dialogue_started = True
@@ -216,7 +218,8 @@ class WebChatInput(InputChannel):
             await self.csat.store(sender_id, survey_id, score, None, BUTTON)
         else:
             logger.info("Web chat: survey answer from %s not stored: no survey store here", pseudonym(sender_id))
-        await output.send_text_message(sender_id, THANKS)
+        language = await messages.conversation_language(getattr(self, "_app", None), sender_id)
+        await output.send_text_message(sender_id, messages.text("csat.thanks", language))
         return True
 
     async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:

@@ -226,7 +226,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "prepareTransfer", "POST", "/v1/transfers/prepare",
         "Check a transfer and send a code by SMS that approves exactly it (amount and payee in the SMS)",
         201, transfers.PreparedTransfer, "Checked; code sent",
-        request=transfers.TransferRequest, signed_in=True,
+        request=transfers.PrepareTransferRequest, signed_in=True,
         own_refusals=(
             Refusal(400, ("invalid_request",), "Not exactly one of payee_id or payee_phone; a bad amount or phone"),
             Refusal(404, ("account_not_found", "payee_not_found"), "No such account or payee for this customer"),

@@ -12,7 +12,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field, StrictStr, root_validator, validator
 from pydantic.fields import ModelField
 
-from bot.core_bank.contract.wire import RequestModel, Text, Timestamp, WireModel, WireType, refuse
+from bot.core_bank.contract.wire import Choice, RequestModel, Text, Timestamp, WireModel, WireType, refuse
 
 CODE_PATTERN = "^[0-9]{6}$"
 MASKED_PHONE_EXAMPLE = "+33 •••••••78"
@@ -56,6 +56,14 @@ class OtpCode(WireType, str):
         return value
 
 
+class SmsLanguage(Choice):
+    """The language of the SMS: en (the default) or fr."""
+
+    choices = ("en", "fr")
+
+
+LANGUAGE_FIELD_DESCRIPTION = "the language of the SMS (absent or null: en)"
+
 IDENTIFIER_GROUPS = {
     "customer_number": ("customer_number",),
     "phone": ("phone",),
@@ -72,7 +80,7 @@ def _one_of_schema(schema: dict[str, Any], model: Any) -> None:
     schema["oneOf"] = [
         {
             "type": "object",
-            "properties": {name: properties[name] for name in names},
+            "properties": {**{name: properties[name] for name in names}, "language": properties["language"]},
             "required": list(names),
             "additionalProperties": False,
         }
@@ -81,12 +89,14 @@ def _one_of_schema(schema: dict[str, Any], model: Any) -> None:
 
 
 class ChallengeRequest(RequestModel):
-    """Exactly one way to name the customer: customer_number, phone, or channel with channel_user_id."""
+    """Exactly one way to name the customer: customer_number, phone, or channel with channel_user_id; and
+    optionally the language of the SMS."""
 
     customer_number: Optional[CustomerNumber] = None
     phone: Optional[Phone] = None
     channel: Optional[ChannelName] = None
     channel_user_id: Optional[ChannelUserId] = None
+    language: Optional[SmsLanguage] = Field(None, description=LANGUAGE_FIELD_DESCRIPTION)
 
     class Config:
         schema_extra = _one_of_schema

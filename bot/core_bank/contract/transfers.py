@@ -12,7 +12,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field, StrictBool, StrictStr, root_validator
 
 from bot.core_bank.contract.customers import MASKED_IBAN_EXAMPLE
-from bot.core_bank.contract.otp import MASKED_PHONE_EXAMPLE, OtpCode, Phone
+from bot.core_bank.contract.otp import LANGUAGE_FIELD_DESCRIPTION, MASKED_PHONE_EXAMPLE, OtpCode, Phone, SmsLanguage
 from bot.core_bank.contract.wire import (
     CurrencyCode,
     Identifier,
@@ -50,6 +50,12 @@ class TransferRequest(RequestModel):
         if (values.get("payee_id") is None) == (values.get("payee_phone") is None):
             raise refuse("Give exactly one of payee_id or payee_phone.")
         return values
+
+
+class PrepareTransferRequest(TransferRequest):
+    """The transfer to check, and optionally the language of the SMS that approves it."""
+
+    language: Optional[SmsLanguage] = Field(None, description=LANGUAGE_FIELD_DESCRIPTION)
 
 
 class ExecuteTransferRequest(TransferRequest):

@@ -39,10 +39,11 @@ def requester(request: Request) -> Requester:
 
 
 async def start_challenge(request: Request) -> HTTPResponse:
-    who = customer_identifier(body(request, contract.ChallengeRequest))
+    asked = body(request, contract.ChallengeRequest)
+    who = customer_identifier(asked)
     if isinstance(who, ChannelUser):
         require_the_channel(request, "Asking a code for a channel user is something")
-    issued = await asyncio.to_thread(request.app.ctx.otp.start_challenge, who, requester(request))
+    issued = await asyncio.to_thread(request.app.ctx.otp.start_challenge, who, requester(request), asked.language)
     return json_response(contract.Challenge.from_orm(issued), status=201)
 
 

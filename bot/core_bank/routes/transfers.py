@@ -30,8 +30,8 @@ async def payees(request: Request) -> HTTPResponse:
 
 async def prepare_transfer(request: Request) -> HTTPResponse:
     customer_id = await signed_in_customer(request)
-    order = transfer_order(body(request, contract.TransferRequest))
-    prepared = await asyncio.to_thread(request.app.ctx.transfers.prepare, customer_id, order)
+    asked = body(request, contract.PrepareTransferRequest)
+    prepared = await asyncio.to_thread(request.app.ctx.transfers.prepare, customer_id, transfer_order(asked), asked.language)
     return json_response(prepared.to_contract(), status=201)
 
 

@@ -1,0 +1,93 @@
+"""The texts of the bank's SMS, one template per language (en, the default, and fr).
+
+Who asks for a code says which language its SMS is in (`language` of the OTP challenge and of a
+transfer's preparation: the conversation's language); the warning after wrong codes follows the
+customer's locale at the bank. Texts stay within GSM-7 where they can (no narrow spaces in amounts).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+from bot.core_bank.money import CENT, spoken_amount
+
+ENGLISH, FRENCH = "en", "fr"
+SMS_LANGUAGES = (ENGLISH, FRENCH)
+DEFAULT_LANGUAGE = ENGLISH
+
+TEMPLATES = {
+    ENGLISH: {
+        "sign_in": "Your Facebook branch code is {code}. It expires in {duration}. "
+                   "Never share it — the bank will never ask for it.",
+        "approval": "Code {code} to {approves}. It expires in {duration}. "
+                    "Never share it — the bank will never ask for it.",
+        "transfer": "send {amount} to {payee}",
+        "failed_attempts": "Someone tried to use a code for your Facebook branch account and got it wrong too many "
+                           "times, so we've paused their attempts for {duration}. No code was accepted. If it wasn't "
+                           "you, you don't need to do anything; if you're worried, call your advisor. Never share a "
+                           "code — the bank will never ask for it.",
+        "minute": "{count} minute", "minutes": "{count} minutes",
+        "second": "{count} second", "seconds": "{count} seconds",
+    },
+    FRENCH: {
+        "sign_in": "Votre code agence Facebook est {code}. Il expire dans {duration}. "
+                   "Ne le communiquez jamais : la banque ne vous le demandera jamais.",
+        "approval": "Code {code} pour {approves}. Il expire dans {duration}. "
+                    "Ne le communiquez jamais : la banque ne vous le demandera jamais.",
+        "transfer": "envoyer {amount} à {payee}",
+        "failed_attempts": "Quelqu'un a essayé d'utiliser un code pour votre compte agence Facebook et s'est trompé "
+                           "trop de fois : ses tentatives sont suspendues pendant {duration}. Aucun code n'a été "
+                           "accepté. Si ce n'était pas vous, vous n'avez rien à faire ; en cas de doute, appelez votre "
+                           "conseiller. Ne communiquez jamais un code : la banque ne vous le demandera jamais.",
+        "minute": "{count} minute", "minutes": "{count} minutes",
+        "second": "{count} seconde", "seconds": "{count} secondes",
+    },
+}
+
+
+def sms_language(language: Optional[str]) -> str:
+    """`language` if the bank writes SMS in it, else English."""
+    return language if language in SMS_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_of_locale(locale: Optional[str]) -> str:
+    """"fr_FR" → "fr"; anything else → English."""
+    return sms_language((locale or "").replace("-", "_").split("_")[0].lower())
+
+
+def _template(language: Optional[str], key: str) -> str:
+    return TEMPLATES[sms_language(language)][key]
+
+
+def duration(seconds: int, language: Optional[str] = None) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return _template(language, "minute" if minutes == 1 else "minutes").format(count=minutes)
+    return _template(language, "second" if seconds == 1 else "seconds").format(count=seconds)
+
+
+def amount_text(amount: Decimal, currency: str, language: Optional[str] = None) -> str:
+    """"€1,250.00" (en), "1 250,00 €" (fr)."""
+    if sms_language(language) == FRENCH:
+        figure = f"{amount.quantize(CENT):,.2f}".replace(",", " ").replace(".", ",")
+        return f"{figure} €" if currency == "EUR" else f"{figure} {currency}"
+    return spoken_amount(amount, currency)
+
+
+def sign_in_text(code: str, ttl_seconds: int, language: Optional[str] = None) -> str:
+    return _template(language, "sign_in").format(code=code, duration=duration(ttl_seconds, language))
+
+
+def approval_text(code: str, approves: str, ttl_seconds: int, language: Optional[str] = None) -> str:
+    return _template(language, "approval").format(
+        code=code, approves=approves, duration=duration(ttl_seconds, language)
+    )
+
+
+def transfer_text(amount: Decimal, currency: str, payee: str, language: Optional[str] = None) -> str:
+    """What a transfer code approves: "send €20.00 to Tom Bernard", "envoyer 20,00 € à Tom Bernard"."""
+    return _template(language, "transfer").format(amount=amount_text(amount, currency, language), payee=payee)
+
+
+def failed_attempts_text(lock_seconds: int, language: Optional[str] = None) -> str:
+    return _template(language, "failed_attempts").format(duration=duration(lock_seconds, language))
