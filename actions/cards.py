@@ -6,7 +6,6 @@ confirmation delivered twice orders one card.
 """
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any, Dict, List, Optional, Text
 
@@ -19,6 +18,7 @@ from actions.answers import answers_only
 from actions.accounts import account_name
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
+from actions.text.cards import card_kind, says_stolen
 from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, verified_session
 
@@ -28,13 +28,6 @@ ORDER_REFUSALS = {
     "card_already_active": "utter_card_order_debit_exists",
     "replacement_not_allowed": "utter_card_order_already_replaced",
 }
-
-# "stolen" in English or French ("on m'a volé ma carte", "vol", "dérobée", "arrachée").
-STOLEN_WORDS = re.compile(
-    r"\b(stol|steal|theft|thief|pickpocket|robbed|mugged|vol(é|ée|és|ées|er|eur|euse)?\b|dérob|arrach)",
-    re.IGNORECASE,
-)
-
 
 def card_title(card: Card, shown_as: Presentation) -> str:
     """A quick reply's title: "Debit •••• 1234", "Débit •••• 1234"."""
@@ -52,7 +45,8 @@ def match_card(text: str, cards: List[Card]) -> Optional[Card]:
     for card in cards:  # a button's payload carries the card id
         if card.card_id.lower() in text or card.last4 in text:
             return card
-    by_kind = [c for c in cards if c.kind in text]
+    kind = card_kind(text)
+    by_kind = [c for c in cards if c.kind == kind]
     return by_kind[0] if len(by_kind) == 1 else None
 
 
@@ -66,7 +60,7 @@ class ActionStartBlockCard(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
-            reason = "stolen" if STOLEN_WORDS.search(tracker.latest_message.get("text") or "") else "lost"
+            reason = "stolen" if says_stolen(tracker.latest_message.get("text")) else "lost"
             events = [SlotSet("card_to_block", None), SlotSet("card_block_reason", reason)]
         session, gate = verified_session(tracker, dispatcher, request="block_card")
         if session is None:

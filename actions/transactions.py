@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.accounts import account_name
 from actions.text.locale import Presentation
 from actions.text.periods import parse_period
 from actions.verified import bank_trouble, verified_session

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import copy
-import re
 import string
 from pathlib import Path
 from typing import Any, Dict, List, Optional
