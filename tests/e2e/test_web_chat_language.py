@@ -31,14 +31,7 @@ def client_on_page(sandbox: Stack, clients: List[ChatClient], hints: Dict[str, A
 
 
 def slots(sandbox: Stack, sender_id: str) -> Dict[str, Any]:
-    """The slots of the conversation's latest session, as its events set them."""
-    values: Dict[str, Any] = {}
-    for event in sandbox.branch.tracker_events(sender_id):
-        if event["event"] == "session_started":
-            values = {}
-        elif event["event"] == "slot":
-            values[event["name"]] = event["value"]
-    return values
+    return sandbox.branch.slots(sender_id)
 
 
 def test_the_french_page_starts_the_conversation_in_french_and_a_request_switches_it(sandbox: Stack, clients):
@@ -64,6 +57,18 @@ def test_the_widgets_language_button_is_accepted_without_having_been_offered(san
     assert slots(sandbox, me)["language"] == "fr"
 
 
+def test_switching_while_asked_who_they_are_answers_then_asks_again(sandbox: Stack, clients):
+    client, me = client_on_page(sandbox, clients, {"language": "en", "locale": "en-GB"})
+    turn(sandbox, client, me, {"message": "what's my balance?"})
+    assert slots(sandbox, me).get("requested_slot") == "customer_identifier"
+    turn(sandbox, client, me, {"message": "in French please"})
+    assert responses_of_last_turn(sandbox, me) == ["utter_language_switched", "utter_ask_customer_identifier"]
+    kept = slots(sandbox, me)
+    assert kept["language"] == "fr" and kept.get("customer_identifier") is None  # not taken as the answer
+    _, answers = turn(sandbox, client, me, {"message": "100001"})
+    assert "100001" not in answers and slots(sandbox, me).get("requested_slot") == "otp_code"
+
+
 def test_a_new_session_keeps_the_language_and_forgets_the_rest(sandbox: Stack, clients):
     client, me = client_on_page(sandbox, clients, {"language": "en"})
     turn(sandbox, client, me, {"message": "Français", "payload": SWITCH_TO_FRENCH})
@@ -77,6 +82,13 @@ def test_a_new_session_keeps_the_language_and_forgets_the_rest(sandbox: Stack, c
     kept = slots(sandbox, me)
     assert kept["language"] == "fr"
     assert kept.get("requested_slot") is None and kept.get("pending_request") is None  # the request is gone
+
+
+def responses_of_last_turn(sandbox: Stack, sender_id: str) -> List[str]:
+    """The responses the bot gave to the latest message, in order."""
+    events = sandbox.branch.tracker_events(sender_id)
+    last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
+    return [e.get("metadata", {}).get("utter_action") for e in events[last_user:] if e["event"] == "bot"]
 
 
 def _age_conversation(sandbox: Stack, sender_id: str, hours: float) -> None:

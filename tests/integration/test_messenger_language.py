@@ -1,15 +1,9 @@
 """A Messenger conversation's language against the real branch: the customer's Facebook locale (the User Profile
 API of the Graph stand-in) starts it in French, the persistent menu's language item switches it."""
-import uuid
-from typing import Any, Dict
-
 import requests
 
+from tests.integration.test_messenger_webhook import new_psid
 from tests.support.branch import Branch
-
-
-def new_psid() -> str:
-    return f"psid-{uuid.uuid4().hex[:12]}"
 
 
 def facebook_in(branch: Branch, psid: str, locale: str) -> None:
@@ -18,28 +12,18 @@ def facebook_in(branch: Branch, psid: str, locale: str) -> None:
     response.raise_for_status()
 
 
-def slots(branch: Branch, psid: str) -> Dict[str, Any]:
-    values: Dict[str, Any] = {}
-    for event in branch.tracker_events(psid):
-        if event["event"] == "session_started":
-            values = {}
-        elif event["event"] == "slot":
-            values[event["name"]] = event["value"]
-    return values
-
-
 def test_a_customer_whose_facebook_is_in_french_starts_in_french(branch: Branch):
     psid = new_psid()
     facebook_in(branch, psid, "fr_CA")
     branch.wait_until_handled(psid, branch.say(psid, "100001"))  # no language in the words
-    assert {k: slots(branch, psid).get(k) for k in ("language", "locale")} == {"language": "fr", "locale": "fr_CA"}
+    assert {k: branch.slots(psid).get(k) for k in ("language", "locale")} == {"language": "fr", "locale": "fr_CA"}
 
 
 def test_the_menus_language_item_switches_the_conversation(branch: Branch):
     psid = new_psid()
     branch.wait_until_handled(psid, branch.say(psid, "100001"))
-    assert slots(branch, psid).get("language") == "en"  # the stand-in's default profile locale is en_US
+    assert branch.slots(psid).get("language") == "en"  # the stand-in's default profile locale is en_US
     mid = branch.say(psid, "Français", payload='/switch_language{"language":"fr"}', postback=True)
     branch.wait_until_handled(psid, mid)
-    assert slots(branch, psid)["language"] == "fr"
+    assert branch.slots(psid)["language"] == "fr"
     assert branch.texts_to(psid)[-1] == "Très bien, je continue en français."
