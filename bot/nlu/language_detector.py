@@ -91,7 +91,7 @@ _ARTICLE = r"(?:(?:the|le|l'|l’|en)\s*)?"
 # Verbs that ask for a language: "speak French", "reply in English", "parlez-vous anglais", "écrivez en français".
 _VERB = (r"(?:speak|speaks|talk|write|writing|reply|answer|respond|chat|continue|carry on|switch|switch to|"
          r"change to|go back to|back to|use|understand|read|"
-         r"parle|parles|parlez|parler|parlons|ecris|ecrivez|ecrire|reponds|repondez|repondre|continue|"
+         r"parle|parles|parlez|parler|parlons|ecris|ecrivez|ecrire|reponds|repondez|repondre|"
          r"continuez|continuer|passe|passez|passer|passons|repasser|utilise|utilisez|utiliser|comprends|"
          r"comprenez|comprendre|lis|lire|discuter|discutons|causer|"
          r"parlez-vous|parles-tu|parle-tu|parlez vous|parles tu)")
@@ -125,7 +125,8 @@ def _patterns(name: str) -> Tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern
     return asks, refuses, alone, mentioned
 
 
-_TRANSLATION = re.compile(r"\b(?:translat\w*|tradu\w*|how do you say|comment (?:on )?dit|comment dit-on|word for|mot pour)")
+_TRANSLATION = re.compile(
+    r"\b(?:translat\w*|tradu\w*|how do you say|comment (?:on )?dit|comment dit-on|word for|mot pour)")
 _REQUESTS = {language: _patterns(name) for language, name in _NAMES.items()}
 
 
