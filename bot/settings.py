@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     # Customers' public comments on the page (bot/channels/messenger/page_comments.py): besides the private reply,
     # also answer in public with one vetted acknowledgement.
     fb_comment_public_ack: bool = False
+    # A new Messenger customer's profile locale (User Profile API, `GET /{PSID}?fields=locale`), for the
+    # conversation's language (bot/channels/messenger/user_locale.py). Meta lets a page read it only with the
+    # "Business Asset User Profile Access" feature: unset, on except in the production profile. A lookup holds
+    # the customer's first message at most FB_USER_LOCALE_TIMEOUT_MS.
+    fb_user_locale: Optional[bool] = None
+    fb_user_locale_timeout_ms: Milliseconds = 800
     # Dialogues (Messenger, web chat) run in a thread of their own, so the webhook is answered at once
     # (bot/channels/dialogue_thread.py, bench/README.md).
     dialogue_thread: bool = True
@@ -274,6 +280,8 @@ class Settings(BaseSettings):
         production = values["branch_profile"] == PRODUCTION
         if not values["rasa_endpoints"]:
             values["rasa_endpoints"] = PRODUCTION_ENDPOINTS if production else EMBEDDED_ENDPOINTS
+        if values["fb_user_locale"] is None:
+            values["fb_user_locale"] = not production
         return values
 
     @property

@@ -5,10 +5,15 @@ The Get Started button and the persistent menu are set on the Facebook page
 their payloads are valid for everyone, without having been offered in the
 conversation (bot/channels/offered_payloads.py derives its allow-list from
 here). They are `/intent` commands the dialogue knows.
+
+The language switch is one too: the menu (and the web chat's header) offers the other language,
+`/switch_language{"language": "fr"}` in English, `.../"en"` in French; its `language` entity sets
+the `language` slot (domain.yml, from_entity).
 """
 from __future__ import annotations
 
-from typing import FrozenSet, NamedTuple, Tuple
+import json
+from typing import Dict, FrozenSet, NamedTuple, Tuple
 
 GET_STARTED_PAYLOAD = "/get_started"
 
@@ -27,4 +32,18 @@ MENU_ITEMS: Tuple[MenuItem, ...] = (
     MenuItem("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
 )
 
-ENTRY_PAYLOADS: FrozenSet[str] = frozenset({GET_STARTED_PAYLOAD, *(item.payload for item in MENU_ITEMS)})
+
+
+def switch_language_payload(language: str) -> str:
+    """ '/switch_language{"language":"fr"}' """
+    return "/switch_language" + json.dumps({"language": language}, separators=(",", ":"))
+
+
+# The menu's last item: the other language, named in that language.
+SWITCH_TO_FRENCH = MenuItem("Français", switch_language_payload("fr"), "Français")
+SWITCH_TO_ENGLISH = MenuItem("English", switch_language_payload("en"), "English")
+OTHER_LANGUAGE: Dict[str, MenuItem] = {"en": SWITCH_TO_FRENCH, "fr": SWITCH_TO_ENGLISH}
+
+ENTRY_PAYLOADS: FrozenSet[str] = frozenset({
+    GET_STARTED_PAYLOAD, *(item.payload for item in MENU_ITEMS), SWITCH_TO_FRENCH.payload, SWITCH_TO_ENGLISH.payload,
+})

@@ -33,6 +33,8 @@ The stand-in's own endpoints (for tests and the sandbox; no token):
     POST   /_standin/page_inbox  {"recipient": PSID, "action": "pass_back" | "release" | "take"}
                                a person in the Page Inbox moves the thread; answers {"webhook": batch}, the
                                `messaging_handovers` notification Meta would post to the bot (unsigned)
+    GET    /{version}/{PSID}?fields=locale          the User Profile API (graph_user_profiles.py)
+    POST   /_standin/user_profile  {"recipient": PSID, "locale": "fr_FR"} | {"locale": ...} | {"access": false}
     GET    /health
 
 Versions and tags, as Meta has them in late 2026: a version before v24.0 is refused
@@ -97,12 +99,13 @@ from bot.devtools.graph_rules import (
     visible_text,
 )
 from bot.devtools.graph_subscriptions import SubscribedApps
+from bot.devtools.graph_user_profiles import UserProfiles
 
 _ANY_RECIPIENT = "*"
 
 
 @dataclass
-class GraphStandin(PageInboxMoves, SubscribedApps):
+class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
     """The stand-in's state: the page token it accepts and what it was sent."""
 
     page_access_token: str
@@ -123,6 +126,10 @@ class GraphStandin(PageInboxMoves, SubscribedApps):
     comments_posted: Dict[str, datetime] = field(default_factory=dict)  # comment id -> when it was posted
     subscribed_fields: List[str] = field(default_factory=list)  # the app's webhook fields (subscribed_apps)
     feedback_template: bool = True  # False: the customer feedback template is refused (a well-formed one too)
+    # The User Profile API (graph_user_profiles.py): each customer's Facebook locale, and whether the page may read it.
+    user_locales: Dict[str, str] = field(default_factory=dict)
+    default_user_locale: str = "en_US"
+    user_profile_access: bool = True
 
     # --- reading what happened -------------------------------------------------
 
@@ -206,7 +213,9 @@ class GraphStandin(PageInboxMoves, SubscribedApps):
         application.router.add_get("/_standin/page", self._read_page)
         application.router.add_post("/_standin/page", self._set_page)
         application.router.add_post("/_standin/page_inbox", self._page_inbox)
+        application.router.add_post("/_standin/user_profile", self._set_user_profile)
         application.router.add_get("/health", self._health)
+        application.router.add_get("/{version}/{psid}", self._read_user_profile)  # last: matches any two segments
         return application
 
     async def _health(self, _: web.Request) -> web.Response:

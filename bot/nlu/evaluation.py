@@ -341,8 +341,8 @@ def build_report(
         rows.append({
             "heldout": example.heldout, "language": example.language, "text": example.text,
             "true": example.intent, "predicted": predicted, "ms": ms, "entities": example.entities,
-            "predicted_entities": [(e["entity"], int(e["start"]), int(e["end"]))
-                                   for e in result.get("entities") or []],
+            "predicted_entities": [(e["entity"], int(e["start"]), int(e["end"]))  # not the message's language
+                                   for e in result.get("entities") or [] if e.get("extractor") != "LanguageDetector"],
             "domain": example.domain, "multi_request": example.multi_request,
         })
         predictions.append({

@@ -1,6 +1,8 @@
 """The demo bank's website, with the web chat widget.
 
     GET  /                     the homepage (bot/web/static/site/), the widget in its corner
+    GET  /fr                   the same in French (`<html lang="fr">`: the widget speaks French, and the bot starts
+                               a new conversation in French)
     GET  /static/site/...      its script and style
     GET  /static/vendor/socket.io.min.js   socket.io-client, from node_modules (npm ci; pinned in package.json)
     POST /api/chat-session     a signed web chat session: {"token", "session_id", "expires_at", "expires_in",
@@ -58,13 +60,22 @@ def mount(app: web.Application, settings: Settings) -> None:
     app[SETTINGS] = settings
     app[SESSION_LIMIT] = SlidingWindowLimit(settings.web_chat_sessions_per_minute, 60)
     app.router.add_get("/", homepage)
+    app.router.add_get("/fr", homepage_fr)
     app.router.add_static("/static/site/", STATIC_DIR, append_version=False)
     app.router.add_get("/static/vendor/socket.io.min.js", socket_io_client)
     app.router.add_post("/api/chat-session", chat_session)
 
 
 async def homepage(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "index.html", headers={
+    return _page(request, "index.html")
+
+
+async def homepage_fr(request: web.Request) -> web.FileResponse:
+    return _page(request, "index.fr.html")
+
+
+def _page(request: web.Request, name: str) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / name, headers={
         "Content-Security-Policy": content_security_policy(request.app[SETTINGS]), "Cache-Control": "no-store",
     })
 

@@ -74,3 +74,24 @@ def test_the_conversation_resumes_after_a_reload_and_text_is_never_html(sandbox:
     expect(page.locator("#web-chat-thread .msg.user").first).to_have_text(markup)
     assert page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id") == session_id
     assert page.title() != "pwned"
+
+
+def test_the_french_page_chats_in_french_and_its_language_button_switches_to_english(
+        sandbox: SandboxBranch, page: Page):
+    page.goto(f"{sandbox.web_url}/fr")
+    expect(page.get_by_role("heading", name="Votre banque, ouverte toute la nuit")).to_be_visible()
+    page.get_by_role("button", name="Discuter avec nous").click()
+    expect(page.locator("#web-chat-status")).to_have_text("en ligne", timeout=REPLY_MS)
+    expect(page.locator("#web-chat-input")).to_have_attribute("placeholder", "Écrivez un message…")
+    expect(page.locator("#web-chat-form button[type=submit]")).to_have_text("Envoyer")
+
+    say(page, DEMO_CUSTOMER_NUMBER)  # no language in the words: the page's language decides
+    expect(page.locator("#web-chat-thread .msg.bot").first).to_be_visible(timeout=REPLY_MS)
+    session_id = page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id")
+    languages = [e["value"] for e in sandbox.branch.tracker_events(session_id)
+                 if e["event"] == "slot" and e["name"] == "language"]
+    assert languages and languages[-1] == "fr"
+
+    page.get_by_role("button", name="Continue in English").click()
+    expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("English")
+    bot_says(page, "Sure, I'll carry on in English.")

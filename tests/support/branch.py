@@ -80,6 +80,16 @@ class Branch:
         response.raise_for_status()
         return response.json()["events"]
 
+    def slots(self, conversation_id: str) -> Dict[str, Any]:
+        """The slots of the conversation's latest session, as its events set them."""
+        values: Dict[str, Any] = {}
+        for event in self.tracker_events(conversation_id):
+            if event["event"] == "session_started":
+                values = {}
+            elif event["event"] == "slot":
+                values[event["name"]] = event["value"]
+        return values
+
     def handled_messages(self, psid: str) -> List[str]:
         """The mids of every message of `psid` that reached the dialogue, in order."""
         return [e.get("message_id") for e in self.tracker_events(psid) if e.get("event") == "user"]

@@ -124,6 +124,49 @@ async def test_the_queue_lists_waiting_conversations_masked_with_the_overdue_one
     assert data["mine"] == []
 
 
+async def test_each_conversation_shows_its_language_in_the_queue_and_on_its_page(console: Console) -> None:
+    widget_conversation(console.rasa)
+    console.rasa.events[WIDGET_ID] += [{"event": "slot", "name": "language", "value": "en"},
+                                       {"event": "slot", "name": "language", "value": "fr"}]  # the latest wins
+    console.rasa.events[PSID] = [{"event": "user", "text": "hi", "timestamp": time.time() - 60}]  # none chosen
+    french = console.queue.request_handoff(WIDGET_ID, "socketio", "customer_asked", "un conseiller svp")
+    default = console.queue.request_handoff(PSID, "messenger", "customer_asked", "a person")
+    unreadable = console.queue.request_handoff("no-such-tracker-" + "x" * 8, "messenger", "customer_asked", "hm")
+    console.rasa.events.pop("no-such-tracker-" + "x" * 8, None)
+    await log_in(console.alice, "alice")
+
+    html = await (await console.alice.get("/console/")).text()
+    assert "<th scope=\"col\">Language</th>" in html
+    rows = re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", html, flags=re.S)
+    assert ["<td>French</td>" in rows[0], "<td>English (default)</td>" in rows[1]] == [True, True]
+    data = await (await console.alice.get("/console/api/queue")).json()
+    assert {w["id"]: w["language_label"] for w in data["waiting"]} == {
+        french: "French", default: "English (default)", unreadable: "English (default)"}
+
+    await post(console.alice, f"/console/handoffs/{french}/take")
+    page = await (await console.alice.get(f"/console/handoffs/{french}")).text()
+    assert '<span class="language">French</span>' in page
+    home = await (await console.alice.get("/console/")).text()
+    assert "Web chat · French · Customer asked for a person" in home
+
+
+async def test_a_language_rasa_cannot_tell_is_shown_as_unknown() -> None:
+    from bot.handoff.rasa_control import RasaControl
+    from bot.web.console.conversation_language import language_labels, language_of
+    from tests.unit.test_handoff_rasa_control import serving as serve
+
+    assert language_of([{"event": "slot", "name": "language", "value": "fr"}, {"event": "restart"}]) is None
+    rasa = FakeRasa()
+    rasa.events["c1"] = [{"event": "slot", "name": "language", "value": "fr"}]
+    async with serve(rasa.app()) as url:
+        right, wrong = RasaControl(url, TOKEN), RasaControl(url, "not-the-token")
+        labels = await language_labels(right, ["c1", "c1"])
+        wrong_token = await language_labels(wrong, ["c1"])
+        await right.close()
+        await wrong.close()
+    assert labels == {"c1": "French"} and wrong_token == {"c1": "Unknown"}
+
+
 async def test_the_live_update_script_is_served_and_writes_text_only(console: Console) -> None:
     response = await console.alice.get("/console/static/queue.js")
     assert response.status == 200

@@ -334,3 +334,32 @@ async def test_a_page_without_the_feedback_template_refuses_it_and_only_it(graph
     refused = await client.post(f"{V}/me/messages", params=TOKEN, json=feedback())
     assert (await error_of(refused))[:2] == (400, 100)
     assert (await client.post(f"{V}/me/messages", params=TOKEN, json=message("1 to 5?"))).status == 200
+
+
+async def test_the_user_profile_api_answers_a_locale_while_the_page_may_read_it(graph):
+    standin, client = graph
+    resp = await client.get(f"{V}/{PSID}", params={**TOKEN, "fields": "locale"})
+    assert resp.status == 200 and await resp.json() == {"id": PSID, "locale": "en_US"}
+    assert (await client.post("/_standin/user_profile", json={"recipient": PSID, "locale": "fr_FR"})).status == 200
+    resp = await client.get(f"{V}/{PSID}", params={**TOKEN, "fields": "first_name,locale"})
+    assert await resp.json() == {"id": PSID, "first_name": "Alex", "locale": "fr_FR"}
+    assert (await client.post("/_standin/user_profile", json={"access": False})).status == 200
+    assert await error_of(await client.get(f"{V}/{PSID}", params={**TOKEN, "fields": "locale"})) == (400, 10, None)
+    resp = await client.get(f"{V}/{PSID}", params={**TOKEN, "fields": "first_name"})
+    assert resp.status == 200  # public fields stay readable
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"fields": "locale"}, (400, 190, None)),                                    # no token
+    ({**TOKEN, "fields": "locale,shoe_size"}, (400, 100, None)),                 # no such field
+])
+async def test_the_user_profile_api_refuses_like_meta(graph, params, expected):
+    _, client = graph
+    assert await error_of(await client.get(f"{V}/{PSID}", params=params)) == expected
+
+
+@pytest.mark.parametrize("body", [{"locale": "french"}, {"access": "no"}, {"recipient": 5, "locale": "fr_FR"}, {},
+                                  {"colour": "blue"}])
+async def test_a_bad_user_profile_setting_is_refused(graph, body):
+    _, client = graph
+    assert (await client.post("/_standin/user_profile", json=body)).status == 400

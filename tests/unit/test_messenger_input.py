@@ -396,3 +396,28 @@ async def test_reactions_are_acknowledged_and_logged_never_answered(channel, ras
     assert await post(channel, rasa, batch(thumbs_up)) == 200
     assert rasa.messages == [] and len(send_api.messages(PSID)) == 1  # a reaction is not a like sticker: no yes
     assert "reaction" in caplog.text and "acknowledged" in caplog.text and pseudonym(PSID) in caplog.text
+
+
+# --- the customer's language --------------------------------------------------------------------------
+
+async def test_the_profile_locale_goes_to_rasa_as_metadata(send_api, rasa):
+    from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
+    from bot.channels.messenger.user_locale import UserLocales
+    from bot.devtools.graph_standin import GraphStandin
+    from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
+
+    channel = MessengerInput(Settings(fb_app_secret=SECRET), send_api=send_api, offered=InMemoryOfferedPayloads())
+    assert channel.locales is None  # the recording Send API has no Graph client: nothing to ask
+    standin = GraphStandin(page_access_token=PAGE_TOKEN, user_locales={PSID: "fr_FR"})
+    async with standin_in_loop(standin) as (_, url):
+        graph = GraphApi(url, PAGE_TOKEN, 5, RetryPolicy(max_attempts=1))
+        channel.locales = UserLocales(graph)
+        await post(channel, rasa, batch(text("bonjour", mid="m1"), text("mon solde", mid="m2")))
+        await graph.close()
+    assert [m.metadata.get("locale") for m in rasa.messages] == ["fr_FR", "fr_FR"]
+    assert len([c for c in standin.calls if c.edge == "user_profile"]) == 1
+
+
+def test_the_profile_locale_is_asked_for_unless_switched_off():
+    assert MessengerInput(Settings(fb_app_secret=SECRET)).locales is not None
+    assert MessengerInput(Settings(fb_app_secret=SECRET, fb_user_locale=False)).locales is None

@@ -65,7 +65,10 @@ def test_customers_whose_facebook_is_in_french_get_the_greeting_and_menu_in_fren
     assert greetings["fr_FR"] == GREETING_TEXT_FR and len(GREETING_TEXT_FR) <= 160
     assert "carte" in GREETING_TEXT_FR and "mots de passe" in GREETING_TEXT_FR
     french = [(a["title"], a["payload"]) for a in menus["fr_FR"]["call_to_actions"]]
-    assert french == [(i.title_fr, i.payload) for i in MENU_ITEMS]  # the same payloads: one dialogue
+    # the same payloads (one dialogue), then the other language
+    assert french == [(i.title_fr, i.payload) for i in MENU_ITEMS] + [("English", '/switch_language{"language":"en"}')]
+    english = [(a["title"], a["payload"]) for a in menus["default"]["call_to_actions"]]
+    assert english[-1] == ("Français", '/switch_language{"language":"fr"}')
 
 
 def test_setup_subscribes_the_webhook_fields_the_channel_handles():

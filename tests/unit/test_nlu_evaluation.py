@@ -175,3 +175,14 @@ def test_the_report_has_a_section_per_set_and_per_language_and_the_first_set_on_
     assert report["counts"]["examples"] == 2
     assert [p["heldout"] for p in predictions] == [e.heldout for e in examples]
     assert predictions[3]["predicted"] == "nlu_fallback"
+
+
+def test_the_language_detectors_entity_is_not_scored():
+    text = "send 50 euros"
+    examples = [Example(text, "transfer_money", entities=[("amount", 5, 7)], heldout="orig.yml", language="en")]
+    entities = [{"entity": "amount", "value": "50", "start": 5, "end": 7, "extractor": "CRFEntityExtractor"},
+                {"entity": "language", "value": "en", "start": 0, "end": len(text), "extractor": "LanguageDetector"}]
+    parsed = [({"intent": {"name": "transfer_money", "confidence": 0.9}, "entities": entities}, 2.0)]
+    report, _ = build_report(examples, parsed, ["orig.yml"])
+    assert list(report["entities"]) == ["amount"]
+    assert report["entities"]["amount"]["precision"] == 1.0

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from bot.channels.offered_payloads import ALWAYS_OFFERED, InMemoryOfferedPayloads, is_always_offered
@@ -65,7 +67,8 @@ def test_bounds_must_be_positive():
 
 
 def test_the_page_menu_and_get_started_are_always_offered():
-    assert ALWAYS_OFFERED == {"/get_started", "/check_balance", "/card_menu", "/loan_inquiry", "/human_handoff"}
+    assert ALWAYS_OFFERED == {"/get_started", "/check_balance", "/card_menu", "/loan_inquiry", "/human_handoff",
+                              '/switch_language{"language":"fr"}', '/switch_language{"language":"en"}'}
     assert is_always_offered("/get_started")
     assert not is_always_offered("/transfer_money")
 
@@ -76,5 +79,10 @@ def test_every_entry_point_is_an_intent_of_the_domain():
     from bot.channels.entry_points import ENTRY_PAYLOADS
     from tests.support.processes import PROJECT_ROOT
 
-    intents = set(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["intents"])
-    assert {payload.lstrip("/") for payload in ENTRY_PAYLOADS} <= intents
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    for payload in ENTRY_PAYLOADS:
+        intent, _, entities = payload.lstrip("/").partition("{")
+        assert intent in domain["intents"]
+        if entities:  # the language switch: an entity of the domain, with a value its slot takes
+            for name, value in json.loads("{" + entities).items():
+                assert name in domain["entities"] and value in domain["slots"][name]["values"]

@@ -90,6 +90,22 @@ async def test_the_homepage_embeds_the_widget_with_local_scripts_only(client: Te
     assert vendor.status == 200 and "Socket.IO v4.8.1" in await vendor.text()
 
 
+@pytest.mark.parametrize("path, language, other", [("/", "en", "/fr"), ("/fr", "fr", "/")])
+async def test_the_site_has_an_english_and_a_french_page_linking_each_other(client: TestClient, path, language, other):
+    response = await client.get(path)
+    assert response.status == 200 and "script-src 'self';" in response.headers["Content-Security-Policy"]
+    html = await response.text()
+    assert f'<html lang="{language}">' in html and f'<a href="{other}" hreflang=' in html
+    assert 'id="web-chat-language"' in html and 'src="/static/site/web-chat.js"' in html
+
+
+async def test_the_widget_knows_its_words_in_both_languages_and_sends_the_language_hints(client: TestClient):
+    script = await (await client.get("/static/site/web-chat.js")).text()
+    assert "Écrivez un message…" in script and "Type a message…" in script
+    assert "document.documentElement.lang" in script and "navigator.language" in script
+    assert '/switch_language{"language":"fr"}' in script and '/switch_language{"language":"en"}' in script
+
+
 def session_cookie(response) -> str:
     morsel = response.cookies[COOKIE_NAME]
     assert morsel["httponly"] and morsel["samesite"] == "Strict" and morsel["path"] == "/"

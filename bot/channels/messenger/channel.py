@@ -19,6 +19,8 @@ the Yes (`/affirm`, if it was offered to that customer; latest_offer.py).
 Thread-control notifications go to `on_thread_control`: in the Rasa server, the
 Page Inbox giving a thread back ends the handoff (bot/handoff/thread_control.py).
 Survey answers after a handoff are stored, never passed to the dialogue (survey_answers.py).
+With FB_USER_LOCALE, a message carries the customer's profile locale as metadata `locale`
+(user_locale.py: looked up once per customer, within a short timeout): the conversation's language.
 Standby events (another app owns the thread), reactions, edits and anything new
 are logged and acknowledged, never answered.
 Customers' comments on the page's posts (`entry[].changes[]`, field `feed`) go to `page_comments.py`:
@@ -64,6 +66,7 @@ from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.seen_messages import SeenMessageIds
 from bot.channels.messenger.send_api import SendApi
 from bot.channels.messenger.state import RedisSeenMessageIds, messenger_state, redis_client
+from bot.channels.messenger.user_locale import UserLocales
 from bot.channels.messenger.webhook import (
     SIGNATURE_HEADER,
     EventKind,
@@ -192,6 +195,12 @@ class MessengerInput(InputChannel):
         self._comment_seen = state.seen
         self._own_comments = OwnComments(state.redis, settings.redis_key_prefix)
         self.csat: Optional[CsatAnswers] = None  # stores survey answers (bot/handoff/csat.py); None: logged only
+        graph = getattr(self.send_api, "graph", None)
+        # The customers' profile locales (user_locale.py), when the page may read them.
+        self.locales: Optional[UserLocales] = (
+            UserLocales(graph, settings.fb_user_locale_timeout_ms / 1000)
+            if settings.fb_user_locale and graph is not None else None
+        )
 
     @property
     def queues(self) -> SenderQueues:
@@ -463,6 +472,9 @@ class MessengerInput(InputChannel):
                 metadata["sticker"] = "like"  # a 👍 read as the Yes of the question just asked
             if offered is not None:
                 metadata["payload_offered"] = offered
+            locale = await self.locales.locale(psid) if self.locales is not None else None
+            if locale is not None:
+                metadata["locale"] = locale
             await on_new_message(
                 UserMessage(
                     text, output, psid, input_channel=CHANNEL_NAME, message_id=event.message_id, metadata=metadata,

@@ -215,8 +215,9 @@ class GraphApi:
     async def post(self, path: str, body: Mapping[str, Any], *, recipient_id: Optional[str] = None) -> GraphResult:
         return await self.call("POST", path, body=body, recipient_id=recipient_id)
 
-    async def get(self, path: str, params: Optional[Mapping[str, str]] = None) -> GraphResult:
-        return await self.call("GET", path, params=params)
+    async def get(self, path: str, params: Optional[Mapping[str, str]] = None, *,
+                  recipient_id: Optional[str] = None) -> GraphResult:
+        return await self.call("GET", path, params=params, recipient_id=recipient_id)
 
     async def delete(self, path: str, body: Mapping[str, Any]) -> GraphResult:
         return await self.call("DELETE", path, body=body)
@@ -232,6 +233,7 @@ class GraphApi:
     ) -> GraphResult:
         """`method` on `{graph_api_url}/{path}`, retried as the module says. Never raises for HTTP or network trouble."""
         who = pseudonym(recipient_id) if recipient_id else "the page"
+        shown = path.replace(recipient_id, who) if recipient_id else path  # a PSID in the path is logged as a pseudonym
         deadline = time.monotonic() + self.retry.total_seconds
         attempt = 0
         while True:
@@ -251,7 +253,7 @@ class GraphApi:
             if not is_transient(answer.status, code, subcode):
                 logger.warning(
                     "Graph %s %s for %s refused for good: HTTP %s, code %s, subcode %s (%s): %s",
-                    method, path, who, answer.status, code, subcode, describe_error(code, subcode), message,
+                    method, shown, who, answer.status, code, subcode, describe_error(code, subcode), message,
                 )
                 return replace(result, permanent=True)
 
@@ -261,12 +263,12 @@ class GraphApi:
             if attempt >= self.retry.max_attempts or time.monotonic() + delay >= deadline:
                 logger.warning(
                     "Graph %s %s for %s failed after %d attempt(s): HTTP %s, code %s, subcode %s: %s",
-                    method, path, who, attempt, answer.status, code, subcode, message,
+                    method, shown, who, attempt, answer.status, code, subcode, message,
                 )
                 return result
             logger.info(
                 "Graph %s %s for %s failed (HTTP %s, code %s, subcode %s: %s); retry %d in %.2fs",
-                method, path, who, answer.status, code, subcode, message, attempt, delay,
+                method, shown, who, answer.status, code, subcode, message, attempt, delay,
             )
             await self._sleep(delay)
 

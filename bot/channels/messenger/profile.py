@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence, Tuple
 
-from bot.channels.entry_points import GET_STARTED_PAYLOAD, MENU_ITEMS
+from bot.channels.entry_points import GET_STARTED_PAYLOAD, MENU_ITEMS, OTHER_LANGUAGE
 from bot.channels.messenger.graph_api import GraphApi, GraphResult
 
 # Shown on the welcome screen before the first message (at most 160 characters), per Facebook locale:
@@ -41,8 +41,10 @@ def profile_body() -> Dict[str, Any]:
         "get_started": {"payload": GET_STARTED_PAYLOAD},
         "greeting": [{"locale": "default", "text": GREETING_TEXT}]
         + [{"locale": locale, "text": GREETING_TEXT_FR} for locale in FRENCH_LOCALES],
-        "persistent_menu": [_menu("default", [(i.title, i.payload) for i in MENU_ITEMS])]
-        + [_menu(locale, [(i.title_fr, i.payload) for i in MENU_ITEMS]) for locale in FRENCH_LOCALES],
+        # Each menu ends with the other language ("Français" in English, "English" in French).
+        "persistent_menu": [_menu("default", [(i.title, i.payload) for i in (*MENU_ITEMS, OTHER_LANGUAGE["en"])])]
+        + [_menu(locale, [(i.title_fr, i.payload) for i in (*MENU_ITEMS, OTHER_LANGUAGE["fr"])])
+           for locale in FRENCH_LOCALES],
     }
 
 

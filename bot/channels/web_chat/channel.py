@@ -19,6 +19,10 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   else the title is read as typed text, as in Messenger.
 * A tap on a score of the satisfaction survey after a handoff (`/csat{...}`, offered to this session:
   bot/handoff/csat.py) is stored and thanked here, never passed to the dialogue.
+* The only other thing a browser may tell the bot is its language: `language` (the page's `<html lang>`)
+  and `locale` (`navigator.language`), sent with `session_request` and with each message. They reach
+  Rasa as message metadata once checked (bot/channels/language_hints.py: en|fr, a locale babel knows;
+  anything else is dropped), for action_session_start to choose the conversation's language.
 
 Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`, `session_confirm`).
 """
@@ -36,6 +40,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
+from bot.channels.language_hints import language_metadata
 from bot.channels.limits import MAX_TEXT
 from bot.channels.offered_payloads import (
     OfferedPayloadStore,
@@ -57,6 +62,7 @@ BOT_MESSAGE_EVENT = "bot_uttered"
 SOCKET_PATH = "/socket.io"
 MAX_MESSAGE_CHARS = MAX_TEXT
 SESSION_KEY = "sender_id"
+HINTS_KEY = "language_hints"
 
 
 class WebChatOutput(SocketIOOutput):
@@ -171,6 +177,8 @@ class WebChatInput(InputChannel):
                 await sio.disconnect(sid)
                 return
             await sio.enter_room(sid, sender_id)
+            if isinstance(data, dict):
+                await sio.save_session(sid, {SESSION_KEY: sender_id, HINTS_KEY: hints_of(data)})
             await sio.emit("session_confirm", sender_id, room=sid)
 
         @sio.on(USER_MESSAGE_EVENT)
@@ -186,6 +194,7 @@ class WebChatInput(InputChannel):
                 return
             if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_MESSAGE_CHARS):
                 return
+            hints = hints_of(data) or await _hints_of_session(sio, sid)
             home = asyncio.get_running_loop()
 
             async def handle() -> None:
@@ -196,9 +205,9 @@ class WebChatInput(InputChannel):
                     return
                 if await self._survey_tap(sender_id, said, output):
                     return
-                # Client metadata is not passed on: a browser may not tell the bot anything but its words.
+                # A browser may not tell the bot anything but its words and, checked, its language.
                 message = UserMessage(said, output, sender_id, input_channel=self.name(),
-                                      metadata={"channel": "web_chat"})
+                                      metadata={"channel": "web_chat", **hints})
                 await on_new_message(message)
 
             if self.dialogue is not None and self._dialogue_started:
@@ -254,6 +263,19 @@ def admitted_session(environ: Dict[str, Any], auth: Any, secret: str, origins: I
                        pseudonym(claims.session_id))
         return None
     return claims.session_id
+
+
+def hints_of(data: Dict[str, Any]) -> Dict[str, str]:
+    """The checked language hints of a `session_request` or a message (bot/channels/language_hints.py)."""
+    return language_metadata(data.get("language"), data.get("locale"))
+
+
+async def _hints_of_session(sio: AsyncServer, sid: Text) -> Dict[str, str]:
+    try:
+        hints = (await sio.get_session(sid)).get(HINTS_KEY)
+    except KeyError:
+        return {}
+    return hints if isinstance(hints, dict) else {}
 
 
 async def _sender_of(sio: AsyncServer, sid: Text) -> Optional[str]:

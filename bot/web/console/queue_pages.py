@@ -1,6 +1,7 @@
 """The console's queue pages: conversations waiting for a person, take, transcript, reply, hand back.
 
     GET  /console/                          the queue (waiting, overdue highlighted) and the agent's own conversations,
+                                            each with its language (conversation_language.py),
                                             under a banner when Meta restricts the Facebook page (page_status.py)
     GET  /console/api/queue                 the same as JSON, for the page's 5-second refresh (static/console/queue.js)
     POST /console/handoffs/{id}/take        303 to the conversation, or back to the queue when someone else has it
@@ -30,6 +31,7 @@ from bot.handoff.rasa_control import RasaControlError
 from bot.handoff.staff_desk import NotYours, StaffDesk
 from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from bot.web.console.auth import PAGE_HEADERS, current_agent
+from bot.web.console.conversation_language import language_labels
 from bot.web.console.csrf import csrf_token
 from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS
 from bot.web.console.page_status import PAGE_STATUS
@@ -134,11 +136,12 @@ def conversation_path(handoff_id: int) -> str:
     return f"{PREFIX}/handoffs/{int(handoff_id)}"
 
 
-def _as_json(view: HandoffView) -> Dict[str, Any]:
+def _as_json(view: HandoffView, languages: Dict[str, str]) -> Dict[str, Any]:
     return {
         "id": view.id,
         "channel": view.channel,
         "channel_label": channel_label(view.channel),
+        "language_label": languages.get(view.conversation_id, ""),
         "reason": view.reason,
         "reason_label": reason_label(view.reason),
         "last_customer_message": view.last_customer_message,
@@ -195,9 +198,9 @@ async def _not_held_page(request: web.Request, handoff_id: int) -> web.Response:
 
 # -- the queue --------------------------------------------------------------------------------------
 
-def _waiting_rows(request: web.Request, views: List[HandoffView]) -> SafeHtml:
+def _waiting_rows(request: web.Request, views: List[HandoffView], languages: Dict[str, str]) -> SafeHtml:
     if not views:
-        return render("queue_empty.html", columns=5, message="Nobody is waiting.")
+        return render("queue_empty.html", columns=6, message="Nobody is waiting.")
     token = csrf_token(request)
     rows = []
     for view in views:
@@ -205,6 +208,7 @@ def _waiting_rows(request: web.Request, views: List[HandoffView]) -> SafeHtml:
             "queue_row.html",
             row_class="overdue" if view.overdue else "",
             channel=channel_label(view.channel),
+            language=languages.get(view.conversation_id, ""),
             waiting=waiting_label(view.waiting_seconds),
             overdue=render("overdue_label.html") if view.overdue else SafeHtml(""),
             reason=reason_label(view.reason),
@@ -215,12 +219,13 @@ def _waiting_rows(request: web.Request, views: List[HandoffView]) -> SafeHtml:
     return SafeHtml("".join(rows))
 
 
-def _mine_items(views: List[HandoffView]) -> SafeHtml:
+def _mine_items(views: List[HandoffView], languages: Dict[str, str]) -> SafeHtml:
     if not views:
         return render("mine_empty.html")
     return SafeHtml("".join(
         render("mine_item.html", url=conversation_path(v.id), channel=channel_label(v.channel),
-               reason=reason_label(v.reason), last_message=v.last_customer_message)
+               language=languages.get(v.conversation_id, ""), reason=reason_label(v.reason),
+               last_message=v.last_customer_message)
         for v in views
     ))
 
@@ -242,6 +247,7 @@ async def queue_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     waiting = await desk.waiting()
     mine = await desk.mine(agent.username)
+    languages = await language_labels(desk.rasa, [v.conversation_id for v in waiting + mine])
     banners = SafeHtml("".join(render("page_banner.html", message=m) for m in await _page_banners(request)))
     body = render(
         "queue.html",
@@ -249,8 +255,8 @@ async def queue_page(request: web.Request) -> web.Response:
         notice=_notice(request.query.get("notice")),
         waiting_count=len(waiting),
         sla_minutes=int(desk.queue.sla.total_seconds() // 60),
-        rows=_waiting_rows(request, waiting),
-        mine=_mine_items(mine),
+        rows=_waiting_rows(request, waiting, languages),
+        mine=_mine_items(mine, languages),
         api_url=f"{PREFIX}/api/queue",
         poll_seconds=POLL_SECONDS,
         csrf_token=csrf_token(request),
@@ -261,10 +267,12 @@ async def queue_page(request: web.Request) -> web.Response:
 async def api_queue(request: web.Request) -> web.Response:
     agent = current_agent(request)
     desk = request.app[DESK]
+    waiting, mine = await desk.waiting(), await desk.mine(agent.username)
+    languages = await language_labels(desk.rasa, [v.conversation_id for v in waiting + mine])
     return web.json_response(
         {
-            "waiting": [_as_json(v) for v in await desk.waiting()],
-            "mine": [_as_json(v) for v in await desk.mine(agent.username)],
+            "waiting": [_as_json(v, languages) for v in waiting],
+            "mine": [_as_json(v, languages) for v in mine],
             "sla_minutes": int(desk.queue.sla.total_seconds() // 60),
             "page_status": await _page_banners(request),
         },
@@ -331,12 +339,14 @@ async def conversation_page(request: web.Request) -> web.Response:
         transcript = render("transcript_error.html")
     view = await desk.get(handoff_id)
     assert view is not None  # transcript() checked it is held
+    languages = await language_labels(desk.rasa, [view.conversation_id])
     notices = [_reply_outcome(request, agent, handoff_id), _notice(request.query.get("notice"))]
     body = render(
         "conversation.html",
         notice=SafeHtml("".join(notices)),
         handoff_id=handoff_id,
         channel=channel_label(view.channel),
+        language=languages[view.conversation_id],
         reason=reason_label(view.reason),
         transcript=transcript,
         reply_action=f"{conversation_path(handoff_id)}/reply",

@@ -19,6 +19,7 @@
   const psidLabel = document.getElementById("psid");
   const smsList = document.getElementById("sms-outbox");
   const smsStatus = document.getElementById("sms-status");
+  const facebookLocale = document.getElementById("facebook-locale");
 
   let psid = "";
   let lastSeq = 0;
@@ -294,9 +295,16 @@
     clearQuickReplies();
     setTyping(false);
     input.focus();
+    // The new user's Facebook language, as the page reads it (User Profile API), before their first message.
+    const profile = { recipient: psid, locale: facebookLocale.value };
+    sending = sending.then(() => fetch("/sandbox/graph/_standin/user_profile", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(profile),
+    })).catch(() => {});
   }
 
   document.getElementById("new-conversation").addEventListener("click", newConversation);
+  // The locale is read once per user: another language starts another conversation.
+  facebookLocale.addEventListener("change", newConversation);
 
   // --- the developer panel: the mock bank's SMS outbox -------------------------------
 

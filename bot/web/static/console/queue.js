@@ -32,6 +32,7 @@
   function waitingRow(item) {
     var tr = el("tr", item.overdue ? "overdue" : "");
     tr.appendChild(el("td", "", item.channel_label));
+    tr.appendChild(el("td", "", item.language_label));
     var waited = el("td", "", item.waiting);
     if (item.overdue) {
       waited.appendChild(document.createTextNode(" "));
@@ -59,7 +60,7 @@
 
   function mineItem(item) {
     var li = el("li");
-    var link = el("a", "", item.channel_label + " · " + item.reason_label);
+    var link = el("a", "", item.channel_label + " · " + item.language_label + " · " + item.reason_label);
     link.href = handoffPath(item.id);
     li.appendChild(link);
     li.appendChild(document.createTextNode(" "));
@@ -82,7 +83,7 @@
     } else {
       var empty = el("tr", "empty");
       var td = el("td", "muted", "Nobody is waiting.");
-      td.colSpan = 5;
+      td.colSpan = 6;
       empty.appendChild(td);
       replace(rows, [empty]);
     }

@@ -3,8 +3,40 @@
 // handshake carries it) and renews only while still valid: the widget renews it ahead of its expiry.
 // Renders text, quick replies, buttons (postback: sends the payload; web_url: a link) and carousels
 // (attachment.payload.elements). Every text goes in with textContent: nothing from the bot is HTML.
+// Its own words (placeholder, buttons, status, errors) follow the page's <html lang> (English or French);
+// the page's language and the browser's go with the session request and each message, for the bot to
+// start the conversation in that language (bot/channels/web_chat/channel.py checks them). The header's
+// language button asks the bot for the other language (an entry point: bot/channels/entry_points.py).
 (function () {
   "use strict";
+
+  var TEXTS = {
+    en: {
+      launcher: "Chat with us", title: "Branch Bank assistant", close: "Close the chat", chat: "Chat with Branch Bank",
+      placeholder: "Type a message…", message: "Message", send: "Send", quickReplies: "Quick replies",
+      messages: "Messages", connecting: "connecting…", online: "online", reconnecting: "reconnecting…",
+      offline: "offline", notConnected: "Not connected yet, please try again in a moment.",
+      sessionRefused: "This chat session is not valid any more. Reload the page to start a new one.",
+      busy: "Too many chats were opened from your connection. Please wait a minute and reload the page.",
+      unavailable: "The chat is unavailable right now. Please try again later.",
+      otherLanguage: { title: "Français", label: "Continuer en français", payload: '/switch_language{"language":"fr"}' }
+    },
+    fr: {
+      launcher: "Discuter avec nous", title: "Assistant Branch Bank", close: "Fermer la discussion",
+      chat: "Discuter avec Branch Bank", placeholder: "Écrivez un message…", message: "Message", send: "Envoyer",
+      quickReplies: "Réponses rapides", messages: "Messages", connecting: "connexion…", online: "en ligne",
+      reconnecting: "reconnexion…", offline: "hors ligne",
+      notConnected: "Pas encore connecté, réessayez dans un instant.",
+      sessionRefused: "Cette session de discussion n'est plus valable. Rechargez la page pour en ouvrir une nouvelle.",
+      busy: "Trop de discussions ont été ouvertes depuis votre connexion. Patientez une minute et rechargez la page.",
+      unavailable: "La discussion est indisponible pour le moment. Réessayez plus tard.",
+      otherLanguage: { title: "English", label: "Continue in English", payload: '/switch_language{"language":"en"}' }
+    }
+  };
+  var pageLanguage = (document.documentElement.lang || "en").toLowerCase().split("-")[0];
+  var T = TEXTS[pageLanguage] || TEXTS.en;
+  // What the bot may know of the customer's language (the server keeps en|fr and a well-formed locale only).
+  var languageHints = { language: document.documentElement.lang || "", locale: navigator.language || "" };
 
   var STORE_KEY = "branch-web-chat.session";
   var THREAD_KEY = "branch-web-chat.thread";
@@ -19,6 +51,8 @@
   var form = document.getElementById("web-chat-form");
   var input = document.getElementById("web-chat-input");
   var statusLine = document.getElementById("web-chat-status");
+  var languageButton = document.getElementById("web-chat-language");
+  var sendButton = form.querySelector("button[type=submit]");
 
   var session = readJson(localStorage, STORE_KEY);
   var history = readJson(sessionStorage, THREAD_KEY) || [];
@@ -138,11 +172,12 @@
   }
 
   function send(message, shown, payload) {
-    if (!socket || !confirmed) { renderError("Not connected yet, please try again in a moment."); return; }
+    if (!socket || !confirmed) { renderError(T.notConnected); return; }
     clearQuickReplies();
     renderUser(shown);
     remember({ who: "user", text: shown });
-    var data = { message: message, session_id: session.session_id };
+    var data = { message: message, session_id: session.session_id,
+                 language: languageHints.language, locale: languageHints.locale };
     if (payload) data.payload = payload;
     socket.emit("user_uttered", data);
   }
@@ -201,45 +236,44 @@
   });
 
   function connect() {
-    setStatus("connecting…");
+    setStatus(T.connecting);
     requestSession().then(function (issued) {
       socket = window.io(issued.socket_url, {
         path: issued.socket_path, transports: ["websocket"], auth: { token: issued.token },
         reconnection: true
       });
       socket.on("connect", function () {
-        socket.emit("session_request", { session_id: session.session_id });
+        socket.emit("session_request", { session_id: session.session_id,
+                                         language: languageHints.language, locale: languageHints.locale });
       });
       socket.on("session_confirm", function () {
         confirmed = true;
         renewals = 0;
-        setStatus("online");
+        setStatus(T.online);
       });
       socket.on("session_refused", function () {
         confirmed = false;
-        setStatus("offline");
-        renderError("This chat session is not valid any more. Reload the page to start a new one.");
+        setStatus(T.offline);
+        renderError(T.sessionRefused);
       });
       socket.on("bot_uttered", function (message) {
         remember({ who: "bot", message: message });
         renderBot(message, true);
       });
-      socket.on("disconnect", function () { confirmed = false; setStatus("reconnecting…"); });
+      socket.on("disconnect", function () { confirmed = false; setStatus(T.reconnecting); });
       socket.on("connect_error", function () {
         // A token refused: renewed if still valid (same conversation), else a new session; a few times.
         confirmed = false;
-        if (renewals >= 3) { setStatus("offline"); return; }
+        if (renewals >= 3) { setStatus(T.offline); return; }
         renewals += 1;
         requestSession().then(function (renewed) {
           socket.auth = { token: renewed.token };
           if (!socket.active) socket.connect();
-        }).catch(function () { setStatus("offline"); });
+        }).catch(function () { setStatus(T.offline); });
       });
     }).catch(function (error) {
-      setStatus("offline");
-      renderError(error && error.message === "busy"
-        ? "Too many chats were opened from your connection. Please wait a minute and reload the page."
-        : "The chat is unavailable right now. Please try again later.");
+      setStatus(T.offline);
+      renderError(error && error.message === "busy" ? T.busy : T.unavailable);
     });
   }
 
@@ -258,6 +292,25 @@
     launcher.setAttribute("aria-expanded", "false");
     sessionStorage.removeItem(OPEN_KEY);
   }
+
+  // The widget's own words, in the page's language.
+  launcher.textContent = T.launcher;
+  panel.setAttribute("aria-label", T.chat);
+  document.getElementById("web-chat-title").textContent = T.title;
+  closeButton.setAttribute("aria-label", T.close);
+  thread.setAttribute("aria-label", T.messages);
+  quickReplies.setAttribute("aria-label", T.quickReplies);
+  input.placeholder = T.placeholder;
+  input.setAttribute("aria-label", T.message);
+  sendButton.textContent = T.send;
+  statusLine.textContent = T.connecting;
+  languageButton.textContent = T.otherLanguage.title;
+  languageButton.setAttribute("aria-label", T.otherLanguage.label);
+  languageButton.lang = pageLanguage === "fr" ? "en" : "fr";
+  // The other language: its title as the message, its payload beside it (accepted from anyone: an entry point).
+  languageButton.addEventListener("click", function () {
+    send(T.otherLanguage.title, T.otherLanguage.title, T.otherLanguage.payload);
+  });
 
   history.forEach(function (entry) {
     if (entry.who === "user") renderUser(entry.text); else renderBot(entry.message, false);
