@@ -1,5 +1,6 @@
-"""data/ is laid out per service (data/README.md): each intent's examples live in one file of
-data/nlu/en/, and the rules and stories name only intents, actions, forms and slots of domain.yml.
+"""data/ is laid out per service (data/README.md): each intent's examples live in exactly one file per
+language folder (data/nlu/en/, data/nlu/fr/), and the rules and stories name only intents, actions,
+forms and slots of domain.yml.
 Read with Rasa's own loaders, as `rasa train` reads them."""
 from collections import defaultdict
 from pathlib import Path
@@ -15,7 +16,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
-LANGUAGE = "en"
+LANGUAGES = ("en", "fr")
 # Tapped only (Messenger's Get Started button, the persistent menu), as domain.yml says: no typed examples.
 TAPPED_ONLY = {"get_started", "card_menu"}
 # Rasa's built-in intents come without examples, except out_of_scope, which we train.
@@ -78,8 +79,14 @@ def test_nlu_data_is_only_under_data_nlu_language():
     assert not outside, f"NLU data belongs in data/nlu/<language>/<service>.yml: {outside}"
 
 
-def test_every_intent_has_its_examples_in_exactly_one_file(domain):
-    assert not misplaced_intents(DATA / "nlu" / LANGUAGE, domain)
+def test_every_language_has_a_folder_and_no_other_folder_is_there():
+    folders = sorted(p.name for p in (DATA / "nlu").iterdir() if p.is_dir())
+    assert folders == sorted(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_intent_has_its_examples_in_exactly_one_file_per_language(domain, language):
+    assert not misplaced_intents(DATA / "nlu" / language, domain)
 
 
 def test_rules_and_stories_name_only_what_the_domain_has(domain):
@@ -87,7 +94,7 @@ def test_rules_and_stories_name_only_what_the_domain_has(domain):
 
 
 def test_the_checks_catch_misplaced_data(tmp_path, domain):
-    nlu = tmp_path / "nlu" / LANGUAGE
+    nlu = tmp_path / "nlu" / "fr"
     nlu.mkdir(parents=True)
     (nlu / "a.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n'
                                '- intent: get_started\n  examples: |\n    - start\n'
