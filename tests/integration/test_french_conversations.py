@@ -1,0 +1,142 @@
+"""Every service in French, end to end through every process, as a French Messenger customer writes:
+the words are French, the answers are French, money and dates are written the French way. Switching to
+English works at any turn, inside a form and during verification."""
+import asyncio
+import re
+import uuid
+
+import requests
+
+from bot.core_bank.seed import DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.handoff.staff_desk import StaffDesk
+from bot.messages import text as bot_text
+from tests.integration.test_handoff_conversation import desk_for
+from tests.integration.test_messenger_language import facebook_in
+from tests.support.branch import Branch
+
+CAMILLE = ("100002", "+33698765432")
+# The same words an English conversation would have: any of them in an answer means English leaked.
+ENGLISH = re.compile(r"\b(the|your|you|please|would|which|card|send|account)\b", re.IGNORECASE)
+
+
+def french_customer(branch: Branch, locale: str = "fr_FR") -> str:
+    psid = f"psid-{uuid.uuid4().hex[:12]}"
+    facebook_in(branch, psid, locale)
+    return psid
+
+
+def joined(texts):
+    return "\n".join(texts)
+
+
+def in_french(replies) -> str:
+    everything = joined(replies)
+    assert not ENGLISH.search(everything), f"English in a French conversation: {replies}"
+    return everything
+
+
+def verify_in_french(branch: Branch, psid: str, customer_number: str, phone: str) -> str:
+    replies = branch.exchange(psid, customer_number)
+    assert "code à 6 chiffres par SMS" in in_french(replies), replies
+    sms = requests.get(f"{branch.core_bank_url}/dev/sms-outbox", params={"to": phone}, timeout=5)
+    assert sms.json()["messages"][0]["text"].startswith("Votre code"), sms.json()  # the SMS is French too
+    replies = branch.exchange(psid, branch.latest_code(phone))
+    return in_french(replies)
+
+
+def test_balance_and_last_weeks_transactions_in_french_then_in_english(branch: Branch):
+    psid = french_customer(branch)
+    replies = branch.exchange(psid, "bonjour, quel est mon solde ?")
+    assert "m'assurer qu'il s'agit bien de vous" in in_french(replies)
+    done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Merci Alex, votre identité est vérifiée" in done
+    assert "Voici vos soldes" in done and "2\u202f450,31\u00a0€" in done, done
+
+    replies = branch.exchange(psid, "et mes opérations de la semaine dernière ?")
+    listed = in_french(replies)
+    assert "€" in listed and not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", listed)
+
+    replies = branch.exchange(psid, "in English please")
+    assert joined(replies) == "Sure, I'll carry on in English."
+    replies = branch.exchange(psid, "what's my balance?")
+    assert "Here are your balances, Alex" in joined(replies)
+    assert "2\u202f450,31\u00a0€" in joined(replies)  # the language changed, not the locale
+
+
+def test_a_lost_card_is_blocked_and_replaced_in_french(branch: Branch):
+    psid = french_customer(branch)
+    assert "m'assurer" in in_french(branch.exchange(psid, "j'ai perdu ma carte bleue"))
+    done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Quelle carte dois-je bloquer" in done, done
+
+    replies = branch.tap(psid, f"Débit •••• {DEMO_CARD_LAST4['debit']}")
+    assert f"votre carte de débit •••• {DEMO_CARD_LAST4['debit']} est bloquée" in in_french(replies)
+    replies = branch.tap(psid, "Remplacer la carte")
+    assert "Commander une carte de débit en remplacement" in in_french(replies), replies
+    replies = branch.tap(psid, "Oui, commander")
+    assert "Votre carte est commandée" in in_french(replies)
+
+
+def test_a_loan_quote_then_the_application_in_french(branch: Branch):
+    psid = french_customer(branch)
+    replies = branch.exchange(psid, "combien me coûterait un crédit auto de 10 000 € sur 4 ans ?")
+    quote = in_french(replies)
+    assert "10\u202f000,00\u00a0€ sur 48 mois" in quote and "par mois" in quote, quote
+    replies = branch.tap(psid, "Faire la demande")
+    assert "m'assurer" in in_french(replies)
+    done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Votre demande est bien enregistrée" in done, done
+
+
+def test_a_transfer_over_the_limit_is_refused_in_french_and_english_midway_is_understood(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "envoie 300 balles à Tom")
+    verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Envoyer 300,00\u00a0€ à Tom Bernard" in branch.texts_to(psid)[-1]
+
+    replies = branch.exchange(psid, "in English please")  # inside the form: the question again, in English
+    assert joined(replies).startswith("Sure, I'll carry on in English.")
+    assert "Send €300.00 to Tom Bernard" in replies[-1] or "Send 300,00\u00a0€ to Tom Bernard" in replies[-1], replies
+    replies = branch.exchange(psid, "repasse en français stp")
+    assert "Envoyer 300,00\u00a0€ à Tom Bernard" in replies[-1], replies
+
+    replies = branch.tap(psid, "Oui, envoyer")
+    refused = in_french(replies)
+    assert "Quel montant souhaitez-vous envoyer à la place" in refused and "code" not in refused, refused
+    replies = branch.exchange(psid, "laisse tomber")
+    assert "annulé" in in_french(replies), replies
+
+
+def test_a_transfer_in_french_is_approved_by_a_french_sms(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "je voudrais faire un virement de 20 € au +33 6 11 22 33 44")
+    verify_in_french(branch, psid, *CAMILLE)
+    assert "Envoyer 20,00\u00a0€ à" in branch.texts_to(psid)[-1]
+    replies = branch.tap(psid, "Oui, envoyer")
+    in_french(replies)
+    sms = requests.get(f"{branch.core_bank_url}/dev/sms-outbox", params={"to": CAMILLE[1]}, timeout=5)
+    assert "20,00 €" in sms.json()["messages"][0]["text"]  # the code names what it approves, in French
+    replies = branch.exchange(psid, branch.latest_code(CAMILLE[1]))
+    done = in_french(replies)
+    assert "Envoyé ✅ 20,00\u00a0€" in done and "Référence TR-" in done, done
+
+
+def test_a_french_customer_asks_for_an_advisor_and_is_handed_back_in_french(branch: Branch):
+    psid = french_customer(branch)
+    replies = branch.exchange(psid, "je voudrais parler à un conseiller svp")
+    assert "je vous mets en relation avec un conseiller" in in_french(replies), replies
+
+    desk: StaffDesk = desk_for(branch)
+    handoff = next(h for h in desk.queue.waiting() if h.conversation_id == psid)
+
+    async def take_and_hand_back():
+        try:
+            return await desk.take(handoff.id, "chloe"), await desk.hand_back(handoff.id, "chloe")
+        finally:
+            await desk.close()
+
+    assert asyncio.run(take_and_hand_back()) == (True, True)
+    # Sent by Rasa before hand_back returns: the note, then the survey, both in French.
+    assert branch.texts_to(psid)[-2] == bot_text("handoff.back_note", "fr")
+    survey = branch.sent_to(psid)[-1]["message"]["attachment"]["payload"]
+    assert "Votre avis" in str(survey), survey
