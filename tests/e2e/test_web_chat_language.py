@@ -105,3 +105,17 @@ def _age_conversation(sandbox: Stack, sender_id: str, hours: float) -> None:
             connection.execute("UPDATE events SET timestamp = ?, data = ? WHERE id = ?",
                                 (timestamp - shift, json.dumps(event) if event is not None else data, row_id))
     assert all(e["timestamp"] < time.time() - shift + 60 for e in sandbox.branch.tracker_events(sender_id))
+
+
+def test_a_french_customer_checks_their_balance_in_french_in_the_web_chat(sandbox: Stack, clients):
+    from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+
+    client, me = client_on_page(sandbox, clients, {"language": "fr", "locale": "fr-FR"})
+    turn(sandbox, client, me, {"message": "bonjour, je voudrais connaître mon solde"})
+    _, answers = turn(sandbox, client, me, {"message": DEMO_CUSTOMER_NUMBER})
+    assert "code à 6 chiffres par SMS" in answers, answers
+    _, answers = turn(sandbox, client, me, {"message": sandbox.branch.latest_code(DEMO_PHONE)})
+    assert "Merci Alex, votre identité est vérifiée" in answers and "Voici vos soldes" in answers, answers
+    assert "2\u202f450,31\u00a0€" in answers
+    assert responses_of_last_turn(sandbox, me) == ["utter_verified", "utter_balances"]
+    assert not any(word in answers for word in ("balance", "verified", "Here are")), answers
