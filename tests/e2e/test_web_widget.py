@@ -86,7 +86,7 @@ def test_the_french_page_chats_in_french_and_its_language_button_switches_to_eng
     expect(page.locator("#web-chat-form button[type=submit]")).to_have_text("Envoyer")
 
     say(page, DEMO_CUSTOMER_NUMBER)  # no language in the words: the page's language decides
-    expect(page.locator("#web-chat-thread .msg.bot").first).to_be_visible(timeout=REPLY_MS)
+    bot_says(page, "Merci, mais je ne vois pas à quoi cela correspond.")  # the answer to this message, in French
     session_id = page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id")
     languages = [e["value"] for e in sandbox.branch.tracker_events(session_id)
                  if e["event"] == "slot" and e["name"] == "language"]

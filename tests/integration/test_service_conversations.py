@@ -9,6 +9,7 @@ import requests
 from actions.text import locale as customer_locale
 from actions.text.locale import Presentation
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from tests.integration.test_messenger_language import facebook_in
 from tests.support.branch import Branch
 
 CARD_NUMBER = re.compile(r"\d{13,19}")
@@ -142,6 +143,7 @@ def test_recent_transactions_newest_first_then_more(branch: Branch):
 def test_transactions_of_a_period_named_in_words(branch: Branch):
     sofia = ("100004", "+393471234567")
     psid = new_psid()
+    facebook_in(branch, psid, "it_IT")  # her Facebook is in Italian: the conversation's locale, not its language
     branch.exchange(psid, "show me last week's transactions")
     verify_as(branch, psid, *sofia)
     page = branch.texts_to(psid)[-1]
@@ -152,6 +154,7 @@ def test_transactions_of_a_period_named_in_words(branch: Branch):
     since, until = monday - timedelta(days=7), monday - timedelta(days=1)
     headers = {"Authorization": f"Bearer {branch.customer_token(sofia[1], sofia[0])}"}
     locale = requests.get(f"{branch.core_bank_url}/v1/me", headers=headers, timeout=5).json()["locale"]
+    assert locale == "it_IT"
     accounts = requests.get(f"{branch.core_bank_url}/v1/accounts", headers=headers, timeout=5).json()["accounts"]
     current = next(a for a in accounts if a["type"] == "current")
     held = requests.get(
