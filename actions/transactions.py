@@ -19,6 +19,17 @@ PAGE_SIZE = 5
 REQUEST = "recent_transactions"
 
 
+def transaction_label(shown_as: Presentation, kind: Optional[str], counterparty: Optional[str], description: str) -> str:
+    """A transaction's label in the reader's language, from the catalogue by its `kind`
+    (`transactions.label.<kind>`, or `transactions.label.<kind>.no_counterparty` without a counterparty);
+    the bank's `description` for kind "other" or a kind the catalogue has no label for."""
+    if not kind:
+        return description
+    if counterparty:
+        return shown_as.text_or(f"transactions.label.{kind}", description, counterparty=counterparty)
+    return shown_as.text_or(f"transactions.label.{kind}.no_counterparty", description)
+
+
 def _pick_account(accounts: List[Account], wanted: Optional[str]) -> Optional[Account]:
     for account in accounts:
         if account.type == (wanted or "current"):
@@ -97,7 +108,8 @@ async def show_page(
         return [SlotSet("transactions_cursor", None)]
     lines = "\n".join(
         shown_as.text(
-            "transactions.line", day=shown_as.day(t.booked_at), description=t.description,
+            "transactions.line", day=shown_as.day(t.booked_at),
+            description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
             amount=shown_as.signed_money(t.amount, t.currency),
         )
         for t in found

@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core_bank.contract.customers import OTHER_KIND, TRANSACTION_KINDS
 from bot.core_bank.errors import AccountNotFound, CustomerNotFound, InvalidRequest
 from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
 
@@ -108,6 +109,8 @@ class BookedTransaction:
     description: str
     amount: Decimal  # signed: negative is money out
     currency: str
+    kind: str = OTHER_KIND  # one of the contract's TRANSACTION_KINDS
+    counterparty: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,8 @@ class CustomerRecords:
                         description=t.description,
                         amount=from_minor_units(t.amount_minor),
                         currency=t.currency,
+                        kind=t.kind if t.kind in TRANSACTION_KINDS else OTHER_KIND,
+                        counterparty=t.counterparty or None,
                     )
                     for t in page
                 ],

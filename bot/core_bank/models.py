@@ -97,9 +97,13 @@ class Transaction(Base):
     id = Column(String(40), nullable=False, unique=True)
     account_id = Column(String(40), ForeignKey("accounts.id"), nullable=False)
     booked_at = Column(UtcDateTime, nullable=False)
-    description = Column(String(200), nullable=False)
+    description = Column(String(200), nullable=False)  # the statement label, in English
     amount_minor = Column(BigInteger, nullable=False)  # signed: negative is money out
     currency = Column(String(3), nullable=False)
+    # What it is (bot/core_bank/contract/customers.py TransactionKind: card_payment, transfer_out...), for a
+    # label in the customer's language; rows booked without one are "other" (their description is shown).
+    kind = Column(String(30), nullable=False, default="other", server_default="other")
+    counterparty = Column(String(100), nullable=True)  # the merchant, employer or person on the other side
 
 
 class Card(Base):

@@ -188,22 +188,52 @@ CARD_MERCHANTS = (
     ("Pharmacie Lafayette", Decimal("4.90"), Decimal("27.80")),
     ("Boulangerie Julien", Decimal("2.40"), Decimal("11.60")),
 )
-MONTHLY_BILLS = (  # (day of month, description, amount)
-    (1, "Rent — Foncia Paris", Decimal("-1150.00")),
-    (2, "Navigo monthly pass", Decimal("-86.40")),
-    (5, "Orange Mobile", Decimal("-19.99")),
-    (12, "EDF electricity", Decimal("-64.30")),
-    (15, "Netflix", Decimal("-13.49")),
-    (25, "Salary — Northwind Consulting", Decimal("3180.00")),
-    (26, "Transfer to savings account", Decimal("-300.00")),
-)
+ATM_PLACE = "Paris 11e"
 
 
 @dataclass(frozen=True)
 class SeedTransaction:
+    """One booked transaction: `description` is its English statement label, `kind` and `counterparty` what
+    the bot writes a label in the customer's language from (bot/core_bank/contract/customers.py TransactionKind)."""
+
     booked_at: datetime
     description: str
     amount: Decimal
+    kind: str = "other"
+    counterparty: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SeedBill:
+    day_of_month: int
+    kind: str
+    counterparty: Optional[str]
+    description: str
+    amount: Decimal
+
+
+MONTHLY_BILLS = (
+    SeedBill(1, "rent", "Foncia Paris", "Rent — Foncia Paris", Decimal("-1150.00")),
+    SeedBill(2, "direct_debit", "Navigo", "Direct debit — Navigo", Decimal("-86.40")),
+    SeedBill(5, "direct_debit", "Orange Mobile", "Direct debit — Orange Mobile", Decimal("-19.99")),
+    SeedBill(12, "direct_debit", "EDF", "Direct debit — EDF", Decimal("-64.30")),
+    SeedBill(15, "direct_debit", "Netflix", "Direct debit — Netflix", Decimal("-13.49")),
+    SeedBill(25, "salary", "Northwind Consulting", "Salary — Northwind Consulting", Decimal("3180.00")),
+    SeedBill(26, "savings_transfer_out", None, "Transfer to savings account", Decimal("-300.00")),
+)
+
+
+def card_payment(booked_at: datetime, merchant: str, amount: Decimal) -> SeedTransaction:
+    return SeedTransaction(booked_at, f"Card payment — {merchant}", amount, "card_payment", merchant)
+
+
+def transfer_in(booked_at: datetime, sender: Optional[str], amount: Decimal) -> SeedTransaction:
+    description = f"Transfer from {sender}" if sender else "Transfer received"
+    return SeedTransaction(booked_at, description, amount, "transfer_in", sender)
+
+
+def transfer_out(booked_at: datetime, payee: str, amount: Decimal) -> SeedTransaction:
+    return SeedTransaction(booked_at, f"Transfer to {payee}", amount, "transfer_out", payee)
 
 
 def seed_if_empty(sessions: sessionmaker, now: Optional[datetime] = None) -> bool:
@@ -259,9 +289,11 @@ def seed_database(session: Session, now: datetime) -> None:
         current = _add_account(session, customer, spec, "current", "Current account", spec.current_balance, history, now)
         if spec.savings_balance is not None:
             savings_history = [
-                SeedTransaction(t.booked_at + timedelta(minutes=1), "Transfer from current account", -t.amount)
+                SeedTransaction(
+                    t.booked_at + timedelta(minutes=1), "Transfer from current account", -t.amount, "savings_transfer_in"
+                )
                 for t in history
-                if t.description == "Transfer to savings account"
+                if t.kind == "savings_transfer_out"
             ]
             _add_account(session, customer, spec, "savings", "Savings account", spec.savings_balance, savings_history, now)
 
@@ -369,6 +401,8 @@ def _add_account(
                 description=item.description,
                 amount_minor=to_minor_units(item.amount),
                 currency=CURRENCY,
+                kind=item.kind,
+                counterparty=item.counterparty,
             )
         )
     return account
@@ -379,49 +413,46 @@ def demo_current_account_history(rng: random.Random, now: datetime) -> list[Seed
     history: list[SeedTransaction] = []
     days = _history_days(now)
     for day in days:
-        for day_of_month, description, amount in MONTHLY_BILLS:
-            if day.day == day_of_month:
-                hour = 6 if amount > 0 else 9
-                history.append(SeedTransaction(_at(day, hour, rng.randint(0, 59)), description, amount))
+        for bill in MONTHLY_BILLS:
+            if day.day == bill.day_of_month:
+                hour = 6 if bill.amount > 0 else 9
+                history.append(
+                    SeedTransaction(
+                        _at(day, hour, rng.randint(0, 59)), bill.description, bill.amount, bill.kind, bill.counterparty
+                    )
+                )
         yesterday = day == days[-1]
         if yesterday or rng.random() < 0.38:
             grocer = rng.choice(GROCERS)
             amount = -_random_amount(rng, Decimal("9.50"), Decimal("96.00"))
-            history.append(SeedTransaction(_at(day, rng.randint(17, 20), rng.randint(0, 59)), f"Card payment — {grocer}", amount))
+            history.append(card_payment(_at(day, rng.randint(17, 20), rng.randint(0, 59)), grocer, amount))
         if rng.random() < 0.45:
             merchant, low, high = rng.choice(CARD_MERCHANTS)
             history.append(
-                SeedTransaction(
-                    _at(day, rng.randint(8, 21), rng.randint(0, 59)),
-                    f"Card payment — {merchant}",
-                    -_random_amount(rng, low, high),
-                )
+                card_payment(_at(day, rng.randint(8, 21), rng.randint(0, 59)), merchant, -_random_amount(rng, low, high))
             )
         if rng.random() < 0.05:
-            history.append(SeedTransaction(_at(day, 12, rng.randint(0, 59)), "Cash withdrawal — ATM Paris 11e", Decimal("-60.00")))
+            history.append(
+                SeedTransaction(
+                    _at(day, 12, rng.randint(0, 59)), f"Cash withdrawal — ATM {ATM_PLACE}", Decimal("-60.00"),
+                    "cash_withdrawal", ATM_PLACE,
+                )
+            )
         if rng.random() < 0.04:
-            history.append(SeedTransaction(_at(day, 19, rng.randint(0, 59)), "Transfer from Camille Dubois — dinner", Decimal("32.50")))
+            history.append(transfer_in(_at(day, 19, rng.randint(0, 59)), "Camille Dubois", Decimal("32.50")))
         if rng.random() < 0.03:
-            history.append(SeedTransaction(_at(day, 20, rng.randint(0, 59)), "Transfer to Tom Bernard — concert tickets", Decimal("-58.00")))
+            history.append(transfer_out(_at(day, 20, rng.randint(0, 59)), "Tom Bernard", Decimal("-58.00")))
     return history
 
 
 def everyday_history(rng: random.Random, now: datetime, count: int) -> list[SeedTransaction]:
     """A few ordinary transactions over the last weeks, one of them money received."""
     days = _history_days(now)[-45:]
-    history = [
-        SeedTransaction(
-            _at(days[0], 10, 0), "Transfer received — family", _random_amount(rng, Decimal("50"), Decimal("150"))
-        )
-    ]
+    history = [transfer_in(_at(days[0], 10, 0), None, _random_amount(rng, Decimal("50"), Decimal("150")))]
     for _ in range(count - 1):
         merchant, low, high = rng.choice(CARD_MERCHANTS + tuple((g, Decimal("8"), Decimal("80")) for g in GROCERS))
         history.append(
-            SeedTransaction(
-                _at(rng.choice(days), rng.randint(8, 21), rng.randint(0, 59)),
-                f"Card payment — {merchant}",
-                -_random_amount(rng, low, high),
-            )
+            card_payment(_at(rng.choice(days), rng.randint(8, 21), rng.randint(0, 59)), merchant, -_random_amount(rng, low, high))
         )
     return history
 

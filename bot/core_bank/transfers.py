@@ -324,6 +324,8 @@ class Transfers:
                 account_id=account.id,
                 booked_at=now,
                 description=f"Transfer to {destination.name}",
+                kind="transfer_out",
+                counterparty=destination.name,
                 amount_minor=-amount_minor,
                 currency=order.currency,
             )
@@ -340,6 +342,8 @@ class Transfers:
                     account_id=destination.account_id,
                     booked_at=now,
                     description=f"Transfer from {sender.first_name} {sender.last_name}",
+                    kind="transfer_in",
+                    counterparty=f"{sender.first_name} {sender.last_name}",
                     amount_minor=amount_minor,
                     currency=order.currency,
                 )

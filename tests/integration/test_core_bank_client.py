@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, CoreBank
+from bot.core_bank.contract.customers import TRANSACTION_KINDS
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CUSTOMER_NUMBER
 from tests.integration.core_bank_fixtures import SERVICE_TOKEN, CoreBankTestClient, running_core_bank
 
@@ -60,6 +61,8 @@ async def test_sign_in_and_read(bank: CoreBankTestClient):
     assert len(first) == 3 and next_before == first[-1].transaction_id
     assert first[0].booked_at.utcoffset() == timedelta(0) and isinstance(first[0].amount, Decimal)
     assert older[0].booked_at <= first[-1].booked_at
+    assert all(t.kind != "other" and t.kind in TRANSACTION_KINDS for t in first + older)
+    assert all(t.counterparty is None or t.counterparty in t.description for t in first + older)
     assert {c.kind: c.masked for c in cards} == {"debit": "•••• 4821", "credit": "•••• 7304"}
     with pytest.raises(BankError) as refused:
         await client.transactions(token, CURRENT, since="2026-06-02", until="2026-06-01")

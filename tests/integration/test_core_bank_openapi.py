@@ -266,6 +266,11 @@ def test_the_check_passes_what_the_document_says(check: ContractCheck):
     fake(check, "GET", "/v1/payees", 200, {"payees": [{"payee_id": "p", "name": "Tom", "iban_masked": "FR76 •", "customer": True}]})
     fake(check, "GET", "/v1/me", 401, {"error": {"code": "unauthorized", "message": "m"}}, headers={"WWW-Authenticate": "Bearer"})
     fake(check, "DELETE", "/v1/session", 204, None)
+    transaction = {"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00", "description": "Card payment — Fnac",
+                   "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac"}
+    fake(check, "GET", "/v1/accounts/a/transactions", 200, {"transactions": [transaction], "next_before": None})
+    fake(check, "GET", "/v1/accounts/a/transactions", 200,
+         {"transactions": [{**transaction, "kind": "other", "counterparty": None}], "next_before": None})
 
 
 @pytest.mark.parametrize(
@@ -275,6 +280,13 @@ def test_the_check_passes_what_the_document_says(check: ContractCheck):
                                                       "currency": "EUR", "balance": 2450.31}]}, None, None),
         ("GET", "/v1/accounts/a/transactions", 200, {"transactions": []}, None, None),
         ("GET", "/v1/accounts/a/transactions", 200, {"transactions": [{"transaction_id": "t", "booked_at": "2026-06-11T09:30:00",
+                                                                        "description": "d", "amount": "1.00", "currency": "EUR"}],
+                                                      "next_before": None}, None, None),
+        ("GET", "/v1/accounts/a/transactions", 200, {"transactions": [{"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00",
+                                                                        "description": "d", "amount": "1.00", "currency": "EUR",
+                                                                        "kind": "lottery_win", "counterparty": None}],
+                                                      "next_before": None}, None, None),
+        ("GET", "/v1/accounts/a/transactions", 200, {"transactions": [{"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00",
                                                                         "description": "d", "amount": "1.00", "currency": "EUR"}],
                                                       "next_before": None}, None, None),
         ("GET", "/v1/payees", 200, {"payees": [], "total": 0}, None, None),

@@ -74,12 +74,14 @@ def test_a_transfer_end_to_end(bank: CoreBankTestClient):
     assert balances(bank, token)["current"] == Decimal("2430.31")
     latest = bank.get(f"/v1/accounts/{CURRENT}/transactions", token=token, params={"limit": 1}).json()["transactions"][0]
     assert (latest["description"], latest["amount"]) == ("Transfer to Tom Bernard", "-20.00")
+    assert (latest["kind"], latest["counterparty"]) == ("transfer_out", "Tom Bernard")
 
     tom = bank.sign_in(TOM_NUMBER, TOM_PHONE)
     assert balances(bank, tom)["current"] == Decimal("632.08")
     tom_account = bank.get("/v1/accounts", token=tom).json()["accounts"][0]["account_id"]
     received = bank.get(f"/v1/accounts/{tom_account}/transactions", token=tom, params={"limit": 1}).json()["transactions"][0]
     assert (received["description"], received["amount"]) == ("Transfer from Alex Martin", "20.00")
+    assert (received["kind"], received["counterparty"]) == ("transfer_in", "Alex Martin")
 
     # The same request again: the same answer, nothing booked again.
     repeat = execute(bank, token, "transfer-key-1", to_tom("20.00"), body["challenge_id"], code)

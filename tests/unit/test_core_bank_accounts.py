@@ -1,4 +1,4 @@
-"""What a customer reads: the masked address, transactions between two dates; and an outdated database."""
+"""What a customer reads: the masked address, transactions between two dates, their kinds; and an outdated database."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -12,6 +12,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.core_bank.accounts import CustomerRecords, mask_address
 from bot.core_bank.errors import InvalidRequest
 from bot.core_bank.models import Customer, Payee, create_database_engine, create_session_factory
+from bot.core_bank.contract.customers import TRANSACTION_KINDS, Transaction as WireTransaction
+from bot.core_bank.models import Transaction
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_ADDRESS_MASKED
 from bot.core_bank.server import prepare_database
 from tests.unit.core_bank_otp_support import FakeClock
@@ -81,6 +83,41 @@ def test_since_or_until_alone(sessions: sessionmaker):
 def test_since_after_until_is_refused(sessions: sessionmaker):
     with pytest.raises(InvalidRequest):
         CustomerRecords(sessions).transactions(ALEX_ID, CURRENT, since=date(2026, 6, 2), until=date(2026, 6, 1))
+
+
+def test_every_seeded_transaction_has_a_kind_and_the_counterparty_its_description_names(sessions: sessionmaker):
+    records = CustomerRecords(sessions)
+    alex = _all(records)
+    savings = records.transactions(ALEX_ID, DEMO_ACCOUNT_IDS["savings"], limit=100).transactions
+    kinds = {t.kind for t in alex + savings}
+
+    assert kinds <= set(TRANSACTION_KINDS) and "other" not in kinds
+    assert {"card_payment", "direct_debit", "rent", "salary", "savings_transfer_out", "savings_transfer_in"} <= kinds
+    for t in alex + savings:
+        if t.counterparty is not None:
+            assert t.counterparty in t.description, t
+        assert WireTransaction.from_orm(t).wire()["kind"] == t.kind
+    fnac = next(t for t in alex if t.description == "Card payment — Fnac")
+    assert (fnac.kind, fnac.counterparty) == ("card_payment", "Fnac")
+    salary = next(t for t in alex if t.kind == "salary")
+    assert (salary.description, salary.counterparty) == ("Salary — Northwind Consulting", "Northwind Consulting")
+    to_savings = next(t for t in alex if t.kind == "savings_transfer_out")
+    assert (to_savings.description, to_savings.counterparty) == ("Transfer to savings account", None)
+    assert {t.kind for t in savings} == {"savings_transfer_in"}
+
+
+def test_a_row_without_a_kind_or_with_one_the_contract_does_not_know_is_other(sessions: sessionmaker):
+    with sessions() as session:
+        session.execute(text(
+            "INSERT INTO transactions (id, account_id, booked_at, description, amount_minor, currency) "
+            f"VALUES ('txn_old', '{CURRENT}', '2030-01-01 10:00:00.000000', 'Cheque 0012345', -2500, 'EUR')"
+        ))
+        session.add(Transaction(id="txn_new", account_id=CURRENT, booked_at=datetime(2030, 1, 2, tzinfo=timezone.utc),
+                                description="Crypto", amount_minor=-100, currency="EUR", kind="lottery_win"))
+        session.commit()
+
+    newest = CustomerRecords(sessions).transactions(ALEX_ID, CURRENT, limit=2).transactions
+    assert [(t.description, t.kind, t.counterparty) for t in newest] == [("Crypto", "other", None), ("Cheque 0012345", "other", None)]
 
 
 def test_an_outdated_database_is_recreated_with_the_demo_data(tmp_path: Path):

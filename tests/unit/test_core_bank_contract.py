@@ -196,6 +196,34 @@ def test_a_response_names_every_field_and_nothing_more():
         customers.TransactionPage.parse_obj({**page, "total": 0})
 
 
+TRANSACTION = {"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00", "description": "Card payment — Fnac",
+               "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac"}
+
+
+def test_a_transaction_has_a_kind_of_the_contracts_and_a_counterparty_or_null():
+    parsed = customers.Transaction.parse_obj(TRANSACTION)
+    assert (parsed.kind, parsed.counterparty, parsed.description) == ("card_payment", "Fnac", "Card payment — Fnac")
+    assert customers.Transaction.parse_obj({**TRANSACTION, "kind": "other", "counterparty": None}).counterparty is None
+    assert parsed.wire() == TRANSACTION
+    assert "other" in customers.TRANSACTION_KINDS and "transfer_out" in customers.TRANSACTION_KINDS
+    for wrong in ({"kind": "lottery_win"}, {"kind": None}):
+        with pytest.raises(ValidationError):
+            customers.Transaction.parse_obj({**TRANSACTION, **wrong})
+    for missing in ("kind", "counterparty"):  # always there, counterparty null when none
+        with pytest.raises(ValidationError):
+            customers.Transaction.parse_obj({k: v for k, v in TRANSACTION.items() if k != missing})
+
+
+def test_the_document_lists_the_kinds_of_transactions():
+    from bot.core_bank.contract.document import openapi_document
+
+    schema = openapi_document(dev_mode=True)["components"]["schemas"]["Transaction"]
+    assert {"kind", "counterparty", "description"} <= set(schema["required"])
+    kind = schema["properties"]["kind"]
+    assert set(kind.get("enum") or []) == set(customers.TRANSACTION_KINDS), kind
+    assert schema["properties"]["counterparty"].get("nullable") is True
+
+
 def test_an_error_carries_only_the_details_it_has():
     locked = Error(error=ErrorDetail(code="otp_locked", message="Locked.", locked_until=datetime(2026, 6, 11, 10, tzinfo=timezone.utc)))
     out_of_range = Error(error=ErrorDetail(code="out_of_range", message="m", field="term_months", min=12, max=84))

@@ -98,6 +98,8 @@ def test_a_transfer_to_a_customer_moves_the_money_exactly_on_both_sides(bank: Ba
     tom_page = bank.services.records.transactions(bank.tom, TOM_CURRENT, limit=1)
     assert (alex_page.transactions[0].description, alex_page.transactions[0].amount) == ("Transfer to Tom Bernard", Decimal("-20.05"))
     assert (tom_page.transactions[0].description, tom_page.transactions[0].amount) == ("Transfer from Alex Martin", Decimal("20.05"))
+    assert (alex_page.transactions[0].kind, alex_page.transactions[0].counterparty) == ("transfer_out", "Tom Bernard")
+    assert (tom_page.transactions[0].kind, tom_page.transactions[0].counterparty) == ("transfer_in", "Alex Martin")
     assert alex_page.transactions[0].booked_at == clock()
 
 
@@ -112,6 +114,7 @@ def test_a_transfer_to_an_external_iban_debits_only_the_sender(bank: Bank):
         assert session.execute(select(func.sum(Account.balance_minor))).scalar_one() == total_before - 19999
         latest = session.execute(select(Transaction).order_by(Transaction.row_id.desc()).limit(1)).scalar_one()
     assert (latest.account_id, latest.description, latest.amount_minor) == (CURRENT, "Transfer to SCI Montmartre (landlord)", -19999)
+    assert (latest.kind, latest.counterparty) == ("transfer_out", "SCI Montmartre (landlord)")
 
 
 def test_a_transfer_by_phone_number_reaches_that_customer(bank: Bank):

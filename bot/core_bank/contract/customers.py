@@ -5,7 +5,7 @@ not exist. Cards show their last four digits only; phone, IBAN and address are m
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args
 
 from pydantic import Field, StrictStr, root_validator
 from pydantic.fields import ModelField
@@ -82,10 +82,35 @@ class TransactionQuery(RequestModel):
         return values
 
 
+TransactionKind = Literal[
+    "card_payment",  # counterparty: the merchant
+    "cash_withdrawal",  # counterparty: where (the ATM)
+    "direct_debit",  # counterparty: who takes the money
+    "rent",  # counterparty: the landlord or letting agent
+    "salary",  # counterparty: the employer
+    "transfer_out",  # money sent; counterparty: the payee
+    "transfer_in",  # money received; counterparty: the sender, when known
+    "savings_transfer_out",  # from the current account to the customer's savings account
+    "savings_transfer_in",  # on the savings account: from the customer's current account
+    "other",  # anything else (and rows booked before kinds existed): read `description`
+]
+TRANSACTION_KINDS: tuple[str, ...] = get_args(TransactionKind)
+OTHER_KIND = "other"
+
+
 class Transaction(WireModel):
     transaction_id: StrictStr
     booked_at: Timestamp
-    description: StrictStr
+    description: StrictStr = Field(
+        ..., description="the statement label, in English", example="Card payment — Fnac"
+    )
+    kind: TransactionKind = Field(
+        ..., description="what the transaction is, for a label in the reader's language; other: show description"
+    )
+    counterparty: Optional[StrictStr] = Field(
+        ..., nullable=True, description="the merchant, employer or person on the other side; null when none",
+        example="Fnac",
+    )
     amount: Money = Field(..., description="signed: negative is money out", example="-42.10")
     currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
 
