@@ -77,7 +77,7 @@ def test_codes_and_a_card_typed_with_separators_leave_nothing_at_rest(branch: Br
     replies = branch.exchange(psid, f"no wait, to {CARD_WITH_DOTS} instead")
     assert any("couldn't find" in r for r in replies), replies
     replies = branch.exchange(psid, "+33 6 11 22 33 44")
-    twenty = Presentation.of("en", "fr_FR").money("20.00")  # Camille reads English, her locale at the bank is fr_FR
+    twenty = Presentation.of("en", branch.slots(psid)["locale"]).money("20.00")  # in the conversation's locale
     assert any(f"Send {twenty} to" in r for r in replies), replies
     assert any("I've sent a code" in r for r in branch.tap(psid, "Yes, send it"))
     transfer_code = branch.latest_code(camille[1])

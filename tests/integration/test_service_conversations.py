@@ -80,8 +80,9 @@ def test_send_money_to_another_customer_with_a_code_bound_to_the_transfer(branch
     branch.exchange(psid, "please send 20€ to +33 6 11 22 33 44")
     verify_as(branch, psid, *camille)
     confirmation = branch.texts_to(psid)[-1]
-    # Camille reads English; her locale at the bank (fr_FR) became the conversation's when she was verified.
-    shown = Presentation.of("en", "fr_FR")
+    # Camille reads English, money written in the conversation's locale: her Facebook's (the stand-in's en_US),
+    # which her locale at the bank (fr_FR) only replaces when the channel gave none.
+    shown = Presentation.of("en", branch.slots(psid)["locale"])
     assert f"Send {shown.money('20.00')} to" in confirmation and "?" in confirmation
 
     replies = branch.tap(psid, "Yes, send it")
