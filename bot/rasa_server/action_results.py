@@ -28,9 +28,15 @@ _ORIGINAL = RemoteAction._validate_action_result  # Rasa's own, kept to compare 
 
 @functools.lru_cache(maxsize=1)
 def action_result_validator() -> Any:
-    """The validator of Rasa's action-server answer format, built (and its schema checked) once."""
+    """The validator of Rasa's action-server answer format, built (and its schema checked) once.
+
+    Draft 7, whose meta-schema is one self-contained document: checking the spec never resolves a
+    remote reference. (The newest draft, which `validator_for` picks for a spec naming none, splits
+    its meta-schema into vocabularies by URL; a Rasa server with no way out failed its first custom
+    action once, resolving https://json-schema.org/draft/2020-12/meta/core.) Rasa's spec uses only
+    `type`, `properties`, `items` and `required`, which every draft reads alike."""
     spec = RemoteAction.action_response_format_spec()
-    cls = validators.validator_for(spec)
+    cls = validators.Draft7Validator
     cls.check_schema(spec)
     return cls(spec)
 
@@ -51,4 +57,5 @@ def validate_action_result(_action: RemoteAction, result: Dict[Text, Any]) -> bo
 
 def install() -> None:
     """Makes every `RemoteAction` of this process validate with the prepared validator (idempotent)."""
+    action_result_validator()  # built now, at start, not on a customer's first message
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
