@@ -101,11 +101,9 @@ def request_problem(body: Any) -> Optional[str]:
     if body["messaging_type"] != "MESSAGE_TAG" and "tag" in body:
         return "param tag is only allowed with messaging_type MESSAGE_TAG"
     message = body["message"]
-    if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
-        return "param message must have exactly one of text and attachment"
-    text = message.get("text")
-    if text is not None and (not isinstance(text, str) or not text or len(text) > MAX_TEXT):
-        return f"param message[text] must be a non-empty UTF-8 string of at most {MAX_TEXT} characters"
+    problem = _text_or_attachment_problem(message)
+    if problem:
+        return problem
     template = template_of(message)
     if template.get("template_type") == "customer_feedback":
         problem = feedback_template_problem(template)
@@ -130,7 +128,11 @@ def _private_reply_problem(body: Dict[str, Any]) -> Optional[str]:
         return "A private reply must be a message (sender actions need a PSID)"
     if body.get("messaging_type", "RESPONSE") != "RESPONSE" or "tag" in body:
         return "param messaging_type must be RESPONSE for a private reply"
-    message = body["message"]
+    return _text_or_attachment_problem(body["message"])
+
+
+def _text_or_attachment_problem(message: Any) -> Optional[str]:
+    """What every message body needs: exactly one of a text (1 to MAX_TEXT characters) and an attachment."""
     if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
         return "param message must have exactly one of text and attachment"
     text = message.get("text")
