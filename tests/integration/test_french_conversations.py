@@ -54,7 +54,10 @@ def test_balance_and_last_weeks_transactions_in_french_then_in_english(branch: B
 
     replies = branch.exchange(psid, "et mes opérations de la semaine dernière ?")
     listed = in_french(replies)
-    assert "€" in listed and not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", listed)
+    # Whatever the seed holds for last week (maybe nothing): the list or the French "none", never English months.
+    assert listed.startswith("Dernières opérations, Compte courant") or listed == (
+        "Je n'ai trouvé aucune opération pour ce compte sur cette période."), listed
+    assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", listed)
 
     replies = branch.exchange(psid, "in English please")
     assert joined(replies) == "Sure, I'll carry on in English."
