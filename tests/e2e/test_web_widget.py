@@ -1,6 +1,8 @@
 """The web chat on the demo bank site, in headless Chromium, against the real Rasa server's socket.io channel."""
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Locator, Page, expect
 
 from actions.text import locale as customer_locale
@@ -88,9 +90,12 @@ def test_the_french_page_chats_in_french_and_its_language_button_switches_to_eng
     say(page, DEMO_CUSTOMER_NUMBER)  # no language in the words: the page's language decides
     bot_says(page, "Merci, mais je ne vois pas à quoi cela correspond.")  # the answer to this message, in French
     session_id = page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id")
-    languages = [e["value"] for e in sandbox.branch.tracker_events(session_id)
-                 if e["event"] == "slot" and e["name"] == "language"]
-    assert languages and languages[-1] == "fr"
+    # The widget shows the reply before Rasa stores the turn: wait for the stored turn, then read its slots.
+    deadline = time.monotonic() + REPLY_MS / 1000
+    while not any(e["event"] == "user" for e in sandbox.branch.tracker_events(session_id)):
+        assert time.monotonic() < deadline, "the message was never stored"
+        time.sleep(0.1)
+    assert sandbox.branch.slots(session_id).get("language") == "fr"
 
     page.get_by_role("button", name="Continue in English").click()
     expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("English")
