@@ -9,6 +9,7 @@
     messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
     messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score every held-out set in tests/nlu/, per language
+    knowledge check [--on D]  the knowledge base's content check (data/knowledge/, docs/knowledge-base.md)
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
@@ -102,6 +103,12 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
 
 
+def _knowledge_check(args: argparse.Namespace) -> int:
+    from bot.knowledge.check import main
+
+    return main(on=args.on, folder=args.folder)
+
+
 def _staff(args: argparse.Namespace) -> int:
     from bot.settings import get_settings
     from bot.staff.cli import run
@@ -193,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
     eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
     eval_nlu.set_defaults(run=_eval_nlu)
+
+    knowledge = commands.add_parser("knowledge", help="the knowledge base: check its content")
+    knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    knowledge_check = knowledge_commands.add_parser("check", help="check every topic of data/knowledge/")
+    knowledge_check.add_argument("--on", default=None, metavar="YYYY-MM-DD",
+                                 help="the reference date for reviews (default: HEAD's commit date; see the docs)")
+    knowledge_check.add_argument("--folder", default=None, help="another folder of topics (default: data/knowledge)")
+    knowledge_check.set_defaults(run=_knowledge_check)
 
     from bot.staff.cli import add_arguments as add_staff_arguments
 
