@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
@@ -132,10 +132,12 @@ def fact_names_in(answer: str) -> List[str]:
     return FACT_PATTERN.findall(answer)
 
 
-def knowledge_dirs(training_paths: Optional[List[str]]) -> List[Path]:
-    """The knowledge folders of Rasa's training paths: `<path>/knowledge` of each folder given (data/ by
-    default), or the path itself when it is a knowledge folder."""
+def knowledge_dirs(training_paths: Union[None, str, List[str]]) -> List[Path]:
+    """The knowledge folders of Rasa's training paths (a list, or one path as `rasa data validate` gives it):
+    `<path>/knowledge` of each folder given (data/ by default), or the path itself when it is a knowledge folder."""
     found: List[Path] = []
+    if isinstance(training_paths, (str, Path)):
+        training_paths = [str(training_paths)]
     for raw in training_paths or [str(ROOT / "data")]:
         path = Path(raw)
         candidate = path if path.name == "knowledge" else path / "knowledge"

@@ -58,6 +58,7 @@ def test_a_broken_topic_stops_the_training_with_its_name(project):
 def test_the_knowledge_folder_is_found_under_each_training_path(project, tmp_path):
     assert knowledge_dirs([str(project)]) == [project / "knowledge"]
     assert knowledge_dirs([str(project / "knowledge")]) == [project / "knowledge"]
+    assert knowledge_dirs(str(project)) == [project / "knowledge"]  # rasa data validate's one path
     assert knowledge_dirs([str(tmp_path / "elsewhere")]) == []
     assert knowledge_dirs(None) == [KNOWLEDGE_DIR]
 
