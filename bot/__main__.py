@@ -10,6 +10,7 @@
     messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score every held-out set in tests/nlu/, per language
     knowledge check [--on D]  the knowledge base's content check (data/knowledge/, docs/knowledge-base.md)
+    knowledge nlu-data OUT    every NLU example, the knowledge base's too, in one file for `rasa test nlu --nlu OUT`
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
@@ -107,6 +108,13 @@ def _knowledge_check(args: argparse.Namespace) -> int:
     from bot.knowledge.check import main
 
     return main(on=args.on, folder=args.folder)
+
+
+def _knowledge_nlu_data(args: argparse.Namespace) -> int:
+    from bot.knowledge.importer import write_nlu_data
+
+    print(f"{write_nlu_data(args.out)} examples written to {args.out}")
+    return 0
 
 
 def _staff(args: argparse.Namespace) -> int:
@@ -208,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="the reference date for reviews (default: HEAD's commit date; see the docs)")
     knowledge_check.add_argument("--folder", default=None, help="another folder of topics (default: data/knowledge)")
     knowledge_check.set_defaults(run=_knowledge_check)
+    nlu_data = knowledge_commands.add_parser("nlu-data", help="write every NLU example (data/ and the knowledge base) "
+                                                              "to one file, for rasa test nlu --nlu")
+    nlu_data.add_argument("out", help="the file to write, e.g. var/nlu-all.yml")
+    nlu_data.set_defaults(run=_knowledge_nlu_data)
 
     from bot.staff.cli import add_arguments as add_staff_arguments
 

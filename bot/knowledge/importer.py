@@ -62,3 +62,18 @@ class KnowledgeImporter(TrainingDataImporter):
 
     def get_config_file_for_auto_config(self) -> Optional[Text]:
         return None
+
+
+def write_nlu_data(out: str, config: str = "config.yml", domain: str = "domain.yml", data: str = "data") -> int:
+    """Every NLU example as training reads it (data/ and the knowledge base) in one Rasa YAML file, for the Rasa
+    commands that read NLU files without config.yml's importers: `rasa test nlu --nlu <out>` (with or without
+    --cross-validation). A throwaway file for testing (var/), never a source: the topics stay the source."""
+    from pathlib import Path
+
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    importer = TrainingDataImporter.load_nlu_importer_from_config(config, domain, training_data_paths=[data])
+    nlu = importer.get_nlu_data()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    RasaYAMLWriter().dump(out, nlu)
+    return len(nlu.intent_examples)
