@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup train run test model-free-tests test-stories model-tests chat eval-nlu constraints clean sandbox chromium bench
+.PHONY: help setup train run test model-free-tests test-stories model-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
@@ -63,12 +63,13 @@ run: $(MODEL) $(NODE_MODULES) | var
 	CORE_BANKING_DEV_MODE=true honcho start -f Procfile
 
 # Two rounds of two jobs side by side (-j2: one core each, their output kept apart): training beside the
-# tests that need no model (unit, NLU data); then the dialogue's test stories beside the tests that run
-# the trained branch (integration, browser, scale-out).
+# tests that need no model (unit, NLU data); then the tests that run the trained branch (integration,
+# browser) beside the dialogue's test stories followed by the scale-out tests (their own processes).
 MODEL_FREE_TESTS := tests/unit tests/nlu
+SCALE_TESTS := tests/scale
 test: $(NODE_MODULES) chromium | var
 	$(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-stories model-tests
+	$(MAKE) --no-print-directory --output-sync=target -j2 model-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var
 	rasa data validate
@@ -78,7 +79,10 @@ test-stories: $(MODEL) | var
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 
 model-tests: $(MODEL) $(NODE_MODULES) | var
-	python -m pytest $(addprefix --ignore=,$(MODEL_FREE_TESTS))
+	python -m pytest $(addprefix --ignore=,$(MODEL_FREE_TESTS) $(SCALE_TESTS))
+
+scale-tests: $(MODEL) | var
+	python -m pytest $(SCALE_TESTS)
 
 # The Messenger sandbox: the web service (:8080) posts signed webhooks for the page and stands in
 # for the Graph API; the Rasa server sends its replies there.

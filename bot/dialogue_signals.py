@@ -13,3 +13,8 @@ HANDOVER_KEY = "handover"
 # (bot/handoff/csat.py, sent by the system through Rasa's HTTP API). Messenger sends the template, and the
 # fallback (quick replies) when Meta refuses it.
 CSAT_SURVEY_KEY = "csat_survey"
+
+# `metadata: {"assistant_disclosure": true}` on a bot message: it told the customer they talk to the bank's
+# automated assistant (bot/rasa_server/answer_preamble.py says it once per session and after a hand-back;
+# the hand-back note says it itself: bot/handoff/rasa_control.py).
+DISCLOSURE_KEY = "assistant_disclosure"

@@ -14,7 +14,8 @@ Messages from staff:
   then sends every appended bot event through the channel's output, i.e. to the
   widget's socket room (the sender id). No custom action, no domain change.
 The note the customer gets when the bot is back goes the same way through the
-conversation's latest channel (`output_channel=latest`).
+conversation's latest channel (`output_channel=latest`); the default one says the customer talks to the
+bank's automated assistant again, and is marked so (bot/dialogue_signals.py: DISCLOSURE_KEY).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from bot import messages
 from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.send_api import SendApi
+from bot.dialogue_signals import DISCLOSURE_KEY
 from bot.handoff.conversation import last_customer_message_at, transcript_lines
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings
@@ -91,11 +93,15 @@ class RasaControl:
     async def resume(self, conversation_id: str, note: Optional[str] = BACK_NOTE) -> None:
         """The bot answers again; `note` (if any) tells the customer, through their channel (BACK_NOTE: the
         back note in the conversation's language)."""
+        discloses = note == BACK_NOTE
         if note == BACK_NOTE:
             note = messages.text("handoff.back_note", await self.language(conversation_id))
         events: List[Dict[str, Any]] = [{"event": "resume"}]
         if note:
-            events.append({"event": "bot", "text": note})
+            # The first bot message after a hand-back says the customer talks to the automated assistant (the
+            # back note does): marked so, the dialogue does not say it again (bot/rasa_server/answer_preamble.py).
+            # A note given by staff does not: the dialogue's next answer is preceded by the disclosure.
+            events.append({"event": "bot", "text": note, "metadata": {DISCLOSURE_KEY: True} if discloses else {}})
         # What the customer wrote while paused was never answered: the dialogue picks up listening,
         # so the next message is read as a fresh turn (rules expect `action_listen` before a user turn).
         events.append({"event": "action", "name": "action_listen"})

@@ -1,4 +1,4 @@
-"""What staff read never shows a one-time code or a full card number.
+"""What staff read never shows a one-time code, a full card number, a PIN or a password.
 
 The tracker store already masks the code typed while one was asked for
 (bot/privacy/redaction.py); staff views also mask any 6 digits that could be a code,
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.privacy.redaction import MASK, digits_of, mask_card_numbers
+from bot.privacy.typed_secrets import mask_pins_and_passwords
 
 _SPACE = "[ \t\u00a0\u2007\u202f]"
 # Six digits in a row, or a run of digits grouped by single spaces, dots or dashes holding six in all.
@@ -27,5 +28,5 @@ def mask_codes_for_staff(text: str) -> str:
 
 
 def mask_sensitive(text: str) -> str:
-    """`text` with every card number cut to its last 4 digits and every 6-digit code masked."""
-    return mask_codes_for_staff(mask_card_numbers(text))
+    """`text` with every card number cut to its last 4 digits, every PIN, password and 6-digit code masked."""
+    return mask_codes_for_staff(mask_card_numbers(mask_pins_and_passwords(text)))

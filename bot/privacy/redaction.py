@@ -1,4 +1,4 @@
-"""What is never kept in clear: one-time codes and card numbers.
+"""What is never kept in clear: one-time codes, card numbers, PINs and passwords.
 
 Customers type them in the chat (a code when asked for one, sometimes a card
 number though the bot never asks), in any form: "4970 1012 3456 7890",
@@ -11,7 +11,10 @@ is stored (the tracker store, the archive, logs):
   (E.164), not a card;
 - while a code is asked for, every digit of what the customer types is masked
   (`•`), whatever separates them, and the digits they typed are masked again
-  wherever they come back in the same turn (a slot, a reply).
+  wherever they come back in the same turn (a slot, a reply);
+- a PIN or a password the customer typed ("my pin is 4821", "password: hunter2":
+  the rules are bot/privacy/typed_secrets.py's) is masked, and masked again
+  wherever it comes back in the same turn (an entity, a slot, a reply).
 
 Card numbers are masked everywhere text is kept: user messages and their parse
 data, the bot's text, buttons, quick replies, custom JSON and metadata, and slot
@@ -26,24 +29,15 @@ import copy
 import re
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional
 
+from bot.privacy.typed_secrets import (  # noqa: F401 - MASK and the card limits are read from here too
+    CARD_MIN_DIGITS, CARD_RUN, MASK, PASSWORD_MASK, PHONE_MAX_DIGITS, digits_of, mask_pins_and_passwords, secret_values,
+)
+
 # The slots whose value is a one-time code while asked for (actions/identity.py, actions/transfers.py).
 CODE_SLOTS = frozenset({"otp_code", "transfer_code"})
-MASK = "•"
-CARD_MIN_DIGITS = 13
-PHONE_MAX_DIGITS = 15  # E.164
 
-_SPACE = "[ \t\u00a0\u2007\u202f]"
-_DASH = "\\-\u2010-\u2015\u2212"
-# Between two digits of a card number: one space, or one dot, dash or slash with a space on either side or none.
-_CARD_SEPARATOR = f"(?:{_SPACE}?[.{_DASH}/]{_SPACE}?|{_SPACE})"
-_CARD_RUN = re.compile(rf"\d(?:{_CARD_SEPARATOR}?\d)*")
 # Between two digits of a typed code: up to three characters that are neither letters, digits nor line ends.
 _CODE_RUN = re.compile(r"\d(?:[^\w\n]{0,3}\d)*")
-_NOT_DIGIT = re.compile(r"\D")
-
-
-def digits_of(text: str) -> str:
-    return _NOT_DIGIT.sub("", text)
 
 
 def mask_card_numbers(text: str) -> str:
@@ -59,7 +53,7 @@ def mask_card_numbers(text: str) -> str:
             return match.group(0)  # "+86 138 0013 8000": a phone number
         return f"{MASK * 4} {digits[-4:]}"
 
-    return _CARD_RUN.sub(cut, text)
+    return CARD_RUN.sub(cut, text)
 
 
 def mask_codes(text: str) -> str:
@@ -72,7 +66,7 @@ def mask_codes(text: str) -> str:
 def redact_text(text: Optional[str], code_asked: bool) -> Optional[str]:
     if not text:
         return text
-    text = mask_card_numbers(text)
+    text = mask_card_numbers(mask_pins_and_passwords(text))
     return mask_codes(text) if code_asked else text
 
 
@@ -86,17 +80,24 @@ def typed_digits(text: Optional[str]) -> FrozenSet[str]:
 
 
 def mask_echoes(text: str, secrets: FrozenSet[str]) -> str:
-    """`text` with every digit run that repeats one of `secrets` masked."""
+    """`text` with every digit run that repeats one of `secrets` (digits) masked, and every other secret (a
+    password) replaced wherever it appears."""
     if not text or not secrets:
         return text
+    numbers = [secret for secret in secrets if secret.isdigit()]
 
     def hide(match: "re.Match[str]") -> str:
         digits = digits_of(match.group(0))
-        if any(secret in digits for secret in secrets):
+        if any(secret in digits for secret in numbers):
             return MASK * len(digits)
         return match.group(0)
 
-    return _CODE_RUN.sub(hide, text)
+    if numbers:
+        text = _CODE_RUN.sub(hide, text)
+    for secret in secrets:
+        if not secret.isdigit():
+            text = text.replace(secret, PASSWORD_MASK)
+    return text
 
 
 def redact_value(value: Any, code_asked: bool = False, secrets: FrozenSet[str] = frozenset()) -> Any:
@@ -141,14 +142,16 @@ def redact_events(events: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
     A user message answering a code question (`CodeQuestion`) has every digit of its text
     and parse data masked, and the digits it typed are masked in the events after it until
     the next user message (a slot or a reply repeating them). A code slot's value is masked
-    wherever it is set. Card numbers are masked in every text kept.
+    wherever it is set. A PIN or a password typed is masked in its message, its parse data and
+    the events after it until the next user message. Card numbers are masked in every text kept.
     """
     question = CodeQuestion()
     secrets: FrozenSet[str] = frozenset()
     for event in events:
         question.follow(event)
         if event.get("event") == "user":
-            secrets = typed_digits(event.get("text")) if question.asked else frozenset()
+            text = event.get("text")
+            secrets = (typed_digits(text) if question.asked else frozenset()) | secret_values(text or "")
         yield _redacted(event, code_asked=question.asked, secrets=secrets)
 
 
@@ -158,7 +161,7 @@ def _redacted(event: Dict[str, Any], code_asked: bool, secrets: FrozenSet[str]) 
         result = copy.copy(event)
         result["text"] = redact_text(event.get("text"), code_asked)
         if isinstance(event.get("parse_data"), dict):
-            result["parse_data"] = redact_value(event["parse_data"], code_asked)
+            result["parse_data"] = redact_value(event["parse_data"], code_asked, secrets)
         # `metadata` is the channel's (page id, event kind), never the customer's words: kept as it is.
         return result
     if kind == "slot":

@@ -49,7 +49,7 @@ def test_a_wrong_code_is_refused_and_the_right_one_still_works(branch: Branch):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
     replies = branch.exchange(psid, wrong)
-    assert "isn't right" in joined(replies) and "4 attempt" in joined(replies)
+    assert "isn't right" in joined(replies) and "Attempts left: 4" in joined(replies)
     assert "balances" not in joined(replies)
 
     replies = branch.exchange(psid, code)
@@ -89,7 +89,7 @@ def test_an_unknown_customer_number_gets_the_same_answer_as_a_known_one(branch: 
     assert masked.sub("…", joined(unknown_replies)) == masked.sub("…", joined(known_replies))
     assert "couldn't find" not in joined(unknown_replies)
     replies = branch.exchange(unknown, "123456")
-    assert "isn't right" in joined(replies) and "4 attempt" in joined(replies)
+    assert "isn't right" in joined(replies) and "Attempts left: 4" in joined(replies)
     replies = branch.exchange(unknown, "hello?")
     assert "exactly 6 digits" in joined(replies)
 

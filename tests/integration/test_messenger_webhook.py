@@ -97,9 +97,10 @@ def test_every_event_of_a_batch_is_answered_in_order(branch: Branch):
     branch.wait_until_handled(alice, f"m_{alice}_2")
     branch.wait_until_handled(bob, f"m_{bob}_1")
     alice_texts, bob_texts = branch.texts_to(alice), branch.texts_to(bob)
-    assert len(alice_texts) == 2, alice_texts
-    assert "Welcome" in alice_texts[0] and "Goodbye" in alice_texts[1]
-    assert len(bob_texts) == 1 and "Welcome" in bob_texts[0]
+    # Each conversation's first answer is preceded by the assistant disclosure (bot/rasa_server/answer_preamble.py).
+    assert len(alice_texts) == 3, alice_texts
+    assert "automated assistant" in alice_texts[0] and "Welcome" in alice_texts[1] and "Goodbye" in alice_texts[2]
+    assert len(bob_texts) == 2 and "automated assistant" in bob_texts[0] and "Welcome" in bob_texts[1]
 
 
 def test_a_message_id_seen_before_is_answered_once(branch: Branch):
@@ -112,7 +113,7 @@ def test_a_message_id_seen_before_is_answered_once(branch: Branch):
     branch.exchange(psid, "bye")
     assert branch.handled_messages(psid)[:-1] == [f"m_{psid}_retry"]
     texts = branch.texts_to(psid)
-    assert len(texts) == 2 and "Welcome" in texts[0] and "Goodbye" in texts[1], texts
+    assert len(texts) == 3 and "Welcome" in texts[1] and "Goodbye" in texts[2], texts  # [0]: the disclosure
 
 
 def test_echoes_and_receipts_are_ignored(branch: Branch):
@@ -131,14 +132,14 @@ def test_echoes_and_receipts_are_ignored(branch: Branch):
 def test_buttons_become_messenger_quick_replies(branch: Branch):
     psid = new_psid()
     branch.exchange(psid, "hello")
-    quick_replies = branch.sent_to(psid)[0]["message"]["quick_replies"]
+    quick_replies = branch.sent_to(psid)[1]["message"]["quick_replies"]  # [0]: the disclosure
     assert {"content_type": "text", "title": "My balance", "payload": "/check_balance"} in quick_replies
 
 
 def test_get_started_opens_with_the_welcome_and_the_services(branch: Branch):
     psid = new_psid()
     replies = branch.exchange(psid, "Get Started", payload="/get_started", postback=True)
-    assert replies and replies[0].startswith("Welcome to your bank's Facebook branch"), replies
+    assert replies and replies[1].startswith("Welcome to your bank's Facebook branch"), replies  # after the disclosure
     titles = [q["title"] for q in branch.sent_to(psid)[-1]["message"].get("quick_replies", [])]
     assert "My balance" in titles and "Talk to an advisor" in titles
 
@@ -147,7 +148,7 @@ def test_a_forged_payload_is_read_as_typed_text_not_as_a_command(branch: Branch)
     psid = new_psid()
     # A quick reply whose payload the bot never offered this customer: its text counts, not its payload.
     replies = branch.exchange(psid, "hello", payload='/transfer_money{"amount":"250"}')
-    assert replies and replies[0].startswith("Hi! Welcome"), replies
+    assert replies and replies[1].startswith("Hi! Welcome"), replies  # after the disclosure
     assert "make sure it's really you" not in " ".join(replies)
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from bot.channels.messenger.graph_api import GraphApi, RetryPolicy
 from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.send_api import SendApi
+from bot.dialogue_signals import DISCLOSURE_KEY
 from bot.handoff.rasa_control import BACK_NOTE, RasaControl, RasaControlError
 from tests.support.standin_server import PAGE_TOKEN, standin_in_loop
 
@@ -83,7 +84,8 @@ async def test_pause_resume_and_the_token():
     assert refused.value.status == 401 and TOKEN not in str(refused.value)
     (_, paused, q1), (_, resumed, q2) = rasa.appended
     assert paused == [{"event": "pause"}] and "execute_side_effects" not in q1
-    assert resumed == [{"event": "resume"}, {"event": "bot", "text": BACK_NOTE},
+    # The back note says the customer talks to the automated assistant again, and is marked so.
+    assert resumed == [{"event": "resume"}, {"event": "bot", "text": BACK_NOTE, "metadata": {DISCLOSURE_KEY: True}},
                        {"event": "action", "name": "action_listen"}]
     assert q2["output_channel"] == "latest" and q2["execute_side_effects"] == "true"
 

@@ -1,7 +1,7 @@
 """Every customer-facing text exists in English and in French, alike but for the words.
 
 - domain.yml: each response has an English default (no condition) and one French variation on the
-  `language` slot being `fr`, with the same placeholders and the same quick replies and buttons
+  `language` slot being `fr` (per channel when it varies by `channel:`), with the same placeholders and the same quick replies and buttons
   (same number, same payloads, in order); titles fit Messenger (20 characters), texts too (2000);
 - the catalogues of fragments (actions/text/catalogue/) and of bot/'s own texts (bot/messages/):
   the same keys in both languages, with the same placeholders.
@@ -43,37 +43,52 @@ def _choices(variation: Dict[str, Any]) -> Dict[str, List[Dict[str, Any]]]:
 
 
 def response_problems(responses: Dict[str, List[Dict[str, Any]]]) -> List[str]:
-    """What is wrong with the responses of a domain, one sentence each (none: all good)."""
+    """What is wrong with the responses of a domain, one sentence each (none: all good).
+
+    A response may vary by `channel:` too (the welcome names the channel): then each channel it names has
+    its own English default and French variation, as the variations without a channel do (Rasa prefers a
+    channel's variation to one without, whatever the language, so a channel's needs both languages)."""
     problems: List[str] = []
     for name, variations in responses.items():
-        english = [v for v in variations if not v.get("condition")]
-        french = [v for v in variations if v.get("condition") == FRENCH_CONDITION]
-        others = [v for v in variations if v.get("condition") and v.get("condition") != FRENCH_CONDITION]
-        if len(english) != 1:
-            problems.append(f"{name}: {len(english)} English defaults (one wanted)")
-        if len(french) != 1:
-            problems.append(f"{name}: {len(french)} French variations on language: fr (one wanted)")
-        if others:
-            problems.append(f"{name}: a variation on another condition")
-        if len(english) != 1 or len(french) != 1:
-            continue
-        en, fr = english[0], french[0]
-        if placeholders(en.get("text")) != placeholders(fr.get("text")):
-            problems.append(f"{name}: placeholders differ: {placeholders(en.get('text'))} / {placeholders(fr.get('text'))}")
-        for variation, language in ((en, "en"), (fr, "fr")):
-            if not (variation.get("text") or "").strip():
-                problems.append(f"{name} ({language}): no text")
-            elif len(variation["text"]) > MAX_TEXT:
-                problems.append(f"{name} ({language}): text longer than {MAX_TEXT}")
-            for kind, items in _choices(variation).items():
-                for item in items:
-                    if len(item.get("title") or "") > MAX_TITLE:
-                        problems.append(f"{name} ({language}): {kind} title {item.get('title')!r} over {MAX_TITLE}")
-        for kind in ("quick_replies", "buttons"):
-            en_payloads = [item.get("payload") for item in _choices(en)[kind]]
-            fr_payloads = [item.get("payload") for item in _choices(fr)[kind]]
-            if en_payloads != fr_payloads:
-                problems.append(f"{name}: {kind} differ: {en_payloads} / {fr_payloads}")
+        channels = sorted({v.get("channel") or "" for v in variations})
+        if "" not in channels:
+            problems.append(f"{name}: no variation for every channel")
+        for channel in channels:
+            label = f"{name} [{channel}]" if channel else name
+            problems += _variation_problems(label, [v for v in variations if (v.get("channel") or "") == channel])
+    return problems
+
+
+def _variation_problems(name: str, variations: List[Dict[str, Any]]) -> List[str]:
+    problems: List[str] = []
+    english = [v for v in variations if not v.get("condition")]
+    french = [v for v in variations if v.get("condition") == FRENCH_CONDITION]
+    others = [v for v in variations if v.get("condition") and v.get("condition") != FRENCH_CONDITION]
+    if len(english) != 1:
+        problems.append(f"{name}: {len(english)} English defaults (one wanted)")
+    if len(french) != 1:
+        problems.append(f"{name}: {len(french)} French variations on language: fr (one wanted)")
+    if others:
+        problems.append(f"{name}: a variation on another condition")
+    if len(english) != 1 or len(french) != 1:
+        return problems
+    en, fr = english[0], french[0]
+    if placeholders(en.get("text")) != placeholders(fr.get("text")):
+        problems.append(f"{name}: placeholders differ: {placeholders(en.get('text'))} / {placeholders(fr.get('text'))}")
+    for variation, language in ((en, "en"), (fr, "fr")):
+        if not (variation.get("text") or "").strip():
+            problems.append(f"{name} ({language}): no text")
+        elif len(variation["text"]) > MAX_TEXT:
+            problems.append(f"{name} ({language}): text longer than {MAX_TEXT}")
+        for kind, items in _choices(variation).items():
+            for item in items:
+                if len(item.get("title") or "") > MAX_TITLE:
+                    problems.append(f"{name} ({language}): {kind} title {item.get('title')!r} over {MAX_TITLE}")
+    for kind in ("quick_replies", "buttons"):
+        en_payloads = [item.get("payload") for item in _choices(en)[kind]]
+        fr_payloads = [item.get("payload") for item in _choices(fr)[kind]]
+        if en_payloads != fr_payloads:
+            problems.append(f"{name}: {kind} differ: {en_payloads} / {fr_payloads}")
     return problems
 
 
@@ -115,6 +130,13 @@ def test_the_check_catches_a_lost_placeholder_a_changed_payload_and_a_long_title
     assert any(p.startswith("utter_verified: placeholders differ") for p in found)
     assert any(p.startswith("utter_offer_human: quick_replies differ") for p in found)
     assert any(p.startswith("utter_offer_human (fr): quick_replies title") for p in found)
+
+
+def test_a_channel_variation_needs_its_french_twin():
+    doctored = copy.deepcopy(DOMAIN["responses"])
+    doctored["utter_welcome"] = [v for v in doctored["utter_welcome"]
+                                 if not (v.get("channel") == "messenger" and v.get("condition"))]
+    assert response_problems(doctored) == ["utter_welcome [messenger]: 0 French variations on language: fr (one wanted)"]
 
 
 # -- the catalogues ---------------------------------------------------------------------------------
