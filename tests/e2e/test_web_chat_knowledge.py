@@ -32,7 +32,7 @@ def last_bot_turn(sandbox: Stack, sender_id: str) -> List[Dict[str, Any]]:
 def test_an_english_question_on_the_english_page(sandbox: Stack, clients):
     client, me = client_on_page(sandbox, clients, {"language": "en", "locale": "en-GB"})
     turn(sandbox, client, me, {"message": "what does it cost to use my card abroad?"})
-    [reply] = last_bot_turn(sandbox, me)
+    reply = last_bot_turn(sandbox, me)[-1]  # after the first answer's bot disclosure, if any
     assert reply["text"] == answer(sandbox, "card_abroad", "en", "en_GB") and "2.00%" in reply["text"]
     titles = [q["title"] for q in (reply.get("data") or {}).get("quick_replies") or []]
     assert titles == [catalogue.text(f"knowledge.follow_up.{name}", "en") for name in TOPICS["card_abroad"].follow_ups]
@@ -41,5 +41,5 @@ def test_an_english_question_on_the_english_page(sandbox: Stack, clients):
 def test_a_french_question_on_the_french_page(sandbox: Stack, clients):
     client, me = client_on_page(sandbox, clients, {"language": "fr", "locale": "fr-FR"})
     turn(sandbox, client, me, {"message": "vous êtes joignables à quelle heure le samedi ?"})
-    [reply] = last_bot_turn(sandbox, me)
+    reply = last_bot_turn(sandbox, me)[-1]  # after the first answer's bot disclosure, if any
     assert reply["text"] == answer(sandbox, "opening_hours", "fr", "fr_FR") and "8 h – 20 h" in reply["text"]

@@ -43,7 +43,7 @@ def test_a_general_question_in_english_gets_its_answer_with_the_facts_in_the_cus
     psid = customer(branch, "en_GB")
     replies = branch.exchange(psid, "when can I phone customer service?")
     answer = expected(branch, "opening_hours", "en", "en_GB")
-    assert replies == [answer] and "{" not in answer
+    assert replies[-1] == answer and "{" not in answer  # after the first answer's bot disclosure, if any
     assert "8:00 am–8:00 pm" in answer
     assert offered(branch, psid) == follow_up_titles("opening_hours", "en")
 
@@ -52,7 +52,7 @@ def test_a_general_question_in_french_gets_the_french_answer_written_the_french_
     psid = customer(branch, "fr_FR")
     replies = branch.exchange(psid, "quels frais si je paie avec ma carte aux États-Unis ?")
     answer = expected(branch, "card_abroad", "fr", "fr_FR")
-    assert replies == [answer]
+    assert replies[-1] == answer
     assert "2,00\xa0%" in answer  # foreign_card_fee, the French way
     assert offered(branch, psid) == follow_up_titles("card_abroad", "fr")
     # A follow-up is one tap away: the service starts (here: which card to block, after verification).
