@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.core_bank.contract import cards as card_contract
-from bot.core_bank.contract import customers, loans, otp, transfers
+from bot.core_bank.contract import customers, facts, loans, otp, transfers
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -201,6 +201,10 @@ class CoreBank:
     async def loan_products(self) -> List[Dict[str, Any]]:
         found = await self._call("GET", "/v1/loan-products", loans.LoanProductList)
         return [product.wire() for product in found.products]
+
+    async def bank_facts(self) -> Dict[str, facts.Fact]:
+        """The bank's published facts by name (public: no token)."""
+        return dict((await self._call("GET", "/v1/bank/facts", facts.BankFacts)).facts)
 
     async def loan_quote(self, product: str, amount: Decimal, term_months: int) -> Dict[str, Any]:
         body = asked(loans.LoanRequest, product=product, amount=amount, term_months=term_months)

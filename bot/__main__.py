@@ -9,6 +9,8 @@
     messenger setup           set the page's Get Started button, greeting and menu (--dry-run: print them)
     messenger profile         show the page's Messenger profile as Meta has it
     eval-nlu                  train NLU on data/ and score every held-out set in tests/nlu/, per language
+    knowledge check [--on D]  the knowledge base's content check (data/knowledge/, docs/knowledge-base.md)
+    knowledge nlu-data OUT    every NLU example, the knowledge base's too, in one file for `rasa test nlu --nlu OUT`
     staff add|list|disable    staff console accounts (add asks for the password twice, or --password-stdin)
     archive verify|export|purge  the compliance archive: check the hash chain, export a customer, retention
     db upgrade [branch|archive|all]  bring the databases to the newest schema (the Procfile runs it first)
@@ -102,6 +104,19 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
 
 
+def _knowledge_check(args: argparse.Namespace) -> int:
+    from bot.knowledge.check import main
+
+    return main(on=args.on, folder=args.folder)
+
+
+def _knowledge_nlu_data(args: argparse.Namespace) -> int:
+    from bot.knowledge.importer import write_nlu_data
+
+    print(f"{write_nlu_data(args.out)} examples written to {args.out}")
+    return 0
+
+
 def _staff(args: argparse.Namespace) -> int:
     from bot.settings import get_settings
     from bot.staff.cli import run
@@ -193,6 +208,18 @@ def build_parser() -> argparse.ArgumentParser:
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
     eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
     eval_nlu.set_defaults(run=_eval_nlu)
+
+    knowledge = commands.add_parser("knowledge", help="the knowledge base: check its content")
+    knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    knowledge_check = knowledge_commands.add_parser("check", help="check every topic of data/knowledge/")
+    knowledge_check.add_argument("--on", default=None, metavar="YYYY-MM-DD",
+                                 help="the reference date for reviews (default: HEAD's commit date; see the docs)")
+    knowledge_check.add_argument("--folder", default=None, help="another folder of topics (default: data/knowledge)")
+    knowledge_check.set_defaults(run=_knowledge_check)
+    nlu_data = knowledge_commands.add_parser("nlu-data", help="write every NLU example (data/ and the knowledge base) "
+                                                              "to one file, for rasa test nlu --nlu")
+    nlu_data.add_argument("out", help="the file to write, e.g. var/nlu-all.yml")
+    nlu_data.set_defaults(run=_knowledge_nlu_data)
 
     from bot.staff.cli import add_arguments as add_staff_arguments
 

@@ -32,6 +32,7 @@ from bot.core_bank.models import create_database_engine, create_session_factory
 from bot.core_bank.routes import HANDLERS
 from bot.core_bank.routes.http import error_response
 from bot.core_bank.services import build_services_from_settings
+from bot.core_bank.transfers import TransferLimits
 from bot.clock import Clock, utc_now
 from bot.core_bank.sms import SmsOutbox
 from bot.settings import Settings
@@ -72,6 +73,7 @@ def create_app(
     app.ctx.cards = services.cards
     app.ctx.loans = services.loans
     app.ctx.transfers = services.transfers
+    app.ctx.transfer_limits = TransferLimits.from_settings(settings)  # published on GET /v1/bank/facts
     app.ctx.openapi = openapi_document(dev_mode=settings.core_banking_dev_mode)
 
     for op in operations(dev_mode=settings.core_banking_dev_mode):

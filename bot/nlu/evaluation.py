@@ -25,6 +25,15 @@ each set and for each language (its sets together):
 * parse time per message, p50 and p99, in milliseconds;
 * entity extraction per entity type (exact span and type), for information.
 
+The knowledge base (data/knowledge/, retrieval intent ``faq``) is scored apart, on
+``tests/nlu/knowledge_heldout_en.yml`` and ``tests/nlu/knowledge_heldout_fr.yml`` (paraphrases written apart
+from the topics, labelled ``faq/<id>``), per language: the "right answer first" rate (the topic chosen is
+the right one; targets 0.90 EN, 0.85 FR), the rate at which the right answer is at least offered (first, or
+second of two close ones: actions/knowledge.py CLOSE_MARGIN), and where the misses went (another topic, a
+service intent, out of scope or fallback). Only figures and topic names are printed, never a line of
+those sets. In the service sets, an out-of-scope line marked ``faq`` (a general bank question, ``metadata:
+faq``) that goes to the knowledge base counts as declined: it is not taken by a service.
+
 It writes the same figures to ``<out_dir>/report.json``: ``sets`` and ``languages`` hold one
 section each; the top-level figures are the first set's (the original set by default), as the
 one-set report had them, so readers of that report (bench/nlu.py) keep working. Every parsed
@@ -68,6 +77,12 @@ HELDOUT_SETS = (
     "tests/nlu/independent_heldout_fr.yml",
 )
 TOP_CONFUSIONS = 10
+RETRIEVAL_INTENT = "faq"
+KNOWLEDGE_SETS = (
+    "tests/nlu/knowledge_heldout_en.yml",
+    "tests/nlu/knowledge_heldout_fr.yml",
+)
+KNOWLEDGE_TARGETS = {"en": 0.90, "fr": 0.85}
 
 
 # --------------------------------------------------------------------------- scoring (pure)
@@ -267,6 +282,7 @@ class Example:
     language: str = "en"
     domain: Optional[str] = None  # `metadata: domain` of the example's intent block
     multi_request: bool = False  # `metadata: multi_request` of the example's intent block
+    faq: bool = False  # `metadata: faq` of the example's intent block: a general question the knowledge base may take
 
 
 def load_heldout(path: Path) -> List[Example]:
@@ -277,9 +293,9 @@ def load_heldout(path: Path) -> List[Example]:
     for message in data.intent_examples:
         spans = [(e["entity"], int(e["start"]), int(e["end"])) for e in message.get("entities") or []]
         block = ((message.get("metadata") or {}).get("intent")) or {}
-        examples.append(Example(text=message.get("text"), intent=message.get("intent"), entities=spans,
+        examples.append(Example(text=message.get("text"), intent=message.get_full_intent(), entities=spans,
                                 heldout=str(path), language=language_of(path), domain=block.get("domain"),
-                                multi_request=bool(block.get("multi_request"))))
+                                multi_request=bool(block.get("multi_request")), faq=bool(block.get("faq"))))
     return examples
 
 
@@ -338,6 +354,8 @@ def build_report(
     predictions = []
     for example, (result, ms) in zip(examples, parsed):
         predicted = (result.get("intent") or {}).get("name") or FALLBACK
+        if predicted == RETRIEVAL_INTENT and example.intent == OUT_OF_SCOPE and example.faq:
+            predicted = OUT_OF_SCOPE  # a general question taken by the knowledge base: not stolen by a service
         rows.append({
             "heldout": example.heldout, "language": example.language, "text": example.text,
             "true": example.intent, "predicted": predicted, "ms": ms, "entities": example.entities,
@@ -461,11 +479,99 @@ def evaluate(heldout: Union[None, str, Sequence[str]] = None, out_dir: str = "va
     model, training_seconds = train(project, out, project / config)
     print(f"Trained in {training_seconds:.0f} s: {model}")
 
-    parsed = asyncio.run(_parse_all(model, examples))
+    knowledge_examples: List[Example] = []
+    if heldout is None or heldout == ORIGINAL_SET:  # every set: the knowledge base's too, when written
+        for path in KNOWLEDGE_SETS:
+            if Path(path).exists():
+                loaded = load_heldout(Path(path))
+                print(f"Knowledge held-out set: {len(loaded)} examples, language {language_of(path)} ({path})")
+                knowledge_examples += loaded
+
+    parsed = asyncio.run(_parse_all(model, examples + knowledge_examples))
+    knowledge_parsed, parsed = parsed[len(examples):], parsed[:len(examples)]
     report, predictions = build_report(examples, parsed, paths)
     report.update(training_seconds=training_seconds, model=str(model), config=str(config))
     _print_report(report)
+    if knowledge_examples:
+        from actions.knowledge import CLOSE_MARGIN
+
+        report["knowledge"] = knowledge_report(knowledge_examples, knowledge_parsed, CLOSE_MARGIN)
+        print_knowledge(report["knowledge"])
+        print()
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (out / "predictions.json").write_text(json.dumps(predictions, indent=2, ensure_ascii=False) + "\n")
     print(f"Report written to {out / 'report.json'}")
     return 0
+
+
+# --------------------------------------------------------------------------- knowledge base
+
+def topic_ranking(result: Dict[str, Any]) -> List[Tuple[str, float]]:
+    """The knowledge topics ranked for a parsed message (KnowledgeSelector's `response_selector.faq`)."""
+    selection = (result.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    return [(r.get("intent_response_key"), float(r.get("confidence", 0.0))) for r in selection.get("ranking") or []]
+
+
+def knowledge_outcome(true: str, result: Dict[str, Any], close_margin: float) -> str:
+    """What the bot does with a knowledge question: "first" (the right answer), "offered" (the right one among
+    two close ones offered), "other_topic", "service" (another intent), or "declined" (out of scope, fallback)."""
+    intent = (result.get("intent") or {}).get("name") or FALLBACK
+    if intent in (OUT_OF_SCOPE, FALLBACK):
+        return "declined"
+    if intent != RETRIEVAL_INTENT:
+        return "service"
+    ranking = topic_ranking(result)
+    if ranking and ranking[0][0] == true:
+        return "first"
+    if len(ranking) >= 2 and ranking[1][0] == true and ranking[0][1] - ranking[1][1] < close_margin:
+        return "offered"
+    return "other_topic"
+
+
+def knowledge_section(rows: Sequence[Tuple[str, str]], target: Optional[float],
+                      known: Optional[set] = None) -> Dict[str, Any]:
+    """From (true topic, outcome) rows: the rates, the counts, and the topics most often missed (names only).
+    `known`: the topics data/knowledge/ has; a held-out line of a topic not written yet is counted apart too."""
+    outcomes = Counter(outcome for _, outcome in rows)
+    missed = Counter(true for true, outcome in rows if outcome != "first")
+    total = len(rows)
+    on_known = [outcome for true, outcome in rows if known is None or true in known]
+    return {
+        "right_first_on_written_topics": _ratio(on_known.count("first"), len(on_known)),
+        "examples_on_written_topics": len(on_known),
+        "examples": total,
+        "topics": len({true for true, _ in rows}),
+        "right_first": _ratio(outcomes["first"], total),
+        "right_offered": _ratio(outcomes["first"] + outcomes["offered"], total),
+        "target": target,
+        "outcomes": {key: outcomes[key] for key in ("first", "offered", "other_topic", "service", "declined")},
+        "most_missed_topics": missed.most_common(10),
+    }
+
+
+def knowledge_report(examples: Sequence[Example], parsed: Sequence[Tuple[Dict[str, Any], float]],
+                     close_margin: float) -> Dict[str, Any]:
+    by_language: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    for example, (result, _) in zip(examples, parsed):
+        by_language[example.language].append((example.intent, knowledge_outcome(example.intent, result, close_margin)))
+    from bot.knowledge.topics import load_topics
+
+    known = {topic.intent for topic in load_topics(Path("data") / "knowledge")}
+    return {language: knowledge_section(rows, KNOWLEDGE_TARGETS.get(language), known)
+            for language, rows in by_language.items()}
+
+
+def print_knowledge(report: Dict[str, Any]) -> None:
+    print()
+    print("== Knowledge base held-out sets (figures only; the lines are never printed)")
+    for language, part in report.items():
+        target = f", target {part['target']:.2f}" if part["target"] is not None else ""
+        verdict = "" if part["target"] is None else ("  OK" if part["right_first"] >= part["target"] else "  BELOW TARGET")
+        outcomes = ", ".join(f"{key} {value}" for key, value in part["outcomes"].items())
+        print(f"  {language}: right answer first {part['right_first']:.3f}{target}{verdict}; right answer offered "
+              f"{part['right_offered']:.3f}  ({part['examples']} examples, {part['topics']} topics; {outcomes})")
+        if part["examples_on_written_topics"] != part["examples"]:
+            print(f"      on the topics data/knowledge/ has: right answer first {part['right_first_on_written_topics']:.3f} "
+                  f"({part['examples_on_written_topics']} examples)")
+        if part["most_missed_topics"]:
+            print("      most missed: " + ", ".join(f"{name} {count}" for name, count in part["most_missed_topics"]))

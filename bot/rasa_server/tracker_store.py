@@ -54,6 +54,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy.redaction import redact_all
+from bot.knowledge.unanswered import record_if_unanswered
 from bot.rasa_server import action_results, answer_preamble
 from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
 from bot.settings import get_settings
@@ -113,6 +114,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             session.commit()
         if requested_reason(new) is not None:
             record_if_requested(sender_id, [event.as_dict() for event in events], new)
+        if any(e.get("event") == "user" for e in new):  # nothing answered it: kept, masked, for review
+            record_if_unanswered(new, [event.as_dict() for event in events])
         return new
 
     async def _retrieve(

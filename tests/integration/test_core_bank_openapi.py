@@ -73,6 +73,7 @@ def every_success_and_common_refusal(bank: CoreBankTestClient) -> None:
     bank.get("/v1/nothing-here")
     bank.get("/v1/otp/challenges")
     bank.get("/v1/loan-products")
+    bank.get("/v1/bank/facts")
     bank.post("/v1/loan-quotes", json={"product": "personal", "amount": "10000.00", "term_months": 36})
     bank.post("/v1/loan-quotes", json={"product": "personal", "amount": "500.00", "term_months": 36})
     for path in ("/v1/otp/challenges", "/v1/otp/challenges/x/verify", "/v1/loan-quotes"):
@@ -202,6 +203,7 @@ def failures_without_a_database(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         bank.start_challenge()
         bank.verify("x", "123456")
         bank.get("/v1/loan-products")
+        bank.get("/v1/bank/facts")
         bank.post("/v1/loan-quotes", json={"product": "personal", "amount": "10000.00", "term_months": 36})
         for path in ("/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", "/v1/cards", "/v1/card-orders",
                      "/v1/loan-applications", "/v1/payees"):

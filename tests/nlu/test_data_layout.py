@@ -19,8 +19,9 @@ DATA = ROOT / "data"
 LANGUAGES = ("en", "fr")
 # Tapped only (Messenger's Get Started button, the persistent menu), as domain.yml says: no typed examples.
 TAPPED_ONLY = {"get_started", "card_menu"}
-# Rasa's built-in intents come without examples, except out_of_scope, which we train.
-NO_EXAMPLES = TAPPED_ONLY | (set(DEFAULT_INTENTS) - {"out_of_scope"})
+# Rasa's built-in intents come without examples, except out_of_scope, which we train. The knowledge base's
+# retrieval intent has its examples in data/knowledge/, one file per topic (bot/knowledge/importer.py).
+NO_EXAMPLES = TAPPED_ONLY | (set(DEFAULT_INTENTS) - {"out_of_scope"}) | {"faq"}
 
 
 def files_per_intent(nlu_folder: Path) -> Dict[str, List[str]]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from bot.core_bank.contract import cards, customers, loans, otp, service, transfers
+from bot.core_bank.contract import cards, customers, facts, loans, otp, service, transfers
 from bot.core_bank.contract.wire import RequestModel, WireModel
 
 REQUEST_MAX_BYTES = 64 * 1024
@@ -199,6 +199,17 @@ OPERATIONS: tuple[Operation, ...] = (
         "listLoanProducts", "GET", "/v1/loan-products",
         "The loans on offer, with their rates and limits (no sign-in needed)",
         200, loans.LoanProductList, "Loan products",
+    ),
+    Operation(
+        "getBankFacts", "GET", "/v1/bank/facts",
+        "The bank's published facts: fees, limits, rates, hours, contacts (public, no sign-in needed)",
+        200, facts.BankFacts, "Every published fact by name",
+        description=(
+            "From bot/core_bank/bank_facts.yml, plus the loan products (`<product>_loan_apr`, `<product>_loan_max`, "
+            "`<product>_loan_max_years`) and the transfer limits (`transfer_limit_per_transfer`, "
+            "`transfer_limit_daily`). Money in EUR with two decimals, a percent with two, counts as integers, "
+            "hours as HH:MM-HH:MM; the chat writes them the customer's way."
+        ),
     ),
     Operation(
         "quoteLoan", "POST", "/v1/loan-quotes", "What a loan would cost each month (no sign-in needed)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from bot.core_bank.routes import cards, customers, loans, otp, service, transfers
+from bot.core_bank.routes import cards, customers, facts, loans, otp, service, transfers
 
 HANDLERS: dict[str, Callable[..., Any]] = {
     **service.HANDLERS,
@@ -17,4 +17,5 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     **cards.HANDLERS,
     **loans.HANDLERS,
     **transfers.HANDLERS,
+    **facts.HANDLERS,
 }

@@ -1,0 +1,147 @@
+"""`KnowledgeSelector`: which topic a `faq` message asks about, in Rasa's `response_selector` output.
+
+Logistic regression over the features the pipeline already computed for the intent classifier
+(word and character n-grams, the sentence embedding), trained on the examples of the retrieval
+intent only, the full intent `faq/<id>` as label. It writes what Rasa's ResponseSelector writes,
+`message["response_selector"]["faq"] = {"response": {...}, "ranking": [...]}` with
+`intent_response_key` "faq/<id>" and `utter_action` "utter_faq/<id>", so Rasa fills
+`intent.full_retrieval_intent_name` and the rest stays Rasa-native. `responses` is left empty: the
+answer is rendered by `action_answer_question` from the content, with the bank's facts, and the
+tracker does not carry both answers on every message.
+
+Why not ResponseSelector: figures in config.yml (same top-1, a fraction of the training time).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text, Type
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.linear_model import LogisticRegression
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+PROPERTY = "response_selector"
+
+
+def features(messages: List[Message]) -> csr_matrix:
+    """The sentence features of each message, sparse then dense, as Rasa's LogisticRegressionClassifier reads them."""
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        dense = message.get_dense_features(attribute=TEXT)[1]
+        rows.append(hstack([csr_matrix(sparse.features if sparse else []),
+                            csr_matrix(dense.features if dense else [])]))
+    return vstack(rows).tocsr()
+
+
+def selection(retrieval_intent: str, ranking: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Rasa's ResponseSelector output for one retrieval intent, from a ranking of {intent_response_key, confidence}."""
+    top = ranking[0]
+    return {
+        "response": {
+            "responses": [],
+            "confidence": top["confidence"],
+            INTENT_RESPONSE_KEY: top[INTENT_RESPONSE_KEY],
+            "utter_action": f"utter_{top[INTENT_RESPONSE_KEY]}",
+        },
+        "ranking": ranking,
+    }
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class KnowledgeSelector(GraphComponent):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"retrieval_intent": "faq", "C": 1.0, "max_iter": 1000, "ranking_length": 5, "random_state": 42}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.clf = None
+        self.labels: List[str] = []
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "KnowledgeSelector":
+        return cls(config, model_storage, resource)
+
+    def _examples(self, training_data: TrainingData) -> List[Message]:
+        intent = self.config["retrieval_intent"]
+        return [m for m in training_data.intent_examples
+                if m.get(INTENT) == intent and m.get(INTENT_RESPONSE_KEY) and m.get(TEXT)]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = self._examples(training_data)
+        labels = [m.get(INTENT_RESPONSE_KEY) for m in examples]
+        self.labels = sorted(set(labels))
+        if len(self.labels) >= 2:
+            self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
+                                          random_state=self.config["random_state"])
+            self.clf.fit(features(examples), labels)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump({"clf": self.clf, "labels": self.labels}, directory / "knowledge_selector.skops")
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeSelector":
+        import skops.io as sio
+
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / "knowledge_selector.skops"
+                stored = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        except ValueError:
+            logger.debug("KnowledgeSelector: nothing trained")
+            return component
+        component.clf, component.labels = stored["clf"], list(stored["labels"])
+        return component
+
+    def ranking(self, messages: List[Message]) -> List[List[Dict[str, Any]]]:
+        if self.clf is None:  # a single topic: nothing to choose
+            return [[{INTENT_RESPONSE_KEY: self.labels[0], "confidence": 1.0}] for _ in messages]
+        probabilities = self.clf.predict_proba(features(messages))
+        result = []
+        for row in probabilities:
+            order = np.argsort(-row)[: self.config["ranking_length"]]
+            result.append([{INTENT_RESPONSE_KEY: str(self.clf.classes_[i]), "confidence": float(row[i])}
+                           for i in order])
+        return result
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not messages or not self.labels:
+            return messages
+        intent = self.config["retrieval_intent"]
+        for message, ranking in zip(messages, self.ranking(messages)):
+            if not ranking:
+                continue
+            found = dict(message.get(PROPERTY) or {})
+            found["all_retrieval_intents"] = [intent]
+            found[intent] = selection(intent, ranking)
+            message.set(PROPERTY, found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
