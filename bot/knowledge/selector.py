@@ -1,7 +1,8 @@
 """`KnowledgeSelector`: which topic a `faq` message asks about, in Rasa's `response_selector` output.
 
-Logistic regression over the features the pipeline already computed for the intent classifier
-(word and character n-grams, the sentence embedding), trained on the examples of the retrieval
+Logistic regression over the sentence embeddings the pipeline already computed for the intent
+classifier (MiniLM's and multilingual-e5's; the word and character n-grams too with `sparse_features`,
+slower and no better: config.yml), trained on the examples of the retrieval
 intent only, the full intent `faq/<id>` as label. It writes what Rasa's ResponseSelector writes,
 `message["response_selector"]["faq"] = {"response": {...}, "ranking": [...]}` with
 `intent_response_key` "faq/<id>" and `utter_action` "utter_faq/<id>", so Rasa fills
@@ -34,11 +35,12 @@ logger = logging.getLogger(__name__)
 PROPERTY = "response_selector"
 
 
-def features(messages: List[Message]) -> csr_matrix:
-    """The sentence features of each message, sparse then dense, as Rasa's LogisticRegressionClassifier reads them."""
+def features(messages: List[Message], sparse_features: bool = False) -> csr_matrix:
+    """The sentence features of each message: the dense ones (the sentence embeddings), and with
+    `sparse_features` the word and character n-grams first, as Rasa's LogisticRegressionClassifier reads them."""
     rows = []
     for message in messages:
-        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        sparse = message.get_sparse_features(attribute=TEXT)[1] if sparse_features else None
         dense = message.get_dense_features(attribute=TEXT)[1]
         rows.append(hstack([csr_matrix(sparse.features if sparse else []),
                             csr_matrix(dense.features if dense else [])]))
@@ -67,7 +69,8 @@ class KnowledgeSelector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "C": 1.0, "max_iter": 1000, "ranking_length": 5, "random_state": 42}
+        return {"retrieval_intent": "faq", "sparse_features": False, "C": 1.0, "max_iter": 1000, "ranking_length": 5,
+                "random_state": 42}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -93,7 +96,7 @@ class KnowledgeSelector(GraphComponent):
         if len(self.labels) >= 2:
             self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                           random_state=self.config["random_state"])
-            self.clf.fit(features(examples), labels)
+            self.clf.fit(features(examples, self.config["sparse_features"]), labels)
         self.persist()
         return self._resource
 
@@ -122,7 +125,7 @@ class KnowledgeSelector(GraphComponent):
     def ranking(self, messages: List[Message]) -> List[List[Dict[str, Any]]]:
         if self.clf is None:  # a single topic: nothing to choose
             return [[{INTENT_RESPONSE_KEY: self.labels[0], "confidence": 1.0}] for _ in messages]
-        probabilities = self.clf.predict_proba(features(messages))
+        probabilities = self.clf.predict_proba(features(messages, self.config["sparse_features"]))
         result = []
         for row in probabilities:
             order = np.argsort(-row)[: self.config["ranking_length"]]

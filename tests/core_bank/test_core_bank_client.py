@@ -13,7 +13,7 @@ import pytest
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, CoreBank
 from bot.core_bank.contract.customers import TRANSACTION_KINDS
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CUSTOMER_NUMBER
-from tests.integration.core_bank_fixtures import SERVICE_TOKEN, CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_fixtures import SERVICE_TOKEN, CoreBankTestClient, running_core_bank
 
 CURRENT = DEMO_ACCOUNT_IDS["current"]
 

@@ -10,7 +10,7 @@ import requests
 
 from bot.core_bank.contract.document import openapi_document
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
-from tests.integration.core_bank_fixtures import BASE_ENV, CODE_IN_SMS
+from tests.core_bank.core_bank_fixtures import BASE_ENV, CODE_IN_SMS
 from tests.support.processes import core_bank, free_port
 
 

@@ -2,7 +2,7 @@
 that changes state, and a clock the tests move instead of sleeping."""
 from __future__ import annotations
 
-from tests.integration.core_bank_api_support import *  # noqa: F401,F403 - the banks and the checks
+from tests.core_bank.core_bank_api_support import *  # noqa: F401,F403 - the banks and the checks
 
 
 # --- OTP ---------------------------------------------------------------------------

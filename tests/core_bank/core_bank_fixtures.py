@@ -36,7 +36,7 @@ from bot.core_bank.models import create_database_engine
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.core_bank.server import prepare_database
 from bot.settings import Settings
-from tests.integration.core_bank_contract import ContractCheck
+from tests.core_bank.core_bank_contract import ContractCheck
 from tests.support.sanic_serving import serving
 
 CODE_IN_SMS = re.compile(r"\b([0-9]{6})\b")

@@ -1,7 +1,7 @@
 """The core bank over HTTP: customer data, bad input and failures, the documentation, dev mode."""
 from __future__ import annotations
 
-from tests.integration.core_bank_api_support import *  # noqa: F401,F403 - the banks and the checks
+from tests.core_bank.core_bank_api_support import *  # noqa: F401,F403 - the banks and the checks
 
 
 # --- customer data -----------------------------------------------------------------

@@ -10,7 +10,7 @@ import yaml
 
 from bot.core_bank.contract.facts import BankFacts
 from bot.core_bank.facts import FACTS_FILE
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_fixtures import CoreBankTestClient, running_core_bank
 
 
 @pytest.fixture(scope="module")

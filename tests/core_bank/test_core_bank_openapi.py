@@ -16,8 +16,8 @@ import requests
 
 from bot.core_bank.contract.document import openapi_document
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CARD_IDS, DEMO_PAYEE_IDS, DEMO_PHONE
-from tests.integration.core_bank_contract import ContractCheck
-from tests.integration.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_contract import ContractCheck
+from tests.core_bank.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CURRENT, SAVINGS = DEMO_ACCOUNT_IDS["current"], DEMO_ACCOUNT_IDS["savings"]
 TOM = DEMO_PAYEE_IDS["tom"]

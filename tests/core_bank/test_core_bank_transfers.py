@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_PAYEE_IDS, DEMO_PHONE
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
-from tests.integration.core_bank_api_support import assert_error, parse_time
+from tests.core_bank.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_api_support import assert_error, parse_time
 
 TOM_NUMBER, TOM_PHONE = "100003", "+33611223344"
 CURRENT = DEMO_ACCOUNT_IDS["current"]

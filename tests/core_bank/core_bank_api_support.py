@@ -24,7 +24,7 @@ from bot.core_bank.seed import (
     DEMO_PHONE,
 )
 from bot.settings import PROJECT_ROOT, Settings
-from tests.integration.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CAMILLE_NUMBER = "100002"
 CAMILLE_PHONE = "+33698765432"

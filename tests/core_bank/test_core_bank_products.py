@@ -17,8 +17,8 @@ from bot.core_bank.seed import (
     DEMO_PAYEE_IDS,
     stable_id,
 )
-from tests.integration.core_bank_fixtures import CoreBankTestClient, running_core_bank
-from tests.integration.core_bank_api_support import assert_error, assert_unauthorized, parse_time
+from tests.core_bank.core_bank_fixtures import CoreBankTestClient, running_core_bank
+from tests.core_bank.core_bank_api_support import assert_error, assert_unauthorized, parse_time
 
 CAMILLE_NUMBER, CAMILLE_PHONE = "100002", "+33698765432"
 CAMILLE_DEBIT = stable_id("card", "100002", "1590")
