@@ -18,7 +18,7 @@ import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.exceptions import InvalidConfigException
@@ -83,8 +83,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     # ------------------------------------------------------------------ graph API
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Adds features to every training example, all texts of an attribute encoded in batches."""
-        for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+        """Adds features to every training example's text and action text, encoded in batches.
+
+        Not to RESPONSE: no component of ours reads response features (the knowledge selector reads
+        the question's), and every `faq/<id>` example carries its topic's whole answer there, which
+        cost more to encode than all the questions together.
+        """
+        for attribute in (TEXT, ACTION_TEXT):
             self._featurize(training_data.training_examples, attribute)
         return training_data
 
