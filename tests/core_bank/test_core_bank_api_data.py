@@ -245,6 +245,7 @@ def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: Cor
         ("/v1/otp/challenges/{challenge_id}/verify", "post"),
         ("/v1/loan-products", "get"),
         ("/v1/loan-quotes", "post"),
+        ("/v1/bank/facts", "get"),
     }
     for path, item in document["paths"].items():
         for method, operation in item.items():
