@@ -21,7 +21,8 @@ each set and for each language (its sets together):
   ``out_of_scope`` or ``nlu_fallback`` (either way the bot declines), also per domain when
   the set's ``out_of_scope`` blocks name one (``metadata: domain``);
 * macro F1 over the intents of the set;
-* the confusions (true -> predicted, count, the texts), the ten most frequent printed;
+* the confusions (true -> predicted, count, the texts), the ten most frequent printed as counts only
+  (the texts are held-out lines: whoever writes training data must not read them; report.json has them);
 * parse time per message, p50 and p99, in milliseconds;
 * entity extraction per entity type (exact span and type), for information.
 
@@ -397,11 +398,9 @@ def _print_confusions(top: List[Dict[str, Any]], total: int) -> None:
     if not top:
         print("  No confusions.")
         return
-    print(f"  Top confusions (true -> predicted, count; {total} kinds in all, every text in report.json):")
+    print(f"  Top confusions (true -> predicted, count; {total} kinds in all; the held-out lines only in report.json):")
     for item in top:
         print(f"    {item['true']} -> {item['predicted']}: {item['count']}")
-        for text in item["texts"]:
-            print(f"        {text}")
 
 
 def _print_section(title: str, part: Dict[str, Any]) -> None:
