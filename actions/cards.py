@@ -153,7 +153,7 @@ class ActionStartCardOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request: a new draft, a new idempotency key
-            events = [SlotSet("card_order_confirmed", None), SlotSet("card_order_key", str(uuid.uuid4()))]
+            events = [SlotSet("card_order_confirmed", None), SlotSet("card_order_key", uuid.uuid4().hex)]
         session, gate = verified_session(tracker, dispatcher, request="order_card")
         if session is None:
             return events + gate
@@ -243,7 +243,7 @@ class ActionOrderCard(Action):
             order = await core_bank().order_card(
                 session.access_token, kind=kind, account_id=account.account_id,
                 replaces_card_id=replaces if replaces in blocked else "",
-                idempotency_key=tracker.get_slot("card_order_key") or str(uuid.uuid4()),
+                idempotency_key=tracker.get_slot("card_order_key") or uuid.uuid4().hex,
             )
         except BankError as error:
             if error.status in (409, 422):

@@ -169,7 +169,7 @@ class ActionShowLoanQuote(Action):
             monthly=shown_as.money(quote["monthly_payment"]), apr=shown_as.rate(quote["apr"]),
             total=shown_as.money(quote["total_repaid"]), interest=shown_as.money(quote["total_interest"]),
         )
-        return [SlotSet("loan_application_key", str(uuid.uuid4()))]
+        return [SlotSet("loan_application_key", uuid.uuid4().hex)]
 
 
 class ActionApplyForLoan(Action):
@@ -187,7 +187,7 @@ class ActionApplyForLoan(Action):
         try:
             application = await core_bank().apply_for_loan(
                 session.access_token, tracker.get_slot("loan_type"), Decimal(tracker.get_slot("loan_amount")),
-                int(tracker.get_slot("loan_term")), tracker.get_slot("loan_application_key") or str(uuid.uuid4()),
+                int(tracker.get_slot("loan_term")), tracker.get_slot("loan_application_key") or uuid.uuid4().hex,
             )
         except BankError as error:
             if error.status in (400, 422):

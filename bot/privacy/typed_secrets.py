@@ -40,7 +40,9 @@ _DASH = "\\-\u2010-\u2015\u2212"
 # A run of digits written together or grouped, a card number when long enough: between two of its digits, one
 # space, or one dot, dash or slash with a space on either side or none.
 _CARD_SEPARATOR = f"(?:{_SPACE}?[.{_DASH}/]{_SPACE}?|{_SPACE})"
-CARD_RUN = re.compile(rf"\d(?:{_CARD_SEPARATOR}?\d)*")
+# Not glued to a letter on either side: "46d6-8690-891471048f2a" is part of an identifier (a UUID, an
+# IBAN), not a card number, and masking it broke the idempotency key of a card order now and then.
+CARD_RUN = re.compile(rf"(?<!\w)\d(?:{_CARD_SEPARATOR}?\d)*(?!\w)")
 _NOT_DIGIT = re.compile(r"\D")
 _PIN_WORD = (r"(?:pin(?:[ \-]?(?:code|number|no\.?|n°|#))?|code[ \-](?:pin|secret|confidentiel)|passcode"
              r"|num[ée]ro[ \-]pin|code[ \t]+(?:de|of)[ \t]+(?:ma|la|my|the)[ \t]+(?:carte|card)(?:[ \t]+bancaire)?)")
