@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from bot.core_bank.routes import cards, customers, facts, loans, otp, service, transfers
+from bot.core_bank.routes import appointments, card_controls, disputes, staff
 
 HANDLERS: dict[str, Callable[..., Any]] = {
     **service.HANDLERS,
@@ -18,4 +19,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     **loans.HANDLERS,
     **transfers.HANDLERS,
     **facts.HANDLERS,
+    **card_controls.HANDLERS,
+    **disputes.HANDLERS,
+    **appointments.HANDLERS,
+    **staff.HANDLERS,
 }
