@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -51,7 +51,6 @@ OPEN = "open"
 UNDER_REVIEW = "under_review"
 RESOLVED = "resolved"
 REJECTED = "rejected"
-SETTLED = (RESOLVED, REJECTED)
 NEXT_STATUSES = {OPEN: (UNDER_REVIEW, RESOLVED, REJECTED), UNDER_REVIEW: (RESOLVED, REJECTED)}
 NOT_DISPUTABLE_KINDS = ("savings_transfer_out",)  # the customer's own money, moved by them
 

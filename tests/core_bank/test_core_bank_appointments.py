@@ -7,7 +7,7 @@ The clock starts on Thursday 2026-06-11 at 09:30 UTC, 11:30 in Paris: the first 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 

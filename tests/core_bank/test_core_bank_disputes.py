@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 from bot.core_bank.bank_time import bank_day
+from bot.core_bank.disputes import DisputeRules, months_before
 from tests.core_bank.core_bank_api_support import assert_error, assert_unauthorized, parse_time
 from tests.core_bank.core_bank_everyday_support import (
     CAMILLE,
@@ -223,3 +224,34 @@ def test_the_delays_count_working_days_from_the_day_in_paris(tmp_path: Path):
         token = sign_in(bank)
         case = dispute(bank, token, "d-1", a_transaction(bank, token, small_card_payment)["transaction_id"]).json()
     assert (date.fromisoformat(case["review_by"]), date.fromisoformat(case["resolve_by"])) == (date(2026, 6, 16), date(2026, 7, 24))
+
+
+# --- the rule itself ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason", "amount", "advisor_reason"),
+    [
+        ("charged_twice", "-150.00", None),  # at the threshold: not above it
+        ("charged_twice", "-150.01", "amount_above_threshold"),
+        ("wrong_amount", "-0.01", None),
+        ("not_received", "-900.00", "amount_above_threshold"),
+        ("not_recognised", "-1.00", "possible_fraud"),
+        ("not_recognised", "-900.00", "possible_fraud"),  # fraud first
+        ("other", "-20.00", "reason_other"),
+        ("other", "-200.00", "amount_above_threshold"),
+    ],
+)
+def test_the_advisor_rule_reads_the_threshold_from_the_bank_facts(reason: str, amount: str, advisor_reason):
+    rules = DisputeRules.from_facts()
+    assert rules.advisor_threshold == THRESHOLD and (rules.review_days, rules.resolution_days) == (2, 30)
+    assert rules.advisor_reason(reason, Decimal(amount)) == advisor_reason
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "earlier"),
+    [(date(2026, 6, 11), 13, date(2025, 5, 11)), (date(2026, 3, 31), 1, date(2026, 2, 28)),
+     (date(2024, 3, 30), 1, date(2024, 2, 29)), (date(2026, 1, 15), 13, date(2024, 12, 15))],
+)
+def test_months_before(day: date, months: int, earlier: date):
+    assert months_before(day, months) == earlier
