@@ -1,14 +1,20 @@
-"""`KnowledgeSelector`: which topic a `faq` message asks about, in Rasa's `response_selector` output.
+"""`KnowledgeSelector`: whether a message asks the knowledge base, and which topic, in Rasa's output format.
 
-Logistic regression over the sentence embeddings the pipeline already computed for the intent
-classifier (MiniLM's and multilingual-e5's; the word and character n-grams too with `sparse_features`,
-slower and no better: config.yml), trained on the examples of the retrieval
-intent only, the full intent `faq/<id>` as label. It writes what Rasa's ResponseSelector writes,
-`message["response_selector"]["faq"] = {"response": {...}, "ranking": [...]}` with
-`intent_response_key` "faq/<id>" and `utter_action` "utter_faq/<id>", so Rasa fills
-`intent.full_retrieval_intent_name` and the rest stays Rasa-native. `responses` is left empty: the
-answer is rendered by `action_answer_question` from the content, with the bank's facts, and the
-tracker does not carry both answers on every message.
+Two logistic regressions over the sentence embeddings the pipeline already computed (MiniLM's and
+multilingual-e5's; the word and character n-grams too with `sparse_features`, slower and no better: config.yml):
+
+* the router, trained on every example with its full intent as label (each topic `faq/<id>` apart, beside
+  each service intent, `out_of_scope` and small talk): the message is a knowledge question when the topics
+  together hold more than `knowledge_threshold` of its probability. Then its intent becomes `faq` with that
+  confidence, whatever the intent classifier before it (bot.nlu.service_intents, which never learns `faq`)
+  said; else `faq` is only ranked. One class per topic is what a linear model needs: one `faq` class around
+  questions about everything a bank does took service requests and lost knowledge questions (config.yml).
+* the selector, trained on the topics' questions only, `faq/<id>` as label: which topic. It writes what
+  Rasa's ResponseSelector writes, `message["response_selector"]["faq"] = {"response": {...}, "ranking": [...]}`
+  with `intent_response_key` "faq/<id>" and `utter_action` "utter_faq/<id>", so Rasa fills
+  `intent.full_retrieval_intent_name` and the rest stays Rasa-native. `responses` is left empty: the answer
+  is rendered by `action_answer_question` from the content, with the bank's facts, and the tracker does not
+  carry both answers on every message.
 
 Why not ResponseSelector: figures in config.yml (same top-1, a fraction of the training time).
 """
@@ -26,7 +32,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -72,7 +78,7 @@ class KnowledgeSelector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"retrieval_intent": "faq", "sparse_features": False, "C": 1.0, "max_iter": 1000, "ranking_length": 5,
-                "random_state": 42}
+                "random_state": 42, "knowledge_threshold": 0.5, "router_max_iter": 200}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -80,6 +86,7 @@ class KnowledgeSelector(GraphComponent):
         self._resource = resource
         self.clf = None
         self.labels: List[str] = []
+        self.router = None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -99,6 +106,12 @@ class KnowledgeSelector(GraphComponent):
             self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                           random_state=self.config["random_state"])
             self.clf.fit(features(examples, self.config["sparse_features"]), labels)
+        everything = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        if self.labels and len({m.get(INTENT) for m in everything}) >= 2:
+            self.router = LogisticRegression(C=self.config["C"], max_iter=self.config["router_max_iter"],
+                                             random_state=self.config["random_state"])
+            self.router.fit(features(everything, self.config["sparse_features"]),
+                            [m.get_full_intent() for m in everything])
         self.persist()
         return self._resource
 
@@ -106,7 +119,8 @@ class KnowledgeSelector(GraphComponent):
         import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump({"clf": self.clf, "labels": self.labels}, directory / "knowledge_selector.skops")
+            sio.dump({"clf": self.clf, "labels": self.labels, "router": self.router},
+                     directory / "knowledge_selector.skops")
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -121,7 +135,7 @@ class KnowledgeSelector(GraphComponent):
         except ValueError:
             logger.debug("KnowledgeSelector: nothing trained")
             return component
-        component.clf, component.labels = stored["clf"], list(stored["labels"])
+        component.clf, component.labels, component.router = stored["clf"], list(stored["labels"]), stored.get("router")
         return component
 
     def ranking(self, messages: List[Message]) -> List[List[Dict[str, Any]]]:
@@ -135,10 +149,32 @@ class KnowledgeSelector(GraphComponent):
                            for i in order])
         return result
 
+    def knowledge_share(self, messages: List[Message]) -> List[float]:
+        """The router's probability that each message asks the knowledge base: its topics' probabilities summed."""
+        if self.router is None:
+            return [0.0 for _ in messages]
+        prefix = self.config["retrieval_intent"] + "/"
+        topics = np.array([str(label).startswith(prefix) for label in self.router.classes_])
+        probabilities = self.router.predict_proba(features(messages, self.config["sparse_features"]))
+        return [float(p) for p in probabilities[:, topics].sum(axis=1)]
+
+    def route(self, message: Message, share: float) -> None:
+        """The message's intent becomes the knowledge base's when `share` is over the threshold; `faq` is ranked."""
+        intent = self.config["retrieval_intent"]
+        entry = {"name": intent, "confidence": share}
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != intent]
+        ranking = sorted([*ranking, entry], key=lambda r: -r["confidence"])
+        if share > self.config["knowledge_threshold"]:
+            message.set(INTENT, entry, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
     def process(self, messages: List[Message]) -> List[Message]:
         if not messages or not self.labels:
             return messages
         intent = self.config["retrieval_intent"]
+        for message, share in zip(messages, self.knowledge_share(messages)):
+            if self.router is not None:
+                self.route(message, share)
         for message, ranking in zip(messages, self.ranking(messages)):
             if not ranking:
                 continue

@@ -14,13 +14,13 @@ from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
 from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-KNOWLEDGE_INTENT = "faq"
+from bot.knowledge.topics import RETRIEVAL_INTENT
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class ServiceEntityExtractor(CRFEntityExtractor):
     def train(self, training_data: TrainingData) -> Resource:
-        kept = [m for m in training_data.training_examples if m.get(INTENT) != KNOWLEDGE_INTENT]
+        kept = [m for m in training_data.training_examples if m.get(INTENT) != RETRIEVAL_INTENT]
         return super().train(TrainingData(
             training_examples=kept,
             entity_synonyms=training_data.entity_synonyms,

@@ -1,0 +1,28 @@
+"""`ServiceIntentClassifier`: Rasa's LogisticRegressionClassifier, trained on every intent but the knowledge base's.
+
+The knowledge base's ~2,200 questions (`faq/<id>`, 90 topics) as one `faq` class beside the services' intents
+pulled both ways: a linear model cannot draw one region around questions about everything a bank does, so
+service requests went to `faq` and knowledge questions to services (config.yml has the figures). Here the
+services' intents, `out_of_scope` and small talk are learnt without them; whether a message is a knowledge
+question is decided after, by `bot.knowledge.selector.KnowledgeSelector`, which sees every topic apart.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from scipy.sparse import csr_matrix
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.knowledge.topics import RETRIEVAL_INTENT
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class ServiceIntentClassifier(LogisticRegressionClassifier):
+    def _create_training_matrix(self, training_data: TrainingData) -> Tuple[csr_matrix, List[str]]:
+        examples = [e for e in training_data.intent_examples
+                    if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) != RETRIEVAL_INTENT]
+        return self._create_X(examples), [e.get(INTENT) for e in examples]
