@@ -44,15 +44,18 @@ PROPERTY = "response_selector"
 def features(messages: List[Message], sparse_features: bool = False) -> Union[csr_matrix, np.ndarray]:
     """The sentence features of each message: the dense ones (the sentence embeddings), and with
     `sparse_features` the word and character n-grams first, as Rasa's LogisticRegressionClassifier reads them."""
+    if not sparse_features:
+        # Embeddings only: a dense array (logistic regression fits a dense matrix several times faster), stacked
+        # at once rather than through a sparse matrix per message.
+        return np.vstack([np.asarray(message.get_dense_features(attribute=TEXT)[1].features, dtype=np.float64)
+                          .reshape(-1) for message in messages])
     rows = []
     for message in messages:
-        sparse = message.get_sparse_features(attribute=TEXT)[1] if sparse_features else None
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
         dense = message.get_dense_features(attribute=TEXT)[1]
         rows.append(hstack([csr_matrix(sparse.features if sparse else []),
                             csr_matrix(dense.features if dense else [])]))
-    matrix = vstack(rows).tocsr()
-    # Embeddings only: a dense array (logistic regression fits a dense matrix several times faster).
-    return matrix if sparse_features else matrix.toarray()
+    return vstack(rows).tocsr()
 
 
 def selection(retrieval_intent: str, ranking: List[Dict[str, Any]]) -> Dict[str, Any]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
-from scipy.sparse import csr_matrix
+import numpy as np
+from scipy.sparse import csr_matrix, hstack, vstack
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.topics import RETRIEVAL_INTENT
@@ -26,3 +28,13 @@ class ServiceIntentClassifier(LogisticRegressionClassifier):
         examples = [e for e in training_data.intent_examples
                     if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) != RETRIEVAL_INTENT]
         return self._create_X(examples), [e.get(INTENT) for e in examples]
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        """Rasa's matrix (each message's sparse sentence features, then its dense ones), built in one stack rather
+        than one sparse matrix per message (~7 s for the ~5,500 training examples)."""
+        sparse = [m.get_sparse_features(attribute=TEXT)[1] for m in messages]
+        dense = [m.get_dense_features(attribute=TEXT)[1] for m in messages]
+        if not messages or any(f is None for f in sparse) or any(f is None for f in dense):
+            return super()._create_X(messages)
+        return hstack([vstack([f.features for f in sparse]),
+                       csr_matrix(np.vstack([np.asarray(f.features).reshape(1, -1) for f in dense]))]).tocsr()

@@ -93,3 +93,20 @@ def test_the_intent_classifier_never_learns_the_knowledge_base(training_data, tm
     classifier = component(ServiceIntentClassifier, {"max_iter": 100}, tmp_path, "intents")
     classifier.train(training_data)
     assert sorted(classifier.clf.classes_) == ["check_balance", "out_of_scope"]
+
+
+def test_the_intent_classifier_s_matrix_is_rasa_s():
+    import scipy.sparse as sp
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    rng = np.random.default_rng(1)
+    messages = []
+    for i in range(30):
+        m = message(f"text {i}", rng.random(DIMENSION))
+        m.add_features(Features(sp.random(1, 50, density=0.1, format="coo", random_state=i), FEATURE_TYPE_SENTENCE,
+                                TEXT, "words"))
+        messages.append(m)
+    ours = ServiceIntentClassifier._create_X(ServiceIntentClassifier.__new__(ServiceIntentClassifier), messages)
+    rasa = LogisticRegressionClassifier._create_X(None, messages).tocsr()
+    assert ours.shape == rasa.shape == (30, 50 + DIMENSION)
+    assert (ours != rasa).nnz == 0
