@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -100,6 +101,13 @@ class NearCopyIndex:
         self.exact = set(self.lines)
         self.lengths = [len(line) for line in self.lines]
         self.matchers = [difflib.SequenceMatcher(None, "", line) for line in self.lines]
+        # Each line's character counts, to compute difflib's quick_ratio (the multiset intersection) against every
+        # line of a fitting length at once: only those reaching 0.9 get the real ratio.
+        self.alphabet = {ch: i for i, ch in enumerate(sorted({ch for line in self.lines for ch in line}))}
+        self.counts = np.zeros((len(self.lines), len(self.alphabet)), dtype=np.int32)
+        for row, line in enumerate(self.lines):
+            for ch, count in Counter(line).items():
+                self.counts[row, self.alphabet[ch]] = count
         self.keys = set()
         for line in self.lines:
             self.keys.update(self._keys(line.split(), own=True))
@@ -122,7 +130,16 @@ class NearCopyIndex:
         if text in self.exact or any(key in self.keys for key in self._keys(text.split(), own=False)):
             return True
         low, high = 0.9 * len(text) / 1.1, 1.1 * len(text) / 0.9  # 2*min/(a+b) >= 0.9, as in near_copy
-        for k in range(bisect_left(self.lengths, low), bisect_right(self.lengths, high)):
+        first, last = bisect_left(self.lengths, low), bisect_right(self.lengths, high)
+        if first >= last:
+            return False
+        mine = np.zeros(len(self.alphabet), dtype=np.int32)
+        for ch, count in Counter(text).items():
+            if ch in self.alphabet:
+                mine[self.alphabet[ch]] = count
+        shared = np.minimum(self.counts[first:last], mine).sum(axis=1)  # difflib's quick_ratio numerator
+        for offset in np.flatnonzero(2 * shared >= 0.9 * (len(text) + np.asarray(self.lengths[first:last]))):
+            k = first + int(offset)
             if 2 * min(len(text), self.lengths[k]) < 0.9 * (len(text) + self.lengths[k]):
                 continue
             matcher = self.matchers[k]
