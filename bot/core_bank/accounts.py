@@ -13,7 +13,9 @@ from typing import Optional
 import phonenumbers
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
+from bot.core_bank.contract.categories import OTHER_CATEGORY, TRANSACTION_CATEGORIES
 from bot.core_bank.contract.customers import OTHER_KIND, TRANSACTION_KINDS
 from bot.core_bank.errors import AccountNotFound, CustomerNotFound, InvalidRequest
 from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
@@ -111,6 +113,8 @@ class BookedTransaction:
     currency: str
     kind: str = OTHER_KIND  # one of the contract's TRANSACTION_KINDS
     counterparty: Optional[str] = None
+    category: str = OTHER_CATEGORY  # one of the contract's TRANSACTION_CATEGORIES
+    merchant: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -179,52 +183,16 @@ class CustomerRecords:
     ) -> TransactionPage:
         """The account's transactions, newest first, `limit` at a time, older than `before`,
         booked from `since` to `until` (UTC dates, both included)."""
-        if not 1 <= limit <= MAX_TRANSACTIONS_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_TRANSACTIONS_PAGE}")
         if since is not None and until is not None and since > until:
             raise InvalidRequest("since must not be after until")
         with self._sessions() as session:
-            account = session.get(Account, account_id)
-            if account is None or account.customer_id != customer_id:
-                raise AccountNotFound("No such account for this customer.")
+            owned_account(session, customer_id, account_id)
             query = select(Transaction).where(Transaction.account_id == account_id)
             if since is not None:
                 query = query.where(Transaction.booked_at >= start_of_utc_day(since))
             if until is not None:
                 query = query.where(Transaction.booked_at < start_of_utc_day(until + timedelta(days=1)))
-            if before is not None:
-                cursor = session.execute(
-                    select(Transaction).where(Transaction.id == before, Transaction.account_id == account_id)
-                ).scalar_one_or_none()
-                if cursor is None:
-                    raise InvalidRequest("before is not a transaction of this account")
-                query = query.where(
-                    or_(
-                        Transaction.booked_at < cursor.booked_at,
-                        and_(Transaction.booked_at == cursor.booked_at, Transaction.row_id < cursor.row_id),
-                    )
-                )
-            rows = list(
-                session.execute(
-                    query.order_by(Transaction.booked_at.desc(), Transaction.row_id.desc()).limit(limit + 1)
-                ).scalars()
-            )
-            page = rows[:limit]
-            return TransactionPage(
-                transactions=[
-                    BookedTransaction(
-                        transaction_id=t.id,
-                        booked_at=t.booked_at,
-                        description=t.description,
-                        amount=from_minor_units(t.amount_minor),
-                        currency=t.currency,
-                        kind=t.kind if t.kind in TRANSACTION_KINDS else OTHER_KIND,
-                        counterparty=t.counterparty or None,
-                    )
-                    for t in page
-                ],
-                next_before=page[-1].id if len(rows) > limit else None,
-            )
+            return transaction_page(session, account_id, query, limit, before)
 
     def cards(self, customer_id: int) -> list[CardSummary]:
         with self._sessions() as session:
@@ -244,6 +212,55 @@ class CustomerRecords:
                 )
                 for c in rows
             ]
+
+
+def owned_account(session: Session, customer_id: int, account_id: str) -> Account:
+    """The customer's account `account_id`; AccountNotFound for another customer's as for none."""
+    account = session.get(Account, account_id)
+    if account is None or account.customer_id != customer_id:
+        raise AccountNotFound("No such account for this customer.")
+    return account
+
+
+def booked(row: Transaction) -> BookedTransaction:
+    return BookedTransaction(
+        transaction_id=row.id,
+        booked_at=row.booked_at,
+        description=row.description,
+        amount=from_minor_units(row.amount_minor),
+        currency=row.currency,
+        kind=row.kind if row.kind in TRANSACTION_KINDS else OTHER_KIND,
+        counterparty=row.counterparty or None,
+        category=row.category if row.category in TRANSACTION_CATEGORIES else OTHER_CATEGORY,
+        merchant=row.merchant or None,
+    )
+
+
+def transaction_page(
+    session: Session, account_id: str, query: Select, limit: int, before: Optional[str]
+) -> TransactionPage:
+    """One page of `query` (transactions of `account_id`), newest first, `limit` at a time, older than `before`."""
+    if not 1 <= limit <= MAX_TRANSACTIONS_PAGE:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_TRANSACTIONS_PAGE}")
+    if before is not None:
+        cursor = session.execute(
+            select(Transaction).where(Transaction.id == before, Transaction.account_id == account_id)
+        ).scalar_one_or_none()
+        if cursor is None:
+            raise InvalidRequest("before is not a transaction of this account")
+        query = query.where(
+            or_(
+                Transaction.booked_at < cursor.booked_at,
+                and_(Transaction.booked_at == cursor.booked_at, Transaction.row_id < cursor.row_id),
+            )
+        )
+    rows = list(
+        session.execute(query.order_by(Transaction.booked_at.desc(), Transaction.row_id.desc()).limit(limit + 1)).scalars()
+    )
+    page = rows[:limit]
+    return TransactionPage(
+        transactions=[booked(t) for t in page], next_before=page[-1].id if len(rows) > limit else None
+    )
 
 
 def start_of_utc_day(day: date) -> datetime:

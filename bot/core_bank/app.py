@@ -70,6 +70,7 @@ def create_app(
     app.ctx.tokens = services.tokens
     app.ctx.otp = services.otp
     app.ctx.records = services.records
+    app.ctx.insights = services.insights
     app.ctx.cards = services.cards
     app.ctx.loans = services.loans
     app.ctx.transfers = services.transfers

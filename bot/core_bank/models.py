@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
+from bot.core_bank.merchants import Classification, classify
 from bot.utc_datetime import UtcDateTime
 
 Base = declarative_base()
@@ -104,6 +105,18 @@ class Transaction(Base):
     # label in the customer's language; rows booked without one are "other" (their description is shown).
     kind = Column(String(30), nullable=False, default="other", server_default="other")
     counterparty = Column(String(100), nullable=True)  # the merchant, employer or person on the other side
+    # What it was for, and the merchant's usual name: decided at booking by bot/core_bank/merchants.py from kind and
+    # counterparty (unless the booking gives them); rows booked before categories existed are "other", no merchant.
+    category = Column(
+        String(20), nullable=False, default=lambda context: _classified(context).category, server_default="other"
+    )
+    merchant = Column(String(100), nullable=True, default=lambda context: _classified(context).merchant)
+
+
+def _classified(context: Any) -> Classification:
+    """The category and merchant of the transaction being inserted, from its kind and counterparty."""
+    parameters = context.get_current_parameters()
+    return classify(parameters.get("kind"), parameters.get("counterparty"))
 
 
 class Card(Base):

@@ -1,5 +1,8 @@
 """Demo data for the core bank: four customers with addresses, accounts, cards and transactions;
 Alex's payees and earlier loan application; and the loan products (the bank's rates live here).
+Every transaction is categorised as it is booked (bot/core_bank/merchants.py); Alex's and Camille's
+histories hold subscriptions and bills that recur, Uber and Uber Eats payments, and yesterday the same
+card payment at Fnac twice (SEED_MONTHLY_PAYMENTS, SEED_CARD_PAYMENTS).
 
 Deterministic: the same seed time gives the same data (a fixed `random.Random`
 seed, and ids derived from stable names). Transactions are dated relative to
@@ -118,6 +121,7 @@ SEED_CUSTOMERS: tuple[SeedCustomer, ...] = (
     ),
 )
 
+CAMILLE_CUSTOMER_NUMBER = "100002"
 TOM_CUSTOMER_NUMBER = "100003"
 LANDLORD_IBAN_PARTS = {"account_number": "00056789012", "bank_code": "30004", "branch_code": "00823"}
 
@@ -223,6 +227,71 @@ MONTHLY_BILLS = (
 )
 
 
+@dataclass(frozen=True)
+class SeedMonthlyPayment:
+    """A subscription or bill paid on the same day of every month, at the same time, the same amount."""
+
+    day_of_month: int
+    kind: str  # card_payment | direct_debit
+    counterparty: str
+    amount: Decimal
+    hour: int = 7
+    minute: int = 30
+
+
+@dataclass(frozen=True)
+class SeedCardPayment:
+    """A card payment `days_ago` days before the seed time (1: yesterday)."""
+
+    days_ago: int
+    hour: int
+    minute: int
+    merchant: str
+    amount: Decimal
+
+
+# Beside the rest of each history (drawn at random), for the everyday money questions: subscriptions and bills
+# that recur (recurring payments), rides and meals to search ("how much on Uber?"), a concert paid once (not
+# recurring), and the same card payment at Fnac twice yesterday (a duplicate to dispute). Written out, not drawn:
+# the random histories stay what they were.
+SEED_MONTHLY_PAYMENTS: dict[str, tuple[SeedMonthlyPayment, ...]] = {
+    DEMO_CUSTOMER_NUMBER: (
+        SeedMonthlyPayment(3, "direct_debit", "Basic-Fit", Decimal("-29.99")),
+        SeedMonthlyPayment(8, "card_payment", "Spotify", Decimal("-10.99"), hour=4, minute=12),
+    ),
+    CAMILLE_CUSTOMER_NUMBER: (
+        SeedMonthlyPayment(7, "direct_debit", "SFR", Decimal("-24.99")),
+        SeedMonthlyPayment(11, "card_payment", "Deezer", Decimal("-11.99"), hour=3, minute=40),
+        SeedMonthlyPayment(14, "direct_debit", "EDF", Decimal("-48.20")),
+        SeedMonthlyPayment(20, "direct_debit", "Netflix", Decimal("-13.49")),
+    ),
+}
+SEED_CARD_PAYMENTS: dict[str, tuple[SeedCardPayment, ...]] = {
+    DEMO_CUSTOMER_NUMBER: (
+        SeedCardPayment(1, 15, 12, "Fnac", Decimal("-49.99")),
+        SeedCardPayment(1, 15, 13, "Fnac", Decimal("-49.99")),  # charged twice
+        SeedCardPayment(2, 20, 14, "Uber Eats", Decimal("-23.40")),
+        SeedCardPayment(3, 8, 12, "Uber", Decimal("-14.20")),
+        SeedCardPayment(6, 21, 2, "Uber Eats", Decimal("-18.90")),
+        SeedCardPayment(9, 23, 40, "Uber", Decimal("-19.75")),
+        SeedCardPayment(13, 20, 41, "Uber Eats", Decimal("-27.15")),
+        SeedCardPayment(16, 18, 5, "Uber", Decimal("-11.30")),
+        SeedCardPayment(24, 19, 55, "Uber Eats", Decimal("-16.80")),
+        SeedCardPayment(30, 7, 55, "Uber", Decimal("-24.10")),
+        SeedCardPayment(38, 20, 30, "Uber Eats", Decimal("-31.25")),
+        SeedCardPayment(41, 19, 20, "Ticketmaster", Decimal("-89.00")),  # once: not recurring
+        SeedCardPayment(52, 21, 10, "Uber Eats", Decimal("-22.60")),
+    ),
+    CAMILLE_CUSTOMER_NUMBER: (
+        SeedCardPayment(1, 11, 47, "Fnac", Decimal("-34.90")),
+        SeedCardPayment(1, 11, 47, "Fnac", Decimal("-34.90")),  # charged twice
+        SeedCardPayment(4, 9, 5, "Uber", Decimal("-17.60")),
+        SeedCardPayment(11, 22, 30, "Uber Eats", Decimal("-21.35")),
+        SeedCardPayment(19, 18, 45, "Uber", Decimal("-12.90")),
+    ),
+}
+
+
 def card_payment(booked_at: datetime, merchant: str, amount: Decimal) -> SeedTransaction:
     return SeedTransaction(booked_at, f"Card payment — {merchant}", amount, "card_payment", merchant)
 
@@ -286,6 +355,7 @@ def seed_database(session: Session, now: datetime) -> None:
             history = demo_current_account_history(rng, now)
         else:
             history = everyday_history(rng, now, count=rng.randint(6, 10))
+        history += regular_and_remarkable_payments(spec.customer_number, now)
         current = _add_account(session, customer, spec, "current", "Current account", spec.current_balance, history, now)
         if spec.savings_balance is not None:
             savings_history = [
@@ -442,6 +512,29 @@ def demo_current_account_history(rng: random.Random, now: datetime) -> list[Seed
             history.append(transfer_in(_at(day, 19, rng.randint(0, 59)), "Camille Dubois", Decimal("32.50")))
         if rng.random() < 0.03:
             history.append(transfer_out(_at(day, 20, rng.randint(0, 59)), "Tom Bernard", Decimal("-58.00")))
+    return history
+
+
+def regular_and_remarkable_payments(customer_number: str, now: datetime) -> list[SeedTransaction]:
+    """The customer's SEED_MONTHLY_PAYMENTS over the history's days, and their SEED_CARD_PAYMENTS."""
+    history: list[SeedTransaction] = []
+    for day in _history_days(now):
+        for monthly in SEED_MONTHLY_PAYMENTS.get(customer_number, ()):
+            if day.day == monthly.day_of_month:
+                booked_at = _at(day, monthly.hour, monthly.minute)
+                if monthly.kind == "card_payment":
+                    history.append(card_payment(booked_at, monthly.counterparty, monthly.amount))
+                else:
+                    history.append(
+                        SeedTransaction(
+                            booked_at, f"Direct debit — {monthly.counterparty}", monthly.amount, monthly.kind,
+                            monthly.counterparty,
+                        )
+                    )
+    today = now.astimezone(timezone.utc).date()
+    for payment in SEED_CARD_PAYMENTS.get(customer_number, ()):
+        day = today - timedelta(days=payment.days_ago)
+        history.append(card_payment(_at(day, payment.hour, payment.minute), payment.merchant, payment.amount))
     return history
 
 

@@ -15,6 +15,7 @@ from bot.core_bank.tokens import AccessTokens
 from bot.core_bank.references import ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
 from bot.core_bank.sms import SmsGateway
+from bot.core_bank.transaction_insights import TransactionInsights
 from bot.core_bank.transfers import TransferLimits, Transfers
 from bot.settings import Settings
 
@@ -24,6 +25,7 @@ class CoreBankServices:
     tokens: AccessTokens
     otp: OtpService
     records: CustomerRecords
+    insights: TransactionInsights
     idempotency: IdempotentRequests
     cards: Cards
     loans: Loans
@@ -48,6 +50,7 @@ def build_services(
         tokens=tokens,
         otp=otp,
         records=CustomerRecords(sessions),
+        insights=TransactionInsights(sessions, clock=clock),
         idempotency=idempotency,
         cards=Cards(sessions, idempotency, clock=clock, reference_generator=reference_generator),
         loans=Loans(sessions, idempotency, clock=clock, reference_generator=reference_generator),

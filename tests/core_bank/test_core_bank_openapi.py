@@ -23,6 +23,8 @@ CURRENT, SAVINGS = DEMO_ACCOUNT_IDS["current"], DEMO_ACCOUNT_IDS["savings"]
 TOM = DEMO_PAYEE_IDS["tom"]
 TOO_LARGE = json.dumps({"padding": "x" * 70_000})
 NO_DATABASE_BEHIND = {"health", "openapi", "listSmsOutbox"}  # nothing there can fail as a 500 on purpose
+SPENDING_READS = (f"/v1/accounts/{CURRENT}/transactions/search", f"/v1/accounts/{CURRENT}/recurring-payments",
+                  f"/v1/accounts/{CURRENT}/spending")
 
 
 def to_tom(amount: str, **changes: Any) -> dict[str, Any]:
@@ -102,6 +104,11 @@ def every_success_and_common_refusal(bank: CoreBankTestClient) -> None:
         bank.get(path)
     bank.get(f"/v1/accounts/{CURRENT}/transactions", token=token, params={"limit": "ten"})
     bank.get("/v1/accounts/acc_nope/transactions", token=token)
+    for path in SPENDING_READS:  # search, recurring payments, spending: each answer
+        bank.get(path, token=token)
+        bank.get(path)
+        bank.get(path, token=token, params={"time_zone": "Mars/Olympus"})
+        bank.get(path.replace(CURRENT, "acc_nope"), token=token)
 
     writes = [("/v1/cards/x/block", False), ("/v1/card-orders", True), ("/v1/loan-applications", True),
               ("/v1/transfers/prepare", False), ("/v1/transfers", True)]
@@ -208,6 +215,8 @@ def failures_without_a_database(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         for path in ("/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", "/v1/cards", "/v1/card-orders",
                      "/v1/loan-applications", "/v1/payees"):
             bank.get(path, token=token)
+        for path in SPENDING_READS:
+            bank.get(path, token=token)
         bank.post(f"/v1/cards/{DEMO_CARD_IDS['debit']}/block", token=token, json={"reason": "lost"})
         bank.post("/v1/card-orders", token=token, headers=with_key, json={"kind": "debit", "account_id": CURRENT})
         bank.post("/v1/loan-applications", token=token, headers=with_key,
@@ -269,10 +278,12 @@ def test_the_check_passes_what_the_document_says(check: ContractCheck):
     fake(check, "GET", "/v1/me", 401, {"error": {"code": "unauthorized", "message": "m"}}, headers={"WWW-Authenticate": "Bearer"})
     fake(check, "DELETE", "/v1/session", 204, None)
     transaction = {"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00", "description": "Card payment — Fnac",
-                   "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac"}
+                   "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac",
+                   "category": "shopping", "merchant": "Fnac"}
     fake(check, "GET", "/v1/accounts/a/transactions", 200, {"transactions": [transaction], "next_before": None})
     fake(check, "GET", "/v1/accounts/a/transactions", 200,
-         {"transactions": [{**transaction, "kind": "other", "counterparty": None}], "next_before": None})
+         {"transactions": [{**transaction, "kind": "other", "counterparty": None, "category": "other", "merchant": None}],
+          "next_before": None})
 
 
 @pytest.mark.parametrize(

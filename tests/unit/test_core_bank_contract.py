@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from actions.banking import UNAVAILABLE, BankError, CoreBank, _refusal, asked
 from bot.core_bank.contract import customers, loans, otp, transfers
+from bot.core_bank.contract.categories import TRANSACTION_CATEGORIES
 from bot.core_bank.contract.errors import Error, ErrorDetail
 from bot.core_bank.contract.wire import explain, format_time
 
@@ -197,7 +198,8 @@ def test_a_response_names_every_field_and_nothing_more():
 
 
 TRANSACTION = {"transaction_id": "t", "booked_at": "2026-06-11T09:30:00+00:00", "description": "Card payment — Fnac",
-               "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac"}
+               "amount": "-77.88", "currency": "EUR", "kind": "card_payment", "counterparty": "Fnac",
+               "category": "shopping", "merchant": "Fnac"}
 
 
 def test_a_transaction_has_a_kind_of_the_contracts_and_a_counterparty_or_null():
@@ -214,6 +216,22 @@ def test_a_transaction_has_a_kind_of_the_contracts_and_a_counterparty_or_null():
             customers.Transaction.parse_obj({k: v for k, v in TRANSACTION.items() if k != missing})
 
 
+def test_a_transaction_has_a_category_of_the_contracts_and_a_merchant_or_null():
+    parsed = customers.Transaction.parse_obj(TRANSACTION)
+    assert (parsed.category, parsed.merchant) == ("shopping", "Fnac")
+    salary = customers.Transaction.parse_obj({**TRANSACTION, "kind": "salary", "category": "income", "merchant": None})
+    assert (salary.category, salary.merchant) == ("income", None)
+    assert {"groceries", "restaurants", "transport", "bills", "shopping", "leisure", "cash", "other"} <= set(
+        TRANSACTION_CATEGORIES
+    )
+    for wrong in ({"category": "crypto"}, {"category": None}, {"merchant": 12}):
+        with pytest.raises(ValidationError):
+            customers.Transaction.parse_obj({**TRANSACTION, **wrong})
+    for missing in ("category", "merchant"):  # always there, merchant null when none
+        with pytest.raises(ValidationError):
+            customers.Transaction.parse_obj({k: v for k, v in TRANSACTION.items() if k != missing})
+
+
 def test_the_document_lists_the_kinds_of_transactions():
     from bot.core_bank.contract.document import openapi_document
 
@@ -222,6 +240,8 @@ def test_the_document_lists_the_kinds_of_transactions():
     kind = schema["properties"]["kind"]
     assert set(kind.get("enum") or []) == set(customers.TRANSACTION_KINDS), kind
     assert schema["properties"]["counterparty"].get("nullable") is True
+    assert set(schema["properties"]["category"].get("enum") or []) == set(TRANSACTION_CATEGORIES)
+    assert schema["properties"]["merchant"].get("nullable") is True
 
 
 def test_an_error_carries_only_the_details_it_has():

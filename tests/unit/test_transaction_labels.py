@@ -31,6 +31,7 @@ def wire(description: str, kind: str, counterparty: Optional[str], amount: str =
     return customers.Transaction.parse_obj({
         "transaction_id": f"t-{kind}", "booked_at": "2026-11-29T10:00:00+00:00", "description": description,
         "amount": amount, "currency": "EUR", "kind": kind, "counterparty": counterparty,
+        "category": "other", "merchant": None,
     })
 
 

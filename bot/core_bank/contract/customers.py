@@ -10,6 +10,7 @@ from typing import Any, Literal, Optional, get_args
 from pydantic import Field, StrictStr, root_validator
 from pydantic.fields import ModelField
 
+from bot.core_bank.contract.categories import TransactionCategory
 from bot.core_bank.contract.wire import Day, Money, RequestModel, Text, Timestamp, WireModel, WireType, refuse
 
 MAX_TRANSACTIONS_PAGE = 100
@@ -109,6 +110,16 @@ class Transaction(WireModel):
     )
     counterparty: Optional[StrictStr] = Field(
         ..., nullable=True, description="the merchant, employer or person on the other side; null when none",
+        example="Fnac",
+    )
+    category: TransactionCategory = Field(
+        ..., description="what it was for, decided by the bank (bot/core_bank/contract/categories.py)",
+        example="shopping",
+    )
+    merchant: Optional[StrictStr] = Field(
+        ..., nullable=True,
+        description="the merchant's usual name (\"Amazon\" for \"Amazon EU\") for a card payment, direct debit or "
+        "rent; null for transfers, salary, cash and the like",
         example="Fnac",
     )
     amount: Money = Field(..., description="signed: negative is money out", example="-42.10")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.core_bank.contract import cards, customers, facts, loans, otp, service, transfers
+from bot.core_bank.contract import spending
 from bot.core_bank.contract.wire import RequestModel, WireModel
 
 REQUEST_MAX_BYTES = 64 * 1024
@@ -159,6 +160,68 @@ OPERATIONS: tuple[Operation, ...] = (
             Refusal(
                 400, ("invalid_request",),
                 "A bad limit, `before` not a transaction of this account, a date not YYYY-MM-DD, or since after until",
+            ),
+            Refusal(404, ("account_not_found",), "No such account for this customer"),
+        ),
+    ),
+    Operation(
+        "searchTransactions", "GET", "/v1/accounts/{account_id}/transactions/search",
+        "Search an account's transactions by merchant, category, direction, amount and days, with totals",
+        200, spending.TransactionSearchPage, "One page of the matches, newest first, and the totals of all of them",
+        query=spending.TransactionSearchQuery, signed_in=True,
+        description=(
+            "Every filter given must hold. `merchant` is matched loosely against the merchant's name (or, for a "
+            "transaction without one, such as a transfer, the counterparty's): case and accents aside, a word of "
+            'the name, its start from 3 letters, small typos from 4 ("uber" finds Uber and Uber Eats, "netflx" '
+            "Netflix); `merchants` lists the names matched. `min_amount` and `max_amount` bound the size of the "
+            "amount, sign aside. `since` and `until` are days in `time_zone`, both included. `totals` count every "
+            "match; `transactions` page as in the transactions list (`limit`, `before`)."
+        ),
+        own_refusals=(
+            Refusal(
+                400, ("invalid_request",),
+                "A bad filter (an unknown category or direction, an amount not like \"100.00\", min_amount above "
+                "max_amount, a date not YYYY-MM-DD or since after until, an unknown time_zone), a bad limit, or "
+                "`before` not a transaction of this account",
+            ),
+            Refusal(404, ("account_not_found",), "No such account for this customer"),
+        ),
+    ),
+    Operation(
+        "listRecurringPayments", "GET", "/v1/accounts/{account_id}/recurring-payments",
+        "The recurring payments out of an account (subscriptions, bills, standing transfers), found in its history",
+        200, spending.RecurringPaymentList, "The recurring payments, active ones first",
+        query=spending.RecurringPaymentsQuery, signed_in=True,
+        description=(
+            "Payments out to one name (merchant, else payee) at a regular interval with steady amounts (each within "
+            "20 % of the median): weekly (6 to 8 days apart) or monthly (26 to 35) with at least 3 payments, or "
+            "monthly with 2 of exactly the same amount to a merchant (a subscription's price), yearly (350 to 380) "
+            "with 2. Two payments on one day count once. Cash and moves to the customer's own accounts are left out. "
+            "The next payment is expected a period after the last (monthly: on the usual day of the month); "
+            "`active` is false once it is overdue by more than 3 days (weekly), 7 (monthly) or 21 (yearly). "
+            "Dates are days in `time_zone`."
+        ),
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "An unknown time_zone"),
+            Refusal(404, ("account_not_found",), "No such account for this customer"),
+        ),
+    ),
+    Operation(
+        "getSpendingByCategory", "GET", "/v1/accounts/{account_id}/spending",
+        "Money out of an account by category over a period, beside the period just before",
+        200, spending.SpendingByCategory, "Totals by category for the period and the previous one",
+        query=spending.SpendingQuery, signed_in=True,
+        description=(
+            "Spending is money out in every category but savings (moves to the customer's own accounts); money in "
+            "is not netted. The period: `month` (this month: up to today), or `since` to `until` (default and at "
+            "most today), or neither: this month so far; days in `time_zone`. The previous period: the month "
+            "before (up to the same day of the month while the month is not over), or as many days just before."
+        ),
+        own_refusals=(
+            Refusal(
+                400, ("invalid_request",),
+                "A month not YYYY-MM or not begun yet, a date not YYYY-MM-DD, since after until or after today, "
+                "until without since, month with since or until, an unknown time_zone",
             ),
             Refusal(404, ("account_not_found",), "No such account for this customer"),
         ),

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from bot.core_bank.routes import cards, customers, facts, loans, otp, service, transfers
+from bot.core_bank.routes import spending
 
 HANDLERS: dict[str, Callable[..., Any]] = {
     **service.HANDLERS,
     **otp.HANDLERS,
     **customers.HANDLERS,
+    **spending.HANDLERS,
     **cards.HANDLERS,
     **loans.HANDLERS,
     **transfers.HANDLERS,
