@@ -74,6 +74,9 @@ def create_app(
     app.ctx.cards = services.cards
     app.ctx.loans = services.loans
     app.ctx.transfers = services.transfers
+    app.ctx.card_controls = services.card_controls
+    app.ctx.disputes = services.disputes
+    app.ctx.appointments = services.appointments
     app.ctx.transfer_limits = TransferLimits.from_settings(settings)  # published on GET /v1/bank/facts
     app.ctx.openapi = openapi_document(dev_mode=settings.core_banking_dev_mode)
 

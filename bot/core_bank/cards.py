@@ -2,10 +2,11 @@
 
 Rules:
 - a customer blocks their own card (lost, stolen or damaged) at once; blocking a blocked
-  card changes nothing and gives it back as it is;
+  card changes nothing and gives it back as it is; a frozen card can be blocked (it is then
+  no longer frozen: blocked for good). Freezing for now is card_controls.py;
 - a new card is ordered on the customer's current account (a savings account gets no card);
 - a customer holds at most one credit card, and an account at most one debit card: an active
-  card, or one already on order, of that kind takes the place;
+  or frozen card, or one already on order, of that kind takes the place;
 - `replaces_card_id` names the blocked card (of the same kind; for a debit card, of the same
   account) a new card replaces; a card is replaced only once;
 - the card is sent to the customer's address, due 5 business days after the order (weekends skipped).
@@ -39,6 +40,7 @@ from bot.clock import Clock, utc_now
 BLOCK_REASONS = contract.BLOCK_REASONS
 CARD_KINDS = contract.CARD_KINDS
 ACTIVE = "active"
+FROZEN = "frozen"  # for now: card_controls.py
 BLOCKED = "blocked"
 ORDERED = "ordered"
 DELIVERY_BUSINESS_DAYS = 5
@@ -165,7 +167,7 @@ class Cards:
                 session.execute(
                     update(Card)
                     .where(Card.id == card_id, Card.status != BLOCKED)
-                    .values(status=BLOCKED, blocked_at=self._clock(), block_reason=reason)
+                    .values(status=BLOCKED, blocked_at=self._clock(), block_reason=reason, frozen_at=None)
                 )
                 session.commit()
                 card = session.execute(
@@ -261,7 +263,9 @@ class Cards:
             scope_cards = Card.account_id == request.account_id
             scope_orders = CardOrder.account_id == request.account_id
         active_cards = session.execute(
-            select(func.count(Card.id)).where(scope_cards, Card.kind == request.kind, Card.status == ACTIVE)
+            select(func.count(Card.id)).where(
+                scope_cards, Card.kind == request.kind, Card.status.in_((ACTIVE, FROZEN))
+            )
         ).scalar_one()
         open_orders = session.execute(
             select(func.count(CardOrder.row_id)).where(

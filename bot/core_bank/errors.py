@@ -96,6 +96,18 @@ class PayeeNotFound(NotFound):
     code = "payee_not_found"
 
 
+class TransactionNotFound(NotFound):
+    code = "transaction_not_found"
+
+
+class DisputeNotFound(NotFound):
+    code = "dispute_not_found"
+
+
+class AppointmentNotFound(NotFound):
+    code = "appointment_not_found"
+
+
 class MethodNotAllowed(CoreBankError):
     status = 405
     code = "method_not_allowed"
@@ -104,6 +116,23 @@ class MethodNotAllowed(CoreBankError):
 class OtpUsed(CoreBankError):
     status = 409
     code = "otp_used"
+
+
+class DisputeExists(CoreBankError):
+    """The transaction already has a dispute case: `reference` names it."""
+
+    status = 409
+    code = "dispute_exists"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"This payment is already disputed: case {reference}.", details={"reference": reference}
+        )
+
+
+class SlotTaken(CoreBankError):
+    status = 409
+    code = "slot_taken"
 
 
 class OtpExpired(CoreBankError):
@@ -170,6 +199,42 @@ class DailyLimitExceeded(Unprocessable):
 
 class InsufficientFunds(Unprocessable):
     code = "insufficient_funds"
+
+
+class CardBlocked(Unprocessable):
+    code = "card_blocked"
+
+
+class CardFrozen(Unprocessable):
+    code = "card_frozen"
+
+
+class NotDisputable(Unprocessable):
+    code = "not_disputable"
+
+
+class DisputeTooLate(Unprocessable):
+    code = "dispute_too_late"
+
+
+class DisputeStatusNotAllowed(Unprocessable):
+    code = "dispute_status_not_allowed"
+
+
+class SlotUnavailable(Unprocessable):
+    code = "slot_unavailable"
+
+
+class SlotInPast(Unprocessable):
+    code = "slot_in_past"
+
+
+class AppointmentCancelled(Unprocessable):
+    code = "appointment_cancelled"
+
+
+class AppointmentPast(Unprocessable):
+    code = "appointment_past"
 
 
 class OtpBindingMismatch(Unprocessable):

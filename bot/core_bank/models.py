@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -131,11 +132,12 @@ class Card(Base):
     kind = Column(String(10), nullable=False)  # debit | credit
     brand = Column(String(20), nullable=False)
     last4 = Column(String(4), nullable=False)
-    status = Column(String(10), nullable=False)  # active | blocked
+    status = Column(String(10), nullable=False)  # active | frozen (for now, reversible) | blocked (for good)
     expiry_year = Column(Integer, nullable=False)
     expiry_month = Column(Integer, nullable=False)
     blocked_at = Column(UtcDateTime, nullable=True)
     block_reason = Column(String(10), nullable=True)  # lost | stolen | damaged
+    frozen_at = Column(UtcDateTime, nullable=True)  # set while frozen
 
     customer = relationship("Customer", back_populates="cards")
 
@@ -223,6 +225,68 @@ class Transfer(Base):
     currency = Column(String(3), nullable=False)
     status = Column(String(10), nullable=False)  # executed
     executed_at = Column(UtcDateTime, nullable=False)
+
+
+class Dispute(Base):
+    """A customer's dispute of one of their transactions (bot/core_bank/disputes.py): one per transaction."""
+
+    __tablename__ = "disputes"
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)  # DP-XXXXXXXX
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    transaction_id = Column(String(40), ForeignKey("transactions.id"), nullable=False, unique=True)
+    reason = Column(String(20), nullable=False)  # not_recognised | charged_twice | wrong_amount | not_received | other
+    details = Column(String(500), nullable=True)  # the customer's own words
+    status = Column(String(20), nullable=False)  # open | under_review | resolved | rejected
+    advisor_reason = Column(String(30), nullable=True)  # why an advisor must take it; null: the back office does
+    opened_at = Column(UtcDateTime, nullable=False)
+    updated_at = Column(UtcDateTime, nullable=False)
+
+
+class Advisor(Base):
+    """An advisor customers can meet (bot/core_bank/appointments.py), seeded."""
+
+    __tablename__ = "advisors"
+
+    id = Column(String(40), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+    first_name = Column(String(100), nullable=False)
+    last_name = Column(String(100), nullable=False)
+    channels = Column(String(30), nullable=False)  # comma-separated: branch,phone,video
+    weekdays = Column(String(7), nullable=False)  # ISO weekdays worked: "12345" is Monday to Friday
+    branch_name = Column(String(100), nullable=True)  # null: no branch (phone and video only)
+    branch_address = Column(String(200), nullable=True)
+
+
+class Appointment(Base):
+    """A customer's appointment with an advisor. A confirmed one holds its slot: the partial unique index
+    lets no two confirmed appointments share an advisor's slot, whoever books them and however at once."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index(
+            "uq_appointments_confirmed_slot",
+            "advisor_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'confirmed'"),
+            postgresql_where=text("status = 'confirmed'"),
+        ),
+    )
+
+    row_id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)  # AP-XXXXXXXX
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    advisor_id = Column(String(40), ForeignKey("advisors.id"), nullable=False)
+    starts_at = Column(UtcDateTime, nullable=False)
+    ends_at = Column(UtcDateTime, nullable=False)
+    channel = Column(String(10), nullable=False)  # branch | phone | video
+    topic = Column(String(20), nullable=False)  # mortgage | loan | savings | account | other
+    note = Column(String(300), nullable=True)
+    status = Column(String(10), nullable=False)  # confirmed | cancelled
+    booked_at = Column(UtcDateTime, nullable=False)
+    cancelled_at = Column(UtcDateTime, nullable=True)
 
 
 class IdempotencyRecord(Base):

@@ -1,5 +1,6 @@
 """Demo data for the core bank: four customers with addresses, accounts, cards and transactions;
-Alex's payees and earlier loan application; and the loan products (the bank's rates live here).
+Alex's payees and earlier loan application; the loan products (the bank's rates live here); and the
+advisors customers can book an appointment with.
 Every transaction is categorised as it is booked (bot/core_bank/merchants.py); Alex's and Camille's
 histories hold subscriptions and bills that recur, Uber and Uber Eats payments, and yesterday the same
 card payment at Fnac twice (SEED_MONTHLY_PAYMENTS, SEED_CARD_PAYMENTS).
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core_bank.loans import annuity
 from bot.core_bank.models import (
     Account,
+    Advisor,
     Card,
     Customer,
     LoanApplication,
@@ -179,6 +181,28 @@ SEED_LOAN_APPLICATIONS: dict[str, tuple[SeedLoanApplication, ...]] = {
     DEMO_CUSTOMER_NUMBER: (SeedLoanApplication("LA-7K2M9QXA", "car", Decimal("15000.00"), 60, "under_review", 6),),
 }
 DEMO_LOAN_APPLICATION_REFERENCE = SEED_LOAN_APPLICATIONS[DEMO_CUSTOMER_NUMBER][0].reference
+
+
+@dataclass(frozen=True)
+class SeedAdvisor:
+    slug: str  # for the stable id
+    first_name: str
+    last_name: str
+    channels: tuple[str, ...]  # branch, phone, video
+    weekdays: str  # ISO weekdays worked: "2345" is Tuesday to Friday
+    branch_name: Optional[str] = None
+    branch_address: Optional[str] = None
+
+
+# The advisors customers can meet (bot/core_bank/appointments.py: their hours and slots).
+SEED_ADVISORS: tuple[SeedAdvisor, ...] = (
+    SeedAdvisor("claire-lefevre", "Claire", "Lefèvre", ("branch", "phone", "video"), "2345",
+                "Paris Oberkampf", "98 rue Oberkampf, 75011 Paris"),
+    SeedAdvisor("julien-moreau", "Julien", "Moreau", ("branch", "phone"), "1234",
+                "Lyon Jean Macé", "7 place Jean Macé, 69007 Lyon"),
+    SeedAdvisor("nadia-benali", "Nadia", "Benali", ("phone", "video"), "12345"),
+)
+DEMO_ADVISOR_IDS = {advisor.slug: stable_id("adv", advisor.slug) for advisor in SEED_ADVISORS}
 
 GROCERS = ("Carrefour City", "Monoprix", "Lidl", "Franprix", "Picard", "Biocoop")
 CARD_MERCHANTS = (
@@ -387,7 +411,24 @@ def seed_database(session: Session, now: datetime) -> None:
         _add_payees(session, customers[customer_number], payees)
     for customer_number, applications in SEED_LOAN_APPLICATIONS.items():
         _add_loan_applications(session, customers[customer_number], applications, now)
+    _add_advisors(session)
     session.flush()
+
+
+def _add_advisors(session: Session) -> None:
+    for position, advisor in enumerate(SEED_ADVISORS):
+        session.add(
+            Advisor(
+                id=DEMO_ADVISOR_IDS[advisor.slug],
+                position=position,
+                first_name=advisor.first_name,
+                last_name=advisor.last_name,
+                channels=",".join(advisor.channels),
+                weekdays=advisor.weekdays,
+                branch_name=advisor.branch_name,
+                branch_address=advisor.branch_address,
+            )
+        )
 
 
 def _add_payees(session: Session, customer: Customer, payees: tuple[SeedPayee, ...]) -> None:

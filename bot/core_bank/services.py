@@ -7,7 +7,10 @@ from typing import Callable
 from sqlalchemy.orm import sessionmaker
 
 from bot.core_bank.accounts import CustomerRecords
+from bot.core_bank.appointments import Appointments
+from bot.core_bank.card_controls import CardControls
 from bot.core_bank.cards import Cards
+from bot.core_bank.disputes import Disputes
 from bot.core_bank.idempotency import IdempotentRequests
 from bot.core_bank.loans import Loans
 from bot.core_bank.otp import OtpPolicy, OtpService, new_code
@@ -30,6 +33,9 @@ class CoreBankServices:
     cards: Cards
     loans: Loans
     transfers: Transfers
+    card_controls: CardControls
+    disputes: Disputes
+    appointments: Appointments
 
 
 def build_services(
@@ -55,6 +61,9 @@ def build_services(
         cards=Cards(sessions, idempotency, clock=clock, reference_generator=reference_generator),
         loans=Loans(sessions, idempotency, clock=clock, reference_generator=reference_generator),
         transfers=Transfers(sessions, otp, idempotency, limits, clock=clock, reference_generator=reference_generator),
+        card_controls=CardControls(sessions, clock=clock),
+        disputes=Disputes(sessions, idempotency, clock=clock, reference_generator=reference_generator),
+        appointments=Appointments(sessions, idempotency, clock=clock, reference_generator=reference_generator),
     )
 
 

@@ -40,6 +40,8 @@ def json_schema(document: dict[str, Any]) -> dict[str, Any]:
                 converted["type"] = [converted["type"], "null"]
             if "enum" in converted:
                 converted["enum"] = [*converted["enum"], None]
+            if "allOf" in converted and "type" not in converted:  # a nullable object: {"allOf": [{"$ref"}]}
+                converted = {"anyOf": [{"type": "null"}, converted]}
         return converted
 
     return convert(copy.deepcopy(document))

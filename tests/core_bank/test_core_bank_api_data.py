@@ -250,7 +250,12 @@ def test_the_openapi_document_describes_exactly_the_app_routes(reading_bank: Cor
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert "200" in operation["responses"] or "201" in operation["responses"] or "204" in operation["responses"]
-            if path.startswith("/v1/") and (path, method) not in public:
+            if path.startswith("/v1/staff/"):  # the staff console's: the service token, never a customer's
+                assert operation["responses"]["403"]["x-error-codes"] == ["service_token_required"], (method, path)
+                assert {"name": "X-Service-Token", "in": "header", "required": True}.items() <= next(
+                    p for p in operation["parameters"] if p["name"] == "X-Service-Token").items()
+                assert operation["security"] == [] and "401" not in operation["responses"], (method, path)
+            elif path.startswith("/v1/") and (path, method) not in public:
                 assert "401" in operation["responses"], (method, path)
                 assert operation["security"] == [{"bearerAuth": []}], (method, path)
     for name in ("Error", "Challenge", "Session", "Account", "TransactionPage", "Card"):

@@ -17,6 +17,7 @@ import requests
 from bot.core_bank.contract.document import openapi_document
 from bot.core_bank.seed import DEMO_ACCOUNT_IDS, DEMO_CARD_IDS, DEMO_PAYEE_IDS, DEMO_PHONE
 from tests.core_bank.core_bank_contract import ContractCheck
+from tests.core_bank.core_bank_everyday_answers import every_everyday_answer
 from tests.core_bank.core_bank_fixtures import SERVICE_HEADERS, CoreBankTestClient, running_core_bank
 
 CURRENT, SAVINGS = DEMO_ACCOUNT_IDS["current"], DEMO_ACCOUNT_IDS["savings"]
@@ -233,7 +234,7 @@ def test_every_documented_status_and_error_code_is_really_answered_as_documented
         every_success_and_common_refusal(bank)
         seen |= bank.contract.seen
         document = bank.contract.document
-    for scenario in (every_transfer_answer, locks_and_windows, failures_without_a_database):
+    for scenario in (every_transfer_answer, locks_and_windows, failures_without_a_database, every_everyday_answer):
         for scenario_bank in scenario(tmp_path):
             seen |= scenario_bank.contract.seen
 
@@ -312,6 +313,9 @@ def test_the_check_passes_what_the_document_says(check: ContractCheck):
                                           "total_interest": "0.00"}, {"product": "personal", "amount": "1", "term_months": 1,
                                                                       "rate": "0.5"}, None),
         ("DELETE", "/v1/session", 204, {"revoked": True}, None, None),
+        ("GET", "/v1/appointment-slots", 200, {"timezone": "Europe/Paris", "slots": [{
+            "slot_id": "s", "starts_at": "2026-06-12T07:30:00+00:00", "ends_at": "2026-06-12T08:15:00+00:00",
+            "advisor": {"advisor_id": "a", "name": "n", "channels": ["phone"], "branch": "Paris"}}]}, None, None),
         ("GET", "/v1/nothing", 200, {}, None, None),
     ],
 )

@@ -3,6 +3,7 @@
 - `wire`: the base models and field types (money as Decimal/strings, times with offsets);
 - `errors`: the one error shape, {"error": {"code", "message", ...}};
 - `otp`, `customers`, `cards`, `loans`, `transfers`, `service`: the models of each resource;
+- `card_controls` (freeze, unfreeze), `disputes`, `appointments`, `staff`: the same for the everyday services;
 - `operations`: every operation (method, path, models, statuses, error codes);
 - `document`: the OpenAPI document served at /openapi.json, generated from the above.
 

@@ -138,7 +138,9 @@ class Card(WireModel):
     kind: Literal["debit", "credit"]
     brand: StrictStr = Field(..., example="Visa")
     last4: StrictStr = Field(..., regex="^[0-9]{4}$")
-    status: Literal["active", "blocked"]
+    status: Literal["active", "frozen", "blocked"] = Field(
+        ..., description="frozen: for now, until the customer unfreezes it (it cannot pay); blocked: for good"
+    )
     account_id: StrictStr
     expiry: StrictStr = Field(..., regex="^[0-9]{4}-[0-9]{2}$", example="2028-09")
 

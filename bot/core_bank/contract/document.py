@@ -31,7 +31,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 DESCRIPTION = (
     "The mock core-banking service: customers, accounts, cards and card orders, loans, payees and transfers "
-    "approved by a code bound to the transaction (PSD2 dynamic linking), and sign-in by one-time SMS code. "
+    "approved by a code bound to the transaction (PSD2 dynamic linking), and sign-in by one-time SMS code; card "
+    "freezes, disputed payments and appointments with advisors, with a staff side (/v1/staff, service token). "
     'Errors are always {"error": {"code", "message"}} with the status of their code (an unknown path is 404 '
     "not_found, a method a path does not have 405 method_not_allowed); amounts are decimal strings with a "
     "currency; times are ISO 8601 with an offset (UTC). Responses are never cached (Cache-Control: no-store). "
@@ -58,6 +59,16 @@ SERVICE_TOKEN_PARAMETER = {
         "The chat channel's shared secret (the action server's CORE_BANKING_SERVICE_TOKEN): needed to name one of "
         f"its users (channel and channel_user_id, link, {otp.CHANNEL_USER_HEADER}); a missing or wrong one is then "
         "refused (403 service_token_required)."
+    ),
+    "schema": {"type": "string", "minLength": 1},
+}
+STAFF_TOKEN_PARAMETER = {
+    "name": SERVICE_TOKEN_HEADER,
+    "in": "header",
+    "required": True,
+    "description": (
+        "The branch's shared secret (CORE_BANKING_SERVICE_TOKEN), which the staff console holds: a missing or wrong "
+        "one is refused (403 service_token_required)."
     ),
     "schema": {"type": "string", "minLength": 1},
 }
@@ -122,6 +133,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         parameters.append(IDEMPOTENCY_PARAMETER)
     if op.service_headers:
         parameters += [SERVICE_TOKEN_PARAMETER, CHANNEL_USER_PARAMETER]
+    if op.staff:
+        parameters.append(STAFF_TOKEN_PARAMETER)
     return parameters
 
 

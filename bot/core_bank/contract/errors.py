@@ -30,6 +30,7 @@ class ErrorDetail(WireModel):
     max: Optional[Union[Money, StrictInt]] = Field(
         None, description="out_of_range only: the largest allowed value (an amount, or months)"
     )
+    reference: Optional[StrictStr] = Field(None, description="dispute_exists only: the case already open")
 
 
 class Error(WireModel):

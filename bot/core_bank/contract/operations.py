@@ -13,6 +13,7 @@ from typing import Optional
 
 from bot.core_bank.contract import cards, customers, facts, loans, otp, service, transfers
 from bot.core_bank.contract import spending
+from bot.core_bank.contract import appointments, card_controls, disputes
 from bot.core_bank.contract.wire import RequestModel, WireModel
 
 REQUEST_MAX_BYTES = 64 * 1024
@@ -42,6 +43,10 @@ SERVICE_ONLY = Refusal(
     403, ("service_token_required",),
     f"A channel user named (channel and channel_user_id, link, or {otp.CHANNEL_USER_HEADER}) without the channel's "
     f"valid {SERVICE_TOKEN_HEADER}",
+)
+STAFF_ONLY = Refusal(
+    403, ("service_token_required",),
+    f"No valid {SERVICE_TOKEN_HEADER}: staff routes are the branch's own (the console's), never a customer's",
 )
 OTP_LOCKED = Refusal(
     423, ("otp_locked",), "Too many wrong codes from this requester (or for this customer): locked until `locked_until`"
@@ -78,6 +83,7 @@ class Operation:
     description: str = ""
     dev_only: bool = False
     service_headers: bool = False  # takes the channel's X-Service-Token and X-Channel-User
+    staff: bool = False  # needs the branch's X-Service-Token (the staff console's), never a customer's token
 
     @property
     def path_parameters(self) -> list[str]:
@@ -94,6 +100,8 @@ class Operation:
             shared.append(UNAUTHORIZED)
         if self.idempotent:
             shared += [BAD_KEY, KEY_REUSED]
+        if self.staff:
+            shared.append(STAFF_ONLY)
         return (*shared, *self.own_refusals, INTERNAL)
 
 
@@ -257,6 +265,140 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "listCardOrders", "GET", "/v1/card-orders", "The customer's card orders, newest first",
         200, cards.CardOrderList, "Card orders", signed_in=True,
+    ),
+    # --- card freeze, disputes, appointments (and their staff side) ---
+    Operation(
+        "freezeCard", "POST", "/v1/cards/{card_id}/freeze",
+        "Freeze a card for now: it cannot pay until unfrozen (freezing a frozen card gives it back unchanged)",
+        200, card_controls.FrozenCard, "The card, frozen", signed_in=True,
+        description="Immediate and reversible, unlike a block. A blocked card is blocked for good: it cannot be frozen.",
+        own_refusals=(
+            Refusal(404, ("card_not_found",), "No such card for this customer"),
+            Refusal(422, ("card_blocked",), "The card is blocked for good (lost, stolen, damaged)"),
+        ),
+    ),
+    Operation(
+        "unfreezeCard", "POST", "/v1/cards/{card_id}/unfreeze",
+        "Unfreeze a card: it can pay again at once (unfreezing an active card gives it back unchanged)",
+        200, card_controls.ActiveCard, "The card, active", signed_in=True,
+        own_refusals=(
+            Refusal(404, ("card_not_found",), "No such card for this customer"),
+            Refusal(422, ("card_blocked",), "The card is blocked for good: it cannot be unfrozen"),
+        ),
+    ),
+    Operation(
+        "authoriseCardPayment", "POST", "/dev/cards/{card_id}/authorisations",
+        "Development only: the card network stand-in asks whether the card may pay (nothing is booked)",
+        200, card_controls.Authorisation, "Approved", request=card_controls.AuthorisationRequest, dev_only=True,
+        own_refusals=(
+            Refusal(404, ("card_not_found",), "No such card"),
+            Refusal(
+                422, ("card_frozen", "card_blocked", "currency_not_supported", "insufficient_funds"),
+                "Declined: the card is frozen, or blocked; a currency other than EUR; the account does not hold the amount",
+            ),
+        ),
+    ),
+    Operation(
+        "openDispute", "POST", "/v1/disputes", "Dispute one of the customer's payments: a case with a reference",
+        201, disputes.Dispute, "Case opened",
+        request=disputes.DisputeRequest, signed_in=True, idempotent=True,
+        description=(
+            "One case per transaction. An advisor must take the case when the customer does not recognise the "
+            "payment, when more than dispute_advisor_threshold (bank facts) left the account, or when the reason is "
+            "other; review_by and resolve_by are dispute_review_days and dispute_resolution_days working days later."
+        ),
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "An unknown reason; details longer than 500 characters, or missing for other"),
+            Refusal(404, ("transaction_not_found",), "No such transaction for this customer"),
+            Refusal(409, ("dispute_exists",), "The transaction is already disputed: `reference` names the case"),
+            Refusal(
+                422, ("not_disputable", "dispute_too_late"),
+                "Money received, or a move to the customer's own savings; booked more than unauthorised_debit_months ago",
+            ),
+        ),
+    ),
+    Operation(
+        "listDisputes", "GET", "/v1/disputes", "The customer's disputes, newest first",
+        200, disputes.DisputeList, "Disputes", signed_in=True,
+    ),
+    Operation(
+        "getDispute", "GET", "/v1/disputes/{reference}", "One of the customer's disputes",
+        200, disputes.Dispute, "The case", signed_in=True,
+        own_refusals=(Refusal(404, ("dispute_not_found",), "No such dispute for this customer"),),
+    ),
+    Operation(
+        "listAppointmentSlots", "GET", "/v1/appointment-slots",
+        "Advisors' free slots for the next working days (Paris time), soonest first",
+        200, appointments.SlotList, "Free slots", query=appointments.SlotQuery, signed_in=True,
+        description="Working days are Monday to Friday, today included; a slot starts at least an hour from now.",
+    ),
+    Operation(
+        "bookAppointment", "POST", "/v1/appointments", "Book a free slot with an advisor",
+        201, appointments.Appointment, "Appointment confirmed",
+        request=appointments.AppointmentRequest, signed_in=True, idempotent=True,
+        description="A slot is never booked twice, however many book it at once: the late one is refused (slot_taken).",
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "A slot_id that is not one of this bank's, an unknown channel or topic"),
+            Refusal(409, ("slot_taken",), "Someone else has this slot"),
+            Refusal(
+                422, ("slot_unavailable", "slot_in_past"),
+                "Not a slot of the advisor (unknown advisor, day or time; a channel the advisor does not offer; more than "
+                "20 working days ahead); a time that has passed or is less than an hour away",
+            ),
+        ),
+    ),
+    Operation(
+        "listAppointments", "GET", "/v1/appointments", "The customer's appointments, soonest first",
+        200, appointments.AppointmentList, "Appointments", signed_in=True,
+    ),
+    Operation(
+        "getAppointment", "GET", "/v1/appointments/{reference}", "One of the customer's appointments",
+        200, appointments.Appointment, "The appointment", signed_in=True,
+        own_refusals=(Refusal(404, ("appointment_not_found",), "No such appointment for this customer"),),
+    ),
+    Operation(
+        "rescheduleAppointment", "POST", "/v1/appointments/{reference}/reschedule",
+        "Move an appointment to another free slot (same reference): the new slot taken and the old one freed at once",
+        200, appointments.Appointment, "Appointment moved (or already there)",
+        request=appointments.RescheduleRequest, signed_in=True, idempotent=True,
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "A slot_id that is not one of this bank's, an unknown channel"),
+            Refusal(404, ("appointment_not_found",), "No such appointment for this customer"),
+            Refusal(409, ("slot_taken",), "Someone else has the new slot: nothing changed"),
+            Refusal(
+                422, ("slot_unavailable", "slot_in_past", "appointment_cancelled", "appointment_past"),
+                "The new slot is not the advisor's, or too soon; the appointment is cancelled, or has begun",
+            ),
+        ),
+    ),
+    Operation(
+        "cancelAppointment", "POST", "/v1/appointments/{reference}/cancel",
+        "Cancel an appointment, freeing its slot (cancelling a cancelled one gives it back unchanged)",
+        200, appointments.Appointment, "Appointment cancelled", signed_in=True,
+        own_refusals=(
+            Refusal(404, ("appointment_not_found",), "No such appointment for this customer"),
+            Refusal(422, ("appointment_past",), "The appointment has begun or taken place"),
+        ),
+    ),
+    Operation(
+        "listStaffDisputes", "GET", "/v1/staff/disputes",
+        "Staff: the disputes to handle, oldest first, with whose they are",
+        200, disputes.StaffDisputeList, "Disputes", query=disputes.StaffDisputeQuery, staff=True,
+        description="Without status: every case not resolved or rejected yet.",
+    ),
+    Operation(
+        "setDisputeStatus", "POST", "/v1/staff/disputes/{reference}/status",
+        "Staff: move a case on (open, under_review, then resolved or rejected)",
+        200, disputes.StaffDispute, "The case", request=disputes.DisputeStatusRequest, staff=True,
+        own_refusals=(
+            Refusal(404, ("dispute_not_found",), "No such dispute"),
+            Refusal(422, ("dispute_status_not_allowed",), "Not a next status of the case (a settled case stays settled)"),
+        ),
+    ),
+    Operation(
+        "listStaffAppointments", "GET", "/v1/staff/appointments",
+        "Staff: the confirmed appointments of the next working days, soonest first, with whose they are",
+        200, appointments.StaffAppointmentList, "Appointments", query=appointments.StaffAppointmentQuery, staff=True,
     ),
     Operation(
         "listLoanProducts", "GET", "/v1/loan-products",

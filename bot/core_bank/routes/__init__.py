@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from bot.core_bank.routes import cards, customers, facts, loans, otp, service, transfers
 from bot.core_bank.routes import spending
+from bot.core_bank.routes import appointments, card_controls, disputes, staff
 
 HANDLERS: dict[str, Callable[..., Any]] = {
     **service.HANDLERS,
@@ -20,4 +21,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     **loans.HANDLERS,
     **transfers.HANDLERS,
     **facts.HANDLERS,
+    **card_controls.HANDLERS,
+    **disputes.HANDLERS,
+    **appointments.HANDLERS,
+    **staff.HANDLERS,
 }
