@@ -25,6 +25,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.core_bank.contract import cards as card_contract
+from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
@@ -186,6 +187,16 @@ class CoreBank:
         body = asked(card_contract.BlockCardRequest, reason=reason)
         blocked = await self._call("POST", f"/v1/cards/{card_id}/block", card_contract.BlockedCard, token=token, body=body)
         return Card.parse_obj(blocked.dict(include=set(Card.__fields__)))
+
+    async def freeze_card(self, token: str, card_id: str) -> Card:
+        """Freezes the card now (a frozen card comes back unchanged); 422 card_blocked for a card blocked for good."""
+        frozen = await self._call("POST", f"/v1/cards/{card_id}/freeze", card_controls.FrozenCard, token=token)
+        return Card.parse_obj(frozen.dict(include=set(Card.__fields__)))
+
+    async def unfreeze_card(self, token: str, card_id: str) -> Card:
+        """Unfreezes the card now (an active card comes back unchanged); 422 card_blocked for a blocked card."""
+        active = await self._call("POST", f"/v1/cards/{card_id}/unfreeze", card_controls.ActiveCard, token=token)
+        return Card.parse_obj(active.dict(include=set(Card.__fields__)))
 
     async def order_card(
         self, token: str, *, kind: str, account_id: str, replaces_card_id: str = "", idempotency_key: str

@@ -1,8 +1,10 @@
-"""Cards: block a lost or stolen card at once, order a new or replacement card.
+"""Cards: block a lost or stolen card at once, freeze a card for now and unfreeze it, order a new or
+replacement card.
 
 Cards are only ever shown masked (•••• 1234). The core bank decides what may be
-blocked or ordered; the card order carries an idempotency key per draft, so a
-confirmation delivered twice orders one card.
+blocked, frozen, unfrozen or ordered; the card order carries an idempotency key per draft, so a
+confirmation delivered twice orders one card. A customer unsure where the card is ("I can't find my
+card") is offered the freeze first: reversible, unlike a block.
 """
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ from actions.answers import answers_only
 from actions.accounts import account_name
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
-from actions.text.cards import card_kind, says_stolen
+from actions.text.cards import card_kind, says_stolen, says_unsure
 from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, verified_session
+
+ACTIVE, FROZEN, BLOCKED = "active", "frozen", "blocked"
 
 # The core bank's reasons, in the customer's words (its own messages are written for developers).
 ORDER_REFUSALS = {
@@ -60,17 +64,47 @@ class ActionStartBlockCard(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
-            reason = "stolen" if says_stolen(tracker.latest_message.get("text")) else "lost"
-            events = [SlotSet("card_to_block", None), SlotSet("card_block_reason", reason)]
+            text = tracker.latest_message.get("text")
+            reason = "stolen" if says_stolen(text) else UNSURE if says_unsure(text) else "lost"
+            events = [SlotSet("card_to_block", None), SlotSet("card_block_choice", None),
+                      SlotSet("card_block_reason", reason)]
         session, gate = verified_session(tracker, dispatcher, request="block_card")
         if session is None:
             return events + gate
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
+# The block's reason when the customer only cannot find the card: freeze for now or block for good is asked first.
+UNSURE = "unsure"
+
+
+def block_candidates(cards: List[Card], choice: Optional[str]) -> List[Card]:
+    """The cards the block form offers: active and frozen ones (a frozen card can still be blocked); only the
+    active ones when the customer chose to freeze instead."""
+    wanted = (ACTIVE,) if choice == "freeze" else (ACTIVE, FROZEN)
+    return [c for c in cards if c.status in wanted]
+
+
 class ValidateBlockCardForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_block_card_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot("card_block_reason") == UNSURE:
+            return domain_slots
+        return [slot for slot in domain_slots if slot != "card_block_choice"]
+
+    @answers_only
+    async def validate_card_block_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value == "freeze":
+            return {"card_block_choice": "freeze"}
+        if value == "block":
+            return {"card_block_choice": "block", "card_block_reason": "lost"}
+        return {"card_block_choice": None}
 
     @answers_only
     async def validate_card_to_block(
@@ -79,7 +113,7 @@ class ValidateBlockCardForm(FormValidationAction):
         session = current_session(tracker)
         if session is None:
             return {"card_to_block": None, "requested_slot": None}
-        cards = [c for c in await core_bank().cards(session.access_token) if c.status == "active"]
+        cards = block_candidates(await core_bank().cards(session.access_token), tracker.get_slot("card_block_choice"))
         card = match_card(str(value or ""), cards)
         if card is None:
             dispatcher.utter_message(response="utter_which_card_unclear")
@@ -88,7 +122,8 @@ class ValidateBlockCardForm(FormValidationAction):
 
 
 class ActionAskCardToBlock(Action):
-    """Lists the customer's active cards, masked, as quick replies (the one tapped is blocked at once)."""
+    """Lists the customer's active and frozen cards, masked, as quick replies (the one tapped is blocked at once);
+    only the active ones, to freeze, when the customer unsure where the card is chose to freeze it."""
 
     def name(self) -> Text:
         return "action_ask_card_to_block"
@@ -97,21 +132,27 @@ class ActionAskCardToBlock(Action):
         session, events = verified_session(tracker, dispatcher, request="block_card")
         if session is None:
             return events
-        cards = [c for c in await core_bank().cards(session.access_token) if c.status == "active"]
+        freezing = tracker.get_slot("card_block_choice") == "freeze"
+        cards = block_candidates(await core_bank().cards(session.access_token), tracker.get_slot("card_block_choice"))
         wanted = tracker.get_slot("card_type")
         if wanted:
             cards = [c for c in cards if c.kind == wanted] or cards
         if not cards:
-            dispatcher.utter_message(response="utter_no_active_cards")
+            dispatcher.utter_message(response="utter_no_cards_to_freeze" if freezing else "utter_no_active_cards")
             return [SlotSet("requested_slot", None)]
-        shown_as = Presentation.from_tracker(tracker)
-        dispatcher.utter_message(
-            response="utter_ask_card_to_block",
-            quick_replies=[
-                {"title": card_title(c, shown_as), "payload": f'/inform{{"card_id":"{c.card_id}"}}'} for c in cards
-            ],
-        )
+        offer_cards(dispatcher, tracker, "utter_ask_card_to_freeze" if freezing else "utter_ask_card_to_block", cards)
         return []
+
+
+def offer_cards(dispatcher: CollectingDispatcher, tracker: Tracker, response: str, cards: List[Card]) -> None:
+    """Asks `response` with one quick reply per card, masked ("Debit •••• 1234"); a tap carries the card id."""
+    shown_as = Presentation.from_tracker(tracker)
+    dispatcher.utter_message(
+        response=response,
+        quick_replies=[
+            {"title": card_title(c, shown_as), "payload": f'/inform{{"card_id":"{c.card_id}"}}'} for c in cards
+        ],
+    )
 
 
 class ActionBlockCard(Action):
@@ -120,12 +161,14 @@ class ActionBlockCard(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         card_id = tracker.get_slot("card_to_block")
-        reset = [SlotSet("card_to_block", None), SlotSet("card_type", None)]
+        reset = [SlotSet("card_to_block", None), SlotSet("card_type", None), SlotSet("card_block_choice", None)]
         if not card_id:
             return reset
         session, events = verified_session(tracker, dispatcher, request="block_card")
         if session is None:
             return reset + events
+        if tracker.get_slot("card_block_choice") == "freeze":  # unsure where the card is, the customer chose to freeze
+            return reset + await freeze_card(tracker, dispatcher, session.access_token, card_id, "block_card")
         try:
             card = await core_bank().block_card(
                 session.access_token, card_id, tracker.get_slot("card_block_reason") or "lost"
@@ -141,6 +184,224 @@ class ActionBlockCard(Action):
             ],
         )
         return reset + [SlotSet("card_replaces", card.card_id)]
+
+
+# --- freeze and unfreeze ---------------------------------------------------------------------------
+
+
+def blocked_for_good(dispatcher: CollectingDispatcher, tracker: Tracker, card: Card) -> List[EventType]:
+    """A blocked card can be neither frozen nor unfrozen: say so, and offer a new card (replacing it)."""
+    shown_as = Presentation.from_tracker(tracker)
+    dispatcher.utter_message(
+        response="utter_card_blocked_for_good", card=card_named(card, shown_as),
+        buttons=[
+            {"title": shown_as.text("card.order_new"), "payload": f'/order_card{{"card_type":"{card.kind}"}}'},
+            {"title": shown_as.text("card.no_thanks"), "payload": "/deny"},
+        ],
+    )
+    return [SlotSet("card_replaces", card.card_id)]
+
+
+async def freeze_card(
+    tracker: Tracker, dispatcher: CollectingDispatcher, token: str, card_id: str, request: str
+) -> List[EventType]:
+    """Freezes the customer's card `card_id` and says so; an already frozen or a blocked card is explained."""
+    return await _switch(tracker, dispatcher, token, card_id, request, freeze=True)
+
+
+async def unfreeze_card(
+    tracker: Tracker, dispatcher: CollectingDispatcher, token: str, card_id: str, request: str
+) -> List[EventType]:
+    """Unfreezes the customer's card `card_id` and says so; an active or a blocked card is explained."""
+    return await _switch(tracker, dispatcher, token, card_id, request, freeze=False)
+
+
+async def _switch(
+    tracker: Tracker, dispatcher: CollectingDispatcher, token: str, card_id: str, request: str, freeze: bool
+) -> List[EventType]:
+    shown_as = Presentation.from_tracker(tracker)
+    card: Optional[Card] = None
+    try:
+        card = next((c for c in await core_bank().cards(token) if c.card_id == card_id), None)
+        if card is None:
+            dispatcher.utter_message(response="utter_something_went_wrong")
+            return []
+        if card.status == BLOCKED:
+            return blocked_for_good(dispatcher, tracker, card)
+        if card.status == (FROZEN if freeze else ACTIVE):  # nothing to change: say how the card stands
+            response = "utter_card_already_frozen" if freeze else "utter_card_not_frozen"
+            dispatcher.utter_message(response=response, card=card_named(card, shown_as))
+            return []
+        if freeze:
+            card = await core_bank().freeze_card(token, card_id)
+        else:
+            card = await core_bank().unfreeze_card(token, card_id)
+    except BankError as error:
+        if error.code == "card_blocked":  # blocked between the list and the switch
+            return blocked_for_good(dispatcher, tracker, card) if card else []
+        return bank_trouble(tracker, dispatcher, error, request)
+    dispatcher.utter_message(
+        response="utter_card_frozen" if freeze else "utter_card_unfrozen", card=card_named(card, shown_as)
+    )
+    return []
+
+
+def _of_kind(cards: List[Card], wanted: Optional[str]) -> List[Card]:
+    """The cards of the kind the customer named, or all of them when they named none (or none of that kind)."""
+    return ([c for c in cards if c.kind == wanted] or cards) if wanted else cards
+
+
+class ActionStartFreezeCard(Action):
+    def name(self) -> Text:
+        return "action_start_freeze_card"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = []
+        if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
+            events = [SlotSet("card_to_freeze", None)]
+        session, gate = verified_session(tracker, dispatcher, request="freeze_card")
+        if session is None:
+            return events + gate
+        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+
+
+class ValidateFreezeCardForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_freeze_card_form"
+
+    @answers_only
+    async def validate_card_to_freeze(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        session = current_session(tracker)
+        if session is None:
+            return {"card_to_freeze": None, "requested_slot": None}
+        cards = [c for c in await core_bank().cards(session.access_token) if c.status != BLOCKED]
+        card = match_card(str(value or ""), cards)
+        if card is None:
+            dispatcher.utter_message(response="utter_which_card_unclear")
+            return {"card_to_freeze": None}
+        return {"card_to_freeze": card.card_id}
+
+
+class ActionAskCardToFreeze(Action):
+    """Lists the customer's active cards, masked, as quick replies (the one tapped is frozen at once); when none is
+    active, says that the card is already frozen, or blocked for good."""
+
+    def name(self) -> Text:
+        return "action_ask_card_to_freeze"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        session, events = verified_session(tracker, dispatcher, request="freeze_card")
+        if session is None:
+            return events
+        try:
+            cards = _of_kind(await core_bank().cards(session.access_token), tracker.get_slot("card_type"))
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, "freeze_card") + [SlotSet("requested_slot", None)]
+        active = [c for c in cards if c.status == ACTIVE]
+        if active:
+            offer_cards(dispatcher, tracker, "utter_ask_card_to_freeze", active)
+            return []
+        frozen = [c for c in cards if c.status == FROZEN]
+        blocked = [c for c in cards if c.status == BLOCKED]
+        if frozen:
+            shown_as = Presentation.from_tracker(tracker)
+            dispatcher.utter_message(response="utter_card_already_frozen", card=card_named(frozen[0], shown_as))
+        elif blocked:
+            return blocked_for_good(dispatcher, tracker, blocked[0]) + [SlotSet("requested_slot", None)]
+        else:
+            dispatcher.utter_message(response="utter_no_cards_to_freeze")
+        return [SlotSet("requested_slot", None)]
+
+
+class ActionFreezeCard(Action):
+    def name(self) -> Text:
+        return "action_freeze_card"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        card_id = tracker.get_slot("card_to_freeze")
+        reset = [SlotSet("card_to_freeze", None), SlotSet("card_type", None)]
+        if not card_id:
+            return reset
+        session, events = verified_session(tracker, dispatcher, request="freeze_card")
+        if session is None:
+            return reset + events
+        return reset + await freeze_card(tracker, dispatcher, session.access_token, card_id, "freeze_card")
+
+
+class ActionStartUnfreezeCard(Action):
+    def name(self) -> Text:
+        return "action_start_unfreeze_card"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = []
+        if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
+            events = [SlotSet("card_to_unfreeze", None)]
+        session, gate = verified_session(tracker, dispatcher, request="unfreeze_card")
+        if session is None:
+            return events + gate
+        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+
+
+class ValidateUnfreezeCardForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_unfreeze_card_form"
+
+    @answers_only
+    async def validate_card_to_unfreeze(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        session = current_session(tracker)
+        if session is None:
+            return {"card_to_unfreeze": None, "requested_slot": None}
+        # Any of the customer's cards: one typed that is active or blocked is explained by action_unfreeze_card.
+        card = match_card(str(value or ""), await core_bank().cards(session.access_token))
+        if card is None:
+            dispatcher.utter_message(response="utter_which_card_unclear")
+            return {"card_to_unfreeze": None}
+        return {"card_to_unfreeze": card.card_id}
+
+
+class ActionAskCardToUnfreeze(Action):
+    """Lists the customer's frozen cards, masked, as quick replies (the one tapped can pay again at once); when none
+    is frozen, says so, or that the card asked for is blocked for good (and offers a new one)."""
+
+    def name(self) -> Text:
+        return "action_ask_card_to_unfreeze"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        session, events = verified_session(tracker, dispatcher, request="unfreeze_card")
+        if session is None:
+            return events
+        try:
+            cards = _of_kind(await core_bank().cards(session.access_token), tracker.get_slot("card_type"))
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, "unfreeze_card") + [SlotSet("requested_slot", None)]
+        frozen = [c for c in cards if c.status == FROZEN]
+        if frozen:
+            offer_cards(dispatcher, tracker, "utter_ask_card_to_unfreeze", frozen)
+            return []
+        blocked = [c for c in cards if c.status == BLOCKED]
+        if blocked and not any(c.status == ACTIVE for c in cards):
+            return blocked_for_good(dispatcher, tracker, blocked[0]) + [SlotSet("requested_slot", None)]
+        dispatcher.utter_message(response="utter_no_frozen_cards")
+        return [SlotSet("requested_slot", None)]
+
+
+class ActionUnfreezeCard(Action):
+    def name(self) -> Text:
+        return "action_unfreeze_card"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        card_id = tracker.get_slot("card_to_unfreeze")
+        reset = [SlotSet("card_to_unfreeze", None), SlotSet("card_type", None)]
+        if not card_id:
+            return reset
+        session, events = verified_session(tracker, dispatcher, request="unfreeze_card")
+        if session is None:
+            return reset + events
+        return reset + await unfreeze_card(tracker, dispatcher, session.access_token, card_id, "unfreeze_card")
 
 
 # --- order ---------------------------------------------------------------------------------------

@@ -158,3 +158,24 @@ async def test_the_code_sms_is_in_the_language_the_client_asks_for(bank: CoreBan
     with pytest.raises(BankError) as refused:
         await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, language="de")
     assert (refused.value.status, refused.value.code) == (400, "invalid_request")
+
+
+async def test_freeze_and_unfreeze_a_card(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    token = await signed_in(client, bank)
+
+    frozen = await client.freeze_card(token, DEMO_CARD_IDS["credit"])
+    listed = {c.card_id: c.status for c in await client.cards(token)}
+    unfrozen = await client.unfreeze_card(token, DEMO_CARD_IDS["credit"])
+    assert (frozen.status, frozen.masked, frozen.kind) == ("frozen", "•••• 7304", "credit")
+    assert listed[DEMO_CARD_IDS["credit"]] == "frozen"
+    assert unfrozen.status == "active"
+
+    await client.block_card(token, DEMO_CARD_IDS["debit"], "lost")
+    for switch in (client.freeze_card, client.unfreeze_card):
+        with pytest.raises(BankError) as refused:
+            await switch(token, DEMO_CARD_IDS["debit"])
+        assert (refused.value.status, refused.value.code) == (422, "card_blocked")
+    with pytest.raises(BankError) as unknown:
+        await client.freeze_card(token, "card-of-someone-else")
+    assert (unknown.value.status, unknown.value.code) == (404, "card_not_found")

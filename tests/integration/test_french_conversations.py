@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.core_bank.seed import DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.handoff.staff_desk import StaffDesk
 from bot.messages import text as bot_text
 from tests.integration.test_handoff_conversation import desk_for
@@ -78,6 +78,24 @@ def test_a_lost_card_is_blocked_and_replaced_in_french(branch: Branch):
     assert "Commander une carte de débit en remplacement" in in_french(replies), replies
     replies = branch.tap(psid, "Oui, commander")
     assert "Votre carte est commandée" in in_french(replies)
+
+
+def test_a_mislaid_card_is_frozen_then_unfrozen_in_french(branch: Branch):
+    psid = french_customer(branch)
+    credit = DEMO_CARD_LAST4["credit"]  # Alex's credit card: no other test blocks it
+    assert "m'assurer" in in_french(branch.exchange(psid, "j'ai égaré ma carte"))
+    done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "je peux la geler pour l'instant" in done, done
+
+    replies = branch.tap(psid, "Geler pour l'instant")
+    assert "Quelle carte dois-je geler" in in_french(replies), replies
+    replies = branch.tap(psid, f"Crédit •••• {credit}")
+    assert f"votre carte de crédit •••• {credit} est gelée" in in_french(replies), replies
+
+    replies = branch.exchange(psid, "ça y est je l'ai retrouvée, débloque ma carte stp")
+    assert "Quelle carte dois-je débloquer" in in_french(replies), replies
+    replies = branch.tap(psid, f"Crédit •••• {credit}")
+    assert f"votre carte de crédit •••• {credit} est de nouveau active" in in_french(replies), replies
 
 
 def test_a_loan_quote_then_the_application_in_french(branch: Branch):

@@ -8,7 +8,7 @@ import requests
 
 from actions.text import locale as customer_locale
 from actions.text.locale import Presentation
-from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.integration.test_messenger_language import facebook_in
 from tests.support.branch import Branch
 
@@ -54,6 +54,44 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
     assert {c["last4"]: c["status"] for c in cards}[DEMO_CARD_LAST4["debit"]] == "blocked"
     orders = requests.get(f"{branch.core_bank_url}/v1/card-orders", headers=headers, timeout=5).json()["orders"]
     assert len([o for o in orders if o["kind"] == "debit"]) == 1
+
+
+def card_statuses(branch: Branch, phone: str, customer_number: str) -> dict:
+    token = branch.customer_token(phone, customer_number)
+    cards = requests.get(f"{branch.core_bank_url}/v1/cards", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return {c["last4"]: c["status"] for c in cards.json()["cards"]}
+
+
+def card_pays(branch: Branch, card_id: str) -> requests.Response:
+    """The card network stand-in asks the core bank whether the card may pay 12.50 € now."""
+    return requests.post(f"{branch.core_bank_url}/dev/cards/{card_id}/authorisations",
+                         json={"amount": "12.50", "currency": "EUR", "merchant": "Fnac"}, timeout=5)
+
+
+def test_a_card_that_cannot_be_found_is_frozen_for_now_then_unfrozen(branch: Branch):
+    psid = new_psid()
+    credit = DEMO_CARD_LAST4["credit"]
+    branch.exchange(psid, "I can't find my card")
+    branch.exchange(psid, DEMO_CUSTOMER_NUMBER)
+    replies = branch.exchange(psid, branch.latest_code(DEMO_PHONE))
+    assert "you're verified" in joined(replies), replies
+    assert "I can freeze it for now" in joined(replies), replies  # offered before any block
+
+    replies = branch.tap(psid, "Freeze for now")
+    assert "Which card should I freeze?" in joined(replies), replies
+    replies = branch.tap(psid, f"Credit •••• {credit}")
+    assert f"your credit card •••• {credit} is frozen" in joined(replies), replies
+    assert card_statuses(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)[credit] == "frozen"
+    declined = card_pays(branch, DEMO_CARD_IDS["credit"])
+    assert (declined.status_code, declined.json()["error"]["code"]) == (422, "card_frozen")
+
+    replies = branch.exchange(psid, "found it! it was in my other jacket, switch my card back on")
+    assert "Which card should I unfreeze?" in joined(replies), replies
+    replies = branch.tap(psid, f"Credit •••• {credit}")
+    assert f"your credit card •••• {credit} is active again" in joined(replies), replies
+    assert card_statuses(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)[credit] == "active"
+    assert card_pays(branch, DEMO_CARD_IDS["credit"]).status_code == 200
+    assert not CARD_NUMBER.search(joined(branch.texts_to(psid)))
 
 
 def test_a_second_debit_card_is_refused_in_the_customers_words(branch: Branch):

@@ -29,6 +29,7 @@ TITLE_FRAGMENTS = {
     "card.choice.credit": {"masked": "•••• 1234"},
     "card.order_replacement": {},
     "card.no_thanks": {},
+    "card.order_new": {},
     "loan.product.button": {},
     "csat.template_button": {},
 }
