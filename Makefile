@@ -63,12 +63,13 @@ run: $(MODEL) $(NODE_MODULES) | var
 	CORE_BANKING_DEV_MODE=true honcho start -f Procfile
 
 # Two rounds of two jobs side by side (-j2: one core each, their output kept apart): training beside the
-# tests that need no model (unit, NLU data, the core bank's API); then the tests that run the trained branch (integration,
+# tests that need no model (unit, NLU data, the core bank's API), one BLAS thread each (two threads on a core the
+# other job keeps busy run slower than one); then the tests that run the trained branch (integration,
 # browser) beside the dialogue's test stories followed by the scale-out tests (their own processes).
 MODEL_FREE_TESTS := tests/unit tests/nlu tests/core_bank
 SCALE_TESTS := tests/scale
 test: $(NODE_MODULES) chromium | var
-	$(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests
+	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests
 	$(MAKE) --no-print-directory --output-sync=target -j2 model-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var
