@@ -40,7 +40,7 @@ $(INSTALLED): pyproject.toml constraints.txt scripts/setup-venv scripts/model-re
 
 # rasa train is incremental: unchanged parts of the model come from its cache.
 $(MODEL): $(INSTALLED) $(TRAINING_FILES)
-	rasa train --fixed-model-name branch --out models
+	rasa train $(TRAIN_FLAGS) --fixed-model-name branch --out models
 	@touch $@
 
 train: $(MODEL)
@@ -66,10 +66,12 @@ run: $(MODEL) $(NODE_MODULES) | var
 # tests that need no model (unit, NLU data, the core bank's API), one BLAS thread each (two threads on a core the
 # other job keeps busy run slower than one); then the tests that run the trained branch (integration,
 # browser) beside the dialogue's test stories followed by the scale-out tests (their own processes).
+# The training data is validated once, by `rasa data validate` in model-free-tests (the same check that
+# `rasa train` runs first, skipped here).
 MODEL_FREE_TESTS := tests/unit tests/nlu tests/core_bank
 SCALE_TESTS := tests/scale
 test: $(NODE_MODULES) chromium | var
-	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests
+	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests TRAIN_FLAGS=--skip-validation
 	$(MAKE) --no-print-directory --output-sync=target -j2 model-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var

@@ -101,7 +101,10 @@ class ActionStartTransfer(Action):
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request, not a return from verification
             text = tracker.latest_message.get("text") or ""
-            money = parse_money(text) if next(tracker.get_latest_entity_values("amount"), None) else None
+            # The amount the NLU found, or one written with its currency ("20 €"): never a bare number the NLU
+            # did not tag (a phone number's, a day's).
+            found = next(tracker.get_latest_entity_values("amount"), None)
+            money = parse_money(text) if found else parse_money(text, currency_required=True)
             phone = PHONE.search(text)
             payee = next(tracker.get_latest_entity_values("payee"), None) or (phone.group(0) if phone else None)
             events = [SlotSet(name, None) for name in FORM_SLOTS] + [

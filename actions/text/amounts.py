@@ -103,9 +103,10 @@ class _Candidate(NamedTuple):
     in_digits: bool
 
 
-def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
+def parse_money(text: str, default_currency: str = "EUR", currency_required: bool = False) -> Optional[Money]:
     """The amount in `text` (see the module's rules), with its currency (default EUR), rounded to
-    the cent; None if none."""
+    the cent; None if none. With `currency_required`, only an amount written with its currency ("20 €",
+    "EUR 50", "fifty euros"): in a whole request, a bare number may be something else than the amount."""
     if not text:
         return None
     try:
@@ -113,6 +114,8 @@ def parse_money(text: str, default_currency: str = "EUR") -> Optional[Money]:
         candidates = _candidates(tokens)
     except (InvalidOperation, ValueError, ArithmeticError):
         return None
+    if currency_required:
+        candidates = [c for c in candidates if c.currency]
     if not candidates:
         return None
     chosen = (next((c for c in candidates if c.currency), None) or next((c for c in candidates if c.in_digits), None)

@@ -20,6 +20,7 @@ Why not ResponseSelector: figures in config.yml (same top-1, a fraction of the t
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List, Text, Type, Union
 
@@ -36,9 +37,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONS
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import linear_model_files
+
 logger = logging.getLogger(__name__)
 
 PROPERTY = "response_selector"
+SELECTOR_FILE, ROUTER_FILE, LABELS_FILE = "selector.npz", "router.npz", "labels.json"
+LEGACY_FILE = "knowledge_selector.skops"
 
 
 def features(messages: List[Message], sparse_features: bool = False) -> Union[csr_matrix, np.ndarray]:
@@ -119,26 +124,31 @@ class KnowledgeSelector(GraphComponent):
         return self._resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
+        """Arrays and JSON (`bot.nlu.linear_model_files`), not skops: loading the model imports no skops (8-14 s)."""
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump({"clf": self.clf, "labels": self.labels, "router": self.router},
-                     directory / "knowledge_selector.skops")
+            linear_model_files.save(self.clf, directory / SELECTOR_FILE)
+            linear_model_files.save(self.router, directory / ROUTER_FILE)
+            (directory / LABELS_FILE).write_text(json.dumps(self.labels, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeSelector":
-        import skops.io as sio
-
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "knowledge_selector.skops"
-                stored = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                if (directory / LEGACY_FILE).is_file():  # a model trained before: one skops file
+                    import skops.io as sio
+
+                    path = directory / LEGACY_FILE
+                    stored = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                    component.clf, component.router = stored["clf"], stored.get("router")
+                    component.labels = list(stored["labels"])
+                    return component
+                component.clf = linear_model_files.load(directory / SELECTOR_FILE)
+                component.router = linear_model_files.load(directory / ROUTER_FILE)
+                component.labels = list(json.loads((directory / LABELS_FILE).read_text(encoding="utf-8")))
         except ValueError:
             logger.debug("KnowledgeSelector: nothing trained")
-            return component
-        component.clf, component.labels, component.router = stored["clf"], list(stored["labels"]), stored.get("router")
         return component
 
     def ranking(self, messages: List[Message]) -> List[List[Dict[str, Any]]]:

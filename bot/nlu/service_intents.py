@@ -8,22 +8,50 @@ question is decided after, by `bot.knowledge.selector.KnowledgeSelector`, which 
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Any, Dict, List, Text, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.topics import RETRIEVAL_INTENT
+from bot.nlu import linear_model_files
+
+MODEL_FILE = "service_intents.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ServiceIntentClassifier(LogisticRegressionClassifier):
+    """Stored as arrays (`bot.nlu.linear_model_files`), not with skops: the same model, loaded without skops's
+    import, which costs every process that loads the model 8-14 s."""
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            linear_model_files.save(self.clf, directory / MODEL_FILE)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "ServiceIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                clf = linear_model_files.load(directory / MODEL_FILE)
+        except ValueError:  # nothing persisted for this resource: an untrained classifier, as Rasa's does
+            return cls.create(config, model_storage, resource, execution_context)
+        except FileNotFoundError:  # a model trained before: Rasa's skops file
+            return super().load(config, model_storage, resource, execution_context, **kwargs)
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        if clf is not None:
+            component.clf = clf
+        return component
+
     def _create_training_matrix(self, training_data: TrainingData) -> Tuple[csr_matrix, List[str]]:
         examples = [e for e in training_data.intent_examples
                     if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) != RETRIEVAL_INTENT]

@@ -6,12 +6,20 @@ from pathlib import Path
 from typing import Dict, List
 
 from actions.text.locale import Presentation
+from bot.channels.messenger.routing import META_PAGE_INBOX_APP_ID
+from bot.devtools.graph_rules import DEFAULT_APP_ID
 from tests.support.branch import Branch
 
 CARD_TYPED = "4970 1012 3456 7890"
 # 13-19 digits standing alone: not the decimals of a number ("0.9993663333662716": NLU confidences),
 # not inside a hex digest or an id ("m_test_3_1732384512123456789": these tests' mids end in a clock).
 CARD_NUMBER = re.compile(rb"(?<![\w.])(?:\d[ -]?){12,18}\d(?![\w.])")
+# Meta's app ids have as many digits and are no secret: the channel logs who passed a thread to whom.
+APP_IDS = {DEFAULT_APP_ID.encode(), META_PAGE_INBOX_APP_ID.encode()}
+
+
+def card_numbers(content: bytes) -> List[bytes]:
+    return [found for found in CARD_NUMBER.findall(content) if found not in APP_IDS]
 
 
 def values_in(database: Path) -> List[bytes]:
@@ -52,7 +60,7 @@ def test_a_verified_card_block_leaves_no_code_and_no_card_number_at_rest(branch:
         for content in contents:
             assert code.encode() not in content, f"the code is in {path}"
             assert CARD_TYPED.replace(" ", "").encode() not in content.replace(b" ", b""), f"the card is in {path}"
-            found = CARD_NUMBER.findall(content)
+            found = card_numbers(content)
             assert not found, f"{path} holds what looks like a card number: {found[:3]}"
 
 

@@ -8,8 +8,9 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ContextManager, Iterator, Mapping, Optional, Sequence
+from typing import ContextManager, Iterator, List, Mapping, Optional, Sequence
 
 import requests
 
@@ -26,30 +27,67 @@ class ProcessFailed(RuntimeError):
     pass
 
 
+@dataclass
+class Service:
+    """One process to start: its command line, the URL that answers 200 once it is ready, its log.
+
+    `with service as proc:` starts it and waits until it is ready; `running_together` starts several at once.
+    """
+
+    args: Sequence[str]
+    ready_url: str
+    env: Optional[Mapping[str, str]] = None
+    log_path: Optional[Path] = None
+    timeout: float = 60.0
+    _running: Optional[ContextManager[List[subprocess.Popen]]] = field(default=None, repr=False)
+
+    def launch(self) -> subprocess.Popen:
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
+        with open(self.log_path or os.devnull, "ab") as log:
+            return subprocess.Popen(
+                list(self.args), cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def __enter__(self) -> subprocess.Popen:
+        self._running = running_together(self)
+        return self._running.__enter__()[0]
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._running is not None
+        self._running.__exit__(*exc_info)
+
+
 @contextmanager
+def running_together(*services: Service) -> Iterator[List[subprocess.Popen]]:
+    """Starts every service at once, then waits until each is ready; stops them all when the block ends.
+
+    A process that exits or is not ready in its time fails the start, with the end of its log.
+    """
+    procs: List[subprocess.Popen] = []
+    try:
+        for service in services:
+            procs.append(service.launch())
+        for service, proc in zip(services, procs):
+            _wait_ready(proc, service.ready_url, service.timeout, service.log_path or Path(os.devnull))
+        yield procs
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+
+
 def running(
     args: Sequence[str],
     ready_url: str,
     env: Optional[Mapping[str, str]] = None,
     log_path: Optional[Path] = None,
     timeout: float = 60.0,
-) -> Iterator[subprocess.Popen]:
+) -> Service:
     """Runs `args` until the block ends; waits until `ready_url` answers 200 first.
 
     The process's output goes to `log_path`, which is shown when it fails to start.
     """
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    log_path = log_path or Path(os.devnull)
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            list(args), cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_ready(proc, ready_url, timeout, log_path)
-        yield proc
-    finally:
-        _stop(proc)
+    return Service(args, ready_url, env, log_path, timeout)
 
 
 def python_module(*args: str) -> list[str]:
@@ -62,31 +100,31 @@ def rasa_command(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "rasa"), *args]
 
 
-def core_bank(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+def core_bank(port: int, env: Mapping[str, str], logs: Path) -> Service:
     """The mock core bank (`python -m bot core-bank`) on `port`, ready."""
     return running(python_module("bot", "core-bank", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "core_bank.log")
 
 
-def graph_standin(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+def graph_standin(port: int, env: Mapping[str, str], logs: Path) -> Service:
     """The local Graph API stand-in (`python -m bot graph-standin`) on `port`, ready."""
     return running(python_module("bot", "graph-standin", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "graph_standin.log")
 
 
-def action_server(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+def action_server(port: int, env: Mapping[str, str], logs: Path) -> Service:
     """The action server (`python -m bot actions`: rasa-sdk with `actions/`, behind ACTION_SERVER_TOKEN) on `port`."""
     return running(python_module("bot", "actions", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "actions.log", timeout=120)
 
 
-def web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+def web_service(port: int, env: Mapping[str, str], logs: Path) -> Service:
     """The branch web service as deployed (`python -m bot web`: site and console, no sandbox), ready."""
     return running(python_module("bot", "web", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "web.log")
 
 
-def sandbox_web_service(port: int, env: Mapping[str, str], logs: Path) -> ContextManager[subprocess.Popen]:
+def sandbox_web_service(port: int, env: Mapping[str, str], logs: Path) -> Service:
     """The branch web service with the Messenger sandbox (`python -m bot sandbox`: site, console, /sandbox), ready."""
     return running(python_module("bot", "sandbox", "--port", str(port)),
                    f"http://127.0.0.1:{port}/health", env, logs / "web.log")
@@ -100,7 +138,7 @@ def rasa_server_command(model: Path, endpoints: Path, port: int, api_token: str)
 
 
 def rasa_server(model: Path, endpoints: Path, port: int, api_token: str, env: Mapping[str, str],
-                logs: Path) -> ContextManager[subprocess.Popen]:
+                logs: Path) -> Service:
     """A Rasa server on `port`, ready once its Messenger channel answers (the model is loaded by then)."""
     return running(rasa_server_command(model, endpoints, port, api_token),
                    f"http://127.0.0.1:{port}/webhooks/messenger/", env, logs / "rasa.log", timeout=240)

@@ -25,6 +25,7 @@ from tests.support.processes import (
     free_port,
     graph_standin,
     rasa_server_command,
+    running_together,
 )
 from tests.support.production_services import (
     database_url, delete_keys, fresh_databases, new_key_prefix, require_redis,
@@ -90,9 +91,11 @@ def running_scale_branch(workdir: Path, instances: int = 2, claim_idle_seconds: 
             # A dead instance's conversation lock is free again after this long (Rasa's default: 60 s).
             TICKET_LOCK_LIFETIME="15",
         )
-        stack.enter_context(core_bank(ports["bank"], env, logs))
-        stack.enter_context(graph_standin(ports["standin"], env, logs))
-        stack.enter_context(action_server(ports["actions"], env, logs))
+        stack.enter_context(running_together(
+            core_bank(ports["bank"], env, logs),
+            graph_standin(ports["standin"], env, logs),
+            action_server(ports["actions"], env, logs),
+        ))
         started = [_start_rasa(port, env, logs / f"rasa_{n}.log") for n, port in enumerate(rasa_ports)]
         for instance in started:
             stack.callback(_stop, instance.process)

@@ -16,7 +16,9 @@ from typing import Dict, Iterator
 
 from tests.support.branch import MODEL, Branch
 from tests.support.environment import RASA_API_TOKEN, branch_environment, embedded_endpoints
-from tests.support.processes import action_server, core_bank, free_port, rasa_server, sandbox_web_service
+from tests.support.processes import (
+    action_server, core_bank, free_port, rasa_server, running_together, sandbox_web_service,
+)
 
 
 @dataclass
@@ -40,10 +42,12 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
     logs.mkdir(exist_ok=True)
     web_url = f"http://127.0.0.1:{ports['web']}"
     with ExitStack() as stack:
-        stack.enter_context(core_bank(ports["bank"], env, logs))
-        stack.enter_context(sandbox_web_service(ports["web"], env, logs))
-        stack.enter_context(action_server(ports["actions"], env, logs))
-        stack.enter_context(rasa_server(MODEL, endpoints, ports["rasa"], RASA_API_TOKEN, env, logs))
+        stack.enter_context(running_together(  # started at once: the Rasa server's model load is the long part
+            core_bank(ports["bank"], env, logs),
+            sandbox_web_service(ports["web"], env, logs),
+            action_server(ports["actions"], env, logs),
+            rasa_server(MODEL, endpoints, ports["rasa"], RASA_API_TOKEN, env, logs),
+        ))
         yield Stack(
             web_url=web_url,
             branch=Branch(

@@ -217,3 +217,15 @@ def test_a_long_message_is_read_from_its_beginning_only():
     assert parse_money("envoie 20 € " + "quatre-vingt-" * 10_000) == euros("20.00")
     assert parse_money("bla " * 10_000 + "20 €") is None  # past the first 1,000 characters
     assert parse_term_months("1 " * 50_000) is None
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("je voudrais faire un virement de 20 € au +33 6 11 22 33 44", Money(Decimal("20.00"), "EUR")),
+    ("envoie vingt euros à Tom", Money(Decimal("20.00"), "EUR")),
+    ("EUR 50 to +33 6 11 22 33 44", Money(Decimal("50.00"), "EUR")),
+    ("send 20 to Tom", None),  # a bare number in a request may be a count, a day, part of a name
+    ("virement à Tom le 15 novembre", None),
+    ("un virement au +33 6 11 22 33 44", None),
+])
+def test_an_amount_with_its_currency_only(typed, expected):
+    assert parse_money(typed, currency_required=True) == expected

@@ -142,3 +142,22 @@ async def test_a_card_number_is_not_a_phone_number(bank):
     assert dispatcher.messages[0]["payee"] == "•••• 7891"  # never said back in full
     result, _ = await validate_payee("to +33 6 11 22 33 44 please")
     assert result == {"transfer_payee": "+33 6 11 22 33 44"}
+
+
+def request(text: str, amount_entity: Optional[str] = None) -> Tracker:
+    entities = [{"entity": "amount", "value": amount_entity}] if amount_entity else []
+    latest = {"text": text, "intent": {"name": "transfer_money"}, "entities": entities}
+    return Tracker("psid-1", {}, latest, [{"event": "user", "text": text, "parse_data": latest}],
+                   False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, entity, amount", [
+    ("je voudrais faire un virement de 20 € au +33 6 11 22 33 44", None, "20.00 EUR"),  # the NLU missed it
+    ("send 20 to Tom", "20", "20.00 EUR"),  # the NLU's amount, no currency written
+    ("send 20 to Tom", None, None),  # neither: a bare number is not taken, the form asks
+    ("virement au +33 6 11 22 33 44", None, None),  # a phone number's digits are no amount
+])
+async def test_a_request_prefills_the_amount_the_nlu_found_or_one_written_with_its_currency(bank, text, entity, amount):
+    events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), request(text, entity), {})
+    prefilled = [e["value"] for e in events if e.get("name") == "transfer_amount" and e.get("event") == "slot"]
+    assert prefilled[-1] == amount
