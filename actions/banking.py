@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
+from bot.core_bank.contract import disputes as dispute_contract
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -54,6 +55,8 @@ INVALID_REQUEST = "invalid_request"
 Challenge = otp.Challenge
 Account = customers.Account
 Transaction = customers.Transaction
+Dispute = dispute_contract.Dispute
+StaffDispute = dispute_contract.StaffDispute
 
 
 class Card(customers.Card):
@@ -255,6 +258,31 @@ class CoreBank:
             "POST", "/v1/transfers", transfers.TransferReceipt, token=token, body=body, idempotency_key=idempotency_key
         )
         return receipt.wire()
+
+    # --- disputed payments (issue 17, chat side) ---
+
+    async def open_dispute(
+        self, token: str, *, transaction_id: str, reason: str, details: Optional[str] = None, idempotency_key: str
+    ) -> "Dispute":
+        """Opens a case on one of the customer's payments (once per key: a retry gives the same case back).
+        409 dispute_exists (details: `reference`) when the payment already has a case; 422 not_disputable or
+        dispute_too_late; 404 transaction_not_found."""
+        body = asked(dispute_contract.DisputeRequest, transaction_id=transaction_id, reason=reason, details=details)
+        return await self._call(
+            "POST", "/v1/disputes", dispute_contract.Dispute, token=token, body=body, idempotency_key=idempotency_key
+        )
+
+    async def disputes(self, token: str) -> List["Dispute"]:
+        """The customer's cases, newest first."""
+        return (await self._call("GET", "/v1/disputes", dispute_contract.DisputeList, token=token)).disputes
+
+    async def staff_disputes(self, status: Optional[str] = None) -> List["StaffDispute"]:
+        """Staff (service token): the cases to handle, oldest first; without `status` every case not settled yet."""
+        query = asked(dispute_contract.StaffDisputeQuery, **({"status": status} if status else {}))
+        found = await self._call(
+            "GET", "/v1/staff/disputes", dispute_contract.StaffDisputeList, query=query, headers=dict(self._service)
+        )
+        return found.disputes
 
     async def _call(
         self,

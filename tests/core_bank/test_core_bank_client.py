@@ -179,3 +179,48 @@ async def test_freeze_and_unfreeze_a_card(bank: CoreBankTestClient):
     with pytest.raises(BankError) as unknown:
         await client.freeze_card(token, "card-of-someone-else")
     assert (unknown.value.status, unknown.value.code) == (404, "card_not_found")
+
+
+# --- disputed payments (issue 17, chat side) ---
+
+
+async def test_open_a_dispute_once_and_read_it_as_the_customer_and_the_staff(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    token = await signed_in(client, bank)
+    recent, _ = await client.transactions(token, CURRENT, limit=20)
+    fnac = [t for t in recent if t.counterparty == "Fnac"][:2]  # the newest two: yesterday
+    assert len(fnac) == 2 and fnac[0].amount == fnac[1].amount == Decimal("-49.99")  # the seed's duplicate
+
+    case = await client.open_dispute(
+        token, transaction_id=fnac[1].transaction_id, reason="charged_twice", idempotency_key="dispute-key-1"
+    )
+    again = await client.open_dispute(
+        token, transaction_id=fnac[1].transaction_id, reason="charged_twice", idempotency_key="dispute-key-1"
+    )
+    assert again.reference == case.reference and case.reference.startswith("DP-")
+    assert (case.status, case.advisor_required, case.transaction.amount) == ("open", False, Decimal("-49.99"))
+    assert case.review_by <= case.resolve_by and case.opened_at.tzinfo is not None
+
+    with pytest.raises(BankError) as exists:  # a new request (another key) on the same payment
+        await client.open_dispute(
+            token, transaction_id=fnac[1].transaction_id, reason="not_recognised", idempotency_key="dispute-key-2"
+        )
+    assert (exists.value.status, exists.value.code, exists.value.details) == (
+        409, "dispute_exists", {"reference": case.reference})
+
+    fraud = await client.open_dispute(
+        token, transaction_id=fnac[0].transaction_id, reason="not_recognised", idempotency_key="dispute-key-3"
+    )
+    assert (fraud.advisor_required, fraud.advisor_reason) == (True, "possible_fraud")
+    assert [d.reference for d in await client.disputes(token)] == [fraud.reference, case.reference]
+
+    queue = await client.staff_disputes()
+    assert [d.reference for d in queue] == [case.reference, fraud.reference]
+    assert queue[0].customer.customer_number == DEMO_CUSTOMER_NUMBER
+    assert await client.staff_disputes("resolved") == []
+    with pytest.raises(BankError) as no_token:
+        await CoreBank(bank.base_url, timeout_seconds=10).staff_disputes()
+    assert (no_token.value.status, no_token.value.code) == (403, "service_token_required")
+    with pytest.raises(BankError) as bad_reason:
+        await client.open_dispute(token, transaction_id=fnac[0].transaction_id, reason="other", idempotency_key="k4")
+    assert (bad_reason.value.status, bad_reason.value.code) == (400, "invalid_request")  # other needs details
