@@ -93,10 +93,14 @@ def candidates(found: List[Transaction], text: str, reason: Optional[str]) -> Tu
     return matching[:OFFERED], matched
 
 
-async def find_candidates(token: str, text: str, reason: Optional[str]) -> Tuple[List[Transaction], bool]:
+async def find_candidates(
+    token: str, text: str, reason: Optional[str]
+) -> Tuple[List[Transaction], bool, Dict[str, str]]:
+    """The payments to offer (see `candidates`), whether they match the words, and each one's account id."""
     period = parse_period(text, _today())
     since = period.since if period else _today() - timedelta(days=LOOKBACK_DAYS)
     found: List[Transaction] = []
+    account_of: Dict[str, str] = {}
     for account in await core_bank().accounts(token):
         if account.type == "savings":
             continue
@@ -105,10 +109,11 @@ async def find_candidates(token: str, text: str, reason: Optional[str]) -> Tuple
             until=period.until.isoformat() if period else "",
         )
         found += page
+        account_of.update({t.transaction_id: account.account_id for t in page})
     offered, matched = candidates(found, text, reason)
     if not offered and period is not None:  # nothing in the period named: the recent payments
         return await find_candidates(token, "", reason)
-    return offered, matched
+    return offered, matched, account_of
 
 
 def quick_title(index: int, t: Transaction, shown_as: Presentation) -> str:
@@ -222,7 +227,7 @@ class ActionAskDisputeTransaction(Action):
         if session is None:
             return events + [SlotSet("requested_slot", None)]
         try:
-            offered, matched = await find_candidates(
+            offered, matched, account_of = await find_candidates(
                 session.access_token, _request_text(tracker), tracker.get_slot("dispute_reason")
             )
             cards = await core_bank().cards(session.access_token) if offered else []
@@ -234,7 +239,7 @@ class ActionAskDisputeTransaction(Action):
         shown_as = Presentation.from_tracker(tracker)
 
         def card_for(t: Transaction) -> Optional[Card]:
-            usable = cards_of(cards, t.account_id) if t.kind == "card_payment" else []
+            usable = cards_of(cards, account_of[t.transaction_id]) if t.kind == "card_payment" else []
             return usable[0] if usable else None
 
         lines = "\n".join(payment_line(i, t, shown_as, card_for(t)) for i, t in enumerate(offered, 1))
@@ -245,7 +250,7 @@ class ActionAskDisputeTransaction(Action):
             response="utter_ask_dispute_transaction" if matched else "utter_ask_dispute_transaction_recent",
             payments=lines, quick_replies=replies,
         )
-        kept = [{"id": t.transaction_id, "kind": t.kind, "account_id": t.account_id} for t in offered]
+        kept = [{"id": t.transaction_id, "kind": t.kind, "account_id": account_of[t.transaction_id]} for t in offered]
         return [SlotSet("dispute_candidates", json.dumps(kept))]
 
 
