@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
 from actions.banking import BankError, Card, Transaction, core_bank
-from actions.cards import ACTIVE, BLOCKED, FROZEN, card_named, freeze_card
+from actions.cards import ACTIVE, BLOCKED, card_named
 from actions.identity import VERIFIED
 from actions.text.amounts import parse_money
 from actions.text.disputes import CHARGED_TWICE, OTHER, REASONS, customer_words, names_merchant, reason_in_text
@@ -307,16 +307,18 @@ class ActionOpenDispute(Action):
         shown_as = Presentation.from_tracker(tracker)
         card_id, card_action = tracker.get_slot("dispute_card"), tracker.get_slot("dispute_card_action")
         said: List[EventType] = []
-        if card_id and card_action == "freeze":
-            said = await freeze_card(tracker, dispatcher, token, card_id, REQUEST)
-        elif card_id and card_action == "block":
+        if card_id and card_action in ("freeze", "block"):
             try:
-                card = await core_bank().block_card(token, card_id, "stolen")
-                dispatcher.utter_message(response="utter_dispute_card_blocked", card=card_named(card, shown_as))
+                if card_action == "freeze":
+                    card = await core_bank().freeze_card(token, card_id)
+                    dispatcher.utter_message(response="utter_dispute_card_frozen", card=card_named(card, shown_as))
+                else:
+                    card = await core_bank().block_card(token, card_id, "stolen")
+                    dispatcher.utter_message(response="utter_dispute_card_blocked", card=card_named(card, shown_as))
             except BankError as error:
                 if error.status == 401:
                     return reset + bank_trouble(tracker, dispatcher, error, REQUEST)
-                dispatcher.utter_message(response="utter_dispute_card_not_blocked")
+                dispatcher.utter_message(response="utter_dispute_card_unchanged")  # the case goes on
         reason = tracker.get_slot("dispute_reason") or OTHER
         details = customer_words(_request_text(tracker)) if reason == OTHER else None
         try:

@@ -353,7 +353,7 @@ async def test_a_payment_not_recognised_freezes_the_card_then_hands_over_to_an_a
     events, messages = await run(disputes.ActionOpenDispute(), draft)
     assert fake.frozen == ["card-4821"] and fake.opened[0]["reason"] == "not_recognised"
     assert [m.get("response") for m in messages] == [
-        "utter_card_frozen", "utter_dispute_opened", "utter_dispute_advisor", None]
+        "utter_dispute_card_frozen", "utter_dispute_opened", "utter_dispute_advisor", None]
     assert messages[2]["why"].startswith("As you don't recognise this payment")
     assert messages[3]["custom"] == {HANDOVER_KEY: {"reason": "escalated"}}
     assert ConversationPaused() in events
@@ -368,6 +368,18 @@ async def test_blocking_the_card_first_and_the_customer_words_for_another_reason
     assert fake.blocked == ["card-4821"]
     assert fake.opened[0]["details"] == "the shop never sent my order, card ••••"
     assert dispatcher.messages[0]["response"] == "utter_dispute_card_blocked"
+
+
+async def test_a_card_that_cannot_change_does_not_stop_the_case(bank):
+    fake = bank()
+
+    async def refused(token, card_id):
+        raise BankError(422, "card_blocked", "blocked")
+
+    fake.freeze_card = refused
+    _, messages = await run(disputes.ActionOpenDispute(), {**DRAFT, "dispute_card_action": "freeze"})
+    assert [m["response"] for m in messages] == [
+        "utter_dispute_card_unchanged", "utter_dispute_opened", "utter_dispute_next_steps"]
 
 
 async def test_nothing_is_opened_without_a_payment(bank):
