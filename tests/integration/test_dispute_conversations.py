@@ -41,8 +41,7 @@ def offered_titles(branch: Branch, psid: str) -> List[str]:
     return []
 
 
-def disputes_of(branch: Branch, phone: str, customer_number: str) -> list:
-    token = branch.customer_token(phone, customer_number)
+def disputes_of(branch: Branch, token: str) -> list:
     response = requests.get(f"{branch.core_bank_url}/v1/disputes", headers={"Authorization": f"Bearer {token}"},
                             timeout=5)
     response.raise_for_status()
@@ -84,7 +83,7 @@ def test_charged_twice_at_fnac_one_case_with_its_reference_and_the_advisor_offer
     replies = branch.tap(psid, "Leave it as it is")
     assert f"already disputed: your case {reference}" in joined(replies), replies
 
-    cases = disputes_of(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
+    cases = disputes_of(branch, branch.customer_token(DEMO_PHONE, DEMO_CUSTOMER_NUMBER))
     assert [c["reference"] for c in cases if c["transaction"]["counterparty"] == "Fnac"] == [reference]
     [case] = [c for c in cases if c["reference"] == reference]
     assert (case["reason"], case["advisor_required"]) == ("charged_twice", False)
@@ -126,7 +125,7 @@ def test_a_payment_not_recognised_in_french_freezes_the_card_and_goes_to_an_advi
     cards = requests.get(f"{branch.core_bank_url}/v1/cards", headers=headers, timeout=5).json()["cards"]
     [frozen] = [c for c in cards if c["last4"] == last4]
     assert frozen["status"] == "frozen"
-    [case] = [c for c in disputes_of(branch, CAMILLE[1], CAMILLE[0]) if c["reference"] == reference]
+    [case] = [c for c in disputes_of(branch, token) if c["reference"] == reference]
     assert (case["reason"], case["advisor_reason"]) == ("not_recognised", "possible_fraud")
 
     desk = desk_for(branch)
