@@ -28,7 +28,7 @@ from actions.identity import VERIFIED
 from actions.text.amounts import parse_money
 from actions.text.disputes import CHARGED_TWICE, OTHER, REASONS, customer_words, names_merchant, reason_in_text
 from actions.text.locale import Presentation
-from actions.text.periods import parse_period
+from actions.text.periods import Period, parse_period
 from actions.transactions import transaction_label
 from actions.verified import bank_trouble, current_session, refusal_reason, verified_session
 from bot.dialogue_signals import HANDOVER_KEY
@@ -73,17 +73,20 @@ def duplicates_first(found: List[Transaction]) -> List[Transaction]:
     return twice + [t for t in found if counts[key(t)] == 1]
 
 
-def candidates(found: List[Transaction], text: str, reason: Optional[str]) -> Tuple[List[Transaction], bool]:
+def candidates(
+    found: List[Transaction], text: str, reason: Optional[str], period: Optional[Period] = None
+) -> Tuple[List[Transaction], bool]:
     """The payments the customer may mean, newest first (the duplicates first when charged twice), and whether
-    they match the words (False: nothing matched, these are the recent card payments)."""
+    they match the words: the merchant and the amount named, in the period named (or at any time when none of
+    them was then). False: nothing matched, these are the recent card payments."""
     out = sorted((t for t in found if t.amount < 0 and t.kind not in NOT_DISPUTABLE),
                  key=lambda t: t.booked_at, reverse=True)
-    matching = out
-    if names_merchant(text, {n for t in out for n in (t.merchant, t.counterparty)}):
-        matching = [t for t in matching if names_merchant(text, (t.merchant, t.counterparty))]
+    named = names_merchant(text, {n for t in out for n in (t.merchant, t.counterparty)})
     money = parse_money(text, currency_required=True)
-    if money is not None:
-        matching = [t for t in matching if -t.amount == money.amount]
+    by_words = [t for t in out if (not named or names_merchant(text, (t.merchant, t.counterparty)))
+                and (money is None or -t.amount == money.amount)]
+    in_period = [t for t in by_words if period is None or period.contains(t.booked_at.date())]
+    matching = in_period or by_words
     matched = bool(matching)
     if not matching:
         since = _today() - timedelta(days=RECENT_CARD_DAYS)
@@ -96,23 +99,21 @@ def candidates(found: List[Transaction], text: str, reason: Optional[str]) -> Tu
 async def find_candidates(
     token: str, text: str, reason: Optional[str]
 ) -> Tuple[List[Transaction], bool, Dict[str, str]]:
-    """The payments to offer (see `candidates`), whether they match the words, and each one's account id."""
+    """The payments to offer (see `candidates`), whether they match the words, and each one's account id: the
+    payments of the last three months (and of the period named, when it began earlier)."""
     period = parse_period(text, _today())
-    since = period.since if period else _today() - timedelta(days=LOOKBACK_DAYS)
+    since = _today() - timedelta(days=LOOKBACK_DAYS)
+    if period is not None and period.since < since:
+        since = period.since
     found: List[Transaction] = []
     account_of: Dict[str, str] = {}
     for account in await core_bank().accounts(token):
         if account.type == "savings":
             continue
-        page, _ = await core_bank().transactions(
-            token, account.account_id, limit=100, since=since.isoformat(),
-            until=period.until.isoformat() if period else "",
-        )
+        page, _ = await core_bank().transactions(token, account.account_id, limit=100, since=since.isoformat())
         found += page
         account_of.update({t.transaction_id: account.account_id for t in page})
-    offered, matched = candidates(found, text, reason)
-    if not offered and period is not None:  # nothing in the period named: the recent payments
-        return await find_candidates(token, "", reason)
+    offered, matched = candidates(found, text, reason, period)
     return offered, matched, account_of
 
 

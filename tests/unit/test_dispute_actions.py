@@ -216,10 +216,32 @@ async def test_charged_twice_without_a_merchant_puts_the_duplicates_before_newer
     bank()
     events, [message] = await run(disputes.ActionAskDisputeTransaction(), {"dispute_reason": "charged_twice"}, "x",
                                   request="on m'a débité deux fois", language="fr")
+    assert message["response"] == "utter_ask_dispute_transaction"
     ids = [o["id"] for o in json.loads(slots_of(events)["dispute_candidates"])]
     assert ids[:2] == ["txn-fnac-2", "txn-fnac-1"] and "txn-uber" in ids and "txn-salary" not in ids
     assert message["quick_replies"][-1]["title"] == "Pas dans la liste"
     assert "Paiement par carte — Fnac" in message["payments"] and "49,99" in message["payments"]
+
+
+async def test_a_merchant_not_paid_on_the_day_named_is_looked_for_over_the_last_months(bank):
+    fake = bank()
+    events, [message] = await run(disputes.ActionAskDisputeTransaction(), {"dispute_reason": "not_recognised"}, "x",
+                                  request="a payment at Amazon yesterday that I never made")
+    assert [o["id"] for o in json.loads(slots_of(events)["dispute_candidates"])] == ["txn-amazon"]
+    assert message["response"] == "utter_ask_dispute_transaction"
+    assert fake.since == [(NOW.date() - timedelta(days=90)).isoformat()]  # three months, read once
+
+
+async def test_the_day_named_narrows_the_payments_of_the_merchant(bank):
+    bank()
+    events, _ = await run(disputes.ActionAskDisputeTransaction(), {"dispute_reason": "charged_twice"}, "x",
+                          request="I was charged twice at Fnac yesterday")
+    ids = [o["id"] for o in json.loads(slots_of(events)["dispute_candidates"])]
+    assert ids == ["txn-fnac-2", "txn-fnac-1"]  # not the Fnac payment of two months ago
+    events, _ = await run(disputes.ActionAskDisputeTransaction(), {"dispute_reason": "not_recognised"}, "x",
+                          request="a Fnac payment I never made")
+    assert [o["id"] for o in json.loads(slots_of(events)["dispute_candidates"])] == [
+        "txn-fnac-2", "txn-fnac-1", "txn-old-fnac"]
 
 
 async def test_an_amount_named_narrows_the_payments(bank):
