@@ -42,6 +42,7 @@ TITLE_MAX = 20  # Messenger's quick reply titles
 CARD_ACTIONS = ("freeze", "block", "none")
 NOT_DISPUTABLE = ("savings_transfer_out",)  # the bank refuses them (its own rule): not offered
 HANDOFF_REASON = "escalated"  # bot/handoff/models.py REASONS
+NO_WORDS = "(The customer tapped a button: no words given in the chat.)"
 
 SLOTS = ("dispute_reason", "dispute_transaction", "dispute_candidates", "dispute_card", "dispute_card_action")
 
@@ -321,7 +322,10 @@ class ActionOpenDispute(Action):
                     return reset + bank_trouble(tracker, dispatcher, error, REQUEST)
                 dispatcher.utter_message(response="utter_dispute_card_unchanged")  # the case goes on
         reason = tracker.get_slot("dispute_reason") or OTHER
-        details = customer_words(_request_text(tracker)) if reason == OTHER else None
+        details = None
+        if reason == OTHER:  # the bank needs the customer's words; for its staff, who read English
+            request = _request_text(tracker)
+            details = customer_words(request) if not request.startswith("/") else NO_WORDS
         try:
             case = await core_bank().open_dispute(
                 token, transaction_id=transaction_id, reason=reason, details=details,
