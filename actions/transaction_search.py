@@ -97,10 +97,15 @@ def _entity(entities: List[Dict[str, Any]], name: str) -> Optional[str]:
 
 def asked_in(text: str, entities: List[Dict[str, Any]], period_slot: Optional[str], day: date) -> Asked:
     """What a search asks: the entities first, then the words of the request."""
-    category = category_of(_entity(entities, "category")) or category_in(text)
     merchant = _entity(entities, "merchant") or merchant_in(text)
     if merchant and category_of(merchant):  # "on restaurants": a category, not a name
-        category, merchant = category or category_of(merchant), None
+        merchant = None
+    category = category_of(_entity(entities, "category"))
+    if category is None:
+        # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette").
+        category = category_in(text.replace(merchant, " ") if merchant else text)
+        if merchant and category and category_in(merchant):
+            category = None
     period = None
     for wording in (_entity(entities, "period"), period_slot, text):
         period = parse_period(wording or "", day)
@@ -302,9 +307,10 @@ class ActionShowRecurringPayments(Action):
             return events
         done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None), SlotSet("account_type", None)]
         text, entities = request_message(tracker, RECURRING)
-        typed = _entity(entities, "merchant") or merchant_in(text)
+        named_by_nlu = _entity(entities, "merchant")
+        typed = named_by_nlu or merchant_in(text)
         if typed and category_of(typed):
-            typed = None
+            typed = named_by_nlu = None
         try:
             token = session.access_token
             account = _pick_account(await core_bank().accounts(token), tracker.get_slot("account_type"))
@@ -321,11 +327,13 @@ class ActionShowRecurringPayments(Action):
                     token, account.account_id, merchant=typed[:100], direction=OUT, limit=1,
                 )).merchants)
                 named = [p for p in payments if p.merchant in names]
-                if not named:
+                if not names and not named_by_nlu:  # words after "to" that name nobody ("due to go out"): no name
+                    typed = None
+                elif not named:
                     dispatcher.utter_message(response="utter_recurring_not_found",
                                              merchant=_names(shown_as, sorted(names)) if names else _shown_name(typed))
                     return done
-            else:
+            if not typed:
                 named = _named_in_text(text, payments)
             if named:
                 for payment in named[:MAX_NAMED]:
@@ -336,6 +344,10 @@ class ActionShowRecurringPayments(Action):
                         last_day=shown_as.day(payment.last_date), next_day=shown_as.day(payment.next_date),
                     )
                 return done
+            category = category_of(_entity(entities, "category")) or category_in(text)
+            of_category = [p for p in payments if p.category == category]
+            if of_category:  # "is the rent...", "which bills...": those only
+                payments = of_category
             if not payments:
                 dispatcher.utter_message(response="utter_recurring_none")
                 return done

@@ -58,7 +58,10 @@ CATEGORY_WORDS = {
     "income": ("salary", "salaries", "salaire", "salaires", "income", "revenus", "wages", "pay slip"),
 }
 _CATEGORY_OF = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
-_CATEGORY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CATEGORY_OF), key=len, reverse=True)) + r")\b")
+# In running text, "savings" and "épargne" name the savings account far more often than money put aside: only an
+# entity says that category.
+_IN_TEXT = sorted((word for word, category in _CATEGORY_OF.items() if category != "savings"), key=len, reverse=True)
+_CATEGORY = re.compile(r"\b(" + "|".join(map(re.escape, _IN_TEXT)) + r")\b")
 
 # Words that end (or cannot begin) a merchant's name.
 _NOT_A_NAME = set("""
@@ -79,6 +82,11 @@ recurring subscription subscriptions regularly still every month monthly weekly 
 abonnement abonnements prelevement prelevements encore toujours chaque regulierement
 please pls svp stp thanks merci
 more less least most moins plus dessus dessous maximum minimum over under exactly exactement environ
+go goes going out come comes coming be been being is are was were am do does did done have has had see show list
+check find search look tell give send sent put make take takes taking taken get gets getting still again anything
+something everything nothing someone anyone date due soon now time times next much often usually regular there here
+aller va vais sortir sorti sortie venir vient payer paie payes faire fait voir savoir dire donner envoyer prendre pris
+quoi rien tout tous toutes quelque chose personne temps fois prochainement bientot souvent actuellement cours
 """.split())
 _PREPOSITIONS = {"at", "chez", "from", "to", "with", "aupres", "pour", "for", "on", "a", "au", "aux", "avec", "de", "d'",
                  "par"}
@@ -115,13 +123,14 @@ def category_in(text: str) -> Optional[str]:
 
 
 def category_of(value: Optional[str]) -> Optional[str]:
-    """A category entity's value as the core bank names it: a category, or a word of one ("restos"); else None."""
+    """A category entity's value as the core bank names it: a category, or a word for one ("restos"); else None.
+    The whole value must be that word: "Pharmacie Lafayette" is a merchant, not the health category."""
     if not value:
         return None
-    word = fold(value).strip()
+    word = " ".join(fold(value).split())
     if word in CATEGORY_WORDS:
         return word
-    return _CATEGORY_OF.get(word) or category_in(word)
+    return _CATEGORY_OF.get(word)
 
 
 def _is_name_word(word: str) -> bool:

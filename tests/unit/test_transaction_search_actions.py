@@ -174,7 +174,8 @@ def test_amount_bounds(text, bounds):
 
 @pytest.mark.parametrize("value, category", [
     ("restaurants", "restaurants"), ("restos", "restaurants"), ("courses", "groceries"), ("Loyer", "housing"),
-    ("salaire", "income"), ("groceries", "groceries"), ("astrology", None),
+    ("salaire", "income"), ("groceries", "groceries"), ("astrology", None), ("Pharmacie Lafayette", None),
+    ("Uber Eats", None),
 ])
 def test_a_category_entity_is_named_as_the_core_bank_names_it(value, category):
     assert category_of(value) == category
@@ -247,6 +248,21 @@ async def test_a_category_from_an_entity_synonym(bank):
                                 slots={"language": "fr"}, entities=[entity("category", "restaurants")])
     assert fake.searches[0]["category"] == "restaurants" and fake.searches[0]["merchant"] is None
     assert summary["summary"].startswith(f"Vous avez dépensé 42,00{NBSP}€ en restaurants en novembre 2026")
+
+
+async def test_a_merchant_whose_name_holds_a_category_word_stays_a_merchant(bank):
+    fake = bank(page([transaction(1, "Pharmacie Lafayette", "-12.40")], 1, "12.40", merchants=["Pharmacie Lafayette"]))
+    _, [summary, _] = await ask(search.ActionSearchTransactions(), "what did I pay at Pharmacie Lafayette in November",
+                                entities=[entity("merchant", "Pharmacie Lafayette")])
+    assert (fake.searches[0]["merchant"], fake.searches[0]["category"]) == ("Pharmacie Lafayette", None)
+    assert summary["summary"] == "You spent €12.40 at Pharmacie Lafayette in November 2026: 1 payment."
+
+
+async def test_the_savings_account_is_not_the_savings_category(bank):
+    fake = bank(page([], 0, "0.00"))
+    await ask(search.ActionSearchTransactions(), "payments over 100 € from my savings account",
+              entities=[entity("account_type", "savings")])
+    assert fake.searches[0]["category"] is None
 
 
 async def test_nothing_found_says_what_was_searched(bank):
@@ -349,3 +365,19 @@ async def test_no_recurring_payments(bank):
     bank(recurring_payments=[])
     _, [message] = await ask(search.ActionShowRecurringPayments(), "what are my subscriptions", intent=search.RECURRING)
     assert message["response"] == "utter_recurring_none"
+
+
+async def test_words_after_a_preposition_that_name_nobody_leave_the_whole_list(bank):
+    fake = bank(page([], 0, "0.00"), recurring_payments=[SPOTIFY, NETFLIX])
+    _, [message] = await ask(search.ActionShowRecurringPayments(), "what is due to come out soon",
+                             intent=search.RECURRING)
+    assert message["response"] == "utter_recurring_list" and len(message["payments"].splitlines()) == 2
+    assert fake.searches == []  # "come out soon" is no name
+
+
+async def test_a_category_named_lists_those_recurring_payments_only(bank):
+    rent = {**recurring("Foncia", "1150.00", "2026-12-01", "2027-01-01"), "category": "housing"}
+    bank(recurring_payments=[SPOTIFY, rent, NETFLIX])
+    _, [message] = await ask(search.ActionShowRecurringPayments(), "when does my rent go out",
+                             intent=search.RECURRING)
+    assert message["payments"] == "• Foncia · €1,150.00 every month · next on 1 Jan 2027"
