@@ -381,3 +381,29 @@ async def test_a_category_named_lists_those_recurring_payments_only(bank):
     _, [message] = await ask(search.ActionShowRecurringPayments(), "when does my rent go out",
                              intent=search.RECURRING)
     assert message["payments"] == "• Foncia · €1,150.00 every month · next on 1 Jan 2027"
+
+
+async def test_a_customer_who_could_not_be_verified_gets_no_search(bank, monkeypatch):
+    monkeypatch.setattr(verified, "current_session", lambda tracker: None)
+    fake = bank()
+    for action, intent in ((search.ActionSearchTransactions(), search.SEARCH),
+                           (search.ActionShowRecurringPayments(), search.RECURRING)):
+        dispatcher = CollectingDispatcher()
+        events = await action.run(dispatcher, tracker("how much at Uber", intent, latest_action="identity_form"), {})
+        assert dispatcher.messages == [] and fake.searches == []
+        assert events == [SlotSet("identity", "refused"), SlotSet("pending_request", None)]
+
+
+async def test_the_request_is_read_from_before_the_otp(bank):
+    """The request lies a few turns back: the customer number and the code came after it."""
+    fake = bank(page([transaction(1, "Uber", "-10.00")], 1, "10.00", merchants=["Uber"]))
+    request = {"text": "how much at Uber in November", "intent": {"name": search.SEARCH},
+               "entities": [entity("merchant", "Uber")]}
+    code = {"text": "123456", "intent": {"name": "inform"}, "entities": []}
+    history = [{"event": "user", "text": m["text"], "parse_data": m} for m in (request, code)]
+    dispatcher = CollectingDispatcher()
+    await search.ActionSearchTransactions().run(
+        dispatcher, Tracker("psid-1", {"language": "en"}, code, history, False, None, {}, "identity_form"), {})
+    assert fake.searches[0]["merchant"] == "Uber"
+    assert (fake.searches[0]["since"], fake.searches[0]["until"]) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert dispatcher.messages[0]["summary"] == "You spent €10.00 at Uber in November 2026: 1 payment."
