@@ -103,9 +103,7 @@ def asked_in(text: str, entities: List[Dict[str, Any]], period_slot: Optional[st
     category = category_of(_entity(entities, "category"))
     if category is None:
         # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette").
-        category = category_in(text.replace(merchant, " ") if merchant else text)
-        if merchant and category and category_in(merchant):
-            category = None
+        category = category_in(fold(text).replace(fold(merchant), " ") if merchant else text)
     period = None
     for wording in (_entity(entities, "period"), period_slot, text):
         period = parse_period(wording or "", day)

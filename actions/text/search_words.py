@@ -43,7 +43,7 @@ _OUT_WORDS = re.compile(
 # Words naming a category of the core bank (bot/core_bank/contract/categories.py), folded.
 CATEGORY_WORDS = {
     "groceries": ("groceries", "grocery", "supermarket", "supermarkets", "supermarche", "supermarches", "courses",
-                  "alimentation", "epicerie"),
+                  "alimentation", "epicerie", "food", "nourriture", "bouffe"),
     "restaurants": ("restaurant", "restaurants", "resto", "restos", "restau", "restaus", "eating out", "takeaway",
                     "takeaways", "food delivery", "bars", "cafes"),
     "transport": ("transport", "transports", "taxi", "taxis", "trains", "fuel", "petrol", "essence", "carburant"),
