@@ -30,13 +30,13 @@ IN, OUT = "in", "out"
 MAX_TEXT = 500
 
 _IN_WORDS = re.compile(
-    r"\b(?:receiv\w*|came in|come in|coming in|got paid|get paid|incoming|credited|credits?|deposits?|refunds?"
+    r"\b(?:receiv\w*|came in|come in|coming in|got paid|get paid|incoming|credited|credits?|deposits?|refund\w*|rembours\w*"
     r"|sent me|paid me|earn\w*|recu\w*|touche\w*|rentre\w*|entrees?|encaiss\w*|verse\w* sur|vire\w* sur"
     r"|qui m'a (?:envoye|vire|paye))\b"
 )
 _OUT_WORDS = re.compile(
     r"\b(?:spen[dt]\w*|paid|pay|paying|payments?|purchases?|bought|buy|charged|debit\w*|went out|gone out|outgoing"
-    r"|cost|depense\w*|paye\w*|paie|paiements?|achat\w*|achete\w*|debite\w*|preleve\w*|prelevements?|sorties?"
+    r"|costs?|cost me|coute\w*|depense\w*|paye\w*|paie|paiements?|achat\w*|achete\w*|debite\w*|preleve\w*|prelevements?|sorties?"
     r"|claque\w*)\b"
 )
 
