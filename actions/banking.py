@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
+from bot.core_bank.contract import spending
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -54,6 +55,11 @@ INVALID_REQUEST = "invalid_request"
 Challenge = otp.Challenge
 Account = customers.Account
 Transaction = customers.Transaction
+# Transaction search and recurring payments (GET /v1/accounts/{id}/transactions/search, /recurring-payments).
+SearchPage = spending.TransactionSearchPage
+SearchTotals = spending.SearchTotals
+RecurringPayments = spending.RecurringPaymentList
+RecurringPayment = spending.RecurringPayment
 
 
 class Card(customers.Card):
@@ -255,6 +261,47 @@ class CoreBank:
             "POST", "/v1/transfers", transfers.TransferReceipt, token=token, body=body, idempotency_key=idempotency_key
         )
         return receipt.wire()
+
+    # --- transaction search and recurring payments (issue 17, chat side) ---
+
+    async def search_transactions(
+        self,
+        token: str,
+        account_id: str,
+        *,
+        merchant: Optional[str] = None,
+        category: Optional[str] = None,
+        direction: Optional[str] = None,
+        min_amount: Optional[Decimal] = None,
+        max_amount: Optional[Decimal] = None,
+        since: Optional[date] = None,
+        until: Optional[date] = None,
+        time_zone: str = "",
+        limit: int = 5,
+        before: str = "",
+    ) -> "SearchPage":
+        """One page of the transactions matching every filter given (newest first), the totals of all the matches
+        (Decimal money) and the merchant names the loose merchant filter matched; 400 invalid_request for a bad
+        filter (the contract's refusal, not sent)."""
+        wanted = {
+            "merchant": merchant, "category": category, "direction": direction,
+            "min_amount": min_amount, "max_amount": max_amount,
+            "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+            "time_zone": time_zone or None, "limit": limit, "before": before or None,
+        }
+        query = asked(spending.TransactionSearchQuery, **{k: v for k, v in wanted.items() if v is not None})
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/transactions/search", spending.TransactionSearchPage,
+            token=token, query=query,
+        )
+
+    async def recurring_payments(self, token: str, account_id: str, *, time_zone: str = "") -> "RecurringPayments":
+        """The recurring payments out of the account (active ones first), dates as days in `time_zone`."""
+        query = asked(spending.RecurringPaymentsQuery, **({"time_zone": time_zone} if time_zone else {}))
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/recurring-payments", spending.RecurringPaymentList,
+            token=token, query=query,
+        )
 
     async def _call(
         self,
