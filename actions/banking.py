@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
+from bot.core_bank.contract import spending as spending_contract
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -255,6 +256,20 @@ class CoreBank:
             "POST", "/v1/transfers", transfers.TransferReceipt, token=token, body=body, idempotency_key=idempotency_key
         )
         return receipt.wire()
+
+    # --- spending insights (issue 17: actions/spending.py) ---
+    async def spending(
+        self, token: str, account_id: str, *, month: str = "", since: str = "", until: str = "",
+        time_zone: str = "",
+    ) -> spending_contract.SpendingByCategory:
+        """Money out of the account by category over a period (`month` YYYY-MM, or `since`/`until` YYYY-MM-DD;
+        neither: this month so far), beside the period just before; the bank decides both periods."""
+        wanted = {"month": month, "since": since, "until": until, "time_zone": time_zone}
+        query = asked(spending_contract.SpendingQuery, **{k: v for k, v in wanted.items() if v})
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/spending", spending_contract.SpendingByCategory, token=token,
+            query=query,
+        )
 
     async def _call(
         self,
