@@ -64,6 +64,11 @@ CATEGORY_WORDS: Dict[str, tuple] = {
 }
 
 
+def today() -> date:
+    """The day periods are read against (as for transactions: the UTC date; the bank cuts periods to its today)."""
+    return datetime.now(timezone.utc).date()
+
+
 def category_asked(text: str) -> Optional[str]:
     """The category a request names ("on restaurants", "en courses"), or None."""
     words = fold(text)
@@ -175,8 +180,8 @@ class ActionShowSpending(Action):
         done: List[EventType] = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
                                  SlotSet("account_type", None), SlotSet("period", None)]
         asked_text = _request_text(tracker)
-        today = datetime.now(timezone.utc).date()
-        period = parse_period(str(tracker.get_slot("period") or "") or asked_text, today)
+        day = today()
+        period = parse_period(str(tracker.get_slot("period") or "") or asked_text, day)
         try:
             token = session.access_token
             account = _pick_account(await core_bank().accounts(token), tracker.get_slot("account_type"))
@@ -185,18 +190,18 @@ class ActionShowSpending(Action):
                 return done
             customer = await core_bank().me(token)
             shown_as = Presentation.from_tracker(tracker, customer.locale)
-            found = await core_bank().spending(token, account.account_id, **bank_period(period, today))
+            found = await core_bank().spending(token, account.account_id, **bank_period(period, day))
         except BankError as error:
             if error.code == INVALID_REQUEST:  # a period the bank cannot show (not begun yet)
                 dispatcher.utter_message(response="utter_spending_bad_period")
                 return done
             return done + bank_trouble(tracker, dispatcher, error, REQUEST)
         if found.total == 0 and found.previous_total == 0:
-            period_text = period_label(shown_as, found.period.since, found.period.until, today)
+            period_text = period_label(shown_as, found.period.since, found.period.until, day)
             dispatcher.utter_message(response="utter_no_spending", period=period_text)
             return done
         dispatcher.utter_message(response="utter_spending_summary",
-                                 summary=summary(shown_as, found, category_asked(asked_text), today))
+                                 summary=summary(shown_as, found, category_asked(asked_text), day))
         if found.total > 0:
-            dispatcher.utter_message(json_message={SPENDING_CHART_KEY: chart(shown_as, found, today)})
+            dispatcher.utter_message(json_message={SPENDING_CHART_KEY: chart(shown_as, found, day)})
         return done
