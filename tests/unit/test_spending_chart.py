@@ -109,3 +109,27 @@ async def test_a_chart_that_cannot_be_drawn_is_left_out_and_nothing_else_breaks(
     output = MessengerOutput(api)
     await output.send_custom_json(PSID, {SPENDING_CHART_KEY: {"title": "no data"}})
     assert api.calls == [] and output.messages_sent == 0
+
+
+async def test_an_upload_meta_fails_for_a_while_is_retried_with_its_file():
+    from bot.channels.messenger.graph_api import RetryPolicy
+
+    async with standin_in_loop() as (standin, url):
+        standin.inject_faults(PSID, [{"status": 500, "code": 2}])
+        api = SendApi(url, PAGE_TOKEN, 5, retry=RetryPolicy(max_attempts=3, base_delay_seconds=0.01,
+                                                            max_delay_seconds=0.02, total_seconds=5))
+        try:
+            assert await api.send_image(PSID, render_png(CHART)) is True
+        finally:
+            await api.close()
+    assert [c.status for c in standin.calls_for(PSID, "messages")] == [500, 200]
+    [sent] = standin.messages_for(PSID)
+    assert_png(standin.attachment(sent.body["filedata"]["attachment_id"]))
+
+
+def test_importing_the_channels_does_not_load_matplotlib():
+    from tests.unit.test_process_boundaries import modules_loaded_by
+
+    loaded = modules_loaded_by("import bot.channels.messenger, bot.channels.web_chat, bot.channels.spending_chart")
+    assert "bot.channels.spending_chart" in loaded
+    assert [m for m in loaded if m.startswith("matplotlib")] == []  # loaded by the first chart only
