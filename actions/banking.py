@@ -27,7 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
-from bot.core_bank.contract import spending
+from bot.core_bank.contract import spending as spending_contract
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -56,10 +56,10 @@ Challenge = otp.Challenge
 Account = customers.Account
 Transaction = customers.Transaction
 # Transaction search and recurring payments (GET /v1/accounts/{id}/transactions/search, /recurring-payments).
-SearchPage = spending.TransactionSearchPage
-SearchTotals = spending.SearchTotals
-RecurringPayments = spending.RecurringPaymentList
-RecurringPayment = spending.RecurringPayment
+SearchPage = spending_contract.TransactionSearchPage
+SearchTotals = spending_contract.SearchTotals
+RecurringPayments = spending_contract.RecurringPaymentList
+RecurringPayment = spending_contract.RecurringPayment
 
 
 class Card(customers.Card):
@@ -289,18 +289,32 @@ class CoreBank:
             "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
             "time_zone": time_zone or None, "limit": limit, "before": before or None,
         }
-        query = asked(spending.TransactionSearchQuery, **{k: v for k, v in wanted.items() if v is not None})
+        query = asked(spending_contract.TransactionSearchQuery, **{k: v for k, v in wanted.items() if v is not None})
         return await self._call(
-            "GET", f"/v1/accounts/{account_id}/transactions/search", spending.TransactionSearchPage,
+            "GET", f"/v1/accounts/{account_id}/transactions/search", spending_contract.TransactionSearchPage,
             token=token, query=query,
         )
 
     async def recurring_payments(self, token: str, account_id: str, *, time_zone: str = "") -> "RecurringPayments":
         """The recurring payments out of the account (active ones first), dates as days in `time_zone`."""
-        query = asked(spending.RecurringPaymentsQuery, **({"time_zone": time_zone} if time_zone else {}))
+        query = asked(spending_contract.RecurringPaymentsQuery, **({"time_zone": time_zone} if time_zone else {}))
         return await self._call(
-            "GET", f"/v1/accounts/{account_id}/recurring-payments", spending.RecurringPaymentList,
+            "GET", f"/v1/accounts/{account_id}/recurring-payments", spending_contract.RecurringPaymentList,
             token=token, query=query,
+        )
+
+    # --- spending insights (issue 17: actions/spending.py) ---
+    async def spending(
+        self, token: str, account_id: str, *, month: str = "", since: str = "", until: str = "",
+        time_zone: str = "",
+    ) -> spending_contract.SpendingByCategory:
+        """Money out of the account by category over a period (`month` YYYY-MM, or `since`/`until` YYYY-MM-DD;
+        neither: this month so far), beside the period just before; the bank decides both periods."""
+        wanted = {"month": month, "since": since, "until": until, "time_zone": time_zone}
+        query = asked(spending_contract.SpendingQuery, **{k: v for k, v in wanted.items() if v})
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/spending", spending_contract.SpendingByCategory, token=token,
+            query=query,
         )
 
     async def _call(
