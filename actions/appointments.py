@@ -165,8 +165,8 @@ class ActionStartAppointment(Action):
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
-class _StartChange(Action):
-    """Cancel or move: the customer's upcoming appointment is found first; none ends the form before it asks
+class _StartChange:
+    """(A mixin, not an action itself.) Cancel or move: the customer's upcoming appointment is found first; none ends the form before it asks
     anything (with a booking offered), one is taken, several are asked about."""
 
     request = CANCEL
@@ -198,14 +198,14 @@ class _StartChange(Action):
         return events + verified
 
 
-class ActionStartAppointmentCancel(_StartChange):
+class ActionStartAppointmentCancel(_StartChange, Action):
     request = CANCEL
 
     def name(self) -> Text:
         return "action_start_appointment_cancel"
 
 
-class ActionStartAppointmentReschedule(_StartChange):
+class ActionStartAppointmentReschedule(_StartChange, Action):
     request = RESCHEDULE
 
     def name(self) -> Text:
@@ -333,8 +333,8 @@ def slot_start(slot_id: str) -> datetime:
 # --- validating, and acting on the yes ----------------------------------------------------------
 
 
-class _AppointmentValidation(FormValidationAction):
-    """What the three forms share: a slot chosen among the free ones, and the form's end on a no or on nothing
+class _AppointmentValidation:
+    """(A mixin of the three FormValidationActions, not an action itself.) What the three forms share: a slot chosen among the free ones, and the form's end on a no or on nothing
     to do (`appointment_confirmed` False before anything was asked)."""
 
     async def required_slots(
@@ -377,7 +377,7 @@ class _AppointmentValidation(FormValidationAction):
                 "appointment_key": uuid.uuid4().hex}
 
 
-class ValidateAppointmentForm(_AppointmentValidation):
+class ValidateAppointmentForm(_AppointmentValidation, FormValidationAction):
     def name(self) -> Text:
         return "validate_appointment_form"
 
@@ -452,7 +452,7 @@ class _ChangeValidation(_AppointmentValidation):
         return {"appointment_reference": named[0].reference}
 
 
-class ValidateAppointmentCancelForm(_ChangeValidation):
+class ValidateAppointmentCancelForm(_ChangeValidation, FormValidationAction):
     def name(self) -> Text:
         return "validate_appointment_cancel_form"
 
@@ -479,7 +479,7 @@ class ValidateAppointmentCancelForm(_ChangeValidation):
         return {"appointment_confirmed": True}
 
 
-class ValidateAppointmentRescheduleForm(_ChangeValidation):
+class ValidateAppointmentRescheduleForm(_ChangeValidation, FormValidationAction):
     def name(self) -> Text:
         return "validate_appointment_reschedule_form"
 
