@@ -36,7 +36,7 @@ from actions.text.locale import Presentation
 from actions.text.numbers import fold
 from actions.verified import bank_trouble, current_session, session_expired, verified_session
 from bot.clock import utc_now
-from bot.core_bank.contract.appointments import APPOINTMENT_CHANNELS, APPOINTMENT_TOPICS, MAX_SLOT_DAYS
+from bot.core_bank.contract.appointments import APPOINTMENT_CHANNELS, APPOINTMENT_TOPICS, MAX_SLOT_LIMIT
 
 BOOK, CANCEL, RESCHEDULE = "book_appointment", "cancel_appointment", "reschedule_appointment"
 FORMS = {"appointment_form": BOOK, "appointment_cancel_form": CANCEL, "appointment_reschedule_form": RESCHEDULE}
@@ -44,6 +44,7 @@ CONFIRMED = "confirmed"
 # The slots offered at once: at most PER_DAY a day, SHOWN in all (Messenger shows 13 quick replies at most).
 SHOWN, PER_DAY = 8, 2
 SLOT_DAYS = 10  # working days looked at: two weeks, so that "next week" or "jeudi" finds its day
+# (at most MAX_SLOT_DAYS; one advisor has 7 slots a day: 70 in SLOT_DAYS, within MAX_SLOT_LIMIT)
 SLOT_REFUSALS = {"slot_taken", "slot_unavailable", "slot_in_past"}
 CHANGE_REFUSALS = {"appointment_not_found", "appointment_cancelled", "appointment_past"}
 # Every slot of the flows: cleared when a request starts afresh and when a form ends.
@@ -117,9 +118,23 @@ async def slot_channel(tracker: Tracker, token: str) -> Optional[str]:
     return found.channel if found else None
 
 
+async def free_slots(token: str, channel: Optional[str], when: Optional[str]) -> list:
+    """The free slots of the next SLOT_DAYS working days, soonest first. The bank gives MAX_SLOT_LIMIT at most a
+    call: when a day is asked for and the first call was cut short, each advisor's are read apart (one advisor has
+    fewer than that in SLOT_DAYS), so that a later day is not missed."""
+    first = await core_bank().appointment_slots(token, channel=channel, days=SLOT_DAYS, limit=MAX_SLOT_LIMIT)
+    if not when or len(first) < MAX_SLOT_LIMIT:
+        return first
+    every: list = []
+    for advisor_id in dict.fromkeys(s.advisor.advisor_id for s in first):
+        every += await core_bank().appointment_slots(token, channel=channel, advisor_id=advisor_id, days=SLOT_DAYS,
+                                                     limit=MAX_SLOT_LIMIT)
+    return sorted(every, key=lambda s: s.starts_at)
+
+
 async def offered_slots(tracker: Tracker, token: str) -> Tuple[list, bool]:
     channel = await slot_channel(tracker, token)
-    slots = await core_bank().appointment_slots(token, channel=channel, days=min(SLOT_DAYS, MAX_SLOT_DAYS), limit=100)
+    slots = await free_slots(token, channel, tracker.get_slot("appointment_when"))
     if request_of(tracker) == RESCHEDULE:  # not the appointment's own time again
         reference = tracker.get_slot("appointment_reference")
         own = {a.starts_at for a in await core_bank().appointments(token) if a.reference == reference}
@@ -352,11 +367,13 @@ class _AppointmentValidation:
         if session is None:
             return {"appointment_slot": None, "requested_slot": None}
         try:
-            slots, _ = await offered_slots(tracker, session.access_token)
-            if "@" in str(value):  # a tap: any free slot will do, not only those on show
+            if "@" in str(value):  # a tap: that advisor's free slots (any of them will do, not only those on show)
                 channel = await slot_channel(tracker, session.access_token)
-                slots = await core_bank().appointment_slots(session.access_token, channel=channel,
-                                                            days=MAX_SLOT_DAYS, limit=100)
+                slots = await core_bank().appointment_slots(
+                    session.access_token, channel=channel, advisor_id=str(value).split("@", 1)[0], days=SLOT_DAYS,
+                    limit=MAX_SLOT_LIMIT)
+            else:  # typed: one of those on show
+                slots, _ = await offered_slots(tracker, session.access_token)
         except BankError as error:
             return {"appointment_slot": None, **session_ended(tracker, dispatcher, error)}
         shown_as = Presentation.from_tracker(tracker)

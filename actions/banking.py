@@ -260,10 +260,12 @@ class CoreBank:
     # --- appointments with an advisor (bot/core_bank/appointments.py) ---
 
     async def appointment_slots(
-        self, token: str, *, channel: Optional[str] = None, days: int = 5, limit: int = 20
+        self, token: str, *, channel: Optional[str] = None, advisor_id: Optional[str] = None, days: int = 5,
+        limit: int = 20,
     ) -> List[appointment_contract.Slot]:
-        """The advisors' free slots of the next `days` working days, soonest first (times aware, UTC)."""
-        wanted = {"channel": channel, "days": days, "limit": limit}
+        """The advisors' (or one advisor's) free slots of the next `days` working days, soonest first (times aware,
+        UTC)."""
+        wanted = {"channel": channel, "advisor_id": advisor_id, "days": days, "limit": limit}
         query = asked(appointment_contract.SlotQuery, **{k: v for k, v in wanted.items() if v is not None})
         found = await self._call(
             "GET", "/v1/appointment-slots", appointment_contract.SlotList, token=token, query=query

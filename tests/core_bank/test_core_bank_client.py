@@ -192,6 +192,9 @@ async def test_book_reschedule_and_cancel_an_appointment_and_the_staff_diary(ban
     assert 0 < len(slots) <= 5 and all("video" in s.advisor.channels for s in slots)
     assert all(s.starts_at.utcoffset() is not None for s in slots)
     assert [s.starts_at for s in slots] == sorted(s.starts_at for s in slots)
+    advisor_id = slots[0].advisor.advisor_id
+    assert {s.advisor.advisor_id for s in await client.appointment_slots(token, advisor_id=advisor_id, limit=3)} == {
+        advisor_id}
 
     booked = await client.book_appointment(
         token, slot_id=slots[0].slot_id, channel="video", topic="mortgage", idempotency_key="book-1"

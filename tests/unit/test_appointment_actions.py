@@ -54,9 +54,10 @@ class FakeBank:
         self.refuse = refuse
         self.calls: List[tuple] = []
 
-    async def appointment_slots(self, token: str, *, channel=None, days=5, limit=20) -> List[Slot]:
-        self.calls.append(("slots", channel))
-        return [s for s in self.slots if channel is None or channel in s.advisor.channels][:limit]
+    async def appointment_slots(self, token: str, *, channel=None, advisor_id=None, days=5, limit=20) -> List[Slot]:
+        self.calls.append(("slots", channel) if advisor_id is None else ("slots", channel, advisor_id))
+        return [s for s in self.slots if (channel is None or channel in s.advisor.channels)
+                and advisor_id in (None, s.advisor.advisor_id)][:limit]
 
     async def appointments(self, token: str) -> List[Appointment]:
         return list(self.held)
@@ -204,6 +205,16 @@ async def test_a_tap_on_a_slot_gone_since_is_said_taken(bank):
     gone = await appointments.ValidateAppointmentForm().validate_appointment_slot(
         "adv_nadia@20990101T0830Z", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
     assert gone == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_taken"]
+
+
+async def test_a_day_asked_for_beyond_the_first_hundred_slots_is_read_advisor_by_advisor(bank, monkeypatch):
+    monkeypatch.setattr(appointments, "MAX_SLOT_LIMIT", 5)  # the cap, small: 7 video slots, the first call cut short
+    fake = bank()
+    late = FREE[-1].starts_at.astimezone(BANK_ZONE).isoweekday()
+    found = await appointments.free_slots("token-1", "video", str(late))
+    assert FREE[-1] in found and [s.starts_at for s in found] == sorted(s.starts_at for s in found)
+    assert ("slots", "video", "adv_nadia") in fake.calls and ("slots", "video", "adv_claire") in fake.calls
+    assert await appointments.free_slots("token-1", "video", None) == FREE[:5]
 
 
 async def test_topic_and_channel_answers_are_read_from_taps_or_words(bank):
