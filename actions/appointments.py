@@ -96,7 +96,8 @@ def choose(slots: list, when: Optional[str]) -> Tuple[list, bool]:
 
 
 def typed_choice(text: str, offered: list, title: Any) -> list:
-    """The offered items a typed answer names: by its quick reply's title, else by a time ("10:30", "14h")."""
+    """The offered items a typed answer names: by its quick reply's title, else by a time ("10:30", "14h"), on the
+    weekday it names when it names one ("jeudi 10h30")."""
     folded = fold(text).strip()
     named = [item for item in offered if fold(title(item)).strip() == folded]
     if named:
@@ -104,9 +105,13 @@ def typed_choice(text: str, offered: list, title: Any) -> list:
     match = _TIME.search(folded)
     if match is None:
         return []
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    return [item for item in offered
-            if (lambda local: (local.hour, local.minute) == (hour, minute))(item.starts_at.astimezone(BANK_ZONE))]
+    wanted = (int(match.group(1)), int(match.group(2) or 0))
+    local = [(item, item.starts_at.astimezone(BANK_ZONE)) for item in offered]
+    at_time = [(item, moment) for item, moment in local if (moment.hour, moment.minute) == wanted]
+    weekday = when_of(text)
+    if len(at_time) > 1 and weekday and weekday.isdigit():
+        at_time = [(item, moment) for item, moment in at_time if moment.isoweekday() == int(weekday)]
+    return [item for item, _ in at_time]
 
 
 async def slot_channel(tracker: Tracker, token: str) -> Optional[str]:

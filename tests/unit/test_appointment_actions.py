@@ -194,6 +194,15 @@ async def test_a_tapped_or_typed_slot_is_taken_with_its_advisor_and_branch(bank)
     typed = await form.validate_appointment_slot(
         "15h", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
     assert typed["appointment_slot"] == FREE[5].slot_id
+    today = datetime.now(BANK_ZONE).date()
+    first, second = [d for d in range(1, 10) if (today + timedelta(days=d)).isoweekday() <= 5][:2]  # working days
+    weekday = ("monday", "tuesday", "wednesday", "thursday", "friday")[(today + timedelta(days=first)).weekday()]
+    both_days = [slot(at(first, 10)), slot(at(second, 10))]
+    bank(slots=both_days)
+    on_day = await form.validate_appointment_slot(
+        f"{weekday} at 10:30", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
+    assert on_day["appointment_slot"] == both_days[0].slot_id
+    bank()
     unclear = await form.validate_appointment_slot(
         "whenever", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
     assert unclear == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_unclear"]
