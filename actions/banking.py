@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
@@ -28,6 +28,7 @@ from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
 from bot.core_bank.contract import appointments as appointment_contract
+from bot.core_bank.contract import spending as spending_contract
 from bot.core_bank.contract.errors import Error
 from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER, SERVICE_TOKEN_HEADER
 from bot.core_bank.contract.wire import RequestModel, WireModel, explain
@@ -55,6 +56,11 @@ INVALID_REQUEST = "invalid_request"
 Challenge = otp.Challenge
 Account = customers.Account
 Transaction = customers.Transaction
+# Transaction search and recurring payments (GET /v1/accounts/{id}/transactions/search, /recurring-payments).
+SearchPage = spending_contract.TransactionSearchPage
+SearchTotals = spending_contract.SearchTotals
+RecurringPayments = spending_contract.RecurringPaymentList
+RecurringPayment = spending_contract.RecurringPayment
 
 
 class Card(customers.Card):
@@ -256,6 +262,61 @@ class CoreBank:
             "POST", "/v1/transfers", transfers.TransferReceipt, token=token, body=body, idempotency_key=idempotency_key
         )
         return receipt.wire()
+
+    # --- transaction search and recurring payments (issue 17, chat side) ---
+
+    async def search_transactions(
+        self,
+        token: str,
+        account_id: str,
+        *,
+        merchant: Optional[str] = None,
+        category: Optional[str] = None,
+        direction: Optional[str] = None,
+        min_amount: Optional[Decimal] = None,
+        max_amount: Optional[Decimal] = None,
+        since: Optional[date] = None,
+        until: Optional[date] = None,
+        time_zone: str = "",
+        limit: int = 5,
+        before: str = "",
+    ) -> "SearchPage":
+        """One page of the transactions matching every filter given (newest first), the totals of all the matches
+        (Decimal money) and the merchant names the loose merchant filter matched; 400 invalid_request for a bad
+        filter (the contract's refusal, not sent)."""
+        wanted = {
+            "merchant": merchant, "category": category, "direction": direction,
+            "min_amount": min_amount, "max_amount": max_amount,
+            "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+            "time_zone": time_zone or None, "limit": limit, "before": before or None,
+        }
+        query = asked(spending_contract.TransactionSearchQuery, **{k: v for k, v in wanted.items() if v is not None})
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/transactions/search", spending_contract.TransactionSearchPage,
+            token=token, query=query,
+        )
+
+    async def recurring_payments(self, token: str, account_id: str, *, time_zone: str = "") -> "RecurringPayments":
+        """The recurring payments out of the account (active ones first), dates as days in `time_zone`."""
+        query = asked(spending_contract.RecurringPaymentsQuery, **({"time_zone": time_zone} if time_zone else {}))
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/recurring-payments", spending_contract.RecurringPaymentList,
+            token=token, query=query,
+        )
+
+    # --- spending insights (issue 17: actions/spending.py) ---
+    async def spending(
+        self, token: str, account_id: str, *, month: str = "", since: str = "", until: str = "",
+        time_zone: str = "",
+    ) -> spending_contract.SpendingByCategory:
+        """Money out of the account by category over a period (`month` YYYY-MM, or `since`/`until` YYYY-MM-DD;
+        neither: this month so far), beside the period just before; the bank decides both periods."""
+        wanted = {"month": month, "since": since, "until": until, "time_zone": time_zone}
+        query = asked(spending_contract.SpendingQuery, **{k: v for k, v in wanted.items() if v})
+        return await self._call(
+            "GET", f"/v1/accounts/{account_id}/spending", spending_contract.SpendingByCategory, token=token,
+            query=query,
+        )
 
     # --- appointments with an advisor (bot/core_bank/appointments.py) ---
 

@@ -87,8 +87,15 @@ class ActionShowMoreTransactions(Action):
         if session is None:
             return events
         try:
+            cursor = json.loads(raw)
+            if "search" in cursor:  # the next page of a search (actions/transaction_search.py)
+                from actions.transaction_search import show_more_matches
+
+                return [SlotSet("identity", VERIFIED)] + await show_more_matches(
+                    dispatcher, tracker, session.access_token, cursor
+                )
             return [SlotSet("identity", VERIFIED)] + await show_page(
-                dispatcher, tracker, session.access_token, json.loads(raw), first=False
+                dispatcher, tracker, session.access_token, cursor, first=False
             )
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, REQUEST)

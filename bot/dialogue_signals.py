@@ -18,3 +18,8 @@ CSAT_SURVEY_KEY = "csat_survey"
 # automated assistant (bot/rasa_server/answer_preamble.py says it once per session and after a hand-back;
 # the hand-back note says it itself: bot/handoff/rasa_control.py).
 DISCLOSURE_KEY = "assistant_disclosure"
+
+# `{"spending_chart": {"title", "alt", "series", "currency", "language", "categories": [...]}}`: the data of the
+# spending chart (actions/spending.py), in the customer's words. The channel draws it and delivers the image
+# (bot/channels/spending_chart.py); the action server never draws.
+SPENDING_CHART_KEY = "spending_chart"

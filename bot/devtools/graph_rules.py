@@ -393,3 +393,29 @@ def optional_int(value: Any) -> Optional[int]:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("codes must be whole numbers")
     return value
+
+
+# --- the Send API with a file (multipart form; Meta: "Send API > attachment upload", "saving assets") ---
+UPLOAD_TYPES = frozenset({"image", "audio", "video", "file"})
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # "up to 25MB"
+UPLOAD_CONTENT_TYPES = {"image": "image/", "audio": "audio/", "video": "video/"}
+
+
+def upload_problem(message: Any, content_type: Optional[str], size: int) -> Optional[str]:
+    """What Meta would object to in a message sent with its file (`filedata`), or None: an attachment of a type
+    that takes a file, whose payload names no URL (the file is the asset), a file that is not empty, at most
+    25 MB, of a content type of that attachment type."""
+    attachment = message.get("attachment") if isinstance(message, dict) else None
+    if not isinstance(attachment, dict) or attachment.get("type") not in UPLOAD_TYPES:
+        return "param message[attachment][type] must be one of audio, file, image, video with filedata"
+    payload = attachment.get("payload")
+    if not isinstance(payload, dict) or "url" in payload or "attachment_id" in payload:
+        return "param message[attachment][payload] must not name a url or attachment_id with filedata"
+    if size <= 0:
+        return "param filedata must be a non-empty file"
+    if size > MAX_UPLOAD_BYTES:
+        return "param filedata is larger than 25MB"
+    prefix = UPLOAD_CONTENT_TYPES.get(attachment["type"])
+    if prefix and not (content_type or "").startswith(prefix):
+        return f"param filedata must have a Content-Type of type {prefix.rstrip('/')}"
+    return None

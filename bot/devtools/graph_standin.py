@@ -7,7 +7,9 @@ test can read the replies a customer would have seen.
 
 Meta's endpoints (every one needs `?access_token=` or a Bearer header):
 
-    POST   /{version}/me/messages                 the Send API (also private replies: recipient.comment_id)
+    POST   /{version}/me/messages                 the Send API (also private replies: recipient.comment_id);
+                                                  as JSON, or as a multipart form with the file as `filedata`
+                                                  (recipient, message, messaging_type as JSON-encoded fields)
     POST   /{version}/{comment_id}/comments       the page replies to a comment in public
     POST   /{version}/me/messenger_profile        set Get Started, greeting, persistent menu...
     GET    /{version}/me/messenger_profile?fields=get_started,greeting,...
@@ -19,7 +21,9 @@ Meta's endpoints (every one needs `?access_token=` or a Bearer header):
 
 The stand-in's own endpoints (for tests and the sandbox; no token):
 
-    GET    /_standin/messages?recipient=PSID&after=N    what was sent, in order
+    GET    /_standin/messages?recipient=PSID&after=N    what was sent, in order (a message sent with its
+                                                  file: `filedata` {attachment_id, content_type, size, filename})
+    GET    /_standin/attachments/{attachment_id}    the bytes of a file sent with a message
     GET    /_standin/thread_owner?recipient=PSID        the app that owns the conversation (null: idle)
     GET    /_standin/comments?comment_id=ID    the private replies and the page's public replies to a comment
     POST   /_standin/inbound   {"recipient": PSID, "timestamp": ms}   the customer wrote (opens the windows)
@@ -78,6 +82,7 @@ from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_records import Fault, GraphCall, SentRequest, bearer, graph_error
 from bot.devtools.graph_rules import (
     ALREADY_REPLIED,
+    MAX_UPLOAD_BYTES,
     DEFAULT_APP_ID,
     FEEDBACK_TEMPLATE_UNAVAILABLE,
     HANDOVER_APIS_DISABLED,
@@ -95,6 +100,7 @@ from bot.devtools.graph_rules import (
     request_problem,
     template_of,
     thread_control_problem,
+    upload_problem,
     version_problem,
     visible_text,
 )
@@ -130,6 +136,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
     user_locales: Dict[str, str] = field(default_factory=dict)
     default_user_locale: str = "en_US"
     user_profile_access: bool = True
+    uploads: Dict[str, Any] = field(default_factory=dict)  # attachment id -> (content type, bytes), files sent
 
     # --- reading what happened -------------------------------------------------
 
@@ -194,7 +201,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
     # --- the application -------------------------------------------------------
 
     def app(self) -> web.Application:
-        application = web.Application(client_max_size=1024 * 1024)
+        application = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)  # a 25 MB file and its form
         application.router.add_post("/{version}/me/messages", self._send_api)
         application.router.add_post("/{version}/me/messenger_profile", self._set_profile)
         application.router.add_get("/{version}/me/messenger_profile", self._get_profile)
@@ -204,6 +211,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
         for edge in THREAD_CONTROL_EDGES:
             application.router.add_post(f"/{{version}}/me/{edge}", self._thread_control)
         application.router.add_get("/_standin/messages", self._read_messages)
+        application.router.add_get("/_standin/attachments/{attachment_id}", self._read_attachment)
         application.router.add_get("/_standin/thread_owner", self._read_thread_owner)
         application.router.add_get("/_standin/comments", self._read_comment_replies)
         application.router.add_post("/{version}/{comment_id}/comments", self._public_reply)
@@ -229,6 +237,18 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
             return web.json_response({"error": {"message": "after must be a whole number"}}, status=400)
         messages = [s.as_json() for s in self.messages_for(recipient, after)]
         return web.json_response({"messages": messages})
+
+    async def _read_attachment(self, request: web.Request) -> web.Response:
+        found = self.uploads.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.json_response({"error": {"message": "no such attachment"}}, status=404)
+        content_type, data = found
+        return web.Response(body=data, content_type=content_type)
+
+    def attachment(self, attachment_id: str) -> Optional[bytes]:
+        """The bytes of a file sent with a message (`filedata.attachment_id` in what was recorded)."""
+        found = self.uploads.get(attachment_id)
+        return found[1] if found is not None else None
 
     async def _read_thread_owner(self, request: web.Request) -> web.Response:
         recipient = request.query.get("recipient", "")
@@ -281,7 +301,11 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
         refused = self._check_request(request)
         if refused is not None:
             return self._answered(request, "messages", None, refused)
-        body = await _json_or_none(request)
+        upload: Optional[Dict[str, Any]] = None
+        if request.content_type == "multipart/form-data":
+            body, upload = await _form_body(request)
+        else:
+            body = await _json_or_none(request)
         if body is None:
             return self._answered(request, "messages", None, graph_error(400, 100, "Invalid JSON body"))
         comment_id = comment_of(body)
@@ -292,6 +316,8 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
         if faulted is not None:
             return self._answered(request, "messages", recipient_id, faulted)
         problem = request_problem(body)
+        if problem is None and upload is not None:
+            problem = upload_problem(body.get("message"), upload["content_type"], len(upload["data"]))
         if problem:
             return self._answered(request, "messages", recipient_id, graph_error(400, 100, f"(#100) {problem}"))
         assert recipient_id is not None  # request_problem checked it
@@ -306,10 +332,17 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
             refused = self._owner_refusal(recipient_id)
         if refused is not None:
             return self._answered(request, "messages", recipient_id, refused)
+        if upload is not None:
+            attachment_id = f"standin_attachment_{len(self.uploads) + 1}"
+            self.uploads[attachment_id] = (upload["content_type"], upload["data"])
+            body["filedata"] = {"attachment_id": attachment_id, "content_type": upload["content_type"],
+                                "size": len(upload["data"]), "filename": upload["filename"]}
         sent = self.record(recipient_id, body)
         answer: Dict[str, Any] = {"recipient_id": recipient_id}
         if "message" in body:
             answer["message_id"] = f"m_standin_{sent.seq}"
+        if upload is not None and ((body["message"].get("attachment") or {}).get("payload") or {}).get("is_reusable"):
+            answer["attachment_id"] = body["filedata"]["attachment_id"]  # Meta gives one for a reusable asset only
         return self._answered(request, "messages", recipient_id, web.json_response(answer))
 
     async def _private_reply(self, request: web.Request, body: Dict[str, Any], comment_id: str) -> web.Response:
@@ -484,6 +517,28 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
     ) -> web.Response:
         self.calls.append(GraphCall(request.method, edge, recipient_id, response.status))
         return response
+
+
+async def _form_body(request: web.Request) -> "tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]":
+    """A Send API request sent as a form: its fields as the JSON body they stand for, and the file (`filedata`)."""
+    import json
+
+    try:
+        form = await request.post()
+    except ValueError:
+        return None, None
+    body: Dict[str, Any] = {}
+    for name, value in form.items():
+        if name in ("filedata", "access_token") or not isinstance(value, str):
+            continue
+        try:
+            body[name] = json.loads(value) if name in ("recipient", "message") else value
+        except ValueError:
+            return None, None
+    filedata = form.get("filedata")
+    if not isinstance(filedata, web.FileField):
+        return body, {"content_type": None, "data": b"", "filename": ""}
+    return body, {"content_type": filedata.content_type, "data": filedata.file.read(), "filename": filedata.filename}
 
 
 async def _json_or_none(request: web.Request) -> Any:

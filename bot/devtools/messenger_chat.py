@@ -120,7 +120,12 @@ def _print_replies(standin_url: str, psid: str, after: int) -> Tuple[int, List[T
             after = sent["seq"]
             if "message" not in sent["body"]:
                 continue
-            print(f"bot> {visible_text(sent['body'])}")
+            filedata = sent["body"].get("filedata")
+            if isinstance(filedata, dict):  # a file sent with its message (the spending chart): where to see it
+                print(f"bot> [{filedata.get('content_type')}: {standin_url}/_standin/attachments/"
+                      f"{filedata.get('attachment_id')}]")
+            else:
+                print(f"bot> {visible_text(sent['body'])}")
             choices = choices_of(sent["body"])
             for number, (title, _, _) in enumerate(choices, start=1):
                 print(f"     [{number}] {title}")

@@ -46,13 +46,14 @@ def socket_url(settings: Settings) -> str:
 
 
 def content_security_policy(settings: Settings) -> str:
-    """The page's own files only; sockets to the Rasa server; images on https (carousels)."""
+    """The page's own files only; sockets to the Rasa server; images on https (carousels) and from the Rasa server
+    (the web chat's chart images, bot/channels/web_chat/chart_images.py)."""
     parts = urlsplit(socket_url(settings))
     ws_scheme = "wss" if parts.scheme == "https" else "ws"
     connect = f"'self' {parts.scheme}://{parts.netloc} {ws_scheme}://{parts.netloc}"
     return (
         f"default-src 'none'; script-src 'self'; style-src 'self'; connect-src {connect}; "
-        "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"img-src 'self' https: data: {parts.scheme}://{parts.netloc}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 
 

@@ -181,6 +181,42 @@ async def test_freeze_and_unfreeze_a_card(bank: CoreBankTestClient):
     assert (unknown.value.status, unknown.value.code) == (404, "card_not_found")
 
 
+# --- spending insights (issue 17, chat side) ---
+async def test_spending_by_category_this_month_a_month_and_days(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    token = await signed_in(client, bank)
+    today = bank.clock().date()  # the test clock's, never the machine's
+
+    now = await client.spending(token, CURRENT)
+    assert (now.period.since, now.period.until) == (today.replace(day=1), today)
+    assert isinstance(now.total, Decimal) and now.currency == "EUR"
+    assert now.total == sum((c.total for c in now.categories), Decimal(0))
+    assert now.change == now.total - now.previous_total
+    assert all(c.category != "savings" for c in now.categories)
+
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = await client.spending(token, CURRENT, month=last_month.strftime("%Y-%m"))
+    assert month.period.since == last_month and month.previous_period.until == last_month - timedelta(days=1)
+    assert month.total > 0 and month.categories[0].total == max(c.total for c in month.categories)
+
+    week = await client.spending(token, CURRENT, since=(today - timedelta(days=6)).isoformat())
+    assert (week.previous_period.since, week.previous_period.until) == (today - timedelta(days=13), today - timedelta(days=7))
+
+
+async def test_spending_refusals(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    token = await signed_in(client, bank)
+    with pytest.raises(BankError) as both:  # refused by the contract before any request
+        await client.spending(token, CURRENT, month="2026-05", since="2026-05-01")
+    assert (both.value.status, both.value.code) == (400, "invalid_request")
+    with pytest.raises(BankError) as future:
+        await client.spending(token, CURRENT, month=(bank.clock().date() + timedelta(days=40)).strftime("%Y-%m"))
+    assert (future.value.status, future.value.code) == (400, "invalid_request")
+    with pytest.raises(BankError) as elsewhere:
+        await client.spending(token, "acc-of-someone-else")
+    assert (elsewhere.value.status, elsewhere.value.code) == (404, "account_not_found")
+
+
 # --- appointments with an advisor ---
 
 

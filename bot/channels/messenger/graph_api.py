@@ -158,6 +158,24 @@ class GraphResult:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A multipart/form-data body: text `fields` and one file (Meta's `filedata`), built afresh for each attempt."""
+
+    fields: Mapping[str, str]
+    data: bytes
+    filename: str
+    content_type: str
+    file_field: str = "filedata"
+
+    def form(self) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        for name, value in self.fields.items():
+            form.add_field(name, value)
+        form.add_field(self.file_field, self.data, filename=self.filename, content_type=self.content_type)
+        return form
+
+
+@dataclass(frozen=True)
 class _Answer:
     status: Optional[int]
     body: Dict[str, Any]
@@ -215,6 +233,10 @@ class GraphApi:
     async def post(self, path: str, body: Mapping[str, Any], *, recipient_id: Optional[str] = None) -> GraphResult:
         return await self.call("POST", path, body=body, recipient_id=recipient_id)
 
+    async def post_upload(self, path: str, upload: Upload, *, recipient_id: Optional[str] = None) -> GraphResult:
+        """A multipart POST with a file (the Send API's attachment upload), retried like any call."""
+        return await self.call("POST", path, upload=upload, recipient_id=recipient_id)
+
     async def get(self, path: str, params: Optional[Mapping[str, str]] = None, *,
                   recipient_id: Optional[str] = None) -> GraphResult:
         return await self.call("GET", path, params=params, recipient_id=recipient_id)
@@ -230,6 +252,7 @@ class GraphApi:
         body: Optional[Mapping[str, Any]] = None,
         params: Optional[Mapping[str, str]] = None,
         recipient_id: Optional[str] = None,
+        upload: Optional[Upload] = None,
     ) -> GraphResult:
         """`method` on `{graph_api_url}/{path}`, retried as the module says. Never raises for HTTP or network trouble."""
         who = pseudonym(recipient_id) if recipient_id else "the page"
@@ -239,7 +262,7 @@ class GraphApi:
         while True:
             attempt += 1
             timeout = max(0.05, min(self._timeout_seconds, deadline - time.monotonic()))
-            answer = await self._request(method, path, body, params, timeout)
+            answer = await self._request(method, path, body, params, timeout, upload)
             if answer.status is not None and answer.status < 300:
                 return GraphResult(ok=True, status=answer.status, body=answer.body, attempts=attempt)
 
@@ -285,12 +308,16 @@ class GraphApi:
         body: Optional[Mapping[str, Any]],
         params: Optional[Mapping[str, str]],
         timeout: float,
+        upload: Optional[Upload] = None,
     ) -> _Answer:
         url = f"{self.base_url}/{path.lstrip('/')}"
         query = {**(params or {}), "access_token": self._token}
+        payload: Dict[str, Any] = (
+            {"data": upload.form()} if upload is not None else {"json": None if body is None else dict(body)}
+        )
         try:
             async with self._client().request(
-                method, url, params=query, json=None if body is None else dict(body),
+                method, url, params=query, **payload,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 return _Answer(resp.status, await _json_body(resp), retry_after=_retry_after(resp))

@@ -11,6 +11,7 @@ message from one that died does not send them twice (durable_inbox.py).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Text
 
@@ -21,7 +22,8 @@ from bot.channels.messenger.durable_inbox import ReplyLedger
 from bot.channels.messenger.latest_offer import LatestOfferStore
 from bot.channels.messenger.routing import Handover, refused_by_routing
 from bot.channels.offered_payloads import OfferedPayloadStore
-from bot.dialogue_signals import CSAT_SURVEY_KEY, HANDOVER_KEY
+from bot.channels.spending_chart import chart_problem, render_png
+from bot.dialogue_signals import CSAT_SURVEY_KEY, HANDOVER_KEY, SPENDING_CHART_KEY
 from bot.privacy.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -102,7 +104,36 @@ class MessengerOutput(OutputChannel):
         if CSAT_SURVEY_KEY in json_message:
             await self._send_survey(recipient_id, json_message[CSAT_SURVEY_KEY])
             return
+        if SPENDING_CHART_KEY in json_message:
+            await self._send_chart(recipient_id, json_message[SPENDING_CHART_KEY])
+            return
         await self.send_messages(recipient_id, [json_message])
+
+    async def _send_chart(self, recipient_id: str, chart: Any) -> None:
+        """The spending chart, drawn here and uploaded with its message (no URL). A chart that cannot be drawn or
+        sent is logged and left out: the text before it said everything it shows."""
+        problem = chart_problem(chart)
+        send_image = getattr(self.send_api, "send_image", None)
+        if problem is not None or send_image is None:
+            logger.error("Spending chart for %s not sent: %s", pseudonym(recipient_id), problem or "no image upload")
+            return
+        try:
+            png = await asyncio.to_thread(render_png, chart)
+        except Exception as exc:  # drawing must never break the conversation
+            logger.error("Spending chart for %s not drawn: %s", pseudonym(recipient_id), type(exc).__name__)
+            return
+        if self.latest is not None:
+            await self.latest.sent(recipient_id, [])
+        if self.ledger is not None:
+            index, new = await self.ledger.next_is_new()
+            if not new:
+                self.messages_sent += 1
+                return
+            if await send_image(recipient_id, png):
+                await self.ledger.sent(index)
+        else:
+            await send_image(recipient_id, png)
+        self.messages_sent += 1
 
     async def _send_survey(self, recipient_id: str, survey: Any) -> None:
         """The satisfaction survey (bot/handoff/csat.py): Meta's customer feedback template, and its quick-reply

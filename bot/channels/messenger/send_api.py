@@ -18,11 +18,12 @@ them, so Meta still gets everything in the order it was asked for.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime
 from typing import Any, Dict, Optional, Set
 
-from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy
+from bot.channels.messenger.graph_api import GraphApi, GraphResult, RetryPolicy, Upload
 from bot.channels.messenger.messaging_window import MessagingWindows, MessagingWindowStore, messaging_fields
 from bot.channels.messenger.page_health import PageHealth, is_page_restricted
 from bot.clock import Clock, utc_now
@@ -88,6 +89,24 @@ class SendApi:
         body = {"recipient": {"id": recipient_id}, **fields, "message": message}
         await self._after_pending(recipient_id)
         return self._noted(await self.graph.post("me/messages", body, recipient_id=recipient_id))
+
+    async def send_image(self, recipient_id: str, png: bytes, filename: str = "chart.png") -> bool:
+        """Sends an image from memory (a chart): uploaded with the message itself, as Meta documents the Send API
+        with a local file (multipart form: `recipient`, `messaging_type`, `message` with an image attachment whose
+        payload has no URL, and the file as `filedata`). No public URL is needed, and the image is not kept for
+        reuse (`is_reusable` false). Same window and page rules as `deliver`; True when Meta accepted it."""
+        fields = messaging_fields(await self.windows.last_customer_message(recipient_id), self._clock(), False)
+        if fields is None:
+            logger.warning("Send API: not sending an image to %s: %s", pseudonym(recipient_id), _window_reason(False))
+            return False
+        if self._paused(recipient_id, "image"):
+            return False
+        message = {"attachment": {"type": "image", "payload": {"is_reusable": False}}}
+        form = {"recipient": json.dumps({"id": recipient_id}), "message": json.dumps(message)}
+        form.update(fields)
+        upload = Upload(fields=form, data=png, filename=filename, content_type="image/png")
+        await self._after_pending(recipient_id)
+        return self._noted(await self.graph.post_upload("me/messages", upload, recipient_id=recipient_id)).ok
 
     async def send_action(self, recipient_id: str, action: str) -> bool:
         """Sends a sender action: `typing_on`, `typing_off` or `mark_seen`, without waiting for Meta.

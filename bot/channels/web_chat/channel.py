@@ -24,6 +24,11 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   Rasa as message metadata once checked (bot/channels/language_hints.py: en|fr, a locale babel knows;
   anything else is dropped), for action_session_start to choose the conversation's language.
 
+* The spending chart (`{"spending_chart": {...}}` from action_show_spending) is drawn here
+  (bot/channels/spending_chart.py) and sent as an image whose URL only this session's browser can open, for a
+  few minutes (bot/channels/web_chat/chart_images.py: GET /webhooks/socketio/charts/<random id>, checked
+  against the session's binding cookie).
+
 Socket path: /socket.io (events `user_uttered`, `bot_uttered`, `session_request`, `session_confirm`).
 """
 from __future__ import annotations
@@ -42,6 +47,8 @@ from socketio import AsyncServer
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.channels.language_hints import language_metadata
 from bot.channels.limits import MAX_TEXT
+from bot.channels.spending_chart import chart_problem, render_png
+from bot.channels.web_chat.chart_images import PATH_PREFIX, ROUTE, ChartImages
 from bot.channels.offered_payloads import (
     OfferedPayloadStore,
     is_always_offered,
@@ -49,7 +56,14 @@ from bot.channels.offered_payloads import (
     payloads_in_response,
 )
 from bot.channels.typed_text import as_typed_text, clean_text
-from bot.channels.web_chat.tokens import InvalidWebChatToken, binding_from_cookies, normalized_origin, verify
+from bot.channels.web_chat.tokens import (
+    InvalidWebChatToken,
+    WebChatClaims,
+    binding_from_cookies,
+    normalized_origin,
+    verify,
+)
+from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot import messages
 from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
@@ -74,10 +88,13 @@ class WebChatOutput(SocketIOOutput):
 
     def __init__(self, sio: AsyncServer, bot_message_evt: Text,
                  home: Optional[asyncio.AbstractEventLoop] = None,
-                 offered: Optional[OfferedPayloadStore] = None) -> None:
+                 offered: Optional[OfferedPayloadStore] = None,
+                 charts: Optional[ChartImages] = None, charts_base_url: str = "") -> None:
         super().__init__(sio, bot_message_evt)
         self.home = home
         self.offered = offered  # what this session's taps may send (recorded before the message goes)
+        self.charts = charts  # chart images for this server's sessions (None: charts are left out)
+        self.charts_base_url = charts_base_url.rstrip("/")  # where browsers reach this server (the socket's URL)
 
     @classmethod
     def name(cls) -> Text:
@@ -100,8 +117,33 @@ class WebChatOutput(SocketIOOutput):
         await self._send_message(recipient_id, message)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        if SPENDING_CHART_KEY in json_message:
+            await self._send_chart(recipient_id, json_message[SPENDING_CHART_KEY])
+            return
         # Rasa's version spreads the JSON into emit()'s arguments (its keys could even pick the room).
         await self._send_message(recipient_id, {"custom": json_message})
+
+    async def _send_chart(self, recipient_id: Text, chart: Any) -> None:
+        """The spending chart as an image only this session can open; left out (logged) when it cannot be: the text
+        before it said everything the chart shows."""
+        problem = chart_problem(chart)
+        if problem is not None or self.charts is None:
+            logger.error("Web chat: spending chart for %s not sent: %s", pseudonym(recipient_id),
+                         problem or "no chart store")
+            return
+        try:
+            png = await asyncio.to_thread(render_png, chart)
+        except Exception as exc:  # drawing must never break the conversation
+            logger.error("Web chat: spending chart for %s not drawn: %s", pseudonym(recipient_id), type(exc).__name__)
+            return
+        image_id = self.charts.add(recipient_id, png)
+        if image_id is None:
+            logger.warning("Web chat: spending chart for %s not sent: no socket of that session here",
+                           pseudonym(recipient_id))
+            return
+        alt = chart.get("alt") if isinstance(chart.get("alt"), str) else ""
+        await self._send_message(recipient_id, {"attachment": {"type": "image", "payload": {
+            "src": f"{self.charts_base_url}{PATH_PREFIX}{image_id}", "alt": alt}}})
 
 
 class WebChatInput(InputChannel):
@@ -128,9 +170,15 @@ class WebChatInput(InputChannel):
         self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
         self._dialogue_started = False
         self.csat: Optional[CsatAnswers] = None  # stores survey answers; None: logged only
+        self.charts = ChartImages()  # the spending charts drawn for this server's sessions (chart_images.py)
+        self.charts_base_url = settings.web_chat_socket_url or settings.rasa_url  # as the site tells browsers
+
+    def _output(self, sio: AsyncServer, home: Optional[asyncio.AbstractEventLoop] = None) -> WebChatOutput:
+        return WebChatOutput(sio, BOT_MESSAGE_EVENT, home=home, offered=self.offered, charts=self.charts,
+                             charts_base_url=self.charts_base_url)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WebChatOutput(self.sio, BOT_MESSAGE_EVENT, offered=self.offered) if self.sio is not None else None
+        return self._output(self.sio) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # The origin check is engine.io's: a browser on another site cannot open a socket, on any transport.
@@ -142,6 +190,15 @@ class WebChatInput(InputChannel):
         @web_chat.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @web_chat.route(ROUTE, methods=["GET"])
+        async def chart_image(request: Request, image_id: str) -> HTTPResponse:
+            png = self.charts.get(image_id, binding_from_cookies(request.headers.get("cookie")))
+            if png is None:  # unknown, expired, or not this browser's session: the same answer
+                return response.json({"error": "not found"}, status=404, headers={"Cache-Control": "no-store"})
+            return response.raw(png, content_type="image/png", headers={
+                "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer", "Cross-Origin-Resource-Policy": "same-site"})
 
         @web_chat.listener("after_server_start")
         async def start_dialogues(app: Any, _loop: Any) -> None:
@@ -158,9 +215,11 @@ class WebChatInput(InputChannel):
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
-            sender_id = admitted_session(environ, auth, secret, self.settings.web_chat_origins)
-            if sender_id is None:
+            claims = admitted_claims(environ, auth, secret, self.settings.web_chat_origins)
+            if claims is None:
                 return False
+            sender_id = claims.session_id
+            self.charts.session_seen(sender_id, claims.binding_digest)
             await sio.save_session(sid, {SESSION_KEY: sender_id})
             return True
 
@@ -199,7 +258,7 @@ class WebChatInput(InputChannel):
 
             async def handle() -> None:
                 # In the dialogue's loop, with the output that records what it offers: one store, one loop.
-                output = WebChatOutput(sio, BOT_MESSAGE_EVENT, home=home, offered=self.offered)
+                output = self._output(sio, home)
                 said = await self._text_for_rasa(sender_id, text, payload)
                 if not said:
                     return
@@ -248,6 +307,14 @@ class WebChatInput(InputChannel):
 def admitted_session(environ: Dict[str, Any], auth: Any, secret: str, origins: Iterable[str]) -> Optional[str]:
     """The session id a socket's handshake may use, or None: a genuine, current token, presented from the
     site origin it was issued to, with its binding cookie."""
+    claims = admitted_claims(environ, auth, secret, origins)
+    return claims.session_id if claims is not None else None
+
+
+def admitted_claims(
+    environ: Dict[str, Any], auth: Any, secret: str, origins: Iterable[str]
+) -> Optional[WebChatClaims]:
+    """What the token of an admitted socket says (see `admitted_session`), or None."""
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
         claims = verify(token, secret)
@@ -262,7 +329,7 @@ def admitted_session(environ: Dict[str, Any], auth: Any, secret: str, origins: I
         logger.warning("Web chat: socket of %s refused: the token came without its cookie or from another origin",
                        pseudonym(claims.session_id))
         return None
-    return claims.session_id
+    return claims
 
 
 def hints_of(data: Dict[str, Any]) -> Dict[str, str]:

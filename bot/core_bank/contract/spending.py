@@ -237,6 +237,13 @@ class SpendingQuery(RequestModel):
         _in_order(values, "since", "until", "since must not be after until.")
         return values
 
+    def wire(self) -> dict[str, Any]:
+        """As sent: the month as YYYY-MM (read as its first day, it would go out as a date the bank refuses)."""
+        sent = super().wire()
+        if self.month is not None:
+            sent["month"] = self.month.strftime("%Y-%m")
+        return sent
+
 
 class Period(WireModel):
     since: Day

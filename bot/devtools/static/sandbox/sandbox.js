@@ -144,8 +144,15 @@
     return box;
   }
 
-  function attachment(att) {
+  function attachment(att, filedata) {
     const payload = att.payload || {};
+    // A file sent with its message (multipart `filedata`, e.g. the spending chart): the stand-in keeps its bytes.
+    if (att.type === "image" && filedata && typeof filedata.attachment_id === "string") {
+      const img = el("img", "image");
+      img.src = `/sandbox/graph/_standin/attachments/${encodeURIComponent(filedata.attachment_id)}`;
+      img.alt = "Image from the page";
+      return img;
+    }
     if (att.type === "template" && payload.template_type === "button") return buttonTemplate(payload);
     if (att.type === "template" && payload.template_type === "generic") return carousel(payload);
     if (att.type === "image" && safeUrl(payload.url)) {
@@ -202,7 +209,7 @@
     clearQuickReplies(); // Messenger shows the quick replies of the newest message only
     const { row, content } = pageRow();
     if (typeof message.text === "string") content.append(bubble(message.text));
-    else if (message.attachment) content.append(attachment(message.attachment));
+    else if (message.attachment) content.append(attachment(message.attachment, body.filedata));
     else content.append(el("div", "bubble unsupported", "[a message the sandbox cannot draw]"));
     appendPageRow(row);
     if (Array.isArray(message.quick_replies) && message.quick_replies.length) {

@@ -143,7 +143,9 @@
       var payload = attachment.payload || {};
       if (attachment.type === "image" && safeUrl(payload.src)) {
         var item = element("li", "msg bot");
-        var img = element("img"); img.src = safeUrl(payload.src); img.alt = "";
+        // A chart from the Rasa server: its URL opens for this browser's session only, for a few minutes.
+        var img = element("img"); img.src = safeUrl(payload.src);
+        img.alt = typeof payload.alt === "string" ? payload.alt : "";
         item.appendChild(img);
         thread.appendChild(item);
       } else if (payload.elements) {
