@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from bot.core_bank.contract import cards as card_contract
 from bot.core_bank.contract import card_controls
 from bot.core_bank.contract import customers, facts, loans, otp, transfers
+from bot.core_bank.contract import appointments as appointment_contract
 from bot.core_bank.contract import spending as spending_contract
 from bot.core_bank.contract import disputes as dispute_contract
 from bot.core_bank.contract.errors import Error
@@ -319,6 +320,61 @@ class CoreBank:
             "GET", f"/v1/accounts/{account_id}/spending", spending_contract.SpendingByCategory, token=token,
             query=query,
         )
+
+    # --- appointments with an advisor (bot/core_bank/appointments.py) ---
+
+    async def appointment_slots(
+        self, token: str, *, channel: Optional[str] = None, advisor_id: Optional[str] = None, days: int = 5,
+        limit: int = 20,
+    ) -> List[appointment_contract.Slot]:
+        """The advisors' (or one advisor's) free slots of the next `days` working days, soonest first (times aware,
+        UTC)."""
+        wanted = {"channel": channel, "advisor_id": advisor_id, "days": days, "limit": limit}
+        query = asked(appointment_contract.SlotQuery, **{k: v for k, v in wanted.items() if v is not None})
+        found = await self._call(
+            "GET", "/v1/appointment-slots", appointment_contract.SlotList, token=token, query=query
+        )
+        return found.slots
+
+    async def book_appointment(
+        self, token: str, *, slot_id: str, channel: str, topic: str, idempotency_key: str, note: Optional[str] = None
+    ) -> appointment_contract.Appointment:
+        """Books the slot (409 slot_taken when someone has it; 422 slot_unavailable or slot_in_past)."""
+        body = asked(appointment_contract.AppointmentRequest, slot_id=slot_id, channel=channel, topic=topic, note=note)
+        return await self._call(
+            "POST", "/v1/appointments", appointment_contract.Appointment, token=token, body=body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def appointments(self, token: str) -> List[appointment_contract.Appointment]:
+        """The customer's appointments, soonest first, cancelled ones included."""
+        found = await self._call("GET", "/v1/appointments", appointment_contract.AppointmentList, token=token)
+        return found.appointments
+
+    async def reschedule_appointment(
+        self, token: str, reference: str, *, slot_id: str, idempotency_key: str, channel: Optional[str] = None
+    ) -> appointment_contract.Appointment:
+        """Moves the appointment to a free slot, same reference (409 slot_taken: nothing changed)."""
+        body = asked(appointment_contract.RescheduleRequest, slot_id=slot_id, channel=channel)
+        return await self._call(
+            "POST", f"/v1/appointments/{reference}/reschedule", appointment_contract.Appointment, token=token,
+            body=body, idempotency_key=idempotency_key,
+        )
+
+    async def cancel_appointment(self, token: str, reference: str) -> appointment_contract.Appointment:
+        """Cancels the appointment (a cancelled one comes back unchanged; 422 appointment_past)."""
+        return await self._call(
+            "POST", f"/v1/appointments/{reference}/cancel", appointment_contract.Appointment, token=token
+        )
+
+    async def staff_appointments(self, *, days: int = 5) -> List[appointment_contract.StaffAppointment]:
+        """For the staff console: the confirmed appointments of the next `days` working days (the service token)."""
+        query = asked(appointment_contract.StaffAppointmentQuery, days=days)
+        found = await self._call(
+            "GET", "/v1/staff/appointments", appointment_contract.StaffAppointmentList, query=query,
+            headers=dict(self._service),
+        )
+        return found.appointments
 
     # --- disputed payments (issue 17, chat side) ---
 

@@ -23,7 +23,7 @@ RESPONSE_PREFIX = f"utter_{RETRIEVAL_INTENT}"
 DEFAULT_REVIEW_DAYS = 365
 # The services an answer may offer as quick replies after it (each an intent of domain.yml).
 FOLLOW_UPS = ("check_balance", "recent_transactions", "block_card", "order_card", "loan_inquiry", "loan_status",
-              "transfer_money", "human_handoff", "dispute_payment")
+              "transfer_money", "human_handoff", "dispute_payment", "book_appointment")
 MAX_FOLLOW_UPS = 3
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 

@@ -217,6 +217,62 @@ async def test_spending_refusals(bank: CoreBankTestClient):
     assert (elsewhere.value.status, elsewhere.value.code) == (404, "account_not_found")
 
 
+# --- appointments with an advisor ---
+
+
+async def test_book_reschedule_and_cancel_an_appointment_and_the_staff_diary(bank: CoreBankTestClient):
+    client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
+    token = await signed_in(client, bank)
+
+    slots = await client.appointment_slots(token, channel="video", days=5, limit=5)
+    assert 0 < len(slots) <= 5 and all("video" in s.advisor.channels for s in slots)
+    assert all(s.starts_at.utcoffset() is not None for s in slots)
+    assert [s.starts_at for s in slots] == sorted(s.starts_at for s in slots)
+    advisor_id = slots[0].advisor.advisor_id
+    assert {s.advisor.advisor_id for s in await client.appointment_slots(token, advisor_id=advisor_id, limit=3)} == {
+        advisor_id}
+
+    booked = await client.book_appointment(
+        token, slot_id=slots[0].slot_id, channel="video", topic="mortgage", idempotency_key="book-1"
+    )
+    again = await client.book_appointment(
+        token, slot_id=slots[0].slot_id, channel="video", topic="mortgage", idempotency_key="book-1"
+    )
+    assert booked.reference.startswith("AP-") and again.reference == booked.reference
+    assert (booked.status, booked.timezone, booked.starts_at) == ("confirmed", "Europe/Paris", slots[0].starts_at)
+    assert slots[0].slot_id not in {s.slot_id for s in await client.appointment_slots(token, channel="video")}
+    with pytest.raises(BankError) as taken:
+        await client.book_appointment(
+            token, slot_id=slots[0].slot_id, channel="video", topic="loan", idempotency_key="book-2"
+        )
+    assert (taken.value.status, taken.value.code) == (409, "slot_taken")
+
+    diary = await client.staff_appointments(days=5)
+    assert [(a.reference, a.customer.customer_number) for a in diary] == [(booked.reference, DEMO_CUSTOMER_NUMBER)]
+
+    moved = await client.reschedule_appointment(
+        token, booked.reference, slot_id=slots[1].slot_id, idempotency_key="move-1"
+    )
+    assert (moved.reference, moved.starts_at, moved.channel) == (booked.reference, slots[1].starts_at, "video")
+    cancelled = await client.cancel_appointment(token, booked.reference)
+    assert cancelled.status == "cancelled" and cancelled.cancelled_at is not None
+    assert [(a.reference, a.status) for a in await client.appointments(token)] == [(booked.reference, "cancelled")]
+    assert await client.staff_appointments() == []
+
+    with pytest.raises(BankError) as unknown:
+        await client.cancel_appointment(token, "AP-NOTMINE1")
+    assert (unknown.value.status, unknown.value.code) == (404, "appointment_not_found")
+    with pytest.raises(BankError) as refused:
+        await client.book_appointment(token, slot_id="not-a-slot", channel="fax", topic="x", idempotency_key="k")
+    assert (refused.value.status, refused.value.code) == (400, "invalid_request")
+
+
+async def test_the_staff_diary_needs_the_service_token(bank: CoreBankTestClient):
+    with pytest.raises(BankError) as refused:
+        await CoreBank(bank.base_url, timeout_seconds=10).staff_appointments()
+    assert refused.value.status in (401, 403)
+
+
 # --- disputed payments (issue 17, chat side) ---
 
 

@@ -9,8 +9,7 @@ from aiohttp import web
 from bot.settings import Settings
 from bot.staff.store import StaffStore
 from bot.handoff.staff_desk import StaffDesk
-from bot.web.console import page_status, pages, queue_pages, unanswered_pages
-from bot.web.console import dispute_pages
+from bot.web.console import appointment_pages, dispute_pages, page_status, pages, queue_pages, unanswered_pages
 from bot.web.console.auth import console_csrf, console_headers, console_login, console_session
 from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS, STORE
 
@@ -41,6 +40,7 @@ def console_app(
     console.cleanup_ctx.append(page_status.watch)  # the Facebook page's condition, for the queue's banner
     queue_pages.add_routes(console)  # the home page is the queue
     unanswered_pages.add_routes(console)  # what the branch could not answer, for the knowledge base's review
+    appointment_pages.add_routes(console)  # the advisors' appointments, from the core bank's staff diary
     dispute_pages.add_routes(console)  # disputed payments still open, from the core bank's staff endpoint
     console.router.add_get("/login", pages.login_form)
     console.router.add_post("/login", pages.log_in)

@@ -1,0 +1,154 @@
+"""Appointments with an advisor, end to end through every process, in Messenger conversations in English and in
+French: booked behind the code (topic read from the request or tapped, channel tapped, a free slot tapped, a yes),
+moved, then cancelled; a slot someone else books meanwhile is said politely and fresh slots follow. Nothing here
+expects a date: the slots are those the core bank offers today, read from the quick replies."""
+import re
+import uuid
+from typing import Dict, List, Tuple
+
+import requests
+
+from bot.devtools.messenger_chat import choices_of
+from tests.integration.test_french_conversations import french_customer, in_french, verify_in_french
+from tests.support.branch import Branch
+
+TOM = ("100003", "+33611223344")
+CAMILLE = ("100002", "+33698765432")
+ALEX = ("100001", "+33612345678")
+REFERENCE = re.compile(r"\bAP-[A-Z0-9]{8}\b")
+ENGLISH_DAYS = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def joined(texts: List[str]) -> str:
+    return "\n".join(texts)
+
+
+def latest_choices(branch: Branch, psid: str) -> List[Tuple[str, str]]:
+    """(title, payload) of the quick replies of the latest message that offered some."""
+    for body in reversed(branch.sent_to(psid)):
+        offered = choices_of(body)
+        if offered:
+            return [(title, payload) for title, payload, _ in offered]
+    raise AssertionError(f"nothing was offered to {psid}")
+
+
+def bank_headers(branch: Branch, customer: Tuple[str, str]) -> Dict[str, str]:
+    number, phone = customer
+    return {"Authorization": f"Bearer {branch.customer_token(phone, number)}"}
+
+
+def appointments_of(branch: Branch, headers: Dict[str, str]) -> Dict[str, dict]:
+    found = requests.get(f"{branch.core_bank_url}/v1/appointments", headers=headers, timeout=5)
+    found.raise_for_status()
+    return {a["reference"]: a for a in found.json()["appointments"]}
+
+
+def cancel_upcoming(branch: Branch, customer: Tuple[str, str]) -> Dict[str, str]:
+    """A clean start: the customer's confirmed appointments cancelled at the bank (a stack used before); the
+    headers of the customer's own sign-in at the bank, to check what the bot did."""
+    headers = bank_headers(branch, customer)
+    for reference, appointment in appointments_of(branch, headers).items():
+        if appointment["status"] == "confirmed":
+            requests.post(f"{branch.core_bank_url}/v1/appointments/{reference}/cancel", headers=headers, timeout=5)
+    return headers
+
+
+def test_an_appointment_is_booked_moved_and_cancelled_and_a_slot_taken_meanwhile_is_offered_again(branch: Branch):
+    tom = cancel_upcoming(branch, TOM)
+    psid = new_psid()
+    replies = branch.exchange(psid, "I'd like to meet an advisor about a mortgage")
+    assert "make sure it's really you" in joined(replies), replies
+    branch.exchange(psid, TOM[0])
+    replies = branch.exchange(psid, branch.latest_code(TOM[1]))
+    assert "you're verified" in joined(replies), replies
+    assert "How would you like to meet your advisor?" in joined(replies), replies  # the topic was in the request
+
+    replies = branch.tap(psid, "By video")
+    assert "in Paris time (Europe/Paris)" in joined(replies), replies
+    offered = latest_choices(branch, psid)
+    assert offered and all(len(title) <= 20 for title, _ in offered), offered
+
+    # Someone else books the first time shown before the customer taps it.
+    first_title, first_payload = offered[0]
+    taken_slot = re.search(r'"appointment_slot":"([^"]+)"', first_payload).group(1)
+    alex = bank_headers(branch, ALEX)
+    other = requests.post(f"{branch.core_bank_url}/v1/appointments", timeout=5,
+                          headers={**alex, "Idempotency-Key": uuid.uuid4().hex},
+                          json={"slot_id": taken_slot, "channel": "video", "topic": "savings"})
+    assert other.status_code == 201, other.text
+    try:
+        replies = branch.tap(psid, first_title)
+        assert "has just been taken by someone else" in joined(replies), replies
+        fresh = latest_choices(branch, psid)
+        assert taken_slot not in "".join(payload for _, payload in fresh)
+
+        replies = branch.tap(psid, fresh[0][0])
+        asked = joined(replies)
+        assert "Shall I book a meeting by video call about a mortgage on" in asked and "(Paris time)" in asked, replies
+        replies = branch.tap(psid, "Yes, book it")
+        booked = joined(replies)
+        assert "You're booked" in booked, replies
+        reference = REFERENCE.search(booked).group(0)
+        at_bank = appointments_of(branch, tom)[reference]
+        assert (at_bank["status"], at_bank["channel"], at_bank["topic"]) == ("confirmed", "video", "mortgage")
+
+        replies = branch.exchange(psid, "can I move my appointment to another day")
+        assert "in Paris time (Europe/Paris)" in joined(replies), replies  # the one appointment ahead is taken
+        branch.tap(psid, latest_choices(branch, psid)[0][0])
+        replies = branch.tap(psid, "Yes, move it")
+        assert f"Your appointment {reference} is now on" in joined(replies), replies
+        moved = appointments_of(branch, tom)[reference]
+        assert moved["status"] == "confirmed" and moved["starts_at"] != at_bank["starts_at"]
+
+        replies = branch.exchange(psid, "cancel my appointment")
+        assert "Shall I cancel your appointment on" in joined(replies), replies
+        replies = branch.tap(psid, "Yes, cancel it")
+        assert f"({reference}) is cancelled" in joined(replies), replies
+        assert appointments_of(branch, tom)[reference]["status"] == "cancelled"
+    finally:
+        requests.post(f"{branch.core_bank_url}/v1/appointments/{other.json()['reference']}/cancel", headers=alex,
+                      timeout=5)
+
+
+def test_an_appointment_in_french_is_booked_moved_to_thursday_and_cancelled(branch: Branch):
+    camille = cancel_upcoming(branch, CAMILLE)
+    psid = french_customer(branch)
+    replies = branch.exchange(psid, "je voudrais un rendez-vous avec mon conseiller")
+    assert "m'assurer qu'il s'agit bien de vous" in in_french(replies)
+    done = verify_in_french(branch, psid, *CAMILLE)
+    assert "De quoi souhaitez-vous parler ?" in done, done  # no topic in the request: asked
+
+    replies = branch.tap(psid, "Épargne")
+    assert "Comment préférez-vous rencontrer votre conseiller ?" in in_french(replies)
+    replies = branch.tap(psid, "En agence")
+    assert "à l'heure de Paris (Europe/Paris)" in in_french(replies)
+    titles = [title for title, _ in latest_choices(branch, psid)]
+    assert titles and not ENGLISH_DAYS.search(" ".join(titles)), titles  # French day names
+
+    replies = branch.tap(psid, titles[0])
+    asked = in_french(replies)
+    assert "Je réserve un rendez-vous en agence pour votre épargne, le" in asked and "(heure de Paris)" in asked
+    replies = branch.tap(psid, "Oui, réserver")
+    booked = in_french(replies)
+    assert "C'est réservé" in booked, replies
+    reference = REFERENCE.search(booked).group(0)
+    assert appointments_of(branch, camille)[reference]["channel"] == "branch"
+
+    replies = branch.exchange(psid, "déplacer mon rendez-vous à jeudi")
+    in_french(replies)
+    thursdays = [title for title, _ in latest_choices(branch, psid)]
+    assert thursdays and all(title.startswith("jeu.") for title in thursdays), thursdays
+    replies = branch.tap(psid, thursdays[0])
+    assert "Je déplace votre rendez-vous du" in in_french(replies)
+    replies = branch.tap(psid, "Oui, déplacer")
+    assert f"Votre rendez-vous {reference} est désormais le jeudi" in in_french(replies), replies
+
+    replies = branch.exchange(psid, "annuler mon rendez-vous")
+    assert "J'annule votre rendez-vous du" in in_french(replies)
+    replies = branch.tap(psid, "Oui, annuler")
+    assert f"({reference}) est annulé" in in_french(replies), replies
+    assert appointments_of(branch, camille)[reference]["status"] == "cancelled"

@@ -1,0 +1,383 @@
+"""Appointments with an advisor in the chat, at the action level: what the request says is kept (topic, channel,
+day), the free slots are offered in Paris time in the conversation's language, a yes books once with the draft's
+key, a slot taken meanwhile (409) is said politely and fresh slots follow, and the customer's upcoming appointment
+is found, cancelled or moved. Times are built from now: nothing here depends on today's date."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.appointments as appointments
+import actions.verified as verified
+from actions.banking import UNAVAILABLE, BankError
+from actions.customer_sessions import CustomerSession
+from actions.text.appointments import BANK_ZONE, channel_of, short_time, topic_of, when_of
+from actions.text.locale import Presentation
+from bot.core_bank.contract.appointments import Appointment, Slot
+
+SESSION = CustomerSession("token-1", "100001", "Alex", datetime.now(timezone.utc) + timedelta(minutes=15))
+CLAIRE = {"advisor_id": "adv_claire", "name": "Claire Lefèvre", "channels": ["branch", "phone", "video"],
+          "branch": {"name": "Paris Oberkampf", "address": "98 rue Oberkampf, 75011 Paris"}}
+NADIA = {"advisor_id": "adv_nadia", "name": "Nadia Benali", "channels": ["phone", "video"], "branch": None}
+
+
+def at(days: int, hour: int, minute: int = 30) -> datetime:
+    """`days` from today, at hour:minute Paris time, in UTC."""
+    day = datetime.now(BANK_ZONE).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BANK_ZONE).astimezone(timezone.utc)
+
+
+def slot(starts_at: datetime, advisor: Dict[str, Any] = NADIA) -> Slot:
+    return Slot.parse_obj({"slot_id": f"{advisor['advisor_id']}@{starts_at:%Y%m%dT%H%M}Z", "starts_at": starts_at,
+                           "ends_at": starts_at + timedelta(minutes=45), "advisor": advisor})
+
+
+def appointment(reference: str, starts_at: datetime, channel: str = "video", status: str = "confirmed",
+                advisor: Dict[str, Any] = NADIA) -> Appointment:
+    return Appointment.parse_obj({
+        "reference": reference, "status": status, "topic": "mortgage", "channel": channel, "note": None,
+        "starts_at": starts_at, "ends_at": starts_at + timedelta(minutes=45), "timezone": "Europe/Paris",
+        "advisor": advisor, "booked_at": datetime.now(timezone.utc), "cancelled_at": None})
+
+
+class FakeBank:
+    """The core bank as the actions see it: free slots, the customer's appointments, and the calls made."""
+
+    def __init__(self, slots: List[Slot], held: List[Appointment], refuse: Optional[BankError] = None) -> None:
+        self.slots = slots
+        self.held = held
+        self.refuse = refuse
+        self.calls: List[tuple] = []
+
+    async def appointment_slots(self, token: str, *, channel=None, advisor_id=None, days=5, limit=20) -> List[Slot]:
+        self.calls.append(("slots", channel) if advisor_id is None else ("slots", channel, advisor_id))
+        return [s for s in self.slots if (channel is None or channel in s.advisor.channels)
+                and advisor_id in (None, s.advisor.advisor_id)][:limit]
+
+    async def appointments(self, token: str) -> List[Appointment]:
+        return list(self.held)
+
+    async def book_appointment(self, token: str, *, slot_id, channel, topic, idempotency_key, note=None):
+        self.calls.append(("book", slot_id, channel, topic, idempotency_key))
+        if self.refuse is not None:
+            raise self.refuse
+        [chosen] = [s for s in self.slots if s.slot_id == slot_id]
+        return appointment("AP-7Q2K9XWB", chosen.starts_at, channel, advisor=chosen.advisor.dict())
+
+    async def cancel_appointment(self, token: str, reference: str) -> Appointment:
+        self.calls.append(("cancel", reference))
+        if self.refuse is not None:
+            raise self.refuse
+        [found] = [a for a in self.held if a.reference == reference]
+        return found.copy(update={"status": "cancelled"})
+
+    async def reschedule_appointment(self, token: str, reference: str, *, slot_id, idempotency_key, channel=None):
+        self.calls.append(("move", reference, slot_id, idempotency_key))
+        if self.refuse is not None:
+            raise self.refuse
+        [found] = [a for a in self.held if a.reference == reference]
+        [chosen] = [s for s in self.slots if s.slot_id == slot_id]
+        return found.copy(update={"starts_at": chosen.starts_at})
+
+
+FREE = [slot(at(1, 9)), slot(at(1, 9), CLAIRE), slot(at(1, 10)), slot(at(1, 11)), slot(at(2, 14, 0), CLAIRE),
+        slot(at(3, 15, 0)), slot(at(8, 16, 0))]
+
+
+@pytest.fixture
+def bank(monkeypatch):
+    def install(slots: List[Slot] = FREE, held: Optional[List[Appointment]] = None,
+                refuse: Optional[BankError] = None) -> FakeBank:
+        fake = FakeBank(list(slots), list(held or []), refuse)
+        monkeypatch.setattr(appointments, "core_bank", lambda: fake)
+        return fake
+
+    monkeypatch.setattr(appointments, "current_session", lambda tracker: SESSION)
+    monkeypatch.setattr(verified, "current_session", lambda tracker: SESSION)
+    return install
+
+
+def tracker(slots: Dict[str, Any], text: str = "", latest_action: str = "action_listen",
+            loop: Optional[str] = None, language: str = "en") -> Tracker:
+    latest = {"text": text, "intent": {"name": "inform"}, "entities": []}
+    return Tracker("psid-1", {"language": language, **slots}, latest,
+                   [{"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"}],
+                   False, None, {"name": loop} if loop else {}, latest_action)
+
+
+def set_to(events: List[Any], name: str) -> Any:
+    return [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name][-1]
+
+
+def said(dispatcher: CollectingDispatcher) -> List[str]:
+    return [m.get("response") for m in dispatcher.messages]
+
+
+# --- what the request says ---------------------------------------------------------------------------
+
+
+def test_the_request_names_topic_channel_and_day_in_either_language():
+    assert topic_of("I'd like to meet an advisor about a mortgage") == "mortgage"
+    assert topic_of("un rendez-vous pour mon crédit immobilier") == "mortgage"
+    assert topic_of("je voudrais parler de mon épargne") == "savings"
+    assert topic_of("je voudrais un rendez-vous avec mon conseiller") is None
+    assert channel_of("can I book a call with my adviser next week") == "phone"
+    assert channel_of("un rendez-vous en visio") == "video" and channel_of("à l'agence") == "branch"
+    assert when_of("déplacer mon rendez-vous à jeudi") == "4"
+    assert when_of("can I book a call with my adviser next week") == "next_week"
+
+
+async def test_a_fresh_request_keeps_what_it_says_and_asks_for_the_code_first(monkeypatch, bank):
+    bank()
+    monkeypatch.setattr(verified, "current_session", lambda tracker: None)
+    dispatcher = CollectingDispatcher()
+    events = await appointments.ActionStartAppointment().run(
+        dispatcher, tracker({}, "can I book a video call about my mortgage next week"), {})
+    assert (set_to(events, "appointment_topic"), set_to(events, "appointment_channel")) == ("mortgage", "video")
+    assert set_to(events, "appointment_when") == "next_week" and set_to(events, "appointment_key")
+    assert (set_to(events, "identity"), set_to(events, "pending_request")) == ("required", "book_appointment")
+    assert said(dispatcher) == ["utter_verify_first"]
+
+
+# --- booking ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_free_slots_are_offered_in_paris_time_one_per_time_two_a_day(bank, language):
+    fake = bank()
+    dispatcher = CollectingDispatcher()
+    events = await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form", language=language), {})
+    assert events == [] and said(dispatcher) == ["utter_ask_appointment_slot"]
+    replies = dispatcher.messages[0]["quick_replies"]
+    shown_as = Presentation.of(language)
+    video = [s for s in FREE if "video" in s.advisor.channels]
+    expected = [video[0], video[2], video[4], video[5], video[6]]  # 09:30 once, at most two a day
+    assert [r["title"] for r in replies] == [short_time(shown_as, s.starts_at) for s in expected]
+    assert all(len(r["title"]) <= 20 for r in replies)
+    assert replies[0]["payload"] == f'/inform{{"appointment_slot":"{expected[0].slot_id}"}}'
+    assert fake.calls[0] == ("slots", "video")
+
+
+async def test_the_day_asked_for_is_offered_first_and_a_full_day_is_said(bank):
+    bank()
+    asked_day = FREE[-1].starts_at.astimezone(BANK_ZONE).isoweekday()
+    dispatcher = CollectingDispatcher()
+    await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_channel": "phone", "appointment_when": str(asked_day)},
+                            loop="appointment_form"), {})
+    titles = [r["title"] for r in dispatcher.messages[-1]["quick_replies"]]
+    assert short_time(Presentation.of("en"), FREE[-1].starts_at) in titles
+
+    bank(slots=[s for s in FREE if s.starts_at.astimezone(BANK_ZONE).isoweekday() != asked_day])
+    dispatcher = CollectingDispatcher()
+    await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_channel": "phone", "appointment_when": str(asked_day)},
+                            loop="appointment_form"), {})
+    assert said(dispatcher) == ["utter_appointment_day_full", "utter_ask_appointment_slot"]
+
+
+async def test_a_tapped_or_typed_slot_is_taken_with_its_advisor_and_branch(bank):
+    bank()
+    form = appointments.ValidateAppointmentForm()
+    dispatcher = CollectingDispatcher()
+    branch = FREE[4]
+    chosen = await form.validate_appointment_slot(
+        branch.slot_id, dispatcher, tracker({"appointment_channel": "branch"}, loop="appointment_form"), {})
+    assert chosen == {"appointment_slot": branch.slot_id,
+                      "appointment_advisor": "Claire Lefèvre, Paris Oberkampf (98 rue Oberkampf, 75011 Paris)"}
+    typed = await form.validate_appointment_slot(
+        "15h", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
+    assert typed["appointment_slot"] == FREE[5].slot_id
+    today = datetime.now(BANK_ZONE).date()
+    first, second = [d for d in range(1, 10) if (today + timedelta(days=d)).isoweekday() <= 5][:2]  # working days
+    weekday = ("monday", "tuesday", "wednesday", "thursday", "friday")[(today + timedelta(days=first)).weekday()]
+    both_days = [slot(at(first, 10)), slot(at(second, 10))]
+    bank(slots=both_days)
+    on_day = await form.validate_appointment_slot(
+        f"{weekday} at 10:30", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
+    assert on_day["appointment_slot"] == both_days[0].slot_id
+    bank()
+    unclear = await form.validate_appointment_slot(
+        "whenever", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
+    assert unclear == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_unclear"]
+
+
+async def test_a_tap_on_a_slot_gone_since_is_said_taken(bank):
+    bank()
+    dispatcher = CollectingDispatcher()
+    gone = await appointments.ValidateAppointmentForm().validate_appointment_slot(
+        "adv_nadia@20990101T0830Z", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
+    assert gone == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_taken"]
+
+
+async def test_a_day_asked_for_beyond_the_first_hundred_slots_is_read_advisor_by_advisor(bank, monkeypatch):
+    monkeypatch.setattr(appointments, "MAX_SLOT_LIMIT", 5)  # the cap, small: 7 video slots, the first call cut short
+    fake = bank()
+    late = FREE[-1].starts_at.astimezone(BANK_ZONE).isoweekday()
+    found = await appointments.free_slots("token-1", "video", str(late))
+    assert FREE[-1] in found and [s.starts_at for s in found] == sorted(s.starts_at for s in found)
+    assert ("slots", "video", "adv_nadia") in fake.calls and ("slots", "video", "adv_claire") in fake.calls
+    assert await appointments.free_slots("token-1", "video", None) == FREE[:5]
+
+
+async def test_topic_and_channel_answers_are_read_from_taps_or_words(bank):
+    form = appointments.ValidateAppointmentForm()
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_appointment_topic("savings", dispatcher, tracker({}), {}) == {
+        "appointment_topic": "savings"}
+    assert await form.validate_appointment_topic("un crédit immobilier", dispatcher, tracker({}), {}) == {
+        "appointment_topic": "mortgage"}
+    assert await form.validate_appointment_channel("par téléphone", dispatcher, tracker({}), {}) == {
+        "appointment_channel": "phone"}
+    assert await form.validate_appointment_channel("pigeon", dispatcher, tracker({}), {}) == {
+        "appointment_channel": None}
+    assert said(dispatcher) == ["utter_appointment_channel_unclear"]
+
+
+@pytest.mark.parametrize("language, paris", [("en", "(Paris time)"), ("fr", "(heure de Paris)")])
+async def test_a_yes_books_once_with_the_drafts_key_and_gives_the_reference(bank, language, paris):
+    fake = bank()
+    chosen = FREE[4]
+    slots = {"appointment_topic": "mortgage", "appointment_channel": "branch", "appointment_slot": chosen.slot_id,
+             "appointment_key": "draft-1"}
+    dispatcher = CollectingDispatcher()
+    done = await appointments.ValidateAppointmentForm().validate_appointment_confirmed(
+        True, dispatcher, tracker(slots, loop="appointment_form", language=language), {})
+    assert done == {"appointment_confirmed": True}
+    assert fake.calls == [("book", chosen.slot_id, "branch", "mortgage", "draft-1")]
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_appointment_booked" and message["reference"] == "AP-7Q2K9XWB"
+    assert message["moment"].endswith(paris) and "Paris Oberkampf" in message["advisor"]
+
+
+async def test_a_slot_taken_meanwhile_is_said_politely_and_fresh_slots_are_asked_for_with_a_new_key(bank):
+    bank(refuse=BankError(409, "slot_taken", "This slot has just been taken: choose another one."))
+    slots = {"appointment_topic": "loan", "appointment_channel": "video", "appointment_slot": FREE[0].slot_id,
+             "appointment_key": "draft-1"}
+    dispatcher = CollectingDispatcher()
+    again = await appointments.ValidateAppointmentForm().validate_appointment_confirmed(
+        True, dispatcher, tracker(slots, loop="appointment_form"), {})
+    assert again["appointment_slot"] is None and again["appointment_confirmed"] is None
+    assert again["appointment_key"] not in (None, "draft-1")
+    assert said(dispatcher) == ["utter_appointment_slot_taken"]
+
+
+async def test_a_no_books_nothing_and_the_bank_down_is_said(bank):
+    fake = bank()
+    dispatcher = CollectingDispatcher()
+    assert await appointments.ValidateAppointmentForm().validate_appointment_confirmed(
+        False, dispatcher, tracker({}, loop="appointment_form"), {}) == {"appointment_confirmed": False}
+    assert fake.calls == [] and said(dispatcher) == ["utter_appointment_not_booked"]
+
+    bank(refuse=BankError(503, UNAVAILABLE, "core bank error"))
+    dispatcher = CollectingDispatcher()
+    down = await appointments.ValidateAppointmentForm().validate_appointment_confirmed(
+        True, dispatcher, tracker({"appointment_slot": FREE[0].slot_id, "appointment_channel": "video"},
+                                  loop="appointment_form"), {})
+    assert down["appointment_confirmed"] is False and said(dispatcher) == ["utter_bank_unavailable"]
+
+
+async def test_the_question_restates_topic_channel_time_and_advisor(bank):
+    bank()
+    dispatcher = CollectingDispatcher()
+    slots = {"appointment_topic": "mortgage", "appointment_channel": "video", "appointment_slot": FREE[0].slot_id,
+             "appointment_advisor": "Nadia Benali"}
+    await appointments.ActionAskAppointmentConfirmed().run(
+        dispatcher, tracker(slots, loop="appointment_form", language="fr"), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_appointment_confirmed"
+    assert (message["topic"], message["channel"], message["advisor"]) == ("un crédit immobilier", "en visio",
+                                                                            "Nadia Benali")
+    assert message["moment"].endswith("(heure de Paris)")
+
+
+# --- cancelling and moving -------------------------------------------------------------------------
+
+
+async def test_cancel_with_no_appointment_ahead_offers_a_booking_and_ends_the_form(bank):
+    bank(held=[appointment("AP-OLD00001", at(-3, 10)), appointment("AP-GONE0001", at(2, 10), status="cancelled")])
+    dispatcher = CollectingDispatcher()
+    events = await appointments.ActionStartAppointmentCancel().run(dispatcher, tracker({}, "cancel my appointment"), {})
+    assert set_to(events, "appointment_confirmed") is False and set_to(events, "identity") == "verified"
+    assert said(dispatcher) == ["utter_no_upcoming_appointment"]
+    assert dispatcher.messages[0]["quick_replies"][0]["payload"] == "/book_appointment"
+    assert await appointments.ValidateAppointmentCancelForm().required_slots(
+        ["appointment_reference", "appointment_confirmed"], dispatcher,
+        tracker({"appointment_confirmed": False}, loop="appointment_cancel_form"), {}) == []
+
+
+async def test_one_appointment_ahead_is_taken_several_are_asked_about(bank):
+    one = appointment("AP-AAAA0001", at(2, 10))
+    bank(held=[one])
+    events = await appointments.ActionStartAppointmentReschedule().run(
+        CollectingDispatcher(), tracker({}, "déplacer mon rendez-vous à jeudi"), {})
+    assert set_to(events, "appointment_reference") == "AP-AAAA0001" and set_to(events, "appointment_when") == "4"
+
+    two = appointment("AP-BBBB0002", at(3, 15, 0), channel="branch", advisor=CLAIRE)
+    bank(held=[one, two])
+    dispatcher = CollectingDispatcher()
+    await appointments.ActionAskAppointmentReference().run(
+        dispatcher, tracker({}, loop="appointment_cancel_form", language="fr"), {})
+    [message] = dispatcher.messages
+    assert "AP-BBBB0002" in message["appointments"] and "en agence" in message["appointments"]
+    assert [r["payload"] for r in message["quick_replies"]] == [
+        '/inform{"appointment_reference":"AP-AAAA0001"}', '/inform{"appointment_reference":"AP-BBBB0002"}']
+    picked = await appointments.ValidateAppointmentCancelForm().validate_appointment_reference(
+        "ap-bbbb0002", dispatcher, tracker({}, loop="appointment_cancel_form"), {})
+    assert picked == {"appointment_reference": "AP-BBBB0002"}
+
+
+async def test_a_yes_cancels_the_appointment_and_a_past_one_is_explained(bank):
+    fake = bank(held=[appointment("AP-AAAA0001", at(2, 10))])
+    dispatcher = CollectingDispatcher()
+    done = await appointments.ValidateAppointmentCancelForm().validate_appointment_confirmed(
+        True, dispatcher, tracker({"appointment_reference": "AP-AAAA0001"}, loop="appointment_cancel_form"), {})
+    assert done == {"appointment_confirmed": True} and fake.calls == [("cancel", "AP-AAAA0001")]
+    assert said(dispatcher) == ["utter_appointment_cancelled"]
+
+    bank(held=[appointment("AP-AAAA0001", at(2, 10))], refuse=BankError(422, "appointment_past", "begun"))
+    dispatcher = CollectingDispatcher()
+    refused = await appointments.ValidateAppointmentCancelForm().validate_appointment_confirmed(
+        True, dispatcher, tracker({"appointment_reference": "AP-AAAA0001"}, loop="appointment_cancel_form"), {})
+    assert refused == {"appointment_confirmed": False} and said(dispatcher) == ["utter_appointment_cannot_change"]
+
+
+async def test_a_move_offers_the_appointments_own_channel_without_its_own_time_and_keeps_the_reference(bank):
+    own = appointment("AP-AAAA0001", FREE[2].starts_at, channel="branch", advisor=CLAIRE)
+    fake = bank(held=[own])
+    dispatcher = CollectingDispatcher()
+    await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_reference": "AP-AAAA0001"}, loop="appointment_reschedule_form"), {})
+    assert ("slots", "branch") in fake.calls
+    payloads = [r["payload"] for r in dispatcher.messages[-1]["quick_replies"]]
+    assert all("adv_claire" in p for p in payloads) and FREE[2].slot_id not in "".join(payloads)
+
+    slots = {"appointment_reference": "AP-AAAA0001", "appointment_slot": FREE[4].slot_id, "appointment_key": "mv-1"}
+    dispatcher = CollectingDispatcher()
+    done = await appointments.ValidateAppointmentRescheduleForm().validate_appointment_confirmed(
+        True, dispatcher, tracker(slots, loop="appointment_reschedule_form"), {})
+    assert done == {"appointment_confirmed": True}
+    assert fake.calls[-1] == ("move", "AP-AAAA0001", FREE[4].slot_id, "mv-1")
+    assert dispatcher.messages[-1]["response"] == "utter_appointment_moved"
+    assert dispatcher.messages[-1]["reference"] == "AP-AAAA0001"
+
+
+async def test_a_move_to_a_slot_taken_meanwhile_asks_again(bank):
+    bank(held=[appointment("AP-AAAA0001", at(2, 10))], refuse=BankError(409, "slot_taken", "taken"))
+    dispatcher = CollectingDispatcher()
+    again = await appointments.ValidateAppointmentRescheduleForm().validate_appointment_confirmed(
+        True, dispatcher, tracker({"appointment_reference": "AP-AAAA0001", "appointment_slot": FREE[0].slot_id},
+                                  loop="appointment_reschedule_form"), {})
+    assert again["appointment_slot"] is None and said(dispatcher) == ["utter_appointment_slot_taken"]
+
+
+async def test_the_end_clears_every_slot_of_the_flows():
+    events = await appointments.ActionEndAppointment().run(CollectingDispatcher(), tracker({}), {})
+    assert {e["name"] for e in events} == set(appointments.SLOTS) | {"appointment_key"}
+    assert all(e["value"] is None for e in events)
