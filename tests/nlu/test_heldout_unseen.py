@@ -28,7 +28,7 @@ HELDOUT_SETS = [HELDOUT, *INDEPENDENT.values(), *KNOWLEDGE_SETS]
 ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 TAP_ONLY = {"get_started", "card_menu"}  # buttons and menus: never typed, so never held out
 KNOWLEDGE = {"faq"}  # the knowledge base's retrieval intent: held out in its own sets (KNOWLEDGE_SETS)
-FEWER_ALLOWED = {"show_more", "loan_status", "cancel"}  # at least 30 examples instead of 60
+FEWER_ALLOWED = {"show_more", "loan_status", "cancel", "cancel_appointment", "reschedule_appointment"}  # at least 30 examples instead of 60
 
 
 def training_texts(folder: Path):
