@@ -106,6 +106,7 @@ from bot.devtools.graph_rules import (
 )
 from bot.devtools.graph_subscriptions import SubscribedApps
 from bot.devtools.graph_user_profiles import UserProfiles
+from bot.web.body_limits import MULTIPART_ALLOWED
 
 _ANY_RECIPIENT = "*"
 
@@ -202,6 +203,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
 
     def app(self) -> web.Application:
         application = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)  # a 25 MB file and its form
+        application[MULTIPART_ALLOWED] = True  # Send API uploads, when the sandbox's web service hosts the stand-in
         application.router.add_post("/{version}/me/messages", self._send_api)
         application.router.add_post("/{version}/me/messenger_profile", self._set_profile)
         application.router.add_get("/{version}/me/messenger_profile", self._get_profile)

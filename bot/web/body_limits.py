@@ -12,7 +12,8 @@ alone is not enough: the parser would have inflated what arrived before the answ
 Size: a body must say its length (Content-Length; chunked bodies get 411): over `client_max_size` it gets 413
 before it is read. aiohttp 3.9.5 spends CPU per chunk of a chunked body, however small the chunks.
 
-Multipart bodies get 415: no page of ours sends one, and aiohttp 3.9.5's `Request.post()` (which the
+Multipart bodies get 415 (but in a sub-application that sets MULTIPART_ALLOWED: the sandbox's Graph API
+stand-in, which takes the Send API's file uploads): no page of ours sends one, and aiohttp 3.9.5's `Request.post()` (which the
 console's CSRF check calls on form posts) reads each part whole before checking its size, resets the
 count at every part and inflates a part's own Content-Encoding, so `client_max_size` does not bound
 what a multipart post costs.
@@ -32,6 +33,9 @@ from aiohttp import hdrs, web
 logger = logging.getLogger(__name__)
 
 HANDLER_ARGS: Dict[str, Any] = {"auto_decompress": False}
+# A sub-application that takes multipart bodies says so with this key: only the sandbox's Graph API stand-in
+# (dev only, `python -m bot sandbox`), which reads Send API uploads as Meta does (bot/devtools/graph_standin.py).
+MULTIPART_ALLOWED = web.AppKey("multipart_allowed", bool)
 IDENTITY = ("", "identity")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -42,7 +46,8 @@ async def bounded_bodies(request: web.Request, handler: Handler) -> web.StreamRe
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
     if encoding not in IDENTITY:
         return _error(415, "unsupported_media_type", "compressed request bodies are not accepted")
-    if request.content_type.startswith("multipart/"):
+    multipart_allowed = any(app.get(MULTIPART_ALLOWED) for app in request.match_info.apps)
+    if request.content_type.startswith("multipart/") and not multipart_allowed:
         return _error(415, "unsupported_media_type", "multipart bodies are not accepted")
     if request.body_exists and request.content_length is None:
         return _error(411, "length_required", "send the body with a Content-Length")

@@ -66,7 +66,7 @@ def test_how_much_was_spent_at_a_merchant_then_more_of_the_payments(branch: Bran
     answer = joined(replies)
 
     held = uber_search(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
-    shown_as = Presentation.of("en", "en_IE")  # Alex's locale at the bank
+    shown_as = Presentation.of("en", branch.slots(psid)["locale"])  # the conversation's (Facebook's, else the bank's)
     total, count = Decimal(held["totals"]["money_out"]), held["totals"]["count"]
     assert set(held["merchants"]) == {"Uber", "Uber Eats"} and count > 5  # the seed's rides and meals
     assert f"You spent {shown_as.money(total)} at Uber and Uber Eats from " in answer, answer
@@ -88,7 +88,7 @@ def test_the_subscriptions_listed_then_one_asked_by_name(branch: Branch):
 
     held = bank_get(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER, "/accounts/current/recurring-payments", time_zone=PARIS)
     netflix = next(r for r in held["recurring_payments"] if r["merchant"] == "Netflix")
-    shown_as = Presentation.of("en", "en_IE")
+    shown_as = Presentation.of("en", branch.slots(psid)["locale"])  # the conversation's (Facebook's, else the bank's)
     next_day = shown_as.day_from_iso(netflix["next_date"])
     assert replies[-1].startswith("Your regular payments, Current account:"), replies
     assert f"• Netflix · €13.49 every month · next on {next_day}" in replies[-1], replies

@@ -119,3 +119,29 @@ async def test_json_within_the_depth_still_reaches_the_handler(client):
     answer = await client.post("/api/chat-session", json={"token": "not-one", "context": [[["a"]]]},
                                headers={"Origin": SITE})
     assert answer.status == 200 and "token" in await answer.json()
+
+
+async def test_only_the_sandbox_s_graph_stand_in_takes_a_multipart_upload():
+    """The Send API's file upload reaches the sandbox's Graph API stand-in (as it reaches Meta); every other path of
+    the same web service still refuses multipart."""
+    from bot.devtools import sandbox
+
+    settings = Settings(web_chat_jwt_secret="unit-web-chat-secret-0123456789abcdef", web_chat_origins=(SITE,))
+    app = build_app(settings)
+    sandbox.mount(app, settings)
+    test_client = TestClient(TestServer(app))
+    await test_client.start_server()
+    def upload() -> FormData:
+        form = FormData()
+        form.add_field("recipient", '{"id": "psid-1"}')
+        form.add_field("message", '{"attachment": {"type": "image", "payload": {"is_reusable": false}}}')
+        form.add_field("filedata", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, filename="chart.png", content_type="image/png")
+        return form
+
+    try:
+        answer = await test_client.post("/sandbox/graph/v25.0/me/messages", data=upload())
+        assert answer.status != 415, await answer.text()  # the stand-in judges it, as Meta would
+        refused = await test_client.post("/console/login", data=upload(), headers={"Origin": SITE})
+        assert refused.status == 415
+    finally:
+        await test_client.close()
