@@ -16,6 +16,10 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PATH := $(BIN):$(PATH)
+# Python keeps what it compiles (__pycache__, in .venv and here): with PYTHONDONTWRITEBYTECODE set by the caller, every
+# process compiled each module it imports again (~9 s of CPU for each process importing Rasa: the Rasa servers,
+# training, the tests' subprocesses).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help setup train run test model-free-tests test-stories model-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
 
