@@ -30,7 +30,7 @@ from actions.text.disputes import CHARGED_TWICE, OTHER, REASONS, customer_words,
 from actions.text.locale import Presentation
 from actions.text.periods import Period, parse_period
 from actions.transactions import transaction_label
-from actions.verified import bank_trouble, current_session, refusal_reason, verified_session
+from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.dialogue_signals import HANDOVER_KEY
 
 REQUEST = "dispute_payment"
@@ -48,11 +48,9 @@ SLOTS = ("dispute_reason", "dispute_transaction", "dispute_candidates", "dispute
 
 
 def _request_text(tracker: Tracker) -> str:
-    """The words of the request (it may lie a few turns back, before the OTP)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == REQUEST:
-            return str(event.get("text") or "")
-    return str(tracker.latest_message.get("text") or "")
+    """The words of the request (it may lie a few turns back, before the OTP), else the latest message's."""
+    text, _ = request_message(tracker, REQUEST)
+    return text or str(tracker.latest_message.get("text") or "")
 
 
 def _today() -> date:

@@ -39,7 +39,7 @@ from actions.text.locale import Presentation
 from actions.text.numbers import fold
 from actions.text.periods import Period, parse_period
 from actions.transactions import _pick_account
-from actions.verified import bank_trouble, verified_session
+from actions.verified import bank_trouble, request_message, verified_session
 from bot.dialogue_signals import SPENDING_CHART_KEY
 
 REQUEST = "spending_insights"
@@ -76,14 +76,6 @@ def category_asked(text: str) -> Optional[str]:
         if any(re.search(rf"\b{re.escape(name)}\b", words) for name in names):
             return category
     return None
-
-
-def _request_text(tracker: Tracker) -> str:
-    """The customer's request as they wrote it: it may lie a few turns back, before the OTP."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == REQUEST:
-            return str(event.get("text") or "")
-    return ""
 
 
 def whole_month(since: date, until: date, today: date) -> bool:
@@ -179,7 +171,7 @@ class ActionShowSpending(Action):
             return events
         done: List[EventType] = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
                                  SlotSet("account_type", None), SlotSet("period", None)]
-        asked_text = _request_text(tracker)
+        asked_text, _ = request_message(tracker, REQUEST)
         day = today()
         period = parse_period(str(tracker.get_slot("period") or "") or asked_text, day)
         try:

@@ -30,7 +30,7 @@ from actions.text.periods import Period, parse_period
 from actions.text.search_words import IN, OUT, amount_bounds, category_in, category_of, direction_in, merchant_in
 from actions.text.numbers import fold
 from actions.transactions import _pick_account, transaction_label
-from actions.verified import bank_trouble, verified_session
+from actions.verified import bank_trouble, request_message, verified_session
 from bot.core_bank.contract.appointments import BANK_TIMEZONE
 
 SEARCH = "search_transactions"
@@ -75,17 +75,6 @@ class Asked:
                   if filters.get("since") and filters.get("until") else None)
         return cls(filters.get("merchant"), filters.get("category"), filters.get("direction"),
                    money("min_amount"), money("max_amount"), period)
-
-
-def request_message(tracker: Tracker, intent: str) -> Tuple[str, List[Dict[str, Any]]]:
-    """The text and entities of the latest message asking `intent` (it may lie before the OTP)."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        parsed = event.get("parse_data") or {}
-        if (parsed.get("intent") or {}).get("name") == intent:
-            return str(event.get("text") or ""), list(parsed.get("entities") or [])
-    return "", []
 
 
 def _entity(entities: List[Dict[str, Any]], name: str) -> Optional[str]:

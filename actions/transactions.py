@@ -13,7 +13,7 @@ from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
 from actions.text.periods import parse_period
-from actions.verified import bank_trouble, verified_session
+from actions.verified import bank_trouble, request_message, verified_session
 
 PAGE_SIZE = 5
 REQUEST = "recent_transactions"
@@ -42,10 +42,7 @@ def _period_asked(tracker: Tracker) -> str:
     parse_period reads as well: the request may lie a few turns back, before the OTP."""
     if tracker.get_slot("period"):
         return str(tracker.get_slot("period"))
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == REQUEST:
-            return str(event.get("text") or "")
-    return ""
+    return request_message(tracker, REQUEST)[0]
 
 
 class ActionShowTransactions(Action):

@@ -1,7 +1,7 @@
 """What every action that shows or changes customer data does first: find a verified session."""
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -77,3 +77,15 @@ def refusal_reason(shown_as: Presentation, error: BankError) -> str:
         return shown_as.text_or(key, error.message, **values)
     except (KeyError, IndexError):  # a detail the text needs is missing: the bank's words
         return error.message
+
+
+def request_message(tracker: Tracker, intent: str) -> Tuple[str, List[Dict[str, Any]]]:
+    """The text and entities of the latest message asking `intent`: a service's request may lie a few turns
+    back, before the OTP, when its action runs again once the customer is verified."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parsed = event.get("parse_data") or {}
+        if (parsed.get("intent") or {}).get("name") == intent:
+            return str(event.get("text") or ""), list(parsed.get("entities") or [])
+    return "", []
