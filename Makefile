@@ -111,9 +111,9 @@ chat: $(INSTALLED)
 
 # Trains NLU on data/ only and scores every held-out set in tests/nlu/ (never trained on): the original
 # set and the independent English and French ones, each apart and per language (var/nlu-eval/report.json).
-# CONFIG=file tries another pipeline.
+# CONFIG=file tries another pipeline; TRAINED=models/branch.tar.gz scores the model `make train` left (no training).
 eval-nlu: $(INSTALLED) | var
-	python -m bot eval-nlu $(if $(CONFIG),--config $(CONFIG))
+	python -m bot eval-nlu $(if $(CONFIG),--config $(CONFIG)) $(if $(TRAINED),--model $(TRAINED))
 
 # Benchmarks (not part of `make test`; several minutes): bench/README.md says what is measured.
 BENCH_INSTALLED := $(VENV)/.bench-installed

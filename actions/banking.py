@@ -180,9 +180,11 @@ class CoreBank:
         return (await self._call("GET", "/v1/me", customers.Me, token=token)).wire()
 
     async def transactions(
-        self, token: str, account_id: str, *, limit: int = 5, before: str = "", since: str = "", until: str = ""
+        self, token: str, account_id: str, *, limit: int = 5, before: str = "", since: str = "", until: str = "",
+        time_zone: str = "",
     ) -> Tuple[List[Transaction], Optional[str]]:
-        wanted = {"limit": limit, "before": before, "since": since, "until": until}
+        """A page of the account's transactions, newest first; `since`/`until` are days in `time_zone` (default UTC)."""
+        wanted = {"limit": limit, "before": before, "since": since, "until": until, "time_zone": time_zone}
         query = asked(customers.TransactionQuery, **{k: v for k, v in wanted.items() if v})
         page = await self._call(
             "GET", f"/v1/accounts/{account_id}/transactions", customers.TransactionPage, token=token, query=query

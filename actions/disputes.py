@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -21,6 +21,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.bank_day import BANK_TIMEZONE, day_of, today
 from actions.answers import answers_only
 from actions.banking import BankError, Card, Transaction, core_bank
 from actions.cards import ACTIVE, BLOCKED, card_named
@@ -53,17 +54,13 @@ def _request_text(tracker: Tracker) -> str:
     return text or str(tracker.latest_message.get("text") or "")
 
 
-def _today() -> date:
-    return datetime.now(timezone.utc).date()
-
-
 # --- which payments to offer -------------------------------------------------------------------------------------
 
 
 def duplicates_first(found: List[Transaction]) -> List[Transaction]:
     """The payments charged twice (same merchant, amount and day) first, newest first; then the others."""
     def key(t: Transaction) -> Tuple[str, Decimal, date]:
-        return ((t.counterparty or t.description).lower(), t.amount, t.booked_at.date())
+        return ((t.counterparty or t.description).lower(), t.amount, day_of(t.booked_at))
 
     counts: Dict[Tuple[str, Decimal, date], int] = {}
     for t in found:
@@ -84,12 +81,12 @@ def candidates(
     money = parse_money(text, currency_required=True)
     by_words = [t for t in out if (not named or names_merchant(text, (t.merchant, t.counterparty)))
                 and (money is None or -t.amount == money.amount)]
-    in_period = [t for t in by_words if period is None or period.contains(t.booked_at.date())]
+    in_period = [t for t in by_words if period is None or period.contains(day_of(t.booked_at))]
     matching = in_period or by_words
     matched = bool(matching)
     if not matching:
-        since = _today() - timedelta(days=RECENT_CARD_DAYS)
-        matching = [t for t in out if t.kind == "card_payment" and t.booked_at.date() >= since]
+        since = today() - timedelta(days=RECENT_CARD_DAYS)
+        matching = [t for t in out if t.kind == "card_payment" and day_of(t.booked_at) >= since]
     if reason == CHARGED_TWICE:
         matching = duplicates_first(matching)
     return matching[:OFFERED], matched
@@ -100,8 +97,8 @@ async def find_candidates(
 ) -> Tuple[List[Transaction], bool, Dict[str, str]]:
     """The payments to offer (see `candidates`), whether they match the words, and each one's account id: the
     payments of the last three months (and of the period named, when it began earlier)."""
-    period = parse_period(text, _today())
-    since = _today() - timedelta(days=LOOKBACK_DAYS)
+    period = parse_period(text, today())
+    since = today() - timedelta(days=LOOKBACK_DAYS)
     if period is not None and period.since < since:
         since = period.since
     found: List[Transaction] = []
@@ -109,7 +106,8 @@ async def find_candidates(
     for account in await core_bank().accounts(token):
         if account.type == "savings":
             continue
-        page, _ = await core_bank().transactions(token, account.account_id, limit=100, since=since.isoformat())
+        page, _ = await core_bank().transactions(token, account.account_id, limit=100, since=since.isoformat(),
+                                                time_zone=BANK_TIMEZONE)
         found += page
         account_of.update({t.transaction_id: account.account_id for t in page})
     offered, matched = candidates(found, text, reason, period)
@@ -129,7 +127,7 @@ def quick_title(index: int, t: Transaction, shown_as: Presentation) -> str:
 
 def payment_line(index: int, t: Transaction, shown_as: Presentation, card: Optional[Card]) -> str:
     return shown_as.text(
-        "dispute.line", index=index, day=shown_as.day(t.booked_at),
+        "dispute.line", index=index, day=shown_as.day(day_of(t.booked_at)),
         description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
         amount=shown_as.signed_money(t.amount, t.currency),
         card=shown_as.text("dispute.by_card", masked=card.masked) if card is not None else "",
@@ -342,7 +340,7 @@ class ActionOpenDispute(Action):
         days = {"review_by": shown_as.day(case.review_by), "resolve_by": shown_as.day(case.resolve_by)}
         dispatcher.utter_message(
             response="utter_dispute_opened", reference=case.reference,
-            payment=shown_as.text("dispute.payment", day=shown_as.day(t.booked_at),
+            payment=shown_as.text("dispute.payment", day=shown_as.day(day_of(t.booked_at)),
                                   description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
                                   amount=shown_as.money(-t.amount, t.currency)),
         )

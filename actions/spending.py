@@ -24,7 +24,7 @@ The chart's title and labels hold nothing the customer does not see in the text 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text
 
@@ -33,6 +33,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.bank_day import BANK_TIMEZONE, today
 from actions.banking import INVALID_REQUEST, BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
@@ -62,11 +63,6 @@ CATEGORY_WORDS: Dict[str, tuple] = {
     "health": ("health", "pharmacy", "doctor", "doctors", "sante", "pharmacie", "medecin"),
     "cash": ("cash", "atm", "withdrawals", "especes", "retraits", "liquide"),
 }
-
-
-def today() -> date:
-    """The day periods are read against (as for transactions: the UTC date; the bank cuts periods to its today)."""
-    return datetime.now(timezone.utc).date()
 
 
 def category_asked(text: str) -> Optional[str]:
@@ -182,7 +178,8 @@ class ActionShowSpending(Action):
                 return done
             customer = await core_bank().me(token)
             shown_as = Presentation.from_tracker(tracker, customer.locale)
-            found = await core_bank().spending(token, account.account_id, **bank_period(period, day))
+            found = await core_bank().spending(token, account.account_id, **bank_period(period, day),
+                                               time_zone=BANK_TIMEZONE)
         except BankError as error:
             if error.code == INVALID_REQUEST:  # a period the bank cannot show (not begun yet)
                 dispatcher.utter_message(response="utter_spending_bad_period")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -23,6 +23,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.bank_day import BANK_TIMEZONE, today
 from actions.banking import BankError, RecurringPayment, SearchPage, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
@@ -31,18 +32,12 @@ from actions.text.search_words import IN, OUT, amount_bounds, category_in, categ
 from actions.text.numbers import fold
 from actions.transactions import _pick_account, transaction_label
 from actions.verified import bank_trouble, request_message, verified_session
-from bot.core_bank.contract.appointments import BANK_TIMEZONE
 
 SEARCH = "search_transactions"
 RECURRING = "recurring_payments"
 PAGE_SIZE = 5
 MAX_NAMED = 3  # recurring payments answered one by one for a name ("uber": Uber and Uber Eats)
 SEARCH_CURSOR = "search"  # the key that marks a search in the `transactions_cursor` slot
-
-
-def today() -> date:
-    """The bank's day (Paris), the day periods are counted from (tests replace it)."""
-    return datetime.now(ZoneInfo(BANK_TIMEZONE)).date()
 
 
 # --- what was asked -------------------------------------------------------------------------------------------------
@@ -186,7 +181,7 @@ def searched(shown_as: Presentation, asked: Asked) -> str:
 def _lines(shown_as: Presentation, found: SearchPage) -> str:
     return "\n".join(
         shown_as.text(
-            "transactions.line", day=shown_as.day(t.booked_at.astimezone(ZoneInfo(found.time_zone))),
+            "transactions.line", day=shown_as.day(t.booked_at.astimezone(ZoneInfo(found.time_zone)).date()),
             description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
             amount=shown_as.signed_money(t.amount, t.currency),
         )

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.bank_day import BANK_TIMEZONE, day_of, today
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
@@ -60,7 +61,7 @@ class ActionShowTransactions(Action):
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done
-            period = parse_period(_period_asked(tracker), datetime.now(timezone.utc).date())
+            period = parse_period(_period_asked(tracker), today())
             cursor = {
                 "account_id": account.account_id, "account_name": account.name, "account_type": account.type,
                 "before": "",
@@ -105,14 +106,14 @@ async def show_page(
     shown_as = Presentation.from_tracker(tracker, customer.locale)
     found, next_before = await core_bank().transactions(
         token, cursor["account_id"], limit=PAGE_SIZE, before=cursor["before"],
-        since=cursor["since"], until=cursor["until"],
+        since=cursor["since"], until=cursor["until"], time_zone=BANK_TIMEZONE,
     )
     if not found:
         dispatcher.utter_message(response="utter_no_transactions" if first else "utter_nothing_more")
         return [SlotSet("transactions_cursor", None)]
     lines = "\n".join(
         shown_as.text(
-            "transactions.line", day=shown_as.day(t.booked_at),
+            "transactions.line", day=shown_as.day(day_of(t.booked_at)),
             description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
             amount=shown_as.signed_money(t.amount, t.currency),
         )

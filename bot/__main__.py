@@ -101,7 +101,7 @@ def _messenger_profile(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from bot.nlu.evaluation import evaluate
 
-    return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config)
+    return evaluate(heldout=args.heldout, out_dir=args.out, config=args.config, model=args.model)
 
 
 def _knowledge_check(args: argparse.Namespace) -> int:
@@ -207,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="comma-separated held-out files (default: every set in tests/nlu/, per language)")
     eval_nlu.add_argument("--out", default="var/nlu-eval", help="where the model and the report go")
     eval_nlu.add_argument("--config", default="config.yml", help="the pipeline to try (default: the project's)")
+    eval_nlu.add_argument("--model", default=None,
+                          help="score this trained model instead of training one (e.g. models/branch.tar.gz, as "
+                               "`rasa train` left it: the same NLU when trained on the same data and config.yml)")
     eval_nlu.set_defaults(run=_eval_nlu)
 
     knowledge = commands.add_parser("knowledge", help="the knowledge base: check its content")

@@ -1,7 +1,7 @@
 """Periods as customers say them, in English or French, turned into dates for transaction filters.
 
-Everything is relative to `today`, which the caller passes (the action passes the UTC date; tests a
-fixed one). The same rules hold in both languages, accents optional ("derniere", "aout"):
+Everything is relative to `today`, which the caller passes (the actions pass the bank's day, actions/bank_day.py;
+tests a fixed one). The same rules hold in both languages, accents optional ("derniere", "aout"):
 
 - a day: "today", "this morning", "aujourd'hui", "ce matin"; "yesterday", "hier"; "the day before
   yesterday", "avant-hier"; "3 days ago", "il y a trois jours"; a weekday ("on Monday", "last Friday", "lundi", "vendredi dernier"):

@@ -6,7 +6,7 @@ reported exactly like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Optional
 
@@ -19,6 +19,7 @@ from bot.core_bank.contract.categories import OTHER_CATEGORY, TRANSACTION_CATEGO
 from bot.core_bank.contract.customers import OTHER_KIND, TRANSACTION_KINDS
 from bot.core_bank.errors import AccountNotFound, CustomerNotFound, InvalidRequest
 from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
+from bot.core_bank.periods import start_of_day
 
 DEFAULT_PHONE_REGION = "FR"
 MASK = "•"
@@ -180,18 +181,19 @@ class CustomerRecords:
         before: Optional[str] = None,
         since: Optional[date] = None,
         until: Optional[date] = None,
+        zone: tzinfo = timezone.utc,
     ) -> TransactionPage:
         """The account's transactions, newest first, `limit` at a time, older than `before`,
-        booked from `since` to `until` (UTC dates, both included)."""
+        booked from `since` to `until` (days in `zone`, both included)."""
         if since is not None and until is not None and since > until:
             raise InvalidRequest("since must not be after until")
         with self._sessions() as session:
             owned_account(session, customer_id, account_id)
             query = select(Transaction).where(Transaction.account_id == account_id)
             if since is not None:
-                query = query.where(Transaction.booked_at >= start_of_utc_day(since))
+                query = query.where(Transaction.booked_at >= start_of_day(since, zone))
             if until is not None:
-                query = query.where(Transaction.booked_at < start_of_utc_day(until + timedelta(days=1)))
+                query = query.where(Transaction.booked_at < start_of_day(until + timedelta(days=1), zone))
             return transaction_page(session, account_id, query, limit, before)
 
     def cards(self, customer_id: int) -> list[CardSummary]:
@@ -261,7 +263,3 @@ def transaction_page(
     return TransactionPage(
         transactions=[booked(t) for t in page], next_before=page[-1].id if len(rows) > limit else None
     )
-
-
-def start_of_utc_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ Two steps:
 A bearer token alone never moves money.
 
 Rules: amount > 0 with at most 2 decimals, in EUR; at most `per_transfer` per transfer and
-`daily` over the customer's transfers of the current UTC day; no overdraft; not to oneself.
+`daily` over the customer's transfers of the bank's day (midnight to midnight in Paris); no overdraft; not to oneself.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from typing import Any, Optional
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core_bank.accounts import find_customer_by_phone, mask_iban, start_of_utc_day
+from bot.core_bank.accounts import find_customer_by_phone, mask_iban
+from bot.core_bank.bank_time import BANK_ZONE, bank_day
 from bot.core_bank.contract import transfers as contract
 from bot.core_bank.errors import (
     AccountNotFound,
@@ -52,6 +53,7 @@ from bot.core_bank.models import (
 )
 from bot.core_bank import sms_texts
 from bot.core_bank.money import SUPPORTED_CURRENCY, format_amount
+from bot.core_bank.periods import start_of_day
 from bot.core_bank.otp import IssuedChallenge, OtpService, TransactionApproval
 from bot.core_bank.references import TRANSFER_PREFIX, ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
@@ -291,12 +293,12 @@ class Transfers:
             )
 
     def _sent_today(self, session: Session, customer_id: int) -> Decimal:
-        today = self._clock().date()
+        today = bank_day(self._clock())
         total = session.execute(
             select(func.coalesce(func.sum(Transfer.amount_minor), 0)).where(
                 Transfer.customer_id == customer_id,
-                Transfer.executed_at >= start_of_utc_day(today),
-                Transfer.executed_at < start_of_utc_day(today + timedelta(days=1)),
+                Transfer.executed_at >= start_of_day(today, BANK_ZONE),
+                Transfer.executed_at < start_of_day(today + timedelta(days=1), BANK_ZONE),
             )
         ).scalar_one()
         return from_minor_units(int(total))

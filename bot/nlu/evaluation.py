@@ -449,11 +449,11 @@ def _print_report(report: Dict[str, Any]) -> None:
 
 
 def evaluate(heldout: Union[None, str, Sequence[str]] = None, out_dir: str = "var/nlu-eval",
-             config: str = "config.yml") -> int:
+             config: str = "config.yml", model: Optional[str] = None) -> int:
     """Trains on data/ with `config` (paths relative to the current directory), scores every held-out
     set (`heldout_paths`: all of them by default) with that one model, and writes
     `<out_dir>/report.json` and `<out_dir>/predictions.json`. Another `config` tries a pipeline
-    before config.yml adopts it."""
+    before config.yml adopts it. `model`: a model already trained, scored as it is (no training)."""
     project = Path.cwd()
     paths = heldout_paths(heldout)
     if not paths:
@@ -475,8 +475,14 @@ def evaluate(heldout: Union[None, str, Sequence[str]] = None, out_dir: str = "va
         print(f"Held-out set: {len(loaded)} examples, {len({e.intent for e in loaded})} intents, "
               f"language {language_of(path)} ({path})")
         examples += loaded
-    model, training_seconds = train(project, out, project / config)
-    print(f"Trained in {training_seconds:.0f} s: {model}")
+    if model is None:
+        trained, training_seconds = train(project, out, project / config)
+        print(f"Trained in {training_seconds:.0f} s: {trained}")
+    else:
+        trained, training_seconds = Path(model), 0.0
+        if not trained.is_file():
+            raise FileNotFoundError(f"no model at {model}")
+        print(f"Scoring the trained model {trained} (not trained here)")
 
     knowledge_examples: List[Example] = []
     if heldout is None or heldout == ORIGINAL_SET:  # every set: the knowledge base's too, when written
@@ -486,10 +492,10 @@ def evaluate(heldout: Union[None, str, Sequence[str]] = None, out_dir: str = "va
                 print(f"Knowledge held-out set: {len(loaded)} examples, language {language_of(path)} ({path})")
                 knowledge_examples += loaded
 
-    parsed = asyncio.run(_parse_all(model, examples + knowledge_examples))
+    parsed = asyncio.run(_parse_all(trained, examples + knowledge_examples))
     knowledge_parsed, parsed = parsed[len(examples):], parsed[:len(examples)]
     report, predictions = build_report(examples, parsed, paths)
-    report.update(training_seconds=training_seconds, model=str(model), config=str(config))
+    report.update(training_seconds=training_seconds, model=str(trained), config=str(config) if model is None else None)
     _print_report(report)
     if knowledge_examples:
         from actions.knowledge import CLOSE_MARGIN

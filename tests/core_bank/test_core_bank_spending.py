@@ -33,6 +33,7 @@ from tests.core_bank.core_bank_fixtures import CoreBankTestClient
 
 CURRENT = DEMO_ACCOUNT_IDS["current"]
 SEARCH = f"/v1/accounts/{CURRENT}/transactions/search"
+LIST = f"/v1/accounts/{CURRENT}/transactions"
 RECURRING = f"/v1/accounts/{CURRENT}/recurring-payments"
 SPENDING = f"/v1/accounts/{CURRENT}/spending"
 PARIS = ZoneInfo("Europe/Paris")
@@ -197,6 +198,14 @@ def test_days_are_read_in_the_time_zone_asked_for(reading_bank: CoreBankTestClie
     answered = reading_bank.get(SEARCH, token=token, params={"time_zone": "Europe/Paris"}).json()
     assert answered["time_zone"] == "Europe/Paris"
 
+    def listed(day: date, **zone: str) -> set[str]:  # the plain transactions list counts its days the same way
+        params = {"since": day.isoformat(), "until": day.isoformat(), "limit": 100, **zone}
+        return {t["transaction_id"] for t in reading_bank.get(LIST, token=token, params=params).json()["transactions"]}
+
+    assert late["transaction_id"] in listed(utc_day)
+    assert late["transaction_id"] not in listed(utc_day, time_zone="Europe/Paris")
+    assert late["transaction_id"] in listed(paris_day, time_zone="Europe/Paris")
+
 
 # --- recurring payments -----------------------------------------------------------------------------
 
@@ -334,6 +343,7 @@ def test_each_needs_the_customers_token_and_their_own_account(reading_bank: Core
         (SEARCH, {"limit": "0"}, "limit"),
         (SEARCH, {"before": "txn_nope"}, "before is not a transaction of this account"),
         (RECURRING, {"time_zone": "../../etc/passwd"}, "time_zone must be a time zone name"),
+        (LIST, {"time_zone": "Mars/Olympus"}, "time_zone must be a time zone name"),
         (SPENDING, {"month": "2026-13"}, "month must be a month as YYYY-MM"),
         (SPENDING, {"month": "November"}, "month must be a month as YYYY-MM"),
         (SPENDING, {"month": "2026-07"}, "month has not begun"),

@@ -1,6 +1,9 @@
 """Transfers on the domain layer: payees, prepare, money moved exactly, limits and funds."""
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
+
+from bot.core_bank.bank_time import BANK_ZONE
 from tests.unit.core_bank_transfer_support import *  # noqa: F401,F403 - the bank, its fixtures and helpers
 
 
@@ -146,7 +149,7 @@ def test_the_per_transfer_limit(bank: Bank):
     assert bank.balance(CURRENT) == Decimal("2200.31")
 
 
-def test_the_daily_limit_counts_every_transfer_of_the_utc_day(bank: Bank, clock: FakeClock):
+def test_the_daily_limit_counts_every_transfer_of_the_banks_day(bank: Bank, clock: FakeClock):
     bank.send(to_tom("200.00"), key="k1")
     bank.send(to_landlord("200.00"), key="k2")
 
@@ -157,7 +160,13 @@ def test_the_daily_limit_counts_every_transfer_of_the_utc_day(bank: Bank, clock:
     with pytest.raises(DailyLimitExceeded):
         bank.transfers.prepare(bank.alex, to_tom("0.01"))
 
-    clock.now = clock.now.replace(hour=0, minute=0, second=0) + timedelta(days=1)  # midnight UTC: a new day
+    paris_midnight = datetime.combine(clock.now.astimezone(BANK_ZONE).date() + timedelta(days=1), time(0),
+                                      tzinfo=BANK_ZONE)
+    clock.now = (paris_midnight - timedelta(minutes=1)).astimezone(timezone.utc)  # 23:59 in Paris: still today
+    with pytest.raises(DailyLimitExceeded):
+        bank.transfers.prepare(bank.alex, to_tom("0.01"))
+    clock.now = paris_midnight.astimezone(timezone.utc)  # midnight in Paris, 22:00 UTC: the bank's new day
+    assert clock.now.date() == paris_midnight.date() - timedelta(days=1)
     bank.send(to_tom("250.00"), key="k4")
     assert bank.balance(CURRENT) == Decimal("1700.31")
 

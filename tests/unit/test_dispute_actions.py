@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.cards as cards
 import actions.disputes as disputes
 import actions.verified as verified
+from actions.bank_day import BANK_TIMEZONE
 from actions.banking import Account, BankError, Card, Dispute, Transaction
 from actions.customer_sessions import CustomerSession
 from actions.text.disputes import customer_words, names_merchant, reason_in_text
@@ -70,11 +72,13 @@ class FakeBank:
         return [CURRENT, SAVINGS]
 
     async def transactions(self, token: str, account_id: str, *, limit: int = 5, before: str = "", since: str = "",
-                           until: str = ""):
+                           until: str = "", time_zone: str = ""):
         assert account_id == "acc-current"  # savings pay no merchant
+        assert time_zone == BANK_TIMEZONE  # the days asked are the bank's, as the actions count them
         self.since.append(since)
-        found = [t for t in HISTORY if (not since or t.booked_at.date() >= date.fromisoformat(since))
-                 and (not until or t.booked_at.date() <= date.fromisoformat(until))]
+        zone = ZoneInfo(time_zone)
+        found = [t for t in HISTORY if (not since or t.booked_at.astimezone(zone).date() >= date.fromisoformat(since))
+                 and (not until or t.booked_at.astimezone(zone).date() <= date.fromisoformat(until))]
         return found[:limit], None
 
     async def cards(self, token: str) -> List[Card]:

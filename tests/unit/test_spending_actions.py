@@ -109,7 +109,7 @@ def test_the_action_server_never_loads_matplotlib_nor_the_channels():
 async def test_the_period_said_is_asked_of_the_bank_as_a_month_or_days(bank, text, asked):
     fake = bank()
     await run(text)
-    assert fake.asked == [asked]
+    assert fake.asked == [{**asked, "time_zone": "Europe/Paris"}]  # the bank's days, as the actions count them
 
 
 async def test_the_summary_names_total_top_categories_change_and_the_category_asked(bank):

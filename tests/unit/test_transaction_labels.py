@@ -131,3 +131,26 @@ async def test_an_english_customers_list_keeps_the_banks_words(monkeypatch: pyte
         "• 29 Nov 2026 · Transfer to savings account · −300,00 €",
         "• 29 Nov 2026 · Cheque 0012345 · −25,00 €",
     ]
+
+
+async def test_the_list_counts_and_shows_the_banks_days(monkeypatch: pytest.MonkeyPatch):
+    """A payment at 23:30 UTC on 30 November is one of 1 December in Paris, the bank's day: shown so, and the
+    bank is asked for the period's days in its zone (the same days as "last week" was read in)."""
+    late = customers.Transaction.parse_obj({**wire("Card payment — Fnac", "card_payment", "Fnac").dict(),
+                                            "booked_at": "2026-11-30T23:30:00+00:00"})
+    asked: List[Dict[str, Any]] = []
+
+    class Bank(FakeBank):
+        async def transactions(self, token: str, account_id: str, **query: Any):
+            asked.append(query)
+            return [late], None
+
+    monkeypatch.setattr(transactions, "core_bank", lambda: Bank([]))
+    dispatcher = CollectingDispatcher()
+    conversation = Tracker("psid-1", {"language": "en"}, {}, [], False, None, {}, "action_listen")
+    cursor = {"account_id": DEMO_ACCOUNT_IDS["current"], "account_name": "Current account", "account_type": "current",
+              "before": "", "since": "2026-11-30", "until": "2026-12-06"}
+    await transactions.show_page(dispatcher, conversation, "token", cursor, first=True)
+    [message] = dispatcher.messages
+    assert plain(message["transactions"]).startswith("• 1 Dec 2026 · Card payment — Fnac")
+    assert asked[0]["time_zone"] == "Europe/Paris" and asked[0]["since"] == "2026-11-30"

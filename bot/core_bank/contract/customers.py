@@ -11,7 +11,9 @@ from pydantic import Field, StrictStr, root_validator
 from pydantic.fields import ModelField
 
 from bot.core_bank.contract.categories import TransactionCategory
-from bot.core_bank.contract.wire import Day, Money, RequestModel, Text, Timestamp, WireModel, WireType, refuse
+from bot.core_bank.contract.wire import (
+    DEFAULT_TIME_ZONE, Day, Money, RequestModel, Text, Timestamp, TimeZoneName, WireModel, WireType, refuse,
+)
 
 MAX_TRANSACTIONS_PAGE = 100
 DEFAULT_TRANSACTIONS_PAGE = 10
@@ -72,8 +74,9 @@ class TransactionQuery(RequestModel):
     before: Optional[Text] = Field(
         None, description="a transaction_id (the previous page's next_before): only older ones"
     )
-    since: Optional[Day] = Field(None, description="booked on or after this UTC date")
-    until: Optional[Day] = Field(None, description="booked on or before this UTC date")
+    since: Optional[Day] = Field(None, description="booked on or after this day (in time_zone)")
+    until: Optional[Day] = Field(None, description="booked on or before this day (in time_zone)")
+    time_zone: TimeZoneName = Field(DEFAULT_TIME_ZONE, description="the zone since and until are days of")  # type: ignore[assignment]
 
     @root_validator(skip_on_failure=True)
     def _since_before_until(cls, values: dict[str, Any]) -> dict[str, Any]:

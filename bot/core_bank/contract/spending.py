@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 from typing import Any, Literal, Optional
-from zoneinfo import available_timezones
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, root_validator
 from pydantic.fields import ModelField
@@ -28,18 +26,19 @@ from bot.core_bank.contract.categories import TRANSACTION_CATEGORIES, Transactio
 from bot.core_bank.contract.customers import DEFAULT_TRANSACTIONS_PAGE, PageSize, Transaction, TransactionKind
 from bot.core_bank.contract.wire import (
     AMOUNT_PATTERN,
+    DEFAULT_TIME_ZONE,
     Choice,
     Day,
     Money,
     PositiveAmount,
     RequestModel,
     Text,
+    TimeZoneName,
     WireModel,
     WireType,
     refuse,
 )
 
-DEFAULT_TIME_ZONE = "UTC"
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 FREQUENCIES = ("weekly", "monthly", "yearly")
@@ -47,24 +46,7 @@ DIRECTIONS = ("in", "out")
 MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 
 
-@lru_cache(maxsize=1)
-def known_time_zones() -> frozenset[str]:
-    return frozenset(available_timezones()) | {DEFAULT_TIME_ZONE}
-
-
 # --- field types --------------------------------------------------------------------
-
-
-class TimeZoneName(WireType, str):
-    """An IANA time zone name."""
-
-    schema = {"type": "string", "minLength": 1, "example": "Europe/Paris"}
-
-    @classmethod
-    def check(cls, value: Any, field: ModelField) -> str:
-        if not isinstance(value, str) or value.strip() not in known_time_zones():
-            raise refuse(f'{field.name} must be a time zone name such as "Europe/Paris" or "UTC".')
-        return value.strip()
 
 
 class PeriodDay(Day):

@@ -17,7 +17,9 @@ import json
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, ClassVar, Optional
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Extra, ValidationError, root_validator
 from pydantic.errors import PydanticValueError
@@ -282,3 +284,24 @@ class Day(WireType, date):
             except ValueError:
                 pass
         raise refuse(f"{field.name} must be a date as YYYY-MM-DD.")
+
+
+DEFAULT_TIME_ZONE = "UTC"  # the zone days are read in when a query names none
+
+
+@lru_cache(maxsize=1)
+def known_time_zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {DEFAULT_TIME_ZONE}
+
+
+
+class TimeZoneName(WireType, str):
+    """An IANA time zone name."""
+
+    schema = {"type": "string", "minLength": 1, "example": "Europe/Paris"}
+
+    @classmethod
+    def check(cls, value: Any, field: ModelField) -> str:
+        if not isinstance(value, str) or value.strip() not in known_time_zones():
+            raise refuse(f'{field.name} must be a time zone name such as "Europe/Paris" or "UTC".')
+        return value.strip()

@@ -7,6 +7,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from bot.core_bank.contract import customers as contract
+from bot.core_bank.periods import time_zone
 from bot.core_bank.routes.http import json_response, query, signed_in_customer
 
 
@@ -26,7 +27,8 @@ async def transactions(request: Request, account_id: str) -> HTTPResponse:
     customer_id = await signed_in_customer(request)
     asked = query(request, contract.TransactionQuery)
     page = await asyncio.to_thread(
-        request.app.ctx.records.transactions, customer_id, account_id, asked.limit, asked.before, asked.since, asked.until
+        request.app.ctx.records.transactions, customer_id, account_id, asked.limit, asked.before, asked.since, asked.until,
+        time_zone(asked.time_zone),
     )
     return json_response(
         contract.TransactionPage(
