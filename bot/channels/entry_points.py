@@ -27,8 +27,10 @@ class MenuItem(NamedTuple):
 # The persistent menu, in order.
 MENU_ITEMS: Tuple[MenuItem, ...] = (
     MenuItem("Balance", "/check_balance", "Mon solde"),
+    MenuItem("Spending", "/spending_insights", "Mes dépenses"),
     MenuItem("Cards", "/card_menu", "Mes cartes"),
     MenuItem("Loans", "/loan_inquiry", "Crédits"),
+    MenuItem("Book an appointment", "/book_appointment", "Prendre rendez-vous"),
     MenuItem("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
 )
 

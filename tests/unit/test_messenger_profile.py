@@ -42,8 +42,10 @@ def run_cli(*args, env=None):
 def test_the_menu_and_get_started_payloads():
     assert GET_STARTED_PAYLOAD == "/get_started"
     assert [(i.title, i.payload, i.title_fr) for i in MENU_ITEMS] == [
-        ("Balance", "/check_balance", "Mon solde"), ("Cards", "/card_menu", "Mes cartes"),
-        ("Loans", "/loan_inquiry", "Crédits"), ("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
+        ("Balance", "/check_balance", "Mon solde"), ("Spending", "/spending_insights", "Mes dépenses"),
+        ("Cards", "/card_menu", "Mes cartes"), ("Loans", "/loan_inquiry", "Crédits"),
+        ("Book an appointment", "/book_appointment", "Prendre rendez-vous"),
+        ("Talk to an advisor", "/human_handoff", "Parler à un conseiller"),
     ]
 
 

@@ -67,7 +67,8 @@ def test_bounds_must_be_positive():
 
 
 def test_the_page_menu_and_get_started_are_always_offered():
-    assert ALWAYS_OFFERED == {"/get_started", "/check_balance", "/card_menu", "/loan_inquiry", "/human_handoff",
+    assert ALWAYS_OFFERED == {"/get_started", "/check_balance", "/spending_insights", "/card_menu", "/loan_inquiry",
+                              "/book_appointment", "/human_handoff",
                               '/switch_language{"language":"fr"}', '/switch_language{"language":"en"}'}
     assert is_always_offered("/get_started")
     assert not is_always_offered("/transfer_money")

@@ -15,11 +15,11 @@ from bot.channels.messenger.graph_api import GraphApi, GraphResult
 # Shown on the welcome screen before the first message (at most 160 characters), per Facebook locale:
 # "default" (English) for everyone, French for customers whose Facebook is in French.
 GREETING_TEXT = (
-    "Welcome to your bank's Facebook branch: balances, cards, loans and an advisor, right here. "
+    "Welcome to your bank's Facebook branch: balances, spending, cards, loans and an advisor, right here. "
     "We never ask for your card number or passwords."
 )
 GREETING_TEXT_FR = (
-    "Bienvenue dans votre agence Facebook : soldes, cartes, crédits et un conseiller, ici même. "
+    "Bienvenue dans votre agence Facebook : soldes, dépenses, cartes, crédits et un conseiller. "
     "Nous ne demandons jamais votre numéro de carte ni vos mots de passe."
 )
 FRENCH_LOCALES: Tuple[str, ...] = ("fr_FR", "fr_CA", "fr_BE", "fr_CH")
