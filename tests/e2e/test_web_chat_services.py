@@ -23,12 +23,11 @@ import asyncio
 import queue
 import re
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-import pytest
 import requests
 import yaml
 from babel.dates import format_date
@@ -60,6 +59,7 @@ APPOINTMENT_REFERENCE = re.compile(r"\bAP-[A-Z0-9]{8}\b")
 CHART_PATH = re.compile(r"/webhooks/socketio/charts/[A-Za-z0-9_-]{32}")  # 192 random bits, nothing else
 ENGLISH = re.compile(r"\b(the|your|you|please|would|which|card|send|account|spent|payments?)\b", re.IGNORECASE)
 ENGLISH_DAYS = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
+FRENCH = {"type": "slot", "name": "language", "value": "fr"}  # the condition of a response's French variation
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
@@ -69,7 +69,7 @@ DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"
 def response(name: str, language: str) -> Dict[str, Any]:
     """The variation of a domain.yml response a conversation in `language` gets (French: the one on language fr)."""
     variations = DOMAIN["responses"][name]
-    french = [v for v in variations if {"type": "slot", "name": "language", "value": "fr"} in (v.get("condition") or [])]
+    french = [v for v in variations if FRENCH in (v.get("condition") or [])]
     plain = [v for v in variations if not v.get("condition")]
     return (french if language == "fr" else plain)[0]
 
@@ -307,7 +307,9 @@ def chart_checked(sandbox: Stack, clients: List[ChatClient], chat: WebChat, arri
     assert requests.get(src, headers={"Cookie": f"{COOKIE_NAME}={chat.cookie}"}, timeout=5).status_code == 200
 
 
-def spending_expected(sandbox: Stack, customer: Tuple[str, str], request: str, as_page: Presentation) -> Tuple[str, str]:
+def spending_expected(
+    sandbox: Stack, customer: Tuple[str, str], request: str, as_page: Presentation
+) -> Tuple[str, str]:
     """The summary's heading and the chart's alternative text for `request`'s month, from the core bank's figures."""
     period = parse_period(request, datetime.now(timezone.utc).date())  # the day actions/spending.py reads it against
     assert period is not None and period.since.day == 1, request  # "last month": a whole month
@@ -382,7 +384,7 @@ def test_a_card_frozen_then_unfrozen(sandbox: Stack, clients):
     assert not re.search(r"\d{13,19}", shown(chat.received))  # never a card number
 
 
-# --- 5. a disputed payment -------------------------------------------------------------------------------------------
+# --- 5. a disputed payment ------------------------------------------------------------------------------------------
 
 
 def opened_text(language: str, as_page: Presentation, case: Dict[str, Any]) -> str:
@@ -471,9 +473,11 @@ def book_then_cancel(sandbox: Stack, clients: List[ChatClient], customer: Tuple[
     arrived = verified(chat, customer)
     if topic_asked:  # not in the request: asked
         assert shown(arrived).endswith(said("utter_ask_appointment_topic", language)), shown(arrived)
-        arrived = chat.tap(title("utter_ask_appointment_topic", language, f'/inform{{"appointment_topic":"{topic}"}}'))
+        topic_payload = f'/inform{{"appointment_topic":"{topic}"}}'
+        arrived = chat.tap(title("utter_ask_appointment_topic", language, topic_payload))
     assert shown(arrived).endswith(said("utter_ask_appointment_channel", language)), shown(arrived)
-    arrived = chat.tap(title("utter_ask_appointment_channel", language, f'/inform{{"appointment_channel":"{channel}"}}'))
+    channel_payload = f'/inform{{"appointment_channel":"{channel}"}}'
+    arrived = chat.tap(title("utter_ask_appointment_channel", language, channel_payload))
     assert shown(arrived).endswith(said("utter_ask_appointment_slot", language)), shown(arrived)
     slots = chat.offered()
     assert slots and all(p.startswith('/inform{"appointment_slot":') for _, p in slots), slots
