@@ -23,7 +23,7 @@ import asyncio
 import queue
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ import requests
 import yaml
 from babel.dates import format_date
 
+from actions import bank_day
 from actions.text import catalogue
 from actions.text.locale import Presentation
 from actions.text.periods import parse_period
@@ -311,7 +312,7 @@ def spending_expected(
     sandbox: Stack, customer: Tuple[str, str], request: str, as_page: Presentation
 ) -> Tuple[str, str]:
     """The summary's heading and the chart's alternative text for `request`'s month, from the core bank's figures."""
-    period = parse_period(request, datetime.now(timezone.utc).date())  # the day actions/spending.py reads it against
+    period = parse_period(request, bank_day.today())  # the day actions/spending.py reads it against
     assert period is not None and period.since.day == 1, request  # "last month": a whole month
     found = spending_of(sandbox, customer, period.since.strftime("%Y-%m"))
     total = Decimal(found["total"])
@@ -391,7 +392,7 @@ def opened_text(language: str, as_page: Presentation, case: Dict[str, Any]) -> s
     t = case["transaction"]
     booked_at = datetime.fromisoformat(t["booked_at"].replace("Z", "+00:00"))
     return said("utter_dispute_opened", language, reference=case["reference"], payment=text(
-        "dispute.payment", language, day=as_page.day(booked_at), amount=as_page.money(-Decimal(t["amount"])),
+        "dispute.payment", language, day=as_page.day(bank_day.day_of(booked_at)), amount=as_page.money(-Decimal(t["amount"])),
         description=transaction_label(as_page, t["kind"], t["counterparty"], t["description"]),
     ))
 

@@ -5,19 +5,18 @@ What the answers must say is asked of the core bank itself (its search and recur
 same days: the seed's history is dated from when the stack started, so nothing here depends on today's date."""
 import re
 import uuid
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import requests
 
+from actions import bank_day
 from actions.text.locale import Presentation
 from actions.text.periods import parse_period
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.integration.test_messenger_language import facebook_in
 from tests.support.branch import Branch
 
-PARIS = "Europe/Paris"
+PARIS = bank_day.BANK_TIMEZONE
 CAMILLE = ("100002", "+33698765432")
 ENGLISH = re.compile(r"\b(the|your|you|please|would|which|card|send|account|spent|payments?)\b", re.IGNORECASE)
 
@@ -48,7 +47,7 @@ def bank_get(branch: Branch, phone: str, customer_number: str, path: str, **para
 
 
 def last_30_days():
-    return parse_period("the last 30 days", datetime.now(ZoneInfo(PARIS)).date())
+    return parse_period("the last 30 days", bank_day.today())  # the day the actions read it against
 
 
 def uber_search(branch: Branch, phone: str, customer_number: str) -> dict:

@@ -1,11 +1,12 @@
 """End to end through every process: the branch's services in Messenger conversations."""
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import requests
 
+from actions import bank_day
 from actions.text import locale as customer_locale
 from actions.text.locale import Presentation
 from bot.core_bank.seed import DEMO_BALANCES, DEMO_CARD_IDS, DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
@@ -188,7 +189,7 @@ def test_transactions_of_a_period_named_in_words(branch: Branch):
     page = branch.texts_to(psid)[-1]
 
     # What the core bank holds for last week, in Sofia's own locale: whatever the seed put there.
-    today = datetime.now(timezone.utc).date()
+    today = bank_day.today()  # the day the action reads "last week" against
     monday = today - timedelta(days=today.weekday())
     since, until = monday - timedelta(days=7), monday - timedelta(days=1)
     headers = {"Authorization": f"Bearer {branch.customer_token(sofia[1], sofia[0])}"}
@@ -198,7 +199,7 @@ def test_transactions_of_a_period_named_in_words(branch: Branch):
     current = next(a for a in accounts if a["type"] == "current")
     held = requests.get(
         f"{branch.core_bank_url}/v1/accounts/{current['account_id']}/transactions",
-        params={"since": since.isoformat(), "until": until.isoformat(), "limit": 5}, headers=headers, timeout=5,
+        params={"since": since.isoformat(), "until": until.isoformat(), "limit": 5, "time_zone": bank_day.BANK_TIMEZONE}, headers=headers, timeout=5,
     ).json()["transactions"]
 
     if not held:
