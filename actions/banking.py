@@ -251,6 +251,13 @@ class CoreBank:
         found = await self._call("GET", "/v1/payees", transfers.PayeeList, token=token)
         return [payee.wire() for payee in found.payees]
 
+    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str) -> Dict[str, Any]:
+        """Whether the core bank's limits and the account's funds allow `amount` today, before any payee (nothing
+        is sent): what the daily limit leaves, or the BankError prepare would give (limit_exceeded, ...)."""
+        body = asked(transfers.CheckTransferRequest, from_account_id=from_account_id, amount=amount, currency=currency)
+        checked = await self._call("POST", "/v1/transfers/check", transfers.TransferCheck, token=token, body=body)
+        return checked.wire()
+
     async def prepare_transfer(
         self, token: str, transfer: Dict[str, Any], language: Optional[str] = None
     ) -> Dict[str, Any]:

@@ -1,7 +1,9 @@
 """Transfers to a saved payee or to another customer's phone number.
 
+As soon as the amount is known (the customer verified), the core bank checks it against the
+limits and funds, so an amount it refuses is said at once, before the payee and the yes.
 The bot restates amount and payee and asks for a yes; the core bank then checks
-the limits and funds and sends a code bound to exactly that amount and payee
+everything again and sends a code bound to exactly that amount and payee
 (PSD2 dynamic linking). The transfer carries an idempotency key derived from
 that challenge, so a confirmation delivered twice moves money once.
 
@@ -29,12 +31,14 @@ from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
-from actions.verified import bank_trouble, current_session, refusal_reason, verified_session
+from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
 FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
 PHONE_DIGITS = (8, 15)  # E.164 has at most 15 digits
+# The core bank's refusals of an amount, whoever the payee: the amount is asked for again.
+AMOUNT_REFUSALS = ("limit_exceeded", "daily_limit_exceeded", "insufficient_funds")
 
 
 def _draft(tracker: Tracker) -> Dict[str, Any]:
@@ -114,7 +118,26 @@ class ActionStartTransfer(Action):
         session, gate = verified_session(tracker, dispatcher, request="transfer_money")
         if session is None:
             return events + gate
-        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+        named = await self._saved_payee_in_request(tracker, session.access_token, events)
+        return events + named + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+
+    @staticmethod
+    async def _saved_payee_in_request(tracker: Tracker, token: str, events: List[EventType]) -> List[EventType]:
+        """A saved payee the request names though the NLU tagged no payee ("send 400€ to tom", in lower case):
+        the request's text read against the customer's payees, once they can be listed (the customer verified).
+        Only a payee of that list, by its name: the confirmation still names it before anything is sent."""
+        prefilled = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_payee"]
+        already = prefilled[-1] if prefilled else tracker.get_slot("transfer_payee")
+        if already:
+            return []
+        text, _ = request_message(tracker, "transfer_money")
+        try:
+            payee = match_payee(text, await core_bank().payees(token))
+        except BankError:  # the form asks who to, and lists the payees, or says what is wrong
+            return []
+        if payee is None or "payee_id" not in payee:  # a phone number in the request was taken already
+            return []
+        return [SlotSet("transfer_payee", payee["name"])]
 
 
 class ValidateTransferForm(FormValidationAction):
@@ -166,7 +189,31 @@ class ValidateTransferForm(FormValidationAction):
         if money.currency != "EUR":
             dispatcher.utter_message(response="utter_transfer_euros_only")
             return {"transfer_amount": None}
+        refused = await self._amount_refused(dispatcher, tracker, money.amount, money.currency)
+        if refused is not None:
+            return refused
         return {"transfer_amount": f"{money.amount} {money.currency}"}
+
+    async def _amount_refused(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: Decimal, currency: str
+    ) -> Optional[Dict[Text, Any]]:
+        """The core bank's limits and the funds, asked as soon as the amount is known (a verified customer): an
+        amount it refuses is said at once, before the payee and the yes, and asked for again. The rules stay the
+        bank's: nothing is compared here. Anything else (the bank unreachable, no current account) does not stop
+        the amount: prepare checks everything again after the yes."""
+        session = current_session(tracker)
+        if session is None:
+            return None
+        try:
+            account = next((a for a in await core_bank().accounts(session.access_token) if a.type == "current"), None)
+            if account is None:
+                return None
+            await core_bank().check_transfer(session.access_token, account.account_id, amount, currency)
+        except BankError as error:
+            if error.code in AMOUNT_REFUSALS:
+                return self._refused(dispatcher, tracker, error)
+            return None
+        return None
 
     @answers_only
     async def validate_transfer_payee(
@@ -254,7 +301,7 @@ class ValidateTransferForm(FormValidationAction):
     def _refused(dispatcher: CollectingDispatcher, tracker: Tracker, error: BankError) -> Dict[Text, Any]:
         """The core bank said no: explain (in the customer's language), and ask again for what can be changed."""
         reason = refusal_reason(Presentation.from_tracker(tracker), error)
-        if error.code in ("limit_exceeded", "daily_limit_exceeded", "insufficient_funds"):
+        if error.code in AMOUNT_REFUSALS:
             dispatcher.utter_message(response=f"utter_transfer_{error.code}", reason=reason)
             return {"transfer_amount": None, "transfer_confirmed": None, "transfer_draft": None}
         if error.code in ("payee_not_found", "same_account"):

@@ -1,5 +1,9 @@
 """Transfers, approved by a code bound to the transaction (PSD2 dynamic linking).
 
+Before either, check (read-only): whether an amount could be sent from an account today (the
+limits, with what was sent today, and the funds), with no payee and no code sent, so that a chat
+can say at once that an amount is too much, before it asks who to and for a yes.
+
 Two steps:
 1. prepare: every rule the execution will check is checked (account, payee, amount,
    currency, limits, funds); then a code is sent by SMS that approves exactly this
@@ -149,6 +153,19 @@ class PreparedTransfer:
 
 
 @dataclass(frozen=True)
+class AmountCheck:
+    """An amount that could be sent from the account today, as far as limits and funds go (no payee checked)."""
+
+    from_account_id: str
+    amount: Decimal
+    currency: str
+    remaining_today: Decimal  # what the daily limit leaves today, before this amount
+
+    def to_contract(self) -> contract.TransferCheck:
+        return contract.TransferCheck.from_orm(self)
+
+
+@dataclass(frozen=True)
 class TransferReceipt:
     reference: str
     status: str
@@ -199,6 +216,15 @@ class Transfers:
                 for p in rows
             ]
 
+    def check(self, customer_id: int, from_account_id: str, amount: Decimal, currency: str) -> AmountCheck:
+        """Whether `amount` could be sent from this account today: the account, currency, limit and funds
+        rules prepare and execute apply (the same code), without a payee. Read-only: nothing is written, no
+        code is sent; a refusal is the one prepare would give."""
+        with self._sessions() as session:
+            account = self._own_account(session, customer_id, from_account_id)
+            remaining = self._check_amount(session, customer_id, account, amount, currency)
+        return AmountCheck(from_account_id=account.id, amount=amount, currency=currency, remaining_today=remaining)
+
     def prepare(self, customer_id: int, order: TransferOrder, language: Optional[str] = None) -> PreparedTransfer:
         """Checks the transfer as execution will, then sends a code that approves exactly it (the SMS in
         `language`: en | fr, English when None)."""
@@ -240,21 +266,30 @@ class Transfers:
 
     def _checked(self, session: Session, customer_id: int, order: TransferOrder) -> tuple[Account, _Destination]:
         """The sender's account and where the money goes, once every rule holds."""
-        account = session.get(Account, order.from_account_id)
-        if account is None or account.customer_id != customer_id:
-            raise AccountNotFound("No such account for this customer.")
+        account = self._own_account(session, customer_id, order.from_account_id)
         destination = self._destination(session, customer_id, order)
         if destination.account_id is not None:
             receiving = session.get(Account, destination.account_id)
             if receiving is not None and receiving.customer_id == customer_id:
                 raise SameAccount("This payee is you: money cannot be sent to yourself this way.")
-        if order.currency != SUPPORTED_CURRENCY or order.currency != account.currency:
-            raise CurrencyNotSupported(f"Transfers are made in {account.currency} only.")
-        self._check_limits(session, customer_id, order)
-        amount_minor = to_minor_units(order.amount)
-        if account.balance_minor < amount_minor:
-            raise InsufficientFunds("The balance of this account is not enough for this transfer.")
+        self._check_amount(session, customer_id, account, order.amount, order.currency)
         return account, destination
+
+    @staticmethod
+    def _own_account(session: Session, customer_id: int, account_id: str) -> Account:
+        account = session.get(Account, account_id)
+        if account is None or account.customer_id != customer_id:
+            raise AccountNotFound("No such account for this customer.")
+        return account
+
+    def _check_amount(self, session: Session, customer_id: int, account: Account, amount: Decimal, currency: str) -> Decimal:
+        """The currency, the limits and the funds, whoever the payee; what the daily limit leaves today."""
+        if currency != SUPPORTED_CURRENCY or currency != account.currency:
+            raise CurrencyNotSupported(f"Transfers are made in {account.currency} only.")
+        remaining = self._check_limits(session, customer_id, amount, currency)
+        if account.balance_minor < to_minor_units(amount):
+            raise InsufficientFunds("The balance of this account is not enough for this transfer.")
+        return remaining
 
     def _destination(self, session: Session, customer_id: int, order: TransferOrder) -> _Destination:
         if order.payee_id is not None:
@@ -277,20 +312,22 @@ class Transfers:
             raise PayeeNotFound("This customer has no account that can receive transfers.")
         return _Destination(name=f"{receiver.first_name} {receiver.last_name}", iban=receiving.iban, account_id=receiving.id)
 
-    def _check_limits(self, session: Session, customer_id: int, order: TransferOrder) -> None:
-        if order.amount > self._limits.per_transfer:
+    def _check_limits(self, session: Session, customer_id: int, amount: Decimal, currency: str) -> Decimal:
+        """LimitExceeded or DailyLimitExceeded; else what the daily limit leaves today, before `amount`."""
+        if amount > self._limits.per_transfer:
             raise LimitExceeded(
-                f"A transfer is {format_amount(self._limits.per_transfer)} {order.currency} at most.",
+                f"A transfer is {format_amount(self._limits.per_transfer)} {currency} at most.",
                 details={"limit": format_amount(self._limits.per_transfer)},
             )
         used_today = self._sent_today(session, customer_id)
         remaining = max(self._limits.daily - used_today, Decimal("0.00"))
-        if order.amount > remaining:
+        if amount > remaining:
             raise DailyLimitExceeded(
-                f"Transfers are {format_amount(self._limits.daily)} {order.currency} a day at most; "
-                f"{format_amount(remaining)} {order.currency} left today.",
+                f"Transfers are {format_amount(self._limits.daily)} {currency} a day at most; "
+                f"{format_amount(remaining)} {currency} left today.",
                 details={"limit": format_amount(self._limits.daily), "remaining": format_amount(remaining)},
             )
+        return remaining
 
     def _sent_today(self, session: Session, customer_id: int) -> Decimal:
         today = bank_day(self._clock())

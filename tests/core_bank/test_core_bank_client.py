@@ -91,6 +91,12 @@ async def test_cards_loans_and_a_transfer(bank: CoreBankTestClient):
         await client.loan_quote("car", Decimal("5000"), 120)
     assert out_of_range.value.details == {"field": "term_months", "min": 12, "max": 84}
 
+    assert await client.check_transfer(token, CURRENT, Decimal("250"), "EUR") == {
+        "from_account_id": CURRENT, "amount": "250.00", "currency": "EUR", "remaining_today": "500.00"}
+    with pytest.raises(BankError) as over_before_any_payee:
+        await client.check_transfer(token, CURRENT, Decimal("250.01"), "EUR")
+    assert (over_before_any_payee.value.code, over_before_any_payee.value.details) == ("limit_exceeded", {"limit": "250.00"})
+
     payees = await client.payees(token)
     transfer = {"from_account_id": CURRENT, "amount": "20", "currency": "EUR", "payee_id": payees[0]["payee_id"]}
     with pytest.raises(BankError) as over:

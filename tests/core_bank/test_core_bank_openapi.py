@@ -32,6 +32,11 @@ def to_tom(amount: str, **changes: Any) -> dict[str, Any]:
     return {"from_account_id": CURRENT, "amount": amount, "currency": "EUR", "payee_id": TOM, **changes}
 
 
+def checked(amount: str) -> dict[str, Any]:
+    """An amount to check before any payee."""
+    return {"from_account_id": CURRENT, "amount": amount, "currency": "EUR"}
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
@@ -112,7 +117,7 @@ def every_success_and_common_refusal(bank: CoreBankTestClient) -> None:
         bank.get(path.replace(CURRENT, "acc_nope"), token=token)
 
     writes = [("/v1/cards/x/block", False), ("/v1/card-orders", True), ("/v1/loan-applications", True),
-              ("/v1/transfers/prepare", False), ("/v1/transfers", True)]
+              ("/v1/transfers/check", False), ("/v1/transfers/prepare", False), ("/v1/transfers", True)]
     for path, idempotent in writes:
         headers = {"Content-Type": "application/json", **({"Idempotency-Key": "k-common"} if idempotent else {})}
         bank.post(path, token=token, json={}, headers=headers)
@@ -150,6 +155,9 @@ def every_transfer_answer(tmp_path: Path) -> Iterator[CoreBankTestClient]:
                         to_tom("20.00", from_account_id="acc_nope"), to_tom("20.00", payee_id=None, payee_phone=DEMO_PHONE),
                         to_tom("20.00", payee_id=None, payee_phone="12")):
             bank.post("/v1/transfers/prepare", token=token, json=refused)
+            check = {k: v for k, v in refused.items() if k in ("from_account_id", "amount", "currency")}
+            bank.post("/v1/transfers/check", token=token, json=check)
+        bank.post("/v1/transfers/check", token=token, json=checked("20.00"))
         challenge_id, code = prepare(bank, token, to_tom("250.00"))
         execute(bank, token, "t-1", to_tom("250.00"), challenge_id, "12345")
         execute(bank, token, "t-1", to_tom("250.00"), challenge_id, wrong(code))
@@ -163,9 +171,12 @@ def every_transfer_answer(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         bank.clock.advance(seconds=301)
         execute(bank, token, "t-4", to_tom("20.00"), challenge_id, code)  # expired
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("200.00"))  # 150.00 left today
+        bank.post("/v1/transfers/check", token=token, json=checked("200.00"))
         yield bank
     with running_core_bank(tmp_path / "funds", TRANSFER_LIMIT_PER_TRANSFER="5000.00", TRANSFER_LIMIT_DAILY="10000.00") as rich:
-        rich.post("/v1/transfers/prepare", token=rich.sign_in(), json=to_tom("2450.32"))
+        rich_token = rich.sign_in()
+        rich.post("/v1/transfers/prepare", token=rich_token, json=to_tom("2450.32"))
+        rich.post("/v1/transfers/check", token=rich_token, json=checked("2450.32"))
         yield rich
 
 
@@ -222,6 +233,7 @@ def failures_without_a_database(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         bank.post("/v1/card-orders", token=token, headers=with_key, json={"kind": "debit", "account_id": CURRENT})
         bank.post("/v1/loan-applications", token=token, headers=with_key,
                   json={"product": "personal", "amount": "10000.00", "term_months": 36})
+        bank.post("/v1/transfers/check", token=token, json=checked("20.00"))
         bank.post("/v1/transfers/prepare", token=token, json=to_tom("20.00"))
         bank.post("/v1/transfers", token=token, headers=with_key, json={**to_tom("20.00"), "challenge_id": "x", "code": "123456"})
         bank.request("DELETE", "/v1/session", token=token)

@@ -33,6 +33,7 @@ NEW_CUSTOMER_ENDPOINTS = [
     ("POST", "/v1/loan-applications", {"product": "personal", "amount": "5000.00", "term_months": 24}),
     ("GET", "/v1/loan-applications", None),
     ("GET", "/v1/payees", None),
+    ("POST", "/v1/transfers/check", {"from_account_id": CURRENT, "amount": "20.00", "currency": "EUR"}),
     ("POST", "/v1/transfers/prepare", {"from_account_id": CURRENT, "amount": "20.00", "currency": "EUR", "payee_id": DEMO_PAYEE_IDS["tom"]}),
     ("POST", "/v1/transfers", {"from_account_id": CURRENT, "amount": "20.00", "currency": "EUR", "payee_id": DEMO_PAYEE_IDS["tom"], "challenge_id": "x", "code": "123456"}),
 ]

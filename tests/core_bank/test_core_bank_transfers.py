@@ -201,3 +201,48 @@ def test_insufficient_funds_with_a_high_limit(tmp_path: Path):
         challenge_id, code = prepare(bank, token, to_tom("2450.31"))
         receipt = execute(bank, token, "k1", to_tom("2450.31"), challenge_id, code).json()
         assert receipt["balance_after"] == "0.00"
+
+
+def test_an_amount_is_checked_before_any_payee_with_the_refusals_of_prepare(tmp_path: Path):
+    with running_core_bank(tmp_path, TRANSFER_LIMIT_PER_TRANSFER="30.00", TRANSFER_LIMIT_DAILY="40.00") as bank:
+        token = bank.sign_in()
+        check_path = "/v1/transfers/check"
+        amount = {"from_account_id": CURRENT, "currency": "EUR"}
+        sms_before = bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]
+
+        passed = bank.post(check_path, token=token, json={**amount, "amount": "30.00"})
+        assert passed.status_code == 200, passed.text
+        assert passed.json() == {**amount, "amount": "30.00", "remaining_today": "40.00"}
+        over = assert_error(bank.post(check_path, token=token, json={**amount, "amount": "30.01"}), 422, "limit_exceeded")
+        prepared_over = bank.post("/v1/transfers/prepare", token=token, json=to_tom("30.01")).json()["error"]
+        assert over == prepared_over  # the same refusal, word for word
+
+        challenge_id, code = prepare(bank, token, to_tom("30.00"))
+        assert execute(bank, token, "k1", to_tom("30.00"), challenge_id, code).status_code == 201
+        daily = assert_error(bank.post(check_path, token=token, json={**amount, "amount": "20.00"}), 422, "daily_limit_exceeded")
+        assert (daily["limit"], daily["remaining"]) == ("40.00", "10.00")
+        assert bank.post(check_path, token=token, json={**amount, "amount": "10.00"}).json()["remaining_today"] == "10.00"
+
+        refusals = [
+            ({**amount, "amount": "20.00", "currency": "USD"}, 422, "currency_not_supported"),
+            ({**amount, "amount": "20.00", "from_account_id": "acc_nope"}, 404, "account_not_found"),
+            ({**amount, "amount": "0.00"}, 400, "invalid_request"),
+            ({**amount, "amount": "20.00", "payee_id": DEMO_PAYEE_IDS["tom"]}, 400, "invalid_request"),  # no payee here
+            ({"from_account_id": CURRENT, "amount": "20.00"}, 400, "invalid_request"),
+        ]
+        for body, status, code in refusals:
+            assert_error(bank.post(check_path, token=token, json=body), status, code)
+        assert bank.post(check_path, json={**amount, "amount": "10.00"}).status_code == 401
+
+        sent = bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]
+        assert len(sent) == len(sms_before) + 1  # the one code of the transfer made; checking sent none
+        assert balances(bank, token)["current"] == Decimal("2420.31")
+
+
+def test_checking_funds_with_a_high_limit(tmp_path: Path):
+    with running_core_bank(tmp_path, TRANSFER_LIMIT_PER_TRANSFER="5000.00", TRANSFER_LIMIT_DAILY="10000.00") as bank:
+        token = bank.sign_in()
+        amount = {"from_account_id": CURRENT, "currency": "EUR"}
+        assert_error(bank.post("/v1/transfers/check", token=token, json={**amount, "amount": "2450.32"}), 422,
+                     "insufficient_funds")
+        assert bank.post("/v1/transfers/check", token=token, json={**amount, "amount": "2450.31"}).status_code == 200

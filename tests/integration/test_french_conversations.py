@@ -109,23 +109,25 @@ def test_a_loan_quote_then_the_application_in_french(branch: Branch):
     assert "Votre demande est bien enregistrée" in done, done
 
 
-def test_a_transfer_over_the_limit_is_refused_in_french_and_english_midway_is_understood(branch: Branch):
+def test_a_transfer_over_the_limit_is_refused_in_french_at_once_and_english_midway_is_understood(branch: Branch):
     psid = french_customer(branch)
     branch.exchange(psid, "envoie 300 balles à Tom")
-    verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
-    assert "Envoyer 300,00\u00a0€ à Tom Bernard" in branch.texts_to(psid)[-1]
+    refused = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    # The limit, said right after the code: before the payee is confirmed and before any code for the transfer.
+    assert "Un virement est limité à" in refused and "Quel montant souhaitez-vous envoyer à la place" in refused, refused
+    assert "Envoyer 300,00" not in refused, refused
 
     replies = branch.exchange(psid, "in English please")  # inside the form: the question again, in English
     assert joined(replies).startswith("Sure, I'll carry on in English.")
-    assert "Send €300.00 to Tom Bernard" in replies[-1] or "Send 300,00\u00a0€ to Tom Bernard" in replies[-1], replies
+    assert "How much would you like to send" in replies[-1], replies
     replies = branch.exchange(psid, "repasse en français stp")
-    assert "Envoyer 300,00\u00a0€ à Tom Bernard" in replies[-1], replies
+    assert "Quel montant souhaitez-vous envoyer" in in_french(replies), replies
 
-    replies = branch.tap(psid, "Oui, envoyer")
-    refused = in_french(replies)
-    assert "Quel montant souhaitez-vous envoyer à la place" in refused and "code" not in refused, refused
+    replies = branch.exchange(psid, "100 €")
+    assert "Envoyer 100,00\u00a0€ à Tom Bernard" in in_french(replies), replies
     replies = branch.exchange(psid, "laisse tomber")
     assert "annulé" in in_french(replies), replies
+    assert not any("Pour valider l'envoi" in t for t in branch.texts_to(psid))  # no code sent for a transfer
 
 
 def test_a_transfer_in_french_is_approved_by_a_french_sms(branch: Branch):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
+from typing import Optional
 
 from bot.core_bank.bank_time import BANK_ZONE
 from tests.unit.core_bank_transfer_support import *  # noqa: F401,F403 - the bank, its fixtures and helpers
@@ -193,6 +194,53 @@ def test_the_limits_are_configurable(bank: Bank, clock: FakeClock):
     with pytest.raises(LimitExceeded) as lower:
         bank.transfers.prepare(bank.alex, to_tom("10.01"))
     assert lower.value.details == {"limit": "10.00"}
+
+
+# --- check: an amount before any payee -------------------------------------------------
+
+
+def check(bank: Bank, amount: str, from_account: str = CURRENT, currency: str = "EUR", customer_id: Optional[int] = None):
+    return bank.transfers.check(customer_id or bank.alex, from_account, Decimal(amount), currency)
+
+
+def test_check_gives_the_refusals_prepare_gives_with_the_same_details(bank: Bank):
+    bank.send(to_tom("200.00"), key="k1")
+    bank.send(to_landlord("200.00"), key="k2")  # 100.00 left today
+    for amount, refusal, details in (("250.01", LimitExceeded, {"limit": "250.00"}),
+                                     ("100.01", DailyLimitExceeded, {"limit": "500.00", "remaining": "100.00"})):
+        with pytest.raises(refusal) as by_check:
+            check(bank, amount)
+        with pytest.raises(refusal) as by_prepare:
+            bank.transfers.prepare(bank.alex, to_tom(amount))
+        assert by_check.value.details == by_prepare.value.details == details
+        assert str(by_check.value) == str(by_prepare.value)
+
+    with pytest.raises(CurrencyNotSupported):
+        check(bank, "20.00", currency="USD")
+    with pytest.raises(AccountNotFound):
+        check(bank, "20.00", from_account=stable_id("acc", "100002", "current"))  # Camille's
+    bank.set_balance(CURRENT, Decimal("19.99"))
+    with pytest.raises(InsufficientFunds):
+        check(bank, "20.00")
+
+
+def test_check_answers_what_is_left_today_and_changes_nothing(bank: Bank, clock: FakeClock):
+    passed = check(bank, "250.00")
+    assert (passed.from_account_id, passed.amount, passed.currency, passed.remaining_today) == (
+        CURRENT, Decimal("250.00"), "EUR", Decimal("500.00"))
+    assert passed.to_contract().wire() == {"from_account_id": CURRENT, "amount": "250.00", "currency": "EUR",
+                                           "remaining_today": "500.00"}
+    bank.send(to_tom("120.00"), key="k1")
+    assert check(bank, "10.00").remaining_today == Decimal("380.00")
+    assert check(bank, "10.00", customer_id=bank.camille,
+                 from_account=stable_id("acc", "100002", "current")).remaining_today == Decimal("500.00")  # per customer
+
+    sms_before = len(bank.outbox.messages())
+    for _ in range(POLICY.challenges_per_window + 1):  # never counted as a code asked for
+        check(bank, "20.00")
+    assert len(bank.outbox.messages()) == sms_before
+    assert bank.transfer_count() == 1 and bank.balance(CURRENT) == Decimal("2330.31")
+    bank.prepare(to_tom("20.00"))  # codes can still be asked for
 
 
 def test_insufficient_funds(bank: Bank):

@@ -58,6 +58,12 @@ TOO_MANY_CHALLENGES = Refusal(
 OTP_INVALID = Refusal(401, ("otp_invalid",), "A wrong code; `attempts_left` before OTP locks for this requester")
 OTP_USED = Refusal(409, ("otp_used",), "The code was already used")
 OTP_EXPIRED = Refusal(410, ("otp_expired",), "The code has expired")
+AMOUNT_RULES = Refusal(
+    422,
+    ("currency_not_supported", "limit_exceeded", "daily_limit_exceeded", "insufficient_funds"),
+    "A currency other than EUR; above the per-transfer limit (`limit`); above what is left of the daily limit "
+    "(`limit`, `remaining`); a balance too low",
+)
 TRANSFER_RULES = Refusal(
     422,
     ("same_account", "currency_not_supported", "limit_exceeded", "daily_limit_exceeded", "insufficient_funds"),
@@ -437,6 +443,22 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "listPayees", "GET", "/v1/payees", "The customer's saved payees",
         200, transfers.PayeeList, "Payees", signed_in=True,
+    ),
+    Operation(
+        "checkTransfer", "POST", "/v1/transfers/check",
+        "Check an amount against the transfer limits and the account's funds, before any payee (nothing sent)",
+        200, transfers.TransferCheck, "The amount could be sent today, as far as limits and funds go",
+        request=transfers.CheckTransferRequest, signed_in=True,
+        description=(
+            "The per-transfer limit, the daily limit with what the customer sent today, and the balance, checked as "
+            "prepare and execute check them, with the same refusals; no payee is named and no code is sent, and "
+            "nothing changes. A chat asks it as soon as it knows the amount; prepare still checks everything."
+        ),
+        own_refusals=(
+            Refusal(400, ("invalid_request",), "A bad amount or currency code"),
+            Refusal(404, ("account_not_found",), "No such account for this customer"),
+            AMOUNT_RULES,
+        ),
     ),
     Operation(
         "prepareTransfer", "POST", "/v1/transfers/prepare",

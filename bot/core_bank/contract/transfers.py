@@ -1,5 +1,8 @@
 """Payees, and transfers approved by a code bound to the transaction (PSD2 dynamic linking).
 
+Check (read-only, no payee, no code) answers whether an amount could be sent from an account today:
+the same limit and funds refusals prepare gives, or what the daily limit leaves.
+
 Prepare checks everything execution will check and sends a code by SMS that approves exactly
 this transaction (amount and payee in the SMS). Execute (idempotent) needs the code and exactly
 the prepared fields: any change of amount, payee, account or currency burns the code and counts
@@ -50,6 +53,23 @@ class TransferRequest(RequestModel):
         if (values.get("payee_id") is None) == (values.get("payee_phone") is None):
             raise refuse("Give exactly one of payee_id or payee_phone.")
         return values
+
+
+class CheckTransferRequest(RequestModel):
+    """An amount to check against the limits and funds, before any payee is known."""
+
+    from_account_id: Identifier
+    amount: PositiveAmount
+    currency: CurrencyCode = Field(..., description="EUR only (another code: 422 currency_not_supported)")
+
+
+class TransferCheck(WireModel):
+    from_account_id: StrictStr
+    amount: Money = Field(..., example="120.00")
+    currency: StrictStr = Field(..., regex="^[A-Z]{3}$", example="EUR")
+    remaining_today: Money = Field(
+        ..., example="500.00", description="what the daily limit leaves today, before this amount"
+    )
 
 
 class PrepareTransferRequest(TransferRequest):

@@ -1,4 +1,4 @@
-"""Payees, and transfers: prepare (a code bound to the transaction is sent), then execute with the code."""
+"""Payees, and transfers: check an amount (read-only), prepare (a code bound to the transaction is sent), then execute with the code."""
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +28,15 @@ async def payees(request: Request) -> HTTPResponse:
     return json_response(contract.PayeeList(payees=[p.to_contract() for p in found]))
 
 
+async def check_transfer(request: Request) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    asked = body(request, contract.CheckTransferRequest)
+    checked = await asyncio.to_thread(
+        request.app.ctx.transfers.check, customer_id, asked.from_account_id, asked.amount, asked.currency
+    )
+    return json_response(checked.to_contract())
+
+
 async def prepare_transfer(request: Request) -> HTTPResponse:
     customer_id = await signed_in_customer(request)
     asked = body(request, contract.PrepareTransferRequest)
@@ -45,4 +54,4 @@ async def execute_transfer(request: Request) -> HTTPResponse:
     return recorded_response(recorded)
 
 
-HANDLERS = {"listPayees": payees, "prepareTransfer": prepare_transfer, "executeTransfer": execute_transfer}
+HANDLERS = {"listPayees": payees, "checkTransfer": check_transfer, "prepareTransfer": prepare_transfer, "executeTransfer": execute_transfer}
