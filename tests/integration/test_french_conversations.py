@@ -114,7 +114,7 @@ def test_a_transfer_over_the_limit_is_refused_in_french_at_once_and_english_midw
     branch.exchange(psid, "envoie 300 balles à Tom")
     refused = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
     # The limit, said right after the code: before the payee is confirmed and before any code for the transfer.
-    assert "Un virement est limité à" in refused and "Quel montant souhaitez-vous envoyer à la place" in refused, refused
+    assert "Un virement est limité à" in refused and refused.count("Quel montant souhaitez-vous envoyer ?") == 1, refused
     assert "Envoyer 300,00" not in refused, refused
 
     replies = branch.exchange(psid, "in English please")  # inside the form: the question again, in English
