@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Callable, Iterator, List, Tuple
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import select
 
@@ -322,3 +323,34 @@ def test_a_handoff_the_customer_left_is_closed_and_the_bot_answers_them_again(
     widget_shows(page, HELP_ANSWER)
     expect(widget_bot(page).filter(has_text=BACK_NOTE)).to_have_count(0)  # the bot came back without a note
     assert audit_of(sandbox, session_id) == [(AGENT, "take"), ("system", "closed")]
+
+
+# -- the cases the chat opens, as advisors see them ------------------------------------------------------
+
+SOFIA_NUMBER, SOFIA_PHONE = "100004", "+393471234567"  # no other test disputes her payments
+
+
+def test_a_disputed_payment_is_listed_in_the_console_with_its_details_masked(sandbox: SandboxBranch, console: Page):
+    """A case the core bank opened (as action_open_dispute asks it: tests/e2e/test_web_chat_services.py) is on the
+    console's "Disputed payments" page: its reference, the payment, the customer, and no card number in clear."""
+    core = sandbox.branch.core_bank_url
+    headers = {"Authorization": f"Bearer {sandbox.branch.customer_token(SOFIA_PHONE, SOFIA_NUMBER)}"}
+    [current] = [a for a in requests.get(f"{core}/v1/accounts", headers=headers, timeout=5).json()["accounts"]
+                 if a["type"] == "current"]
+    history = requests.get(f"{core}/v1/accounts/{current['account_id']}/transactions", params={"limit": 50},
+                           headers=headers, timeout=5).json()["transactions"]
+    payment = [t for t in history if t["kind"] == "card_payment"][-1]
+    opened = requests.post(
+        f"{core}/v1/disputes", headers={**headers, "Idempotency-Key": f"console-{payment['transaction_id']}"},
+        json={"transaction_id": payment["transaction_id"], "reason": "not_received",
+              "details": "never delivered, paid with 4111 1111 1111 1111"}, timeout=5,
+    )
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+
+    console.get_by_role("link", name="Disputed payments").click()
+    row = console.locator("tr", has_text=case["reference"])
+    expect(row).to_contain_text(payment["counterparty"])
+    expect(row).to_contain_text("Sofia")
+    expect(console.locator("body")).to_contain_text("never delivered")  # the customer's words, card masked
+    expect(console.locator("body")).not_to_contain_text("4111 1111 1111 1111")
