@@ -517,14 +517,17 @@ def topic_ranking(result: Dict[str, Any]) -> List[Tuple[str, float]]:
     return [(r.get("intent_response_key"), float(r.get("confidence", 0.0))) for r in selection.get("ranking") or []]
 
 
-def knowledge_outcome(true: str, result: Dict[str, Any], close_margin: float) -> str:
+def knowledge_outcome(true: str, result: Dict[str, Any], close_margin: float,
+                      its_services: Iterable[str] = ()) -> str:
     """What the bot does with a knowledge question: "first" (the right answer), "offered" (the right one among
-    two close ones offered), "other_topic", "service" (another intent), or "declined" (out of scope, fallback)."""
+    two close ones offered), "other_topic", "its_service" (the service the topic's answer leads to, one of its
+    follow-ups, started at once: "how do I contest this payment?" -> dispute_payment), "service" (another intent),
+    or "declined" (out of scope, fallback)."""
     intent = (result.get("intent") or {}).get("name") or FALLBACK
     if intent in (OUT_OF_SCOPE, FALLBACK):
         return "declined"
     if intent != RETRIEVAL_INTENT:
-        return "service"
+        return "its_service" if intent in its_services else "service"
     ranking = topic_ranking(result)
     if ranking and ranking[0][0] == true:
         return "first"
@@ -548,20 +551,27 @@ def knowledge_section(rows: Sequence[Tuple[str, str]], target: Optional[float],
         "topics": len({true for true, _ in rows}),
         "right_first": _ratio(outcomes["first"], total),
         "right_offered": _ratio(outcomes["first"] + outcomes["offered"], total),
+        # Not the target's figure: the right answer, or the service that answer leads to, started at once.
+        "right_or_its_service_first": _ratio(outcomes["first"] + outcomes["its_service"], total),
         "target": target,
-        "outcomes": {key: outcomes[key] for key in ("first", "offered", "other_topic", "service", "declined")},
+        "outcomes": {key: outcomes[key]
+                     for key in ("first", "offered", "other_topic", "its_service", "service", "declined")},
         "most_missed_topics": missed.most_common(10),
     }
 
 
 def knowledge_report(examples: Sequence[Example], parsed: Sequence[Tuple[Dict[str, Any], float]],
                      close_margin: float) -> Dict[str, Any]:
-    by_language: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
-    for example, (result, _) in zip(examples, parsed):
-        by_language[example.language].append((example.intent, knowledge_outcome(example.intent, result, close_margin)))
     from bot.knowledge.topics import load_topics
 
-    known = {topic.intent for topic in load_topics(Path("data") / "knowledge")}
+    topics = load_topics(Path("data") / "knowledge")
+    known = {topic.intent for topic in topics}
+    # A follow-up that is a service the customer could be taken to directly (a person is not: that is a handoff).
+    services = {topic.intent: {name for name in topic.follow_ups if name != "human_handoff"} for topic in topics}
+    by_language: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    for example, (result, _) in zip(examples, parsed):
+        outcome = knowledge_outcome(example.intent, result, close_margin, services.get(example.intent, ()))
+        by_language[example.language].append((example.intent, outcome))
     return {language: knowledge_section(rows, KNOWLEDGE_TARGETS.get(language), known)
             for language, rows in by_language.items()}
 
@@ -575,6 +585,7 @@ def print_knowledge(report: Dict[str, Any]) -> None:
         outcomes = ", ".join(f"{key} {value}" for key, value in part["outcomes"].items())
         print(f"  {language}: right answer first {part['right_first']:.3f}{target}{verdict}; right answer offered "
               f"{part['right_offered']:.3f}  ({part['examples']} examples, {part['topics']} topics; {outcomes})")
+        print(f"      right answer, or the service it leads to, first: {part['right_or_its_service_first']:.3f}")
         if part["examples_on_written_topics"] != part["examples"]:
             print(f"      on the topics data/knowledge/ has: right answer first {part['right_first_on_written_topics']:.3f} "
                   f"({part['examples_on_written_topics']} examples)")

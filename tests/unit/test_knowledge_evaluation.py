@@ -13,6 +13,9 @@ def test_each_outcome():
     assert knowledge_outcome("faq/a", parsed("faq", ("faq/b", 0.7), ("faq/a", 0.2)), 0.15) == "other_topic"
     assert knowledge_outcome("faq/a", parsed("check_balance", ("faq/a", 0.9)), 0.15) == "service"
     assert knowledge_outcome("faq/a", parsed("nlu_fallback"), 0.15) == "declined"
+    # The service the topic's answer leads to (a follow-up), started at once, is told apart from another service.
+    assert knowledge_outcome("faq/a", parsed("dispute_payment"), 0.15, {"dispute_payment"}) == "its_service"
+    assert knowledge_outcome("faq/a", parsed("check_balance"), 0.15, {"dispute_payment"}) == "service"
 
 
 def test_the_rates_per_language_and_the_targets():
