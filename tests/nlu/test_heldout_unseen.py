@@ -29,6 +29,9 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 TAP_ONLY = {"get_started", "card_menu"}  # buttons and menus: never typed, so never held out
 KNOWLEDGE = {"faq"}  # the knowledge base's retrieval intent: held out in its own sets (KNOWLEDGE_SETS)
 FEWER_ALLOWED = {"show_more", "loan_status", "cancel", "cancel_appointment", "reschedule_appointment"}  # at least 30 examples instead of 60
+# recent_transactions was written before search_transactions, spending_insights and recurring_payments split from
+# it; its filtered lines were relabelled to them by the convention of data/README.md, "Intent boundaries".
+RELABELLED_FROM = {"recent_transactions"}  # at least 40 examples instead of 60
 
 
 def training_texts(folder: Path):
@@ -215,7 +218,8 @@ def test_independent_set_covers_every_typed_intent(language):
     counts = Counter(intent for intent, _ in examples(INDEPENDENT[language]))
     assert set(counts) == domain_intents() - TAP_ONLY - KNOWLEDGE
     thin = {intent: n for intent, n in counts.items()
-            if n < (30 if intent in FEWER_ALLOWED else 300 if intent == "out_of_scope" else 60)}
+            if n < (30 if intent in FEWER_ALLOWED else 40 if intent in RELABELLED_FROM
+                    else 300 if intent == "out_of_scope" else 60)}
     assert not thin, f"too few examples: {thin}"
 
 
