@@ -45,6 +45,7 @@ from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
 from bot.core_bank.models import Account, Customer, Dispute, Transaction, from_minor_units, lock_customer
 from bot.core_bank.references import DISPUTE_PREFIX, ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
+from bot.privacy.redaction import mask_card_numbers
 
 REASONS = contract.DISPUTE_REASONS
 OPEN = "open"
@@ -154,7 +155,7 @@ class Disputes:
                 customer_id=customer_id,
                 transaction_id=transaction.id,
                 reason=request.reason,
-                details=request.details,
+                details=mask_card_numbers(request.details) if request.details else None,  # never a card number at rest
                 status=OPEN,
                 advisor_reason=self.rules.advisor_reason(request.reason, from_minor_units(transaction.amount_minor)),
                 opened_at=now,

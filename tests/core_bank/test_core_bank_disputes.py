@@ -108,7 +108,9 @@ def test_when_an_advisor_must_take_the_case(bank: CoreBankTestClient):
     unknown = dispute(bank, token, "d-1", small[0]["transaction_id"], "not_recognised").json()
     costly = dispute(bank, token, "d-2", large["transaction_id"], "wrong_amount").json()
     other = dispute(bank, token, "d-3", small[1]["transaction_id"], "other", details="The shop closed before delivery").json()
-    routine = dispute(bank, token, "d-4", small[2]["transaction_id"], "not_received").json()
+    routine = dispute(bank, token, "d-4", small[2]["transaction_id"], "not_received",
+                      details="Never came, I paid with 4111 1111 1111 1111").json()
+    assert routine["details"] == "Never came, I paid with •••• 1111"  # a card number is never kept in clear
 
     assert (unknown["advisor_required"], unknown["advisor_reason"]) == (True, "possible_fraud")
     assert (costly["advisor_required"], costly["advisor_reason"]) == (True, "amount_above_threshold")
