@@ -271,8 +271,14 @@ class ValidateTransferForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         code = parse_code(str(value or ""))
+        if code is None and (tracker.latest_message.get("intent") or {}).get("name") == "deny":
+            # "no" when the code is asked: the customer does not approve; nothing is sent, the code lapses unused.
+            dispatcher.utter_message(response="utter_transfer_cancelled")
+            return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "cancelled"})}
         if code is None:
-            dispatcher.utter_message(response="utter_code_format")
+            # Digits: a code mistyped. No digit at all (another question, a remark): what is awaited, and the way out.
+            has_digits = any(ch.isdigit() for ch in str(value or ""))
+            dispatcher.utter_message(response="utter_code_format" if has_digits else "utter_transfer_code_expected")
             return {"transfer_code": None}
         draft, session = _draft(tracker), current_session(tracker)
         if session is None or "challenge_id" not in draft:

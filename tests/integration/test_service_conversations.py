@@ -160,6 +160,19 @@ def test_a_transfer_above_the_limit_is_told_at_once_before_the_payee_and_the_yes
     assert current_balance(branch, token) == DEMO_BALANCES["current"]
 
 
+def test_no_when_the_transfers_code_is_asked_sends_nothing(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "send 20€ to Tom")
+    verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "I've sent a code" in joined(branch.tap(psid, "Yes, send it"))
+    replies = branch.exchange(psid, "what did I spend at uber?")  # not a code: what is awaited, and the way out
+    assert "waiting for the 6-digit code" in joined(replies) and "cancel" in joined(replies), replies
+    replies = branch.exchange(psid, "no")
+    assert "haven't sent anything" in joined(replies), replies
+    token = branch.customer_token(DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
+    assert current_balance(branch, token) == DEMO_BALANCES["current"]
+
+
 def test_the_amount_can_be_changed_before_confirming_and_is_restated(branch: Branch):
     psid = new_psid()
     branch.exchange(psid, "send 20€ to +33 6 11 22 33 44")

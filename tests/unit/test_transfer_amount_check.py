@@ -172,3 +172,29 @@ async def test_before_verification_no_payee_is_looked_up(bank, monkeypatch):
     monkeypatch.setattr(transfers, "verified_session", lambda tracker, dispatcher, request: (None, []))
     events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), request("send 400€ to tom"), {})
     assert payee_set(events) is None and bank.payees_listed == 0
+
+
+async def test_a_no_when_the_code_is_asked_cancels_the_transfer_and_sends_nothing(bank: FakeBank):
+    """Asked for the transfer's code, the customer says no: the transfer ends (nothing is executed), instead of
+    being told again that a code has six digits."""
+    dispatcher = CollectingDispatcher()
+    said_no = Tracker("psid-1", {"requested_slot": "transfer_code"}, {"text": "no", "intent": {"name": "deny"}},
+                      [], False, None, {"name": "transfer_form"}, "action_listen")
+    slots = await transfers.ValidateTransferForm().validate_transfer_code("no", dispatcher, said_no, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_transfer_cancelled"]
+    assert slots["transfer_code"] is None and '"cancelled"' in slots["transfer_draft"]
+
+    dispatcher = CollectingDispatcher()  # anything else that is not a code is still explained
+    typo = Tracker("psid-1", {"requested_slot": "transfer_code"}, {"text": "12345", "intent": {"name": "inform"}},
+                   [], False, None, {"name": "transfer_form"}, "action_listen")
+    slots = await transfers.ValidateTransferForm().validate_transfer_code("12345", dispatcher, typo, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_code_format"] and slots == {"transfer_code": None}
+
+    dispatcher = CollectingDispatcher()  # another request, no digit at all: what is awaited and how to stop
+    other = Tracker("psid-1", {"requested_slot": "transfer_code"},
+                    {"text": "what did I spend at uber?", "intent": {"name": "search_transactions"}},
+                    [], False, None, {"name": "transfer_form"}, "action_listen")
+    slots = await transfers.ValidateTransferForm().validate_transfer_code("what did I spend at uber?", dispatcher,
+                                                                         other, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_transfer_code_expected"]
+    assert slots == {"transfer_code": None}
