@@ -100,3 +100,20 @@ def test_the_french_page_chats_in_french_and_its_language_button_switches_to_eng
     page.get_by_role("button", name="Continue in English").click()
     expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("English")
     bot_says(page, "Sure, I'll carry on in English.")
+
+
+def test_the_spending_chart_shows_in_the_widget_as_an_image_its_session_can_load(sandbox: SandboxBranch, page: Page):
+    """The chart is an image the browser loads from the Rasa server with the session's cookie (no public URL): it
+    must really load in the widget, with its text alternative, after the text summary."""
+    open_chat(page, sandbox)
+    say(page, "where did my money go last month?")
+    bot_says(page, "customer number")
+    say(page, DEMO_CUSTOMER_NUMBER)
+    bot_says(page, "sent a 6-digit code")
+    say(page, sandbox.branch.latest_code(DEMO_PHONE))
+    bot_says(page, "Your spending,")
+    chart = page.locator("#web-chat-thread .msg.bot img").last
+    expect(chart).to_be_visible(timeout=REPLY_MS)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(),
+                           timeout=REPLY_MS)
+    assert chart.get_attribute("alt")  # the chart's text alternative, for screen readers

@@ -196,9 +196,13 @@ class WebChatInput(InputChannel):
             png = self.charts.get(image_id, binding_from_cookies(request.headers.get("cookie")))
             if png is None:  # unknown, expired, or not this browser's session: the same answer
                 return response.json({"error": "not found"}, status=404, headers={"Cache-Control": "no-store"})
+            # Cross-Origin-Resource-Policy: the site's page and this server are two origins (other ports or hosts);
+            # Chromium refused the image with `same-site` between two ports of 127.0.0.1 (the widget showed a broken
+            # image: tests/e2e/test_web_widget.py). What guards it is the binding cookie (SameSite=Strict: never sent
+            # by another site's page) and the random id, checked above, not this header.
             return response.raw(png, content_type="image/png", headers={
                 "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer", "Cross-Origin-Resource-Policy": "same-site"})
+                "Referrer-Policy": "no-referrer", "Cross-Origin-Resource-Policy": "cross-origin"})
 
         @web_chat.listener("after_server_start")
         async def start_dialogues(app: Any, _loop: Any) -> None:
