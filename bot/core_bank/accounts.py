@@ -5,7 +5,7 @@ reported exactly like one that does not exist.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any, Optional
@@ -125,13 +125,23 @@ class TransactionPage:
 
 
 @dataclass(frozen=True)
-class CardSummary:
+class CardFacts:
+    """What every view of a card shows of it (the views add their own fields after these)."""
+
     card_id: str
     kind: str
     brand: str
     last4: str
     status: str
     account_id: str
+
+    def facts(self) -> dict[str, Any]:
+        """These fields alone, by name (a view's own fields left out)."""
+        return {field.name: getattr(self, field.name) for field in fields(CardFacts)}
+
+
+@dataclass(frozen=True)
+class CardSummary(CardFacts):
     expiry_year: int
     expiry_month: int
 
@@ -221,14 +231,9 @@ def owned_card(session: Session, customer_id: int, card_id: str) -> Card:
 
 
 def card_fields(card: Card) -> dict[str, Any]:
-    """What every view of a card shows of it: its id, kind, brand, last four digits, status and account."""
+    """The CardFacts of a card row, as keyword arguments for a view of it."""
     return dict(
-        card_id=card.id,
-        kind=card.kind,
-        brand=card.brand,
-        last4=card.last4,
-        status=card.status,
-        account_id=card.account_id,
+        card_id=card.id, kind=card.kind, brand=card.brand, last4=card.last4, status=card.status, account_id=card.account_id
     )
 
 

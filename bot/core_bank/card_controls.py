@@ -19,7 +19,7 @@ from typing import Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from bot.core_bank.accounts import card_fields, owned_card
+from bot.core_bank.accounts import CardFacts, card_fields, owned_card
 from bot.core_bank.cards import ACTIVE, BLOCKED, FROZEN
 from bot.core_bank.contract import card_controls as contract
 from bot.core_bank.contract import customers
@@ -30,15 +30,9 @@ from bot.clock import Clock, utc_now
 
 
 @dataclass(frozen=True)
-class CardState:
+class CardState(CardFacts):
     """A card as the freeze and unfreeze answer it."""
 
-    card_id: str
-    kind: str
-    brand: str
-    last4: str
-    status: str
-    account_id: str
     expiry: str
     frozen_at: Optional[datetime]
 
@@ -51,10 +45,7 @@ class CardState:
         )
 
     def to_contract(self) -> customers.Card:
-        fields = dict(
-            card_id=self.card_id, kind=self.kind, brand=self.brand, last4=self.last4, status=self.status,
-            account_id=self.account_id, expiry=self.expiry,
-        )
+        fields = {**self.facts(), "expiry": self.expiry}
         if self.status == FROZEN:
             return contract.FrozenCard(**fields, frozen_at=self.frozen_at)
         return contract.ActiveCard(**fields)

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.core_bank.accounts import card_fields, mask_address, owned_account, owned_card
+from bot.core_bank.accounts import CardFacts, card_fields, mask_address, owned_account, owned_card
 from bot.core_bank.contract import cards as contract
 from bot.core_bank.errors import (
     AccountNotEligible,
@@ -56,15 +56,9 @@ def add_business_days(start: date, days: int) -> date:
 
 
 @dataclass(frozen=True)
-class CardDetails:
+class CardDetails(CardFacts):
     """A card as GET /v1/cards shows it, with when and why it was blocked."""
 
-    card_id: str
-    kind: str
-    brand: str
-    last4: str
-    status: str
-    account_id: str
     expiry_year: int
     expiry_month: int
     blocked_at: Optional[datetime]
