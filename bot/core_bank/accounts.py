@@ -5,10 +5,10 @@ reported exactly like one that does not exist.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 import phonenumbers
 from sqlalchemy import and_, or_, select
@@ -17,7 +17,7 @@ from sqlalchemy.sql import Select
 
 from bot.core_bank.contract.categories import OTHER_CATEGORY, TRANSACTION_CATEGORIES
 from bot.core_bank.contract.customers import OTHER_KIND, TRANSACTION_KINDS
-from bot.core_bank.errors import AccountNotFound, CustomerNotFound, InvalidRequest
+from bot.core_bank.errors import AccountNotFound, CardNotFound, CustomerNotFound, InvalidRequest
 from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
 from bot.core_bank.periods import start_of_day
 
@@ -125,13 +125,23 @@ class TransactionPage:
 
 
 @dataclass(frozen=True)
-class CardSummary:
+class CardFacts:
+    """What every view of a card shows of it (the views add their own fields after these)."""
+
     card_id: str
     kind: str
     brand: str
     last4: str
     status: str
     account_id: str
+
+    def facts(self) -> dict[str, Any]:
+        """These fields alone, by name (a view's own fields left out)."""
+        return {field.name: getattr(self, field.name) for field in fields(CardFacts)}
+
+
+@dataclass(frozen=True)
+class CardSummary(CardFacts):
     expiry_year: int
     expiry_month: int
 
@@ -201,19 +211,7 @@ class CustomerRecords:
             rows = session.execute(
                 select(Card).where(Card.customer_id == customer_id).order_by(Card.position, Card.id)
             ).scalars()
-            return [
-                CardSummary(
-                    card_id=c.id,
-                    kind=c.kind,
-                    brand=c.brand,
-                    last4=c.last4,
-                    status=c.status,
-                    account_id=c.account_id,
-                    expiry_year=c.expiry_year,
-                    expiry_month=c.expiry_month,
-                )
-                for c in rows
-            ]
+            return [CardSummary(**card_fields(c), expiry_year=c.expiry_year, expiry_month=c.expiry_month) for c in rows]
 
 
 def owned_account(session: Session, customer_id: int, account_id: str) -> Account:
@@ -222,6 +220,21 @@ def owned_account(session: Session, customer_id: int, account_id: str) -> Accoun
     if account is None or account.customer_id != customer_id:
         raise AccountNotFound("No such account for this customer.")
     return account
+
+
+def owned_card(session: Session, customer_id: int, card_id: str) -> Card:
+    """The customer's card `card_id`; CardNotFound for another customer's as for none."""
+    card = session.get(Card, card_id)
+    if card is None or card.customer_id != customer_id:
+        raise CardNotFound("No such card for this customer.")
+    return card
+
+
+def card_fields(card: Card) -> dict[str, Any]:
+    """The CardFacts of a card row, as keyword arguments for a view of it."""
+    return dict(
+        card_id=card.id, kind=card.kind, brand=card.brand, last4=card.last4, status=card.status, account_id=card.account_id
+    )
 
 
 def booked(row: Transaction) -> BookedTransaction:

@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.core_bank.bank_time import BANK_ZONE, bank_day
 from bot.core_bank.contract import appointments as contract
@@ -38,10 +38,9 @@ from bot.core_bank.errors import (
     SlotTaken,
     SlotUnavailable,
 )
-from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
+from bot.core_bank.idempotency import IdempotentService, RecordedResponse
 from bot.core_bank.models import Advisor, Appointment, Customer
-from bot.core_bank.references import APPOINTMENT_PREFIX, ReferenceGenerator, new_reference
-from bot.clock import Clock, utc_now
+from bot.core_bank.references import APPOINTMENT_PREFIX
 
 SLOT_TIMES = (time(9, 30), time(10, 30), time(11, 30), time(14, 0), time(15, 0), time(16, 0), time(17, 0))
 APPOINTMENT_MINUTES = 45
@@ -134,20 +133,8 @@ class Move:
 # --- the service ------------------------------------------------------------------------
 
 
-class Appointments:
+class Appointments(IdempotentService):
     """Advisors' free slots, customers' appointments, and the staff's diary of them."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker,
-        idempotency: IdempotentRequests,
-        clock: Clock = utc_now,
-        reference_generator: ReferenceGenerator = new_reference,
-    ) -> None:
-        self._sessions = sessions
-        self._idempotency = idempotency
-        self._clock = clock
-        self._new_reference = reference_generator
 
     def free_slots(
         self,

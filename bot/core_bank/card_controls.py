@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
+from bot.core_bank.accounts import CardFacts, card_fields, owned_card
 from bot.core_bank.cards import ACTIVE, BLOCKED, FROZEN
 from bot.core_bank.contract import card_controls as contract
 from bot.core_bank.contract import customers
@@ -29,36 +30,22 @@ from bot.clock import Clock, utc_now
 
 
 @dataclass(frozen=True)
-class CardState:
+class CardState(CardFacts):
     """A card as the freeze and unfreeze answer it."""
 
-    card_id: str
-    kind: str
-    brand: str
-    last4: str
-    status: str
-    account_id: str
     expiry: str
     frozen_at: Optional[datetime]
 
     @classmethod
     def from_row(cls, card: Card) -> "CardState":
         return cls(
-            card_id=card.id,
-            kind=card.kind,
-            brand=card.brand,
-            last4=card.last4,
-            status=card.status,
-            account_id=card.account_id,
+            **card_fields(card),
             expiry=f"{card.expiry_year:04d}-{card.expiry_month:02d}",
             frozen_at=card.frozen_at,
         )
 
     def to_contract(self) -> customers.Card:
-        fields = dict(
-            card_id=self.card_id, kind=self.kind, brand=self.brand, last4=self.last4, status=self.status,
-            account_id=self.account_id, expiry=self.expiry,
-        )
+        fields = {**self.facts(), "expiry": self.expiry}
         if self.status == FROZEN:
             return contract.FrozenCard(**fields, frozen_at=self.frozen_at)
         return contract.ActiveCard(**fields)
@@ -132,7 +119,7 @@ class CardControls:
 
     def _switch(self, customer_id: int, card_id: str, before: str, after: str) -> CardState:
         with self._sessions() as session:
-            card = self._own_card(session, customer_id, card_id)
+            card = owned_card(session, customer_id, card_id)
             if card.status == before:
                 # Conditional: a block (or the same switch) that lands first wins; the card is read again.
                 session.execute(
@@ -150,10 +137,3 @@ class CardControls:
                     "Order a replacement instead."
                 )
             return CardState.from_row(card)
-
-    @staticmethod
-    def _own_card(session: Session, customer_id: int, card_id: str) -> Card:
-        card = session.get(Card, card_id)
-        if card is None or card.customer_id != customer_id:
-            raise CardNotFound("No such card for this customer.")
-        return card

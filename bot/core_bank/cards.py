@@ -18,24 +18,21 @@ from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.core_bank.accounts import mask_address
+from bot.core_bank.accounts import CardFacts, card_fields, mask_address, owned_account, owned_card
 from bot.core_bank.contract import cards as contract
 from bot.core_bank.errors import (
     AccountNotEligible,
-    AccountNotFound,
     CardAlreadyActive,
-    CardNotFound,
     CreditCardLimit,
     CustomerNotFound,
     InvalidRequest,
     ReplacementNotAllowed,
 )
-from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
-from bot.core_bank.models import Account, Card, CardOrder, Customer, lock_customer
-from bot.core_bank.references import CARD_ORDER_PREFIX, ReferenceGenerator, new_reference
-from bot.clock import Clock, utc_now
+from bot.core_bank.idempotency import IdempotentService, RecordedResponse
+from bot.core_bank.models import Card, CardOrder, Customer, lock_customer
+from bot.core_bank.references import CARD_ORDER_PREFIX
 
 BLOCK_REASONS = contract.BLOCK_REASONS
 CARD_KINDS = contract.CARD_KINDS
@@ -59,15 +56,9 @@ def add_business_days(start: date, days: int) -> date:
 
 
 @dataclass(frozen=True)
-class CardDetails:
+class CardDetails(CardFacts):
     """A card as GET /v1/cards shows it, with when and why it was blocked."""
 
-    card_id: str
-    kind: str
-    brand: str
-    last4: str
-    status: str
-    account_id: str
     expiry_year: int
     expiry_month: int
     blocked_at: Optional[datetime]
@@ -76,12 +67,7 @@ class CardDetails:
     @classmethod
     def from_row(cls, card: Card) -> "CardDetails":
         return cls(
-            card_id=card.id,
-            kind=card.kind,
-            brand=card.brand,
-            last4=card.last4,
-            status=card.status,
-            account_id=card.account_id,
+            **card_fields(card),
             expiry_year=card.expiry_year,
             expiry_month=card.expiry_month,
             blocked_at=card.blocked_at,
@@ -141,27 +127,15 @@ class CardOrderSummary:
         return contract.CardOrder.from_orm(self).wire()
 
 
-class Cards:
+class Cards(IdempotentService):
     """Blocking a customer's cards and ordering new ones."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker,
-        idempotency: IdempotentRequests,
-        clock: Clock = utc_now,
-        reference_generator: ReferenceGenerator = new_reference,
-    ) -> None:
-        self._sessions = sessions
-        self._idempotency = idempotency
-        self._clock = clock
-        self._new_reference = reference_generator
 
     def block(self, customer_id: int, card_id: str, reason: str) -> CardDetails:
         """Blocks the customer's card now; a card already blocked is given back unchanged."""
         if reason not in BLOCK_REASONS:
             raise InvalidRequest(f"reason must be one of {', '.join(BLOCK_REASONS)}.")
         with self._sessions() as session:
-            card = self._own_card(session, customer_id, card_id)
+            card = owned_card(session, customer_id, card_id)
             if card.status != BLOCKED:
                 # Conditional: of two simultaneous blocks, the first one's time and reason stay.
                 session.execute(
@@ -185,9 +159,7 @@ class Cards:
             customer = session.get(Customer, customer_id)
             if customer is None:
                 raise CustomerNotFound("No such customer.")
-            account = session.get(Account, request.account_id)
-            if account is None or account.customer_id != customer_id:
-                raise AccountNotFound("No such account for this customer.")
+            account = owned_account(session, customer_id, request.account_id)
             if account.type != CARD_ACCOUNT_TYPE:
                 raise AccountNotEligible(f"Cards are issued on a current account, not on a {account.type} account.")
             if request.replaces_card_id is not None:
@@ -234,15 +206,9 @@ class Cards:
 
     # -- rules --
 
-    def _own_card(self, session: Session, customer_id: int, card_id: str) -> Card:
-        card = session.get(Card, card_id)
-        if card is None or card.customer_id != customer_id:
-            raise CardNotFound("No such card for this customer.")
-        return card
-
     def _check_replacement(self, session: Session, customer_id: int, request: CardOrderRequest) -> None:
         assert request.replaces_card_id is not None
-        replaced = self._own_card(session, customer_id, request.replaces_card_id)
+        replaced = owned_card(session, customer_id, request.replaces_card_id)
         if replaced.status != BLOCKED:
             raise ReplacementNotAllowed("Only a blocked card can be replaced: block the card first.")
         if replaced.kind != request.kind:

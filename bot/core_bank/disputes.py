@@ -41,7 +41,7 @@ from bot.core_bank.errors import (
     TransactionNotFound,
 )
 from bot.core_bank.facts import file_facts
-from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
+from bot.core_bank.idempotency import IdempotentRequests, IdempotentService, RecordedResponse
 from bot.core_bank.models import Account, Customer, Dispute, Transaction, from_minor_units, lock_customer
 from bot.core_bank.references import DISPUTE_PREFIX, ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
@@ -116,7 +116,7 @@ def _transaction(row: Transaction) -> contract.DisputedTransaction:
     )
 
 
-class Disputes:
+class Disputes(IdempotentService):
     """A customer's disputes, and the staff's view and handling of them."""
 
     def __init__(
@@ -127,10 +127,7 @@ class Disputes:
         reference_generator: ReferenceGenerator = new_reference,
         rules: Optional[DisputeRules] = None,
     ) -> None:
-        self._sessions = sessions
-        self._idempotency = idempotency
-        self._clock = clock
-        self._new_reference = reference_generator
+        super().__init__(sessions, idempotency, clock, reference_generator)
         self.rules = rules or DisputeRules.from_facts()
 
     # -- the customer's --

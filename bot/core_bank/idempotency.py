@@ -28,6 +28,7 @@ from bot.core_bank.contract.operations import IDEMPOTENCY_HEADER
 from bot.core_bank.contract.operations import IDEMPOTENCY_KEY_MAX_LENGTH as MAX_KEY_LENGTH
 from bot.core_bank.errors import CoreBankError, IdempotencyKeyReused, InvalidRequest
 from bot.core_bank.models import IdempotencyRecord
+from bot.core_bank.references import ReferenceGenerator, new_reference
 from bot.clock import Clock, utc_now
 
 # The work done for a request: adds its rows to the session (without committing) and gives the response.
@@ -114,3 +115,23 @@ class IdempotentRequests:
         if not hmac.compare_digest(record.request_hash, request_hash):
             raise IdempotencyKeyReused()
         return RecordedResponse(status=record.response_status, body=json.loads(record.response_body), replayed=True)
+
+
+class IdempotentService:
+    """A service of customer requests that create rows once per Idempotency-Key.
+
+    Its creating methods give `self._idempotency.run` the work (adding the row in the session and
+    giving the response); the new rows are named by `self._new_reference(prefix)`.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        idempotency: IdempotentRequests,
+        clock: Clock = utc_now,
+        reference_generator: ReferenceGenerator = new_reference,
+    ) -> None:
+        self._sessions = sessions
+        self._idempotency = idempotency
+        self._clock = clock
+        self._new_reference = reference_generator

@@ -15,15 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.core_bank.contract import loans as contract
 from bot.core_bank.errors import InvalidRequest, OutOfRange
-from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
+from bot.core_bank.idempotency import IdempotentService, RecordedResponse
 from bot.core_bank.models import LoanApplication, LoanProduct, from_minor_units, to_minor_units
 from bot.core_bank.money import CENT, format_amount
-from bot.core_bank.references import LOAN_APPLICATION_PREFIX, ReferenceGenerator, new_reference
-from bot.clock import Clock, utc_now
+from bot.core_bank.references import LOAN_APPLICATION_PREFIX
 
 ANNUITY_PRECISION = 50
 APPLICATION_RECEIVED = "received"
@@ -191,20 +190,8 @@ class LoanApplicationSummary:
 # --- the service ----------------------------------------------------------------------
 
 
-class Loans:
+class Loans(IdempotentService):
     """The loan offer (public), quotes (public) and a customer's applications."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker,
-        idempotency: IdempotentRequests,
-        clock: Clock = utc_now,
-        reference_generator: ReferenceGenerator = new_reference,
-    ) -> None:
-        self._sessions = sessions
-        self._idempotency = idempotency
-        self._clock = clock
-        self._new_reference = reference_generator
 
     def products(self) -> list[LoanTerms]:
         with self._sessions() as session:

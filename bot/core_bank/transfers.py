@@ -30,11 +30,10 @@ from typing import Any, Optional
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core_bank.accounts import find_customer_by_phone, mask_iban
+from bot.core_bank.accounts import find_customer_by_phone, mask_iban, owned_account
 from bot.core_bank.bank_time import BANK_ZONE, bank_day
 from bot.core_bank.contract import transfers as contract
 from bot.core_bank.errors import (
-    AccountNotFound,
     CurrencyNotSupported,
     CustomerNotFound,
     DailyLimitExceeded,
@@ -44,7 +43,7 @@ from bot.core_bank.errors import (
     PayeeNotFound,
     SameAccount,
 )
-from bot.core_bank.idempotency import IdempotentRequests, RecordedResponse
+from bot.core_bank.idempotency import IdempotentRequests, IdempotentService, RecordedResponse
 from bot.core_bank.models import (
     Account,
     Customer,
@@ -187,7 +186,7 @@ class _Destination:
     account_id: Optional[str]  # set when the payee banks here
 
 
-class Transfers:
+class Transfers(IdempotentService):
     """A customer's payees, and transfers approved by a code bound to them."""
 
     def __init__(
@@ -199,12 +198,9 @@ class Transfers:
         clock: Clock = utc_now,
         reference_generator: ReferenceGenerator = new_reference,
     ) -> None:
-        self._sessions = sessions
+        super().__init__(sessions, idempotency, clock, reference_generator)
         self._otp = otp
-        self._idempotency = idempotency
         self._limits = limits
-        self._clock = clock
-        self._new_reference = reference_generator
 
     def payees(self, customer_id: int) -> list[PayeeSummary]:
         with self._sessions() as session:
@@ -221,7 +217,7 @@ class Transfers:
         rules prepare and execute apply (the same code), without a payee. Read-only: nothing is written, no
         code is sent; a refusal is the one prepare would give."""
         with self._sessions() as session:
-            account = self._own_account(session, customer_id, from_account_id)
+            account = owned_account(session, customer_id, from_account_id)
             remaining = self._check_amount(session, customer_id, account, amount, currency)
         return AmountCheck(from_account_id=account.id, amount=amount, currency=currency, remaining_today=remaining)
 
@@ -266,7 +262,7 @@ class Transfers:
 
     def _checked(self, session: Session, customer_id: int, order: TransferOrder) -> tuple[Account, _Destination]:
         """The sender's account and where the money goes, once every rule holds."""
-        account = self._own_account(session, customer_id, order.from_account_id)
+        account = owned_account(session, customer_id, order.from_account_id)
         destination = self._destination(session, customer_id, order)
         if destination.account_id is not None:
             receiving = session.get(Account, destination.account_id)
@@ -274,13 +270,6 @@ class Transfers:
                 raise SameAccount("This payee is you: money cannot be sent to yourself this way.")
         self._check_amount(session, customer_id, account, order.amount, order.currency)
         return account, destination
-
-    @staticmethod
-    def _own_account(session: Session, customer_id: int, account_id: str) -> Account:
-        account = session.get(Account, account_id)
-        if account is None or account.customer_id != customer_id:
-            raise AccountNotFound("No such account for this customer.")
-        return account
 
     def _check_amount(self, session: Session, customer_id: int, account: Account, amount: Decimal, currency: str) -> Decimal:
         """The currency, the limits and the funds, whoever the payee; what the daily limit leaves today."""
