@@ -117,3 +117,4 @@ def test_the_spending_chart_shows_in_the_widget_as_an_image_its_session_can_load
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(),
                            timeout=REPLY_MS)
     assert chart.get_attribute("alt")  # the chart's text alternative, for screen readers
+    expect(chart).to_be_in_viewport(ratio=0.9)  # the thread scrolled to the whole chart once it loaded

@@ -144,7 +144,9 @@
       if (attachment.type === "image" && safeUrl(payload.src)) {
         var item = element("li", "msg bot");
         // A chart from the Rasa server: its URL opens for this browser's session only, for a few minutes.
-        var img = element("img"); img.src = safeUrl(payload.src);
+        var img = element("img");
+        img.addEventListener("load", scrollDown);  // its height is known once loaded: keep the thread at its end
+        img.src = safeUrl(payload.src);
         img.alt = typeof payload.alt === "string" ? payload.alt : "";
         item.appendChild(img);
         thread.appendChild(item);
