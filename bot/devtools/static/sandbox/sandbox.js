@@ -149,6 +149,7 @@
     // A file sent with its message (multipart `filedata`, e.g. the spending chart): the stand-in keeps its bytes.
     if (att.type === "image" && filedata && typeof filedata.attachment_id === "string") {
       const img = el("img", "image");
+      img.addEventListener("load", scrollToEnd);  // its height is known once loaded: keep the thread at its end
       img.src = `/sandbox/graph/_standin/attachments/${encodeURIComponent(filedata.attachment_id)}`;
       img.alt = "Image from the page";
       return img;
@@ -157,6 +158,7 @@
     if (att.type === "template" && payload.template_type === "generic") return carousel(payload);
     if (att.type === "image" && safeUrl(payload.url)) {
       const img = el("img", "image");
+      img.addEventListener("load", scrollToEnd);  // its height is known once loaded: keep the thread at its end
       img.src = safeUrl(payload.url);
       img.alt = "Image from the page";
       return img;
