@@ -1,12 +1,13 @@
 """What a customer's words say about an appointment (its topic, how to meet, which day), in English or
-French, and how its times are written: in the conversation's language and locale, in the bank's time zone
-(Europe/Paris), always said so. Accents are optional in what customers type.
+French, which of the times offered a typed answer names, and how its times are written: in the conversation's
+language and locale, in the bank's time zone (Europe/Paris), always said so. Accents are optional in what customers
+type.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Any, List, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -48,6 +49,7 @@ _WEEKDAYS = {
 }
 _NEXT_WEEK = re.compile(r"\bnext week\b|\bsemaine prochaine\b|\bla semaine d'apres\b")
 NEXT_WEEK = "next_week"
+_TIME = re.compile(r"\b([01]?\d|2[0-3])\s*(?:[:h.]\s*([0-5]\d))?\s*(?:h\b)?")
 
 
 def topic_of(text: Optional[str]) -> Optional[str]:
@@ -111,3 +113,23 @@ def long_time(shown_as: Presentation, starts_at: datetime) -> str:
         locale=shown_as.date_locale,
     )
     return shown_as.text("appointment.paris_time", moment=moment)
+
+
+def typed_choice(shown_as: Presentation, text: str, offered: Sequence[Any]) -> List[Any]:
+    """The offered items (free slots or appointments, each with its `starts_at`) a typed answer names: by its quick
+    reply's title (`short_time`), else by a time ("10:30", "14h"), on the weekday it names when it names one
+    ("jeudi 10h30")."""
+    folded = fold(text).strip()
+    named = [item for item in offered if fold(short_time(shown_as, item.starts_at)).strip() == folded]
+    if named:
+        return named
+    match = _TIME.search(folded)
+    if match is None:
+        return []
+    wanted = (int(match.group(1)), int(match.group(2) or 0))
+    local = [(item, item.starts_at.astimezone(BANK_ZONE)) for item in offered]
+    at_time = [(item, moment) for item, moment in local if (moment.hour, moment.minute) == wanted]
+    weekday = when_of(text)
+    if len(at_time) > 1 and weekday and weekday.isdigit():
+        at_time = [(item, moment) for item, moment in at_time if moment.isoweekday() == int(weekday)]
+    return [item for item, _ in at_time]
