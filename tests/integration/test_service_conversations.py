@@ -33,7 +33,8 @@ def verify_as(branch: Branch, psid: str, customer_number: str, phone: str) -> No
 
 def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
     psid = new_psid()
-    branch.exchange(psid, "I lost my card")
+    # Two requests in one message (issue 19): the card is blocked first, then the replacement is offered.
+    branch.exchange(psid, "block my card and order a new one")
     verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
 
     debit = f"Debit •••• {DEMO_CARD_LAST4['debit']}"
