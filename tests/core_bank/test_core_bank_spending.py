@@ -8,10 +8,9 @@ endpoints are checked against the bank's own data, not against numbers copied fr
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import pytest
