@@ -2,17 +2,21 @@
 open (its browser's binding cookie), for a few minutes, with nothing personal in it."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Iterator, List, Tuple
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import requests
 from rasa.core.channels import channel as rasa_channels
 from sanic import Sanic
 
 from bot.channels.web_chat import WebChatInput
 from bot.channels.web_chat.channel import WebChatOutput
-from bot.channels.web_chat.chart_images import ChartImages
+from bot.channels.web_chat.chart_images import (
+    IMAGE_TTL_SECONDS, ChartImages, MemoryImages, RedisImages, chart_images,
+)
 from bot.channels.web_chat.tokens import COOKIE_NAME, binding_digest, new_binding, new_session_id
 from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot.settings import Settings
@@ -87,15 +91,65 @@ async def test_no_chart_for_a_session_without_a_socket_here(rasa):
     assert sio.emitted == []
 
 
-def test_chart_images_expire_and_are_bounded():
+async def test_chart_images_expire_and_are_bounded():
     now = [1000.0]
-    images = ChartImages(ttl_seconds=600, max_images=2, clock=lambda: now[0])
+    images = ChartImages(MemoryImages(max_images=2, clock=lambda: now[0]), ttl_seconds=600)
     cookie = new_binding()
     images.session_seen("s1", binding_digest(cookie))
-    first = images.add("s1", b"one")
-    assert images.get(first, cookie) == b"one"
+    first = await images.add("s1", b"one")
+    assert await images.get(first, cookie) == b"one"
     now[0] += 601
-    assert images.get(first, cookie) is None  # expired
-    a, b, c = (images.add("s1", data) for data in (b"a", b"b", b"c"))
-    assert images.get(a, cookie) is None and images.get(c, cookie) == b"c"  # the oldest went first
-    assert images.add("never-seen", b"x") is None
+    assert await images.get(first, cookie) is None  # expired
+    a, b, c = [await images.add("s1", data) for data in (b"a", b"b", b"c")]
+    assert await images.get(a, cookie) is None and await images.get(c, cookie) == b"c"  # the oldest went first
+    assert await images.add("never-seen", b"x") is None
+
+
+def test_without_redis_url_the_images_are_in_memory():
+    assert isinstance(chart_images(Settings()).store, MemoryImages)
+
+
+async def test_with_redis_a_chart_drawn_on_one_server_opens_from_another(redis_url, prefix):
+    """Two Rasa servers: the socket (and the chart) on one, the browser's image request sent to the other."""
+    settings = Settings(redis_url=redis_url, redis_key_prefix=prefix)
+    drawn_on, asked_of = chart_images(settings), chart_images(settings)
+    assert isinstance(drawn_on.store, RedisImages)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # binary, every byte value
+    mine, theirs = new_binding(), new_binding()
+    drawn_on.session_seen("s1", binding_digest(mine))
+    image_id = await drawn_on.add("s1", png)
+
+    assert await asked_of.get(image_id, mine) == png
+    assert await asked_of.get(image_id, theirs) is None and await asked_of.get(image_id, None) is None
+    assert await asked_of.get("unknown", mine) is None
+    assert await asked_of.add("s1", png) is None  # no socket of that session on this server
+    key = f"{prefix}webchat:chart:{image_id}"
+    with redis.Redis.from_url(redis_url) as client:
+        assert 0 < client.ttl(key) <= IMAGE_TTL_SECONDS  # Redis forgets it with the image
+    drawn_on.store._redis.close(), asked_of.store._redis.close()
+
+
+async def test_an_unreachable_store_costs_the_chart_not_the_conversation(rasa):
+    """Redis down: no chart is sent (the text before it said everything), and an image request gets a 503."""
+    url, web_chat = rasa
+
+    class Down:
+        def put(self, *args):
+            raise ConnectionError("redis down")
+
+        find = put
+
+    saved = web_chat.charts.store
+    web_chat.charts.store = Down()
+    try:
+        session = new_session_id()
+        web_chat.charts.session_seen(session, binding_digest(new_binding()))
+        sio = RecordingSio()
+        output = WebChatOutput(sio, "bot_uttered", charts=web_chat.charts, charts_base_url=url)
+        await output.send_custom_json(session, {SPENDING_CHART_KEY: CHART})
+        assert sio.emitted == []
+        refused = await asyncio.to_thread(requests.get, f"{url}/webhooks/socketio/charts/some-id",
+                                          cookies={COOKIE_NAME: new_binding()}, timeout=10)
+        assert refused.status_code == 503 and "try again" in refused.json()["error"]
+    finally:
+        web_chat.charts.store = saved

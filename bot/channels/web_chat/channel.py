@@ -48,7 +48,7 @@ from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.channels.language_hints import language_metadata
 from bot.channels.limits import MAX_TEXT
 from bot.channels.spending_chart import chart_problem, render_png
-from bot.channels.web_chat.chart_images import PATH_PREFIX, ROUTE, ChartImages
+from bot.channels.web_chat.chart_images import PATH_PREFIX, ROUTE, ChartImages, chart_images
 from bot.channels.offered_payloads import (
     OfferedPayloadStore,
     is_always_offered,
@@ -136,7 +136,11 @@ class WebChatOutput(SocketIOOutput):
         except Exception as exc:  # drawing must never break the conversation
             logger.error("Web chat: spending chart for %s not drawn: %s", pseudonym(recipient_id), type(exc).__name__)
             return
-        image_id = self.charts.add(recipient_id, png)
+        try:
+            image_id = await self.charts.add(recipient_id, png)
+        except Exception as exc:  # the store (Redis) unreachable: the text before it said everything
+            logger.error("Web chat: spending chart for %s not kept: %s", pseudonym(recipient_id), type(exc).__name__)
+            return
         if image_id is None:
             logger.warning("Web chat: spending chart for %s not sent: no socket of that session here",
                            pseudonym(recipient_id))
@@ -170,7 +174,7 @@ class WebChatInput(InputChannel):
         self.dialogue: Optional[DialogueThread] = shared_dialogue_thread() if settings.dialogue_thread else None
         self._dialogue_started = False
         self.csat: Optional[CsatAnswers] = None  # stores survey answers; None: logged only
-        self.charts = ChartImages()  # the spending charts drawn for this server's sessions (chart_images.py)
+        self.charts = chart_images(settings)  # the spending charts drawn for this server's sessions (chart_images.py)
         self.charts_base_url = settings.web_chat_socket_url or settings.rasa_url  # as the site tells browsers
 
     def _output(self, sio: AsyncServer, home: Optional[asyncio.AbstractEventLoop] = None) -> WebChatOutput:
@@ -193,7 +197,12 @@ class WebChatInput(InputChannel):
 
         @web_chat.route(ROUTE, methods=["GET"])
         async def chart_image(request: Request, image_id: str) -> HTTPResponse:
-            png = self.charts.get(image_id, binding_from_cookies(request.headers.get("cookie")))
+            try:
+                png = await self.charts.get(image_id, binding_from_cookies(request.headers.get("cookie")))
+            except Exception as exc:  # the store (Redis) unreachable: the browser may try again
+                logger.error("Web chat: chart image store unavailable: %s", type(exc).__name__)
+                return response.json({"error": "the image is unavailable for now, try again"}, status=503,
+                                     headers={"Cache-Control": "no-store", "Retry-After": "5"})
             if png is None:  # unknown, expired, or not this browser's session: the same answer
                 return response.json({"error": "not found"}, status=404, headers={"Cache-Control": "no-store"})
             # Cross-Origin-Resource-Policy: the site's page and this server are two origins (other ports or hosts);
