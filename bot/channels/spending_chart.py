@@ -13,10 +13,16 @@ by the channel (the text summary said everything already).
 """
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Optional
+
+from bot.privacy.pseudonyms import pseudonym
+
+logger = logging.getLogger(__name__)
 
 MAX_BARS = 12
 MAX_LABEL = 60
@@ -92,3 +98,18 @@ def render_png(chart: Dict[str, Any]) -> bytes:
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
+
+
+async def drawn_chart(chart: Any, recipient_id: str, channel: str) -> Optional[bytes]:
+    """The chart as a PNG, drawn in a worker thread; None (logged, with the customer pseudonymised) for a payload that
+    is not a chart or a drawing that fails: drawing must never break the conversation, and the text before the chart
+    said everything it shows."""
+    problem = chart_problem(chart)
+    if problem is not None:
+        logger.error("%s: spending chart for %s not sent: %s", channel, pseudonym(recipient_id), problem)
+        return None
+    try:
+        return await asyncio.to_thread(render_png, chart)
+    except Exception as exc:
+        logger.error("%s: spending chart for %s not drawn: %s", channel, pseudonym(recipient_id), type(exc).__name__)
+        return None

@@ -11,7 +11,6 @@ message from one that died does not send them twice (durable_inbox.py).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Text
 
@@ -22,7 +21,7 @@ from bot.channels.messenger.durable_inbox import ReplyLedger
 from bot.channels.messenger.latest_offer import LatestOfferStore
 from bot.channels.messenger.routing import Handover, refused_by_routing
 from bot.channels.offered_payloads import OfferedPayloadStore
-from bot.channels.spending_chart import chart_problem, render_png
+from bot.channels.spending_chart import drawn_chart
 from bot.dialogue_signals import CSAT_SURVEY_KEY, HANDOVER_KEY, SPENDING_CHART_KEY
 from bot.privacy.pseudonyms import pseudonym
 
@@ -112,15 +111,12 @@ class MessengerOutput(OutputChannel):
     async def _send_chart(self, recipient_id: str, chart: Any) -> None:
         """The spending chart, drawn here and uploaded with its message (no URL). A chart that cannot be drawn or
         sent is logged and left out: the text before it said everything it shows."""
-        problem = chart_problem(chart)
         send_image = getattr(self.send_api, "send_image", None)
-        if problem is not None or send_image is None:
-            logger.error("Spending chart for %s not sent: %s", pseudonym(recipient_id), problem or "no image upload")
+        if send_image is None:
+            logger.error("Spending chart for %s not sent: no image upload", pseudonym(recipient_id))
             return
-        try:
-            png = await asyncio.to_thread(render_png, chart)
-        except Exception as exc:  # drawing must never break the conversation
-            logger.error("Spending chart for %s not drawn: %s", pseudonym(recipient_id), type(exc).__name__)
+        png = await drawn_chart(chart, recipient_id, "Messenger")
+        if png is None:
             return
         if self.latest is not None:
             await self.latest.sent(recipient_id, [])

@@ -47,7 +47,7 @@ from socketio import AsyncServer
 from bot.channels.dialogue_thread import DialogueThread, shared_dialogue_thread
 from bot.channels.language_hints import language_metadata
 from bot.channels.limits import MAX_TEXT
-from bot.channels.spending_chart import chart_problem, render_png
+from bot.channels.spending_chart import drawn_chart
 from bot.channels.web_chat.chart_images import PATH_PREFIX, ROUTE, ChartImages, chart_images
 from bot.channels.offered_payloads import (
     OfferedPayloadStore,
@@ -126,15 +126,11 @@ class WebChatOutput(SocketIOOutput):
     async def _send_chart(self, recipient_id: Text, chart: Any) -> None:
         """The spending chart as an image only this session can open; left out (logged) when it cannot be: the text
         before it said everything the chart shows."""
-        problem = chart_problem(chart)
-        if problem is not None or self.charts is None:
-            logger.error("Web chat: spending chart for %s not sent: %s", pseudonym(recipient_id),
-                         problem or "no chart store")
+        if self.charts is None:
+            logger.error("Web chat: spending chart for %s not sent: no chart store", pseudonym(recipient_id))
             return
-        try:
-            png = await asyncio.to_thread(render_png, chart)
-        except Exception as exc:  # drawing must never break the conversation
-            logger.error("Web chat: spending chart for %s not drawn: %s", pseudonym(recipient_id), type(exc).__name__)
+        png = await drawn_chart(chart, recipient_id, "Web chat")
+        if png is None:
             return
         try:
             image_id = await self.charts.add(recipient_id, png)
