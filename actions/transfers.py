@@ -102,35 +102,40 @@ class ActionStartTransfer(Action):
         return "action_start_transfer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request, not a return from verification
-            text = tracker.latest_message.get("text") or ""
-            # The amount the NLU found, or one written with its currency ("20 €"): never a bare number the NLU
-            # did not tag (a phone number's, a day's).
-            found = next(tracker.get_latest_entity_values("amount"), None)
-            money = parse_money(text) if found else parse_money(text, currency_required=True)
-            phone = PHONE.search(text)
-            payee = next(tracker.get_latest_entity_values("payee"), None) or (phone.group(0) if phone else None)
-            events = [SlotSet(name, None) for name in FORM_SLOTS] + [
-                SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
-                SlotSet("transfer_payee", payee),  # checked against the payees by the form
-            ]
+            text, entities = tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or []
+        else:  # back from verification: the latest request, which may have been restated while verifying
+            text, entities = request_message(tracker, "transfer_money")
+        events = self._prefilled(text, entities)
         session, gate = verified_session(tracker, dispatcher, request="transfer_money")
         if session is None:
             return events + gate
-        named = await self._saved_payee_in_request(tracker, session.access_token, events)
+        named = await self._saved_payee_in_request(text, session.access_token, events)
         return events + named + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
     @staticmethod
-    async def _saved_payee_in_request(tracker: Tracker, token: str, events: List[EventType]) -> List[EventType]:
+    def _prefilled(text: str, entities: List[Dict[str, Any]]) -> List[EventType]:
+        """The form's slots from one request message: amount and payee always from the same message."""
+        # The amount the NLU found, or one written with its currency ("20 €"): never a bare number the NLU
+        # did not tag (a phone number's, a day's).
+        found = next((e.get("value") for e in entities if e.get("entity") == "amount"), None)
+        money = parse_money(text) if found else parse_money(text, currency_required=True)
+        phone = PHONE.search(text)
+        payee = next((e.get("value") for e in entities if e.get("entity") == "payee"), None) or (
+            phone.group(0) if phone else None)
+        return [SlotSet(name, None) for name in FORM_SLOTS] + [
+            SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
+            SlotSet("transfer_payee", payee),  # checked against the payees by the form
+        ]
+
+    @staticmethod
+    async def _saved_payee_in_request(text: str, token: str, events: List[EventType]) -> List[EventType]:
         """A saved payee the request names though the NLU tagged no payee ("send 400€ to tom", in lower case):
         the request's text read against the customer's payees, once they can be listed (the customer verified).
         Only a payee of that list, by its name: the confirmation still names it before anything is sent."""
         prefilled = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_payee"]
-        already = prefilled[-1] if prefilled else tracker.get_slot("transfer_payee")
-        if already:
+        if prefilled and prefilled[-1]:
             return []
-        text, _ = request_message(tracker, "transfer_money")
         try:
             payee = match_payee(text, await core_bank().payees(token))
         except BankError:  # the form asks who to, and lists the payees, or says what is wrong

@@ -145,22 +145,37 @@ async def test_a_saved_payee_the_nlu_missed_is_taken_from_the_request(bank, text
     assert payee_set(events) == expected
 
 
+def amount_set(events: List[Dict[str, Any]]) -> Optional[str]:
+    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_amount"]
+    return values[-1] if values else None
+
+
 async def test_once_verified_the_request_before_the_code_names_the_payee(bank):
-    # Back from verification: the request lies before the OTP; the slots it prefilled are kept.
+    # Back from verification: the request lies before the OTP; amount and payee are read from it.
     events = await transfers.ActionStartTransfer().run(
         CollectingDispatcher(), request("send 400€ to tom", latest_action="identity_form",
                                         slots={"transfer_amount": "400.00 EUR"}), {})
-    assert payee_set(events) == "Tom Bernard"
-    assert not any(e.get("name") == "transfer_amount" for e in events)  # the amount is left as it was
+    assert payee_set(events) == "Tom Bernard" and amount_set(events) == "400.00 EUR"
 
 
 async def test_what_the_request_already_named_is_kept(bank):
     events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), request("send 20€ to Tom", "Tom"), {})
     assert payee_set(events) == "Tom" and bank.payees_listed == 0  # the form matches it against the payees
     events = await transfers.ActionStartTransfer().run(
-        CollectingDispatcher(), request("send 20€ to tom", latest_action="identity_form",
-                                        slots={"transfer_payee": "+33 6 11 22 33 44"}), {})
-    assert payee_set(events) is None and bank.payees_listed == 0
+        CollectingDispatcher(), request("send 20€ to +33 6 11 22 33 44", latest_action="identity_form"), {})
+    assert payee_set(events) == "+33 6 11 22 33 44" and bank.payees_listed == 0
+
+
+async def test_a_request_restated_while_verifying_is_the_one_prepared(bank):
+    """Two transfer requests, the second typed while the code was being asked: once verified, amount and payee both
+    come from the latest one, never the amount of one and the payee of the other."""
+    first = {"text": "I need to put 200 € into savings", "intent": {"name": "transfer_money"}, "entities": []}
+    second = {"text": "send 40€ to tom", "intent": {"name": "transfer_money"}, "entities": []}
+    code = {"text": "123456", "intent": {"name": "inform"}, "entities": []}
+    events = [{"event": "user", "text": m["text"], "parse_data": m} for m in (first, second, code)]
+    tracker = Tracker("psid-1", {"transfer_amount": "200.00 EUR"}, code, events, False, None, {}, "identity_form")
+    events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), tracker, {})
+    assert amount_set(events) == "40.00 EUR" and payee_set(events) == "Tom Bernard"
 
 
 async def test_a_request_naming_nobody_saved_leaves_the_payee_to_ask(bank):
