@@ -41,7 +41,7 @@ LOOKBACK_DAYS = 90  # without a period named: the payments of the last three mon
 RECENT_CARD_DAYS = 30  # nothing matched the words: the card payments of the last month
 TITLE_MAX = 20  # Messenger's quick reply titles
 CARD_ACTIONS = ("freeze", "block", "none")
-NOT_DISPUTABLE = ("savings_transfer_out",)  # the bank refuses them (its own rule): not offered
+NOT_DISPUTABLE = ("savings_transfer_out", "savings_withdrawal")  # the bank refuses them (its own rule): not offered
 HANDOFF_REASON = "escalated"  # bot/handoff/models.py REASONS
 NO_WORDS = "(The customer tapped a button: no words given in the chat.)"
 

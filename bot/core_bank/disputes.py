@@ -53,7 +53,7 @@ UNDER_REVIEW = "under_review"
 RESOLVED = "resolved"
 REJECTED = "rejected"
 NEXT_STATUSES = {OPEN: (UNDER_REVIEW, RESOLVED, REJECTED), UNDER_REVIEW: (RESOLVED, REJECTED)}
-NOT_DISPUTABLE_KINDS = ("savings_transfer_out",)  # the customer's own money, moved by them
+NOT_DISPUTABLE_KINDS = ("savings_transfer_out", "savings_withdrawal")  # the customer's own money, moved by them
 
 
 @dataclass(frozen=True)

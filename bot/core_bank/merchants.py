@@ -80,6 +80,8 @@ KIND_CATEGORIES: dict[str, str] = {
     "transfer_in": "transfers",
     "savings_transfer_out": "savings",
     "savings_transfer_in": "savings",
+    "savings_withdrawal": "savings",
+    "savings_withdrawal_in": "savings",
     "other": OTHER_CATEGORY,
 }
 MERCHANT_KINDS = frozenset({"card_payment", "direct_debit", "rent"})  # the other side is a merchant

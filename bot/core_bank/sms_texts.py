@@ -22,6 +22,8 @@ TEMPLATES = {
         "approval": "Code {code} to {approves}. It expires in {duration}. "
                     "Never share it — the bank will never ask for it.",
         "transfer": "send {amount} to {payee}",
+        "own_move": "move {amount} to your {account}",
+        "account.current": "current account", "account.savings": "savings account",
         "failed_attempts": "Someone tried to use a code for your Facebook branch account and got it wrong too many "
                            "times, so we've paused their attempts for {duration}. No code was accepted. If it wasn't "
                            "you, you don't need to do anything; if you're worried, call your advisor. Never share a "
@@ -35,6 +37,8 @@ TEMPLATES = {
         "approval": "Code {code} pour {approves}. Il expire dans {duration}. "
                     "Ne le communiquez jamais : la banque ne vous le demandera jamais.",
         "transfer": "envoyer {amount} à {payee}",
+        "own_move": "virer {amount} vers votre {account}",
+        "account.current": "compte courant", "account.savings": "compte épargne",
         "failed_attempts": "Quelqu'un a essayé d'utiliser un code pour votre compte agence Facebook et s'est trompé "
                            "trop de fois : ses tentatives sont suspendues pendant {duration}. Aucun code n'a été "
                            "accepté. Si ce n'était pas vous, vous n'avez rien à faire ; en cas de doute, appelez votre "
@@ -87,6 +91,14 @@ def approval_text(code: str, approves: str, ttl_seconds: int, language: Optional
 def transfer_text(amount: Decimal, currency: str, payee: str, language: Optional[str] = None) -> str:
     """What a transfer code approves: "send €20.00 to Tom Bernard", "envoyer 20,00 € à Tom Bernard"."""
     return _template(language, "transfer").format(amount=amount_text(amount, currency, language), payee=payee)
+
+
+def own_move_text(amount: Decimal, currency: str, account_type: str, account_name: str,
+                  language: Optional[str] = None) -> str:
+    """What a code for a move between the customer's own accounts approves: "move €200.00 to your savings account"."""
+    templates = TEMPLATES[sms_language(language)]
+    account = templates.get(f"account.{account_type}", account_name)
+    return templates["own_move"].format(amount=amount_text(amount, currency, language), account=account)
 
 
 def failed_attempts_text(lock_seconds: int, language: Optional[str] = None) -> str:

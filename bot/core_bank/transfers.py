@@ -18,6 +18,10 @@ A bearer token alone never moves money.
 
 Rules: amount > 0 with at most 2 decimals, in EUR; at most `per_transfer` per transfer and
 `daily` over the customer's transfers of the bank's day (midnight to midnight in Paris); no overdraft; not to oneself.
+
+A move between the customer's own accounts (`to_account_id`: another of their accounts) goes through the same two
+steps and code (its SMS says "move ... to your savings account"); the funds and currency are checked, not the limits,
+which guard money leaving the customer: such a move neither needs them nor counts towards the daily one.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core_bank.accounts import find_customer_by_phone, mask_iban, owned_account
@@ -80,20 +84,24 @@ class TransferLimits:
 
 @dataclass(frozen=True)
 class TransferOrder:
-    """The transaction a customer asks for. Exactly one of payee_id and payee_phone (E.164) is set."""
+    """The transaction a customer asks for. Exactly one of payee_id, payee_phone (E.164) and to_account_id (another
+    account of the customer's own) is set."""
 
     from_account_id: str
     amount: Decimal
     currency: str
     payee_id: Optional[str] = None
     payee_phone: Optional[str] = None
+    to_account_id: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if (self.payee_id is None) == (self.payee_phone is None):
-            raise InvalidRequest("Give exactly one of payee_id or payee_phone.")
+        if [self.payee_id, self.payee_phone, self.to_account_id].count(None) != 2:
+            raise InvalidRequest("Give exactly one of payee_id, payee_phone or to_account_id.")
 
     @property
     def payee_reference(self) -> str:
+        if self.to_account_id is not None:
+            return f"account:{self.to_account_id}"
         return f"payee:{self.payee_id}" if self.payee_id is not None else f"phone:{self.payee_phone}"
 
     def canonical(self) -> str:
@@ -184,6 +192,7 @@ class _Destination:
     name: str
     iban: str
     account_id: Optional[str]  # set when the payee banks here
+    own: Optional[Account] = None  # a move between the customer's own accounts: the receiving one
 
 
 class Transfers(IdempotentService):
@@ -212,13 +221,18 @@ class Transfers(IdempotentService):
                 for p in rows
             ]
 
-    def check(self, customer_id: int, from_account_id: str, amount: Decimal, currency: str) -> AmountCheck:
+    def check(self, customer_id: int, from_account_id: str, amount: Decimal, currency: str,
+              to_account_id: Optional[str] = None) -> AmountCheck:
         """Whether `amount` could be sent from this account today: the account, currency, limit and funds
-        rules prepare and execute apply (the same code), without a payee. Read-only: nothing is written, no
+        rules prepare and execute apply (the same code), without a payee; with `to_account_id`, a move to another
+        account of the customer's (that account's rules and the funds, no limit). Read-only: nothing is written, no
         code is sent; a refusal is the one prepare would give."""
         with self._sessions() as session:
             account = owned_account(session, customer_id, from_account_id)
-            remaining = self._check_amount(session, customer_id, account, amount, currency)
+            if to_account_id is not None:
+                self._own_destination(session, customer_id, account, to_account_id)
+            remaining = self._check_amount(session, customer_id, account, amount, currency,
+                                           limited=to_account_id is None)
         return AmountCheck(from_account_id=account.id, amount=amount, currency=currency, remaining_today=remaining)
 
     def prepare(self, customer_id: int, order: TransferOrder, language: Optional[str] = None) -> PreparedTransfer:
@@ -226,10 +240,13 @@ class Transfers(IdempotentService):
         `language`: en | fr, English when None)."""
         with self._sessions() as session:
             _, destination = self._checked(session, customer_id, order)
+        if destination.own is not None:
+            description = sms_texts.own_move_text(order.amount, order.currency, destination.own.type,
+                                                  destination.name, language)
+        else:
+            description = sms_texts.transfer_text(order.amount, order.currency, destination.name, language)
         approval = TransactionApproval(
-            canonical=order.canonical(),
-            description=sms_texts.transfer_text(order.amount, order.currency, destination.name, language),
-            language=sms_texts.sms_language(language),
+            canonical=order.canonical(), description=description, language=sms_texts.sms_language(language),
         )
         challenge = self._otp.start_approval(customer_id, approval)
         return PreparedTransfer(
@@ -263,19 +280,38 @@ class Transfers(IdempotentService):
     def _checked(self, session: Session, customer_id: int, order: TransferOrder) -> tuple[Account, _Destination]:
         """The sender's account and where the money goes, once every rule holds."""
         account = owned_account(session, customer_id, order.from_account_id)
-        destination = self._destination(session, customer_id, order)
-        if destination.account_id is not None:
-            receiving = session.get(Account, destination.account_id)
-            if receiving is not None and receiving.customer_id == customer_id:
-                raise SameAccount("This payee is you: money cannot be sent to yourself this way.")
-        self._check_amount(session, customer_id, account, order.amount, order.currency)
+        if order.to_account_id is not None:
+            destination = self._own_destination(session, customer_id, account, order.to_account_id)
+        else:
+            destination = self._destination(session, customer_id, order)
+            if destination.account_id is not None:
+                receiving = session.get(Account, destination.account_id)
+                if receiving is not None and receiving.customer_id == customer_id:
+                    raise SameAccount("This payee is you: money cannot be sent to yourself this way.")
+        self._check_amount(session, customer_id, account, order.amount, order.currency,
+                           limited=destination.own is None)
         return account, destination
 
-    def _check_amount(self, session: Session, customer_id: int, account: Account, amount: Decimal, currency: str) -> Decimal:
-        """The currency, the limits and the funds, whoever the payee; what the daily limit leaves today."""
+    @staticmethod
+    def _own_destination(session: Session, customer_id: int, account: Account, to_account_id: str) -> _Destination:
+        """Another account of the customer's, in the sending account's currency."""
+        receiving = owned_account(session, customer_id, to_account_id)
+        if receiving.id == account.id:
+            raise SameAccount("The money would leave and arrive on the same account: choose another one.")
+        if receiving.currency != account.currency:
+            raise CurrencyNotSupported(f"Moves are made between {account.currency} accounts only.")
+        return _Destination(name=receiving.name, iban=receiving.iban, account_id=receiving.id, own=receiving)
+
+    def _check_amount(self, session: Session, customer_id: int, account: Account, amount: Decimal, currency: str,
+                      limited: bool = True) -> Decimal:
+        """The currency, the limits (`limited`: not for a move between own accounts) and the funds, whoever the
+        payee; what the daily limit leaves today."""
         if currency != SUPPORTED_CURRENCY or currency != account.currency:
             raise CurrencyNotSupported(f"Transfers are made in {account.currency} only.")
-        remaining = self._check_limits(session, customer_id, amount, currency)
+        if limited:
+            remaining = self._check_limits(session, customer_id, amount, currency)
+        else:
+            remaining = max(self._limits.daily - self._sent_today(session, customer_id), Decimal("0.00"))
         if account.balance_minor < to_minor_units(amount):
             raise InsufficientFunds("The balance of this account is not enough for this transfer.")
         return remaining
@@ -319,12 +355,15 @@ class Transfers(IdempotentService):
         return remaining
 
     def _sent_today(self, session: Session, customer_id: int) -> Decimal:
+        """What left the customer today (the bank's day): their transfers, not their moves between own accounts."""
         today = bank_day(self._clock())
+        own_accounts = select(Account.id).where(Account.customer_id == customer_id)
         total = session.execute(
             select(func.coalesce(func.sum(Transfer.amount_minor), 0)).where(
                 Transfer.customer_id == customer_id,
                 Transfer.executed_at >= start_of_day(today, BANK_ZONE),
                 Transfer.executed_at < start_of_day(today + timedelta(days=1), BANK_ZONE),
+                or_(Transfer.to_account_id.is_(None), Transfer.to_account_id.not_in(own_accounts)),
             )
         ).scalar_one()
         return from_minor_units(int(total))
@@ -345,37 +384,18 @@ class Transfers(IdempotentService):
             raise InsufficientFunds("The balance of this account is not enough for this transfer.")
         sender = session.get(Customer, customer_id)
         assert sender is not None
+        out, received = _statement_lines(account, destination, f"{sender.first_name} {sender.last_name}")
         reference = self._new_reference(TRANSFER_PREFIX)
-        session.add(
-            Transaction(
-                id=f"txn_{reference}_out",
-                account_id=account.id,
-                booked_at=now,
-                description=f"Transfer to {destination.name}",
-                kind="transfer_out",
-                counterparty=destination.name,
-                amount_minor=-amount_minor,
-                currency=order.currency,
-            )
-        )
+        session.add(Transaction(id=f"txn_{reference}_out", account_id=account.id, booked_at=now, **out,
+                                amount_minor=-amount_minor, currency=order.currency))
         if destination.account_id is not None:
             session.execute(
                 update(Account)
                 .where(Account.id == destination.account_id)
                 .values(balance_minor=Account.balance_minor + amount_minor)
             )
-            session.add(
-                Transaction(
-                    id=f"txn_{reference}_in",
-                    account_id=destination.account_id,
-                    booked_at=now,
-                    description=f"Transfer from {sender.first_name} {sender.last_name}",
-                    kind="transfer_in",
-                    counterparty=f"{sender.first_name} {sender.last_name}",
-                    amount_minor=amount_minor,
-                    currency=order.currency,
-                )
-            )
+            session.add(Transaction(id=f"txn_{reference}_in", account_id=destination.account_id, booked_at=now,
+                                    **received, amount_minor=amount_minor, currency=order.currency))
         session.add(
             Transfer(
                 reference=reference,
@@ -401,3 +421,23 @@ class Transfers(IdempotentService):
             executed_at=now,
             balance_after=from_minor_units(balance_after),
         )
+
+
+# A move between own accounts, as the statements show it (the kinds the seed's moves to savings have): a kind for each
+# side, no counterparty. Other pairs of own accounts read as transfers, the other account named.
+_OWN_MOVE_KINDS = {
+    ("current", "savings"): ("savings_transfer_out", "savings_transfer_in"),
+    ("savings", "current"): ("savings_withdrawal", "savings_withdrawal_in"),
+}
+
+
+def _statement_lines(account: Account, destination: _Destination, sender_name: str) -> tuple[dict, dict]:
+    """The description, kind and counterparty of the transaction on each side: the sending account's, the receiving's."""
+    kinds = _OWN_MOVE_KINDS.get((account.type, destination.own.type)) if destination.own is not None else None
+    if kinds is not None:
+        assert destination.own is not None
+        return ({"description": f"Transfer to {destination.own.type} account", "kind": kinds[0], "counterparty": None},
+                {"description": f"Transfer from {account.type} account", "kind": kinds[1], "counterparty": None})
+    sent_by = account.name if destination.own is not None else sender_name
+    return ({"description": f"Transfer to {destination.name}", "kind": "transfer_out", "counterparty": destination.name},
+            {"description": f"Transfer from {sent_by}", "kind": "transfer_in", "counterparty": sent_by})

@@ -129,7 +129,7 @@ def test_an_amount_a_client_sends_becomes_a_decimal_with_cents():
 def test_a_transfer_names_exactly_one_payee_and_null_is_absent():
     base = {"from_account_id": "acc_1", "amount": "20.00", "currency": "EUR"}
 
-    assert refusal(transfers.TransferRequest, base) == "Give exactly one of payee_id or payee_phone."
+    assert refusal(transfers.TransferRequest, base) == "Give exactly one of payee_id, payee_phone or to_account_id."
     assert refusal(transfers.TransferRequest, {**base, "payee_id": "p", "payee_phone": "+33611223344"}).startswith("Give")
     assert refusal(transfers.TransferRequest, {**base, "payee_id": "p", "currency": "eur"}).startswith("currency must be")
     accepted = transfers.TransferRequest.parse_obj({**base, "payee_id": None, "payee_phone": "06 11 22 33 44"})

@@ -96,6 +96,8 @@ TransactionKind = Literal[
     "transfer_in",  # money received; counterparty: the sender, when known
     "savings_transfer_out",  # from the current account to the customer's savings account
     "savings_transfer_in",  # on the savings account: from the customer's current account
+    "savings_withdrawal",  # on the savings account: back to the customer's current account
+    "savings_withdrawal_in",  # on the current account: from the customer's savings account
     "other",  # anything else (and rows booked before kinds existed): read `description`
 ]
 TRANSACTION_KINDS: tuple[str, ...] = get_args(TransactionKind)

@@ -7,6 +7,10 @@ Prepare checks everything execution will check and sends a code by SMS that appr
 this transaction (amount and payee in the SMS). Execute (idempotent) needs the code and exactly
 the prepared fields: any change of amount, payee, account or currency burns the code and counts
 as an OTP failure (otp_binding_mismatch). A null payee field is an absent one.
+
+A move between the customer's own accounts names `to_account_id` (one of theirs, not the sending one) instead of a
+payee: the same two steps and code, the funds checked, and no transfer limit (the money stays the customer's; such
+moves do not count towards the daily limit either).
 """
 from __future__ import annotations
 
@@ -40,27 +44,33 @@ class PayeeList(WireModel):
 
 
 class TransferRequest(RequestModel):
-    """Exactly one of payee_id (a saved payee) or payee_phone (another customer, any common format)."""
+    """Exactly one of payee_id (a saved payee), payee_phone (another customer, any common format) or to_account_id
+    (another account of the customer's own)."""
 
     from_account_id: Identifier
     amount: PositiveAmount
     currency: CurrencyCode = Field(..., description="EUR only (another code: 422 currency_not_supported)")
     payee_id: Optional[Identifier] = Field(None, nullable=True)
     payee_phone: Optional[Phone] = Field(None, nullable=True, example="06 11 22 33 44")
+    to_account_id: Optional[Identifier] = Field(
+        None, nullable=True, description="another account of the customer's own: a move between own accounts")
 
     @root_validator(skip_on_failure=True)
     def _exactly_one_payee(cls, values: dict[str, Any]) -> dict[str, Any]:
-        if (values.get("payee_id") is None) == (values.get("payee_phone") is None):
-            raise refuse("Give exactly one of payee_id or payee_phone.")
+        given = [name for name in ("payee_id", "payee_phone", "to_account_id") if values.get(name) is not None]
+        if len(given) != 1:
+            raise refuse("Give exactly one of payee_id, payee_phone or to_account_id.")
         return values
 
 
 class CheckTransferRequest(RequestModel):
-    """An amount to check against the limits and funds, before any payee is known."""
+    """An amount to check against the limits and funds, before any payee is known; with `to_account_id`, for a move
+    to another account of the customer's own (the funds only: no transfer limit applies)."""
 
     from_account_id: Identifier
     amount: PositiveAmount
     currency: CurrencyCode = Field(..., description="EUR only (another code: 422 currency_not_supported)")
+    to_account_id: Optional[Identifier] = Field(None, nullable=True)
 
 
 class TransferCheck(WireModel):

@@ -19,6 +19,7 @@ def transfer_order(asked: contract.TransferRequest) -> TransferOrder:
         currency=asked.currency,
         payee_id=asked.payee_id,
         payee_phone=None if asked.payee_phone is None else normalize_phone(asked.payee_phone, field="payee_phone"),
+        to_account_id=asked.to_account_id,
     )
 
 
@@ -32,7 +33,8 @@ async def check_transfer(request: Request) -> HTTPResponse:
     customer_id = await signed_in_customer(request)
     asked = body(request, contract.CheckTransferRequest)
     checked = await asyncio.to_thread(
-        request.app.ctx.transfers.check, customer_id, asked.from_account_id, asked.amount, asked.currency
+        request.app.ctx.transfers.check, customer_id, asked.from_account_id, asked.amount, asked.currency,
+        asked.to_account_id,
     )
     return json_response(checked.to_contract())
 
