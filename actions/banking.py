@@ -251,10 +251,13 @@ class CoreBank:
         found = await self._call("GET", "/v1/payees", transfers.PayeeList, token=token)
         return [payee.wire() for payee in found.payees]
 
-    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str) -> Dict[str, Any]:
+    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str,
+                             to_account_id: Optional[str] = None) -> Dict[str, Any]:
         """Whether the core bank's limits and the account's funds allow `amount` today, before any payee (nothing
-        is sent): what the daily limit leaves, or the BankError prepare would give (limit_exceeded, ...)."""
-        body = asked(transfers.CheckTransferRequest, from_account_id=from_account_id, amount=amount, currency=currency)
+        is sent): what the daily limit leaves, or the BankError prepare would give (limit_exceeded, ...). With
+        `to_account_id`, for a move to another account of the customer's (no transfer limit: the funds)."""
+        body = asked(transfers.CheckTransferRequest, from_account_id=from_account_id, amount=amount, currency=currency,
+                     **({"to_account_id": to_account_id} if to_account_id else {}))
         checked = await self._call("POST", "/v1/transfers/check", transfers.TransferCheck, token=token, body=body)
         return checked.wire()
 

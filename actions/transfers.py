@@ -1,4 +1,5 @@
-"""Transfers to a saved payee or to another customer's phone number.
+"""Transfers to a saved payee or to another customer's phone number, and moves between the customer's own accounts
+("put 200 into savings": actions/own_accounts.py; the same form, amount check, yes and code, no transfer limit).
 
 As soon as the amount is known (the customer verified), the core bank checks it against the
 limits and funds, so an amount it refuses is said at once, before the payee and the yes.
@@ -29,12 +30,15 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
+from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination_type, source_type
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
 from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
-FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft")
+# transfer_to_account: the type of the customer's own account a move goes to (actions/own_accounts.py), else None.
+FORM_SLOTS = ("transfer_amount", "transfer_payee", "transfer_confirmed", "transfer_code", "transfer_draft",
+              "transfer_to_account")
 PHONE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
 PHONE_DIGITS = (8, 15)  # E.164 has at most 15 digits
 # The core bank's refusals of an amount, whoever the payee: the amount is asked for again.
@@ -84,6 +88,16 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
     return None
 
 
+def _own_account_shown(tracker: Tracker, account_type: str) -> str:
+    """One of the customer's own accounts as the chat names it: "your savings account", "votre compte courant"."""
+    return Presentation.from_tracker(tracker).text(f"account.your.{account_type}")
+
+
+def _move_to(tracker: Tracker, account: Any) -> Dict[Text, Any]:
+    """The form's slots for a move to the customer's own `account`: its type, and its name as the chat says it."""
+    return {"transfer_to_account": account.type, "transfer_payee": _own_account_shown(tracker, account.type)}
+
+
 def _changed_detail(tracker: Tracker) -> Optional[str]:
     """What the customer typed while asked to confirm, when it may change amount or payee (not a yes or no)."""
     if tracker.get_slot("requested_slot") != "transfer_confirmed":
@@ -110,7 +124,7 @@ class ActionStartTransfer(Action):
         session, gate = verified_session(tracker, dispatcher, request="transfer_money")
         if session is None:
             return events + gate
-        named = await self._saved_payee_in_request(text, session.access_token, events)
+        named = await self._destination_in_request(dispatcher, tracker, text, session.access_token, events)
         return events + named + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
     @staticmethod
@@ -129,20 +143,30 @@ class ActionStartTransfer(Action):
         ]
 
     @staticmethod
-    async def _saved_payee_in_request(text: str, token: str, events: List[EventType]) -> List[EventType]:
-        """A saved payee the request names though the NLU tagged no payee ("send 400€ to tom", in lower case):
-        the request's text read against the customer's payees, once they can be listed (the customer verified).
-        Only a payee of that list, by its name: the confirmation still names it before anything is sent."""
+    async def _destination_in_request(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, token: str,
+                                      events: List[EventType]) -> List[EventType]:
+        """Where the request sends the money when the NLU tagged no payee, read once the customer is verified: a
+        saved payee it names ("send 400€ to tom", in lower case), by its name in the core bank's list; else the
+        customer's own savings or current account ("put 200 into savings": a move, actions/own_accounts.py). The
+        confirmation still names it before anything is sent. A move the customer has no accounts for is said so,
+        and the transfer ends there (it is no payment to anyone)."""
         prefilled = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_payee"]
         if prefilled and prefilled[-1]:
             return []
         try:
             payee = match_payee(text, await core_bank().payees(token))
+            if payee is not None:  # a saved payee; a phone number in the request was taken already
+                return [SlotSet("transfer_payee", payee["name"])] if "payee_id" in payee else []
+            destination = destination_type(text)
+            move = accounts_of_move(destination, await core_bank().accounts(token))
         except BankError:  # the form asks who to, and lists the payees, or says what is wrong
             return []
-        if payee is None or "payee_id" not in payee:  # a phone number in the request was taken already
+        if move is None and destination is not None:
+            dispatcher.utter_message(response="utter_transfer_no_savings_account")
+            return [SlotSet("transfer_amount", None), SlotSet("transfer_draft", json.dumps({"outcome": "refused"}))]
+        if move is None:
             return []
-        return [SlotSet("transfer_payee", payee["name"])]
+        return [SlotSet(name, value) for name, value in _move_to(tracker, move[1]).items()]
 
 
 class ValidateTransferForm(FormValidationAction):
@@ -181,7 +205,7 @@ class ValidateTransferForm(FormValidationAction):
         wanted = phone.group(0) if phone else named
         if not wanted or wanted.lower() in _payee_text(tracker).lower():
             return {}
-        return {"transfer_payee": wanted}
+        return {"transfer_payee": wanted, "transfer_to_account": None}
 
     @answers_only
     async def validate_transfer_amount(
@@ -210,10 +234,13 @@ class ValidateTransferForm(FormValidationAction):
         if session is None:
             return None
         try:
-            account = next((a for a in await core_bank().accounts(session.access_token) if a.type == "current"), None)
+            accounts = await core_bank().accounts(session.access_token)
+            move = accounts_of_move(tracker.get_slot("transfer_to_account"), accounts)
+            account = move[0] if move else next((a for a in accounts if a.type == "current"), None)
             if account is None:
                 return None
-            await core_bank().check_transfer(session.access_token, account.account_id, amount, currency)
+            await core_bank().check_transfer(session.access_token, account.account_id, amount, currency,
+                                             **({"to_account_id": move[1].account_id} if move else {}))
         except BankError as error:
             if error.code in AMOUNT_REFUSALS:
                 return self._refused(dispatcher, tracker, error)
@@ -225,9 +252,19 @@ class ValidateTransferForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "")
+        moving_to = tracker.get_slot("transfer_to_account")
+        if moving_to in (SAVINGS, CURRENT) and text == _own_account_shown(tracker, moving_to):
+            return {"transfer_payee": text}  # the move the request named (ActionStartTransfer), as the chat names it
         session = current_session(tracker)
         payees = await core_bank().payees(session.access_token) if session else []
         payee = match_payee(text, payees)
+        if payee is None and session is not None:  # "to my savings": a move between the customer's own accounts
+            try:
+                move = accounts_of_move(destination_type(text), await core_bank().accounts(session.access_token))
+            except BankError:
+                move = None
+            if move is not None:
+                return _move_to(tracker, move[1])
         if payee is None:
             # Said back as typed, but never a card number in full (the reply goes to Meta, and is kept).
             dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(text))
@@ -245,16 +282,24 @@ class ValidateTransferForm(FormValidationAction):
         if session is None:
             dispatcher.utter_message(response="utter_session_ended")
             return {"transfer_draft": json.dumps({"outcome": "refused"})}
+        amount, currency = tracker.get_slot("transfer_amount").split()
         try:
-            # The payee again from the core bank's list: the one the confirmation named, never an id from a message.
-            payee = match_payee(_payee_text(tracker), await core_bank().payees(session.access_token))
-            if payee is None:
-                dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(_payee_text(tracker)))
-                return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
-            account = next(a for a in await core_bank().accounts(session.access_token) if a.type == "current")
-            amount, currency = tracker.get_slot("transfer_amount").split()
-            transfer = {"from_account_id": account.account_id, "amount": amount, "currency": currency}
-            transfer.update({k: v for k, v in payee.items() if k in ("payee_id", "payee_phone")})
+            accounts = await core_bank().accounts(session.access_token)
+            # A move: both accounts from the core bank's list of the customer's, by the type the confirmation named.
+            move = accounts_of_move(tracker.get_slot("transfer_to_account"), accounts)
+            if move is not None:
+                transfer = {"from_account_id": move[0].account_id, "amount": amount, "currency": currency,
+                            "to_account_id": move[1].account_id}
+            else:
+                # The payee again from the core bank's list: the one the confirmation named, never an id from a message.
+                payee = match_payee(_payee_text(tracker), await core_bank().payees(session.access_token))
+                if payee is None:
+                    dispatcher.utter_message(response="utter_payee_unknown",
+                                             payee=mask_card_numbers(_payee_text(tracker)))
+                    return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
+                account = next(a for a in accounts if a.type == "current")
+                transfer = {"from_account_id": account.account_id, "amount": amount, "currency": currency}
+                transfer.update({k: v for k, v in payee.items() if k in ("payee_id", "payee_phone")})
             prepared = await core_bank().prepare_transfer(
                 session.access_token, transfer, language=Presentation.from_tracker(tracker).language
             )
@@ -263,12 +308,13 @@ class ValidateTransferForm(FormValidationAction):
         except StopIteration:
             dispatcher.utter_message(response="utter_no_accounts")
             return {"transfer_draft": json.dumps({"outcome": "refused"})}
+        # A move names the account as the chat does ("your savings account"), not as the bank's records do.
+        payee_name = _payee_text(tracker) if move is not None else prepared["transfer"]["payee_name"]
         dispatcher.utter_message(
-            response="utter_transfer_code_sent", amount=_money_text(tracker, amount),
-            payee=prepared["transfer"]["payee_name"], sent_to=prepared["sent_to"],
+            response="utter_transfer_code_sent", amount=_money_text(tracker, amount), payee=payee_name,
+            sent_to=prepared["sent_to"],
         )
-        draft = {"transfer": transfer, "challenge_id": prepared["challenge_id"],
-                 "payee_name": prepared["transfer"]["payee_name"]}
+        draft = {"transfer": transfer, "challenge_id": prepared["challenge_id"], "payee_name": payee_name}
         return {"transfer_confirmed": True, "transfer_draft": json.dumps(draft)}
 
     @answers_only
@@ -302,8 +348,18 @@ class ValidateTransferForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_transfer_code_expired")
                 return {"transfer_code": None, "transfer_confirmed": None, "transfer_draft": None}
             return {"transfer_code": None, **self._refused(dispatcher, tracker, error)}
+        destination = tracker.get_slot("transfer_to_account")
+        if "to_account_id" in draft["transfer"] and destination in (SAVINGS, CURRENT):
+            dispatcher.utter_message(
+                response="utter_transfer_moved", amount=_money_text(tracker, result["amount"]),
+                destination=_own_account_shown(tracker, destination), reference=result["reference"],
+                source=_own_account_shown(tracker, source_type(destination)),
+                balance=_money_text(tracker, result["balance_after"]),
+            )
+            return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "done"})}
         dispatcher.utter_message(
-            response="utter_transfer_done", amount=_money_text(tracker, result["amount"]), payee=result["payee_name"],
+            response="utter_transfer_done", amount=_money_text(tracker, result["amount"]),
+            payee=draft.get("payee_name") or result["payee_name"],
             reference=result["reference"], balance=_money_text(tracker, result["balance_after"]),
         )
         return {"transfer_code": None, "transfer_draft": json.dumps({"outcome": "done"})}
@@ -317,7 +373,8 @@ class ValidateTransferForm(FormValidationAction):
             return {"transfer_amount": None, "transfer_confirmed": None, "transfer_draft": None}
         if error.code in ("payee_not_found", "same_account"):
             dispatcher.utter_message(response=f"utter_transfer_{error.code}")
-            return {"transfer_payee": None, "transfer_confirmed": None, "transfer_draft": None}
+            return {"transfer_payee": None, "transfer_to_account": None, "transfer_confirmed": None,
+                    "transfer_draft": None}
         explain_code_refusal(dispatcher, error, otherwise="utter_transfer_refused", reason=reason)
         return {"transfer_draft": json.dumps({"outcome": "refused"})}
 
@@ -347,6 +404,14 @@ class ActionAskTransferConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         amount, _ = tracker.get_slot("transfer_amount").split()
+        destination = tracker.get_slot("transfer_to_account")
+        if destination in (SAVINGS, CURRENT):  # a move between the customer's own accounts
+            dispatcher.utter_message(
+                response="utter_ask_transfer_move_confirmed", amount=_money_text(tracker, amount),
+                source=_own_account_shown(tracker, source_type(destination)),
+                destination=_own_account_shown(tracker, destination),
+            )
+            return []
         dispatcher.utter_message(
             response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount), payee=_payee_text(tracker),
         )

@@ -114,6 +114,7 @@ SEED_CUSTOMERS: tuple[SeedCustomer, ...] = (
     SeedCustomer(
         "100003", "Tom", "Bernard", "+33611223344", "fr_FR",
         current_balance=Decimal("612.08"), address=SeedAddress("5", "place", "du Capitole", "31000", "Toulouse"),
+        savings_balance=Decimal("1840.00"),
         cards=(SeedCard("debit", "Mastercard", "2267", 5, 4),),
     ),
     SeedCustomer(

@@ -45,8 +45,9 @@ class FakeBank:
         return [SimpleNamespace(account_id="acc-savings", type="savings"),
                 SimpleNamespace(account_id="acc-current", type="current")]
 
-    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str) -> Dict[str, Any]:
-        self.checked.append((token, from_account_id, amount, currency))
+    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str,
+                             to_account_id: Optional[str] = None) -> Dict[str, Any]:
+        self.checked.append((token, from_account_id, amount, currency, *([to_account_id] if to_account_id else [])))
         if self.refusal is not None:
             raise self.refusal
         return {"from_account_id": from_account_id, "amount": str(amount), "currency": currency,
