@@ -30,6 +30,22 @@ SESSION = CustomerSession("token-1", "100003", "Tom", datetime.now(timezone.utc)
     ("move 100 from savings to my current account", "current"),
     ("retire 200 de mon livret", "current"),
     ("transfère 80€ depuis l'épargne vers le compte courant", "current"),
+    # Where the money goes, when said, decides: the last place named.
+    ("i need to dip into my savings, move 400 to current", "current"),
+    ("empty my savings pot into my current account", "current"),
+    ("use my savings to top up my current by 220", "current"),
+    ("j'ai trop sur le courant, mets 600 euros sur l'épargne", "savings"),
+    ("je dois payer les impots, vire 1 800 euros du livret A sur le courant", "current"),
+    # Else a verb that takes money out of the savings.
+    ("pull 2k outta savings for the holiday", "current"),
+    ("reprends 200 € sur mon livret A pour le loyer", "current"),
+    ("vide mon livret", "current"),
+    ("place 1,5k sur mon compte d'épargne", "savings"),
+    ("mets 200 € sur mon LDDS", "savings"),
+    # The savings paying someone: a transfer to them.
+    ("pay the electrician from my savings", None),
+    ("transfer 250 from my savings to Karine", None),
+    ("virement de 2k à mon frère depuis le livret A", None),
     ("send 20€ to Tom", None),
     ("send 50€ to Tom from my current account", None),
     ("envoie 20 balles à ma soeur", None),
