@@ -311,8 +311,8 @@ class ValidateTransferForm(FormValidationAction):
         # A move names the account as the chat does ("your savings account"), not as the bank's records do.
         payee_name = _payee_text(tracker) if move is not None else prepared["transfer"]["payee_name"]
         dispatcher.utter_message(
-            response="utter_transfer_code_sent", amount=_money_text(tracker, amount), payee=payee_name,
-            sent_to=prepared["sent_to"],
+            response="utter_transfer_move_code_sent" if move is not None else "utter_transfer_code_sent",
+            amount=_money_text(tracker, amount), payee=payee_name, sent_to=prepared["sent_to"],
         )
         draft = {"transfer": transfer, "challenge_id": prepared["challenge_id"], "payee_name": payee_name}
         return {"transfer_confirmed": True, "transfer_draft": json.dumps(draft)}

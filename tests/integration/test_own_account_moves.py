@@ -33,7 +33,7 @@ def test_money_put_into_savings_and_back_moves_between_the_customers_accounts(br
     assert "300.00" in confirmation
 
     replies = branch.tap(psid, "Yes, move it")
-    assert "I've sent a code" in joined(replies), replies
+    assert "To approve moving €300.00 to your savings account, I've sent a code" in joined(replies), replies
     assert "to move" in latest_sms(branch) and "savings account" in latest_sms(branch)
     replies = branch.exchange(psid, branch.latest_code(TOM[1]))
     assert "Moved ✅" in joined(replies) and "Reference TR-" in joined(replies), replies
@@ -58,6 +58,7 @@ def test_a_move_in_french(branch: Branch):
     assert "de votre compte courant vers votre compte épargne ?" in confirmation, confirmation
 
     replies = branch.tap(psid, "Oui, virer")
+    assert "Ce code ne vaut que pour ce montant et ce compte" in in_french(replies), replies
     assert "vers votre compte épargne" in latest_sms(branch), latest_sms(branch)
     replies = branch.exchange(psid, branch.latest_code(TOM[1]))
     assert "Viré ✅" in in_french(replies), replies

@@ -163,6 +163,7 @@ async def test_a_move_is_confirmed_prepared_and_done_as_a_move(bank: FakeBank):
     result = await transfers.ValidateTransferForm().validate_transfer_confirmed(True, dispatcher, tracker("yes", slots), {})
     assert bank.prepared == [{"from_account_id": "acc-current", "amount": "200.00", "currency": "EUR",
                               "to_account_id": "acc-savings"}]  # no payee: the bank's account ids, from its list
+    assert dispatcher.messages[-1]["response"] == "utter_transfer_move_code_sent"
     assert dispatcher.messages[-1]["payee"] == "your savings account"
 
     done = CollectingDispatcher()
