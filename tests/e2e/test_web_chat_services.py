@@ -517,3 +517,36 @@ def test_an_appointment_by_phone_booked_then_cancelled(sandbox: Stack, clients):
 def test_un_rendez_vous_en_visio_reserve_puis_annule(sandbox: Stack, clients):
     book_then_cancel(sandbox, clients, ALEX, "fr", "fr-FR", "je voudrais un rendez-vous avec mon conseiller",
                      topic="savings", topic_asked=True, channel="video", cancel="annuler mon rendez-vous")
+
+
+# --- 7. money moved between one's own accounts -----------------------------------------------------------------------
+
+
+def balances_of(sandbox: Stack, headers: Dict[str, str]) -> Dict[str, Decimal]:
+    found = requests.get(f"{sandbox.branch.core_bank_url}/v1/accounts", headers=headers, timeout=5)
+    found.raise_for_status()
+    return {a["type"]: Decimal(a["balance"]) for a in found.json()["accounts"]}
+
+
+def test_quarante_euros_sur_le_livret_puis_repris(sandbox: Stack, clients):
+    tom = bank_headers(sandbox, TOM)
+    before = balances_of(sandbox, tom)
+    as_page = Presentation.of("fr", "fr_FR")
+    current, savings = text("account.your.current", "fr"), text("account.your.savings", "fr")
+    chat = WebChat(sandbox, clients, "fr", "fr-FR")
+    chat.say("mets 40 € sur mon livret")
+    arrived = verified(chat, TOM)
+    assert in_french(arrived).endswith(said("utter_ask_transfer_move_confirmed", "fr", amount=as_page.money("40.00"),
+                                            source=current, destination=savings)), shown(arrived)
+    arrived = chat.tap(title("utter_ask_transfer_move_confirmed", "fr", "/affirm"))
+    assert "utter_transfer_move_code_sent" in chat.responses(), shown(arrived)
+    arrived = chat.say(sandbox.branch.latest_code(TOM[1]))
+    assert in_french(arrived).startswith(f"Viré ✅ {as_page.money('40.00')} vers {savings}."), shown(arrived)
+    assert balances_of(sandbox, tom)["savings"] == before["savings"] + Decimal("40.00")
+
+    chat.say("reprends 40 € de mon livret")
+    assert shown(chat.received[-1:]).startswith(f"Virer {as_page.money('40.00')} de {savings} vers {current}"), \
+        shown(chat.received[-1:])
+    chat.tap(title("utter_ask_transfer_move_confirmed", "fr", "/affirm"))
+    in_french(chat.say(sandbox.branch.latest_code(TOM[1])))
+    assert balances_of(sandbox, tom) == before

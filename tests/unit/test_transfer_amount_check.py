@@ -54,13 +54,17 @@ class FakeBank:
                 "remaining_today": "500.00"}
 
 
+def wire(monkeypatch, bank: Any, session: CustomerSession = SESSION) -> Any:
+    """The transfer actions talking to `bank`, for a customer verified with `session`."""
+    monkeypatch.setattr(transfers, "core_bank", lambda: bank)
+    monkeypatch.setattr(transfers, "current_session", lambda tracker: session)
+    monkeypatch.setattr(transfers, "verified_session", lambda tracker, dispatcher, request: (session, []))
+    return bank
+
+
 @pytest.fixture
 def bank(monkeypatch) -> FakeBank:
-    bank = FakeBank()
-    monkeypatch.setattr(transfers, "core_bank", lambda: bank)
-    monkeypatch.setattr(transfers, "current_session", lambda tracker: SESSION)
-    monkeypatch.setattr(transfers, "verified_session", lambda tracker, dispatcher, request: (SESSION, []))
-    return bank
+    return wire(monkeypatch, FakeBank())
 
 
 def form_tracker(text: str, language: str = "en") -> Tracker:

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.transfers as transfers
 from actions.customer_sessions import CustomerSession
 from actions.own_accounts import destination_type
+from tests.unit.test_transfer_amount_check import wire
 
 TOM = {"payee_id": "payee-tom", "name": "Tom Bernard", "iban_masked": "FR76 •••• 0189", "customer": True}
 SESSION = CustomerSession("token-1", "100003", "Tom", datetime.now(timezone.utc) + timedelta(minutes=15))
@@ -86,11 +87,7 @@ class FakeBank:
 
 @pytest.fixture
 def bank(monkeypatch) -> FakeBank:
-    bank = FakeBank()
-    monkeypatch.setattr(transfers, "core_bank", lambda: bank)
-    monkeypatch.setattr(transfers, "current_session", lambda tracker: SESSION)
-    monkeypatch.setattr(transfers, "verified_session", lambda tracker, dispatcher, request: (SESSION, []))
-    return bank
+    return wire(monkeypatch, FakeBank(), SESSION)
 
 
 def tracker(text: str, slots: Optional[Dict[str, Any]] = None, latest_action: str = "action_listen") -> Tracker:

@@ -150,9 +150,7 @@ def chart_images(settings: "Settings") -> ChartImages:
     """Redis when REDIS_URL is set (keys `{prefix}webchat:chart:...`), else this process's memory."""
     if not settings.redis_url:
         return ChartImages()
-    import redis
+    from bot.channels.redis_client import binary_redis_client
 
-    # Binary values (the PNG): not the channels' shared client, which decodes every value as text. Timeouts: a
-    # Redis that hangs costs the chart (logged), never the conversation.
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
-    return ChartImages(RedisImages(client, settings.redis_key_prefix))
+    # Binary values (the PNG): not the channels' shared client, which decodes every value as text.
+    return ChartImages(RedisImages(binary_redis_client(settings.redis_url), settings.redis_key_prefix))
