@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
-from actions.verified import bank_trouble, verified_session
+from actions.verified import bank_trouble, request_entity, verified_session
 
 
 def account_name(shown_as: Presentation, account: Account) -> str:
@@ -28,13 +28,13 @@ class ActionShowBalance(Action):
         session, events = verified_session(tracker, dispatcher, request="check_balance")
         if session is None:
             return events
-        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None), SlotSet("account_type", None)]
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         try:
             customer = await core_bank().me(session.access_token)
             accounts = await core_bank().accounts(session.access_token)
         except BankError as error:
             return done + bank_trouble(tracker, dispatcher, error, "check_balance")
-        wanted = tracker.get_slot("account_type")
+        wanted = request_entity(tracker, "check_balance", "account_type")
         shown = [a for a in accounts if not wanted or a.type == wanted] or accounts
         if not shown:
             dispatcher.utter_message(response="utter_no_accounts")

@@ -40,7 +40,7 @@ from actions.text.locale import Presentation
 from actions.text.numbers import fold
 from actions.text.periods import Period, parse_period
 from actions.transactions import _pick_account
-from actions.verified import bank_trouble, request_message, verified_session
+from actions.verified import bank_trouble, request_entity, request_message, verified_session
 from bot.dialogue_signals import SPENDING_CHART_KEY
 
 REQUEST = "spending_insights"
@@ -165,14 +165,13 @@ class ActionShowSpending(Action):
         session, events = verified_session(tracker, dispatcher, request=REQUEST)
         if session is None:
             return events
-        done: List[EventType] = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
-                                 SlotSet("account_type", None), SlotSet("period", None)]
+        done: List[EventType] = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         asked_text, _ = request_message(tracker, REQUEST)
         day = today()
-        period = parse_period(str(tracker.get_slot("period") or "") or asked_text, day)
+        period = parse_period(request_entity(tracker, REQUEST, "period") or asked_text, day)
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), tracker.get_slot("account_type"))
+            account = _pick_account(await core_bank().accounts(token), request_entity(tracker, REQUEST, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done

@@ -31,7 +31,7 @@ from actions.text.periods import Period, parse_period
 from actions.text.search_words import IN, OUT, amount_bounds, category_in, category_of, direction_in, merchant_in
 from actions.text.numbers import fold
 from actions.transactions import _pick_account, transaction_label
-from actions.verified import bank_trouble, request_message, verified_session
+from actions.verified import bank_trouble, request_entity, request_message, verified_session
 
 SEARCH = "search_transactions"
 RECURRING = "recurring_payments"
@@ -79,7 +79,7 @@ def _entity(entities: List[Dict[str, Any]], name: str) -> Optional[str]:
     return None
 
 
-def asked_in(text: str, entities: List[Dict[str, Any]], period_slot: Optional[str], day: date) -> Asked:
+def asked_in(text: str, entities: List[Dict[str, Any]], day: date) -> Asked:
     """What a search asks: the entities first, then the words of the request."""
     merchant = _entity(entities, "merchant") or merchant_in(text)
     if merchant and category_of(merchant):  # "on restaurants": a category, not a name
@@ -89,7 +89,7 @@ def asked_in(text: str, entities: List[Dict[str, Any]], period_slot: Optional[st
         # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette").
         category = category_in(fold(text).replace(fold(merchant), " ") if merchant else text)
     period = None
-    for wording in (_entity(entities, "period"), period_slot, text):
+    for wording in (_entity(entities, "period"), text):
         period = parse_period(wording or "", day)
         if period is not None:
             break
@@ -220,13 +220,12 @@ class ActionSearchTransactions(Action):
         session, events = verified_session(tracker, dispatcher, request=SEARCH)
         if session is None:
             return events
-        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
-                SlotSet("account_type", None), SlotSet("period", None)]
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         text, entities = request_message(tracker, SEARCH)
-        asked = asked_in(text, entities, tracker.get_slot("period"), today())
+        asked = asked_in(text, entities, today())
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), tracker.get_slot("account_type"))
+            account = _pick_account(await core_bank().accounts(token), _entity(entities, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done
@@ -287,7 +286,7 @@ class ActionShowRecurringPayments(Action):
         session, events = verified_session(tracker, dispatcher, request=RECURRING)
         if session is None:
             return events
-        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None), SlotSet("account_type", None)]
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         text, entities = request_message(tracker, RECURRING)
         named_by_nlu = _entity(entities, "merchant")
         typed = named_by_nlu or merchant_in(text)
@@ -295,7 +294,7 @@ class ActionShowRecurringPayments(Action):
             typed = named_by_nlu = None
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), tracker.get_slot("account_type"))
+            account = _pick_account(await core_bank().accounts(token), _entity(entities, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done

@@ -14,7 +14,7 @@ from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
 from actions.text.periods import parse_period
-from actions.verified import bank_trouble, request_message, verified_session
+from actions.verified import bank_trouble, request_entity, request_message, verified_session
 
 PAGE_SIZE = 5
 REQUEST = "recent_transactions"
@@ -39,11 +39,9 @@ def _pick_account(accounts: List[Account], wanted: Optional[str]) -> Optional[Ac
 
 
 def _period_asked(tracker: Tracker) -> str:
-    """The period entity, or else the wording of the request itself ("last week's"), which
-    parse_period reads as well: the request may lie a few turns back, before the OTP."""
-    if tracker.get_slot("period"):
-        return str(tracker.get_slot("period"))
-    return request_message(tracker, REQUEST)[0]
+    """The request's period entity, or else its wording ("last week's"), which parse_period reads as well: the
+    request may lie a few turns back, before the OTP."""
+    return request_entity(tracker, REQUEST, "period") or request_message(tracker, REQUEST)[0]
 
 
 class ActionShowTransactions(Action):
@@ -54,10 +52,10 @@ class ActionShowTransactions(Action):
         session, events = verified_session(tracker, dispatcher, request=REQUEST)
         if session is None:
             return events
-        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None),
-                SlotSet("account_type", None), SlotSet("period", None)]
+        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         try:
-            account = _pick_account(await core_bank().accounts(session.access_token), tracker.get_slot("account_type"))
+            account = _pick_account(await core_bank().accounts(session.access_token),
+                                    request_entity(tracker, REQUEST, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done

@@ -89,3 +89,12 @@ def request_message(tracker: Tracker, intent: str) -> Tuple[str, List[Dict[str, 
         if (parsed.get("intent") or {}).get("name") == intent:
             return str(event.get("text") or ""), list(parsed.get("entities") or [])
     return "", []
+
+
+def request_entity(tracker: Tracker, intent: str, entity: str) -> Optional[str]:
+    """An entity of the request itself (`request_message`): "my savings balance" -> savings. Never one of an earlier
+    message: "put 1000 in my savings", then "what's my balance?" asks for every account."""
+    for found in request_message(tracker, intent)[1]:
+        if found.get("entity") == entity and found.get("value") not in (None, ""):
+            return str(found["value"]).strip()
+    return None
