@@ -2,15 +2,16 @@
 
 Five sets, all scored by `make eval-nlu`: the original one, the two independent ones (English, French), and the
 knowledge base's two (tests/nlu/knowledge_heldout_{en,fr}.yml, when written), each
-written without reading data/. A failure names the held-out line only, never the training line it clashes
-with, so that whoever fixes it stays blind to data/: change or drop the held-out line, or, if a training line
-was copied from the set, remove that one.
+written without reading data/, and the training lines without reading them. A failure names where the two lines
+are (file and line number), never their words, so that whoever fixes it stays blind to the other side: the writer
+of training lines deletes theirs, the writer of a held-out set changes or drops theirs.
 """
 import difflib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -54,6 +55,20 @@ def examples(path: Path):
     """(intent, text) of every example in one NLU file, annotations read by Rasa's loader."""
     for message in messages(path):
         yield message.get("intent"), message.get("text")
+
+
+def line_numbers(paths) -> dict:
+    """Where each list item of the YAML files is: its normalized text -> "path:line" (the first one)."""
+    found = {}
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            item = line.strip()
+            if item.startswith("- "):
+                text = item[2:].strip()
+                if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                    text = text[1:-1]
+                found.setdefault(normalized(text), f"{path.relative_to(ROOT)}:{number}")
+    return found
 
 
 def block_metadata(message) -> dict:
@@ -111,9 +126,10 @@ class NearCopyIndex:
         for row, line in enumerate(self.lines):
             for ch, count in Counter(line).items():
                 self.counts[row, self.alphabet[ch]] = count
-        self.keys = set()
+        self.keys = {}  # key -> the line it comes from (the shortest one, lines being sorted by length)
         for line in self.lines:
-            self.keys.update(self._keys(line.split(), own=True))
+            for key in self._keys(line.split(), own=True):
+                self.keys.setdefault(key, line)
 
     @staticmethod
     def _keys(tokens, own: bool):
@@ -130,12 +146,19 @@ class NearCopyIndex:
             yield ("whole" if own else "drop",) + tuple(tokens)
 
     def matches(self, text: str) -> bool:
-        if text in self.exact or any(key in self.keys for key in self._keys(text.split(), own=False)):
-            return True
+        return self.match(text) is not None
+
+    def match(self, text: str) -> Optional[str]:
+        """The indexed line `text` is a near copy of, if any."""
+        if text in self.exact:
+            return text
+        for key in self._keys(text.split(), own=False):
+            if key in self.keys:
+                return self.keys[key]
         low, high = 0.9 * len(text) / 1.1, 1.1 * len(text) / 0.9  # 2*min/(a+b) >= 0.9, as in near_copy
         first, last = bisect_left(self.lengths, low), bisect_right(self.lengths, high)
         if first >= last:
-            return False
+            return None
         mine = np.zeros(len(self.alphabet), dtype=np.int32)
         for ch, count in Counter(text).items():
             if ch in self.alphabet:
@@ -148,8 +171,8 @@ class NearCopyIndex:
             matcher = self.matchers[k]
             matcher.set_seq1(text)
             if matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
-                return True
-        return False
+                return self.lines[k]
+        return None
 
 
 def test_helpers_catch_copies_and_one_word_swaps():
@@ -188,9 +211,16 @@ def training_index():
 def test_no_heldout_line_is_in_the_training_data(path, training_index):
     if not path.exists():
         pytest.skip(f"no {path.name}")
-    clashes = [text for _, text in examples(path) if training_index.matches(normalized(text))]
-    # Only the held-out side is named: the training line stays unread.
-    assert not clashes, f"{len(clashes)} line(s) of {path.name} are (near) copies of training lines: {clashes}"
+    pairs = [(normalized(text), training_index.match(normalized(text))) for _, text in examples(path)]
+    pairs = [(held_out, training) for held_out, training in pairs if training is not None]
+    if pairs:
+        held_out_at = line_numbers([path])
+        training_at = line_numbers(sorted(TRAINING.rglob("*.yml")))
+        clashes = sorted(f"{training_at.get(training, 'data/ (a line written with markup)')} ~ "
+                         f"{held_out_at.get(held_out, path.name)}" for held_out, training in pairs)
+        # Places only, never the words: each side stays unread by the other's writer.
+        pytest.fail(f"{len(clashes)} training line(s) are (near) copies of held-out lines (training ~ held out); "
+                    f"a writer of training lines deletes theirs: {clashes}")
 
 
 SPLIT_LATER = {"search_transactions", "freeze_card"}  # intents relabelled into the original set when they split off
