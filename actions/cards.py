@@ -57,6 +57,13 @@ def match_card(text: str, cards: List[Card]) -> Optional[Card]:
 # --- block ---------------------------------------------------------------------------------------
 
 
+def card_type_asked(tracker: Tracker) -> SlotSet:
+    """A fresh card request's kind of card: the one this message names, or none. The slot fills from any message
+    ("how much is a credit card?"); left over, it would offer only that kind to block or order it unasked."""
+    named = next(tracker.get_latest_entity_values("card_type"), None)
+    return SlotSet("card_type", named if named in ("debit", "credit") else None)
+
+
 class ActionStartBlockCard(Action):
     def name(self) -> Text:
         return "action_start_block_card"
@@ -67,7 +74,7 @@ class ActionStartBlockCard(Action):
             text = tracker.latest_message.get("text")
             reason = "stolen" if says_stolen(text) else UNSURE if says_unsure(text) else "lost"
             events = [SlotSet("card_to_block", None), SlotSet("card_block_choice", None),
-                      SlotSet("card_block_reason", reason)]
+                      SlotSet("card_block_reason", reason), card_type_asked(tracker)]
         session, gate = verified_session(tracker, dispatcher, request="block_card")
         if session is None:
             return events + gate
@@ -258,7 +265,7 @@ class ActionStartFreezeCard(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
-            events = [SlotSet("card_to_freeze", None)]
+            events = [SlotSet("card_to_freeze", None), card_type_asked(tracker)]
         session, gate = verified_session(tracker, dispatcher, request="freeze_card")
         if session is None:
             return events + gate
@@ -337,7 +344,7 @@ class ActionStartUnfreezeCard(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request (not a return from verification)
-            events = [SlotSet("card_to_unfreeze", None)]
+            events = [SlotSet("card_to_unfreeze", None), card_type_asked(tracker)]
         session, gate = verified_session(tracker, dispatcher, request="unfreeze_card")
         if session is None:
             return events + gate
@@ -414,7 +421,8 @@ class ActionStartCardOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         if tracker.latest_action_name == "action_listen":  # a fresh request: a new draft, a new idempotency key
-            events = [SlotSet("card_order_confirmed", None), SlotSet("card_order_key", uuid.uuid4().hex)]
+            events = [SlotSet("card_order_confirmed", None), SlotSet("card_order_key", uuid.uuid4().hex),
+                      card_type_asked(tracker)]
         session, gate = verified_session(tracker, dispatcher, request="order_card")
         if session is None:
             return events + gate

@@ -285,3 +285,21 @@ async def test_the_block_question_offers_frozen_cards_too(bank):
     assert [q["title"] for q in message["quick_replies"]] == ["Debit •••• 4821", "Credit •••• 7304"]
     await run(cards.ActionBlockCard(), {"card_to_block": "card-7304", "card_block_reason": "lost"})
     assert fake.blocked == ["card-7304"]
+
+
+# --- the kind of card a request names, never one an earlier message named --------------------------------------------
+
+
+@pytest.mark.parametrize("start", [cards.ActionStartBlockCard, cards.ActionStartFreezeCard,
+                                   cards.ActionStartUnfreezeCard, cards.ActionStartCardOrder])
+@pytest.mark.parametrize("named, kind", [([], None), ([{"entity": "card_type", "value": "debit"}], "debit")])
+async def test_a_fresh_card_request_takes_the_kind_of_card_it_names_or_none(bank, start, named, kind):
+    """'How much is a credit card?' earlier left card_type at credit: 'I lost my card' must offer every card, and
+    'order a new card' ask which kind."""
+    bank(DEBIT, CREDIT)
+    latest = {"text": "my card", "intent": {"name": "block_card"}, "entities": named}
+    stale = Tracker("psid-1", {"language": "en", "card_type": "credit"}, latest,
+                    [{"event": "user", "text": "my card", "parse_data": latest, "input_channel": "messenger"}],
+                    False, None, {}, "action_listen")
+    events = await start().run(CollectingDispatcher(), stale, {})
+    assert SlotSet("card_type", kind) in events
