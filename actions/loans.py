@@ -42,7 +42,9 @@ class ActionStartLoan(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         amount_text = " ".join(filter(None, [_entity(tracker, "amount"), _entity(tracker, "currency")]))
-        money = parse_money(amount_text) if amount_text else None
+        # The amount the NLU tagged, else one written with its currency ("a 500 euro car loan"): a bare number of
+        # the request may be something else ("for my 2 kids"); a term is never read as money (parse_money).
+        money = parse_money(amount_text) if amount_text else parse_money(text, currency_required=True)
         term = parse_term_months(_entity(tracker, "term") or text)
         return [
             SlotSet("loan_type", tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else None),
