@@ -31,7 +31,7 @@ from actions.text.periods import Period, parse_period
 from actions.text.search_words import IN, OUT, amount_bounds, category_in, category_of, direction_in, merchant_in
 from actions.text.numbers import fold
 from actions.transactions import _pick_account, transaction_label
-from actions.verified import bank_trouble, request_entity, request_message, verified_session
+from actions.verified import bank_trouble, entity_value, request_message, verified_session
 
 SEARCH = "search_transactions"
 RECURRING = "recurring_payments"
@@ -72,28 +72,21 @@ class Asked:
                    money("min_amount"), money("max_amount"), period)
 
 
-def _entity(entities: List[Dict[str, Any]], name: str) -> Optional[str]:
-    for entity in entities:
-        if entity.get("entity") == name and entity.get("value") not in (None, ""):
-            return str(entity["value"]).strip()
-    return None
-
-
 def asked_in(text: str, entities: List[Dict[str, Any]], day: date) -> Asked:
     """What a search asks: the entities first, then the words of the request."""
-    merchant = _entity(entities, "merchant") or merchant_in(text)
+    merchant = entity_value(entities, "merchant") or merchant_in(text)
     if merchant and category_of(merchant):  # "on restaurants": a category, not a name
         merchant = None
-    category = category_of(_entity(entities, "category"))
+    category = category_of(entity_value(entities, "category"))
     if category is None:
         # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette").
         category = category_in(fold(text).replace(fold(merchant), " ") if merchant else text)
     period = None
-    for wording in (_entity(entities, "period"), text):
+    for wording in (entity_value(entities, "period"), text):
         period = parse_period(wording or "", day)
         if period is not None:
             break
-    bounds = amount_bounds(text, _entity(entities, "amount"))
+    bounds = amount_bounds(text, entity_value(entities, "amount"))
     return Asked(
         merchant=merchant[:100] if merchant else None, category=category, direction=direction_in(text),
         min_amount=bounds.at_least, max_amount=bounds.at_most, period=period,
@@ -225,7 +218,7 @@ class ActionSearchTransactions(Action):
         asked = asked_in(text, entities, today())
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), _entity(entities, "account_type"))
+            account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done
@@ -288,13 +281,13 @@ class ActionShowRecurringPayments(Action):
             return events
         done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         text, entities = request_message(tracker, RECURRING)
-        named_by_nlu = _entity(entities, "merchant")
+        named_by_nlu = entity_value(entities, "merchant")
         typed = named_by_nlu or merchant_in(text)
         if typed and category_of(typed):
             typed = named_by_nlu = None
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), _entity(entities, "account_type"))
+            account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
             if account is None:
                 dispatcher.utter_message(response="utter_no_accounts")
                 return done
@@ -325,7 +318,7 @@ class ActionShowRecurringPayments(Action):
                         last_day=shown_as.day(payment.last_date), next_day=shown_as.day(payment.next_date),
                     )
                 return done
-            category = category_of(_entity(entities, "category")) or category_in(text)
+            category = category_of(entity_value(entities, "category")) or category_in(text)
             of_category = [p for p in payments if p.category == category]
             if of_category:  # "is the rent...", "which bills...": those only
                 payments = of_category

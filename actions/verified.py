@@ -91,10 +91,15 @@ def request_message(tracker: Tracker, intent: str) -> Tuple[str, List[Dict[str, 
     return "", []
 
 
-def request_entity(tracker: Tracker, intent: str, entity: str) -> Optional[str]:
+def entity_value(entities: List[Dict[str, Any]], name: str) -> Optional[str]:
+    """The first value of the entity `name` among a message's `entities`, stripped; None when absent or empty."""
+    for entity in entities:
+        if entity.get("entity") == name and entity.get("value") not in (None, ""):
+            return str(entity["value"]).strip()
+    return None
+
+
+def request_entity(tracker: Tracker, intent: str, name: str) -> Optional[str]:
     """An entity of the request itself (`request_message`): "my savings balance" -> savings. Never one of an earlier
     message: "put 1000 in my savings", then "what's my balance?" asks for every account."""
-    for found in request_message(tracker, intent)[1]:
-        if found.get("entity") == entity and found.get("value") not in (None, ""):
-            return str(found["value"]).strip()
-    return None
+    return entity_value(request_message(tracker, intent)[1], name)

@@ -3,8 +3,7 @@ on my savings" then "what's my balance?" shows every account; an appointment "ne
 transactions" lists them with no period. Found trying the branch: the balance showed the savings account only."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -17,6 +16,7 @@ import actions.verified as verified
 from actions.banking import Account, Customer
 from actions.customer_sessions import CustomerSession
 
+TODAY = date(2026, 12, 5)
 SESSION = CustomerSession("token-1", "100003", "Tom", datetime.now(timezone.utc) + timedelta(minutes=15))
 
 
@@ -48,6 +48,7 @@ def bank(monkeypatch) -> FakeBank:
     monkeypatch.setattr(accounts, "core_bank", lambda: fake)
     monkeypatch.setattr(transactions, "core_bank", lambda: fake)
     monkeypatch.setattr(verified, "current_session", lambda tracker: SESSION)
+    monkeypatch.setattr(transactions, "today", lambda: TODAY)  # periods count from a fixed day, not the calendar
     return fake
 
 
@@ -56,9 +57,10 @@ def said(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None
             "parse_data": {"text": text, "intent": {"name": intent}, "entities": entities or []}}
 
 
-def conversation(*turns: Dict[str, Any]) -> Tracker:
-    return Tracker("psid-1", {"language": "en"}, turns[-1]["parse_data"], list(turns), False, None, {},
-                   "action_listen")
+def conversation(*turns: Dict[str, Any], left_over: Optional[Dict[str, Any]] = None) -> Tracker:
+    """`left_over`: slots an earlier message filled (as the old account_type/period slots did), never to be read."""
+    return Tracker("psid-1", {"language": "en", **(left_over or {})}, turns[-1]["parse_data"], list(turns), False,
+                   None, {}, "action_listen")
 
 
 async def run(action, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -74,6 +76,7 @@ async def test_a_balance_asked_after_a_move_to_the_savings_shows_every_account(b
     [message] = await run(accounts.ActionShowBalance(), conversation(
         said("I'd like to put 1000 € on my savings", "transfer_money", [SAVINGS]),
         said("what's my balance?", "check_balance"),
+        left_over={"account_type": "savings"},
     ))
     assert "Current" in message["balances"] and "Savings" in message["balances"]
 
@@ -99,6 +102,7 @@ async def test_transactions_after_an_appointment_next_week_have_no_period_nor_th
         said("book me an appointment about my savings next week", "book_appointment",
              [SAVINGS, {"entity": "period", "value": "next week"}]),
         said("show my transactions", "recent_transactions"),
+        left_over={"account_type": "savings", "period": "next week"},
     ))
     [asked] = bank.pages
     assert asked["account_id"] == "acc-current"
