@@ -287,6 +287,7 @@ class CoreBank:
         *,
         merchant: Optional[str] = None,
         category: Optional[str] = None,
+        kind: Optional[str] = None,
         direction: Optional[str] = None,
         min_amount: Optional[Decimal] = None,
         max_amount: Optional[Decimal] = None,
@@ -300,7 +301,7 @@ class CoreBank:
         (Decimal money) and the merchant names the loose merchant filter matched; 400 invalid_request for a bad
         filter (the contract's refusal, not sent)."""
         wanted = {
-            "merchant": merchant, "category": category, "direction": direction,
+            "merchant": merchant, "category": category, "kind": kind, "direction": direction,
             "min_amount": min_amount, "max_amount": max_amount,
             "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
             "time_zone": time_zone or None, "limit": limit, "before": before or None,

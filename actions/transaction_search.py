@@ -4,10 +4,13 @@
 
 Both run behind the OTP as recent_transactions does (actions/verified.py). What was asked is read from the request
 itself, which may lie a few turns back (before the OTP): its entities first (merchant, category, period, amount),
-then its words (actions/text/search_words.py, actions/text/periods.py). Matching a merchant's name loosely, the
-totals and the detection of recurring payments are the core bank's (GET /v1/accounts/{id}/transactions/search and
-/recurring-payments); this module only asks and words the answer, in the conversation's language and locale. The
-matches come a page at a time; "show more" (action_show_more_transactions) goes on with the search.
+then its words (actions/text/search_words.py, actions/text/periods.py), which alone say a kind of transaction ("card
+payments", "virements"). A request for the transactions list that names a kind is answered here too
+(actions/transactions.py hands it over): the list of that kind, with its totals. Matching a merchant's name loosely,
+what each kind of transaction stands for, the totals and the detection of recurring payments are the core bank's
+(GET /v1/accounts/{id}/transactions/search and /recurring-payments); this module only asks and words the answer, in
+the conversation's language and locale. The matches come a page at a time; "show more"
+(action_show_more_transactions) goes on with the search.
 """
 from __future__ import annotations
 
@@ -25,10 +28,22 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank_day import BANK_TIMEZONE, today
 from actions.banking import BankError, RecurringPayment, SearchPage, core_bank
+from actions.customer_sessions import CustomerSession
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
 from actions.text.periods import Period, parse_period
-from actions.text.search_words import IN, OUT, amount_bounds, category_in, category_of, direction_in, merchant_in
+from actions.text.search_words import (
+    IN,
+    OUT,
+    amount_bounds,
+    category_in,
+    category_of,
+    direction_in,
+    kind_in,
+    merchant_in,
+    names_only_a_kind,
+    without_kind_words,
+)
 from actions.text.numbers import fold
 from actions.transactions import _pick_account, transaction_label
 from actions.verified import bank_trouble, entity_value, request_message, verified_session
@@ -47,6 +62,7 @@ SEARCH_CURSOR = "search"  # the key that marks a search in the `transactions_cur
 class Asked:
     merchant: Optional[str] = None
     category: Optional[str] = None
+    kind: Optional[str] = None  # card_payment, direct_debit, transfer, cash_withdrawal: the core bank's search kinds
     direction: Optional[str] = None
     min_amount: Optional[Decimal] = None
     max_amount: Optional[Decimal] = None
@@ -54,7 +70,7 @@ class Asked:
 
     def filters(self) -> Dict[str, Any]:
         return {
-            "merchant": self.merchant, "category": self.category, "direction": self.direction,
+            "merchant": self.merchant, "category": self.category, "kind": self.kind, "direction": self.direction,
             "min_amount": str(self.min_amount) if self.min_amount is not None else None,
             "max_amount": str(self.max_amount) if self.max_amount is not None else None,
             "since": self.period.since.isoformat() if self.period else None,
@@ -68,19 +84,27 @@ class Asked:
 
         period = (Period(date.fromisoformat(filters["since"]), date.fromisoformat(filters["until"]))
                   if filters.get("since") and filters.get("until") else None)
-        return cls(filters.get("merchant"), filters.get("category"), filters.get("direction"),
+        return cls(filters.get("merchant"), filters.get("category"), filters.get("kind"), filters.get("direction"),
                    money("min_amount"), money("max_amount"), period)
 
 
 def asked_in(text: str, entities: List[Dict[str, Any]], day: date) -> Asked:
-    """What a search asks: the entities first, then the words of the request."""
-    merchant = entity_value(entities, "merchant") or merchant_in(text)
+    """What a search asks: the entities first, then the words of the request. Words naming a kind of transaction
+    ("par carte", "retraits") are the kind, whatever entity the NLU made of them: never a merchant nor a category."""
+    kind = kind_in(text)
+    merchant = entity_value(entities, "merchant")
+    if names_only_a_kind(merchant):
+        merchant = None
+    merchant = merchant or merchant_in(text)
     if merchant and category_of(merchant):  # "on restaurants": a category, not a name
         merchant = None
-    category = category_of(entity_value(entities, "category"))
+    named_category = entity_value(entities, "category")
+    if names_only_a_kind(named_category):  # "[retraits](category: cash)": the kind
+        kind, named_category = kind or kind_in(named_category), None
+    category = category_of(named_category)
     if category is None:
-        # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette").
-        category = category_in(fold(text).replace(fold(merchant), " ") if merchant else text)
+        # A word of the text, unless it is part of the merchant's name ("Pharmacie Lafayette") or names a kind.
+        category = category_in(without_kind_words(fold(text).replace(fold(merchant), " ") if merchant else text))
     period = None
     for wording in (entity_value(entities, "period"), text):
         period = parse_period(wording or "", day)
@@ -88,7 +112,7 @@ def asked_in(text: str, entities: List[Dict[str, Any]], day: date) -> Asked:
             break
     bounds = amount_bounds(text, entity_value(entities, "amount"))
     return Asked(
-        merchant=merchant[:100] if merchant else None, category=category, direction=direction_in(text),
+        merchant=merchant[:100] if merchant else None, category=category, kind=kind, direction=direction_in(text),
         min_amount=bounds.at_least, max_amount=bounds.at_most, period=period,
     )
 
@@ -142,8 +166,10 @@ def _where(shown_as: Presentation, asked: Asked, direction: str, merchants: List
     return ""
 
 
-def _count(shown_as: Presentation, direction: str, count: int) -> str:
-    return shown_as.text(f"search.count.{direction}.{'one' if count == 1 else 'other'}", count=count)
+def _count(shown_as: Presentation, asked: Asked, direction: str, count: int) -> str:
+    """"5 payments", or in the words of the kind asked: "5 card payments", "2 virements"."""
+    counted = f"kind.{asked.kind}" if asked.kind else direction
+    return shown_as.text(f"search.count.{counted}.{'one' if count == 1 else 'other'}", count=count)
 
 
 def summary(shown_as: Presentation, asked: Asked, found: SearchPage) -> str:
@@ -157,16 +183,18 @@ def summary(shown_as: Presentation, asked: Asked, found: SearchPage) -> str:
         money_in=shown_as.money(totals.money_in, totals.currency),
         where=_where(shown_as, asked, direction, list(found.merchants)),
         when=_when(shown_as, asked.period),
-        count=_count(shown_as, direction, totals.count),
+        count=_count(shown_as, asked, direction, totals.count),
         amount=_amounts(shown_as, asked),
     )
 
 
 def searched(shown_as: Presentation, asked: Asked) -> str:
-    """What was searched, for the answer that found nothing: "payments at Uber in November 2026"."""
+    """What was searched, for the answer that found nothing: "payments at Uber in November 2026", "card payments in
+    October 2026"."""
     direction = asked.direction or "any"
     return shown_as.text(
-        f"search.nothing.{direction}", amount=_amounts(shown_as, asked),
+        f"search.nothing.kind.{asked.kind}" if asked.kind else f"search.nothing.{direction}",
+        amount=_amounts(shown_as, asked),
         where=_where(shown_as, asked, direction, []), when=_when(shown_as, asked.period),
     )
 
@@ -187,7 +215,7 @@ def _lines(shown_as: Presentation, found: SearchPage) -> str:
 
 async def _search(token: str, account_id: str, asked: Asked, before: str = "") -> SearchPage:
     return await core_bank().search_transactions(
-        token, account_id, merchant=asked.merchant, category=asked.category, direction=asked.direction,
+        token, account_id, merchant=asked.merchant, category=asked.category, kind=asked.kind, direction=asked.direction,
         min_amount=asked.min_amount, max_amount=asked.max_amount,
         since=asked.period.since if asked.period else None, until=asked.period.until if asked.period else None,
         time_zone=BANK_TIMEZONE, limit=PAGE_SIZE, before=before,
@@ -213,26 +241,40 @@ class ActionSearchTransactions(Action):
         session, events = verified_session(tracker, dispatcher, request=SEARCH)
         if session is None:
             return events
-        done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
-        text, entities = request_message(tracker, SEARCH)
-        asked = asked_in(text, entities, today())
-        try:
-            token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
-            if account is None:
-                dispatcher.utter_message(response="utter_no_accounts")
-                return done
-            customer = await core_bank().me(token)
-            shown_as = Presentation.from_tracker(tracker, customer.locale)
-            found = await _search(token, account.account_id, asked)
-            if found.totals.count == 0:
-                dispatcher.utter_message(response="utter_search_nothing", searched=searched(shown_as, asked))
-                return done + [SlotSet("transactions_cursor", None)]
-            dispatcher.utter_message(response="utter_search_summary", summary=summary(shown_as, asked, found))
-            cursor = {SEARCH_CURSOR: asked.filters(), "account_id": account.account_id}
-            return done + _page(dispatcher, shown_as, found, cursor)
-        except BankError as error:
-            return done + bank_trouble(tracker, dispatcher, error, SEARCH)
+        return await answer_search(dispatcher, tracker, session, SEARCH)
+
+
+def asks_for_a_kind(tracker: Tracker, request: str) -> bool:
+    """Whether the request (`request` names its intent) names a kind of transaction: "my card payments in October"."""
+    text, entities = request_message(tracker, request)
+    return asked_in(text, entities, today()).kind is not None
+
+
+async def answer_search(
+    dispatcher: CollectingDispatcher, tracker: Tracker, session: CustomerSession, request: str
+) -> List[EventType]:
+    """Searches what the request asks (`request` names its intent: search_transactions, or recent_transactions
+    naming a kind) for a verified customer, and answers: the totals and the first page, or what was not found."""
+    done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+    text, entities = request_message(tracker, request)
+    asked = asked_in(text, entities, today())
+    try:
+        token = session.access_token
+        account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
+        if account is None:
+            dispatcher.utter_message(response="utter_no_accounts")
+            return done
+        customer = await core_bank().me(token)
+        shown_as = Presentation.from_tracker(tracker, customer.locale)
+        found = await _search(token, account.account_id, asked)
+        if found.totals.count == 0:
+            dispatcher.utter_message(response="utter_search_nothing", searched=searched(shown_as, asked))
+            return done + [SlotSet("transactions_cursor", None)]
+        dispatcher.utter_message(response="utter_search_summary", summary=summary(shown_as, asked, found))
+        cursor = {SEARCH_CURSOR: asked.filters(), "account_id": account.account_id}
+        return done + _page(dispatcher, shown_as, found, cursor)
+    except BankError as error:
+        return done + bank_trouble(tracker, dispatcher, error, request)
 
 
 async def show_more_matches(

@@ -1,4 +1,6 @@
-"""Recent transactions of an account, newest first, filtered by period, paged with "show more"."""
+"""Recent transactions of an account, newest first, filtered by period, paged with "show more". A request that names a
+kind of transaction ("my card payments in October", "mes virements") is a search, whichever of the two intents the NLU
+chose: it is answered as one (actions/transaction_search.py), that kind only, with its totals."""
 from __future__ import annotations
 
 import json
@@ -52,6 +54,10 @@ class ActionShowTransactions(Action):
         session, events = verified_session(tracker, dispatcher, request=REQUEST)
         if session is None:
             return events
+        from actions.transaction_search import answer_search, asks_for_a_kind  # it builds on this module
+
+        if asks_for_a_kind(tracker, REQUEST):
+            return await answer_search(dispatcher, tracker, session, REQUEST)
         done = [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
         try:
             account = _pick_account(await core_bank().accounts(session.access_token),

@@ -1,10 +1,16 @@
 """What a customer's money question asks for, read from its words, in English or French: the merchant, the category,
-the direction (money in or out) and bounds on the amount. The period is actions/text/periods.py's.
+the kind of transaction, the direction (money in or out) and bounds on the amount. The period is
+actions/text/periods.py's.
 
 The NLU's entities come first (the action passes them); these readers fill what they missed:
 
 - direction: words of receiving ("received", "came in", "got paid", "reçu", "touché", "rentré") say money in;
   words of paying ("spent", "paid", "payments", "dépensé", "payé", "prélevé") money out; neither, none;
+- kind: words naming how the money moved, one of the core bank's search kinds (which transactions each stands for
+  is the core bank's rule: bot/core_bank/contract/spending.py SEARCH_KINDS): "card payments", "par carte", "CB"
+  (card_payment), "direct debits", "prélèvements" (direct_debit), "transfers", "virements" (transfer), "cash
+  withdrawals", "retraits", "ATM" (cash_withdrawal). Two different kinds named give none (both are wanted). Words
+  naming a kind are never a merchant's name nor a category ("retraits" is the kind, not the cash category);
 - category: a word naming one of the core bank's categories ("restaurants", "courses", "loyer", "pharmacy");
 - merchant: the words after "at", "chez", "from", "to", "with", "à"... up to a word that is something else (an
   article, a period, a category, a number): "at Uber Eats this month" -> "uber eats". How loosely a name matches is
@@ -39,6 +45,16 @@ _OUT_WORDS = re.compile(
     r"|costs?|cost me|coute\w*|depense\w*|paye\w*|paie|paiements?|achat\w*|achete\w*|debite\w*|preleve\w*|prelevements?|sorties?"
     r"|claque\w*)\b"
 )
+
+# Words naming a kind of transaction a search filters by (the core bank's SEARCH_KINDS), folded.
+_KIND_WORDS = {
+    "card_payment": r"carte bleue|carte bancaire|cartes?|cards?|cb",
+    "direct_debit": r"direct[ -]?debits?|debit orders?|prelevements?|prlv",
+    "transfer": r"bank transfers?|wire transfers?|transfers?|wires?|virements?|transferts?",
+    "cash_withdrawal": r"(?:cash )?withdrawals?|withdr[ae]w\w*|retraits?(?: d'especes| de liquide)?|retire(?:s|e|es|r)?"
+                       r"|atms?|dab|cashpoints?|cash machines?|distributeurs?|cash|especes|liquide",
+}
+_KIND = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{words})" for kind, words in _KIND_WORDS.items()) + r")\b")
 
 # Words naming a category of the core bank (bot/core_bank/contract/categories.py), folded.
 CATEGORY_WORDS = {
@@ -116,6 +132,24 @@ def direction_in(text: str) -> Optional[str]:
     return None
 
 
+def kind_in(text: Optional[str]) -> Optional[str]:
+    """The kind of transaction the text names (a key of the core bank's SEARCH_KINDS), or None: none named, or two
+    different ones ("card payments and transfers")."""
+    kinds = {match.lastgroup for match in _KIND.finditer(fold((text or "")[:MAX_TEXT]))}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def without_kind_words(text: str) -> str:
+    """The text, folded, without the words that name a kind ("mes retraits en octobre" -> "mes   en octobre")."""
+    return _KIND.sub(" ", fold((text or "")[:MAX_TEXT]))
+
+
+def names_only_a_kind(value: Optional[str]) -> bool:
+    """Whether an entity's value is only words for a kind ("carte", "par carte", "cash"), not a name or category."""
+    rest = without_kind_words(value or "")
+    return kind_in(value) is not None and all(word in _NOT_A_NAME for word in re.findall(r"[\w']+", rest))
+
+
 def category_in(text: str) -> Optional[str]:
     """The category a word of the text names (the first one), or None."""
     found = _CATEGORY.search(fold((text or "")[:MAX_TEXT]))
@@ -134,7 +168,8 @@ def category_of(value: Optional[str]) -> Optional[str]:
 
 
 def _is_name_word(word: str) -> bool:
-    return (word not in _NOT_A_NAME and word not in _CATEGORY_OF and word not in MONTHS and word not in WEEKDAYS
+    return (word not in _NOT_A_NAME and word not in _CATEGORY_OF and not _KIND.fullmatch(word)
+            and word not in MONTHS and word not in WEEKDAYS
             and not re.fullmatch(r"[\d.,'+-]+(?:st|nd|rd|th|er|e|eme)?|[\d.,]+k?", word))
 
 

@@ -1,4 +1,4 @@
-"""Searching an account's transactions: by merchant (loosely), category, direction, amount and days, with totals.
+"""Searching an account's transactions: by merchant (loosely), category, kind, direction, amount and days, with totals.
 
 Every filter given must hold. The merchant filter is matched (bot/core_bank/merchant_matching.py)
 against the names on the account's transactions — the merchant's, or for a transaction without a
@@ -17,6 +17,7 @@ from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from bot.core_bank.accounts import TransactionPage, transaction_page
+from bot.core_bank.contract.spending import SEARCH_KINDS
 from bot.core_bank.merchant_matching import matching_names
 from bot.core_bank.models import Account, Transaction, from_minor_units, to_minor_units
 from bot.core_bank.periods import UTC_NAME, start_of_day, time_zone
@@ -28,6 +29,7 @@ DIRECTIONS = ("in", "out")
 class SearchFilters:
     merchant: Optional[str] = None
     category: Optional[str] = None  # one of contract.categories.TRANSACTION_CATEGORIES
+    kind: Optional[str] = None  # how the money moved: a key of contract.spending.SEARCH_KINDS
     direction: Optional[str] = None  # in: money received; out: money paid
     min_amount: Optional[Decimal] = None  # the size of the amount, sign aside, both included
     max_amount: Optional[Decimal] = None
@@ -94,6 +96,8 @@ def _conditions(account: Account, filters: SearchFilters) -> list[Any]:
         conditions.append(Transaction.booked_at < start_of_day(filters.until + timedelta(days=1), zone))
     if filters.category is not None:
         conditions.append(Transaction.category == filters.category)
+    if filters.kind is not None:
+        conditions.append(Transaction.kind.in_(SEARCH_KINDS[filters.kind]))
     if filters.direction == "out":
         conditions.append(Transaction.amount_minor < 0)
     elif filters.direction == "in":

@@ -73,6 +73,11 @@ async def test_amount_bounds_direction_and_an_empty_search(bank: CoreBankTestCli
     assert received.transactions and all(t.amount > 0 and t.category == "income" for t in received.transactions)
     assert received.totals.money_out == Decimal("0.00") and received.totals.money_in > 0
 
+    cards = await client.search_transactions(token, CURRENT, kind="card_payment", direction="out", limit=50)
+    assert cards.transactions and {t.kind for t in cards.transactions} == {"card_payment"}
+    withdrawn = await client.search_transactions(token, CURRENT, kind="cash_withdrawal", limit=50)
+    assert withdrawn.transactions and {t.kind for t in withdrawn.transactions} == {"cash_withdrawal"}
+
     nothing = await client.search_transactions(token, CURRENT, merchant="zzzqqq")
     assert (nothing.transactions, nothing.next_before, nothing.merchants) == ([], None, [])
     assert nothing.totals.count == 0 and nothing.totals.money_out == Decimal("0.00")
@@ -84,6 +89,7 @@ async def test_bad_filters_are_refused_before_anything_is_sent(bank: CoreBankTes
     for bad in (
         {"category": "astrology"},
         {"direction": "sideways"},
+        {"kind": "cheque"},
         {"min_amount": Decimal("200"), "max_amount": Decimal("100")},
         {"since": date(2026, 6, 2), "until": date(2026, 6, 1)},
         {"time_zone": "Mars/Olympus"},

@@ -150,6 +150,8 @@ def test_you_spent_so_much_at_uber_in_may(reading_bank: CoreBankTestClient, toke
     assert money(totals["money_out"]) > 0 and totals["money_in"] == "0.00"
 
 
+TRANSFERS = ("transfer_out", "transfer_in", "savings_transfer_out", "savings_transfer_in", "savings_withdrawal",
+             "savings_withdrawal_in")
 REFERENCE_FILTERS: list[tuple[dict[str, str], Callable[[dict[str, Any]], bool]]] = [
     ({"category": "housing"}, lambda t: t["category"] == "housing"),
     ({"category": "groceries", "direction": "out"}, lambda t: t["category"] == "groceries"),
@@ -165,6 +167,16 @@ REFERENCE_FILTERS: list[tuple[dict[str, str], Callable[[dict[str, Any]], bool]]]
     ({"category": "leisure", "merchant": "netflix", "since": "2026-04-01"},
      lambda t: t["merchant"] == "Netflix" and day_of(t) >= date(2026, 4, 1)),
     ({"category": "transport", "merchant": "uber eats"}, lambda t: False),  # Uber Eats is restaurants
+    # A kind is how the money moved, whatever the category: a transfer is sent or received, savings moves too.
+    ({"kind": "card_payment", "since": "2026-05-01", "until": "2026-05-31"},
+     lambda t: t["kind"] == "card_payment" and date(2026, 5, 1) <= day_of(t) <= date(2026, 5, 31)),
+    ({"kind": "direct_debit"}, lambda t: t["kind"] == "direct_debit"),
+    ({"kind": "transfer"}, lambda t: t["kind"] in TRANSFERS),
+    ({"kind": "transfer", "direction": "in"}, lambda t: t["kind"] in TRANSFERS and money(t["amount"]) > 0),
+    ({"kind": "cash_withdrawal", "min_amount": "50"},
+     lambda t: t["kind"] == "cash_withdrawal" and abs(money(t["amount"])) >= Decimal("50")),
+    ({"kind": "card_payment", "category": "restaurants"},
+     lambda t: t["kind"] == "card_payment" and t["category"] == "restaurants"),
 ]
 
 
@@ -179,6 +191,19 @@ def test_every_filter_holds_and_the_totals_add_up(reading_bank: CoreBankTestClie
 
     assert found == expected
     assert totals == totals_of(expected)
+
+
+def test_each_kind_finds_the_seeded_transactions_of_that_kind_only(reading_bank: CoreBankTestClient, token: str,
+                                                                   everything: list[dict[str, Any]]):
+    """Card payments, direct debits, transfers and cash withdrawals: none of them a salary or a rent."""
+    found = {kind: all_pages(reading_bank, SEARCH, token, {"kind": kind})
+             for kind in ("card_payment", "direct_debit", "transfer", "cash_withdrawal")}
+    assert all(found.values()), {kind: len(ts) for kind, ts in found.items()}
+    assert {t["kind"] for t in found["transfer"]} >= {"transfer_out", "transfer_in", "savings_transfer_out"}
+    every_kind = [t["transaction_id"] for ts in found.values() for t in ts]
+    assert len(every_kind) == len(set(every_kind))  # no transaction is of two kinds
+    left = {t["kind"] for t in everything if t["transaction_id"] not in set(every_kind)}
+    assert left == {"salary", "rent"}
 
 
 def test_days_are_read_in_the_time_zone_asked_for(reading_bank: CoreBankTestClient, token: str,
@@ -331,6 +356,8 @@ def test_each_needs_the_customers_token_and_their_own_account(reading_bank: Core
     [
         (SEARCH, {"category": "crypto"}, "category must be one of"),
         (SEARCH, {"direction": "sideways"}, "direction must be one of in, out"),
+        (SEARCH, {"kind": "cheque"}, "kind must be one of card_payment, direct_debit, transfer, cash_withdrawal"),
+        (SEARCH, {"kind": "transfer_out"}, "kind must be one of"),
         (SEARCH, {"min_amount": "a hundred"}, "min_amount"),
         (SEARCH, {"max_amount": "-5"}, "max_amount"),
         (SEARCH, {"min_amount": "100", "max_amount": "20"}, "min_amount must not be more than max_amount"),
@@ -364,8 +391,8 @@ ODD_VALUES = ["", " ", "x" * 300, "nul\u0000", "☃", "20.00", "2026-06-11", "-1
 
 
 def test_no_value_in_any_parameter_makes_the_bank_fail(reading_bank: CoreBankTestClient, token: str):
-    names = {SEARCH: ("merchant", "category", "direction", "min_amount", "max_amount", "since", "until", "time_zone",
-                      "limit", "before"),
+    names = {SEARCH: ("merchant", "category", "kind", "direction", "min_amount", "max_amount", "since", "until",
+                      "time_zone", "limit", "before"),
              RECURRING: ("time_zone",), SPENDING: ("month", "since", "until", "time_zone")}
     answers = [reading_bank.get(path, token=token, params={name: value})
                for path, fields in names.items() for name in fields for value in ODD_VALUES]

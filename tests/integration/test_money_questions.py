@@ -128,6 +128,27 @@ def test_combien_chez_un_commercant_en_francais(branch: Branch):
     assert replies[-1].startswith("Les opérations trouvées :"), replies
 
 
+def test_seulement_les_paiements_par_carte_en_francais(branch: Branch):
+    """A kind of transaction named: only card payments, with their totals; "carte" is not a merchant."""
+    psid = french_customer(branch)
+    in_french(branch.exchange(psid, "seulement les paiements par carte de ces 30 derniers jours"))
+    replies = verified(branch, psid, *CAMILLE)
+    answer = in_french(replies)
+
+    period = last_30_days()
+    held = bank_get(branch, CAMILLE[1], CAMILLE[0], "/accounts/current/transactions/search", kind="card_payment",
+                    direction="out", since=period.since.isoformat(), until=period.until.isoformat(), time_zone=PARIS,
+                    limit=50)
+    shown_as = Presentation.of("fr", "fr_FR")
+    total, count = Decimal(held["totals"]["money_out"]), held["totals"]["count"]
+    assert count >= 2 and {t["kind"] for t in held["transactions"]} == {"card_payment"}
+    assert f"Vous avez dépensé {shown_as.money(total)} du " in answer, answer
+    assert f" : {count} paiements par carte." in answer and "chez Carte" not in answer, answer
+    listed = [line for line in replies[-1].splitlines() if line.startswith("• ")]
+    assert replies[-1].startswith("Les opérations trouvées :") and listed, replies
+    assert all("Paiement par carte — " in line for line in listed), listed
+
+
 def test_les_prelevements_en_francais(branch: Branch):
     psid = french_customer(branch)
     in_french(branch.exchange(psid, "quels sont mes prélèvements ?"))

@@ -19,7 +19,16 @@ import actions.transactions as transactions
 import actions.verified as verified
 from actions.banking import UNAVAILABLE, Account, BankError, Customer, RecurringPayments, SearchPage
 from actions.customer_sessions import CustomerSession
-from actions.text.search_words import IN, OUT, AmountBounds, amount_bounds, category_of, direction_in, merchant_in
+from actions.text.search_words import (
+    IN,
+    OUT,
+    AmountBounds,
+    amount_bounds,
+    category_of,
+    direction_in,
+    kind_in,
+    merchant_in,
+)
 
 SESSION = CustomerSession("token-1", "100001", "Alex", datetime.now(timezone.utc) + timedelta(minutes=15))
 TODAY = date(2026, 12, 5)
@@ -31,6 +40,12 @@ def account() -> Account:
         "account_id": "acc-current", "type": "current", "name": "Current account", "iban_masked": "FR76 •••• 0001",
         "balance": "2450.31", "currency": "EUR",
     })
+
+
+def of_kind(n: int, kind: str, counterparty: Optional[str], amount: str, day: int, month: int = 10) -> Dict[str, Any]:
+    """A transaction of another kind than a card payment (a transfer, a direct debit, a cash withdrawal)."""
+    return {**transaction(n, counterparty or "", amount, day, month), "kind": kind, "counterparty": counterparty,
+            "description": kind, "category": "other", "merchant": None}
 
 
 def transaction(n: int, merchant: str, amount: str, day: int = 10, month: int = 11) -> Dict[str, Any]:
@@ -407,3 +422,136 @@ async def test_the_request_is_read_from_before_the_otp(bank):
     assert fake.searches[0]["merchant"] == "Uber"
     assert (fake.searches[0]["since"], fake.searches[0]["until"]) == (date(2026, 11, 1), date(2026, 11, 30))
     assert dispatcher.messages[0]["summary"] == "You spent €10.00 at Uber in November 2026: 1 payment."
+
+
+# --- a kind of transaction: card payments, direct debits, transfers, cash withdrawals ---------------------------------
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("only card payments in October", "card_payment"), ("show my card payments in October", "card_payment"),
+    ("mes paiements par carte en octobre", "card_payment"), ("paiements CB chez Amazon", "card_payment"),
+    ("what I paid by carte bleue", "card_payment"),
+    ("my direct debits last month", "direct_debit"), ("mes prélèvements de novembre", "direct_debit"),
+    ("transfers received in October", "transfer"), ("les virements reçus en octobre", "transfer"),
+    ("cash withdrawals in October", "cash_withdrawal"), ("mes retraits d'espèces en octobre", "cash_withdrawal"),
+    ("combien j'ai retiré au DAB ce mois", "cash_withdrawal"), ("ATM withdrawals", "cash_withdrawal"),
+    ("how much have I spent on Uber this month?", None), ("mes paiements de plus de 100 €", None),
+    ("card payments and transfers in October", None),  # two kinds: both wanted, so no kind filter
+])
+def test_the_kind_is_read_from_its_words_in_english_and_french(text, kind):
+    assert kind_in(text) == kind
+
+
+@pytest.mark.parametrize("text, merchant", [
+    ("seulement les paiements par carte en octobre", None), ("mes paiements par carte en octobre", None),
+    ("payé par CB chez Fnac", "fnac"), ("paid by card at Amazon in October", "amazon"),
+    ("retraits au DAB en octobre", None),
+])
+def test_words_naming_a_kind_are_never_a_merchant(text, merchant):
+    assert merchant_in(text) == merchant
+
+
+def october_cards() -> SearchPage:
+    rows = [transaction(1, "Fnac", "-42.10", day=28, month=10), transaction(2, "Uber", "-12.82", day=14, month=10)]
+    return page(rows, 2, "54.92")
+
+
+async def test_card_payments_asked_as_the_transactions_list_are_a_search_of_that_kind(bank):
+    """The tester's "only card payments in October" came as recent_transactions: every October transaction was
+    listed under "Latest transactions", without totals."""
+    fake = bank(october_cards())
+    events, [summary, listed] = await ask(transactions.ActionShowTransactions(), "only card payments in October",
+                                          intent=transactions.REQUEST)
+    [asked] = fake.searches
+    assert (asked["kind"], asked["merchant"], asked["category"]) == ("card_payment", None, None)
+    assert (asked["since"], asked["until"]) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert summary["summary"] == "You spent €54.92 in October 2026: 2 card payments."
+    assert listed["response"] == "utter_search_list"
+    assert listed["transactions"].splitlines()[0] == "• 28 Oct 2026 · Card payment — Fnac · −€42.10"
+    assert SlotSet("identity", "verified") in events and SlotSet("pending_request", None) in events
+
+
+async def test_mes_paiements_par_carte_asked_as_the_transactions_list_in_french(bank):
+    fake = bank(october_cards(), locale="fr_FR")
+    _, [summary, listed] = await ask(transactions.ActionShowTransactions(), "mes paiements par carte en octobre",
+                                     intent=transactions.REQUEST, slots={"language": "fr"})
+    assert (fake.searches[0]["kind"], fake.searches[0]["merchant"]) == ("card_payment", None)
+    assert summary["summary"] == f"Vous avez dépensé 54,92{NBSP}€ en octobre 2026 : 2 paiements par carte."
+    assert "Retrait" not in listed["transactions"]
+
+
+async def test_par_carte_is_the_kind_not_a_merchant_even_tagged_as_one(bank):
+    """"seulement les paiements par carte en octobre" answered "aucun paiement chez Carte en octobre 2026"."""
+    fake = bank(october_cards(), locale="fr_FR")
+    _, [summary, _] = await ask(search.ActionSearchTransactions(), "seulement les paiements par carte en octobre",
+                                slots={"language": "fr"}, entities=[entity("merchant", "carte")])
+    assert (fake.searches[0]["kind"], fake.searches[0]["merchant"]) == ("card_payment", None)
+    assert summary["summary"] == f"Vous avez dépensé 54,92{NBSP}€ en octobre 2026 : 2 paiements par carte."
+
+
+async def test_card_payments_at_a_merchant(bank):
+    fake = bank(page([transaction(1, "Amazon", "-30.00", day=3, month=10)], 1, "30.00", merchants=["Amazon"]))
+    _, [summary, _] = await ask(search.ActionSearchTransactions(), "card payments at Amazon in October")
+    assert (fake.searches[0]["kind"], fake.searches[0]["merchant"]) == ("card_payment", "amazon")
+    assert summary["summary"] == "You spent €30.00 at Amazon in October 2026: 1 card payment."
+
+
+async def test_transfers_both_ways_are_counted_as_transfers(bank):
+    rows = [of_kind(1, "transfer_in", "Camille Dubois", "2800.00", day=25),
+            of_kind(2, "transfer_out", "Tom Bernard", "-500.00", day=12)]
+    fake = bank(page(rows, 2, "500.00", money_in="2800.00"))
+    _, [summary, listed] = await ask(transactions.ActionShowTransactions(), "show my transfers in October",
+                                     intent=transactions.REQUEST)
+    assert (fake.searches[0]["kind"], fake.searches[0]["direction"]) == ("transfer", None)
+    assert summary["summary"] == "2 transfers in October 2026: €500.00 out and €2,800.00 in."
+    assert listed["transactions"].splitlines()[1] == "• 12 Oct 2026 · Transfer to Tom Bernard · −€500.00"
+
+
+async def test_retraits_tagged_as_the_cash_category_are_the_kind_and_nothing_found_says_so(bank):
+    fake = bank(page([], 0, "0.00"), locale="fr_FR")
+    events, [message] = await ask(transactions.ActionShowTransactions(), "mes retraits en octobre",
+                                  intent=transactions.REQUEST, slots={"language": "fr"},
+                                  entities=[entity("category", "cash")])
+    assert (fake.searches[0]["kind"], fake.searches[0]["category"]) == ("cash_withdrawal", None)
+    assert message["response"] == "utter_search_nothing"
+    assert message["searched"] == "aucun retrait d'espèces en octobre 2026"
+    assert SlotSet("transactions_cursor", None) in events
+
+
+async def test_direct_debits_found_nothing_in_english(bank):
+    bank(page([], 0, "0.00"))
+    _, [message] = await ask(search.ActionSearchTransactions(), "my direct debits in October")
+    assert message["searched"] == "direct debits in October 2026"
+
+
+async def test_show_more_keeps_to_the_kind(bank):
+    first = [transaction(n, "Uber", "-10.00", month=10) for n in range(5)]
+    fake = bank(page(first, 6, "60.00", next_before="tx-4"),
+                page([transaction(9, "Fnac", "-5.00", day=2, month=10)], 6, "60.00"))
+    events, _ = await ask(transactions.ActionShowTransactions(), "card payments in October",
+                          intent=transactions.REQUEST)
+    [cursor] = [e["value"] for e in events if e.get("name") == "transactions_cursor"]
+    dispatcher = CollectingDispatcher()
+    await transactions.ActionShowMoreTransactions().run(
+        dispatcher, tracker("show more", "show_more", slots={"transactions_cursor": cursor}), {})
+    assert (fake.searches[1]["kind"], fake.searches[1]["before"]) == ("card_payment", "tx-4")
+    assert dispatcher.messages[0]["response"] == "utter_search_list"
+
+
+async def test_a_kind_asked_before_the_otp_is_resumed_as_that_search(bank, monkeypatch):
+    monkeypatch.setattr(verified, "current_session", lambda tracker: None)
+    fake = bank(october_cards())
+    events, [message] = await ask(transactions.ActionShowTransactions(), "only card payments in October",
+                                  intent=transactions.REQUEST)
+    assert message["response"] == "utter_verify_first" and fake.searches == []
+    assert SlotSet("pending_request", transactions.REQUEST) in events
+
+    monkeypatch.setattr(verified, "current_session", lambda tracker: SESSION)
+    request = {"text": "only card payments in October", "intent": {"name": transactions.REQUEST}, "entities": []}
+    code = {"text": "123456", "intent": {"name": "inform"}, "entities": []}
+    history = [{"event": "user", "text": m["text"], "parse_data": m} for m in (request, code)]
+    dispatcher = CollectingDispatcher()
+    await transactions.ActionShowTransactions().run(
+        dispatcher, Tracker("psid-1", {"language": "en"}, code, history, False, None, {}, "identity_form"), {})
+    assert fake.searches[0]["kind"] == "card_payment"
+    assert dispatcher.messages[0]["summary"] == "You spent €54.92 in October 2026: 2 card payments."

@@ -180,23 +180,25 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "searchTransactions", "GET", "/v1/accounts/{account_id}/transactions/search",
-        "Search an account's transactions by merchant, category, direction, amount and days, with totals",
+        "Search an account's transactions by merchant, category, kind, direction, amount and days, with totals",
         200, spending.TransactionSearchPage, "One page of the matches, newest first, and the totals of all of them",
         query=spending.TransactionSearchQuery, signed_in=True,
         description=(
             "Every filter given must hold. `merchant` is matched loosely against the merchant's name (or, for a "
             "transaction without one, such as a transfer, the counterparty's): case and accents aside, a word of "
             'the name, its start from 3 letters, small typos from 4 ("uber" finds Uber and Uber Eats, "netflx" '
-            "Netflix); `merchants` lists the names matched. `min_amount` and `max_amount` bound the size of the "
-            "amount, sign aside. `since` and `until` are days in `time_zone`, both included. `totals` count every "
-            "match; `transactions` page as in the transactions list (`limit`, `before`)."
+            "Netflix); `merchants` lists the names matched. `kind` is how the money moved, whatever the category: "
+            "card_payment, direct_debit, transfer (sent or received, to and from savings too) or cash_withdrawal. "
+            "`min_amount` and `max_amount` bound the size of the amount, sign aside. `since` and `until` are days "
+            "in `time_zone`, both included. `totals` count every match; `transactions` page as in the transactions "
+            "list (`limit`, `before`)."
         ),
         own_refusals=(
             Refusal(
                 400, ("invalid_request",),
-                "A bad filter (an unknown category or direction, an amount not like \"100.00\", min_amount above "
-                "max_amount, a date not YYYY-MM-DD or since after until, an unknown time_zone), a bad limit, or "
-                "`before` not a transaction of this account",
+                "A bad filter (an unknown category, kind or direction, an amount not like \"100.00\", min_amount "
+                "above max_amount, a date not YYYY-MM-DD or since after until, an unknown time_zone), a bad limit, "
+                "or `before` not a transaction of this account",
             ),
             Refusal(404, ("account_not_found",), "No such account for this customer"),
         ),

@@ -6,9 +6,10 @@ one that does not exist). Days are calendar days in `time_zone` (an IANA name su
 
 - Search: merchant (matched loosely: case, accents, a word of the name, small typos — "uber" finds
   Uber and Uber Eats, "netflx" Netflix; for a transfer or a salary, the counterparty's name), category,
-  direction (in: money received, out: money paid), amount (`min_amount`, `max_amount`: the size of
-  the amount, whatever its sign, both included) and days. The transactions come a page at a time as in
-  the transactions list; the totals count every match, whatever the page.
+  kind (how the money moved: card payment, direct debit, transfer, cash withdrawal; `SEARCH_KINDS` says which
+  kinds of transaction each stands for), direction (in: money received, out: money paid), amount
+  (`min_amount`, `max_amount`: the size of the amount, whatever its sign, both included) and days. The
+  transactions come a page at a time as in the transactions list; the totals count every match, whatever the page.
 - Recurring payments: detected in the account's history (bot/core_bank/recurring_payments.py for the rule).
 - Spending: money out by category over a period, beside the period just before it
   (bot/core_bank/spending.py for the rule).
@@ -43,6 +44,16 @@ FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 FREQUENCIES = ("weekly", "monthly", "yearly")
 DIRECTIONS = ("in", "out")
+# The kinds a search filters by, as a customer names them, and the kinds of transaction (customers.TransactionKind)
+# each stands for. A salary and a rent are kinds of their own: neither is among them (the categories income and
+# housing find them).
+SEARCH_KINDS: dict[str, tuple[str, ...]] = {
+    "card_payment": ("card_payment",),
+    "direct_debit": ("direct_debit",),
+    "transfer": ("transfer_out", "transfer_in", "savings_transfer_out", "savings_transfer_in", "savings_withdrawal",
+                 "savings_withdrawal_in"),
+    "cash_withdrawal": ("cash_withdrawal",),
+}
 MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 
 
@@ -87,6 +98,10 @@ class Category(Choice):
     choices = TRANSACTION_CATEGORIES
 
 
+class SearchKind(Choice):
+    choices = tuple(SEARCH_KINDS)
+
+
 class MerchantName(Text):
     max_length = 100
     example = "uber"
@@ -116,6 +131,10 @@ class TransactionSearchQuery(RequestModel):
         None, description="a merchant's name as typed (loose: case, accents, a word of the name, small typos)"
     )
     category: Optional[Category] = None
+    kind: Optional[SearchKind] = Field(
+        None, description="how the money moved: card_payment (paid by card), direct_debit, transfer "
+        "(sent or received, to and from the customer's savings too; not a salary) or cash_withdrawal (at an ATM)",
+    )
     direction: Optional[Direction] = Field(None, description="in: money received; out: money paid")
     min_amount: Optional[PositiveAmount] = Field(None, description="amounts of at least this size (sign aside)")
     max_amount: Optional[PositiveAmount] = Field(None, description="amounts of at most this size (sign aside)")

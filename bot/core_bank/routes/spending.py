@@ -18,6 +18,7 @@ async def search_transactions(request: Request, account_id: str) -> HTTPResponse
     filters = SearchFilters(
         merchant=asked.merchant,
         category=asked.category,
+        kind=asked.kind,
         direction=asked.direction,
         min_amount=asked.min_amount,
         max_amount=asked.max_amount,
