@@ -140,15 +140,33 @@ class ActionAskCardToBlock(Action):
         if session is None:
             return events
         freezing = tracker.get_slot("card_block_choice") == "freeze"
-        cards = block_candidates(await core_bank().cards(session.access_token), tracker.get_slot("card_block_choice"))
-        wanted = tracker.get_slot("card_type")
-        if wanted:
-            cards = [c for c in cards if c.kind == wanted] or cards
+        held = await core_bank().cards(session.access_token)
+        cards = _of_kind(block_candidates(held, tracker.get_slot("card_block_choice")), tracker.get_slot("card_type"))
         if not cards:
-            dispatcher.utter_message(response="utter_no_cards_to_freeze" if freezing else "utter_no_active_cards")
-            return [SlotSet("requested_slot", None)]
+            if freezing:
+                dispatcher.utter_message(response="utter_no_cards_to_freeze")
+                return [SlotSet("requested_slot", None)]
+            return nothing_to_block(dispatcher, tracker, held) + [SlotSet("requested_slot", None)]
         offer_cards(dispatcher, tracker, "utter_ask_card_to_freeze" if freezing else "utter_ask_card_to_block", cards)
         return []
+
+
+def nothing_to_block(dispatcher: CollectingDispatcher, tracker: Tracker, held: List[Card]) -> List[EventType]:
+    """No active or frozen card: a card already blocked is said so, with its replacement and an advisor offered
+    (the order then replaces it); no card at all, a new card and an advisor."""
+    shown_as = Presentation.from_tracker(tracker)
+    advisor = {"title": shown_as.text("card.talk_to_advisor"), "payload": "/human_handoff"}
+    blocked = _of_kind([c for c in held if c.status == BLOCKED], tracker.get_slot("card_type"))
+    if not blocked:
+        dispatcher.utter_message(response="utter_no_active_cards", buttons=[
+            {"title": shown_as.text("card.order_new"), "payload": "/order_card"}, advisor])
+        return []
+    card = blocked[0]
+    dispatcher.utter_message(response="utter_card_already_blocked", card=card_named(card, shown_as), buttons=[
+        {"title": shown_as.text("card.order_replacement"), "payload": f'/order_card{{"card_type":"{card.kind}"}}'},
+        advisor,
+    ])
+    return [SlotSet("card_replaces", card.card_id)]
 
 
 def offer_cards(dispatcher: CollectingDispatcher, tracker: Tracker, response: str, cards: List[Card]) -> None:

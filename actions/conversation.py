@@ -1,4 +1,4 @@
-"""The conversation itself: cancelling a request, not understanding twice, handing over to a human."""
+"""The conversation itself: help, cancelling a request, not understanding twice, handing over to a human."""
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Text
@@ -33,6 +33,24 @@ class ActionCancel(Action):
             dispatcher.utter_message(response="utter_goodbye")  # leaving: the request is dropped with them
         else:
             dispatcher.utter_message(response="utter_cancelled" if in_progress else "utter_nothing_to_cancel")
+        return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)]
+
+
+class ActionHelp(Action):
+    """What the branch does, with the services as quick replies (`utter_help`).
+
+    Asked in the middle of a request ("loan rates", then "help" while the loan types are shown), it leaves
+    the request as a cancel does, nothing half-filled kept: the menu is the last thing the customer sees and
+    their next choice starts afresh, instead of the form asking its question again after the help.
+    """
+
+    def name(self) -> Text:
+        return "action_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_help")
+        if tracker.active_loop_name is None:
+            return []
         return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)]
 
 

@@ -6,7 +6,9 @@ the server-side session store, never into a slot.
 """
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -18,7 +20,8 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from actions.customer_sessions import CustomerSession, customer_sessions
-from actions.text.locale import language_of
+from actions.text.locale import Presentation, language_of
+from bot.clock import utc_now
 
 FORM = "identity_form"
 CUSTOMER_NUMBER = re.compile(r"^\d{6}$")
@@ -67,10 +70,29 @@ def sms_language(tracker: Tracker) -> str:
     return language_of(tracker.get_slot("language"))
 
 
-def explain_code_refusal(dispatcher: CollectingDispatcher, error: BankError, otherwise: str, **values: Any) -> None:
-    """Tells the customer why no code can be sent or checked now (locked, too many, bank down)."""
+def lock_wait(error: BankError, shown_as: Presentation, now: Optional[datetime] = None) -> str:
+    """How long until codes may be tried again, from the core bank's `locked_until` ("30 minutes", "30 minutes"
+    in French too): whole minutes, rounded up; "a few minutes" when the bank did not say or the time has passed."""
+    try:
+        until = datetime.fromisoformat(str(error.details["locked_until"]).replace("Z", "+00:00"))
+    except (KeyError, TypeError, ValueError):
+        until = None
+    if until is None or until.tzinfo is None:
+        return shown_as.text("otp.wait.unknown")
+    minutes = math.ceil((until - (now or utc_now())).total_seconds() / 60)
+    if minutes < 1:
+        return shown_as.text("otp.wait.unknown")
+    return shown_as.text("otp.wait.minute" if minutes == 1 else "otp.wait.minutes", count=minutes)
+
+
+def explain_code_refusal(dispatcher: CollectingDispatcher, tracker: Tracker, error: BankError, otherwise: str,
+                         **values: Any) -> None:
+    """Tells the customer why no code can be sent or checked now (locked, and for how long; too many; bank down)."""
+    if error.code == "otp_locked":
+        dispatcher.utter_message(response="utter_otp_locked", wait=lock_wait(error, Presentation.from_tracker(tracker)),
+                                 **values)
+        return
     responses = {
-        "otp_locked": "utter_otp_locked",
         "too_many_challenges": "utter_too_many_codes",
         UNAVAILABLE: "utter_bank_unavailable",
     }
@@ -108,7 +130,7 @@ class ValidateIdentityForm(FormValidationAction):
                 )
             except BankError as error:
                 if error.code != "not_linked":
-                    return events + self._give_up(dispatcher, error)
+                    return events + self._give_up(dispatcher, tracker, error)
             else:
                 dispatcher.utter_message(response="utter_code_sent", sent_to=challenge.sent_to)
                 return events + [SlotSet("otp_challenge", challenge.challenge_id), SlotSet("requested_slot", "otp_code")]
@@ -130,7 +152,7 @@ class ValidateIdentityForm(FormValidationAction):
             if error.code == "invalid_request":  # e.g. a phone number that cannot exist
                 dispatcher.utter_message(response="utter_identifier_invalid")
                 return {"customer_identifier": None}
-            return self._slots(self._give_up(dispatcher, error))
+            return self._slots(self._give_up(dispatcher, tracker, error))
         # The bank answers alike whether or not the number is a customer's (no enumeration), so the bot cannot
         # know either: it says so, and the customer goes on with the code (or says cancel and starts again).
         dispatcher.utter_message(response="utter_code_sent_if_registered", sent_to=challenge.sent_to)
@@ -154,7 +176,7 @@ class ValidateIdentityForm(FormValidationAction):
                 return {"otp_code": None}
             if error.code in ("otp_expired", "otp_used", "challenge_not_found"):
                 return await self._send_new_code(dispatcher, tracker)
-            return self._slots(self._give_up(dispatcher, error))
+            return self._slots(self._give_up(dispatcher, tracker, error))
         customer_sessions.start(
             tracker,
             CustomerSession(
@@ -190,14 +212,14 @@ class ValidateIdentityForm(FormValidationAction):
                     channel_user=channel_user(tracker), requester=requester(tracker), language=sms_language(tracker)
                 )
         except BankError as error:
-            return self._slots(self._give_up(dispatcher, error))
+            return self._slots(self._give_up(dispatcher, tracker, error))
         dispatcher.utter_message(response="utter_code_expired", sent_to=challenge.sent_to)
         return {"otp_code": None, "otp_challenge": challenge.challenge_id}
 
     @staticmethod
-    def _give_up(dispatcher: CollectingDispatcher, error: BankError) -> List[EventType]:
+    def _give_up(dispatcher: CollectingDispatcher, tracker: Tracker, error: BankError) -> List[EventType]:
         """Ends the form unverified, telling the customer why."""
-        explain_code_refusal(dispatcher, error, otherwise="utter_verification_failed")
+        explain_code_refusal(dispatcher, tracker, error, otherwise="utter_verification_failed")
         return [SlotSet("identity", REFUSED), SlotSet("otp_code", None), SlotSet("requested_slot", None)]
 
     @staticmethod

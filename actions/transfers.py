@@ -375,7 +375,7 @@ class ValidateTransferForm(FormValidationAction):
             dispatcher.utter_message(response=f"utter_transfer_{error.code}")
             return {"transfer_payee": None, "transfer_to_account": None, "transfer_confirmed": None,
                     "transfer_draft": None}
-        explain_code_refusal(dispatcher, error, otherwise="utter_transfer_refused", reason=reason)
+        explain_code_refusal(dispatcher, tracker, error, otherwise="utter_transfer_refused", reason=reason)
         return {"transfer_draft": json.dumps({"outcome": "refused"})}
 
 

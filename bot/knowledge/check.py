@@ -91,7 +91,8 @@ def longest_fill(answer: str, facts: Mapping[str, object]) -> str:
     """The answer with each fact at the longest of its writings (in the measured locales)."""
     def longest(match: "re.Match[str]") -> str:
         fact = facts[match.group(1)]
-        return max((render.fact_text(fact.kind, fact.value, language, locale) for language, locale in MEASURED),
+        return max((render.fact_text(fact.kind, fact.value, language, locale, match.group(1))
+                    for language, locale in MEASURED),
                    key=len)
 
     return render.FACT_PATTERN.sub(longest, answer)

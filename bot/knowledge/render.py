@@ -7,7 +7,11 @@ chooses them: pass `Presentation.language` and `Presentation.number_locale`):
 - percent: "2.40%" (en), "2,40 %" (fr), the locale's percent pattern with two decimals;
 - days, count: a bare number ("7"): the answer writes the unit;
 - hours "08:00-20:00": "8:00 am–8:00 pm" (en), "8 h – 20 h" (fr), "9 h 30" for a half hour;
-- phone, url, email, text: as written.
+- phone, url, email, text: as written;
+- a fee at zero (a money or percent fact with the word "fee" in its name: `pin_reminder_fee`,
+  `account_fee_under_25`): "free" (en), "gratuit" (fr), never "€0.00". Answers name fees where either
+  reads well ("(price: {pin_reminder_fee})", "yearly fee: {debit_card_fee}", "{account_fee_under_25} if
+  you are under 25"), not after "costs" or before "a year".
 """
 from __future__ import annotations
 
@@ -47,7 +51,17 @@ def percent(value: str, number_locale: str) -> str:
     return format_percent(Decimal(value) / 100, format=two_decimals, locale=number_locale, decimal_quantization=False)
 
 
-def fact_text(kind: str, value: str, language: str, number_locale: str) -> str:
+FREE = {"en": "free", "fr": "gratuit"}
+
+
+def is_fee(name: str) -> bool:
+    """A price the bank charges, by the facts' naming (bot/core_bank/bank_facts.yml)."""
+    return "fee" in name.split("_")
+
+
+def fact_text(kind: str, value: str, language: str, number_locale: str, name: str = "") -> str:
+    if is_fee(name) and kind in ("money", "percent") and Decimal(value) == 0:
+        return FREE.get(language, FREE["en"])
     if kind == "money":
         return format_currency(Decimal(value), "EUR", locale=number_locale)
     if kind == "percent":
@@ -65,6 +79,6 @@ def fill(answer: str, facts: Mapping[str, FactLike], language: str, number_local
 
     def replace(match) -> str:
         fact = facts[match.group(1)]
-        return fact_text(fact.kind, fact.value, language, number_locale)
+        return fact_text(fact.kind, fact.value, language, number_locale, match.group(1))
 
     return FACT_PATTERN.sub(replace, answer)

@@ -151,14 +151,16 @@ class WebChat:
         return arrived
 
     def offered(self) -> List[Tuple[str, str]]:
-        """(title, payload) of the quick replies of the latest message that brought some."""
+        """(title, payload) of the choices of the latest message that brought some: its quick replies, or its buttons
+        (which stay in the thread under it; bot/channels/web_chat/channel.py)."""
         for message in reversed(self.received):
-            if message.get("quick_replies"):
-                return [(q["title"], q["payload"]) for q in message["quick_replies"]]
+            choices = message.get("quick_replies") or message.get("buttons")
+            if choices:
+                return [(q["title"], q["payload"]) for q in choices]
         raise AssertionError(f"nothing was offered: {self.received}")
 
     def tap(self, wanted: str) -> List[Dict[str, Any]]:
-        """Taps the quick reply titled `wanted` of the latest message that offered some, as the widget does."""
+        """Taps the quick reply or button titled `wanted` of the latest message that offered some, as the widget does."""
         choices = dict(self.offered())
         assert wanted in choices, f"{wanted!r} is not offered: {list(choices)}"
         arrived = self.say(wanted, payload=choices[wanted])

@@ -118,3 +118,28 @@ def test_the_spending_chart_shows_in_the_widget_as_an_image_its_session_can_load
                            timeout=REPLY_MS)
     assert chart.get_attribute("alt")  # the chart's text alternative, for screen readers
     expect(chart).to_be_in_viewport(ratio=0.9)  # the thread scrolled to the whole chart once it loaded
+
+
+def test_the_block_button_of_the_card_number_warning_stays_once_the_answer_came(sandbox: SandboxBranch, page: Page):
+    """The warning about a typed card number offers "Block my card"; the answer after it in the same turn may bring
+    its own chips: the button stays under the warning (as Messenger's button template does) and still works."""
+    open_chat(page, sandbox)
+    say(page, "hello")
+    bot_says(page, "What can I do for you?")
+    bots_before = page.locator("#web-chat-thread .msg.bot").count()
+    say(page, "my card number is 4111 1111 1111 1111")
+    bot_says(page, "Never share your card number")
+    # The turn's answer came after the warning (Rasa stores the turn once every reply went).
+    session_id = page.evaluate("JSON.parse(localStorage.getItem('branch-web-chat.session')).session_id")
+    deadline = time.monotonic() + REPLY_MS / 1000
+    while sum(e["event"] == "user" for e in sandbox.branch.tracker_events(session_id)) < 2:
+        assert time.monotonic() < deadline, "the turn was never stored"
+        time.sleep(0.1)
+    page.wait_for_function("n => document.querySelectorAll('#web-chat-thread .msg.bot').length > n",
+                           arg=bots_before + 1, timeout=REPLY_MS)  # the warning, then the answer
+
+    block = page.locator("#web-chat-thread .buttons").get_by_role("button", name="Block my card")
+    expect(block).to_be_visible()
+    block.click()
+    expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("Block my card")
+    bot_says(page, "customer number")

@@ -17,6 +17,7 @@ import actions.verified as verified
 from actions.banking import UNAVAILABLE, BankError, Card
 from actions.customer_sessions import CustomerSession
 from actions.text.cards import says_unsure
+from tests.unit.test_answer_preamble import NLG, session
 
 SESSION = CustomerSession("token-1", "100001", "Alex", datetime.now(timezone.utc) + timedelta(minutes=15))
 
@@ -285,6 +286,33 @@ async def test_the_block_question_offers_frozen_cards_too(bank):
     assert [q["title"] for q in message["quick_replies"]] == ["Debit •••• 4821", "Credit •••• 7304"]
     await run(cards.ActionBlockCard(), {"card_to_block": "card-7304", "card_block_reason": "lost"})
     assert fake.blocked == ["card-7304"]
+
+
+@pytest.mark.parametrize("language, says, order, advisor", [
+    ("en", "Your debit card •••• 1111 is already blocked", "Order a replacement", "Talk to an advisor"),
+    ("fr", "Votre carte de débit •••• 1111 est déjà bloquée", "Remplacer la carte", "Un conseiller"),
+])
+async def test_lost_when_the_only_card_is_already_blocked_offers_its_replacement_and_an_advisor(
+        bank, language, says, order, advisor):
+    """"I lost my card" with the card already blocked said "no active card to block" and offered nothing."""
+    bank(card("debit", "1111", "blocked"))
+    events, [message] = await run(cards.ActionAskCardToBlock(), {"language": language, "card_block_reason": "lost"})
+    assert message["response"] == "utter_card_already_blocked"
+    assert message["buttons"] == [{"title": order, "payload": '/order_card{"card_type":"debit"}'},
+                                  {"title": advisor, "payload": "/human_handoff"}]
+    assert SlotSet("card_replaces", "card-1111") in events  # the order replaces it
+    assert SlotSet("requested_slot", None) in events  # the block form ends: nothing to block
+    generated = await NLG.generate(message["response"], session(language=language), "messenger",
+                                   card=message["card"])
+    assert generated["text"].startswith(says), generated["text"]
+
+
+async def test_with_no_card_at_all_a_new_card_and_an_advisor_are_offered(bank):
+    bank()
+    events, [message] = await run(cards.ActionAskCardToBlock(), {})
+    assert message["response"] == "utter_no_active_cards"
+    assert [b["payload"] for b in message["buttons"]] == ["/order_card", "/human_handoff"]
+    assert not [e for e in events if e.get("name") == "card_replaces"]
 
 
 # --- the kind of card a request names, never one an earlier message named --------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,31 @@ TOPICS = {topic.id: topic for topic in load_topics(FIXTURES)}
 ])
 def test_a_fact_is_written_the_customer_s_way(kind, value, locale, language, shown):
     assert fact_text(kind, value, language, locale) == shown
+
+
+@pytest.mark.parametrize("name, kind, value, locale, language, shown", [
+    ("pin_reminder_fee", "money", "0.00", "en_IE", "en", "free"),
+    ("pin_reminder_fee", "money", "0.00", "fr_FR", "fr", "gratuit"),
+    ("account_fee_under_25", "money", "0.00", "it_IT", "en", "free"),
+    ("foreign_card_fee", "percent", "0.00", "fr_FR", "fr", "gratuit"),
+    ("card_replacement_fee", "money", "10.00", "fr_FR", "fr", "10,00\xa0€"),  # a fee that is charged: its price
+    ("overdraft_standard", "money", "0.00", "en_IE", "en", "€0.00"),  # no fee: an amount like any other
+])
+def test_a_fee_at_zero_is_written_free(name, kind, value, locale, language, shown):
+    assert fact_text(kind, value, language, locale, name) == shown
+
+
+@pytest.mark.parametrize("language, locale", [("en", "en_IE"), ("fr", "fr_FR")])
+def test_no_answer_says_a_zero_price_or_costs_free(language, locale):
+    """Every answer of the knowledge base with the bank's facts: a free service is said free, in a sentence that
+    reads well with it (the forgotten-PIN answer said "costs €0.00", "pour 0,00 €")."""
+    facts = bank_facts()
+    zero = re.compile(r"(?<![\d\u202f])" + re.escape(fact_text("money", "0.00", language, locale)))
+    awkward = re.compile(r"(costs?|pay|coûtent|coûte|pour) (free|gratuit)\b|\b(free|gratuit) (a|par) (year|month|an|mois)\b")
+    answers = {topic.id: fill(topic.wording(language).answer, facts, language, locale) for topic in load_topics()}
+    assert not [i for i, answer in answers.items() if zero.search(answer)]
+    assert not [(i, awkward.search(answer).group(0)) for i, answer in answers.items() if awkward.search(answer)]
+    assert "(price: free)" in answers["pin_forgotten"] or "(tarif : gratuit)" in answers["pin_forgotten"]
 
 
 def test_an_answer_is_filled_with_the_bank_s_facts():
@@ -84,7 +110,7 @@ def run(message, **slots):
 
 def test_the_answer_in_french_with_the_follow_ups(content):
     [message] = run(ranked(("pin_forgotten", 0.9)), language="fr")
-    assert message["text"].startswith("Pas d'inquiétude") and "sous 5 jours ouvrés et coûte 0,00\xa0€" in message["text"]
+    assert message["text"].startswith("Pas d'inquiétude") and "sous 5 jours ouvrés (tarif : gratuit)" in message["text"]
     assert message["quick_replies"] == [{"title": "Bloquer une carte", "payload": "/block_card"},
                                         {"title": "Un conseiller", "payload": "/human_handoff"}]
 
@@ -130,4 +156,5 @@ def test_the_facts_are_kept_a_short_while(monkeypatch):
 
 def test_presentation_locale_decides_the_numbers(content):
     [message] = run(ranked(("pin_forgotten", 0.9)), language="en", locale="it_IT")
-    assert "costs 0,00\xa0€" in message["text"]
+    assert "(price: free)" in message["text"]  # the words follow the language
+    assert fill("{card_replacement_fee}", bank_facts(), "en", "it_IT") == "10,00\xa0€"  # the numbers the locale

@@ -24,6 +24,12 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   Rasa as message metadata once checked (bot/channels/language_hints.py: en|fr, a locale babel knows;
   anything else is dropped), for action_session_start to choose the conversation's language.
 
+* A response's buttons stay in the thread under its text (`{"text", "buttons"}`, drawn by the widget as a block
+  of buttons), as Messenger's button template does; quick replies are the chips of the latest message only, as in
+  Messenger. Rasa's socket.io output sends buttons as quick replies, so a message after them took them away: the
+  "Block my card" of the warning about a typed card number (bot/rasa_server/answer_preamble.py) went as soon as
+  the answer came.
+
 * The spending chart (`{"spending_chart": {...}}` from action_show_spending) is drawn here
   (bot/channels/spending_chart.py) and sent as an image whose URL only this session's browser can open, for a
   few minutes (bot/channels/web_chat/chart_images.py: GET /webhooks/socketio/charts/<random id>, checked
@@ -35,7 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -80,7 +86,8 @@ HINTS_KEY = "language_hints"
 
 
 class WebChatOutput(SocketIOOutput):
-    """Rasa's socket.io output; carousels go as one message, custom JSON never reaches `emit` as arguments.
+    """Rasa's socket.io output; buttons stay buttons, carousels go as one message, custom JSON never reaches `emit`
+    as arguments.
 
     The socket.io server lives in the Rasa server's event loop (`home`); a reply written in the
     dialogue thread (bot/channels/dialogue_thread.py) is emitted there.
@@ -110,6 +117,21 @@ class WebChatOutput(SocketIOOutput):
             await emit
         else:
             await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(emit, self.home))
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        """The text's paragraphs, the buttons under the last one: they stay in the thread (a button template)."""
+        *before, last = text.strip().split("\n\n")
+        for paragraph in before:
+            await self._send_message(recipient_id, {"text": paragraph})
+        await self._send_message(recipient_id, {"text": last, "buttons": [_button(b) for b in buttons]})
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        """Chips on the last paragraph, replaced by the next message's (Rasa's own socket.io quick replies)."""
+        await SocketIOOutput.send_text_with_buttons(self, recipient_id, text, quick_replies)
 
     async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
         message = {"attachment": {"type": "template",
@@ -144,6 +166,11 @@ class WebChatOutput(SocketIOOutput):
         alt = chart.get("alt") if isinstance(chart.get("alt"), str) else ""
         await self._send_message(recipient_id, {"attachment": {"type": "image", "payload": {
             "src": f"{self.charts_base_url}{PATH_PREFIX}{image_id}", "alt": alt}}})
+
+
+def _button(button: Dict[Text, Any]) -> Dict[Text, Any]:
+    """A button as the widget draws it: a postback (title, payload) or a link (`type: web_url`, title, url)."""
+    return {key: button[key] for key in ("type", "title", "payload", "url") if key in button}
 
 
 class WebChatInput(InputChannel):
