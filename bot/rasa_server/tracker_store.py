@@ -28,11 +28,12 @@ queue here, in the store's thread, after the turn is written (handoff_requests.p
 
 Constructing the store checks the settings for their profile (under
 BRANCH_PROFILE=production the Rasa server does not start on a demo or missing
-secret: bot/settings.py) and installs the server's two changes to Rasa's own code, a
-validator of action-server answers built once (action_results.py), and what is said
+secret: bot/settings.py) and installs the server's three changes to Rasa's own code, a
+validator of action-server answers built once (action_results.py), what is said
 before an answer (answer_preamble.py: the assistant disclosure, the warning when a
-secret was typed): every Rasa server of the branch builds this store (endpoints.yml,
-endpoints.production.yml).
+secret was typed), and the conversation's language on every bot message sent
+(message_language.py: the web chat's widget follows it): every Rasa server of the
+branch builds this store (endpoints.yml, endpoints.production.yml).
 
 The database work (reading a conversation, writing its new events, the commit
 that waits for the disk) runs in one worker thread of the store's own, not on
@@ -55,7 +56,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy.redaction import redact_all
 from bot.knowledge.unanswered import record_if_unanswered
-from bot.rasa_server import action_results, answer_preamble
+from bot.rasa_server import action_results, answer_preamble, message_language
 from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
 from bot.settings import get_settings
 
@@ -80,6 +81,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         settings.check_for_profile()  # every Rasa server builds this store: none runs production on demo secrets
         action_results.install()
         answer_preamble.install()
+        message_language.install()
         if host is None and "db" not in kwargs:  # the endpoints entry names no database: the setting's
             host = settings.tracker_database_url  # SQLTrackerStore takes a whole URL as its host
         super().__init__(host=host, **kwargs)

@@ -78,7 +78,7 @@ def test_the_conversation_resumes_after_a_reload_and_text_is_never_html(sandbox:
     assert page.title() != "pwned"
 
 
-def test_the_french_page_chats_in_french_and_its_language_button_switches_to_english(
+def test_the_french_page_chats_in_french_and_the_widget_follows_the_conversations_language(
         sandbox: SandboxBranch, page: Page):
     page.goto(f"{sandbox.web_url}/fr")
     expect(page.get_by_role("heading", name="Votre banque, ouverte toute la nuit")).to_be_visible()
@@ -100,6 +100,36 @@ def test_the_french_page_chats_in_french_and_its_language_button_switches_to_eng
     page.get_by_role("button", name="Continue in English").click()
     expect(page.locator("#web-chat-thread .msg.user").last).to_have_text("English")
     bot_says(page, "Sure, I'll carry on in English.")
+    # The widget follows the conversation: its words are English now and its button offers French back.
+    widget_speaks(page, ENGLISH_WIDGET)
+
+    say(page, "je préfère continuer en français")  # asked in words, not with the button
+    bot_says(page, "Très bien, je continue en français.")
+    widget_speaks(page, FRENCH_WIDGET)
+
+    page.get_by_role("button", name="Continue in English").click()
+    bot_says(page, "Sure, I'll carry on in English.")
+    page.reload()  # the thread is restored, and with it the conversation's language, not the page's
+    bot_says(page, "Sure, I'll carry on in English.")
+    widget_speaks(page, ENGLISH_WIDGET)
+
+
+# The widget's own words in each language: its language button (offering the other), placeholder, send, status.
+ENGLISH_WIDGET = {"button": ("Français", "Continuer en français"), "placeholder": "Type a message…",
+                  "send": "Send", "status": "online", "title": "Branch Bank assistant"}
+FRENCH_WIDGET = {"button": ("English", "Continue in English"), "placeholder": "Écrivez un message…",
+                 "send": "Envoyer", "status": "en ligne", "title": "Assistant Branch Bank"}
+
+
+def widget_speaks(page: Page, words: dict) -> None:
+    title, label = words["button"]
+    button = page.locator("#web-chat-language")
+    expect(button).to_have_text(title, timeout=REPLY_MS)
+    expect(button).to_have_attribute("aria-label", label)
+    expect(page.locator("#web-chat-input")).to_have_attribute("placeholder", words["placeholder"])
+    expect(page.locator("#web-chat-form button[type=submit]")).to_have_text(words["send"])
+    expect(page.locator("#web-chat-status")).to_have_text(words["status"], timeout=REPLY_MS)
+    expect(page.locator("#web-chat-title")).to_have_text(words["title"])
 
 
 def test_the_spending_chart_shows_in_the_widget_as_an_image_its_session_can_load(sandbox: SandboxBranch, page: Page):

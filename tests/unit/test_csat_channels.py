@@ -143,6 +143,9 @@ class _Output:
     async def send_text_message(self, recipient_id, text, **kwargs) -> None:
         self.texts.append(text)
 
+    async def send_response(self, recipient_id, message) -> None:
+        await self.send_text_message(recipient_id, message["text"])
+
 
 async def test_a_web_chat_score_button_counts_only_when_offered_to_that_session():
     channel = WebChatInput(Settings())

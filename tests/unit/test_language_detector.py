@@ -6,7 +6,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.language_detector import (
-    LanguageDetector, LanguageSettings, asked_language, detect_language, lingua_detector,
+    LanguageDetector, LanguageSettings, asked_language, detect_language, is_a_word, lingua_detector,
 )
 
 EXPLICIT = [
@@ -108,6 +108,26 @@ NEVER = [
     "ok merci bye",
 ]
 
+# Text that is no word of a language: lingua named one for each of these (the old rule let them through, French
+# for some, English for others); none may switch a conversation, whichever language it is in.
+NO_WORDS = [
+    "bbbbbbbbbb", "b" * 1500, "bbbb bbbb bbbb", "bbbbbbbbbb bbbbbbbbbb", "mmmmmmmm nnnnnnnn",  # a repeated letter
+    "hahaha hahaha", "ahahahah ptdrrrr", "jdjdjdj jdjdj", "lololol mdr ptdr",                # laughs, a unit repeated
+    "asdf qwer zxcv", "qsdfgh jklm", "azerty uiop", "hjkl hjkl", "kjhkjh lkjlkj", "sdfsdf sdfsdf",  # keyboard mash
+    "zxcvbnm asdfghjkl", "azertyuiop qsdfghjklm wxcvbn", "poiuytreza mlkjhgfdsq",
+    "😀", "😀😀😀 👍", "123 456 789 000", "a a a a a a a a",                             # emojis, digits, one word
+]
+
+# A real sentence still decides when mash, a laugh or an emoji comes with it.
+WORDS_AMONG_NO_WORDS = [
+    ("asdf je voudrais bloquer ma carte", "fr"),
+    ("bbbbbbbb quel est mon solde", "fr"),
+    ("😀 quel est mon solde ?", "fr"),
+    ("qwerty what is my balance", "en"),
+    ("hahaha I lost my card yesterday", "en"),
+    ("I lost my card 😀 yesterday", "en"),
+]
+
 
 @pytest.mark.parametrize("text, language", EXPLICIT + EXPLICIT_OVER_WRITTEN)
 def test_an_explicit_request_names_the_language_it_asks_for(text, language):
@@ -140,6 +160,32 @@ def test_short_but_unambiguous_courtesy_words_decide(text, language):
 def test_numbers_codes_emojis_names_and_words_of_both_languages_decide_nothing(text):
     assert detect_language(text) is None
 
+
+
+@pytest.mark.parametrize("text", NO_WORDS)
+def test_text_that_is_no_word_of_a_language_decides_nothing(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize("text, language", WORDS_AMONG_NO_WORDS)
+def test_the_words_of_a_message_decide_whatever_mash_comes_with_them(text, language):
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize("word", [
+    "a", "I", "y", "à", "my", "balance", "were", "type", "pour", "tres", "très", "d'accord", "parlez-vous", "coco",
+    "bonbon", "ananas", "rythme", "strengths", "qu'est-ce",
+])
+def test_words_of_english_and_french_are_words(word):
+    assert is_a_word(word)
+
+
+@pytest.mark.parametrize("word", [
+    "b", "bb", "bbbbbbbbbb", "aaaa", "zxcv", "hjkl", "rdv", "hahaha", "jdjdjd", "lololol", "asdf", "qwerty", "azerty",
+    "qsdfgh", "uiop", "poiuy", "asdfasdf", "fghfghfgh",
+])
+def test_a_letter_repeated_a_unit_repeated_a_keyboard_slide_and_no_vowel_are_no_words(word):
+    assert not is_a_word(word)
 
 def test_a_higher_relative_distance_decides_less():
     text = "quel est mon solde"  # lingua: French at 0.69
@@ -187,6 +233,12 @@ def test_the_component_keeps_the_other_extractors_entities_and_adds_none_when_un
     assert entities[0] == crf and [e["value"] for e in entities[1:]] == ["en"]
     assert _parse(component, "100001", [crf]) == [crf]
 
+
+
+def test_the_component_adds_no_language_for_a_repeated_letter_or_a_keyboard_mash():
+    component = LanguageDetector({})
+    for text in ("bbbbbbbbbb", "b" * 1500, "bbbb bbbb bbbb", "asdf qwer zxcv", "😀"):
+        assert _parse(component, text) == [], text
 
 def test_a_payload_keeps_its_own_entities():
     component = LanguageDetector({})

@@ -29,6 +29,8 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   Messenger. Rasa's socket.io output sends buttons as quick replies, so a message after them took them away: the
   "Block my card" of the warning about a typed card number (bot/rasa_server/answer_preamble.py) went as soon as
   the answer came.
+* Every bot message carries the conversation's language, `"language": "en" | "fr"` (the Rasa server adds it:
+  bot/rasa_server/message_language.py; the survey's thanks here): the widget writes its own words in it.
 
 * The spending chart (`{"spending_chart": {...}}` from action_show_spending) is drawn here
   (bot/channels/spending_chart.py) and sent as an image whose URL only this session's browser can open, for a
@@ -73,6 +75,7 @@ from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot import messages
 from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
+from bot.rasa_server.message_language import LANGUAGE_KEY, LANGUAGES
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -90,7 +93,9 @@ class WebChatOutput(SocketIOOutput):
     as arguments.
 
     The socket.io server lives in the Rasa server's event loop (`home`); a reply written in the
-    dialogue thread (bot/channels/dialogue_thread.py) is emitted there.
+    dialogue thread (bot/channels/dialogue_thread.py) is emitted there. Each socket.io message of a bot
+    message carries the conversation's language that came with it (`language`, en | fr), however Rasa's
+    methods split it (text paragraphs, quick replies, an image).
     """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: Text,
@@ -102,12 +107,24 @@ class WebChatOutput(SocketIOOutput):
         self.offered = offered  # what this session's taps may send (recorded before the message goes)
         self.charts = charts  # chart images for this server's sessions (None: charts are left out)
         self.charts_base_url = charts_base_url.rstrip("/")  # where browsers reach this server (the socket's URL)
+        self._language: Optional[str] = None  # the language of the bot message being sent
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Rasa's, with the message's `language` (bot/rasa_server/message_language.py) on each part sent."""
+        language = message.get(LANGUAGE_KEY)
+        self._language = language if language in LANGUAGES else None
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            self._language = None
+
     async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self._language is not None and isinstance(response, dict):
+            response = {**response, LANGUAGE_KEY: self._language}
         if self.offered is not None and isinstance(response, dict):
             offered = payloads_in_response(response)
             if offered:
@@ -323,7 +340,8 @@ class WebChatInput(InputChannel):
         else:
             logger.info("Web chat: survey answer from %s not stored: no survey store here", pseudonym(sender_id))
         language = await messages.conversation_language(getattr(self, "_app", None), sender_id)
-        await output.send_text_message(sender_id, messages.text("csat.thanks", language))
+        # As any bot message: with the language it is written in, for the widget (message_language.py).
+        await output.send_response(sender_id, {"text": messages.text("csat.thanks", language), LANGUAGE_KEY: language})
         return True
 
     async def _text_for_rasa(self, sender_id: str, text: str, payload: Optional[str]) -> str:

@@ -3,10 +3,13 @@
 // handshake carries it) and renews only while still valid: the widget renews it ahead of its expiry.
 // Renders text, quick replies, buttons (postback: sends the payload; web_url: a link) and carousels
 // (attachment.payload.elements). Every text goes in with textContent: nothing from the bot is HTML.
-// Its own words (placeholder, buttons, status, errors) follow the page's <html lang> (English or French);
-// the page's language and the browser's go with the session request and each message, for the bot to
-// start the conversation in that language (bot/channels/web_chat/channel.py checks them). The header's
-// language button asks the bot for the other language (an entry point: bot/channels/entry_points.py).
+// Its own words (placeholder, buttons, status, errors) follow the conversation's language: the page's
+// <html lang> (English or French) until a bot message says otherwise (each carries `language`, en | fr:
+// bot/rasa_server/message_language.py), so a switch by the header's button, by asking ("in English
+// please") or by writing in the other language turns the widget too, and its button then offers the
+// language left. The page's language and the browser's go with the session request and each message, for
+// the bot to start the conversation in that language (bot/channels/web_chat/channel.py checks them). The
+// header's language button asks the bot for the other language (an entry point: bot/channels/entry_points.py).
 (function () {
   "use strict";
 
@@ -34,7 +37,9 @@
     }
   };
   var pageLanguage = (document.documentElement.lang || "en").toLowerCase().split("-")[0];
-  var T = TEXTS[pageLanguage] || TEXTS.en;
+  var language = TEXTS[pageLanguage] ? pageLanguage : "en";  // the conversation's, as the widget knows it
+  var T = TEXTS[language];
+  var statusKey = "connecting";  // the status shown, redrawn in the new language on a switch
   // What the bot may know of the customer's language (the server keeps en|fr and a well-formed locale only).
   var languageHints = { language: document.documentElement.lang || "", locale: navigator.language || "" };
 
@@ -51,6 +56,7 @@
   var form = document.getElementById("web-chat-form");
   var input = document.getElementById("web-chat-input");
   var statusLine = document.getElementById("web-chat-status");
+  var title = document.getElementById("web-chat-title");
   var languageButton = document.getElementById("web-chat-language");
   var sendButton = form.querySelector("button[type=submit]");
 
@@ -66,7 +72,7 @@
     try { return JSON.parse(storage.getItem(key) || "null"); } catch (e) { return null; }
   }
 
-  function setStatus(text) { statusLine.textContent = text; }
+  function setStatus(key) { statusKey = key; statusLine.textContent = T[key]; }
 
   function safeUrl(url) {
     if (typeof url !== "string") return null;
@@ -130,6 +136,7 @@
 
   function renderBot(message, live) {
     if (!message || typeof message !== "object") return;
+    followLanguage(message.language);
     if (typeof message.text === "string" && message.text !== "") {
       thread.appendChild(element("li", "msg bot", message.text));
     }
@@ -240,7 +247,7 @@
   });
 
   function connect() {
-    setStatus(T.connecting);
+    setStatus("connecting");
     requestSession().then(function (issued) {
       socket = window.io(issued.socket_url, {
         path: issued.socket_path, transports: ["websocket"], auth: { token: issued.token },
@@ -253,30 +260,30 @@
       socket.on("session_confirm", function () {
         confirmed = true;
         renewals = 0;
-        setStatus(T.online);
+        setStatus("online");
       });
       socket.on("session_refused", function () {
         confirmed = false;
-        setStatus(T.offline);
+        setStatus("offline");
         renderError(T.sessionRefused);
       });
       socket.on("bot_uttered", function (message) {
         remember({ who: "bot", message: message });
         renderBot(message, true);
       });
-      socket.on("disconnect", function () { confirmed = false; setStatus(T.reconnecting); });
+      socket.on("disconnect", function () { confirmed = false; setStatus("reconnecting"); });
       socket.on("connect_error", function () {
         // A token refused: renewed if still valid (same conversation), else a new session; a few times.
         confirmed = false;
-        if (renewals >= 3) { setStatus(T.offline); return; }
+        if (renewals >= 3) { setStatus("offline"); return; }
         renewals += 1;
         requestSession().then(function (renewed) {
           socket.auth = { token: renewed.token };
           if (!socket.active) socket.connect();
-        }).catch(function () { setStatus(T.offline); });
+        }).catch(function () { setStatus("offline"); });
       });
     }).catch(function (error) {
-      setStatus(T.offline);
+      setStatus("offline");
       renderError(error && error.message === "busy" ? T.busy : T.unavailable);
     });
   }
@@ -297,20 +304,33 @@
     sessionStorage.removeItem(OPEN_KEY);
   }
 
-  // The widget's own words, in the page's language.
-  launcher.textContent = T.launcher;
-  panel.setAttribute("aria-label", T.chat);
-  document.getElementById("web-chat-title").textContent = T.title;
-  closeButton.setAttribute("aria-label", T.close);
-  thread.setAttribute("aria-label", T.messages);
-  quickReplies.setAttribute("aria-label", T.quickReplies);
-  input.placeholder = T.placeholder;
-  input.setAttribute("aria-label", T.message);
-  sendButton.textContent = T.send;
-  statusLine.textContent = T.connecting;
-  languageButton.textContent = T.otherLanguage.title;
-  languageButton.setAttribute("aria-label", T.otherLanguage.label);
-  languageButton.lang = pageLanguage === "fr" ? "en" : "fr";
+  // The widget's own words, in the conversation's language; its button offers the other one.
+  function showWords() {
+    [launcher, title, statusLine, form].forEach(function (node) { node.lang = language; });
+    launcher.textContent = T.launcher;
+    panel.setAttribute("aria-label", T.chat);
+    title.textContent = T.title;
+    closeButton.setAttribute("aria-label", T.close);
+    thread.setAttribute("aria-label", T.messages);
+    quickReplies.setAttribute("aria-label", T.quickReplies);
+    input.placeholder = T.placeholder;
+    input.setAttribute("aria-label", T.message);
+    sendButton.textContent = T.send;
+    statusLine.textContent = T[statusKey];
+    languageButton.textContent = T.otherLanguage.title;
+    languageButton.setAttribute("aria-label", T.otherLanguage.label);
+    languageButton.lang = language === "fr" ? "en" : "fr";
+  }
+
+  // A bot message says the conversation's language: the widget turns to it (anything else is ignored).
+  function followLanguage(said) {
+    if (said === language || !Object.prototype.hasOwnProperty.call(TEXTS, said)) return;
+    language = said;
+    T = TEXTS[language];
+    showWords();
+  }
+
+  showWords();
   // The other language: its title as the message, its payload beside it (accepted from anyone: an entry point).
   languageButton.addEventListener("click", function () {
     send(T.otherLanguage.title, T.otherLanguage.title, T.otherLanguage.payload);
