@@ -40,17 +40,20 @@ class ActionHelp(Action):
     """What the branch does, with the services as quick replies (`utter_help`).
 
     Asked in the middle of a request ("loan rates", then "help" while the loan types are shown), it leaves
-    the request as a cancel does, nothing half-filled kept: the menu is the last thing the customer sees and
-    their next choice starts afresh, instead of the form asking its question again after the help.
+    the request as a cancel does, nothing half-filled kept, and says so (nothing was sent to the bank): the menu is
+    the last thing the customer sees and their next choice starts afresh, instead of the form asking its question
+    again after the help.
     """
 
     def name(self) -> Text:
         return "action_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_help")
         if tracker.active_loop_name is None:
+            dispatcher.utter_message(response="utter_help")
             return []
+        dispatcher.utter_message(response="utter_help_left_request")  # said, never silently dropped
+        dispatcher.utter_message(response="utter_help")
         return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)]
 
 

@@ -20,7 +20,7 @@ def tracker(active_loop=None, slots=None):
 async def test_help_inside_a_form_shows_the_menu_and_leaves_the_request():
     dispatcher = CollectingDispatcher()
     events = await ActionHelp().run(dispatcher, tracker("loan_form", {"requested_slot": "loan_type"}), DOMAIN)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_help"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_help_left_request", "utter_help"]
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
     assert {"requested_slot", "loan_type", "loan_amount", "loan_term", "pending_request"} <= cleared
