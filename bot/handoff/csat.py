@@ -9,7 +9,8 @@ rasa_control.py), so the Rasa server's own output channel sends it and records t
 - Messenger: Meta's customer feedback template (`customer_feedback`: one screen, one `csat` question
   with an optional free-form comment), sent by MessengerOutput as a RESPONSE (never HUMAN_AGENT); when
   Meta refuses it, the same question as five quick replies (`/csat{"score": 4, "survey": 12}`).
-- Web chat: the question with five buttons, the same payloads.
+- Web chat: the question with five quick replies, the same payloads (chips that go once one is tapped: a
+  score is given once; buttons would stay in the thread).
 
 Only within 24 hours of the customer's last message (Messenger's standard window, applied to both
 channels): otherwise, or when Rasa cannot be reached, the survey is recorded `not_sent` with the reason.
@@ -149,7 +150,7 @@ def survey_event(survey_id: int, channel: str, privacy_url: str, language: Optio
         return {"event": "bot", "text": None, "data": {"custom": custom}, "metadata": metadata}
     if channel == SOCKETIO:
         return {"event": "bot", "text": messages.text("csat.question", language),
-                "data": {"buttons": score_choices(survey_id)}, "metadata": metadata}
+                "data": {"quick_replies": score_choices(survey_id)}, "metadata": metadata}
     raise ValueError(f"no survey for channel {channel!r}")
 
 
