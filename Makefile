@@ -21,7 +21,7 @@ export PATH := $(BIN):$(PATH)
 # training, the tests' subprocesses).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help setup train run test model-free-tests test-stories model-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
+.PHONY: help setup train run test model-free-tests test-stories model-tests browser-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
@@ -74,9 +74,10 @@ run: $(MODEL) $(NODE_MODULES) | var
 # `rasa train` runs first, skipped here).
 MODEL_FREE_TESTS := tests/unit tests/nlu tests/core_bank
 SCALE_TESTS := tests/scale
+BROWSER_TESTS := tests/e2e
 test: $(NODE_MODULES) chromium | var
 	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests TRAIN_FLAGS=--skip-validation
-	$(MAKE) --no-print-directory --output-sync=target -j2 model-tests test-stories scale-tests
+	$(MAKE) --no-print-directory --output-sync=target -j3 model-tests browser-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var
 	rasa data validate
@@ -85,8 +86,14 @@ model-free-tests: $(INSTALLED) | var
 test-stories: $(MODEL) | var
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 
+# The conversations (tests/integration) and the browser (tests/e2e) in two test sessions side by side, each
+# with its own stack of processes (tests/support/stack.py: free ports, its own SQLite files): they spend most
+# of their time waiting for the branch's replies, so two run in little more time than the longer one.
 model-tests: $(MODEL) $(NODE_MODULES) | var
-	python -m pytest $(addprefix --ignore=,$(MODEL_FREE_TESTS) $(SCALE_TESTS))
+	python -m pytest $(addprefix --ignore=,$(MODEL_FREE_TESTS) $(SCALE_TESTS) $(BROWSER_TESTS))
+
+browser-tests: $(MODEL) $(NODE_MODULES) | var
+	python -m pytest $(BROWSER_TESTS)
 
 scale-tests: $(MODEL) | var
 	python -m pytest $(SCALE_TESTS)

@@ -108,9 +108,13 @@ def test_the_french_page_chats_in_french_and_the_widget_follows_the_conversation
     widget_speaks(page, FRENCH_WIDGET)
 
     page.get_by_role("button", name="Continue in English").click()
-    bot_says(page, "Sure, I'll carry on in English.")
+    # The newest bot message (the thread already holds the same words from the first switch).
+    expect(page.locator("#web-chat-thread .msg.bot").last).to_have_text("Sure, I'll carry on in English.",
+                                                                        timeout=REPLY_MS)
+    widget_speaks(page, ENGLISH_WIDGET)
     page.reload()  # the thread is restored, and with it the conversation's language, not the page's
-    bot_says(page, "Sure, I'll carry on in English.")
+    expect(page.locator("#web-chat-thread .msg.bot").last).to_have_text("Sure, I'll carry on in English.",
+                                                                        timeout=REPLY_MS)
     widget_speaks(page, ENGLISH_WIDGET)
 
 
