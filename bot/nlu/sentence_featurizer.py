@@ -36,7 +36,13 @@ Features = Tuple[Optional[np.ndarray], np.ndarray]
 
 
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
-    """Base of the dense featurizers that add a sentence embedding; subclasses implement ``embed``."""
+    """Base of the dense featurizers that add a sentence embedding; subclasses implement ``embed``.
+
+    A subclass whose model gives a sentence vector only sets ``SENTENCE_ONLY`` (and ``sequence_features: False``
+    in its default config): a config asking for sequence features is then refused.
+    """
+
+    SENTENCE_ONLY = False
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -54,6 +60,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if cls.SENTENCE_ONLY and config.get(SEQUENCE_FEATURES):
+            raise InvalidConfigException(f"{cls.__name__}: sequence features are not implemented; "
+                                         f"set {SEQUENCE_FEATURES}: false.")
         if config.get(MAX_LENGTH) is not None and int(config[MAX_LENGTH]) < 2:
             raise InvalidConfigException(f"{cls.__name__}: {MAX_LENGTH} must be at least 2.")
         if int(config.get(BATCH_SIZE, 32)) < 1:

@@ -24,7 +24,6 @@ import numpy as np
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.exceptions import InvalidConfigException
 
 from bot.nlu.sentence_featurizer import SEQUENCE_FEATURES, Features, SentenceEmbeddingFeaturizer
 
@@ -56,6 +55,8 @@ def encode(texts: List[Text]) -> np.ndarray:
 class USEFeaturizer(SentenceEmbeddingFeaturizer):
     """Dense sentence features from universal-sentence-encoder-multilingual v3, computed in numpy."""
 
+    SENTENCE_ONLY = True
+
     @staticmethod
     def required_packages() -> List[Text]:
         # None: Rasa imports these by name to check them and looks them up as distributions to fingerprint the
@@ -65,13 +66,6 @@ class USEFeaturizer(SentenceEmbeddingFeaturizer):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {**SentenceEmbeddingFeaturizer.get_default_config(), SEQUENCE_FEATURES: False}
-
-    @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
-        super().validate_config(config)
-        if config.get(SEQUENCE_FEATURES):
-            raise InvalidConfigException(f"{cls.__name__}: sequence features are not implemented; "
-                                         f"set {SEQUENCE_FEATURES}: false.")
 
     def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
         return [(None, vector) for vector in encode(texts)]
