@@ -17,12 +17,13 @@ Event = Dict[str, Any]
 
 @dataclass(frozen=True)
 class TranscriptLine:
-    who: str  # "customer", "bot" or "agent:<name>"
+    who: str  # "customer", "bot" or "agent:<username>"
     text: str
     at: Optional[datetime]
+    name: Optional[str] = None  # an advisor's display name, as the customer read it
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"who": self.who, "text": self.text, "at": self.at.isoformat() if self.at else None}
+        return {"who": self.who, "text": self.text, "at": self.at.isoformat() if self.at else None, "name": self.name}
 
 
 def _time(event: Event) -> Optional[datetime]:
@@ -57,9 +58,11 @@ def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
                 text = tapped_label(text)
             lines.append(TranscriptLine("customer", mask_sensitive(text), _time(event)))
         elif kind == "bot" and event.get("text"):
-            agent = (event.get("metadata") or {}).get("agent")
+            metadata = event.get("metadata") or {}
+            agent, name = metadata.get("agent"), metadata.get("agent_name")
             who = f"agent:{agent}" if agent else "bot"
-            lines.append(TranscriptLine(who, mask_sensitive(str(event["text"])), _time(event)))
+            lines.append(TranscriptLine(who, mask_sensitive(str(event["text"])), _time(event),
+                                        name if agent and isinstance(name, str) and name else None))
     return lines
 
 

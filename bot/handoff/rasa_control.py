@@ -7,12 +7,13 @@ Messages from staff:
 - Messenger: sent by the Send API as a member of staff (`from_staff=True`: RESPONSE
   within 24 h of the customer's last message, `HUMAN_AGENT` tag up to 7 days,
   refused after), then recorded in the tracker as a bot event with
-  `metadata.agent`. When the customer last wrote is read from the tracker, so this
+  `metadata.agent` (and `metadata.agent_name`, the name the customer reads). When the customer last wrote is read from the tracker, so this
   process needs no shared messaging-window store.
 - Web widget (socketio): recorded as a bot event with `execute_side_effects=true`
   and `output_channel=socketio`: Rasa (3.6 `POST /conversations/{id}/tracker/events`)
   then sends every appended bot event through the channel's output, i.e. to the
-  widget's socket room (the sender id). No custom action, no domain change.
+  widget's socket room (the sender id), marked as an advisor's with the name staff chose to show
+  (bot/rasa_server/message_language.py). No custom action, no domain change.
 The note the customer gets when the bot is back goes the same way through the
 conversation's latest channel (`output_channel=latest`); the default one says the customer talks to the
 bank's automated assistant again, and is marked so (bot/dialogue_signals.py: DISCLOSURE_KEY).
@@ -123,24 +124,27 @@ class RasaControl:
         """What was said, as `{who, text, at}` (who: customer, bot, agent:<name>), codes and card numbers masked."""
         return [line.as_dict() for line in transcript_lines(await self.events(conversation_id))]
 
-    async def send_as_agent(self, conversation_id: str, channel: str, text: str, agent: str) -> AgentMessageResult:
-        """Sends `text` to the customer as `agent`, and records it in the conversation when it went."""
+    async def send_as_agent(self, conversation_id: str, channel: str, text: str, agent: str,
+                            agent_name: Optional[str] = None) -> AgentMessageResult:
+        """Sends `text` to the customer as `agent` (shown as `agent_name` in the web chat), and records it in the
+        conversation when it went."""
         if not text.strip():
             raise ValueError("an empty message is not sent")
         if channel == MESSENGER:
             result = await self._deliver_on_messenger(conversation_id, text)
             if not result.delivered:
                 return result
-            await self._append(conversation_id, [_agent_event(text, agent)])
+            await self._append(conversation_id, [_agent_event(text, agent, agent_name)])
             return AgentMessageResult(delivered=True, recorded=True)
         if channel == SOCKETIO:
-            await self.deliver_to_widget(conversation_id, text, agent)
+            await self.deliver_to_widget(conversation_id, text, agent, agent_name)
             return AgentMessageResult(delivered=True, recorded=True)
         raise ValueError(f"no way to reach a customer on channel {channel!r}")
 
-    async def deliver_to_widget(self, conversation_id: str, text: str, agent: str) -> None:
+    async def deliver_to_widget(self, conversation_id: str, text: str, agent: str,
+                                agent_name: Optional[str] = None) -> None:
         """Records the message and has Rasa's socketio channel emit it to the widget (the sender id's room)."""
-        await self._append(conversation_id, [_agent_event(text, agent)], output_channel=SOCKETIO)
+        await self._append(conversation_id, [_agent_event(text, agent, agent_name)], output_channel=SOCKETIO)
 
     async def send_system_event(self, conversation_id: str, channel: str, event: Dict[str, Any]) -> None:
         """Appends a bot event from the system (no agent: never HUMAN_AGENT on Messenger) and has `channel`'s
@@ -200,5 +204,8 @@ class RasaControl:
             await self.send_api.close()
 
 
-def _agent_event(text: str, agent: str) -> Dict[str, Any]:
-    return {"event": "bot", "text": text, "metadata": {"agent": agent}}
+def _agent_event(text: str, agent: str, agent_name: Optional[str] = None) -> Dict[str, Any]:
+    metadata = {"agent": agent}
+    if agent_name and agent_name.strip():
+        metadata["agent_name"] = agent_name.strip()
+    return {"event": "bot", "text": text, "metadata": metadata}

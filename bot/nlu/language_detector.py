@@ -239,6 +239,17 @@ def _keyboard_slide(letters: str) -> bool:
     return ends[-1]
 
 
+def is_mash(word: str) -> bool:
+    """Whether `word` is surely no word: a unit repeated ("bbbb", "hahaha"), a keyboard slide ("asdf", "qsdfgh"),
+    or five letters or more without a vowel ("bcdfgh"). Shorter vowelless words may be abbreviations ("rdv",
+    "cb", "svp", "thx", "mdr"): not mash, though not words of a language either (`is_a_word`)."""
+    letters = "".join(c for c in fold(word) if c.isalpha())
+    if not letters:
+        return False
+    return (_repeated_unit(letters) or _keyboard_slide(letters)
+            or (len(letters) >= 5 and not _VOWELS.intersection(letters)))
+
+
 def is_a_word(word: str) -> bool:
     """Whether `word` (letters, as `words_of` finds them) may be a word of a language (docstring, rule 5)."""
     letters = "".join(c for c in fold(word) if c.isalpha())

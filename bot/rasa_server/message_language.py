@@ -14,6 +14,10 @@ that dictionary's keys to the output channel's methods as keyword arguments (as 
 The web chat's output puts it in each socket.io message (bot/channels/web_chat/channel.py); the other
 channels ignore it. No slot is English, as the responses' default variation. Nothing is stored: the
 tracker's events are unchanged.
+
+A message written by a member of staff (a bot event with `metadata.agent`, bot/handoff/rasa_control.py) also
+carries ``"advisor": <the name staff chose to show, or "">``: the web chat shows it as an advisor's, not the
+assistant's (Messenger's go by the Send API, not through here).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 LANGUAGE_KEY = "language"
+ADVISOR_KEY = "advisor"
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"  # the responses' default variation: what a conversation without the slot reads
 
@@ -38,11 +43,16 @@ def conversation_language(tracker: DialogueStateTracker) -> str:
 async def send_bot_messages_with_language(
     events: List[Event], tracker: DialogueStateTracker, output_channel: OutputChannel,
 ) -> None:
-    """Rasa's `_send_bot_messages`, each message with the conversation's language."""
+    """Rasa's `_send_bot_messages`, each message with the conversation's language (and a staff member's name)."""
     language = conversation_language(tracker)
     for event in events:
         if isinstance(event, BotUttered):
-            await output_channel.send_response(tracker.sender_id, {**event.message(), LANGUAGE_KEY: language})
+            message = {**event.message(), LANGUAGE_KEY: language}
+            metadata = event.metadata or {}
+            if metadata.get("agent"):
+                name = metadata.get("agent_name")
+                message[ADVISOR_KEY] = name if isinstance(name, str) else ""
+            await output_channel.send_response(tracker.sender_id, message)
 
 
 def install() -> None:

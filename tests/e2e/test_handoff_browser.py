@@ -124,7 +124,7 @@ def reply(console: Page, text: str) -> None:
     console.get_by_label("Your reply").fill(text)
     console.get_by_role("button", name="Send").click()
     expect(console.get_by_role("status")).to_have_text("Your message was sent.")
-    transcript_shows(console, f"Advisor {AGENT}", text)
+    transcript_shows(console, f"Advisor {AGENT_NAME} ({AGENT})", text)
 
 
 def hand_back(console: Page, channel: str, last_message: str) -> None:
@@ -176,10 +176,12 @@ def widget_shows(page: Page, text: str) -> None:
 
 
 def thread_after(page: Page, marker: str) -> List[str]:
-    """The widget's messages after the bot's last message containing `marker`, as "who: text"."""
+    """The widget's messages after the bot's last message containing `marker`, as "who: text" (an advisor's as
+    "advisor (the label the widget shows): text")."""
     items = page.locator("#web-chat-thread > li.msg").evaluate_all(
-        "nodes => nodes.map(n => (n.classList.contains('user') ? 'customer: ' : n.classList.contains('bot') ? "
-        "'bot: ' : 'error: ') + n.textContent.trim())")
+        "nodes => nodes.map(n => n.classList.contains('advisor') ? 'advisor (' + n.querySelector('.sender')"
+        ".textContent + '): ' + n.lastChild.textContent.trim() : (n.classList.contains('user') ? 'customer: ' : "
+        "n.classList.contains('bot') ? 'bot: ' : 'error: ') + n.textContent.trim())")
     last = max(i for i, item in enumerate(items) if item.startswith("bot: ") and marker in item)
     return items[last + 1:]
 
@@ -227,7 +229,8 @@ def test_web_widget_customer_is_taken_over_answered_and_handed_back(
     # What the customer saw after the handoff: their message went unanswered by the bot, then the
     # advisor, the note, the survey and their answer, and the bot again.
     seen = thread_after(page, HANDOFF_ACK)
-    assert seen[:7] == [f"customer: {SILENT_TEXT}", f"bot: {advisor_says}", f"bot: {BACK_NOTE}",
+    # The advisor's words are marked as theirs, with the name the bank shows (their account's display name).
+    assert seen[:7] == [f"customer: {SILENT_TEXT}", f"advisor ({AGENT_NAME} · Advisor): {advisor_says}", f"bot: {BACK_NOTE}",
                         f"bot: {CSAT_QUESTION}", "customer: 4", f"bot: {CSAT_THANKS}",
                         "customer: what can you do?"], seen
     assert all(HELP_ANSWER in line or line.startswith("bot: ") for line in seen[7:]), seen

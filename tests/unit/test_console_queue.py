@@ -224,11 +224,13 @@ async def test_reply_and_hand_back_go_through_rasa_and_are_audited(console: Cons
     assert replied.status == 303 and replied.headers["Location"] == f"/console/handoffs/{handoff}"
     cid, events, query = console.rasa.appended[-1]
     assert cid == WIDGET_ID
-    assert events == [{"event": "bot", "text": "Hi, <i>Alice</i> here", "metadata": {"agent": "alice"}}]
+    # Who wrote it (the account, never the form's `agent`), and the name the customer reads in the web chat.
+    assert events == [{"event": "bot", "text": "Hi, <i>Alice</i> here",
+                       "metadata": {"agent": "alice", "agent_name": "Alice Martin"}}]
     assert query["output_channel"] == "socketio"
     html = await (await console.alice.get(f"/console/handoffs/{handoff}")).text()
     assert "Your message was sent." in html
-    assert "Advisor alice" in html and "Hi, &lt;i&gt;Alice&lt;/i&gt; here" in html
+    assert "Advisor Alice Martin (alice)" in html and "Hi, &lt;i&gt;Alice&lt;/i&gt; here" in html
 
     back = await post(console.alice, f"/console/handoffs/{handoff}/hand-back")
     assert back.status == 303 and URL(back.headers["Location"]).path == "/console/"

@@ -96,3 +96,12 @@ def test_a_tapped_button_reads_as_what_the_customer_chose():
     assert tapped_label("/") == "(tapped a button)"
     lines = transcript_lines([user("/loan_inquiry", "loan_inquiry"), user("loans please", "loan_inquiry")])
     assert [line.text for line in lines] == ["(tapped: loan inquiry)", "loans please"]
+
+
+def test_an_advisors_line_carries_the_name_the_customer_read():
+    named = {"event": "bot", "text": "Hello", "metadata": {"agent": "amelie", "agent_name": "Amélie Durand"}}
+    unnamed = {"event": "bot", "text": "Hi", "metadata": {"agent": "bob"}}
+    botline = {"event": "bot", "text": "Hey", "metadata": {"agent_name": "not an agent"}}
+    assert [(line.who, line.name) for line in transcript_lines([named, unnamed, botline])] == [
+        ("agent:amelie", "Amélie Durand"), ("agent:bob", None), ("bot", None)]
+    assert transcript_lines([named])[0].as_dict()["name"] == "Amélie Durand"

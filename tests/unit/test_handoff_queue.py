@@ -170,7 +170,7 @@ async def test_an_agent_reply_is_audited_without_codes_or_card_numbers(queue):
         async def pause(self, conversation_id):
             return None
 
-        async def send_as_agent(self, conversation_id, channel, text, agent):
+        async def send_as_agent(self, conversation_id, channel, text, agent, agent_name=None):
             return AgentMessageResult(delivered=True, recorded=True, reason="")
 
     handoff = queue.request_handoff("psid-1", "messenger", "customer_asked", "help")

@@ -137,12 +137,13 @@ async def test_a_widget_message_is_emitted_by_rasas_socketio_channel():
     async with serving(rasa.app()) as url:
         control = RasaControl(url, TOKEN)
         try:
-            result = await control.send_as_agent("socket-session-1", "socketio", "Hello from Bob", "bob")
+            result = await control.send_as_agent("socket-session-1", "socketio", "Hello from Bob", "bob", "Bob Martin")
         finally:
             await control.close()
     assert result.delivered and result.recorded
     cid, events, query = rasa.appended[-1]
-    assert cid == "socket-session-1" and events[0]["metadata"] == {"agent": "bob"}
+    # Who wrote it, and the name the widget shows (bot/rasa_server/message_language.py).
+    assert cid == "socket-session-1" and events[0]["metadata"] == {"agent": "bob", "agent_name": "Bob Martin"}
     assert (query["output_channel"], query["execute_side_effects"]) == ("socketio", "true")
 
 

@@ -128,3 +128,14 @@ def test_the_branchs_tracker_store_installs_it(tmp_path):
         assert MessageProcessor._send_bot_messages is send_bot_messages_with_language
     finally:
         MessageProcessor._send_bot_messages = original
+
+
+async def test_a_message_staff_wrote_reaches_the_web_chat_as_an_advisors_with_their_name():
+    written = [BotUttered("Bonjour, c'est Amélie.", metadata={"agent": "amelie", "agent_name": "Amélie Durand"}),
+               BotUttered("Sans nom affiché.", metadata={"agent": "bob"}),
+               BotUttered("Le bot.", metadata={"utter_action": "utter_greet"})]
+    sio = RecordingSio()
+    await send_bot_messages_with_language(written, conversation("fr"), WebChatOutput(sio, "bot_uttered"))
+    assert [(data["text"], data.get("advisor")) for _, data, _ in sio.emitted] == [
+        ("Bonjour, c'est Amélie.", "Amélie Durand"), ("Sans nom affiché.", ""), ("Le bot.", None)]
+    assert {data["language"] for _, data, _ in sio.emitted} == {"fr"}

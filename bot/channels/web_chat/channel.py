@@ -30,7 +30,8 @@ the browser sends, so a copied or guessed id would attach to someone else's conv
   "Block my card" of the warning about a typed card number (bot/rasa_server/answer_preamble.py) went as soon as
   the answer came.
 * Every bot message carries the conversation's language, `"language": "en" | "fr"` (the Rasa server adds it:
-  bot/rasa_server/message_language.py; the survey's thanks here): the widget writes its own words in it.
+  bot/rasa_server/message_language.py; the survey's thanks here): the widget writes its own words in it. A
+  message a member of staff wrote also carries `"advisor": <name>`: the widget marks it as an advisor's.
 
 * The spending chart (`{"spending_chart": {...}}` from action_show_spending) is drawn here
   (bot/channels/spending_chart.py) and sent as an image whose URL only this session's browser can open, for a
@@ -75,7 +76,7 @@ from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot import messages
 from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
-from bot.rasa_server.message_language import LANGUAGE_KEY, LANGUAGES
+from bot.rasa_server.message_language import ADVISOR_KEY, LANGUAGE_KEY, LANGUAGES
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -108,23 +109,30 @@ class WebChatOutput(SocketIOOutput):
         self.charts = charts  # chart images for this server's sessions (None: charts are left out)
         self.charts_base_url = charts_base_url.rstrip("/")  # where browsers reach this server (the socket's URL)
         self._language: Optional[str] = None  # the language of the bot message being sent
+        self._advisor: Optional[str] = None  # the name of the member of staff who wrote it ("": unnamed)
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """Rasa's, with the message's `language` (bot/rasa_server/message_language.py) on each part sent."""
+        """Rasa's, with the message's `language` and `advisor` (bot/rasa_server/message_language.py) on each part
+        sent."""
         language = message.get(LANGUAGE_KEY)
+        advisor = message.get(ADVISOR_KEY)
         self._language = language if language in LANGUAGES else None
+        self._advisor = advisor if isinstance(advisor, str) else None
         try:
             await super().send_response(recipient_id, message)
         finally:
             self._language = None
+            self._advisor = None
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         if self._language is not None and isinstance(response, dict):
             response = {**response, LANGUAGE_KEY: self._language}
+        if self._advisor is not None and isinstance(response, dict):
+            response = {**response, ADVISOR_KEY: self._advisor}
         if self.offered is not None and isinstance(response, dict):
             offered = payloads_in_response(response)
             if offered:

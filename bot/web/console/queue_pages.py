@@ -304,7 +304,8 @@ def _transcript_lines(lines: List[Dict[str, Any]]) -> SafeHtml:
     for line in lines:
         who = str(line.get("who") or "")
         if who.startswith("agent:"):
-            label, kind = f"Advisor {who[len('agent:'):]}", "agent"
+            username, name = who[len("agent:"):], line.get("name")
+            label, kind = (f"Advisor {name} ({username})" if name else f"Advisor {username}"), "agent"
         elif who == "customer":
             label, kind = "Customer", "customer"
         else:
@@ -358,7 +359,8 @@ async def conversation_page(request: web.Request) -> web.Response:
 
 
 async def reply(request: web.Request) -> web.Response:
-    agent = current_agent(request).username
+    account = current_agent(request)
+    agent = account.username
     handoff_id = _handoff_id(request)
     form = await request.post()
     raw = form.get("text")
@@ -369,7 +371,7 @@ async def reply(request: web.Request) -> web.Response:
         outcomes[(agent, handoff_id)] = (False, "the message was empty")
         return _see_other(conversation_path(handoff_id))
     try:
-        result = await desk.reply(handoff_id, agent, text)
+        result = await desk.reply(handoff_id, agent, text, account.display_name)
     except NotYours:
         return await _not_held_page(request, handoff_id)
     except (RasaControlError, ValueError) as exc:

@@ -22,6 +22,7 @@
       sessionRefused: "This chat session is not valid any more. Reload the page to start a new one.",
       busy: "Too many chats were opened from your connection. Please wait a minute and reload the page.",
       unavailable: "The chat is unavailable right now. Please try again later.",
+      advisor: "Advisor",
       otherLanguage: { title: "Français", label: "Continuer en français", payload: '/switch_language{"language":"fr"}' }
     },
     fr: {
@@ -33,6 +34,7 @@
       sessionRefused: "Cette session de discussion n'est plus valable. Rechargez la page pour en ouvrir une nouvelle.",
       busy: "Trop de discussions ont été ouvertes depuis votre connexion. Patientez une minute et rechargez la page.",
       unavailable: "La discussion est indisponible pour le moment. Réessayez plus tard.",
+      advisor: "Conseiller",
       otherLanguage: { title: "English", label: "Continue in English", payload: '/switch_language{"language":"en"}' }
     }
   };
@@ -138,7 +140,17 @@
     if (!message || typeof message !== "object") return;
     followLanguage(message.language);
     if (typeof message.text === "string" && message.text !== "") {
-      thread.appendChild(element("li", "msg bot", message.text));
+      if (typeof message.advisor === "string") {
+        // Written by a member of staff (the console), not the assistant: said so above the words, with the name
+        // the bank shows for them.
+        var written = element("li", "msg bot advisor");
+        var name = message.advisor.trim();
+        written.appendChild(element("span", "sender", name ? name + " · " + T.advisor : T.advisor));
+        written.appendChild(document.createTextNode(message.text));
+        thread.appendChild(written);
+      } else {
+        thread.appendChild(element("li", "msg bot", message.text));
+      }
     }
     if (Array.isArray(message.buttons) && message.buttons.length) {
       var block = element("li", "buttons");
