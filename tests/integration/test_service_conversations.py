@@ -297,3 +297,14 @@ def test_a_goodbye_in_the_middle_of_verification_ends_the_request(branch: Branch
     assert "customer number" not in joined(replies)
     replies = branch.exchange(psid, "100001")  # no longer an answer to anything
     assert "sent a 6-digit code" not in joined(replies), replies
+
+
+def test_keyboard_mash_while_a_transfer_waits_for_the_yes_is_not_understood_and_the_transfer_goes_on(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "send 20€ to Tom")
+    verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Send €20.00 to" in branch.texts_to(psid)[-1]
+    replies = branch.exchange(psid, "b" * 1500)  # was read as cancel (bot/nlu/mash_guard.py)
+    assert "didn't quite get that" in joined(replies), replies
+    assert "cancelled" not in joined(replies) and "haven't sent anything" not in joined(replies), replies
+    assert "I've sent a code" in joined(branch.tap(psid, "Yes, send it"))
