@@ -7,9 +7,9 @@ Type the number of a quick reply or button to tap it; Ctrl-D or /quit leaves.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import time
+import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 import requests
@@ -71,7 +71,6 @@ def choices_of(body: Dict[str, Any]) -> List[Tuple[str, str, bool]]:
 
 def chat(psid: str, standin_url: str) -> int:
     settings = get_settings()
-    mids = itertools.count(1)
     last_seq = _latest_seq(standin_url, psid)
     choices: List[Tuple[str, str, bool]] = []
     print(f"Chatting as Messenger user {psid} with {settings.rasa_url}. Ctrl-D to leave.")
@@ -88,7 +87,7 @@ def chat(psid: str, standin_url: str) -> int:
         text, payload, postback = line, "", False
         if line.isdigit() and 0 < int(line) <= len(choices):
             text, payload, postback = choices[int(line) - 1]
-        mid = f"m_chat_{int(time.time())}_{next(mids)}"
+        mid = f"m_chat_{uuid.uuid4().hex}"  # unique across sessions: Meta never repeats one, and we drop repeats
         body = webhook_body(psid, "demo-page", mid, text, payload, postback)
         reply = post_signed(settings, body)
         if reply.status_code != 200:

@@ -72,8 +72,7 @@ def running_together(*services: Service) -> Iterator[List[subprocess.Popen]]:
             _wait_ready(proc, service.ready_url, service.timeout, service.log_path or Path(os.devnull))
         yield procs
     finally:
-        for proc in reversed(procs):
-            _stop(proc)
+        _stop_all(procs)
 
 
 def running(
@@ -160,14 +159,28 @@ def _wait_ready(proc: subprocess.Popen, url: str, timeout: float, log_path: Path
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    _stop_all([proc])
+
+
+def _stop_all(procs: Sequence[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM to every process group at once, then each waited for (SIGKILL after `timeout` s): they shut down side
+    by side, not one after the other."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
 
 
 def _tail(path: Path, lines: int = 60) -> str:
