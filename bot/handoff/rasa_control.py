@@ -7,8 +7,9 @@ Messages from staff:
 - Messenger: sent by the Send API as a member of staff (`from_staff=True`: RESPONSE
   within 24 h of the customer's last message, `HUMAN_AGENT` tag up to 7 days,
   refused after), then recorded in the tracker as a bot event with
-  `metadata.agent` (and `metadata.agent_name`, the name the customer reads). When the customer last wrote is read from the tracker, so this
-  process needs no shared messaging-window store.
+  `metadata.agent` (and `metadata.agent_name`, the name the customer reads). When the
+  customer last wrote is read from the tracker, so this process needs no shared
+  messaging-window store.
 - Web widget (socketio): recorded as a bot event with `execute_side_effects=true`
   and `output_channel=socketio`: Rasa (3.6 `POST /conversations/{id}/tracker/events`)
   then sends every appended bot event through the channel's output, i.e. to the

@@ -73,7 +73,8 @@ class StaffDesk:
     async def transcript(self, handoff_id: int, agent: str) -> List[Dict[str, Any]]:
         return await self.rasa.transcript((await self._held(handoff_id, agent)).conversation_id)
 
-    async def reply(self, handoff_id: int, agent: str, text: str, agent_name: Optional[str] = None) -> AgentMessageResult:
+    async def reply(self, handoff_id: int, agent: str, text: str,
+                    agent_name: Optional[str] = None) -> AgentMessageResult:
         """Sends `text` as `agent` (username); the web chat shows it as an advisor's, named `agent_name`."""
         handoff = await self._held(handoff_id, agent)
         result = await self.rasa.send_as_agent(handoff.conversation_id, handoff.channel, text, agent, agent_name)

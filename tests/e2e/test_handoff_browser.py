@@ -230,7 +230,8 @@ def test_web_widget_customer_is_taken_over_answered_and_handed_back(
     # advisor, the note, the survey and their answer, and the bot again.
     seen = thread_after(page, HANDOFF_ACK)
     # The advisor's words are marked as theirs, with the name the bank shows (their account's display name).
-    assert seen[:7] == [f"customer: {SILENT_TEXT}", f"advisor ({AGENT_NAME} · Advisor): {advisor_says}", f"bot: {BACK_NOTE}",
+    assert seen[:7] == [f"customer: {SILENT_TEXT}", f"advisor ({AGENT_NAME} · Advisor): {advisor_says}",
+                        f"bot: {BACK_NOTE}",
                         f"bot: {CSAT_QUESTION}", "customer: 4", f"bot: {CSAT_THANKS}",
                         "customer: what can you do?"], seen
     assert all(HELP_ANSWER in line or line.startswith("bot: ") for line in seen[7:]), seen

@@ -24,5 +24,5 @@ async def test_a_hand_back_sends_the_survey_and_its_answer_shows_per_advisor(con
     assert surveys.answer(WIDGET_ID, survey.id, 4, None, "button") == survey.id
 
     html = await (await console.alice.get("/console/csat")).text()
-    assert "<tr><td>alice</td><td>4.0</td><td>1</td><td>1</td></tr>" in html
+    assert "<tr><td>Alice Martin (alice)</td><td>4.0</td><td>1</td><td>1</td></tr>" in html  # the display name too
     assert 'href="/console/csat"' in await (await console.alice.get("/console/")).text()

@@ -33,7 +33,7 @@ from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from bot.web.console.auth import PAGE_HEADERS, current_agent
 from bot.web.console.conversation_language import language_labels
 from bot.web.console.csrf import csrf_token
-from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS
+from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS, STORE
 from bot.web.console.page_status import PAGE_STATUS
 from bot.web.console.pages import page
 from bot.web.console.templates import SafeHtml, render
@@ -402,17 +402,22 @@ async def csat_page(request: web.Request) -> web.Response:
     """Customer satisfaction per advisor; every signed-in member of staff may read it."""
     current_agent(request)
     advisors, not_sent = await request.app[DESK].csat_by_advisor()
+    names = {account.username: account.display_name
+             for account in await asyncio.to_thread(request.app[STORE].list_accounts)}
     rows = "".join(
-        render("csat_row.html", agent=_advisor_label(a.agent), average=f"{a.average:.1f}" if a.answers else "–",
+        render("csat_row.html", agent=_advisor_label(a.agent, names), average=f"{a.average:.1f}" if a.answers else "–",
                answers=a.answers, sent=a.sent)
         for a in advisors
     ) or render("csat_empty.html")
     return page(request, "Customer satisfaction", render("csat.html", rows=SafeHtml(rows), not_sent=not_sent))
 
 
-def _advisor_label(agent: Optional[str]) -> str:
+def _advisor_label(agent: Optional[str], names: Optional[Dict[str, str]] = None) -> str:
+    """How the console names who had a conversation: the advisor's display name and username when the account is
+    known ("Alice Martin (alice)"), else the username as recorded."""
     if agent is None:
         return "Nobody (closed while waiting)"
     if agent == PAGE_INBOX_AGENT:
         return "Page Inbox"
-    return agent
+    name = (names or {}).get(agent)
+    return f"{name} ({agent})" if name else agent
