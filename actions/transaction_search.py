@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -27,7 +27,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank_day import BANK_TIMEZONE, today
-from actions.banking import BankError, RecurringPayment, SearchPage, core_bank
+from actions.banking import Account, BankError, RecurringPayment, SearchPage, core_bank
 from actions.customer_sessions import CustomerSession
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
@@ -250,6 +250,19 @@ def asks_for_a_kind(tracker: Tracker, request: str) -> bool:
     return asked_in(text, entities, today()).kind is not None
 
 
+async def _account_and_presentation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, token: str, entities: List[Dict[str, Any]]
+) -> Optional[Tuple[Account, Presentation]]:
+    """The account the request names (the current one by default) and how the customer reads money and days; None,
+    with "no accounts" said, when the customer has none."""
+    account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
+    if account is None:
+        dispatcher.utter_message(response="utter_no_accounts")
+        return None
+    customer = await core_bank().me(token)
+    return account, Presentation.from_tracker(tracker, customer.locale)
+
+
 async def answer_search(
     dispatcher: CollectingDispatcher, tracker: Tracker, session: CustomerSession, request: str
 ) -> List[EventType]:
@@ -260,12 +273,10 @@ async def answer_search(
     asked = asked_in(text, entities, today())
     try:
         token = session.access_token
-        account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
-        if account is None:
-            dispatcher.utter_message(response="utter_no_accounts")
+        chosen = await _account_and_presentation(dispatcher, tracker, token, entities)
+        if chosen is None:
             return done
-        customer = await core_bank().me(token)
-        shown_as = Presentation.from_tracker(tracker, customer.locale)
+        account, shown_as = chosen
         found = await _search(token, account.account_id, asked)
         if found.totals.count == 0:
             dispatcher.utter_message(response="utter_search_nothing", searched=searched(shown_as, asked))
@@ -329,12 +340,10 @@ class ActionShowRecurringPayments(Action):
             typed = named_by_nlu = None
         try:
             token = session.access_token
-            account = _pick_account(await core_bank().accounts(token), entity_value(entities, "account_type"))
-            if account is None:
-                dispatcher.utter_message(response="utter_no_accounts")
+            chosen = await _account_and_presentation(dispatcher, tracker, token, entities)
+            if chosen is None:
                 return done
-            customer = await core_bank().me(token)
-            shown_as = Presentation.from_tracker(tracker, customer.locale)
+            account, shown_as = chosen
             found = (await core_bank().recurring_payments(token, account.account_id, time_zone=BANK_TIMEZONE))
             payments = list(found.recurring_payments)
             if typed:
