@@ -46,6 +46,7 @@ SQLITE_LOCK_WAIT_SECONDS = 60
 
 def _branch_metadata() -> MetaData:
     import bot.handoff.models  # noqa: F401 - their tables join the branch's Base
+    import bot.handoff.personas  # noqa: F401
     import bot.knowledge.unanswered  # noqa: F401
     import bot.staff.models  # noqa: F401
     from bot.branch_db import Base

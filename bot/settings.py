@@ -198,6 +198,10 @@ class Settings(BaseSettings):
     # The bank's privacy notice, linked from Messenger's satisfaction survey after a handoff (bot/handoff/csat.py;
     # Meta's customer feedback template requires one).
     csat_privacy_url: str = "https://bank.example/privacy"
+    # The picture Messenger shows beside an advisor's name above their replies (Meta's Personas API downloads it:
+    # a public https address, an image of 8 MB at most; bot/handoff/personas.py). Empty: advisors' replies in
+    # Messenger come from the page, unnamed (the web chat names them either way).
+    fb_persona_picture_url: str = ""
 
     # Production profile (docs/operations.md): Messenger state shared by every Rasa instance in Redis
     # (message ids seen, offered payloads, messaging windows, the durable inbox) and Rasa's conversation
@@ -239,6 +243,13 @@ class Settings(BaseSettings):
         if cents <= 0:
             raise ValueError("must be at least 0.01")
         return cents
+
+    @validator("fb_persona_picture_url")
+    def _picture_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^\s/]+/\S*", value):
+            raise ValueError("must be an http(s) address of an image Meta can download, or empty")
+        return value
 
     @validator("core_banking_database_url", "branch_database_url", "archive_database_url", "tracker_database_url")
     def _database_url(cls, value: str) -> str:

@@ -18,11 +18,15 @@ Meta's endpoints (every one needs `?access_token=` or a Bearer header):
     POST   /{version}/me/take_thread_control
     POST   /{version}/me/request_thread_control
     POST   /{version}/me/release_thread_control
+    POST   /{version}/me/personas                 an advisor's persona (name, picture); GET lists them,
+    DELETE /{version}/{persona_id}                deletes one (graph_personas.py); a message's `persona_id`
+                                                  must be one of them
 
 The stand-in's own endpoints (for tests and the sandbox; no token):
 
     GET    /_standin/messages?recipient=PSID&after=N    what was sent, in order (a message sent with its
-                                                  file: `filedata` {attachment_id, content_type, size, filename})
+                                                  file: `filedata` {attachment_id, content_type, size, filename};
+                                                  under a persona: `persona` {id, name})
     GET    /_standin/attachments/{attachment_id}    the bytes of a file sent with a message
     GET    /_standin/thread_owner?recipient=PSID        the app that owns the conversation (null: idle)
     GET    /_standin/comments?comment_id=ID    the private replies and the page's public replies to a comment
@@ -79,6 +83,7 @@ from typing import Any, Deque, Dict, List, Optional
 from aiohttp import web
 
 from bot.devtools.graph_page_inbox import PageInboxMoves
+from bot.devtools.graph_personas import GraphPersonas
 from bot.devtools.graph_records import Fault, GraphCall, SentRequest, bearer, graph_error
 from bot.devtools.graph_rules import (
     ALREADY_REPLIED,
@@ -112,7 +117,7 @@ _ANY_RECIPIENT = "*"
 
 
 @dataclass
-class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
+class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
     """The stand-in's state: the page token it accepts and what it was sent."""
 
     page_access_token: str
@@ -138,6 +143,8 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
     default_user_locale: str = "en_US"
     user_profile_access: bool = True
     uploads: Dict[str, Any] = field(default_factory=dict)  # attachment id -> (content type, bytes), files sent
+    personas: Dict[str, Dict[str, str]] = field(default_factory=dict)  # the page's personas (graph_personas.py)
+    sent_personas: Dict[int, Dict[str, str]] = field(default_factory=dict)
 
     # --- reading what happened -------------------------------------------------
 
@@ -225,7 +232,11 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
         application.router.add_post("/_standin/page_inbox", self._page_inbox)
         application.router.add_post("/_standin/user_profile", self._set_user_profile)
         application.router.add_get("/health", self._health)
-        application.router.add_get("/{version}/{psid}", self._read_user_profile)  # last: matches any two segments
+        application.router.add_post("/{version}/{page}/personas", self._create_persona)
+        application.router.add_get("/{version}/me/personas", self._list_personas)
+        # last: these match any two segments
+        application.router.add_delete("/{version}/{node}", self._delete_persona)
+        application.router.add_get("/{version}/{psid}", self._read_user_profile)
         return application
 
     async def _health(self, _: web.Request) -> web.Response:
@@ -237,7 +248,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
             after = int(request.query.get("after", "0"))
         except ValueError:
             return web.json_response({"error": {"message": "after must be a whole number"}}, status=400)
-        messages = [s.as_json() for s in self.messages_for(recipient, after)]
+        messages = [{**s.as_json(), **self.persona_of(s)} for s in self.messages_for(recipient, after)]
         return web.json_response({"messages": messages})
 
     async def _read_attachment(self, request: web.Request) -> web.Response:
@@ -317,7 +328,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
         faulted = await self._fault_for(recipient_id)
         if faulted is not None:
             return self._answered(request, "messages", recipient_id, faulted)
-        problem = request_problem(body)
+        problem = request_problem(body) or self.persona_problem(body)
         if problem is None and upload is not None:
             problem = upload_problem(body.get("message"), upload["content_type"], len(upload["data"]))
         if problem:
@@ -340,6 +351,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles):
             body["filedata"] = {"attachment_id": attachment_id, "content_type": upload["content_type"],
                                 "size": len(upload["data"]), "filename": upload["filename"]}
         sent = self.record(recipient_id, body)
+        self.sent_under_persona(sent)
         answer: Dict[str, Any] = {"recipient_id": recipient_id}
         if "message" in body:
             answer["message_id"] = f"m_standin_{sent.seq}"

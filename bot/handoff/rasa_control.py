@@ -6,8 +6,9 @@ every call here carries the token (`?token=`), which never reaches a browser or 
 Messages from staff:
 - Messenger: sent by the Send API as a member of staff (`from_staff=True`: RESPONSE
   within 24 h of the customer's last message, `HUMAN_AGENT` tag up to 7 days,
-  refused after), then recorded in the tracker as a bot event with
-  `metadata.agent` (and `metadata.agent_name`, the name the customer reads). When the
+  refused after), under the advisor's persona when FB_PERSONA_PICTURE_URL is set (Messenger shows
+  their name and the picture above it: bot/handoff/personas.py), then recorded in the tracker as a bot
+  event with `metadata.agent` (and `metadata.agent_name`, the name the customer reads). When the
   customer last wrote is read from the tracker, so this process needs no shared
   messaging-window store.
 - Web widget (socketio): recorded as a bot event with `execute_side_effects=true`
@@ -27,19 +28,23 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
+from sqlalchemy.orm import sessionmaker
 
 from bot import messages
+from bot.branch_db import session_factory
 from bot.channels.messenger.graph_api import RetryPolicy
 from bot.channels.messenger.routing import Handover
 from bot.channels.messenger.send_api import SendApi
 from bot.dialogue_signals import DISCLOSURE_KEY
 from bot.handoff.conversation import last_customer_message_at, transcript_lines
+from bot.handoff.personas import Personas
 from bot.privacy.pseudonyms import pseudonym
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 MESSENGER, SOCKETIO = "messenger", "socketio"
+INVALID_PARAMETER = 100  # Graph API error code: a parameter Meta refuses (here, a persona it no longer knows)
 # The note when the bot is back (bot/messages/<language>.yml: handoff.back_note), in English; `resume` and
 # `hand_back` send it in the conversation's language unless given another note.
 BACK_NOTE = messages.text("handoff.back_note")
@@ -70,21 +75,28 @@ class RasaControl:
         *,
         send_api: Optional[SendApi] = None,
         handover: Optional[Handover] = None,
+        personas: Optional[Personas] = None,
         timeout_seconds: float = 10,
     ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self._token = token
         self.send_api = send_api
         self.handover = handover
+        self.personas = personas  # advisors named in Messenger; None: their replies come from the page, unnamed
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: Optional[aiohttp.ClientSession] = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RasaControl":
+    def from_settings(cls, settings: Settings, branch_sessions: Optional[sessionmaker] = None) -> "RasaControl":
+        """`branch_sessions`: the branch database, where advisors' personas are kept (default: a new engine)."""
         send_api = SendApi(settings.fb_graph_api_url, settings.fb_page_access_token,
                            settings.send_api_timeout_seconds, retry=RetryPolicy.from_settings(settings))
+        personas = None
+        if settings.fb_persona_picture_url:
+            personas = Personas(send_api.graph, branch_sessions or session_factory(settings.branch_database_url),
+                                settings.fb_persona_picture_url)
         return cls(settings.rasa_url, settings.rasa_api_token, send_api=send_api,
-                   handover=Handover.from_settings(settings, graph=send_api.graph))
+                   handover=Handover.from_settings(settings, graph=send_api.graph), personas=personas)
 
     # -- the conversation -----------------------------------------------------------------------------
 
@@ -132,7 +144,7 @@ class RasaControl:
         if not text.strip():
             raise ValueError("an empty message is not sent")
         if channel == MESSENGER:
-            result = await self._deliver_on_messenger(conversation_id, text)
+            result = await self._deliver_on_messenger(conversation_id, text, agent, agent_name)
             if not result.delivered:
                 return result
             await self._append(conversation_id, [_agent_event(text, agent, agent_name)])
@@ -160,13 +172,22 @@ class RasaControl:
                 logger.warning("take_thread_control for %s failed: %s", pseudonym(conversation_id), taken.description)
         await self.resume(conversation_id, note)
 
-    async def _deliver_on_messenger(self, psid: str, text: str) -> AgentMessageResult:
+    async def _deliver_on_messenger(self, psid: str, text: str, agent: str,
+                                    agent_name: Optional[str]) -> AgentMessageResult:
         if self.send_api is None:
             raise RuntimeError("RasaControl needs a SendApi to reach Messenger customers")
         last = last_customer_message_at(await self.events(psid))
         if last is not None:
             await self.send_api.windows.customer_wrote(psid, last)
-        result = await self.send_api.deliver(psid, {"text": text}, from_staff=True)
+        persona_id = await self.personas.persona_for(agent, agent_name) if self.personas is not None else None
+        result = await self.send_api.deliver(psid, {"text": text}, from_staff=True, persona_id=persona_id)
+        if persona_id and not result.ok and result.code == INVALID_PARAMETER:
+            # Meta no longer knows the persona (deleted in the page's tools, another page): sent unnamed, and the
+            # next reply creates a new one. (Any other invalid parameter is refused again: nothing sent twice.)
+            assert self.personas is not None
+            logger.warning("Messenger refused persona %s of advisor %s: the reply goes out unnamed", persona_id, agent)
+            await self.personas.forget(agent, persona_id)
+            result = await self.send_api.deliver(psid, {"text": text}, from_staff=True)
         if result.ok:
             return AgentMessageResult(delivered=True, recorded=False)
         logger.warning("Message from staff to %s not delivered: %s", pseudonym(psid), result.description)

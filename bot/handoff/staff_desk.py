@@ -46,7 +46,7 @@ class StaffDesk:
     @classmethod
     def from_settings(cls, settings: Settings) -> "StaffDesk":
         queue = HandoffQueue.from_settings(settings)
-        rasa = RasaControl.from_settings(settings)
+        rasa = RasaControl.from_settings(settings, branch_sessions=queue.sessions)
         surveys = CsatSurveys(queue.sessions, create_tables=False)
         return cls(queue, rasa, CsatSender(lambda: surveys, rasa, settings.csat_privacy_url))
 

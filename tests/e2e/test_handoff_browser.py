@@ -270,11 +270,16 @@ def test_messenger_customer_is_taken_over_answered_through_the_send_api_and_hand
     advisor_says = "Hi, Amélie here from the branch. What would you like to talk about?"
     reply(console, advisor_says)
     messenger_shows(page, advisor_says)
+    # Under the advisor's persona: Messenger names them above their words (the bot's answers carry no name).
+    advisor_row = page.locator("#thread .from-page").filter(has_text=advisor_says).first
+    expect(advisor_row.locator(".persona-name")).to_have_text(AGENT_NAME)
+    expect(page.locator("#thread .from-page").filter(has_text=HANDOFF_ACK).first.locator(".persona-name")).to_have_count(0)
     # The Send API call the advisor's reply made: to this PSID, as a response (the customer wrote
-    # within 24 hours, so no HUMAN_AGENT tag is needed).
+    # within 24 hours, so no HUMAN_AGENT tag is needed), with the persona the console created for the advisor.
     [sent] = [body for body in sandbox.branch.sent_to(psid) if body["message"].get("text") == advisor_says]
     assert sent["recipient"] == {"id": psid}
     assert sent["messaging_type"] == "RESPONSE" and "tag" not in sent, sent
+    assert sent.get("persona_id"), sent
 
     hand_back(console, "Messenger", asked)
     messenger_shows(page, BACK_NOTE)

@@ -34,6 +34,8 @@ def branch_environment(workdir: Path, ports: Mapping[str, int], **overrides: str
         "FB_VERIFY_TOKEN": VERIFY_TOKEN,
         "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
         "FB_GRAPH_API_URL": f"{web}/sandbox/graph/{GRAPH_API_VERSION}",
+        # Advisors answer Messenger customers under a persona (their name above the message).
+        "FB_PERSONA_PICTURE_URL": "https://bank.example/messenger/advisor.png",
         "CORE_BANKING_URL": f"http://127.0.0.1:{ports['bank']}",
         "CORE_BANKING_DATABASE_URL": f"sqlite:///{workdir / 'core_bank.db'}",
         "CORE_BANKING_DEV_MODE": "true",

@@ -363,3 +363,39 @@ async def test_the_user_profile_api_refuses_like_meta(graph, params, expected):
 async def test_a_bad_user_profile_setting_is_refused(graph, body):
     _, client = graph
     assert (await client.post("/_standin/user_profile", json=body)).status == 400
+
+
+async def test_personas_are_created_listed_used_and_deleted_like_meta(graph):
+    standin, client = graph
+    created = await client.post(f"{V}/me/personas", params=TOKEN,
+                                json={"name": "Amélie D.", "profile_picture_url": "https://bank.example/advisor.png"})
+    assert created.status == 200
+    persona_id = (await created.json())["id"]
+    listed = await (await client.get(f"{V}/me/personas", params=TOKEN)).json()
+    assert [(p["id"], p["name"]) for p in listed["data"]] == [(persona_id, "Amélie D.")]
+
+    sent = await client.post(f"{V}/me/messages", params=TOKEN, json=message("Bonjour", persona_id=persona_id))
+    assert sent.status == 200
+    read = await (await client.get("/_standin/messages", params={"recipient": PSID})).json()
+    assert read["messages"][0]["persona"] == {"id": persona_id, "name": "Amélie D."}
+
+    assert (await client.delete(f"{V}/{persona_id}", params=TOKEN)).status == 200
+    after = await client.post(f"{V}/me/messages", params=TOKEN, json=message("Encore", persona_id=persona_id))
+    assert (await error_of(after))[:2] == (400, 100)  # a deleted persona is refused, and nothing is sent
+    assert standin.texts_for(PSID) == ["Bonjour"]
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "Amélie D."},
+    {"profile_picture_url": "https://bank.example/a.png"},
+    {"name": "", "profile_picture_url": "https://bank.example/a.png"},
+    {"name": "x" * 51, "profile_picture_url": "https://bank.example/a.png"},
+    {"name": "Amélie D.", "profile_picture_url": "advisor.png"},
+])
+async def test_a_persona_needs_a_name_of_50_characters_at_most_and_a_picture_url(graph, body):
+    standin, client = graph
+    resp = await client.post(f"{V}/me/personas", params=TOKEN, json=body)
+    assert (await error_of(resp))[:2] == (400, 100) and standin.personas == {}
+    no_token = await client.post(f"{V}/me/personas",
+                                 json={"name": "Amélie D.", "profile_picture_url": "https://bank.example/a.png"})
+    assert (await error_of(no_token))[:2] == (400, 190)

@@ -70,8 +70,10 @@ class SendApi:
         """Sends one message; True when Meta accepted it. See `deliver` for the details."""
         return (await self.deliver(recipient_id, message, from_staff=from_staff)).ok
 
-    async def deliver(self, recipient_id: str, message: Dict[str, Any], *, from_staff: bool = False) -> SendResult:
-        """Sends one message from the bot, or from a member of staff when `from_staff`.
+    async def deliver(self, recipient_id: str, message: Dict[str, Any], *, from_staff: bool = False,
+                      persona_id: Optional[str] = None) -> SendResult:
+        """Sends one message from the bot, or from a member of staff when `from_staff` (under their persona, the
+        name and picture Messenger shows above it, when `persona_id`: bot/handoff/personas.py).
 
         Refused locally (`result.refused`, nothing sent) outside the messaging
         window; retried on temporary failures; `result.permanent` when trying
@@ -87,6 +89,8 @@ class SendApi:
         if self._paused(recipient_id, "message"):
             return GraphResult.refused_locally(PAGE_RESTRICTED)
         body = {"recipient": {"id": recipient_id}, **fields, "message": message}
+        if persona_id:
+            body["persona_id"] = persona_id
         await self._after_pending(recipient_id)
         return self._noted(await self.graph.post("me/messages", body, recipient_id=recipient_id))
 

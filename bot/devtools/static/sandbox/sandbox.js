@@ -199,8 +199,9 @@
     if (on) typingTimer = setTimeout(() => setTyping(false), TYPING_MAX_MS);
   }
 
-  // One Send API request the page made, as the customer would see it.
-  function render(body) {
+  // One Send API request the page made, as the customer would see it; under a persona (an advisor), with
+  // Messenger's annotation of the persona's name above it.
+  function render(body, persona) {
     if (body.sender_action) {
       if (body.sender_action === "typing_on") setTyping(true);
       if (body.sender_action === "typing_off") setTyping(false);
@@ -210,6 +211,9 @@
     setTyping(false);
     clearQuickReplies(); // Messenger shows the quick replies of the newest message only
     const { row, content } = pageRow();
+    if (persona && persona.name) {
+      content.append(el("div", "persona-name", persona.name));
+    }
     if (typeof message.text === "string") content.append(bubble(message.text));
     else if (message.attachment) content.append(attachment(message.attachment, body.filedata));
     else content.append(el("div", "bubble unsupported", "[a message the sandbox cannot draw]"));
@@ -285,7 +289,7 @@
           for (const sent of answer.messages || []) {
             if (sent.seq <= lastSeq) continue;
             lastSeq = sent.seq;
-            render(sent.body || {});
+            render(sent.body || {}, sent.persona);
           }
         }
       }
