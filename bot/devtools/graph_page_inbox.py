@@ -10,6 +10,7 @@ from typing import Any, Dict
 
 from aiohttp import web
 
+from bot.devtools.graph_records import json_or_none
 from bot.devtools.graph_rules import PAGE_INBOX_APP_ID, handover_notification
 
 
@@ -49,7 +50,7 @@ class PageInboxMoves:
                                   "feedback_template": self.feedback_template})
 
     async def _set_page(self, request: web.Request) -> web.Response:
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         if not isinstance(body, dict) or not set(body) <= {"restricted", "handover_apis", "feedback_template"} or not all(
                 isinstance(value, bool) for value in body.values()):
             return web.json_response({"error": {"message": "expected {\"restricted\": bool, \"handover_apis\": bool, "
@@ -60,7 +61,7 @@ class PageInboxMoves:
         return await self._read_page(request)
 
     async def _page_inbox(self, request: web.Request) -> web.Response:
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         recipient = body.get("recipient") if isinstance(body, dict) else None
         action = body.get("action") if isinstance(body, dict) else None
         moves = {"pass_back": self.page_inbox_passes_back, "release": self.page_inbox_releases,
@@ -71,10 +72,3 @@ class PageInboxMoves:
         webhook = moves[action](recipient)
         owner = self.thread_owners.get(recipient)
         return web.json_response({"webhook": webhook, "thread_owner": {"app_id": owner} if owner else None})
-
-
-async def _json_or_none(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None

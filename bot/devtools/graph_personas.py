@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from bot.devtools.graph_records import SentRequest, graph_error
+from bot.devtools.graph_records import SentRequest, graph_error, json_or_none
 
 NAME_MAX_LENGTH = 50
 _HTTP_URL = re.compile(r"https?://[^\s/]+/\S*")
@@ -54,7 +54,7 @@ class GraphPersonas:
         if refused is None and request.match_info["page"] not in ("me", self.page_id):
             refused = graph_error(400, 100, "(#100) Personas are created on the page itself (me or its id)")
         if refused is None:
-            body = await _json_or_none(request)
+            body = await json_or_none(request)
             problem = _persona_problem(body)
             if problem is not None:
                 refused = graph_error(400, 100, f"(#100) {problem}")
@@ -96,10 +96,3 @@ def _persona_problem(body: Any) -> Optional[str]:
     if not isinstance(picture, str) or not _HTTP_URL.fullmatch(picture):
         return "The parameter profile_picture_url is required and must be a URL"
     return None
-
-
-async def _json_or_none(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None

@@ -71,3 +71,11 @@ def graph_error(
     if subcode is not None:
         error["error_subcode"] = subcode
     return web.json_response({"error": error}, status=status)
+
+
+async def json_or_none(request: web.Request) -> Any:
+    """The request's JSON body, or None when it is not JSON (the stand-in then answers with a Graph error)."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None

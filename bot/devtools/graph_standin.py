@@ -84,7 +84,7 @@ from aiohttp import web
 
 from bot.devtools.graph_page_inbox import PageInboxMoves
 from bot.devtools.graph_personas import GraphPersonas
-from bot.devtools.graph_records import Fault, GraphCall, SentRequest, bearer, graph_error
+from bot.devtools.graph_records import Fault, GraphCall, SentRequest, bearer, graph_error, json_or_none
 from bot.devtools.graph_rules import (
     ALREADY_REPLIED,
     MAX_UPLOAD_BYTES,
@@ -280,7 +280,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
                                   "public_replies": self.public_replies_to(comment_id)})
 
     async def _inbound(self, request: web.Request) -> web.Response:
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         recipient = body.get("recipient") if isinstance(body, dict) else None
         timestamp = body.get("timestamp") if isinstance(body, dict) else None
         if not isinstance(recipient, str) or not recipient:
@@ -292,7 +292,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         return web.json_response({"recipient": recipient, "last_inbound": self.last_inbound[recipient].isoformat()})
 
     async def _add_faults(self, request: web.Request) -> web.Response:
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         if not isinstance(body, dict) or not isinstance(body.get("responses"), list):
             return web.json_response({"error": {"message": "expected {\"recipient\": ..., \"responses\": [...]}"}}, status=400)
         recipient = body.get("recipient")
@@ -318,7 +318,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         if request.content_type == "multipart/form-data":
             body, upload = await _form_body(request)
         else:
-            body = await _json_or_none(request)
+            body = await json_or_none(request)
         if body is None:
             return self._answered(request, "messages", None, graph_error(400, 100, "Invalid JSON body"))
         comment_id = comment_of(body)
@@ -387,7 +387,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         refused = self._check_request(request)
         if refused is not None:
             return self._answered(request, "comments", comment_id, refused)
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         if body is None:
             return self._answered(request, "comments", comment_id, graph_error(400, 100, "Invalid JSON body"))
         faulted = await self._fault_for(comment_id)
@@ -404,7 +404,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         refused = await self._page_refusal(request)
         if refused is not None:
             return self._answered(request, "messenger_profile", None, refused)
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         if body is None:
             return self._answered(request, "messenger_profile", None, graph_error(400, 100, "Invalid JSON body"))
         problem = profile_problem(body, self.profile)
@@ -427,7 +427,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         refused = await self._page_refusal(request)
         if refused is not None:
             return self._answered(request, "messenger_profile", None, refused)
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         raw_fields = body.get("fields") if isinstance(body, dict) else request.query.get("fields", "").split(",")
         if not isinstance(raw_fields, list):
             raw_fields = []
@@ -443,7 +443,7 @@ class GraphStandin(PageInboxMoves, SubscribedApps, UserProfiles, GraphPersonas):
         refused = self._check_request(request)
         if refused is not None:
             return self._answered(request, edge, None, refused)
-        body = await _json_or_none(request)
+        body = await json_or_none(request)
         if body is None:
             return self._answered(request, edge, None, graph_error(400, 100, "Invalid JSON body"))
         recipient_id = recipient_of(body)
@@ -554,12 +554,6 @@ async def _form_body(request: web.Request) -> "tuple[Optional[Dict[str, Any]], O
         return body, {"content_type": None, "data": b"", "filename": ""}
     return body, {"content_type": filedata.content_type, "data": filedata.file.read(), "filename": filedata.filename}
 
-
-async def _json_or_none(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None
 
 
 def serve(host: str, port: int) -> None:

@@ -96,8 +96,8 @@ async def test_a_persona_deleted_at_meta_is_forgotten_the_reply_goes_unnamed_and
 
 def test_the_name_meta_shows_is_one_line_of_50_characters_at_most():
     assert persona_name("  Amélie \n Durand ") == "Amélie Durand"
-    long_name = "Marie-Christine " + "Beaumont-Lefebvre " * 3
-    assert persona_name(long_name) == "Marie-Christine Beaumont-Lefebvre Beaumont-Lefebvre"[:50].rsplit(" ", 1)[0]
+    # 51 characters: cut between words, not inside "Beaumont-Lefebvre"
+    assert persona_name("Marie-Christine Beaumont-Lefebvre Beaumont-Lefebvre") == "Marie-Christine Beaumont-Lefebvre"
     assert len(persona_name("x" * 80)) == 50
 
 
