@@ -26,7 +26,9 @@ def _loopback_socket() -> socket.socket:
 async def standin_in_loop(standin: Optional[GraphStandin] = None) -> AsyncIterator["tuple[GraphStandin, str]"]:
     """Serves a stand-in from the running event loop; yields it and its Graph URL (`http://127.0.0.1:PORT/{VERSION}`)."""
     standin = standin or GraphStandin(page_access_token=PAGE_TOKEN)
-    runner = web.AppRunner(standin.app(), access_log=None)  # like `serve`: URLs may carry a token
+    # access_log=None like `serve`: URLs may carry a token. handler_cancellation as aiohttp's own test server: a
+    # handler held by an injected delay stops when its client gave up, rather than outlive the test's event loop
+    runner = web.AppRunner(standin.app(), access_log=None, handler_cancellation=True)
     await runner.setup()
     sock = _loopback_socket()
     site = web.SockSite(runner, sock)
