@@ -127,6 +127,8 @@ def test_a_transfer_over_the_limit_is_refused_in_french_at_once_and_english_midw
     assert "Envoyer 100,00\u00a0€ à Tom Bernard" in in_french(replies), replies
     replies = branch.exchange(psid, "laisse tomber")
     assert "annulé" in in_french(replies), replies
+    replies = branch.exchange(psid, "ok merci bcp")  # after the cancel, still French (it used to fall back to English)
+    in_french(replies)
     assert not any("Pour valider l'envoi" in t for t in branch.texts_to(psid))  # no code sent for a transfer
 
 
