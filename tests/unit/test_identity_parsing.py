@@ -27,6 +27,14 @@ def test_customer_numbers_and_phones_are_told_apart(typed, expected):
     ("48291", None),
     ("4829133", None),
     ("/affirm", None),
+    ("48 29 13", "482913"),
+    ("mon code : 482-913 merci", "482913"),
+    # sentences with numbers are not a code (all their digits together made 6: one of the bank's attempts lost)
+    ("I'd like 25000 over 5 years", None),
+    ("combien me coûterait un prêt auto de 10 000 € sur 4 ans", None),
+    ("send 482913 € to Tom", None),
+    ("prêt de 150000 euros", None),
+    ("12 then 3456", None),
 ])
 def test_a_code_is_six_digits(typed, expected):
     assert parse_code(typed) == expected
