@@ -267,7 +267,9 @@ class ValidateTransferForm(FormValidationAction):
                 return _move_to(tracker, move[1])
         if payee is None:
             # Said back as typed, but never a card number in full (the reply goes to Meta, and is kept).
-            dispatcher.utter_message(response="utter_payee_unknown", payee=mask_card_numbers(text))
+            dispatcher.utter_message(response="utter_payee_unknown" if payees or session is None
+                                     else "utter_payee_unknown_no_payees",
+                                     payee=mask_card_numbers(text))
             return {"transfer_payee": None}
         return {"transfer_payee": payee["name"]}
 
@@ -391,6 +393,9 @@ class ActionAskTransferPayee(Action):
             payees = await core_bank().payees(session.access_token) if session else []
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, "transfer_money")
+        if not payees:  # nothing to pick: only the mobile number is asked for
+            dispatcher.utter_message(response="utter_ask_transfer_payee_no_payees")
+            return []
         dispatcher.utter_message(
             response="utter_ask_transfer_payee",
             quick_replies=[{"title": p["name"][:20], "payload": p["name"]} for p in payees[:12]],

@@ -6,7 +6,7 @@ import requests
 
 from tests.integration.test_french_conversations import french_customer, in_french, verify_in_french
 from tests.integration.test_service_conversations import joined, new_psid, verify_as
-from tests.support.branch import Branch
+from tests.support.branch import Branch, choices_of
 
 TOM = ("100003", "+33611223344")  # a current and a savings account at the seed
 
@@ -78,3 +78,15 @@ def test_a_move_for_a_customer_without_savings_is_said_so_and_nothing_is_asked(b
     assert "at most" not in said and "How much" not in said and "Who should I send it to" not in said
     replies = branch.exchange(psid, "what's my balance?")  # the transfer is over: the next request is served
     assert "Here are your balances" in joined(replies), replies
+
+
+def test_a_customer_without_saved_payees_is_asked_for_a_mobile_number_not_to_pick_one(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "envoie 20 € à Camille")  # Tom has no saved payee
+    asked = verify_in_french(branch, psid, *TOM)
+    assert "Vous n'avez pas encore de bénéficiaire enregistré : je ne peux pas trouver Camille." in asked, asked
+    assert "Saisissez le numéro de mobile de la personne" in asked and "Choisissez" not in asked, asked
+    assert not choices_of(branch.sent_to(psid)[-1]), "nothing to pick"
+    replies = branch.exchange(psid, "+33 6 98 76 54 32")
+    assert "Envoyer 20,00\u00a0€ à" in in_french(replies), replies
+    branch.exchange(psid, "annuler")

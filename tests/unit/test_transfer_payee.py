@@ -136,6 +136,7 @@ async def test_a_payee_gone_from_the_list_by_confirmation_is_asked_again(bank):
 
 
 async def test_a_card_number_is_not_a_phone_number(bank):
+    bank._payees = [TOM]
     result, dispatcher = await validate_payee("4970.1012.3456.7891")
     assert result == {"transfer_payee": None}
     assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
@@ -161,3 +162,10 @@ async def test_a_request_prefills_the_amount_the_nlu_found_or_one_written_with_i
     events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), request(text, entity), {})
     prefilled = [e["value"] for e in events if e.get("name") == "transfer_amount" and e.get("event") == "slot"]
     assert prefilled[-1] == amount
+
+
+async def test_without_saved_payees_the_customer_is_not_told_to_pick_one(bank):
+    result, dispatcher = await validate_payee("Camille")
+    assert result == {"transfer_payee": None}
+    assert dispatcher.messages[0]["response"] == "utter_payee_unknown_no_payees"
+    assert dispatcher.messages[0]["payee"] == "Camille"
