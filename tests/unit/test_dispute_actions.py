@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.cards as cards
 import actions.disputes as disputes
+import actions.bank_day as bank_day
 import actions.verified as verified
 from actions.bank_day import BANK_TIMEZONE
 from actions.banking import Account, BankError, Card, Dispute, Transaction
@@ -25,7 +26,9 @@ from actions.text.disputes import customer_words, names_merchant, reason_in_text
 from bot.dialogue_signals import HANDOVER_KEY
 
 SESSION = CustomerSession("token-1", "100001", "Alex", datetime.now(timezone.utc) + timedelta(minutes=15))
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+# A fixed instant, noon at the bank (Paris): the actions count days on the bank's calendar (actions/bank_day.py); with
+# the real clock, between 23:00 and 24:00 UTC the bank's day was already the next one and "90 days ago" differed.
+NOW = datetime(2026, 11, 18, 11, 0, tzinfo=timezone.utc)
 YESTERDAY = NOW - timedelta(days=1)
 
 CURRENT = Account(account_id="acc-current", type="current", name="Current account",
@@ -112,6 +115,11 @@ class FakeBank:
         })
         self.cases[idempotency_key] = case
         return case
+
+
+@pytest.fixture(autouse=True)
+def bank_clock(monkeypatch):
+    monkeypatch.setattr(bank_day, "utc_now", lambda: NOW)
 
 
 @pytest.fixture
