@@ -393,7 +393,7 @@ class ActionAskTransferPayee(Action):
             payees = await core_bank().payees(session.access_token) if session else []
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, "transfer_money")
-        if not payees:  # nothing to pick: only the mobile number is asked for
+        if not payees and session is not None:  # the customer has none: only the mobile number is asked for
             dispatcher.utter_message(response="utter_ask_transfer_payee_no_payees")
             return []
         dispatcher.utter_message(
