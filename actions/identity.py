@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from actions.customer_sessions import CustomerSession, customer_sessions
+from actions.text.amounts import parse_money
 from actions.text.locale import Presentation, language_of
 from bot.clock import utc_now
 
@@ -61,17 +62,15 @@ def parse_identifier(text: str) -> Dict[str, str]:
 
 # A run of digits, spaces, dots or dashes between them ("482 913", "48-29-13"): how a code is typed.
 _DIGIT_GROUP = re.compile(r"\d+(?:[ \u00a0.\-]\d+)*")
-# Money named in the message: "I'd like 250000 €", "prêt de 150000 euros" is an amount, not a code.
-_MONEY = re.compile(r"[€$£]|\b(?:eur|euros?|balles|k)\b", re.IGNORECASE)
 
 
 def parse_code(text: str) -> Optional[str]:
     """The 6-digit code in what the customer typed ("482 913", "code: 482913"), or None.
 
-    One group of 6 digits and no other digits, no money: a sentence with numbers ("25000 over 5 years", "10 000 €
-    sur 4 ans") is not a code, so it never costs the customer one of the bank's attempts."""
+    One group of 6 digits and no other digits, no amount with its currency: a sentence with numbers ("25000 over 5
+    years", "prêt de 150000 euros") is not a code, so it never costs the customer one of the bank's attempts."""
     groups = _DIGIT_GROUP.findall(text or "")
-    if len(groups) != 1 or _MONEY.search(text):
+    if len(groups) != 1 or parse_money(text, currency_required=True) is not None:
         return None
     digits = re.sub(r"\D", "", groups[0])
     return digits if len(digits) == 6 else None

@@ -34,6 +34,7 @@ def test_customer_numbers_and_phones_are_told_apart(typed, expected):
     ("combien me coûterait un prêt auto de 10 000 € sur 4 ans", None),
     ("send 482913 € to Tom", None),
     ("prêt de 150000 euros", None),
+    ("transfer 250 000 CHF", None),
     ("12 then 3456", None),
 ])
 def test_a_code_is_six_digits(typed, expected):
