@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -107,7 +108,8 @@ def test_a_pin_typed_in_french_is_warned_about_in_french_and_masked(branch: Bran
     assert replies[0].startswith(WARNING["fr"]), replies
     assert len(replies) > 1  # and the request is answered
 
-    assert "4821" not in stored_events(branch, psid)
+    # "4821" as a number of its own: Rasa's timestamps and hex ids may hold those four digits by chance (it failed once)
+    assert not re.search(r"(?<![0-9a-f.])4821(?![0-9a-f])", stored_events(branch, psid))
     assert "mon code secret c'est ••••, il faut bloquer ma carte" in stored_events(branch, psid)
     rows = wait_for_archived(branch, psid, "mon code secret")
     assert all("4821" not in row[3] for row in rows)
