@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,10 +19,36 @@ import requests
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+# Below Linux's ephemeral range (32768-60999): no bind to port 0 nor outgoing connection is given one of these.
+_PORTS = range(20000, 32000)
+# make test runs two test sessions side by side: a port is claimed by creating its file exclusively, so that two
+# sessions never pick the same one (bind-to-0 then close let both get it: a web service found an action server there).
+_CLAIMS = Path(tempfile.gettempdir()) / "facebook-branch-test-ports"
+_CLAIM_LIFETIME_SECONDS = 3600  # a claim older than any test session is stale
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port free now and claimed by no other test session on this machine."""
+    _CLAIMS.mkdir(exist_ok=True)
+    for _ in range(500):
+        port = random.choice(_PORTS)
+        claim = _CLAIMS / str(port)
+        try:
+            if time.time() - claim.stat().st_mtime > _CLAIM_LIFETIME_SECONDS:
+                claim.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use by something else: the claim stays, the port is not tried again for an hour
+        return port
+    raise RuntimeError(f"no free loopback port in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 class ProcessFailed(RuntimeError):
