@@ -1,4 +1,4 @@
-"""Accounts: balances."""
+"""Accounts: balances, and the bank details (IBAN, BIC) when those are what the customer asks for."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import Account, BankError, core_bank
 from actions.identity import VERIFIED
+from actions.text.bank_details import asks_bank_details
 from actions.text.locale import Presentation
-from actions.verified import bank_trouble, request_entity, verified_session
+from actions.verified import bank_trouble, request_entity, request_message, verified_session
 
 
 def account_name(shown_as: Presentation, account: Account) -> str:
@@ -40,6 +41,9 @@ class ActionShowBalance(Action):
             dispatcher.utter_message(response="utter_no_accounts")
             return done
         shown_as = Presentation.from_tracker(tracker, customer.locale)
+        if asks_bank_details(request_message(tracker, "check_balance")[0]):  # "what's my IBAN?"
+            return done + await self._bank_details(dispatcher, tracker, session.access_token, customer.first_name,
+                                                   shown, shown_as)
         lines = "\n".join(
             shown_as.text(
                 "balance.line", name=account_name(shown_as, a), iban=a.iban_masked,
@@ -49,3 +53,20 @@ class ActionShowBalance(Action):
         )
         dispatcher.utter_message(response="utter_balances", first_name=customer.first_name, balances=lines)
         return done
+
+    @staticmethod
+    async def _bank_details(dispatcher: CollectingDispatcher, tracker: Tracker, token: str, first_name: str,
+                            accounts: List[Account], shown_as: Presentation) -> List[EventType]:
+        """Each account's whole IBAN, with the BIC and the holder, as a RIB gives them (the core bank gives a
+        verified customer their own)."""
+        try:
+            details = [await core_bank().account_details(token, a.account_id) for a in accounts]
+        except BankError as error:
+            return bank_trouble(tracker, dispatcher, error, "check_balance")
+        lines = "\n".join(
+            shown_as.text("bank_details.line", name=account_name(shown_as, a), iban=d.iban)
+            for a, d in zip(accounts, details)
+        )
+        dispatcher.utter_message(response="utter_bank_details", first_name=first_name, holder=details[0].holder,
+                                 bic=details[0].bic, details=lines)
+        return []

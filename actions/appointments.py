@@ -30,6 +30,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines, appointment_told, channel_named,
                                         choose, slot_start, time_replies)
 from actions.banking import UNAVAILABLE, BankError, core_bank
@@ -402,7 +403,7 @@ class _AppointmentValidation:
         return {"appointment_confirmed": True}
 
 
-class ValidateAppointmentForm(_AppointmentValidation, FormValidationAction):
+class ValidateAppointmentForm(_AppointmentValidation, StepsAsideForOtherRequests, FormValidationAction):
     declined, done, refusals = "utter_appointment_not_booked", "utter_appointment_booked", frozenset(SLOT_REFUSALS)
 
     def name(self) -> Text:
@@ -451,7 +452,7 @@ class _ChangeValidation(_AppointmentValidation):
         return {"appointment_reference": named[0].reference}
 
 
-class ValidateAppointmentCancelForm(_ChangeValidation, FormValidationAction):
+class ValidateAppointmentCancelForm(_ChangeValidation, StepsAsideForOtherRequests, FormValidationAction):
     done, refusals = "utter_appointment_cancelled", frozenset(CHANGE_REFUSALS)
 
     def name(self) -> Text:
@@ -464,7 +465,7 @@ class ValidateAppointmentCancelForm(_ChangeValidation, FormValidationAction):
         return {"reference": appointment.reference, "moment": long_time(shown_as, appointment.starts_at)}
 
 
-class ValidateAppointmentRescheduleForm(_ChangeValidation, FormValidationAction):
+class ValidateAppointmentRescheduleForm(_ChangeValidation, StepsAsideForOtherRequests, FormValidationAction):
     done, refusals = "utter_appointment_moved", frozenset(SLOT_REFUSALS | CHANGE_REFUSALS)
 
     def name(self) -> Text:

@@ -176,6 +176,9 @@ class CoreBank:
     async def accounts(self, token: str) -> List[Account]:
         return (await self._call("GET", "/v1/accounts", customers.AccountList, token=token)).accounts
 
+    async def account_details(self, token: str, account_id: str) -> customers.AccountDetails:
+        return await self._call("GET", f"/v1/accounts/{account_id}/details", customers.AccountDetails, token=token)
+
     async def profile(self, token: str) -> Dict[str, Any]:
         return (await self._call("GET", "/v1/me", customers.Me, token=token)).wire()
 

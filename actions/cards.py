@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.accounts import account_name
 from actions.banking import BankError, Card, core_bank
 from actions.identity import VERIFIED
@@ -92,7 +93,7 @@ def block_candidates(cards: List[Card], choice: Optional[str]) -> List[Card]:
     return [c for c in cards if c.status in wanted]
 
 
-class ValidateBlockCardForm(FormValidationAction):
+class ValidateBlockCardForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_block_card_form"
 
@@ -290,7 +291,7 @@ class ActionStartFreezeCard(Action):
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
-class ValidateFreezeCardForm(FormValidationAction):
+class ValidateFreezeCardForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_freeze_card_form"
 
@@ -369,7 +370,7 @@ class ActionStartUnfreezeCard(Action):
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
-class ValidateUnfreezeCardForm(FormValidationAction):
+class ValidateUnfreezeCardForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_unfreeze_card_form"
 
@@ -447,7 +448,7 @@ class ActionStartCardOrder(Action):
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
-class ValidateCardOrderForm(FormValidationAction):
+class ValidateCardOrderForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_card_order_form"
 

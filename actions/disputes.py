@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.bank_day import BANK_TIMEZONE, day_of, today
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.banking import BankError, Card, Transaction, core_bank
 from actions.cards import ACTIVE, BLOCKED, card_named
 from actions.identity import VERIFIED
@@ -160,7 +161,7 @@ class ActionStartDispute(Action):
         return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
-class ValidateDisputeForm(FormValidationAction):
+class ValidateDisputeForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_dispute_form"
 

@@ -18,6 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from actions.customer_sessions import CustomerSession, customer_sessions
 from actions.text.amounts import parse_money
@@ -110,7 +111,7 @@ def explain_code_refusal(dispatcher: CollectingDispatcher, tracker: Tracker, err
     dispatcher.utter_message(response=responses.get(error.code, otherwise), **values)
 
 
-class ValidateIdentityForm(FormValidationAction):
+class ValidateIdentityForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_identity_form"
 

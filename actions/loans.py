@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
@@ -85,7 +86,7 @@ class ActionAskLoanType(Action):
         return []
 
 
-class ValidateLoanForm(FormValidationAction):
+class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_loan_form"
 

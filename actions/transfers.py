@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
+from actions.request_switch import StepsAsideForOtherRequests
 from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination_type, source_type
@@ -169,7 +170,7 @@ class ActionStartTransfer(Action):
         return [SlotSet(name, value) for name, value in _move_to(tracker, move[1]).items()]
 
 
-class ValidateTransferForm(FormValidationAction):
+class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_transfer_form"
 

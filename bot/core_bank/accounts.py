@@ -18,6 +18,7 @@ from sqlalchemy.sql import Select
 from bot.core_bank.contract.categories import OTHER_CATEGORY, TRANSACTION_CATEGORIES
 from bot.core_bank.contract.customers import OTHER_KIND, TRANSACTION_KINDS
 from bot.core_bank.errors import AccountNotFound, CardNotFound, CustomerNotFound, InvalidRequest
+from bot.core_bank.facts import file_facts
 from bot.core_bank.models import Account, Card, Customer, Transaction, from_minor_units
 from bot.core_bank.periods import start_of_day
 
@@ -51,6 +52,12 @@ def mask_iban(iban: str) -> str:
     """"FR7630006000011234567890123" -> "FR76 •••• •••• 0123"."""
     compact = iban.replace(" ", "")
     return f"{compact[:4]} {MASK * 4} {MASK * 4} {compact[-4:]}"
+
+
+def format_iban(iban: str) -> str:
+    """"FR7614508000011000010100079" -> "FR76 1450 8000 0110 0001 0100 079": groups of four, as printed on a RIB."""
+    compact = iban.replace(" ", "")
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
 def mask_address(customer: Customer) -> str:
@@ -103,6 +110,18 @@ class AccountSummary:
     iban_masked: str
     currency: str
     balance: Decimal
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    """What a customer gives to be paid: the whole IBAN (their own, to them only), the bank's BIC, the holder."""
+
+    account_id: str
+    type: str
+    name: str
+    iban: str
+    bic: str
+    holder: str
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,16 @@ class CustomerRecords:
                 )
                 for a in rows
             ]
+
+    def account_details(self, customer_id: int, account_id: str) -> AccountDetails:
+        """The bank details of the customer's account `account_id` (AccountNotFound for another's, as for none)."""
+        with self._sessions() as session:
+            account = owned_account(session, customer_id, account_id)
+            customer = session.get(Customer, customer_id)
+            return AccountDetails(
+                account_id=account.id, type=account.type, name=account.name, iban=format_iban(account.iban),
+                bic=file_facts()["bic"].value, holder=f"{customer.first_name} {customer.last_name}",
+            )
 
     def transactions(
         self,

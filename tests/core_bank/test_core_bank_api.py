@@ -296,6 +296,7 @@ CUSTOMER_ENDPOINTS = [
     ("GET", "/v1/me"),
     ("GET", "/v1/accounts"),
     ("GET", f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/transactions"),
+    ("GET", f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/details"),
     ("GET", "/v1/cards"),
     ("DELETE", "/v1/session"),
 ]

@@ -35,6 +35,20 @@ def test_accounts_show_the_seeded_balances(reading_bank: CoreBankTestClient):
     assert "2450.31" in response.text and "12000.00" in response.text
 
 
+def test_an_account_s_bank_details_give_its_whole_iban_to_its_owner(reading_bank: CoreBankTestClient):
+    token = reading_bank.sign_in()
+    listed = {a["type"]: a for a in reading_bank.get("/v1/accounts", token=token).json()["accounts"]}
+    details = reading_bank.get(f"/v1/accounts/{DEMO_ACCOUNT_IDS['current']}/details", token=token).json()
+
+    assert (details["account_id"], details["type"], details["holder"]) == (DEMO_ACCOUNT_IDS["current"], "current",
+                                                                          "Alex Martin")
+    assert re.fullmatch(r"FR\d{2}( \d{4}){5} \d{3}", details["iban"]), details["iban"]
+    compact = details["iban"].replace(" ", "")
+    assert int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 == 1  # a valid IBAN
+    assert listed["current"]["iban_masked"].endswith(compact[-4:])  # the account's own
+    assert details["bic"] == "FBRAFRPPXXX"  # the bank's published BIC (bank_facts.yml)
+
+
 def test_each_customer_sees_only_their_own_accounts(reading_bank: CoreBankTestClient):
     token = reading_bank.sign_in(CAMILLE_NUMBER, CAMILLE_PHONE)
 
@@ -44,6 +58,7 @@ def test_each_customer_sees_only_their_own_accounts(reading_bank: CoreBankTestCl
     assert accounts[0]["account_id"] not in DEMO_ACCOUNT_IDS.values()
     for account_id in DEMO_ACCOUNT_IDS.values():
         assert_error(reading_bank.get(f"/v1/accounts/{account_id}/transactions", token=token), 404, "account_not_found")
+        assert_error(reading_bank.get(f"/v1/accounts/{account_id}/details", token=token), 404, "account_not_found")
     assert_error(reading_bank.get("/v1/accounts/acc_nope/transactions", token=token), 404, "account_not_found")
 
 

@@ -103,13 +103,14 @@ def every_success_and_common_refusal(bank: CoreBankTestClient) -> None:
     bank.verify(challenge_id, code)  # used
     bank.start_challenge(headers=SERVICE_HEADERS, **link)
 
-    reads = ["/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", "/v1/cards", "/v1/card-orders",
-             "/v1/loan-applications", "/v1/payees"]
+    reads = ["/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", f"/v1/accounts/{CURRENT}/details",
+             "/v1/cards", "/v1/card-orders", "/v1/loan-applications", "/v1/payees"]
     for path in reads:
         bank.get(path, token=token)
         bank.get(path)
     bank.get(f"/v1/accounts/{CURRENT}/transactions", token=token, params={"limit": "ten"})
     bank.get("/v1/accounts/acc_nope/transactions", token=token)
+    bank.get("/v1/accounts/acc_nope/details", token=token)
     for path in SPENDING_READS:  # search, recurring payments, spending: each answer
         bank.get(path, token=token)
         bank.get(path)
@@ -224,8 +225,8 @@ def failures_without_a_database(tmp_path: Path) -> Iterator[CoreBankTestClient]:
         bank.get("/v1/loan-products")
         bank.get("/v1/bank/facts")
         bank.post("/v1/loan-quotes", json={"product": "personal", "amount": "10000.00", "term_months": 36})
-        for path in ("/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", "/v1/cards", "/v1/card-orders",
-                     "/v1/loan-applications", "/v1/payees"):
+        for path in ("/v1/me", "/v1/accounts", f"/v1/accounts/{CURRENT}/transactions", f"/v1/accounts/{CURRENT}/details",
+                     "/v1/cards", "/v1/card-orders", "/v1/loan-applications", "/v1/payees"):
             bank.get(path, token=token)
         for path in SPENDING_READS:
             bank.get(path, token=token)

@@ -1,6 +1,7 @@
 """The knowledge base end to end in Messenger, through every process: a general question gets its vetted
 answer in the customer's language, the bank's facts (from GET /v1/bank/facts) written in their locale, the
-topic's follow-ups as quick replies; a question about their own account still goes to the service; a general
+topic's follow-ups as quick replies; a question about their own account still goes to the service (their IBAN: the
+bank details, after the code); a general
 question inside a form is answered and the form goes on."""
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import requests
 
 from actions.text import catalogue
 from bot.core_bank.contract.facts import BankFacts
+from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from bot.knowledge.render import fill
 from bot.knowledge.topics import load_topics
 from tests.integration.test_messenger_language import facebook_in
 from tests.support.branch import Branch
 
 TOPICS = {topic.id: topic for topic in load_topics()}
+CAMILLE = ("100002", "+33698765432")
 
 
 def customer(branch: Branch, locale: str) -> str:
@@ -59,10 +62,35 @@ def test_a_general_question_in_french_gets_the_french_answer_written_the_french_
     assert "m'assurer qu'il s'agit bien de vous" in "\n".join(branch.tap(psid, follow_up_titles("card_abroad", "fr")[0]))
 
 
+def bank_details(branch: Branch, phone: str, customer_number: str) -> dict:
+    """Each account's whole IBAN as the core bank gives it to the customer signed in, by account type."""
+    headers = {"Authorization": f"Bearer {branch.customer_token(phone, customer_number)}"}
+    accounts = requests.get(f"{branch.core_bank_url}/v1/accounts", headers=headers, timeout=5).json()["accounts"]
+    return {a["type"]: requests.get(f"{branch.core_bank_url}/v1/accounts/{a['account_id']}/details", headers=headers,
+                                    timeout=5).json() for a in accounts}
+
+
 def test_a_question_about_the_customer_s_own_account_goes_to_the_service(branch: Branch):
     psid = customer(branch, "en_IE")
     replies = branch.exchange(psid, "what's my IBAN?")
     assert "First I need to make sure it's really you" in "\n".join(replies), replies
+    branch.exchange(psid, DEMO_CUSTOMER_NUMBER)
+    said = "\n".join(branch.exchange(psid, branch.latest_code(DEMO_PHONE)))
+    details = bank_details(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)
+    assert "Here are your bank details, Alex. Holder: Alex Martin · BIC: FBRAFRPPXXX" in said, said
+    assert f"• Current account: {details['current']['iban']}" in said, said
+    assert f"• Savings account: {details['savings']['iban']}" in said, said
+    assert "balances" not in said and "€" not in said, said
+
+
+def test_a_french_customer_asking_for_their_rib_gets_it_after_the_code(branch: Branch):
+    psid = customer(branch, "fr_FR")
+    assert "m'assurer qu'il s'agit bien de vous" in "\n".join(branch.exchange(psid, "il est quoi mon rib ?"))
+    branch.exchange(psid, CAMILLE[0])
+    said = "\n".join(branch.exchange(psid, branch.latest_code(CAMILLE[1])))
+    iban = bank_details(branch, CAMILLE[1], CAMILLE[0])["current"]["iban"]
+    assert "Voici vos coordonnées bancaires, Camille. Titulaire : Camille Dubois" in said, said
+    assert f"• Compte courant : {iban}" in said, said
 
 
 def test_a_general_question_inside_a_form_is_answered_and_the_form_goes_on(branch: Branch):

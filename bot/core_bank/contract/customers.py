@@ -1,7 +1,8 @@
 """What a signed-in customer reads: their profile, accounts, transactions and cards.
 
 Each customer sees only their own: another customer's account is reported like one that does
-not exist. Cards show their last four digits only; phone, IBAN and address are masked.
+not exist. Cards show their last four digits only; phone, IBAN and address are masked, but for an account's own
+bank details (its whole IBAN, asked for one account at a time, to be shared for payments in).
 """
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ class Account(WireModel):
 
 class AccountList(WireModel):
     accounts: list[Account]
+
+
+class AccountDetails(WireModel):
+    """An account's bank details, as a RIB gives them: what the customer shares to be paid (their own, in full)."""
+
+    account_id: StrictStr
+    type: Literal["current", "savings"]
+    name: StrictStr
+    iban: StrictStr = Field(..., description="in groups of four", example="FR76 1450 8000 0110 0001 0100 079")
+    bic: StrictStr = Field(..., example="FBRAFRPPXXX")
+    holder: StrictStr = Field(..., example="Alex Martin")
 
 
 class PageSize(WireType, int):

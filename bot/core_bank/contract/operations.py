@@ -167,6 +167,12 @@ OPERATIONS: tuple[Operation, ...] = (
         200, customers.AccountList, "Accounts", signed_in=True,
     ),
     Operation(
+        "getAccountDetails", "GET", "/v1/accounts/{account_id}/details",
+        "An account's bank details (the whole IBAN, the BIC, the holder), as a RIB gives them",
+        200, customers.AccountDetails, "Bank details", signed_in=True,
+        own_refusals=(Refusal(404, ("account_not_found",), "No such account for this customer"),),
+    ),
+    Operation(
         "listTransactions", "GET", "/v1/accounts/{account_id}/transactions", "An account's transactions, newest first",
         200, customers.TransactionPage, "One page of transactions",
         query=customers.TransactionQuery, signed_in=True,

@@ -1,4 +1,4 @@
-"""What a signed-in customer reads: profile, accounts, transactions, cards."""
+"""What a signed-in customer reads: profile, accounts and their bank details, transactions, cards."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +21,12 @@ async def accounts(request: Request) -> HTTPResponse:
     customer_id = await signed_in_customer(request)
     found = await asyncio.to_thread(request.app.ctx.records.accounts, customer_id)
     return json_response(contract.AccountList(accounts=[contract.Account.from_orm(a) for a in found]))
+
+
+async def account_details(request: Request, account_id: str) -> HTTPResponse:
+    customer_id = await signed_in_customer(request)
+    details = await asyncio.to_thread(request.app.ctx.records.account_details, customer_id, account_id)
+    return json_response(contract.AccountDetails.from_orm(details))
 
 
 async def transactions(request: Request, account_id: str) -> HTTPResponse:
@@ -58,4 +64,7 @@ async def cards(request: Request) -> HTTPResponse:
     )
 
 
-HANDLERS = {"getMe": me, "listAccounts": accounts, "listTransactions": transactions, "listCards": cards}
+HANDLERS = {
+    "getMe": me, "listAccounts": accounts, "getAccountDetails": account_details, "listTransactions": transactions,
+    "listCards": cards,
+}

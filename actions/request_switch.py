@@ -1,0 +1,110 @@
+"""A customer in the middle of a request who asks for another service: the form steps aside for it.
+
+Inside a form, most of what the customer types is taken as the answer to the form's question (a `from_text`
+mapping), so "block my card" typed while a dispute asks which payment got "I couldn't find that payment" again and
+again. Now a message that clearly asks another service (its intent one of `SERVICE_REQUESTS`, at least
+`SWITCH_CONFIDENCE`, and not one the form takes as an answer, `ANSWERS`) is not judged as an answer: the form's
+validation rejects it (Rasa's manual rejection, an `ActionExecutionRejected` event) and the rules start the service
+asked for, as they do outside a form.
+
+- The verification (identity_form) stays: the new request waits for it instead of the old one (the service's start
+  action sets `pending_request`), and the form asks its question again (a code already sent stays valid).
+- Any other form is left as a cancel leaves it, saying so (nothing was sent to the bank), its slots cleared.
+
+Not here: a balance question, a general question, help, cancel, goodbye, a person, a language switch: the rules
+handle those inside forms already (data/rules/), most coming back to the form's question afterwards.
+"""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import request_slots
+
+# Intents that start a service of their own (a rule starts each one, data/rules/); check_balance is not among them:
+# inside a form the balance is shown and the form goes on.
+SERVICE_REQUESTS: FrozenSet[str] = frozenset({
+    "recent_transactions", "search_transactions", "recurring_payments", "spending_insights",
+    "block_card", "freeze_card", "unfreeze_card", "order_card",
+    "loan_inquiry", "loan_status", "transfer_money", "dispute_payment",
+    "book_appointment", "cancel_appointment", "reschedule_appointment",
+})
+
+_CARDS = frozenset({"block_card", "freeze_card", "unfreeze_card", "order_card"})
+_APPOINTMENTS = frozenset({"book_appointment", "cancel_appointment", "reschedule_appointment"})
+
+# Per form, the service intents its questions take as answers (or that must not leave it).
+ANSWERS: Dict[str, FrozenSet[str]] = {
+    "identity_form": frozenset(),
+    # A lost card is blocked before anything else; its questions take the card words ("freeze it", "the debit one").
+    "block_card_form": _CARDS,
+    # From a freeze or an order, a block is still taken: protecting the card comes first.
+    "freeze_card_form": _CARDS - {"block_card"},
+    "unfreeze_card_form": _CARDS - {"block_card"},
+    "card_order_form": _CARDS - {"block_card"},
+    "loan_form": frozenset({"loan_inquiry", "loan_status"}),
+    "transfer_form": frozenset({"transfer_money"}),
+    # The appointment forms leave one another by their own not_intent mappings (domain.yml), as before.
+    "appointment_form": _APPOINTMENTS,
+    "appointment_cancel_form": _APPOINTMENTS,
+    "appointment_reschedule_form": _APPOINTMENTS,
+    # The payment to dispute is often described in a search's or a card's words ("the Fnac one last week").
+    "dispute_form": frozenset({"dispute_payment", "recent_transactions", "search_transactions", "freeze_card",
+                               "block_card"}),
+}
+
+# Questions whose answer names what the customer wants to talk about: any service's words answer them ("about my
+# mortgage" while an appointment's topic is asked is a topic, not a loan request).
+TOPIC_QUESTIONS: FrozenSet[str] = frozenset({"appointment_topic"})
+
+# How sure NLU must be that the message asks the other service. A quick reply or a menu item is sure (1.0).
+SWITCH_CONFIDENCE = 0.7
+
+
+def answering(tracker: Tracker, form: str) -> bool:
+    """Whether `form`, active, runs on a message just typed (not starting, not coming back after another action).
+
+    Rasa gives the validation a tracker that ends with the form's own run; the action before it tells."""
+    if tracker.active_loop_name != form:
+        return False
+    actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
+    while actions and actions[-1] == form:
+        actions.pop()
+    return bool(actions) and actions[-1] == "action_listen"
+
+
+def other_request(tracker: Tracker, form: str) -> Optional[str]:
+    """The service the customer's latest message asks for instead of answering `form`'s question, or None."""
+    if not answering(tracker, form):
+        return None  # the form is starting, or coming back after another action: there is no answer to judge
+    if tracker.get_slot("requested_slot") in TOPIC_QUESTIONS:
+        return None
+    intent = tracker.latest_message.get("intent") or {}
+    name, confidence = intent.get("name"), intent.get("confidence") or 0.0
+    if name not in SERVICE_REQUESTS or name in ANSWERS.get(form, frozenset()) or confidence < SWITCH_CONFIDENCE:
+        return None
+    return name
+
+
+def step_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, form: str) -> List[EventType]:
+    """The events that leave the latest message to the rules (module docstring)."""
+    rejected = ActionExecutionRejected(form)
+    requested = tracker.get_slot("requested_slot")
+    if form == "identity_form":  # the service asked for waits for the verification instead
+        return ([SlotSet(requested, None)] if requested else []) + [rejected]
+    dispatcher.utter_message(response="utter_request_set_aside")
+    return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [rejected]
+
+
+class StepsAsideForOtherRequests:
+    """Mixed into a FormValidationAction (before it): a request for another service is not judged as an answer."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
+        if other_request(tracker, form) is not None:
+            return step_aside(dispatcher, tracker, domain, form)
+        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]

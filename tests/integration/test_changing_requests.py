@@ -1,0 +1,76 @@
+"""A customer who changes their mind mid-request, end to end through every process (Messenger, English and French):
+
+- another service asked inside a form starts that service, the request in progress left and said so (not "I couldn't
+  find that payment" again and again);
+- a service asked while the code is awaited waits for the verification instead of the first request;
+- a typed "yes" / "oui" to a two-button offer ("Shall I order a replacement?") accepts it, as the button would.
+"""
+import uuid
+
+from bot.core_bank.seed import DEMO_CARD_LAST4, DEMO_CUSTOMER_NUMBER, DEMO_PHONE
+from tests.integration.test_appointment_conversations import cancel_upcoming
+from tests.integration.test_messenger_language import facebook_in
+from tests.support.branch import Branch
+
+CAMILLE = ("100002", "+33698765432")
+
+
+def new_psid() -> str:
+    return f"psid-{uuid.uuid4().hex[:12]}"
+
+
+def joined(texts) -> str:
+    return "\n".join(texts)
+
+
+def verified(branch: Branch, psid: str, customer_number: str, phone: str) -> str:
+    branch.exchange(psid, customer_number)
+    return joined(branch.exchange(psid, branch.latest_code(phone)))
+
+
+def test_a_transfer_asked_during_a_dispute_leaves_the_dispute(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I was charged twice at Fnac yesterday")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Which payment do you want to dispute" in listed, listed
+
+    replies = joined(branch.exchange(psid, "actually I'd rather send 20 euros to Tom"))
+    assert "I've left the request you were making" in replies, replies
+    assert "Send €20.00 to Tom Bernard" in replies, replies  # the transfer's confirmation
+    assert "couldn't find that" not in replies and "Which payment" not in replies, replies
+    assert branch.slots(psid)["dispute_reason"] is None
+    loops = [e["name"] for e in branch.tracker_events(psid) if e["event"] == "active_loop"]
+    assert loops[-1] == "transfer_form", loops
+
+
+def test_another_service_asked_while_the_code_is_awaited_comes_after_the_verification(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance?")
+    replies = joined(branch.exchange(psid, "no wait, I need to block my card"))
+    assert "doesn't look like" not in replies, replies
+    assert "make sure it's really you" in replies and "customer number" in replies, replies
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Which card should I block" in listed and "Here are your balances" not in listed, listed
+
+
+def test_a_typed_yes_orders_the_replacement_offered(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "my wallet was stolen, block my debit card")
+    verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    last4 = DEMO_CARD_LAST4["debit"]
+    replies = joined(branch.tap(psid, f"Debit •••• {last4}"))
+    assert "Shall I order a replacement?" in replies, replies
+    replies = joined(branch.exchange(psid, "yes please"))
+    assert "Order a debit card as a replacement" in replies, replies
+    assert "How can I help" not in replies, replies
+
+
+def test_oui_to_a_french_offer_books_the_appointment_offered(branch: Branch):
+    cancel_upcoming(branch, CAMILLE)  # a stack used before may hold one
+    psid = new_psid()
+    facebook_in(branch, psid, "fr_FR")
+    branch.exchange(psid, "je veux annuler mon rendez-vous")
+    said = verified(branch, psid, *CAMILLE)
+    assert "Vous n'avez aucun rendez-vous à venir" in said, said
+    replies = joined(branch.exchange(psid, "oui"))
+    assert "conseiller" in replies and "Comment puis-je" not in replies, replies
