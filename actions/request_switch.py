@@ -11,12 +11,16 @@ asked for, as they do outside a form.
   action sets `pending_request`), and the form asks its question again (a code already sent stays valid).
 - Any other form is left as a cancel leaves it, saying so (nothing was sent to the bank), its slots cleared.
 
+An answer the form cannot take twice in a row (the same question, refused by the validation: "that doesn't look like
+a customer number", "I can't tell which payment you mean") adds a way out after the form's own message: an advisor,
+or cancel (`utter_form_way_out`); the count lives in `answer_misses` ("<slot> <count>").
+
 Not here: a balance question, a general question, help, cancel, goodbye, a person, a language switch: the rules
 handle those inside forms already (data/rules/), most coming back to the form's question afterwards.
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, Optional
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
@@ -100,11 +104,42 @@ def step_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domai
     return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [rejected]
 
 
+MISSES_SLOT = "answer_misses"
+WAY_OUT_AFTER = 2  # misses in a row
+
+
+def refused(events: List[EventType], asked: Optional[str]) -> bool:
+    """Whether the validation's `events` left the question `asked` unanswered (its slot emptied, the same question
+    still to ask)."""
+    if not asked:
+        return False
+    emptied = any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is None for e in events)
+    moved_on = any(e.get("event") == "slot" and e.get("name") == "requested_slot" for e in events)
+    ended = any(e.get("event") in ("active_loop", "action_execution_rejected") for e in events)
+    return emptied and not moved_on and not ended
+
+
+def misses_after(tracker: Tracker, events: List[EventType]) -> Tuple[Optional[str], int]:
+    """The slot and the count of misses in a row once `events` are applied (None, 0 when the answer was taken)."""
+    asked = tracker.get_slot("requested_slot")
+    if not refused(events, asked):
+        return None, 0
+    slot, _, count = str(tracker.get_slot(MISSES_SLOT) or "").partition(" ")
+    return asked, (int(count) + 1 if slot == asked and count.isdigit() else 1)
+
+
 class StepsAsideForOtherRequests:
-    """Mixed into a FormValidationAction (before it): a request for another service is not judged as an answer."""
+    """Mixed into a FormValidationAction (before it): a request for another service is not judged as an answer, and
+    the second answer in a row the form cannot take offers a way out."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
         if other_request(tracker, form) is not None:
             return step_aside(dispatcher, tracker, domain, form)
-        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+        events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+        if not answering(tracker, form):
+            return events
+        slot, count = misses_after(tracker, events)
+        if count >= WAY_OUT_AFTER:
+            dispatcher.utter_message(response="utter_form_way_out")
+        return events + [SlotSet(MISSES_SLOT, f"{slot} {count}" if slot else None)]

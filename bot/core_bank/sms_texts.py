@@ -2,7 +2,8 @@
 
 Who asks for a code says which language its SMS is in (`language` of the OTP challenge and of a
 transfer's preparation: the conversation's language); the warning after wrong codes follows the
-customer's locale at the bank. Texts stay within GSM-7 where they can (no narrow spaces in amounts).
+customer's locale at the bank. Texts stay within GSM-7 where they can (no narrow spaces in amounts). They name the
+bank's chat, not one channel: the same code is typed in Messenger or in the web chat on the bank's site.
 """
 from __future__ import annotations
 
@@ -17,30 +18,30 @@ DEFAULT_LANGUAGE = ENGLISH
 
 TEMPLATES = {
     ENGLISH: {
-        "sign_in": "Your Facebook branch code is {code}. It expires in {duration}. "
+        "sign_in": "Your bank chat code is {code}. It expires in {duration}. "
                    "Never share it — the bank will never ask for it.",
         "approval": "Code {code} to {approves}. It expires in {duration}. "
                     "Never share it — the bank will never ask for it.",
         "transfer": "send {amount} to {payee}",
         "own_move": "move {amount} to your {account}",
         "account.current": "current account", "account.savings": "savings account",
-        "failed_attempts": "Someone tried to use a code for your Facebook branch account and got it wrong too many "
-                           "times, so we've paused their attempts for {duration}. No code was accepted. If it wasn't "
+        "failed_attempts": "Someone tried to use a code to reach your accounts in your bank's chat and got it wrong "
+                           "too many times, so we've paused their attempts for {duration}. No code was accepted. If it wasn't "
                            "you, you don't need to do anything; if you're worried, call your advisor. Never share a "
                            "code — the bank will never ask for it.",
         "minute": "{count} minute", "minutes": "{count} minutes",
         "second": "{count} second", "seconds": "{count} seconds",
     },
     FRENCH: {
-        "sign_in": "Votre code agence Facebook est {code}. Il expire dans {duration}. "
+        "sign_in": "Votre code pour le chat de votre banque est {code}. Il expire dans {duration}. "
                    "Ne le communiquez jamais : la banque ne vous le demandera jamais.",
         "approval": "Code {code} pour {approves}. Il expire dans {duration}. "
                     "Ne le communiquez jamais : la banque ne vous le demandera jamais.",
         "transfer": "envoyer {amount} à {payee}",
         "own_move": "virer {amount} vers votre {account}",
         "account.current": "compte courant", "account.savings": "compte épargne",
-        "failed_attempts": "Quelqu'un a essayé d'utiliser un code pour votre compte agence Facebook et s'est trompé "
-                           "trop de fois : ses tentatives sont suspendues pendant {duration}. Aucun code n'a été "
+        "failed_attempts": "Quelqu'un a essayé d'utiliser un code pour accéder à vos comptes dans le chat de votre "
+                           "banque et s'est trompé trop de fois : ses tentatives sont suspendues pendant {duration}. Aucun code n'a été "
                            "accepté. Si ce n'était pas vous, vous n'avez rien à faire ; en cas de doute, appelez votre "
                            "conseiller. Ne communiquez jamais un code : la banque ne vous le demandera jamais.",
         "minute": "{count} minute", "minutes": "{count} minutes",

@@ -119,7 +119,7 @@ def test_a_strangers_wrong_codes_lock_the_stranger_not_the_customer(bank: CoreBa
         assert_error(bank.start_challenge(headers=stranger, customer_number=CAMILLE_NUMBER), 423, "otp_locked")
 
     texts = [m["text"] for m in bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"]]
-    alerts = [text for text in texts if text.startswith("Someone tried to use a code for your Facebook branch account")]
+    alerts = [text for text in texts if text.startswith("Someone tried to use a code to reach your accounts in your bank")]
     assert len(alerts) == 1 and not re.search(r"[0-9]{6}", alerts[0])
 
     alex = as_channel_user("psid-alex")

@@ -158,9 +158,9 @@ async def test_the_client_names_who_is_writing_so_a_strangers_wrong_codes_lock_o
 async def test_the_code_sms_is_in_the_language_the_client_asks_for(bank: CoreBankTestClient):
     client = CoreBank(bank.base_url, timeout_seconds=10, service_token=SERVICE_TOKEN)
     await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, language="fr")
-    assert bank.last_sms().startswith("Votre code agence Facebook est ")
+    assert bank.last_sms().startswith("Votre code pour le chat de votre banque est ")
     await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER)
-    assert bank.last_sms().startswith("Your Facebook branch code is ")
+    assert bank.last_sms().startswith("Your bank chat code is ")
     with pytest.raises(BankError) as refused:
         await client.start_challenge(customer_number=DEMO_CUSTOMER_NUMBER, language="de")
     assert (refused.value.status, refused.value.code) == (400, "invalid_request")

@@ -176,7 +176,7 @@ def test_prepare_refusals(bank: CoreBankTestClient):
         error = assert_error(bank.post(prepare_path, token=token, json=body), status, code)
         if code == "limit_exceeded":
             assert error["limit"] == "250.00"
-    assert bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"][0]["text"].startswith("Your Facebook branch code")
+    assert bank.get("/dev/sms-outbox", params={"to": DEMO_PHONE}).json()["messages"][0]["text"].startswith("Your bank chat code")
 
 
 def test_limits_come_from_the_environment(tmp_path: Path):

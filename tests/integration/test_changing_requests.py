@@ -74,3 +74,26 @@ def test_oui_to_a_french_offer_books_the_appointment_offered(branch: Branch):
     assert "Vous n'avez aucun rendez-vous à venir" in said, said
     replies = joined(branch.exchange(psid, "oui"))
     assert "conseiller" in replies and "Comment puis-je" not in replies, replies
+
+
+def test_the_second_answer_a_form_cannot_take_offers_an_advisor_and_advisor_is_understood(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance?")
+    first = joined(branch.exchange(psid, "I don't have it on me"))
+    assert "customer number" in first and "advisor" not in first, first
+    second = joined(branch.exchange(psid, "no idea sorry"))
+    assert 'type "advisor" to talk to a person, or "cancel"' in second, second
+    assert second.rstrip().endswith("registered with us?"), second  # the question comes last, as always
+    replies = joined(branch.exchange(psid, "advisor"))
+    assert "passing you to an advisor" in replies, replies
+
+
+def test_conseiller_after_the_french_way_out(branch: Branch):
+    psid = new_psid()
+    facebook_in(branch, psid, "fr_FR")
+    branch.exchange(psid, "quel est mon solde ?")
+    branch.exchange(psid, "je l'ai pas sur moi")
+    second = joined(branch.exchange(psid, "aucune idée"))
+    assert "écrivez « conseiller »" in second, second
+    replies = joined(branch.exchange(psid, "conseiller"))
+    assert "je vous mets en relation avec un conseiller" in replies, replies

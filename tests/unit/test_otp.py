@@ -114,7 +114,7 @@ def test_a_strangers_wrong_codes_lock_the_stranger_not_the_customers_own_channel
         bank.otp.verify(challenge_id, code, requester=STRANGER)  # even the right code
 
     [alert] = bank.alerts()
-    assert "Someone tried to use a code for your Facebook branch account" in alert and "30 minutes" in alert
+    assert "Someone tried to use a code to reach your accounts in your bank" in alert and "30 minutes" in alert
     assert not re.search(r"[0-9]{6}", alert)
 
     own_id, own_code = bank.start(requester=ALEX_ON_MESSENGER)

@@ -24,8 +24,12 @@ def in_form(form: str, intent: str, confidence: float = 0.93, requested: str = "
     message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
     events = [{"event": "action", "name": latest_action}, {"event": "user", "text": text, "parse_data": message},
               {"event": "slot", "name": "requested_slot", "value": requested}, {"event": "action", "name": form}]
-    return Tracker("psid-1", {"identity": "verified", "requested_slot": requested, **(slots or {})}, message, events,
-                   False, None, {"name": form}, form)
+    extracted = {}
+    if text and requested in DOMAIN["slots"]:  # the form's from_text mapping took the words
+        extracted = {requested: text}
+        events.append({"event": "slot", "name": requested, "value": text})
+    return Tracker("psid-1", {"identity": "verified", "requested_slot": requested, **(slots or {}), **extracted},
+                   message, events, False, None, {"name": form}, form)
 
 
 def kinds(events: List[Dict[str, Any]]) -> List[str]:
@@ -102,3 +106,39 @@ async def test_an_answer_in_the_form_s_own_words_is_still_judged(validator, form
     events = await validator().run(CollectingDispatcher(), in_form(form, intent, requested=requested, text=text),
                                    DOMAIN)
     assert REJECTED not in kinds(events)
+
+
+def slot_value(events: List[Dict[str, Any]], name: str) -> Any:
+    return [e["value"] for e in events if e["event"] == "slot" and e["name"] == name][-1]
+
+
+async def test_the_second_answer_in_a_row_the_form_cannot_take_offers_a_way_out():
+    asked = {"requested": "customer_identifier", "text": "i dont know it", "slots": {"identity": "required"}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateIdentityForm().run(dispatcher, in_form("identity_form", "out_of_scope", **asked), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_identifier_invalid"]
+    assert slot_value(events, "answer_misses") == "customer_identifier 1"
+
+    dispatcher = CollectingDispatcher()
+    again = {**asked, "slots": {"identity": "required", "answer_misses": "customer_identifier 1"}}
+    events = await ValidateIdentityForm().run(dispatcher, in_form("identity_form", "out_of_scope", **again), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_identifier_invalid", "utter_form_way_out"]
+    assert slot_value(events, "answer_misses") == "customer_identifier 2"
+
+
+async def test_a_miss_on_another_question_starts_the_count_again():
+    asked = {"requested": "customer_identifier", "text": "no idea", "slots": {"identity": "required",
+                                                                          "answer_misses": "otp_code 1"}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateIdentityForm().run(dispatcher, in_form("identity_form", "out_of_scope", **asked), DOMAIN)
+    assert "utter_form_way_out" not in [m["response"] for m in dispatcher.messages]
+    assert slot_value(events, "answer_misses") == "customer_identifier 1"
+
+
+def test_an_answer_taken_or_a_question_moved_on_is_no_miss():
+    from actions.request_switch import refused
+    assert refused([{"event": "slot", "name": "card_to_block", "value": None}], "card_to_block")
+    assert not refused([{"event": "slot", "name": "card_to_block", "value": "card_1"}], "card_to_block")
+    assert not refused([{"event": "slot", "name": "otp_code", "value": None},
+                        {"event": "slot", "name": "requested_slot", "value": None}], "otp_code")  # verified: done
+    assert not refused([], None)

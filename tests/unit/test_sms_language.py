@@ -13,10 +13,10 @@ from tests.unit.core_bank_otp_support import *  # noqa: F401,F403 - the bank, it
 
 def test_a_sign_in_code_is_sent_in_english_by_default_and_in_french_when_asked(bank: Bank):
     bank.otp.start_challenge(ALEX)
-    assert re.fullmatch(r"Your Facebook branch code is [0-9]{6}\. It expires in 5 minutes\. .*",
+    assert re.fullmatch(r"Your bank chat code is [0-9]{6}\. It expires in 5 minutes\. .*",
                         bank.outbox.messages(DEMO_PHONE)[0].text)
     bank.otp.start_challenge(ALEX, IN_PROCESS, "fr")
-    assert re.fullmatch(r"Votre code agence Facebook est [0-9]{6}\. Il expire dans 5 minutes\. "
+    assert re.fullmatch(r"Votre code pour le chat de votre banque est [0-9]{6}\. Il expire dans 5 minutes\. "
                         r"Ne le communiquez jamais : .*", bank.outbox.messages(DEMO_PHONE)[0].text)
 
 
