@@ -119,6 +119,12 @@ def refused(events: List[EventType], asked: Optional[str]) -> bool:
     return emptied and not moved_on and not ended
 
 
+def judged(events: List[EventType]) -> bool:
+    """Whether the validation judged an answer (set a slot other than `requested_slot`). When it did not, Rasa's
+    form rejects the message (nothing extracted) and the rules take it: "advisor", "cancel", a balance question."""
+    return any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events)
+
+
 def misses_after(tracker: Tracker, events: List[EventType]) -> Tuple[Optional[str], int]:
     """The slot and the count of misses in a row once `events` are applied (None, 0 when the answer was taken)."""
     asked = tracker.get_slot("requested_slot")
@@ -137,9 +143,10 @@ class StepsAsideForOtherRequests:
         if other_request(tracker, form) is not None:
             return step_aside(dispatcher, tracker, domain, form)
         events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
-        if not answering(tracker, form):
-            return events
+        if not answering(tracker, form) or not judged(events):
+            return events  # nothing judged: Rasa leaves the message to the rules (a slot set here would stop that)
         slot, count = misses_after(tracker, events)
         if count >= WAY_OUT_AFTER:
             dispatcher.utter_message(response="utter_form_way_out")
-        return events + [SlotSet(MISSES_SLOT, f"{slot} {count}" if slot else None)]
+        value = f"{slot} {count}" if slot else None
+        return events + ([SlotSet(MISSES_SLOT, value)] if value != tracker.get_slot(MISSES_SLOT) else [])

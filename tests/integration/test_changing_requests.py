@@ -92,8 +92,8 @@ def test_conseiller_after_the_french_way_out(branch: Branch):
     psid = new_psid()
     facebook_in(branch, psid, "fr_FR")
     branch.exchange(psid, "quel est mon solde ?")
-    branch.exchange(psid, "je l'ai pas sur moi")
-    second = joined(branch.exchange(psid, "aucune idée"))
+    branch.exchange(psid, "je ne le connais pas par cœur")
+    second = joined(branch.exchange(psid, "il est sur un papier quelque part"))
     assert "écrivez « conseiller »" in second, second
     replies = joined(branch.exchange(psid, "conseiller"))
     assert "je vous mets en relation avec un conseiller" in replies, replies

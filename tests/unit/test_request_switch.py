@@ -142,3 +142,12 @@ def test_an_answer_taken_or_a_question_moved_on_is_no_miss():
     assert not refused([{"event": "slot", "name": "otp_code", "value": None},
                         {"event": "slot", "name": "requested_slot", "value": None}], "otp_code")  # verified: done
     assert not refused([], None)
+
+
+async def test_a_message_the_form_does_not_take_is_left_to_the_rules_untouched():
+    """"advisor" while the customer number is asked: nothing extracted, nothing judged; any slot set by the
+    validation would keep Rasa from rejecting the form, and the rules from handing over."""
+    tracker = in_form("identity_form", "human_handoff", requested=None, slots={"identity": "required",
+                                                                              "answer_misses": "customer_identifier 1",
+                                                                              "requested_slot": "customer_identifier"})
+    assert await ValidateIdentityForm().run(CollectingDispatcher(), tracker, DOMAIN) == []
