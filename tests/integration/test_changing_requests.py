@@ -97,3 +97,13 @@ def test_conseiller_after_the_french_way_out(branch: Branch):
     assert "écrivez « conseiller »" in second, second
     replies = joined(branch.exchange(psid, "conseiller"))
     assert "je vous mets en relation avec un conseiller" in replies, replies
+
+
+def test_help_while_asked_who_they_are_says_how_and_the_request_goes_on(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance?")
+    replies = joined(branch.exchange(psid, "help"))
+    assert "Your customer number (6 digits) is on your statements" in replies, replies
+    assert replies.rstrip().endswith("registered with us?"), replies  # asked again, not the services' menu
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Here are your balances, Alex" in listed, listed
