@@ -61,9 +61,11 @@ ANSWERS: Dict[str, FrozenSet[str]] = {
                                "block_card"}),
 }
 
-# Questions whose answer names what the customer wants to talk about: any service's words answer them ("about my
-# mortgage" while an appointment's topic is asked is a topic, not a loan request).
-TOPIC_QUESTIONS: FrozenSet[str] = frozenset({"appointment_topic"})
+# Questions during which no message starts another service:
+# - an appointment's topic: any service's words answer it ("about my mortgage" is a topic, not a loan request);
+# - a transfer's code: the transfer is prepared at the bank and its SMS sent; anything but the code is told what is
+#   awaited and how to stop (the validation's answer), so a transfer never disappears without the customer's no.
+QUESTIONS_KEPT: FrozenSet[str] = frozenset({"appointment_topic", "transfer_code"})
 
 # How sure NLU must be that the message asks the other service. A quick reply or a menu item is sure (1.0).
 SWITCH_CONFIDENCE = 0.7
@@ -85,7 +87,7 @@ def other_request(tracker: Tracker, form: str) -> Optional[str]:
     """The service the customer's latest message asks for instead of answering `form`'s question, or None."""
     if not answering(tracker, form):
         return None  # the form is starting, or coming back after another action: there is no answer to judge
-    if tracker.get_slot("requested_slot") in TOPIC_QUESTIONS:
+    if tracker.get_slot("requested_slot") in QUESTIONS_KEPT:
         return None
     intent = tracker.latest_message.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 from babel.dates import format_date
+from rasa.core.nlg.interpolator import interpolate
 
 from actions import bank_day
 from actions.text import catalogue
@@ -80,9 +81,10 @@ def said(name: str, language: str, **values: Any) -> str:
 
 
 def title(name: str, language: str, payload: str) -> str:
-    """The title of the quick reply or button of response `name` that sends `payload`."""
+    """The title of the quick reply or button of response `name` that sends `payload` (as Rasa sends it: filled in,
+    a JSON payload's doubled braces single)."""
     choices = response(name, language).get("quick_replies") or response(name, language).get("buttons") or []
-    return next(choice["title"] for choice in choices if choice["payload"] == payload)
+    return next(choice["title"] for choice in choices if interpolate(choice["payload"], {}) == payload)
 
 
 def text(key: str, language: str, **values: Any) -> str:

@@ -64,6 +64,13 @@ def test_any_service_s_words_answer_what_an_appointment_is_about():
                          "appointment_form") == "loan_inquiry"
 
 
+def test_a_transfer_waiting_for_its_code_is_never_left_for_another_request():
+    assert other_request(in_form("transfer_form", "search_transactions", requested="transfer_code"),
+                         "transfer_form") is None
+    assert other_request(in_form("transfer_form", "search_transactions", requested="transfer_payee"),
+                         "transfer_form") == "search_transactions"
+
+
 def test_an_unsure_reading_or_a_form_not_waiting_for_an_answer_is_not_a_switch():
     assert other_request(in_form("dispute_form", "transfer_money", confidence=SWITCH_CONFIDENCE - 0.01),
                          "dispute_form") is None
