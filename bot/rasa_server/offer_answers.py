@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 AFFIRM = "affirm"
@@ -39,9 +39,10 @@ def _buttons(event: BotUttered) -> List[Dict[str, Any]]:
 def offered_payload(tracker: DialogueStateTracker) -> Optional[str]:
     """The payload of the one thing the bot's latest offer proposes beside "No, thanks", or None.
 
-    Only the bot's messages since the customer's previous message count (a "yes" answers what was just asked)."""
+    Only the bot's messages since the customer's previous message count (a "yes" answers what was just asked), in the
+    same session (a yes the next day does not accept yesterday's offer)."""
     for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
+        if isinstance(event, (UserUttered, SessionStarted)):
             return None
         if isinstance(event, BotUttered) and _buttons(event):
             payloads = [str(button.get("payload") or "") for button in _buttons(event)]

@@ -1,6 +1,6 @@
 """A typed yes to a two-button offer ("Shall I order a replacement?" [Order a replacement] [No, thanks]) is read as
 the offer's button (bot/rasa_server/offer_answers.py)."""
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_server.offer_answers import as_offer, offered_payload
@@ -34,6 +34,8 @@ def test_no_offer_to_accept():
     answered = conversation(offer(REPLACEMENT, "/deny"), ActionExecuted("action_listen"), UserUttered("no"),
                             BotUttered("Anything else?"))
     assert offered_payload(answered) is None
+    # a new session since: yesterday's offer is not today's yes
+    assert offered_payload(conversation(offer(REPLACEMENT, "/deny"), SessionStarted())) is None
 
 
 def test_the_typed_words_stay_with_the_offer_s_meaning():
