@@ -554,3 +554,16 @@ def test_quarante_euros_sur_le_livret_puis_repris(sandbox: Stack, clients):
     chat.tap(title("utter_ask_transfer_move_confirmed", "fr", "/affirm"))
     in_french(chat.say(sandbox.branch.latest_code(TOM[1])))
     assert balances_of(sandbox, tom) == before
+
+
+# --- a request changed mid-way, in the web chat --------------------------------------------------------------------
+
+
+def test_une_autre_demande_en_cours_de_route_laisse_la_premiere(sandbox: Stack, clients):
+    chat = WebChat(sandbox, clients, "fr", "fr-FR")
+    chat.say("je voudrais un prêt auto")
+    assert chat.responses()[-1] == "utter_ask_loan_amount", chat.responses()
+    answer = in_french(chat.say("en fait, montre-moi mes dernières opérations"))
+    assert "je laisse de côté votre demande en cours" in answer, answer  # the loan, left and said so
+    assert "m'assurer qu'il s'agit bien de vous" in answer, answer  # the transactions, behind the code
+    assert chat.slots().get("pending_request") == "recent_transactions"

@@ -81,6 +81,8 @@ def test_a_question_about_the_customer_s_own_account_goes_to_the_service(branch:
     assert f"• Current account: {details['current']['iban']}" in said, said
     assert f"• Savings account: {details['savings']['iban']}" in said, said
     assert "balances" not in said and "€" not in said, said
+    stored = str(branch.tracker_events(psid))  # shown to the customer, kept masked like any long number
+    assert details["current"]["iban"] not in stored and "FR76 ••••" in stored
 
 
 def test_a_french_customer_asking_for_their_rib_gets_it_after_the_code(branch: Branch):
