@@ -26,7 +26,7 @@ import numpy as np
 
 from bot.nlu.e5_model_file import ModelFile, dequantize
 from bot.nlu.e5_tokenizer import E5Tokenizer
-from bot.nlu.transformer import Layer, encode_layers, layer_norm, mean_pool
+from bot.nlu.transformer import Layer, encode_layers, layer_norm, mean_pool, run_batches
 
 QUERY_PREFIX = "query: "
 
@@ -108,13 +108,18 @@ class E5Encoder:
             return result
         tokens = self.token_ids(texts, prefix)
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-        for start in range(0, len(order), max(1, batch_size)):
-            chunk = order[start:start + batch_size]
+
+        def encode_chunk(chunk: List[int]) -> np.ndarray:
             length = max(len(tokens[i]) for i in chunk)
             ids = np.full((len(chunk), length), self.tokenizer.pad, dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.float32)
             for row, i in enumerate(chunk):
                 ids[row, :len(tokens[i])] = tokens[i]
                 mask[row, :len(tokens[i])] = 1.0
-            result[chunk] = mean_pool(self._forward(ids, mask), mask)
+            return mean_pool(self._forward(ids, mask), mask)
+
+        step = max(1, batch_size)
+        chunks = [order[start:start + step] for start in range(0, len(order), step)]
+        for chunk, pooled in zip(chunks, run_batches(chunks, encode_chunk)):
+            result[chunk] = pooled
         return result

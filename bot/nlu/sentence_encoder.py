@@ -52,7 +52,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from bot.nlu.transformer import Layer, encode_layers, layer_norm, mean_pool
+from bot.nlu.transformer import Layer, encode_layers, layer_norm, mean_pool, run_batches
 
 DIMENSION = 384
 
@@ -244,8 +244,8 @@ class SentenceEncoder:
         encodings = self.tokenizer.encode_batch([t or "" for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         results: List[Optional[TextEncoding]] = [None] * len(texts)
-        for start in range(0, len(order), max(1, batch_size)):
-            chunk = order[start:start + batch_size]
+
+        def encode_chunk(chunk: List[int]) -> None:
             length = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.float32)
@@ -263,6 +263,9 @@ class SentenceEncoder:
                     pieces=states[row, keep].astype(np.float32, copy=True),
                     offsets=[tuple(encoding.offsets[j]) for j in keep],
                 )
+
+        step = max(1, batch_size)
+        run_batches([order[start:start + step] for start in range(0, len(order), step)], encode_chunk)
         return results  # type: ignore[return-value]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

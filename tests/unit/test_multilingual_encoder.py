@@ -47,6 +47,8 @@ def test_embeddings_are_384_dimensional_float32_and_unit_norm_whatever_the_batch
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     alone = np.stack([encoder.encode([text])[0] for text in texts])  # no padding
     np.testing.assert_allclose(together, alone, atol=1e-5)
+    spread = encoder.encode(texts, batch_size=1)  # one batch a text: two at a time on two cores, in order
+    np.testing.assert_allclose(spread, alone, atol=1e-5)
     assert encoder.encode([]).shape == (0, 384)
 
 
