@@ -69,7 +69,7 @@ run: $(MODEL) $(NODE_MODULES) | var
 # Two rounds of jobs side by side (their output kept apart): training beside the tests that need no model (unit,
 # NLU data, the core bank's API), one BLAS thread each (BLAS's threads wait spinning, which costs a core the other
 # job keeps busy; training encodes its data in two threads of its own instead, bot/nlu/transformer.py). Training
-# is the longer of the two, so the tests run at a slightly lower priority (nice 3; at nice 10 training ended first
+# is the longer of the two, so the tests run at a slightly lower priority (nice 2; at nice 10 training ended first
 # and the starved tests then ran alone on one core: 6:25 -> 7:05 for the round). Then the tests that run the trained branch (integration, browser) beside the
 # dialogue's test stories followed by the scale-out tests (their own processes).
 # The training data is validated once, by `rasa data validate` in model-free-tests (the same check that
@@ -79,7 +79,7 @@ SCALE_TESTS := tests/scale
 BROWSER_TESTS := tests/e2e
 test: $(NODE_MODULES) chromium | var
 	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests \
-		TRAIN_FLAGS=--skip-validation MODEL_FREE_PRIORITY="nice -n 3"
+		TRAIN_FLAGS=--skip-validation MODEL_FREE_PRIORITY="nice -n 2"
 	$(MAKE) --no-print-directory --output-sync=target -j3 model-tests browser-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var
