@@ -10,8 +10,10 @@ bot/privacy/masking.py for staff). The rules, in one place:
   15 digits) and not glued to letters ("FR76 3000 6000 ...": an IBAN, a reference). Storage masks
   every run of 13 digits or more anyway (redaction.py); the Luhn check decides the warning only.
 - a PIN: 4 to 6 digits right after a word for a PIN ("pin", "PIN code", "code PIN", "code secret",
-  "code confidentiel", "passcode"), with at most a few linking words between ("is", ":", "c'est",
-  "est", "to"...): "my pin is 4821", "mon code secret c'est 4821", "code PIN : 4 8 2 1".
+  "code confidentiel", "code CB", "code de ma carte", "passcode"), with at most a few linking words between
+  ("is", ":", "c'est" or, typed in a hurry, "c", "est", "to"...): "my pin is 4821", "mon code secret c'est 4821",
+  "code PIN : 4 8 2 1", "mon code cb c 4821"; or exactly 4 digits after "mon code" / "my code" ("mon code c 4821":
+  the one-time codes have 6).
   While the bot asks for a one-time code (6 digits), a 6-digit "PIN" is that code: no warning
   (it is masked as a code anyway).
 - a password: the word after "password", "passwd", "mot de passe" or "mdp" with those linking
@@ -44,14 +46,19 @@ _CARD_SEPARATOR = f"(?:{_SPACE}?[.{_DASH}/]{_SPACE}?|{_SPACE})"
 # IBAN), not a card number, and masking it broke the idempotency key of a card order now and then.
 CARD_RUN = re.compile(rf"(?<!\w)\d(?:{_CARD_SEPARATOR}?\d)*(?!\w)")
 _NOT_DIGIT = re.compile(r"\D")
-_PIN_WORD = (r"(?:pin(?:[ \-]?(?:code|number|no\.?|n°|#))?|code[ \-](?:pin|secret|confidentiel)|passcode"
-             r"|num[ée]ro[ \-]pin|code[ \t]+(?:de|of)[ \t]+(?:ma|la|my|the)[ \t]+(?:carte|card)(?:[ \t]+bancaire)?)")
+_PIN_WORD = (r"(?:pin(?:[ \-]?(?:code|number|no\.?|n°|#))?|code[ \-](?:pin|secret|confidentiel|cb|bancaire"
+             r"|carte(?:[ \-]bancaire)?)|passcode|num[ée]ro[ \-]pin"
+             r"|code[ \t]+(?:de|of)[ \t]+(?:ma|la|my|the)[ \t]+(?:carte|card|cb)(?:[ \t]+bancaire)?)")
+# "mon code", "my code" alone: the card's PIN when four digits follow (the one-time codes have six).
+_MY_CODE = r"(?:mon|my)[ \t]+code"
 _PASSWORD_WORD = r"(?:password|passwd|pass[ \-]word|mot[ \-]de[ \-]passe|mdp)"
 # What may stand between the word and the secret: a few linking words and punctuation.
-_LINK_WORD = r"(?:is|was|it'?s|it’s|will[ ]be|now|to|est|c'?est|c’est|sera|en|maintenant|actuellement)(?!\w)"
+_LINK_WORD = (r"(?:is|was|it'?s|it’s|will[ ]be|now|to|est|c'?est|c’est|c|cest|ce|sera|en|maintenant|actuellement"
+              r")(?!\w)")  # "c", "cest": "c'est" as typed in a hurry ("mon code c 1234")
 _LINK = rf"(?:[ \t]*(?:{_LINK_WORD}|[:=→\-]|->))*[ \t]*"
 _PIN_VALUE = r"(?P<value>\d(?:[ .]?\d){3,5})(?![\d.,]?\d)"
 _PIN_PHRASE = re.compile(rf"(?<![\w]){_PIN_WORD}{_LINK}{_PIN_VALUE}", re.IGNORECASE)
+_MY_CODE_PHRASE = re.compile(rf"(?<![\w]){_MY_CODE}{_LINK}(?P<value>\d(?:[ .]?\d){{3}})(?![\d.,]?\d)", re.IGNORECASE)
 _PASSWORD_PHRASE = re.compile(
     rf"(?<![\w]){_PASSWORD_WORD}(?P<link>{_LINK})(?P<quote>[\"'«“‘]?)[ \t]*(?P<value>[^\s\"'»”’]+)", re.IGNORECASE)
 # Words that say something about a password rather than being one.
@@ -108,7 +115,11 @@ def pins(text: str, code_asked: bool = False) -> List[TypedSecret]:
         if code_asked and len(digits) == CODE_DIGITS:
             continue  # the one-time code asked for, called a PIN
         found.append(TypedSecret(PIN, match.start("value"), match.end("value"), digits))
-    return found
+    taken = {secret.start for secret in found}
+    for match in _MY_CODE_PHRASE.finditer(text):
+        if match.start("value") not in taken:
+            found.append(TypedSecret(PIN, match.start("value"), match.end("value"), digits_of(match.group("value"))))
+    return sorted(found, key=lambda secret: secret.start)
 
 
 def passwords(text: str) -> List[TypedSecret]:

@@ -41,6 +41,15 @@ def kinds_and_values(text: str, code_asked: bool = False):
     ("mot de passe : azerty", [(PASSWORD, "azerty")]),
     ("mon mot de passe c'est azerty123", [(PASSWORD, "azerty123")]),
     ("mdp: Chat!2024", [(PASSWORD, "Chat!2024")]),
+    # French as typed in a hurry (a customer tried these; none was caught)
+    ("allo ma carte c 4970 1012 3456 7893 et mon code c 1234", [(CARD_NUMBER, "4970101234567893"), (PIN, "1234")]),
+    ("au fait mon code c 1234 c grave si je l'ai donné ?", [(PIN, "1234")]),
+    ("mon code cb est 1234", [(PIN, "1234")]),
+    ("le code de ma cb est 1234", [(PIN, "1234")]),
+    ("mon code secret c 1234", [(PIN, "1234")]),
+    ("mon code carte bancaire : 1234", [(PIN, "1234")]),
+    ("my code is 1234", [(PIN, "1234")]),
+    ("mon mot de passe c azerty123", [(PASSWORD, "azerty123")]),
 ])
 def test_secrets_are_recognised_in_english_and_french(text, found):
     assert kinds_and_values(text) == found
@@ -60,6 +69,8 @@ def test_secrets_are_recognised_in_english_and_french(text, found):
     "I forgot my PIN", "j'ai oublié mon code secret", "my pin was blocked after 3 tries",
     "my password is wrong", "mon mot de passe est bloqué", "password forgotten", "mot de passe oublié",
     "what's my balance?", "quel est mon solde ?",
+    "mon code c 482913", "my code is 482913", "mon code postal c 75011", "mon code client c 1234",  # not a PIN
+    "j'ai oublié mon code", "mon code est bloqué", "mon code cb ne marche plus",
 ])
 def test_the_branchs_own_digits_and_talk_about_secrets_are_no_secret(text):
     assert kinds_and_values(text) == []
