@@ -48,6 +48,9 @@ async def send_bot_messages_with_language(
     for event in events:
         if isinstance(event, BotUttered):
             message = {**event.message(), LANGUAGE_KEY: language}
+            # Rasa puts a response's template variables in the message too: an appointment's {advisor} (the advisor
+            # the customer will meet) made the web chat show the bot's confirmation as written by that advisor.
+            message.pop(ADVISOR_KEY, None)
             metadata = event.metadata or {}
             if metadata.get("agent"):
                 name = metadata.get("agent_name")

@@ -133,9 +133,13 @@ def test_the_branchs_tracker_store_installs_it(tmp_path):
 async def test_a_message_staff_wrote_reaches_the_web_chat_as_an_advisors_with_their_name():
     written = [BotUttered("Bonjour, c'est Amélie.", metadata={"agent": "amelie", "agent_name": "Amélie Durand"}),
                BotUttered("Sans nom affiché.", metadata={"agent": "bob"}),
-               BotUttered("Le bot.", metadata={"utter_action": "utter_greet"})]
+               BotUttered("Le bot.", metadata={"utter_action": "utter_greet"}),
+               # an action's response whose template names the advisor of an appointment (Rasa keeps the variables)
+               BotUttered("C'est réservé ✅ avec Claire Lefèvre.",
+                          metadata={"utter_action": "utter_appointment_booked", "advisor": "Claire Lefèvre"})]
     sio = RecordingSio()
     await send_bot_messages_with_language(written, conversation("fr"), WebChatOutput(sio, "bot_uttered"))
     assert [(data["text"], data.get("advisor")) for _, data, _ in sio.emitted] == [
-        ("Bonjour, c'est Amélie.", "Amélie Durand"), ("Sans nom affiché.", ""), ("Le bot.", None)]
+        ("Bonjour, c'est Amélie.", "Amélie Durand"), ("Sans nom affiché.", ""), ("Le bot.", None),
+        ("C'est réservé ✅ avec Claire Lefèvre.", None)]
     assert {data["language"] for _, data, _ in sio.emitted} == {"fr"}
