@@ -50,6 +50,20 @@ def _draft(tracker: Tracker) -> Dict[str, Any]:
     return json.loads(tracker.get_slot("transfer_draft") or "{}")
 
 
+MAX_NAME_WORDS = 4
+
+
+def payee_said_back(text: str, shown_as: Presentation) -> str:
+    """A payee not found, as the answer names it: what was typed when it reads as a name; otherwise "that name".
+
+    Never digits (a code typed at the wrong moment, a card number: the reply goes to Meta and is kept) and never a
+    sentence ("Je n'ai pas trouvé renvoie lui 250 stp parmi vos bénéficiaires")."""
+    words = text.split()
+    if not words or len(words) > MAX_NAME_WORDS or any(character.isdigit() for character in text):
+        return shown_as.text("transfer.payee_unnamed")
+    return mask_card_numbers(text.strip())
+
+
 def _payee_text(tracker: Tracker) -> str:
     """The payee as the conversation names it: a saved payee's name, or a mobile number as typed."""
     return str(tracker.get_slot("transfer_payee") or "")
@@ -267,10 +281,9 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
             if move is not None:
                 return _move_to(tracker, move[1])
         if payee is None:
-            # Said back as typed, but never a card number in full (the reply goes to Meta, and is kept).
             dispatcher.utter_message(response="utter_payee_unknown" if payees or session is None
                                      else "utter_payee_unknown_no_payees",
-                                     payee=mask_card_numbers(text))
+                                     payee=payee_said_back(text, Presentation.from_tracker(tracker)))
             return {"transfer_payee": None}
         return {"transfer_payee": payee["name"]}
 

@@ -140,7 +140,7 @@ async def test_a_card_number_is_not_a_phone_number(bank):
     result, dispatcher = await validate_payee("4970.1012.3456.7891")
     assert result == {"transfer_payee": None}
     assert dispatcher.messages[0]["response"] == "utter_payee_unknown"
-    assert dispatcher.messages[0]["payee"] == "•••• 7891"  # never said back in full
+    assert dispatcher.messages[0]["payee"] == "that name"  # never said back, not even masked
     result, _ = await validate_payee("to +33 6 11 22 33 44 please")
     assert result == {"transfer_payee": "+33 6 11 22 33 44"}
 
@@ -169,3 +169,17 @@ async def test_without_saved_payees_the_customer_is_not_told_to_pick_one(bank):
     assert result == {"transfer_payee": None}
     assert dispatcher.messages[0]["response"] == "utter_payee_unknown_no_payees"
     assert dispatcher.messages[0]["payee"] == "Camille"
+
+
+@pytest.mark.parametrize("typed, said_back", [
+    ("Camile", "Camile"),  # a name (misspelt): said back as typed
+    ("Jean-Pierre Dupont", "Jean-Pierre Dupont"),
+    ("019984", "that name"),  # a code typed at the wrong moment is never repeated
+    ("renvoie lui 250 stp", "that name"),  # a sentence is not a name
+    ("no i want to move 400 from my current account to my savings account", "that name"),
+])
+async def test_a_payee_not_found_is_said_back_only_when_it_reads_as_a_name(bank, typed, said_back):
+    bank._payees = [TOM]
+    result, dispatcher = await validate_payee(typed)
+    assert result == {"transfer_payee": None}
+    assert dispatcher.messages[0]["payee"] == said_back
