@@ -129,6 +129,16 @@ def messenger_template(
     }}}
 
 
+_TYPED_SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5|sur\s*5|out\s+of\s+5|[ée]toiles?|stars?|⭐+)?\s*[.!]*\s*$",
+                          re.IGNORECASE)
+
+
+def typed_score(text: Optional[str]) -> Optional[int]:
+    """The score a customer typed instead of tapping: "5", "4/5", "3 étoiles", "2 stars"; None for anything else."""
+    match = _TYPED_SCORE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
 def score_choices(survey_id: int) -> List[Dict[str, str]]:
     return [{"title": SCORE_LABELS[score], "payload": score_payload(survey_id, score)} for score in SCORES]
 
@@ -186,6 +196,13 @@ class AdvisorCsat:
     sent: int
 
 
+def _open_survey(conversation_id: str) -> Any:
+    """The conversation's latest survey that went and has no answer yet: a query for its id."""
+    return (select(CsatSurvey.id).where(CsatSurvey.conversation_id == conversation_id,
+                                        CsatSurvey.status == SURVEY_SENT, CsatSurvey.score.is_(None))
+            .order_by(CsatSurvey.id.desc()).limit(1))
+
+
 class CsatSurveys:
     """The `csat_surveys` table of the branch database."""
 
@@ -233,10 +250,7 @@ class CsatSurveys:
         text = mask_sensitive(comment.strip())[:MAX_TEXT] if comment and comment.strip() else None
         with self._sessions.begin() as session:
             if survey_id is None:
-                survey_id = session.scalar(
-                    select(CsatSurvey.id).where(CsatSurvey.conversation_id == conversation_id,
-                                                CsatSurvey.status == SURVEY_SENT, CsatSurvey.score.is_(None))
-                    .order_by(CsatSurvey.id.desc()).limit(1))
+                survey_id = session.scalar(_open_survey(conversation_id))
                 if survey_id is None:
                     return None
             stored = session.execute(
@@ -246,6 +260,11 @@ class CsatSurveys:
                 .execution_options(synchronize_session=False)
             ).rowcount
         return survey_id if stored == 1 else None
+
+    def open_survey(self, conversation_id: str) -> Optional[int]:
+        """The conversation's latest survey that went and has no answer yet, or None."""
+        with self._sessions() as session:
+            return session.scalar(_open_survey(conversation_id))
 
     def get(self, survey_id: int) -> Optional[SurveyView]:
         with self._sessions() as session:
@@ -329,6 +348,14 @@ class CsatAnswers:
 
     def __init__(self, surveys: Callable[[], CsatSurveys]) -> None:
         self._surveys = surveys
+
+    async def open_survey(self, conversation_id: str) -> Optional[int]:
+        """The survey a score typed now would answer (see `CsatSurveys.open_survey`); None when unknown."""
+        try:
+            return await asyncio.to_thread(self._surveys().open_survey, conversation_id)
+        except Exception as exc:  # noqa: BLE001 - then the typed text goes to the dialogue, as any text
+            logger.error("CSAT survey of %s not looked up: %s", pseudonym(conversation_id), type(exc).__name__)
+            return None
 
     async def store(self, conversation_id: str, survey_id: Optional[int], score: int, comment: Optional[str],
                     via: str) -> bool:

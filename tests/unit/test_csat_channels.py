@@ -12,7 +12,7 @@ from bot.channels.messenger.webhook import EventKind, messaging_events
 from bot.channels.offered_payloads import InMemoryOfferedPayloads
 from bot.channels.web_chat.channel import WebChatInput
 from bot.devtools.graph_rules import feedback_notification
-from bot.handoff.csat import THANKS, question_id, score_payload, survey_event
+from bot.handoff.csat import THANKS, question_id, score_payload, survey_event, typed_score
 from bot.settings import Settings
 from tests.unit.recording_send_api import RecordingSendApi
 from tests.unit.test_messenger_input import PAGE, PSID, SECRET, Rasa, batch, event, post, quick_reply
@@ -23,9 +23,13 @@ PRIVACY = "https://bank.example/privacy"
 class RecordingAnswers:
     """Stands in for `CsatAnswers`: the first answer per survey is kept, as the table does."""
 
-    def __init__(self) -> None:
+    def __init__(self, open_surveys: Optional[dict] = None) -> None:
         self.calls: List[Tuple[str, Optional[int], int, Optional[str], str]] = []
         self.kept: set = set()
+        self.open_surveys = open_surveys or {}  # conversation -> its latest survey sent and not answered
+
+    async def open_survey(self, conversation_id) -> Optional[int]:
+        return self.open_surveys.get(conversation_id)
 
     async def store(self, conversation_id, survey_id, score, comment, via) -> bool:
         self.calls.append((conversation_id, survey_id, score, comment, via))
@@ -163,3 +167,25 @@ async def test_a_web_chat_score_button_counts_only_when_offered_to_that_session(
     typed = await channel._text_for_rasa("session-1", score_payload(3, 5), None)
     assert not await channel._survey_tap("session-1", typed, output)
     assert len(channel.csat.calls) == 1
+
+
+@pytest.mark.parametrize("text, score", [("5", 5), (" 4/5 ", 4), ("3 étoiles", 3), ("2 stars!", 2), ("1 sur 5", 1),
+                                         ("6", None), ("0", None), ("55", None), ("5 euros", None), ("", None)])
+def test_a_typed_score_is_a_lone_digit_from_one_to_five(text, score):
+    assert typed_score(text) == score
+
+
+async def test_a_score_typed_while_the_web_chat_survey_is_offered_counts_as_the_tap():
+    channel = WebChatInput(Settings())
+    channel.offered = InMemoryOfferedPayloads()
+    channel.csat = RecordingAnswers(open_surveys={"session-1": 3, "session-2": 4})
+    await channel.offered.record("session-1", [score_payload(3, s) for s in range(1, 6)])
+    output = _Output()
+
+    said = await channel._typed_score_as_tap("session-1", "5")
+    assert said == score_payload(3, 5) and await channel._survey_tap("session-1", said, output)
+    assert channel.csat.calls == [("session-1", 3, 5, None, "button")] and output.texts == [THANKS]
+    # Survey 4 of session 2 was never offered here (no chips): its "5" is text for the dialogue, as are other words.
+    assert await channel._typed_score_as_tap("session-2", "5") == "5"
+    assert await channel._typed_score_as_tap("session-3", "5") == "5"  # no survey open
+    assert await channel._typed_score_as_tap("session-1", "send 5 to tom") == "send 5 to tom"
