@@ -55,6 +55,13 @@ def match_card(text: str, cards: List[Card]) -> Optional[Card]:
     return by_kind[0] if len(by_kind) == 1 else None
 
 
+def yes_to_the_only_card(tracker: Tracker, offered: List[Card]) -> Optional[Card]:
+    """The card a "yes" / "oui" picks when the question offered one card only ("Which card should I freeze?" with
+    one button): that card. With several, a yes names none."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return offered[0] if len(offered) == 1 and intent == "affirm" else None
+
+
 # --- block ---------------------------------------------------------------------------------------
 
 
@@ -122,7 +129,8 @@ class ValidateBlockCardForm(StepsAsideForOtherRequests, FormValidationAction):
         if session is None:
             return {"card_to_block": None, "requested_slot": None}
         cards = block_candidates(await core_bank().cards(session.access_token), tracker.get_slot("card_block_choice"))
-        card = match_card(str(value or ""), cards)
+        card = match_card(str(value or ""), cards) or yes_to_the_only_card(
+            tracker, _of_kind(cards, tracker.get_slot("card_type")))  # the cards action_ask_card_to_block offered
         if card is None:
             dispatcher.utter_message(response="utter_which_card_unclear")
             return {"card_to_block": None}
@@ -303,7 +311,8 @@ class ValidateFreezeCardForm(StepsAsideForOtherRequests, FormValidationAction):
         if session is None:
             return {"card_to_freeze": None, "requested_slot": None}
         cards = [c for c in await core_bank().cards(session.access_token) if c.status != BLOCKED]
-        card = match_card(str(value or ""), cards)
+        card = match_card(str(value or ""), cards) or yes_to_the_only_card(
+            tracker, [c for c in _of_kind(cards, tracker.get_slot("card_type")) if c.status == ACTIVE])
         if card is None:
             dispatcher.utter_message(response="utter_which_card_unclear")
             return {"card_to_freeze": None}
@@ -382,7 +391,9 @@ class ValidateUnfreezeCardForm(StepsAsideForOtherRequests, FormValidationAction)
         if session is None:
             return {"card_to_unfreeze": None, "requested_slot": None}
         # Any of the customer's cards: one typed that is active or blocked is explained by action_unfreeze_card.
-        card = match_card(str(value or ""), await core_bank().cards(session.access_token))
+        held = await core_bank().cards(session.access_token)
+        card = match_card(str(value or ""), held) or yes_to_the_only_card(
+            tracker, [c for c in _of_kind(held, tracker.get_slot("card_type")) if c.status == FROZEN])
         if card is None:
             dispatcher.utter_message(response="utter_which_card_unclear")
             return {"card_to_unfreeze": None}

@@ -74,8 +74,8 @@ def bank(monkeypatch):
 
 
 def tracker(slots: Dict[str, Any], text: str = "", latest_action: str = "action_listen",
-            loop: Optional[str] = None) -> Tracker:
-    latest = {"text": text, "intent": {"name": "inform"}, "entities": []}
+            loop: Optional[str] = None, intent: str = "inform") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent}, "entities": []}
     return Tracker("psid-1", {"language": "en", **slots}, latest,
                    [{"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"}],
                    False, None, {"name": loop} if loop else {}, latest_action)
@@ -331,3 +331,20 @@ async def test_a_fresh_card_request_takes_the_kind_of_card_it_names_or_none(bank
                     False, None, {}, "action_listen")
     events = await start().run(CollectingDispatcher(), stale, {})
     assert SlotSet("card_type", kind) in events
+
+
+async def test_a_yes_picks_the_only_card_offered_and_no_card_among_several(bank):
+    bank(DEBIT, card("credit", "7304", "frozen"), card("debit", "1111", "blocked"))
+    dispatcher = CollectingDispatcher()
+    freeze, unfreeze, block = cards.ValidateFreezeCardForm(), cards.ValidateUnfreezeCardForm(), cards.ValidateBlockCardForm()
+    assert await freeze.validate_card_to_freeze("oui", dispatcher, tracker({}, "oui", intent="affirm"), {}) == {
+        "card_to_freeze": "card-4821"}  # one active card offered
+    assert await unfreeze.validate_card_to_unfreeze("yes", dispatcher, tracker({}, "yes", intent="affirm"), {}) == {
+        "card_to_unfreeze": "card-7304"}  # one frozen card offered
+    # To block, the active and frozen cards are offered: two, so a yes names neither.
+    assert await block.validate_card_to_block("yes", dispatcher, tracker({}, "yes", intent="affirm"), {}) == {
+        "card_to_block": None}
+    assert await block.validate_card_to_block(
+        "yes", dispatcher, tracker({"card_type": "debit"}, "yes", intent="affirm"), {}) == {"card_to_block": "card-4821"}
+    # "ok" read as something else than a yes picks nothing
+    assert await freeze.validate_card_to_freeze("ok", dispatcher, tracker({}, "ok"), {}) == {"card_to_freeze": None}
