@@ -184,6 +184,19 @@
     scrollDown();
   }
 
+  // What the customer typed is kept in this tab (sessionStorage) and shown again after a reload: a card number in it
+  // is cut to its last four digits there too, as the bank keeps it (bot/privacy/redaction.py: any run of 13 digits
+  // or more, together or grouped by spaces, dots, dashes or slashes; with a leading "+" and at most 15 digits, a
+  // phone number). The bot's warning says it was hidden; the customer's own bubble shows it so.
+  var DIGIT_RUN = /(^|[^\w+])(\+?)(\d(?:(?:[ \u00a0]?[.\-\/][ \u00a0]?|[ \u00a0])?\d)*)(?!\w)/g;
+  function withoutCardNumbers(text) {
+    return String(text).replace(DIGIT_RUN, function (whole, before, plus, run) {
+      var digits = run.replace(/\D/g, "");
+      if (digits.length < 13 || (plus && digits.length <= 15)) return whole;
+      return before + plus + "\u2022\u2022\u2022\u2022 " + digits.slice(-4);
+    });
+  }
+
   function renderUser(text) {
     thread.appendChild(element("li", "msg user", text));
     scrollDown();
@@ -197,6 +210,7 @@
   function send(message, shown, payload) {
     if (!socket || !confirmed) { renderError(T.notConnected); return; }
     clearQuickReplies();
+    shown = withoutCardNumbers(shown);
     renderUser(shown);
     remember({ who: "user", text: shown });
     var data = { message: message, session_id: session.session_id,
