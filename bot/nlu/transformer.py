@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, List, Sequence, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -128,5 +129,7 @@ def run_batches(batches: Iterable[T], encode: Callable[[T], R]) -> List[R]:
     workers = min(2, len(os.sched_getaffinity(0)), len(batches))
     if workers < 2:
         return [encode(batch) for batch in batches]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encode") as pool:
+    # BLAS's own threads would oversubscribe the cores (`make train` leaves OPENBLAS_NUM_THREADS unset): one each.
+    with threadpool_limits(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encode") as pool:
         return list(pool.map(encode, batches))
