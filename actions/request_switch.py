@@ -11,6 +11,8 @@ asked for, as they do outside a form.
   action sets `pending_request`), and the form asks its question again (a code already sent stays valid).
 - Any other form is left as a cancel leaves it, saying so (nothing was sent to the bank), its slots cleared.
 
+A plain "no" to a card question (which card to block, freeze or unfreeze; freeze or block) ends the request as a
+cancel does (`REFUSABLE`); a "no" that names a card is an answer.
 An answer the form cannot take twice in a row (the same question, refused by the validation: "that doesn't look like
 a customer number", "I can't tell which payment you mean") adds a way out after the form's own message: an advisor,
 or cancel (`utter_form_way_out`); the count lives in `answer_misses` ("<slot> <count>").
@@ -20,6 +22,7 @@ handle those inside forms already (data/rules/), most coming back to the form's 
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -28,6 +31,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import request_slots
+from actions.text.cards import card_kind
 
 # Intents that start a service of their own (a rule starts each one, data/rules/); check_balance is not among them:
 # inside a form the balance is shown and the form goes on.
@@ -106,6 +110,30 @@ def step_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domai
     return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [rejected]
 
 
+# Questions a plain "no" ends, as a cancel does: which card to block, freeze or unfreeze, and freeze-or-block. "Non
+# surtout pas" to "Which card should I block?" got the question again and again; only "annule" left. A "no" that
+# names a card ("no, the credit one", "non la 7304") is an answer, left to the validation.
+REFUSABLE: FrozenSet[str] = frozenset({"card_block_choice", "card_to_block", "card_to_freeze", "card_to_unfreeze"})
+_LAST_FOUR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def refusal(tracker: Tracker, form: str) -> bool:
+    """Whether the customer's latest message says no to a `REFUSABLE` question of `form` without naming a card."""
+    if not answering(tracker, form) or tracker.get_slot("requested_slot") not in REFUSABLE:
+        return False
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") != "deny" or (intent.get("confidence") or 0.0) < SWITCH_CONFIDENCE:
+        return False
+    text = tracker.latest_message.get("text") or ""
+    return card_kind(text) is None and not _LAST_FOUR.search(text)
+
+
+def leave_refused(dispatcher: CollectingDispatcher, domain: DomainDict, form: str) -> List[EventType]:
+    """The form left as a cancel leaves it (nothing was sent to the bank), the "no" then left to the rules."""
+    dispatcher.utter_message(response="utter_cancelled")
+    return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [ActionExecutionRejected(form)]
+
+
 MISSES_SLOT = "answer_misses"
 WAY_OUT_AFTER = 2  # misses in a row
 
@@ -144,6 +172,8 @@ class StepsAsideForOtherRequests:
         form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
         if other_request(tracker, form) is not None:
             return step_aside(dispatcher, tracker, domain, form)
+        if refusal(tracker, form):
+            return leave_refused(dispatcher, domain, form)
         events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
         if not answering(tracker, form) or not judged(events):
             return events  # nothing judged: Rasa leaves the message to the rules (a slot set here would stop that)

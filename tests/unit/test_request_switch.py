@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cards import ValidateBlockCardForm, ValidateCardOrderForm
 from actions.disputes import ValidateDisputeForm
 from actions.identity import ValidateIdentityForm
-from actions.request_switch import ANSWERS, SERVICE_REQUESTS, SWITCH_CONFIDENCE, other_request
+from actions.request_switch import ANSWERS, SERVICE_REQUESTS, SWITCH_CONFIDENCE, other_request, refusal
 from actions.transfers import ValidateTransferForm
 from tests.support.processes import PROJECT_ROOT
 
@@ -158,3 +158,29 @@ async def test_a_message_the_form_does_not_take_is_left_to_the_rules_untouched()
                                                                               "answer_misses": "customer_identifier 1",
                                                                               "requested_slot": "customer_identifier"})
     assert await ValidateIdentityForm().run(CollectingDispatcher(), tracker, DOMAIN) == []
+
+
+@pytest.mark.parametrize("requested, text", [
+    ("card_to_block", "non surtout pas je veux juste recuperer mon code"),
+    ("card_to_block", "no don't block it"),
+    ("card_block_choice", "non"),
+])
+async def test_a_no_to_the_card_question_ends_the_request_without_touching_a_card(requested, text):
+    dispatcher = CollectingDispatcher()
+    tracker = in_form("block_card_form", "deny", confidence=0.99, requested=requested, text=text)
+    events = await ValidateBlockCardForm().run(dispatcher, tracker, DOMAIN)
+    assert kinds(events)[0] == "active_loop" and events[0]["name"] is None and kinds(events)[-1] == REJECTED
+    assert {e["name"] for e in events if e["event"] == "slot" and e["value"] is None} >= {"card_to_block",
+                                                                                           "requested_slot"}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_cancelled"]
+
+
+@pytest.mark.parametrize("text", ["no, the credit one", "non la 7304", "non, la carte de crédit"])
+def test_a_no_that_names_a_card_is_an_answer(text):
+    assert not refusal(in_form("block_card_form", "deny", confidence=0.99, requested="card_to_block", text=text),
+                       "block_card_form")
+    assert refusal(in_form("block_card_form", "deny", confidence=0.99, requested="card_to_block", text="non merci"),
+                   "block_card_form")
+    # Elsewhere a no is the form's to judge (a transfer's confirmation, a dispute's questions)
+    assert not refusal(in_form("transfer_form", "deny", confidence=0.99, requested="transfer_confirmed", text="non"),
+                       "transfer_form")
