@@ -129,8 +129,8 @@ def refusal(tracker: Tracker, form: str) -> bool:
 
 
 def leave_refused(dispatcher: CollectingDispatcher, domain: DomainDict, form: str) -> List[EventType]:
-    """The form left as a cancel leaves it (nothing was sent to the bank), the "no" then left to the rules."""
-    dispatcher.utter_message(response="utter_cancelled")
+    """The form left as a cancel leaves it, said so; the "no" then goes to the rules ("Anything else?")."""
+    dispatcher.utter_message(response="utter_card_left_untouched")
     return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [ActionExecutionRejected(form)]
 
 

@@ -97,3 +97,14 @@ def test_help_while_asked_who_they_are_says_how_and_the_request_goes_on(branch: 
     assert replies.rstrip().endswith("registered with us?"), replies  # asked again, not the services' menu
     listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
     assert "Here are your balances, Alex" in listed, listed
+
+
+def test_a_no_to_the_card_to_block_ends_the_request_and_blocks_nothing(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I lost my card")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Which card should I block" in listed, listed
+    replies = joined(branch.exchange(psid, "no don't block it"))
+    assert "I won't touch any card" in replies and "Which card" not in replies, replies
+    replies = joined(branch.exchange(psid, "what's my balance?"))  # the branch goes on as after a cancel
+    assert "Here are your balances" in replies, replies

@@ -172,7 +172,7 @@ async def test_a_no_to_the_card_question_ends_the_request_without_touching_a_car
     assert kinds(events)[0] == "active_loop" and events[0]["name"] is None and kinds(events)[-1] == REJECTED
     assert {e["name"] for e in events if e["event"] == "slot" and e["value"] is None} >= {"card_to_block",
                                                                                            "requested_slot"}
-    assert [m["response"] for m in dispatcher.messages] == ["utter_cancelled"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_card_left_untouched"]
 
 
 @pytest.mark.parametrize("text", ["no, the credit one", "non la 7304", "non, la carte de crédit"])
