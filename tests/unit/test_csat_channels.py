@@ -99,6 +99,17 @@ async def test_a_score_tap_never_offered_is_typed_text_and_stores_nothing(wired,
     assert rasa.texts == ["5"]
 
 
+async def test_a_score_typed_while_the_survey_chips_are_offered_counts_as_the_tap(wired, log, send_api):
+    rasa = Rasa(log)
+    wired.csat = RecordingAnswers(open_surveys={PSID: 12})
+    await wired.offered.record(PSID, [score_payload(12, s) for s in range(1, 6)])
+    await post(wired, rasa, batch(event(message={"mid": "m-typed", "text": "4/5"})))
+    assert wired.csat.calls == [(PSID, 12, 4, None, "quick_reply")]
+    assert rasa.messages == [] and send_api.messages(PSID) == [{"text": THANKS}]
+    await post(wired, rasa, batch(event(message={"mid": "m-other", "text": "send 5 to tom"})))
+    assert rasa.texts == ["send 5 to tom"]  # anything but a score goes to the dialogue
+
+
 # -- sending the survey ---------------------------------------------------------------------------
 
 async def test_the_output_sends_the_template_as_a_bot_message():

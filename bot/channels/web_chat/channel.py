@@ -74,7 +74,8 @@ from bot.channels.web_chat.tokens import (
 )
 from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot import messages
-from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload, score_payload, typed_score
+from bot.channels.typed_scores import typed_score_tap
+from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server.message_language import ADVISOR_KEY, LANGUAGE_KEY, LANGUAGES
 from bot.settings import Settings, get_settings
@@ -338,16 +339,8 @@ class WebChatInput(InputChannel):
         return web_chat
 
     async def _typed_score_as_tap(self, sender_id: str, said: str) -> str:
-        """A score typed ("5", "4/5") while this session's survey chips are offered is read as the tap on that score
-        (a typed "5" went to the dialogue: "not sure what that's for", and the score was lost); else `said`."""
-        score = typed_score(said)
-        if score is None or self.csat is None:
-            return said
-        survey_id = await self.csat.open_survey(sender_id)
-        if survey_id is None:
-            return said
-        payload = score_payload(survey_id, score)
-        return payload if await self.offered.was_offered(sender_id, payload) else said
+        """A score typed while this session's survey chips are offered, as the tap (bot/channels/typed_scores.py)."""
+        return await typed_score_tap(sender_id, said, self.csat, self.offered) or said
 
     async def _survey_tap(self, sender_id: str, said: str, output: OutputChannel) -> bool:
         """`said` is an offered survey score (typed text never starts with a command): stored and thanked."""
