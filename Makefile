@@ -70,8 +70,9 @@ run: $(MODEL) $(NODE_MODULES) | var
 # NLU data, the core bank's API), one BLAS thread each (BLAS's threads wait spinning, which costs a core the other
 # job keeps busy; training encodes its data in two threads of its own instead, bot/nlu/transformer.py). Training
 # is the longer of the two, so the tests run at a slightly lower priority (nice 2; at nice 10 training ended first
-# and the starved tests then ran alone on one core: 6:25 -> 7:05 for the round). Then the tests that run the trained branch (integration, browser) beside the
-# dialogue's test stories followed by the scale-out tests (their own processes).
+# and the starved tests then ran alone on one core: 6:25 -> 7:05 for the round). Then the tests that run the
+# trained branch (integration, browser) beside the dialogue's test stories followed by the scale-out tests (their
+# own processes).
 # The training data is validated once, by `rasa data validate` in model-free-tests (the same check that
 # `rasa train` runs first, skipped here).
 MODEL_FREE_TESTS := tests/unit tests/nlu tests/core_bank

@@ -150,9 +150,12 @@ def messenger_fallback(survey_id: int, language: Optional[str] = None) -> Dict[s
     ]}
 
 
+SURVEY_METADATA_KEY = "csat_survey"  # the survey's bot event names its survey (bot/channels/typed_scores.py reads it)
+
+
 def survey_event(survey_id: int, channel: str, privacy_url: str, language: Optional[str] = None) -> Dict[str, Any]:
     """The Rasa bot event that carries the survey to `channel`'s output (execute_side_effects), in `language`."""
-    metadata = {"csat_survey": survey_id}
+    metadata = {SURVEY_METADATA_KEY: survey_id}
     if channel == MESSENGER:
         # No `text`: Rasa would send it as a message of its own before the custom JSON.
         custom = {SURVEY_KEY: {"template": messenger_template(survey_id, privacy_url, language=language),
@@ -261,11 +264,6 @@ class CsatSurveys:
             ).rowcount
         return survey_id if stored == 1 else None
 
-    def open_survey(self, conversation_id: str) -> Optional[int]:
-        """The conversation's latest survey that went and has no answer yet, or None."""
-        with self._sessions() as session:
-            return session.scalar(_open_survey(conversation_id))
-
     def get(self, survey_id: int) -> Optional[SurveyView]:
         with self._sessions() as session:
             row = session.get(CsatSurvey, survey_id)
@@ -348,14 +346,6 @@ class CsatAnswers:
 
     def __init__(self, surveys: Callable[[], CsatSurveys]) -> None:
         self._surveys = surveys
-
-    async def open_survey(self, conversation_id: str) -> Optional[int]:
-        """The survey a score typed now would answer (see `CsatSurveys.open_survey`); None when unknown."""
-        try:
-            return await asyncio.to_thread(self._surveys().open_survey, conversation_id)
-        except Exception as exc:  # noqa: BLE001 - then the typed text goes to the dialogue, as any text
-            logger.error("CSAT survey of %s not looked up: %s", pseudonym(conversation_id), type(exc).__name__)
-            return None
 
     async def store(self, conversation_id: str, survey_id: Optional[int], score: int, comment: Optional[str],
                     via: str) -> bool:

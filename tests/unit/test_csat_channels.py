@@ -2,9 +2,12 @@
 passed to the dialogue; a score tap counts only when the bot offered it to that customer."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, List, Optional, Tuple
 
 import pytest
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.messenger.channel import MessengerInput, MessengerOutput
 from bot.channels.messenger.router import Route, route
@@ -23,13 +26,9 @@ PRIVACY = "https://bank.example/privacy"
 class RecordingAnswers:
     """Stands in for `CsatAnswers`: the first answer per survey is kept, as the table does."""
 
-    def __init__(self, open_surveys: Optional[dict] = None) -> None:
+    def __init__(self) -> None:
         self.calls: List[Tuple[str, Optional[int], int, Optional[str], str]] = []
         self.kept: set = set()
-        self.open_surveys = open_surveys or {}  # conversation -> its latest survey sent and not answered
-
-    async def open_survey(self, conversation_id) -> Optional[int]:
-        return self.open_surveys.get(conversation_id)
 
     async def store(self, conversation_id, survey_id, score, comment, via) -> bool:
         self.calls.append((conversation_id, survey_id, score, comment, via))
@@ -99,9 +98,30 @@ async def test_a_score_tap_never_offered_is_typed_text_and_stores_nothing(wired,
     assert rasa.texts == ["5"]
 
 
+class Trackers:
+    """Stands in for the Rasa server's tracker store: each conversation's events."""
+
+    def __init__(self, **events: List[Any]) -> None:
+        self.events = events
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        if sender_id not in self.events:
+            return None
+        return DialogueStateTracker.from_events(sender_id, self.events[sender_id])
+
+
+def rasa_app(trackers: Trackers) -> SimpleNamespace:
+    return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=trackers)))
+
+
+def survey_sent(survey_id: int) -> List[Any]:
+    return [UserUttered("talk to someone"), BotUttered("Back with the assistant."),
+            BotUttered("How did we do?", metadata={"csat_survey": survey_id})]
+
+
 async def test_a_score_typed_while_the_survey_chips_are_offered_counts_as_the_tap(wired, log, send_api):
     rasa = Rasa(log)
-    wired.csat = RecordingAnswers(open_surveys={PSID: 12})
+    wired._app = rasa_app(Trackers(**{PSID: survey_sent(12)}))
     await wired.offered.record(PSID, [score_payload(12, s) for s in range(1, 6)])
     await post(wired, rasa, batch(event(message={"mid": "m-typed", "text": "4/5"})))
     assert wired.csat.calls == [(PSID, 12, 4, None, "quick_reply")]
@@ -189,14 +209,21 @@ def test_a_typed_score_is_a_lone_digit_from_one_to_five(text, score):
 async def test_a_score_typed_while_the_web_chat_survey_is_offered_counts_as_the_tap():
     channel = WebChatInput(Settings())
     channel.offered = InMemoryOfferedPayloads()
-    channel.csat = RecordingAnswers(open_surveys={"session-1": 3, "session-2": 4})
-    await channel.offered.record("session-1", [score_payload(3, s) for s in range(1, 6)])
+    channel.csat = RecordingAnswers()
+    channel._app = rasa_app(Trackers(**{
+        "session-1": survey_sent(3),
+        "session-2": survey_sent(4),  # its chips were never offered here
+        "session-4": survey_sent(5) + [UserUttered("send money to Tom"), BotUttered("How much?")],
+    }))
+    for session, survey in (("session-1", 3), ("session-4", 5)):
+        await channel.offered.record(session, [score_payload(survey, s) for s in range(1, 6)])
     output = _Output()
 
     said = await channel._typed_score_as_tap("session-1", "5")
     assert said == score_payload(3, 5) and await channel._survey_tap("session-1", said, output)
     assert channel.csat.calls == [("session-1", 3, 5, None, "button")] and output.texts == [THANKS]
-    # Survey 4 of session 2 was never offered here (no chips): its "5" is text for the dialogue, as are other words.
     assert await channel._typed_score_as_tap("session-2", "5") == "5"
-    assert await channel._typed_score_as_tap("session-3", "5") == "5"  # no survey open
+    assert await channel._typed_score_as_tap("session-3", "5") == "5"  # no conversation
+    # The customer wrote since the survey: a "5" answers what was asked since (an amount), not the survey.
+    assert await channel._typed_score_as_tap("session-4", "5") == "5"
     assert await channel._typed_score_as_tap("session-1", "send 5 to tom") == "send 5 to tom"

@@ -81,7 +81,7 @@ from bot.channels.offered_payloads import OfferedPayloadStore, is_always_offered
 from bot.channels.sender_queues import SenderQueues
 from bot.channels.typed_text import as_typed_text
 from bot import messages
-from bot.channels.typed_scores import typed_score_tap
+from bot.channels.typed_scores import tracker_store_of, typed_score_tap
 from bot.handoff.csat import CsatAnswers
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server import http_guard
@@ -465,7 +465,8 @@ class MessengerInput(InputChannel):
                 return
             if offered and await self._survey_tap(event, text, ledger):
                 return
-            score_tap = None if offered else await typed_score_tap(psid, text, self.csat, self.offered)
+            score_tap = None if offered else await typed_score_tap(
+                psid, text, tracker_store_of(getattr(self, "_app", None)), self.offered)
             if score_tap and await self._survey_tap(event, score_tap, ledger):
                 return  # a score typed to the survey's chips ("5"), as the tap
             await self.send_api.send_action(psid, "mark_seen")

@@ -74,7 +74,7 @@ from bot.channels.web_chat.tokens import (
 )
 from bot.dialogue_signals import SPENDING_CHART_KEY
 from bot import messages
-from bot.channels.typed_scores import typed_score_tap
+from bot.channels.typed_scores import tracker_store_of, typed_score_tap
 from bot.handoff.csat import BUTTON, CsatAnswers, parse_score_payload
 from bot.privacy.pseudonyms import pseudonym
 from bot.rasa_server.message_language import ADVISOR_KEY, LANGUAGE_KEY, LANGUAGES
@@ -340,7 +340,7 @@ class WebChatInput(InputChannel):
 
     async def _typed_score_as_tap(self, sender_id: str, said: str) -> str:
         """A score typed while this session's survey chips are offered, as the tap (bot/channels/typed_scores.py)."""
-        return await typed_score_tap(sender_id, said, self.csat, self.offered) or said
+        return await typed_score_tap(sender_id, said, tracker_store_of(getattr(self, "_app", None)), self.offered) or said
 
     async def _survey_tap(self, sender_id: str, said: str, output: OutputChannel) -> bool:
         """`said` is an offered survey score (typed text never starts with a command): stored and thanked."""
