@@ -1,8 +1,10 @@
 """`action_answer_question`: the knowledge base's answer to a general question (data/knowledge/).
 
 The topic is the one KnowledgeSelector chose (`response_selector.faq` of the message), or the one a
-quick reply names (`/faq{"knowledge_topic": "<id>"}`, offered below). When the two best topics are
-within `CLOSE_MARGIN` of each other, both are offered as quick replies, one tap answering either.
+button names (`/faq{"knowledge_topic": "<id>"}`, offered below). When the two best topics are
+within `CLOSE_MARGIN` of each other, both are offered as buttons, one tap answering either: buttons stay in the
+thread (a Messenger button template; the web chat's buttons), where quick replies would be replaced by the next
+message's, such as a form asking its question again after the answer.
 The answer is the topic's, in the conversation's language, its {facts} (from the core bank's
 GET /v1/bank/facts, kept `FACTS_TTL_SECONDS`) written the customer's way (bot/knowledge/render.py,
 with the conversation's Presentation); the topic's follow-ups come after it as quick replies.
@@ -80,7 +82,7 @@ def follow_up_replies(topic: Topic, shown_as: Presentation) -> List[Dict[str, st
     return [{"title": shown_as.text(f"knowledge.follow_up.{name}"), "payload": f"/{name}"} for name in topic.follow_ups]
 
 
-def choice_replies(choices: List[Topic], shown_as: Presentation) -> List[Dict[str, str]]:
+def choice_buttons(choices: List[Topic], shown_as: Presentation) -> List[Dict[str, str]]:
     return [{"title": short_title(topic.wording(shown_as.language).questions[0]),
              "payload": f'/{RETRIEVAL_INTENT}{{"{TOPIC_ENTITY}":"{topic.id}"}}'} for topic in choices]
 
@@ -99,7 +101,7 @@ class ActionAnswerQuestion(Action):
         if len(chosen) == 2:
             first, second = (topic.wording(shown_as.language).questions[0] for topic in chosen)
             dispatcher.utter_message(text=shown_as.text("knowledge.which_one", first=first, second=second),
-                                     quick_replies=choice_replies(chosen, shown_as))
+                                     buttons=choice_buttons(chosen, shown_as))
             return []
         topic = chosen[0]
         facts: Dict[str, Any] = {}
