@@ -37,25 +37,44 @@ def _is_payload(text: str) -> bool:
     return text.startswith("/")  # a button's `/intent` payload, not something the customer wrote
 
 
-def tapped_label(payload: str) -> str:
-    """`/loan_inquiry{"x": 1}` → "(tapped: loan inquiry)": staff read what the customer chose, not a payload."""
+def tapped_label(payload: str, offered: Optional[Dict[str, str]] = None) -> str:
+    """What the customer chose, not a payload: the title of the button the bot offered with that payload
+    ('(tapped: "Debit •••• 4821")'), or else the intent's name (`/loan_inquiry{"x": 1}` → "(tapped: loan inquiry)")."""
+    title = (offered or {}).get(payload)
+    if title:
+        return f'(tapped: "{title}")'
     intent = payload[1:].split("{", 1)[0].strip().replace("_", " ")
     return f"(tapped: {intent})" if intent else "(tapped a button)"
+
+
+def offered_titles(bot_event: Event) -> Dict[str, str]:
+    """payload -> title of the choices a bot message offered (buttons, quick replies, a carousel's buttons)."""
+    data = bot_event.get("data") or {}
+    choices = list(data.get("buttons") or []) + list(data.get("quick_replies") or [])
+    elements = data.get("elements") or []
+    for element in elements if isinstance(elements, list) else []:
+        if isinstance(element, dict):
+            choices += list(element.get("buttons") or [])
+    return {str(c["payload"]): str(c["title"]) for c in choices
+            if isinstance(c, dict) and c.get("payload") and isinstance(c.get("title"), str) and c["title"].strip()}
 
 
 def transcript_lines(events: Iterable[Event]) -> List[TranscriptLine]:
     """What was said, in order, masked for staff."""
     lines: List[TranscriptLine] = []
     question = CodeQuestion()
+    offered: Dict[str, str] = {}  # what the bot's buttons said, by payload (the latest offer of a payload wins)
     for event in events:
         question.follow(event)
         kind = event.get("event")
+        if kind == "bot":
+            offered.update(offered_titles(event))
         if kind == "user":
             text = str(event.get("text") or "")
             if question.asked:
                 text = FULLY_MASKED
             elif _is_payload(text):
-                text = tapped_label(text)
+                text = tapped_label(text, offered)
             lines.append(TranscriptLine("customer", mask_sensitive(text), _time(event)))
         elif kind == "bot" and event.get("text"):
             metadata = event.get("metadata") or {}

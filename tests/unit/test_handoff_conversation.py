@@ -98,6 +98,20 @@ def test_a_tapped_button_reads_as_what_the_customer_chose():
     assert [line.text for line in lines] == ["(tapped: loan inquiry)", "loans please"]
 
 
+def test_a_tapped_button_reads_as_the_title_the_customer_tapped():
+    from bot.handoff.conversation import transcript_lines
+
+    which = {"event": "bot", "text": "Which card?", "data": {"quick_replies": [
+        {"title": "Debit •••• 4821", "payload": '/inform{"card_last4":"4821"}'},
+        {"title": "Credit •••• 1234", "payload": '/inform{"card_last4":"1234"}'}]}}
+    carousel = {"event": "bot", "text": None, "data": {"elements": [
+        {"title": "Car loan", "buttons": [{"title": "Simulate", "payload": '/inform{"loan_type":"car"}'}]}]}}
+    lines = transcript_lines([which, user('/inform{"card_last4":"1234"}', "inform"), carousel,
+                              user('/inform{"loan_type":"car"}', "inform"), user("/affirm", "affirm")])
+    assert [line.text for line in lines if line.who == "customer"] == [
+        '(tapped: "Credit •••• 1234")', '(tapped: "Simulate")', "(tapped: affirm)"]
+
+
 def test_an_advisors_line_carries_the_name_the_customer_read():
     named = {"event": "bot", "text": "Hello", "metadata": {"agent": "amelie", "agent_name": "Amélie Durand"}}
     unnamed = {"event": "bot", "text": "Hi", "metadata": {"agent": "bob"}}
