@@ -8,7 +8,10 @@ that a card number, a PIN or a password typed must never be shared.
 - The warning (`utter_typed_secret`): before the first answer to a message in which the customer typed a
   card number, a PIN or a password (bot/privacy/typed_secrets.py). What they were doing goes on: the
   message is understood as usual, a form keeps asking its question; the secret is masked wherever the
-  conversation is kept (bot/privacy/redaction.py).
+  conversation is kept (bot/privacy/redaction.py). While staff hold the conversation (the bot paused: no
+  action runs), the warning is sent on its own, as soon as the message is logged, without its "Block my card"
+  button (the bot acts on nothing until it is handed back; the advisor can block the card): the customer
+  learns at once, as anywhere else, and the advisor sees it in the thread.
 
 Both are domain responses, chosen as any other: in the conversation's language as known once the
 message was understood (a French customer on an English page reads them in French), on the channel's
@@ -45,6 +48,7 @@ SECRET_WARNING = "utter_typed_secret"
 DISCLOSES = DISCLOSURE_KEY  # metadata of a bot message that tells the customer they talk to the assistant
 
 _ORIGINAL_RUN_ACTION = MessageProcessor._run_action  # Rasa's own
+_ORIGINAL_PREDICTION_LOOP = MessageProcessor._run_prediction_loop  # Rasa's own
 
 
 def disclosure_due(events: Iterable[Event]) -> bool:
@@ -73,12 +77,27 @@ async def preamble(tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
     """The bot messages due before the next answer of `tracker`'s conversation (none, one or two)."""
     due = [name for name, needed in ((DISCLOSURE, disclosure_due(tracker.events)),
                                      (SECRET_WARNING, secret_warning_due(tracker))) if needed]
+    return await _generated(due, tracker, nlg, output_channel, domain)
+
+
+async def paused_warning(tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
+                         output_channel: OutputChannel, domain: Domain) -> List[Event]:
+    """The warning due while staff hold the conversation (none or one), without buttons the bot would not act on."""
+    if not tracker.is_paused() or not secret_warning_due(tracker):
+        return []
+    return await _generated([SECRET_WARNING], tracker, nlg, output_channel, domain, choices=False)
+
+
+async def _generated(due: List[str], tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
+                     output_channel: OutputChannel, domain: Domain, choices: bool = True) -> List[Event]:
     messages: List[Event] = []
     for name in due:
         generated = await nlg.generate(name, tracker, output_channel.name(), domain_responses=domain.responses)
         if generated is None:  # a model trained before the response existed: nothing to say
             logger.warning("No response %s in this model's domain", name)
             continue
+        if not choices:
+            generated = {key: value for key, value in generated.items() if key not in ("buttons", "quick_replies")}
         generated["utter_action"] = name  # as Rasa's own utter actions mark their messages
         if name == DISCLOSURE:
             generated[DISCLOSES] = True
@@ -109,6 +128,19 @@ async def run_action_with_preamble(processor: MessageProcessor, action: Action, 
     return await _ORIGINAL_RUN_ACTION(processor, _WithPreamble(action), *args, **kwargs)
 
 
+async def prediction_loop_warning_while_paused(processor: MessageProcessor, output_channel: OutputChannel,
+                                               tracker: DialogueStateTracker) -> None:
+    """`MessageProcessor._run_prediction_loop` (which runs nothing while the bot is paused), after the warning due
+    while paused, sent and logged as any bot message."""
+    warnings = await paused_warning(tracker, processor.nlg, output_channel, processor.domain)
+    if warnings:
+        tracker.update_with_events(warnings, processor.domain)
+        await processor.execute_side_effects(warnings, tracker, output_channel)
+    await _ORIGINAL_PREDICTION_LOOP(processor, output_channel, tracker)
+
+
 def install() -> None:
-    """Every action the Rasa server of this process runs gets its preamble (idempotent)."""
+    """Every action the Rasa server of this process runs gets its preamble, and a secret typed while staff hold the
+    conversation its warning (idempotent)."""
     MessageProcessor._run_action = run_action_with_preamble  # type: ignore[method-assign]
+    MessageProcessor._run_prediction_loop = prediction_loop_warning_while_paused  # type: ignore[method-assign]

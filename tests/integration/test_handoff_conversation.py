@@ -106,6 +106,23 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
 
     assert stays_silent(branch, psid, "what's my balance?")  # still with staff
 
+    # A PIN typed to the advisor: the customer is warned at once, as anywhere (no "Block my card" button: the bot acts
+    # on nothing while staff hold the conversation); the advisor reads it masked.
+    before = len(branch.sent_to(psid))
+    branch.wait_until_handled(psid, branch.say(psid, "my pin is 4821"))
+    [warning] = [body["message"] for body in branch.sent_to(psid)[before:]]
+    assert warning["text"].startswith("⚠️ Never share your card number") and set(warning) == {"text"}, warning
+
+    async def advisor_reads():
+        try:
+            return await desk.transcript(handoff.id, "alice")
+        finally:
+            await desk.close()
+
+    desk = desk_for(branch)
+    read = [(line["who"], line["text"]) for line in asyncio.run(advisor_reads())]
+    assert ("customer", "my pin is ••••") in read and not any("4821" in text for _, text in read), read
+
     async def hand_back():
         desk = desk_for(branch)
         try:

@@ -132,6 +132,51 @@ async def test_the_code_asked_for_is_no_secret_even_called_a_pin():
     assert said(await answer(tracker)) == ["the answer"]
 
 
+class Processor:
+    """What `prediction_loop_warning_while_paused` uses of Rasa's MessageProcessor."""
+
+    def __init__(self) -> None:
+        self.nlg, self.domain = NLG, DOMAIN
+
+    async def execute_side_effects(self, events, tracker, output_channel) -> None:
+        await MessageProcessor._send_bot_messages(events, tracker, output_channel)
+
+
+@pytest.mark.parametrize("paused", [True, False])
+async def test_while_staff_hold_the_conversation_a_typed_secret_is_warned_about_at_once(paused, monkeypatch):
+    # No action runs while the bot is paused: the warning goes out as the message is logged, sent and kept in the
+    # tracker, without the "Block my card" button the bot would not act on. Not paused: actions warn as above.
+    loops = []
+
+    async def rasa_loop(processor, output_channel, tracker) -> None:
+        loops.append(tracker.sender_id)
+
+    monkeypatch.setattr(answer_preamble, "_ORIGINAL_PREDICTION_LOOP", rasa_loop)
+    held = [ActionExecuted("action_handoff"), BotUttered("An advisor will be with you", metadata={DISCLOSES: True}),
+            ConversationPaused()] if paused else []
+    tracker = session(*held, ActionExecuted("action_listen"), UserUttered("mon code cb c 4821"), language="fr")
+    channel = Named("socketio")
+    await answer_preamble.prediction_loop_warning_while_paused(Processor(), channel, tracker)
+    assert loops == ["psid-1"]  # Rasa's loop runs as before
+    if not paused:
+        assert channel.messages == [] and isinstance(tracker.events[-1], UserUttered)
+        return
+    [sent] = channel.messages
+    assert sent["text"].startswith("⚠️ Ne communiquez jamais votre numéro de carte") and "buttons" not in sent
+    warning = tracker.events[-1]
+    assert said([warning]) == [SECRET_WARNING] and not warning.data.get("buttons")
+
+    # Once per message: the advisor's next message in the same turn, or a second loop, does not warn again.
+    await answer_preamble.prediction_loop_warning_while_paused(Processor(), channel, tracker)
+    assert len(channel.messages) == 1
+
+
+async def test_while_paused_a_message_with_no_secret_gets_nothing():
+    tracker = session(ConversationPaused(), ActionExecuted("action_listen"), UserUttered("my code is not arriving"))
+    channel = Named("messenger")
+    assert await answer_preamble.paused_warning(tracker, NLG, channel, DOMAIN) == []
+
+
 @pytest.mark.parametrize("response", ["utter_greet", "utter_welcome"])
 @pytest.mark.parametrize("channel, language, names", [
     ("messenger", "en", "your bank's Facebook branch"),
@@ -148,10 +193,11 @@ async def test_the_welcome_names_the_channel_and_what_the_bank_never_asks(respon
 
 
 def test_install_puts_the_preamble_in_rasas_message_processor():
-    original = MessageProcessor._run_action
+    original, loop = MessageProcessor._run_action, MessageProcessor._run_prediction_loop
     try:
         answer_preamble.install()
         answer_preamble.install()
         assert MessageProcessor._run_action is answer_preamble.run_action_with_preamble
+        assert MessageProcessor._run_prediction_loop is answer_preamble.prediction_loop_warning_while_paused
     finally:
-        MessageProcessor._run_action = original
+        MessageProcessor._run_action, MessageProcessor._run_prediction_loop = original, loop
