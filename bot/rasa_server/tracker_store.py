@@ -28,12 +28,13 @@ queue here, in the store's thread, after the turn is written (handoff_requests.p
 
 Constructing the store checks the settings for their profile (under
 BRANCH_PROFILE=production the Rasa server does not start on a demo or missing
-secret: bot/settings.py) and installs the server's four changes to Rasa's own code, a
+secret: bot/settings.py) and installs the server's five changes to Rasa's own code, a
 validator of action-server answers built once (action_results.py), what is said
 before an answer (answer_preamble.py: the assistant disclosure, the warning when a
 secret was typed), the conversation's language on every bot message sent
-(message_language.py: the web chat's widget follows it), and a typed yes to a
-two-button offer read as the offer (offer_answers.py): every Rasa server of the
+(message_language.py: the web chat's widget follows it), a typed yes to a
+two-button offer read as the offer (offer_answers.py), and the further requests of a message of several,
+offered once the first is done (further_requests.py): every Rasa server of the
 branch builds this store (endpoints.yml, endpoints.production.yml).
 
 The database work (reading a conversation, writing its new events, the commit
@@ -57,7 +58,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy.redaction import redact_all
 from bot.knowledge.unanswered import record_if_unanswered
-from bot.rasa_server import action_results, answer_preamble, message_language, offer_answers
+from bot.rasa_server import action_results, answer_preamble, further_requests, message_language, offer_answers
 from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
 from bot.settings import get_settings
 
@@ -84,6 +85,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         answer_preamble.install()
         message_language.install()
         offer_answers.install()
+        further_requests.install()  # after the hooks it wraps (offer_answers', answer_preamble's)
         if host is None and "db" not in kwargs:  # the endpoints entry names no database: the setting's
             host = settings.tracker_database_url  # SQLTrackerStore takes a whole URL as its host
         super().__init__(host=host, **kwargs)

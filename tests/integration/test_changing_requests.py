@@ -3,6 +3,8 @@
 - another service asked inside a form starts that service, the request in progress left and said so (not "I couldn't
   find that payment" again and again);
 - a service asked while the code is awaited waits for the verification instead of the first request;
+- a second request in the same message ("my balance and my recent transactions") is offered once the first is done,
+  tapped or accepted with a typed "oui";
 - a typed "yes" / "oui" to a two-button offer ("Would you like to book one?") accepts it, as the button would (the
   replacement card offered after a block: test_french_conversations.py, "oui stp"; no card is blocked here, the stack
   is shared and the other tests need theirs).
@@ -108,3 +110,29 @@ def test_a_no_to_the_card_to_block_ends_the_request_and_blocks_nothing(branch: B
     assert "I won't touch any card" in replies and "Which card" not in replies, replies
     replies = joined(branch.exchange(psid, "what's my balance?"))  # the branch goes on as after a cancel
     assert "Here are your balances" in replies, replies
+
+
+def test_a_second_request_in_the_same_message_is_offered_once_the_first_is_done(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "what's my balance and then my last transactions")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Here are your balances, Alex" in listed, listed
+    assert listed.rstrip().endswith("You also asked: “my last transactions”. Shall I go on with that?"), listed
+    offer = branch.sent_to(psid)[-1]["message"]["attachment"]["payload"]["buttons"]
+    assert [(b["title"], b["payload"]) for b in offer] == [("Yes, go on", "/recent_transactions"),
+                                                           ("No, thanks", "/deny")]
+    replies = joined(branch.exchange(psid, "Yes, go on", payload="/recent_transactions", postback=True))
+    assert "transactions" in replies.lower() and "You also asked" not in replies, replies
+    assert branch.slots(psid)["further_requests"] is None
+
+
+def test_oui_accepts_the_second_request_in_french(branch: Branch):
+    psid = new_psid()
+    facebook_in(branch, psid, "fr_FR")
+    branch.exchange(psid, "quel est mon solde et mes dernières opérations ?")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Vous m'avez aussi demandé : « mes dernières opérations ». Je m'en occupe ?" in listed, listed
+    replies = joined(branch.exchange(psid, "oui"))
+    assert "Vous m'avez aussi demandé" not in replies and "Comment puis-je" not in replies, replies
+    events = [e for e in branch.tracker_events(psid) if e["event"] == "user"]
+    assert events[-1]["parse_data"]["intent"]["name"] == "recent_transactions", events[-1]["parse_data"]["intent"]
