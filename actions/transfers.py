@@ -233,24 +233,56 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         if money.currency != "EUR":
             dispatcher.utter_message(response="utter_transfer_euros_only")
             return {"transfer_amount": None}
-        refused = await self._amount_refused(dispatcher, tracker, money.amount, money.currency)
+        # The answer may also say where the money goes ("put 400 in my savings" after a limit told for Tom): the
+        # amount is then checked for that destination (a move has no transfer limit), and the form goes on with it.
+        destination = await self._destination_in_answer(value, dispatcher, tracker, domain)
+        moving_to = destination.get("transfer_to_account", tracker.get_slot("transfer_to_account"))
+        refused = await self._amount_refused(dispatcher, tracker, money.amount, money.currency, moving_to)
         if refused is not None:
-            return refused
-        return {"transfer_amount": f"{money.amount} {money.currency}"}
+            return {**destination, **refused}
+        return {**destination, "transfer_amount": f"{money.amount} {money.currency}"}
+
+    async def _destination_in_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The payee or own account an answer to "How much?" names besides the amount, judged as the answer to
+        "Who to?" is (validate_transfer_payee): the form's slots for it, or {} when the answer names nowhere (a bare
+        "200", "make it 200"). Only a message typed while the amount is asked: the amount a request prefilled was
+        read with its payee already (ActionStartTransfer)."""
+        text = str(value)
+        if tracker.get_slot("requested_slot") != "transfer_amount" or text != tracker.latest_message.get("text"):
+            return {}
+        # A phone number is written with its "+" or its leading 0: "1 500 000" is an amount.
+        phone = next((m.group(0) for m in PHONE.finditer(text) if m.group(0).startswith(("+", "0"))), None)
+        named = phone or next(tracker.get_latest_entity_values("payee"), None)
+        if named is None and destination_type(text) is not None:
+            named = text  # "put 400 in my savings": the move's words, read as the payee question reads them
+        session = current_session(tracker)
+        if named is None and session is not None:
+            try:  # a saved payee in lower case the NLU did not tag ("200 to tom then")
+                payee = match_payee(text, await core_bank().payees(session.access_token))
+            except BankError:
+                payee = None
+            named = payee["name"] if payee is not None and "payee_id" in payee else None
+        if named is None:
+            return {}
+        judged = await self.validate_transfer_payee(named, dispatcher, tracker, domain)
+        return {"transfer_to_account": None, **judged}
 
     async def _amount_refused(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: Decimal, currency: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: Decimal, currency: str,
+        moving_to: Optional[str],
     ) -> Optional[Dict[Text, Any]]:
         """The core bank's limits and the funds, asked as soon as the amount is known (a verified customer): an
         amount it refuses is said at once, before the payee and the yes, and asked for again. The rules stay the
         bank's: nothing is compared here. Anything else (the bank unreachable, no current account) does not stop
-        the amount: prepare checks everything again after the yes."""
+        the amount: prepare checks everything again after the yes. `moving_to`: the own account a move goes to."""
         session = current_session(tracker)
         if session is None:
             return None
         try:
             accounts = await core_bank().accounts(session.access_token)
-            move = accounts_of_move(tracker.get_slot("transfer_to_account"), accounts)
+            move = accounts_of_move(moving_to, accounts)
             account = move[0] if move else next((a for a in accounts if a.type == "current"), None)
             if account is None:
                 return None
