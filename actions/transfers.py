@@ -34,6 +34,7 @@ from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination_type, source_type
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
+from actions.text.numbers import fold
 from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
@@ -65,8 +66,62 @@ def payee_said_back(text: str, shown_as: Presentation) -> str:
 
 
 def _payee_text(tracker: Tracker) -> str:
-    """The payee as the conversation names it: a saved payee's name, or a mobile number as typed."""
+    """The payee as the conversation names it: a saved payee's name, a mobile number as typed, or a name with the
+    mobile number typed beside it ("Tom 06 11 22 33 44": the number is who the money goes to, the name how the
+    customer calls them)."""
     return str(tracker.get_slot("transfer_payee") or "")
+
+
+# Words typed around a name and a mobile number that are neither ("to Tom at 06…", "à Tom au 06…", "son numéro").
+_NOT_NAME_WORDS = frozenset({
+    "to", "at", "on", "his", "her", "their", "number", "mobile", "phone", "cell", "tel", "is", "it", "its", "the", "and",
+    "send", "pay", "please", "instead", "a", "au", "aux", "le", "la", "les", "l", "son", "sa", "ses", "sur", "numero",
+    "portable", "tel", "telephone", "c", "est", "et", "de", "du", "envoie", "envoyer", "vire", "virer", "stp", "svp",
+    "plutot", "lui",
+})
+
+
+def _phone_in(text: str) -> Optional["re.Match[str]"]:
+    """The first mobile number in `text` (8 to 15 digits; longer is a card number, most likely), or None."""
+    for phone in PHONE.finditer(text or ""):
+        if PHONE_DIGITS[0] <= len(re.sub(r"\D", "", phone.group(0))) <= PHONE_DIGITS[1]:
+            return phone
+    return None
+
+
+def name_beside_phone(text: str) -> Optional[str]:
+    """The name typed beside the mobile number in `text` ("Tom" in "Tom 06 11 22 33 44", "to Tom at +33 6…"), or
+    None: no number, no name, or more words than a name has."""
+    phone = _phone_in(text)
+    if phone is None:
+        return None
+    rest = f"{text[:phone.start()]} {text[phone.end():]}"
+    if re.search(r"[^\w\s'’.,!?€-]", rest):
+        return None  # not words only (a JSON, a command): the number alone is the payee
+    words = [w for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", rest) if fold(w) not in _NOT_NAME_WORDS]
+    return " ".join(words) if words and len(words) <= MAX_NAME_WORDS else None
+
+
+def payee_shown(text: str, shown_as: Presentation) -> str:
+    """The payee as a reply names it: a name typed with a mobile number is said with the number's last two digits
+    only ("Tom (mobile ending in 44)"), never the number in full; anything else as the conversation names it."""
+    name = name_beside_phone(text)
+    if name is None:
+        return text
+    digits = re.sub(r"\D", "", _phone_in(text).group(0))
+    return shown_as.text("transfer.payee_at_phone", name=mask_card_numbers(name), end=digits[-2:])
+
+
+def payee_with_phone(name: Optional[str], text: str) -> Optional[str]:
+    """The payee slot for a request or answer that gives `name` (the NLU's payee, or None) and may give a mobile
+    number in `text`: both, so that neither is lost ("Tom 06 11 22 33 44"); the number alone; the name alone."""
+    phone = _phone_in(text)
+    if phone is None:
+        return name
+    number = phone.group(0).strip()
+    if not name or re.sub(r"\D", "", number) in re.sub(r"\D", "", name):
+        return name or number  # the NLU's payee has the number in it already
+    return f"{name} {number}"
 
 
 def _money_text(tracker: Tracker, amount: str) -> str:
@@ -84,6 +139,10 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
     """
     lowered = (text or "").strip().lower()
     words = set(re.findall(r"[a-zà-ÿ]+", lowered))
+    phone = _phone_in(text)
+    if phone is not None:  # a number typed is who the money goes to, whatever name is typed beside it
+        number = re.sub(r"[^\d+]", "", phone.group(0))
+        return {"payee_phone": number, "name": (text or "").strip() if name_beside_phone(text) else phone.group(0).strip()}
 
     def named(payee: Dict[str, Any]) -> Dict[str, str]:
         return {"payee_id": str(payee["payee_id"]), "name": str(payee["name"])}
@@ -96,10 +155,6 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
         for payee in payees:
             if matches(str(payee["name"]).lower()):
                 return named(payee)
-    for phone in PHONE.finditer(text or ""):
-        number = re.sub(r"[^\d+]", "", phone.group(0))
-        if PHONE_DIGITS[0] <= len(number.lstrip("+")) <= PHONE_DIGITS[1]:  # longer is no phone: a card number?
-            return {"payee_phone": number, "name": phone.group(0).strip()}
     return None
 
 
@@ -149,9 +204,7 @@ class ActionStartTransfer(Action):
         # did not tag (a phone number's, a day's).
         found = next((e.get("value") for e in entities if e.get("entity") == "amount"), None)
         money = parse_money(text) if found else parse_money(text, currency_required=True)
-        phone = PHONE.search(text)
-        payee = next((e.get("value") for e in entities if e.get("entity") == "payee"), None) or (
-            phone.group(0) if phone else None)
+        payee = payee_with_phone(next((e.get("value") for e in entities if e.get("entity") == "payee"), None), text)
         return [SlotSet(name, None) for name in FORM_SLOTS] + [
             SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
             SlotSet("transfer_payee", payee),  # checked against the payees by the form
@@ -166,6 +219,9 @@ class ActionStartTransfer(Action):
         confirmation still names it before anything is sent. A move the customer has no accounts for is said so,
         and the transfer ends there (it is no payment to anyone)."""
         prefilled = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_payee"]
+        phone = _phone_in(prefilled[-1]) if prefilled and prefilled[-1] else None
+        if phone is not None and phone.group(0) == prefilled[-1] and name_beside_phone(text) is not None:
+            return await _name_beside_the_number(text, phone.group(0), token)
         if prefilled and prefilled[-1]:
             return []
         try:
@@ -182,6 +238,19 @@ class ActionStartTransfer(Action):
         if move is None:
             return []
         return [SlotSet(name, value) for name, value in _move_to(tracker, move[1]).items()]
+
+
+async def _name_beside_the_number(text: str, number: str, token: str) -> List[EventType]:
+    """A request that gives a mobile number and the name of a saved payee the NLU did not tag ("envoie 20 € à tom au
+    06 11 22 33 44"): the payee slot keeps the name beside the number, so the confirmation says who the customer
+    meant; the number stays who the money goes to (the core bank names its holder before the code)."""
+    try:
+        payee = match_payee(text.replace(number, " "), await core_bank().payees(token))
+    except BankError:
+        return []
+    if payee is None or "payee_id" not in payee:
+        return []
+    return [SlotSet("transfer_payee", f"{payee['name']} {number}")]
 
 
 class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
@@ -215,9 +284,7 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         changed = _changed_detail(tracker)
         if changed is None:
             return {}
-        named = next(tracker.get_latest_entity_values("payee"), None)
-        phone = PHONE.search(changed)
-        wanted = phone.group(0) if phone else named
+        wanted = payee_with_phone(next(tracker.get_latest_entity_values("payee"), None), changed)
         if not wanted or wanted.lower() in _payee_text(tracker).lower():
             return {}
         return {"transfer_payee": wanted, "transfer_to_account": None}
@@ -253,8 +320,9 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         if tracker.get_slot("requested_slot") != "transfer_amount" or text != tracker.latest_message.get("text"):
             return {}
         # A phone number is written with its "+" or its leading 0: "1 500 000" is an amount.
-        phone = next((m.group(0) for m in PHONE.finditer(text) if m.group(0).startswith(("+", "0"))), None)
-        named = phone or next(tracker.get_latest_entity_values("payee"), None)
+        phone = _phone_in(text)
+        entity = next(tracker.get_latest_entity_values("payee"), None)
+        named = payee_with_phone(entity, text) if phone and phone.group(0).startswith(("+", "0")) else entity
         if named is None and destination_type(text) is not None:
             named = text  # "put 400 in my savings": the move's words, read as the payee question reads them
         session = current_session(tracker)
@@ -464,7 +532,8 @@ class ActionAskTransferConfirmed(Action):
             )
             return []
         dispatcher.utter_message(
-            response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount), payee=_payee_text(tracker),
+            response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount),
+            payee=payee_shown(_payee_text(tracker), Presentation.from_tracker(tracker)),
         )
         return []
 

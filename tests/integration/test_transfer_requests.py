@@ -1,5 +1,5 @@
 """What a customer tester typed in the money-transfer service, end to end through every process: a new request after
-the limit was told, euros written "30e". Each conversation stops before any money
+the limit was told, euros written "30e", a payee given with a mobile number. Each conversation stops before any money
 moves (cancel, or "no" when the code is asked): the seeded balances other tests read stay as they are."""
 from bot.core_bank.seed import DEMO_CUSTOMER_NUMBER, DEMO_PHONE
 from tests.integration.test_french_conversations import french_customer, in_french, verify_in_french
@@ -42,3 +42,24 @@ def test_euros_written_30e_are_30_euros(branch: Branch):
     branch.exchange(psid, "annuler")
 
 
+def test_a_name_with_a_mobile_number_keeps_the_name_and_never_says_the_number_back(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "send 20€ to Tom 06 11 22 33 44")
+    verify_as(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    confirmation = branch.texts_to(psid)[-1]
+    assert "Send €20.00 to Tom (mobile number ending in 44)" in confirmation, confirmation
+
+    replies = branch.tap(psid, "Yes, send it")
+    assert "To approve sending €20.00 to Tom Bernard" in joined(replies), replies  # the number's holder, per the bank
+    replies = branch.exchange(psid, "no")
+    assert "haven't sent anything" in joined(replies), replies
+    assert "11 22 33" not in joined(branch.texts_to(psid))
+
+
+def test_un_nom_avec_un_numero_de_mobile_en_francais(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "envoie 20 € à Tom au 06 11 22 33 44")
+    confirmation = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Envoyer 20,00\u00a0€ à Tom (mobile se terminant par 44)" in confirmation, confirmation
+    assert "11 22 33" not in joined(branch.texts_to(psid))
+    branch.exchange(psid, "annuler")
