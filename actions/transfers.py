@@ -119,9 +119,11 @@ def payee_with_phone(name: Optional[str], text: str) -> Optional[str]:
     if phone is None:
         return name
     number = phone.group(0).strip()
-    if not name or re.sub(r"\D", "", number) in re.sub(r"\D", "", name):
-        return name or number  # the NLU's payee has the number in it already
-    return f"{name} {number}"
+    if name and any(character.isdigit() for character in name):
+        # The NLU's payee has digits: a name with its number ("Tom 0612345678") stays; (a part of) the number alone
+        # is the number as typed.
+        return name if name_beside_phone(name) else number
+    return f"{name} {number}" if name else number
 
 
 def _money_text(tracker: Tracker, amount: str) -> str:
@@ -284,7 +286,9 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         changed = _changed_detail(tracker)
         if changed is None:
             return {}
-        wanted = payee_with_phone(next(tracker.get_latest_entity_values("payee"), None), changed)
+        named = next(tracker.get_latest_entity_values("payee"), None)
+        phone = PHONE.search(changed)  # a card number too: judged, never said back (validate_transfer_payee)
+        wanted = payee_with_phone(named, changed) if _phone_in(changed) else (phone.group(0) if phone else named)
         if not wanted or wanted.lower() in _payee_text(tracker).lower():
             return {}
         return {"transfer_payee": wanted, "transfer_to_account": None}

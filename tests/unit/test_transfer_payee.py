@@ -232,3 +232,18 @@ def test_the_name_beside_a_number_is_words_only():
     assert transfers.name_beside_phone("06 11 22 33 44") is None
     assert transfers.name_beside_phone(SPOOFED) is None  # a JSON: the number alone is the payee
     assert transfers.name_beside_phone("Tom") is None
+
+
+@pytest.mark.parametrize("entity, text, payee", [
+    ("+33 6 98 76 54", "no wait, to +33 6 98 76 54 32 instead", "+33 6 98 76 54 32"),  # the NLU cut the number
+    ("Camille", "no wait, to Camille 06 98 76 54 32 instead", "Camille 06 98 76 54 32"),
+    (None, "no wait, to +33 6 98 76 54 32 instead", "+33 6 98 76 54 32"),
+])
+async def test_another_payee_typed_instead_of_the_yes(bank, entity, text, payee):
+    entities = [{"entity": "payee", "value": entity}] if entity else []
+    latest = {"text": text, "intent": {"name": "inform"}, "entities": entities}
+    asked = Tracker("psid-1", {"requested_slot": "transfer_confirmed", "transfer_payee": "+33 6 11 22 33 44"}, latest,
+                    [{"event": "user", "text": text, "parse_data": latest}], False, None, {"name": "transfer_form"},
+                    "action_listen")
+    extracted = await transfers.ValidateTransferForm().extract_transfer_payee(CollectingDispatcher(), asked, {})
+    assert extracted == {"transfer_payee": payee, "transfer_to_account": None}
