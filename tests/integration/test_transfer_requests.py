@@ -54,6 +54,9 @@ def test_a_name_with_a_mobile_number_keeps_the_name_and_never_says_the_number_ba
     replies = branch.exchange(psid, "no")
     assert "haven't sent anything" in joined(replies), replies
     assert "11 22 33" not in joined(branch.texts_to(psid))
+    for log in branch.logs.iterdir():  # nor written in clear in any process's log
+        written = log.read_text(errors="replace")
+        assert not any(number in written for number in ("06 11 22 33 44", "0611223344", "+33611223344")), log
 
 
 def test_un_nom_avec_un_numero_de_mobile_en_francais(branch: Branch):
