@@ -76,7 +76,7 @@ def _payee_text(tracker: Tracker) -> str:
 _NOT_NAME_WORDS = frozenset({
     "to", "at", "on", "his", "her", "their", "number", "mobile", "phone", "cell", "tel", "is", "it", "its", "the", "and",
     "send", "pay", "please", "instead", "a", "au", "aux", "le", "la", "les", "l", "son", "sa", "ses", "sur", "numero",
-    "portable", "tel", "telephone", "c", "est", "et", "de", "du", "envoie", "envoyer", "vire", "virer", "stp", "svp",
+    "portable", "telephone", "c", "est", "et", "de", "du", "envoie", "envoyer", "vire", "virer", "stp", "svp",
     "plutot", "lui",
 })
 
@@ -104,7 +104,7 @@ def name_beside_phone(text: str) -> Optional[str]:
 
 def payee_shown(text: str, shown_as: Presentation) -> str:
     """The payee as a reply names it: a name typed with a mobile number is said with the number's last two digits
-    only ("Tom (mobile ending in 44)"), never the number in full; anything else as the conversation names it."""
+    only ("Tom (mobile number ending in 44)"), never the number in full; anything else as the conversation names it."""
     name = name_beside_phone(text)
     if name is None:
         return text
@@ -134,8 +134,9 @@ def _money_text(tracker: Tracker, amount: str) -> str:
 def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, str]]:
     """One of `payees` (the core bank's list for this customer) named in `text`, or a phone number.
 
-    By its full name first (what a quick reply sends), then a name within the text, then a word
-    of a name (a first name); else the first phone number in the text. `text` is read as words
+    A mobile number in the text first: it is who the money goes to, whatever name is typed beside it (kept in
+    "name", the slot's text, for the confirmation: payee_shown). Else by its full name (what a quick reply sends),
+    then a name within the text, then a word of a name (a first name). `text` is read as words
     and digits only: whatever structure it seems to have (JSON, a command) means nothing here. A number
     of more than 15 digits is no phone number (a card number, most likely): not a payee.
     """
