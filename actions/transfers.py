@@ -34,6 +34,7 @@ from actions.identity import VERIFIED, explain_code_refusal, parse_code
 from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination_type, source_type
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
+from actions.text.numbers import fold
 from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
@@ -65,8 +66,64 @@ def payee_said_back(text: str, shown_as: Presentation) -> str:
 
 
 def _payee_text(tracker: Tracker) -> str:
-    """The payee as the conversation names it: a saved payee's name, or a mobile number as typed."""
+    """The payee as the conversation names it: a saved payee's name, a mobile number as typed, or a name with the
+    mobile number typed beside it ("Tom 06 11 22 33 44": the number is who the money goes to, the name how the
+    customer calls them)."""
     return str(tracker.get_slot("transfer_payee") or "")
+
+
+# Words typed around a name and a mobile number that are neither ("to Tom at 06…", "à Tom au 06…", "son numéro").
+_NOT_NAME_WORDS = frozenset({
+    "to", "at", "on", "his", "her", "their", "number", "mobile", "phone", "cell", "tel", "is", "it", "its", "the", "and",
+    "send", "pay", "please", "instead", "a", "au", "aux", "le", "la", "les", "l", "son", "sa", "ses", "sur", "numero",
+    "portable", "telephone", "c", "est", "et", "de", "du", "envoie", "envoyer", "vire", "virer", "stp", "svp",
+    "plutot", "lui",
+})
+
+
+def _phone_in(text: str) -> Optional["re.Match[str]"]:
+    """The first mobile number in `text` (8 to 15 digits; longer is a card number, most likely), or None."""
+    for phone in PHONE.finditer(text or ""):
+        if PHONE_DIGITS[0] <= len(re.sub(r"\D", "", phone.group(0))) <= PHONE_DIGITS[1]:
+            return phone
+    return None
+
+
+def name_beside_phone(text: str) -> Optional[str]:
+    """The name typed beside the mobile number in `text` ("Tom" in "Tom 06 11 22 33 44", "to Tom at +33 6…"), or
+    None: no number, no name, or more words than a name has."""
+    phone = _phone_in(text)
+    if phone is None:
+        return None
+    rest = f"{text[:phone.start()]} {text[phone.end():]}"
+    if re.search(r"[^\w\s'’.,!?€-]", rest):
+        return None  # not words only (a JSON, a command): the number alone is the payee
+    words = [w for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", rest) if fold(w) not in _NOT_NAME_WORDS]
+    return " ".join(words) if words and len(words) <= MAX_NAME_WORDS else None
+
+
+def payee_shown(text: str, shown_as: Presentation) -> str:
+    """The payee as a reply names it: a name typed with a mobile number is said with the number's last two digits
+    only ("Tom (mobile number ending in 44)"), never the number in full; anything else as the conversation names it."""
+    name = name_beside_phone(text)
+    if name is None:
+        return text
+    digits = re.sub(r"\D", "", _phone_in(text).group(0))
+    return shown_as.text("transfer.payee_at_phone", name=mask_card_numbers(name), end=digits[-2:])
+
+
+def payee_with_phone(name: Optional[str], text: str) -> Optional[str]:
+    """The payee slot for a request or answer that gives `name` (the NLU's payee, or None) and may give a mobile
+    number in `text`: both, so that neither is lost ("Tom 06 11 22 33 44"); the number alone; the name alone."""
+    phone = _phone_in(text)
+    if phone is None:
+        return name
+    number = phone.group(0).strip()
+    if name and any(character.isdigit() for character in name):
+        # The NLU's payee has digits: a name with its number ("Tom 0612345678") stays; (a part of) the number alone
+        # is the number as typed.
+        return name if name_beside_phone(name) else number
+    return f"{name} {number}" if name else number
 
 
 def _money_text(tracker: Tracker, amount: str) -> str:
@@ -77,13 +134,18 @@ def _money_text(tracker: Tracker, amount: str) -> str:
 def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, str]]:
     """One of `payees` (the core bank's list for this customer) named in `text`, or a phone number.
 
-    By its full name first (what a quick reply sends), then a name within the text, then a word
-    of a name (a first name); else the first phone number in the text. `text` is read as words
+    A mobile number in the text first: it is who the money goes to, whatever name is typed beside it (kept in
+    "name", the slot's text, for the confirmation: payee_shown). Else by its full name (what a quick reply sends),
+    then a name within the text, then a word of a name (a first name). `text` is read as words
     and digits only: whatever structure it seems to have (JSON, a command) means nothing here. A number
     of more than 15 digits is no phone number (a card number, most likely): not a payee.
     """
     lowered = (text or "").strip().lower()
     words = set(re.findall(r"[a-zà-ÿ]+", lowered))
+    phone = _phone_in(text)
+    if phone is not None:  # a number typed is who the money goes to, whatever name is typed beside it
+        number = re.sub(r"[^\d+]", "", phone.group(0))
+        return {"payee_phone": number, "name": (text or "").strip() if name_beside_phone(text) else phone.group(0).strip()}
 
     def named(payee: Dict[str, Any]) -> Dict[str, str]:
         return {"payee_id": str(payee["payee_id"]), "name": str(payee["name"])}
@@ -96,10 +158,6 @@ def match_payee(text: str, payees: List[Dict[str, Any]]) -> Optional[Dict[str, s
         for payee in payees:
             if matches(str(payee["name"]).lower()):
                 return named(payee)
-    for phone in PHONE.finditer(text or ""):
-        number = re.sub(r"[^\d+]", "", phone.group(0))
-        if PHONE_DIGITS[0] <= len(number.lstrip("+")) <= PHONE_DIGITS[1]:  # longer is no phone: a card number?
-            return {"payee_phone": number, "name": phone.group(0).strip()}
     return None
 
 
@@ -149,9 +207,7 @@ class ActionStartTransfer(Action):
         # did not tag (a phone number's, a day's).
         found = next((e.get("value") for e in entities if e.get("entity") == "amount"), None)
         money = parse_money(text) if found else parse_money(text, currency_required=True)
-        phone = PHONE.search(text)
-        payee = next((e.get("value") for e in entities if e.get("entity") == "payee"), None) or (
-            phone.group(0) if phone else None)
+        payee = payee_with_phone(next((e.get("value") for e in entities if e.get("entity") == "payee"), None), text)
         return [SlotSet(name, None) for name in FORM_SLOTS] + [
             SlotSet("transfer_amount", f"{money.amount} {money.currency}" if money else None),
             SlotSet("transfer_payee", payee),  # checked against the payees by the form
@@ -166,6 +222,9 @@ class ActionStartTransfer(Action):
         confirmation still names it before anything is sent. A move the customer has no accounts for is said so,
         and the transfer ends there (it is no payment to anyone)."""
         prefilled = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "transfer_payee"]
+        phone = _phone_in(prefilled[-1]) if prefilled and prefilled[-1] else None
+        if phone is not None and phone.group(0) == prefilled[-1] and name_beside_phone(text) is not None:
+            return await _name_beside_the_number(text, phone.group(0), token)
         if prefilled and prefilled[-1]:
             return []
         try:
@@ -182,6 +241,19 @@ class ActionStartTransfer(Action):
         if move is None:
             return []
         return [SlotSet(name, value) for name, value in _move_to(tracker, move[1]).items()]
+
+
+async def _name_beside_the_number(text: str, number: str, token: str) -> List[EventType]:
+    """A request that gives a mobile number and the name of a saved payee the NLU did not tag ("envoie 20 € à tom au
+    06 11 22 33 44"): the payee slot keeps the name beside the number, so the confirmation says who the customer
+    meant; the number stays who the money goes to (the core bank names its holder before the code)."""
+    try:
+        payee = match_payee(text.replace(number, " "), await core_bank().payees(token))
+    except BankError:
+        return []
+    if payee is None or "payee_id" not in payee:
+        return []
+    return [SlotSet("transfer_payee", f"{payee['name']} {number}")]
 
 
 class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
@@ -216,8 +288,8 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         if changed is None:
             return {}
         named = next(tracker.get_latest_entity_values("payee"), None)
-        phone = PHONE.search(changed)
-        wanted = phone.group(0) if phone else named
+        phone = PHONE.search(changed)  # a card number too: judged, never said back (validate_transfer_payee)
+        wanted = payee_with_phone(named, changed) if _phone_in(changed) else (phone.group(0) if phone else named)
         if not wanted or wanted.lower() in _payee_text(tracker).lower():
             return {}
         return {"transfer_payee": wanted, "transfer_to_account": None}
@@ -233,24 +305,57 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
         if money.currency != "EUR":
             dispatcher.utter_message(response="utter_transfer_euros_only")
             return {"transfer_amount": None}
-        refused = await self._amount_refused(dispatcher, tracker, money.amount, money.currency)
+        # The answer may also say where the money goes ("put 400 in my savings" after a limit told for Tom): the
+        # amount is then checked for that destination (a move has no transfer limit), and the form goes on with it.
+        destination = await self._destination_in_answer(value, dispatcher, tracker, domain)
+        moving_to = destination.get("transfer_to_account", tracker.get_slot("transfer_to_account"))
+        refused = await self._amount_refused(dispatcher, tracker, money.amount, money.currency, moving_to)
         if refused is not None:
-            return refused
-        return {"transfer_amount": f"{money.amount} {money.currency}"}
+            return {**destination, **refused}
+        return {**destination, "transfer_amount": f"{money.amount} {money.currency}"}
+
+    async def _destination_in_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The payee or own account an answer to "How much?" names besides the amount, judged as the answer to
+        "Who to?" is (validate_transfer_payee): the form's slots for it, or {} when the answer names nowhere (a bare
+        "200", "make it 200"). Only a message typed while the amount is asked: the amount a request prefilled was
+        read with its payee already (ActionStartTransfer)."""
+        text = str(value)
+        if tracker.get_slot("requested_slot") != "transfer_amount" or text != tracker.latest_message.get("text"):
+            return {}
+        # A phone number is written with its "+" or its leading 0: "1 500 000" is an amount.
+        phone = _phone_in(text)
+        entity = next(tracker.get_latest_entity_values("payee"), None)
+        named = payee_with_phone(entity, text) if phone and phone.group(0).startswith(("+", "0")) else entity
+        if named is None and destination_type(text) is not None:
+            named = text  # "put 400 in my savings": the move's words, read as the payee question reads them
+        session = current_session(tracker)
+        if named is None and session is not None:
+            try:  # a saved payee in lower case the NLU did not tag ("200 to tom then")
+                payee = match_payee(text, await core_bank().payees(session.access_token))
+            except BankError:
+                payee = None
+            named = payee["name"] if payee is not None and "payee_id" in payee else None
+        if named is None:
+            return {}
+        judged = await self.validate_transfer_payee(named, dispatcher, tracker, domain)
+        return {"transfer_to_account": None, **judged}
 
     async def _amount_refused(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: Decimal, currency: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, amount: Decimal, currency: str,
+        moving_to: Optional[str],
     ) -> Optional[Dict[Text, Any]]:
         """The core bank's limits and the funds, asked as soon as the amount is known (a verified customer): an
         amount it refuses is said at once, before the payee and the yes, and asked for again. The rules stay the
         bank's: nothing is compared here. Anything else (the bank unreachable, no current account) does not stop
-        the amount: prepare checks everything again after the yes."""
+        the amount: prepare checks everything again after the yes. `moving_to`: the own account a move goes to."""
         session = current_session(tracker)
         if session is None:
             return None
         try:
             accounts = await core_bank().accounts(session.access_token)
-            move = accounts_of_move(tracker.get_slot("transfer_to_account"), accounts)
+            move = accounts_of_move(moving_to, accounts)
             account = move[0] if move else next((a for a in accounts if a.type == "current"), None)
             if account is None:
                 return None
@@ -432,7 +537,8 @@ class ActionAskTransferConfirmed(Action):
             )
             return []
         dispatcher.utter_message(
-            response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount), payee=_payee_text(tracker),
+            response="utter_ask_transfer_confirmed", amount=_money_text(tracker, amount),
+            payee=payee_shown(_payee_text(tracker), Presentation.from_tracker(tracker)),
         )
         return []
 

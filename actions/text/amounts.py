@@ -18,7 +18,10 @@ The rules are the same in both languages, so no caller needs to say which one th
   them, so "1,5k" and "1.5k" are 1500 and "2 millions" is 2000000. Limits are the core bank's.
 - Cents: "12€50" and "12 euros 50" are 12.50 (the euros, then two digits at the end or followed
   by centimes/cents); "50 centimes", "50 cents" and "cinquante centimes" are 0.50.
-- "balles" (colloquial French) is euros; "€", "eur", "euro(s)" too; "$", "usd", "dollar(s)" are
+- "balles" (colloquial French) is euros; "€", "eur", "euro(s)" too, and "e" right after a number in digits
+  ("30e", "30 e", as French customers type euros) unless the number is an ordinal: after an article or a
+  possessive ("le 3e", "au 2e", "ma 2e carte") or before another word than a preposition or a polite word
+  ("3e jour", "2e prelevement"), or glued to more ("1e9", "2eme"). The rule: `_is_euro_e`; "$", "usd", "dollar(s)" are
   USD; "£", "gbp", "pound(s)", "livres sterling" GBP; "chf", "franc(s)" CHF (the callers accept
   euros only, and say so: a currency is recognised so that it can be refused).
 - Which number is the amount: the first one written with a currency; else the first in digits;
@@ -58,6 +61,17 @@ _TIME_UNITS = {
 }
 _ORDER_WORDS = {"derniers", "dernieres", "premiers", "premieres", "prochains", "prochaines", "last", "next", "first"}
 _PERCENT = {"%", "pourcent", "pourcents", "percent", "pct"}
+# "e" after a number is euros ("30e", "30 e") unless an ordinal: these before the number make it one ("le 3e")...
+_ORDINAL_BEFORE = {
+    "le", "la", "les", "l", "au", "aux", "du", "des", "ce", "cet", "cette", "ces", "chaque", "mon", "ma", "mes",
+    "ton", "ta", "tes", "son", "sa", "ses", "notre", "votre", "leur", "the", "my", "your", "every", "each",
+}
+# ...and an amount in euros is followed by nothing, a sign, or one of these (not by a noun: "3e jour", "2e carte").
+_AFTER_EUROS = {
+    "a", "au", "aux", "pour", "sur", "vers", "de", "d", "chez", "dans", "en", "par", "et", "ou", "stp", "svp",
+    "merci", "max", "maxi", "maximum", "minimum", "mini", "environ", "pile", "seulement", "plutot", "tout", "to",
+    "for", "on", "into", "from", "and", "or", "please", "thanks", "instead", "only", "at",
+}
 
 _NUMBER = re.compile(
     r"""(?<!\d)(?<!\d[.,'])
@@ -200,8 +214,9 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
                 continue
             attached = _attached(tokens, i)
             if attached is not None and attached.text not in _SUFFIXES and attached.text not in CURRENCIES \
-                    and attached.text not in _CENTS and attached.text not in SCALES:
-                i += 1  # "1er", "15th", "10h", "2eme", "20e": an ordinal or an hour
+                    and attached.text not in _CENTS and attached.text not in SCALES \
+                    and not _is_euro_e(tokens, i, i + 1):
+                i += 1  # "1er", "15th", "10h", "2eme", "le 20e": an ordinal or an hour
                 continue
         elif token.kind == "word":
             read = read_number_words(texts, i, one_before=CURRENCIES)
@@ -225,6 +240,22 @@ def _candidates(tokens: List[_Token]) -> List[_Candidate]:
 
 def _at(texts: List[str], index: int) -> str:
     return texts[index] if 0 <= index < len(texts) else ""
+
+
+def _is_euro_e(tokens: List[_Token], start: int, end: int) -> bool:
+    """Whether tokens[end] is an "e" that writes euros after the number in digits tokens[start:end] ("30e", "30 e à
+    Tom"), not an ordinal's ("le 3e", "3e jour", "2e carte"). The rule is the module's, in its docstring."""
+    if end >= len(tokens) or tokens[end].text != "e" or tokens[start].kind != "number":
+        return False
+    if start > 0 and tokens[start - 1].text in _ORDINAL_BEFORE:
+        return False
+    if end + 1 < len(tokens):
+        following = tokens[end + 1]
+        if following.start == tokens[end].end and following.kind in ("number", "word"):
+            return False  # "1e9", "2e3": glued to more, a code or a number's exponent
+        if following.kind == "word" and following.text not in _AFTER_EUROS:
+            return False  # "3e jour", "2e prelevement"
+    return True
 
 
 def _attached(tokens: List[_Token], i: int) -> Optional[_Token]:
@@ -259,8 +290,8 @@ def _after_number(
     currency = CURRENCIES.get(at(start - 1)) if at(start - 1) != "sterling" else None
     if at(end) in ("de", "d", "of") and at(end + 1) in CURRENCIES:  # "un million d'euros"
         end += 1
-    if at(end) in CURRENCIES:
-        currency = currency or CURRENCIES[at(end)]
+    if at(end) in CURRENCIES or (in_digits and _is_euro_e(tokens, start, end)):
+        currency = currency or CURRENCIES.get(at(end), "EUR")
         end += 1
         if at(end) == "sterling":
             end += 1

@@ -206,7 +206,7 @@ def amount_bounds(text: str, amount_entity: Optional[str] = None) -> AmountBound
         high = _amount(between.group("high"))
         low = _amount(between.group("low"))
         if low is not None and high is not None and (
-            re.search(r"[€$£]|\beur|\beuros?\b|\bballes\b", between.group(0)) or amount_entity
+            parse_money(between.group(0), currency_required=True) is not None or amount_entity
         ):
             return AmountBounds(min(low, high), max(low, high))
     bounds = AmountBounds()

@@ -335,7 +335,15 @@ class Transfers(IdempotentService):
         ).scalar_one_or_none()
         if receiving is None:
             raise PayeeNotFound("This customer has no account that can receive transfers.")
-        return _Destination(name=f"{receiver.first_name} {receiver.last_name}", iban=receiving.iban, account_id=receiving.id)
+        # A number that is one of the sender's saved payees' is that payee: named as the sender saved them.
+        saved = session.execute(
+            select(Payee.name)
+            .where(Payee.customer_id == customer_id, Payee.account_id == receiving.id)
+            .order_by(Payee.position, Payee.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        name = saved if saved is not None else f"{receiver.first_name} {receiver.last_name}"
+        return _Destination(name=name, iban=receiving.iban, account_id=receiving.id)
 
     def _check_limits(self, session: Session, customer_id: int, amount: Decimal, currency: str) -> Decimal:
         """LimitExceeded or DailyLimitExceeded; else what the daily limit leaves today, before `amount`."""

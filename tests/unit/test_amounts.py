@@ -172,7 +172,7 @@ def test_english_cases_the_shared_rules_read_better(typed, expected):
     "1,500,50",        # a grouping comma, then a decimal comma: no amount can be both
     "12.3456",         # more than two decimals
     "0,500",
-    "€€€", "-", "1er", "15th", "20e", "10h", "1e9", "FR76",
+    "€€€", "-", "1er", "15th", "10h", "1e9", "FR76",
     "5 ans", "36 mois", "3 %", "20 pour cent",
     "le 15 novembre", "les 30 derniers jours",
     "un appartement neuf",  # new, not nine
@@ -182,6 +182,22 @@ def test_english_cases_the_shared_rules_read_better(typed, expected):
 ])
 def test_no_french_amount(typed):
     assert parse_money(typed) is None
+
+
+@pytest.mark.parametrize("typed", [
+    "30e", "30 e", "30E", "30 eur", "30 euros", "envoie 30e à Tom", "envoie 30 e à Tom", "vire 30e sur mon livret",
+    "30e stp", "mets plutôt 30e", "le 3e, envoie 30e", "envoie 30e au 06 12 34 56 78",
+])
+def test_an_e_after_a_number_is_euros_as_french_customers_write_them(typed):
+    assert parse_money(typed) == euros("30.00")
+    assert parse_money(typed, currency_required=True) == euros("30.00")  # written with its currency
+
+
+@pytest.mark.parametrize("typed", [
+    "le 3e", "le 3e jour", "3e jour", "ma 2e carte", "au 3e étage", "paiements du 3e au 10e", "2eme", "2e3",
+])
+def test_an_e_that_makes_an_ordinal_is_no_currency(typed):
+    assert parse_money(typed, currency_required=True) is None
 
 
 def test_money_is_decimal():

@@ -5,6 +5,7 @@ from datetime import datetime, time, timezone
 from typing import Optional
 
 from bot.core_bank.bank_time import BANK_ZONE
+from bot.core_bank.models import Payee
 from tests.unit.core_bank_transfer_support import *  # noqa: F401,F403 - the bank, its fixtures and helpers
 
 
@@ -129,6 +130,20 @@ def test_a_transfer_by_phone_number_reaches_that_customer(bank: Bank):
     assert receipt["payee_name"] == "Tom Bernard"
     assert "to send €12.50 to Tom Bernard" in bank.last_sms()
     assert bank.balance(TOM_CURRENT) == Decimal("624.58")
+
+
+def test_a_number_that_is_a_saved_payees_is_named_as_the_payee_was_saved(bank: Bank):
+    with bank.sessions() as session:  # Alex saved Tom under another name than the bank's
+        session.execute(update(Payee).where(Payee.id == DEMO_PAYEE_IDS["tom"]).values(name="Tommy (brother)"))
+        session.commit()
+    order = TransferOrder(CURRENT, Decimal("12.50"), "EUR", payee_phone=TOM_PHONE)
+
+    assert bank.transfers.prepare(bank.alex, order).payee_name == "Tommy (brother)"
+    assert "to send €12.50 to Tommy (brother)" in bank.last_sms()
+    # Camille has not saved Tom: the number is named by its holder's name at the bank.
+    assert bank.transfers.prepare(bank.camille, order.__class__(
+        stable_id("acc", "100002", "current"), Decimal("12.50"), "EUR", payee_phone=TOM_PHONE),
+    ).payee_name == "Tom Bernard"
 
 
 def test_a_transfer_from_savings(bank: Bank):

@@ -178,6 +178,9 @@ def test_the_direction_is_read_from_words_of_paying_or_receiving(text, direction
     ("mes achats de moins de 15,50 €", AmountBounds(None, Decimal("15.50"))),
     ("payments between 20 and 50 euros", AmountBounds(Decimal("20.00"), Decimal("50.00"))),
     ("les paiements entre 50 € et 20 €", AmountBounds(Decimal("20.00"), Decimal("50.00"))),
+    ("mes paiements entre 20e et 50 e", AmountBounds(Decimal("20.00"), Decimal("50.00"))),  # "e": euros
+    ("mes paiements de plus de 30e", AmountBounds(Decimal("30.00"), None)),
+    ("mes paiements du 3e au 10e jour du mois", AmountBounds()),  # ordinals
     ("the 49,99 € payment at Fnac", AmountBounds(Decimal("49.99"), Decimal("49.99"))),
     ("how much did I spend in the last 30 days", AmountBounds()),
     ("what did I spend between the 1st and the 10th", AmountBounds()),

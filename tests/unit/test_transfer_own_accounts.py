@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.transfers as transfers
 from actions.customer_sessions import CustomerSession
 from actions.own_accounts import destination_type
-from tests.unit.test_transfer_amount_check import wire
+from tests.unit.test_transfer_amount_check import REFUSALS, wire
 
 TOM = {"payee_id": "payee-tom", "name": "Tom Bernard", "iban_masked": "FR76 •••• 0189", "customer": True}
 SESSION = CustomerSession("token-1", "100003", "Tom", datetime.now(timezone.utc) + timedelta(minutes=15))
@@ -169,3 +169,66 @@ async def test_a_move_is_confirmed_prepared_and_done_as_a_move(bank: FakeBank):
     [said] = done.messages
     assert said["response"] == "utter_transfer_moved" and said["source"] == "your current account"
     assert json.loads(slots["transfer_draft"])["transfer"]["to_account_id"] == "acc-savings"
+
+
+class LimitedBank(FakeBank):
+    """A transfer to someone is 250 EUR at most; a move between the customer's own accounts has no limit."""
+
+    async def check_transfer(self, token: str, from_account_id: str, amount: Decimal, currency: str,
+                             to_account_id: Optional[str] = None) -> Dict[str, Any]:
+        await super().check_transfer(token, from_account_id, amount, currency, to_account_id)
+        if to_account_id is None and amount > 250:
+            raise REFUSALS["limit_exceeded"]
+        return {"from_account_id": from_account_id, "amount": str(amount), "currency": currency,
+                "remaining_today": "500.00"}
+
+
+def amount_asked(text: str, language: str = "en", **slots: Any) -> Tracker:
+    """The amount asked again after the limit was told for Tom: what the customer typed then."""
+    return tracker(text, {"requested_slot": "transfer_amount", "transfer_payee": "Tom Bernard",
+                          "language": language, **slots})
+
+
+@pytest.mark.parametrize("typed, language, payee", [
+    ("put 400 in my savings", "en", "your savings account"),
+    ("ok then put 400€ into my savings account", "en", "your savings account"),
+    ("mets 400 sur mon livret", "fr", "votre compte épargne"),
+    ("bon alors vire 400e sur mon compte épargne", "fr", "votre compte épargne"),
+])
+async def test_after_a_limit_an_answer_that_puts_the_money_in_savings_is_that_move(monkeypatch, typed, language,
+                                                                                     payee):
+    bank = wire(monkeypatch, LimitedBank(), SESSION)
+    dispatcher = CollectingDispatcher()
+    result = await transfers.ValidateTransferForm().validate_transfer_amount(
+        typed, dispatcher, amount_asked(typed, language), {})
+    assert result == {"transfer_amount": "400.00 EUR", "transfer_to_account": "savings", "transfer_payee": payee}
+    assert dispatcher.messages == []  # no limit told again: a move has none
+    assert bank.checked == [("acc-current", Decimal("400.00"), "acc-savings")]
+
+
+async def test_after_a_limit_a_new_amount_alone_keeps_the_payee(monkeypatch):
+    bank = wire(monkeypatch, LimitedBank(), SESSION)
+    dispatcher = CollectingDispatcher()
+    result = await transfers.ValidateTransferForm().validate_transfer_amount(
+        "ok make it 200", dispatcher, amount_asked("ok make it 200"), {})
+    assert result == {"transfer_amount": "200.00 EUR"} and dispatcher.messages == []
+    assert bank.checked == [("acc-current", Decimal("200.00"), None)]
+
+
+async def test_during_a_move_an_answer_naming_a_payee_is_a_transfer_to_them_again(monkeypatch):
+    bank = wire(monkeypatch, LimitedBank(), SESSION)
+    moving = amount_asked("send 100 to tom instead", transfer_to_account="savings",
+                          transfer_payee="your savings account")
+    result = await transfers.ValidateTransferForm().validate_transfer_amount(
+        "send 100 to tom instead", CollectingDispatcher(), moving, {})
+    assert result == {"transfer_amount": "100.00 EUR", "transfer_to_account": None, "transfer_payee": "Tom Bernard"}
+    assert bank.checked == [("acc-current", Decimal("100.00"), None)]  # checked as a transfer: its limit applies
+
+
+async def test_an_amount_over_the_limit_for_the_same_payee_is_still_refused(monkeypatch):
+    wire(monkeypatch, LimitedBank(), SESSION)
+    dispatcher = CollectingDispatcher()
+    result = await transfers.ValidateTransferForm().validate_transfer_amount(
+        "400 to tom", dispatcher, amount_asked("400 to tom"), {})
+    assert result["transfer_amount"] is None and result.get("transfer_payee", "Tom Bernard") == "Tom Bernard"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_transfer_limit_exceeded"]

@@ -183,3 +183,67 @@ async def test_a_payee_not_found_is_said_back_only_when_it_reads_as_a_name(bank,
     result, dispatcher = await validate_payee(typed)
     assert result == {"transfer_payee": None}
     assert dispatcher.messages[0]["payee"] == said_back
+
+
+# --- a name with a mobile number: the number is who the money goes to, the name is kept, the number never said back ---
+
+@pytest.mark.parametrize("typed", ["Tom 06 11 22 33 44", "to Tom at 0611223344", "Tom, +33 6 11 22 33 44"])
+async def test_a_name_typed_with_a_mobile_number_is_sent_to_the_number_and_keeps_the_name(bank, typed):
+    bank._payees = [TOM]  # a saved "Tom": the number typed still decides who gets the money
+    result, dispatcher = await validate_payee(typed)
+    assert result == {"transfer_payee": typed} and dispatcher.messages == []
+    assert await ask_confirmation(typed) == "Tom (mobile number ending in 44)"  # the name, never the whole number
+    await confirm(typed)
+    [prepared] = bank.prepared
+    assert "payee_id" not in prepared and prepared["payee_phone"].endswith("611223344")
+
+
+async def test_the_name_and_number_are_said_in_french_too(bank):
+    dispatcher = CollectingDispatcher()
+    slots = {"transfer_amount": "20.00 EUR", "transfer_payee": "Tom 06 11 22 33 44", "language": "fr"}
+    await transfers.ActionAskTransferConfirmed().run(dispatcher, tracker(slots), {})
+    assert dispatcher.messages[0]["payee"] == "Tom (mobile se terminant par 44)"
+
+
+def request_naming(text: str, payee_entity: Optional[str]) -> Tracker:
+    entities = [{"entity": "payee", "value": payee_entity}] if payee_entity else []
+    latest = {"text": text, "intent": {"name": "transfer_money"}, "entities": entities}
+    return Tracker("psid-1", {}, latest, [{"event": "user", "text": text, "parse_data": latest}],
+                   False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, entity, payee", [
+    ("send 20 to Tom 0612345678", "Tom", "Tom 0612345678"),  # both kept: the name was lost, the number used
+    ("envoie 20 € à Tom au 06 12 34 56 78", "Tom", "Tom 06 12 34 56 78"),
+    ("send 20 to Tom 0612345678", "Tom 0612345678", "Tom 0612345678"),  # the NLU's payee has the number already
+    ("send 20€ to +33 6 11 22 33 44", None, "+33 6 11 22 33 44"),  # the number alone, as before
+    ("envoie 20 € à tom au 06 11 22 33 44", None, "Tom Bernard 06 11 22 33 44"),  # a saved payee the NLU missed
+])
+async def test_a_request_with_a_name_and_a_mobile_number_keeps_both(monkeypatch, bank, text, entity, payee):
+    bank._payees = [TOM]
+    monkeypatch.setattr(transfers, "verified_session", lambda tracker, dispatcher, request: (SESSION, []))
+    events = await transfers.ActionStartTransfer().run(CollectingDispatcher(), request_naming(text, entity), {})
+    assert [e["value"] for e in events if e.get("name") == "transfer_payee"][-1] == payee
+
+
+def test_the_name_beside_a_number_is_words_only():
+    assert transfers.name_beside_phone("Tom 06 11 22 33 44") == "Tom"
+    assert transfers.name_beside_phone("à Jean-Pierre au 06 11 22 33 44") == "Jean-Pierre"
+    assert transfers.name_beside_phone("06 11 22 33 44") is None
+    assert transfers.name_beside_phone(SPOOFED) is None  # a JSON: the number alone is the payee
+    assert transfers.name_beside_phone("Tom") is None
+
+
+@pytest.mark.parametrize("entity, text, payee", [
+    ("+33 6 98 76 54", "no wait, to +33 6 98 76 54 32 instead", "+33 6 98 76 54 32"),  # the NLU cut the number
+    ("Camille", "no wait, to Camille 06 98 76 54 32 instead", "Camille 06 98 76 54 32"),
+    (None, "no wait, to +33 6 98 76 54 32 instead", "+33 6 98 76 54 32"),
+])
+async def test_another_payee_typed_instead_of_the_yes(bank, entity, text, payee):
+    entities = [{"entity": "payee", "value": entity}] if entity else []
+    latest = {"text": text, "intent": {"name": "inform"}, "entities": entities}
+    asked = Tracker("psid-1", {"requested_slot": "transfer_confirmed", "transfer_payee": "+33 6 11 22 33 44"}, latest,
+                    [{"event": "user", "text": text, "parse_data": latest}], False, None, {"name": "transfer_form"},
+                    "action_listen")
+    extracted = await transfers.ValidateTransferForm().extract_transfer_payee(CollectingDispatcher(), asked, {})
+    assert extracted == {"transfer_payee": payee, "transfer_to_account": None}
