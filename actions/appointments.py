@@ -7,7 +7,8 @@ booked twice: bot/core_bank/appointments.py); these actions ask, show and relay:
 - book (`appointment_form`): the topic (read from the request when it names one, else asked with quick
   replies), the channel (likewise), then the next free slots as quick replies, in the conversation's language
   and locale, Paris time and said so; a yes books it (one idempotency key per draft) and the answer carries the
-  AP- reference. A slot taken meanwhile (409 slot_taken) is said politely and fresh slots are offered;
+  AP- reference. A slot taken meanwhile (409 slot_taken) is said politely and fresh slots are offered; so is a
+  time the customer already has another appointment at (409 appointment_overlap, the core bank's rule);
 - cancel (`appointment_cancel_form`) and reschedule (`appointment_reschedule_form`): the customer's upcoming
   appointment (picked with quick replies when there are several), then a yes; a move keeps the reference and
   the channel, and shows the free slots of that channel, on the weekday asked for when the request named one
@@ -47,7 +48,8 @@ FORMS = {"appointment_form": BOOK, "appointment_cancel_form": CANCEL, "appointme
 CONFIRMED = "confirmed"
 SLOT_DAYS = 10  # working days looked at: two weeks, so that "next week" or "jeudi" finds its day
 # (at most MAX_SLOT_DAYS; one advisor has 7 slots a day: 70 in SLOT_DAYS, within MAX_SLOT_LIMIT)
-SLOT_REFUSALS = {"slot_taken", "slot_unavailable", "slot_in_past"}
+SLOT_REFUSALS = {"slot_taken", "slot_unavailable", "slot_in_past", "appointment_overlap"}
+OVERLAP = "appointment_overlap"  # the customer has another appointment then (the core bank's rule)
 CHANGE_REFUSALS = {"appointment_not_found", "appointment_cancelled", "appointment_past"}
 # Every slot of the flows: cleared when a request starts afresh and when a form ends.
 SLOTS = ("appointment_topic", "appointment_channel", "appointment_slot", "appointment_advisor", "appointment_confirmed",
@@ -393,8 +395,14 @@ class _AppointmentValidation:
         except BankError as error:
             if error.code not in self.refusals:
                 raise
-            if error.code in SLOT_REFUSALS:  # the slot went meanwhile (409 slot_taken): fresh slots are asked for
+            if error.code == OVERLAP:  # the customer is booked then already: said, and other times offered
+                shown_as = Presentation.from_tracker(tracker)
+                dispatcher.utter_message(response="utter_appointment_overlap",
+                                         moment=long_time(shown_as, slot_start(tracker.get_slot("appointment_slot"))),
+                                         reference=error.details.get("reference") or "")
+            elif error.code in SLOT_REFUSALS:  # the slot went meanwhile (409 slot_taken): fresh slots are asked for
                 dispatcher.utter_message(response="utter_appointment_slot_taken")
+            if error.code in SLOT_REFUSALS:
                 return {"appointment_slot": None, "appointment_advisor": None, "appointment_confirmed": None,
                         "appointment_key": uuid.uuid4().hex}
             dispatcher.utter_message(response="utter_appointment_cannot_change")

@@ -267,6 +267,27 @@ async def test_a_slot_taken_meanwhile_is_said_politely_and_fresh_slots_are_asked
     assert said(dispatcher) == ["utter_appointment_slot_taken"]
 
 
+@pytest.mark.parametrize("form, slots", [
+    (appointments.ValidateAppointmentForm, {"appointment_topic": "loan", "appointment_channel": "video"}),
+    (appointments.ValidateAppointmentRescheduleForm, {"appointment_reference": "AP-BBBB0002"}),
+])
+async def test_a_time_the_customer_is_booked_at_already_is_said_with_that_appointment_and_other_times_follow(
+        bank, form, slots):
+    own = appointment("AP-AAAA0001", FREE[0].starts_at, advisor=CLAIRE)
+    bank(held=[own, appointment("AP-BBBB0002", at(3, 15, 0))],
+         refuse=BankError(409, "appointment_overlap", "You already have an appointment at that time: AP-AAAA0001.",
+                          {"reference": "AP-AAAA0001"}))
+    dispatcher = CollectingDispatcher()
+    again = await form().validate_appointment_confirmed(
+        True, dispatcher, tracker({**slots, "appointment_slot": FREE[0].slot_id, "appointment_key": "draft-1"},
+                                  loop="appointment_form", language="fr"), {})
+    assert again["appointment_slot"] is None and again["appointment_confirmed"] is None
+    assert again["appointment_key"] not in (None, "draft-1")  # the next try is a new request
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_appointment_overlap" and message["reference"] == "AP-AAAA0001"
+    assert message["moment"] == appointments.long_time(Presentation.of("fr"), FREE[0].starts_at)
+
+
 async def test_a_no_books_nothing_and_the_bank_down_is_said(bank):
     fake = bank()
     dispatcher = CollectingDispatcher()
