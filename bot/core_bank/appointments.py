@@ -196,8 +196,8 @@ class Appointments(IdempotentService):
         def confirm(session: Session) -> tuple[int, dict[str, Any]]:
             lock_customer(session, customer_id)  # two bookings of the customer's at once: the second sees the first
             advisor, starts_at = self._bookable(session, booking.slot_id, booking.channel)
+            self._check_customer_free(session, customer_id, starts_at)  # first: their own slot is theirs, not taken
             self._check_free(session, advisor.id, starts_at)
-            self._check_customer_free(session, customer_id, starts_at)
             row = Appointment(
                 reference=self._new_reference(APPOINTMENT_PREFIX),
                 customer_id=customer_id,
@@ -229,8 +229,8 @@ class Appointments(IdempotentService):
             advisor, starts_at = self._bookable(session, move.slot_id, channel)
             if (advisor.id, starts_at, channel) != (row.advisor_id, row.starts_at, row.channel):
                 if (advisor.id, starts_at) != (row.advisor_id, row.starts_at):
-                    self._check_free(session, advisor.id, starts_at)
                     self._check_customer_free(session, customer_id, starts_at, moving=row.row_id)
+                    self._check_free(session, advisor.id, starts_at)
                 row.advisor_id = advisor.id
                 row.starts_at = starts_at
                 row.ends_at = starts_at + timedelta(minutes=APPOINTMENT_MINUTES)

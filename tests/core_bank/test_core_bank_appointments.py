@@ -160,8 +160,12 @@ def test_a_customer_is_never_booked_twice_at_one_time_with_any_advisor(bank: Cor
     assert paris_slot(NADIA, FRIDAY, 10, 30) in {s["slot_id"] for s in slots(bank, camille, days=2, limit=100)}
 
     later = book(bank, alex, "a-3", paris_slot(NADIA, FRIDAY, 11, 30), channel="video").json()  # the next slot: fine
-    moved = reschedule(bank, alex, "r-1", later["reference"], paris_slot(CLAIRE, FRIDAY, 10, 30))
-    assert_error(moved, 409, "slot_taken")  # Alex's own slot, with Claire: taken
+    own = assert_error(reschedule(bank, alex, "r-1", later["reference"], paris_slot(CLAIRE, FRIDAY, 10, 30)),
+                       409, "appointment_overlap")  # Alex's own slot with Claire: Alex is told it is theirs
+    assert own["reference"] == first["reference"]
+    again = assert_error(book(bank, alex, "a-5", paris_slot(CLAIRE, FRIDAY, 10, 30), channel="video"),
+                         409, "appointment_overlap")
+    assert again["reference"] == first["reference"]
     onto = assert_error(reschedule(bank, alex, "r-2", later["reference"], paris_slot(NADIA, FRIDAY, 10, 30)),
                         409, "appointment_overlap")
     assert onto["reference"] == first["reference"]
