@@ -7,7 +7,10 @@ booked twice: bot/core_bank/appointments.py); these actions ask, show and relay:
 - book (`appointment_form`): the topic (read from the request when it names one, else asked with quick
   replies), the channel (likewise), then the next free slots as quick replies, in the conversation's language
   and locale, Paris time and said so; a yes books it (one idempotency key per draft) and the answer carries the
-  AP- reference. A slot taken meanwhile (409 slot_taken) is said politely and fresh slots are offered;
+  AP- reference. A time typed instead of tapped ("mardi 8 à 10h30", "the one with Julien", "le deuxième") is
+  the one it names among those on show; when it names several, only those are offered again, asking which
+  (`appointment_slot_matches`); none, it is said and the times are offered again. A slot taken meanwhile (409 slot_taken) is said politely and fresh slots are offered; so is a
+  time the customer already has another appointment at (409 appointment_overlap, the core bank's rule);
 - cancel (`appointment_cancel_form`) and reschedule (`appointment_reschedule_form`): the customer's upcoming
   appointment (picked with quick replies when there are several), then a yes; a move keeps the reference and
   the channel, and shows the free slots of that channel, on the weekday asked for when the request named one
@@ -35,7 +38,7 @@ from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines,
                                         choose, slot_start, time_replies)
 from actions.banking import UNAVAILABLE, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text.appointments import channel_of, long_time, topic_of, typed_choice, when_of
+from actions.text.appointments import BANK_ZONE, channel_of, long_time, topic_of, typed_choice, when_of
 from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, session_expired, verified_session
 from bot.clock import utc_now
@@ -47,11 +50,12 @@ FORMS = {"appointment_form": BOOK, "appointment_cancel_form": CANCEL, "appointme
 CONFIRMED = "confirmed"
 SLOT_DAYS = 10  # working days looked at: two weeks, so that "next week" or "jeudi" finds its day
 # (at most MAX_SLOT_DAYS; one advisor has 7 slots a day: 70 in SLOT_DAYS, within MAX_SLOT_LIMIT)
-SLOT_REFUSALS = {"slot_taken", "slot_unavailable", "slot_in_past"}
+SLOT_REFUSALS = {"slot_taken", "slot_unavailable", "slot_in_past", "appointment_overlap"}
+OVERLAP = "appointment_overlap"  # the customer has another appointment then (the core bank's rule)
 CHANGE_REFUSALS = {"appointment_not_found", "appointment_cancelled", "appointment_past"}
 # Every slot of the flows: cleared when a request starts afresh and when a form ends.
 SLOTS = ("appointment_topic", "appointment_channel", "appointment_slot", "appointment_advisor", "appointment_confirmed",
-         "appointment_reference", "appointment_when")
+         "appointment_reference", "appointment_when", "appointment_slot_matches")
 
 
 def reset() -> List[EventType]:
@@ -117,6 +121,25 @@ async def offered_slots(tracker: Tracker, token: str) -> Tuple[list, bool]:
         found = await the_appointment(tracker, token)
         slots = [s for s in slots if found is None or s.starts_at != found.starts_at]
     return choose(slots, tracker.get_slot("appointment_when"))
+
+
+async def on_show(tracker: Tracker, token: str) -> list:
+    """The slots the customer is choosing among: those a typed answer matched several of
+    (`appointment_slot_matches`, in their order) while still free, else the slots offered."""
+    matches = tracker.get_slot("appointment_slot_matches") or []
+    if matches:
+        free = {s.slot_id: s for s in await free_slots(token, await slot_channel(tracker, token),
+                                                        tracker.get_slot("appointment_when"))}
+        narrowed = [free[slot_id] for slot_id in matches if slot_id in free]
+        if narrowed:
+            return narrowed
+    slots, _ = await offered_slots(tracker, token)
+    return slots
+
+
+def bank_today() -> Any:
+    """The bank's day now (Paris), for "tomorrow"."""
+    return utc_now().astimezone(BANK_ZONE).date()
 
 
 def session_ended(tracker: Tracker, dispatcher: CollectingDispatcher, error: BankError) -> Dict[Text, Any]:
@@ -263,13 +286,20 @@ def nothing_to_ask(dispatcher: CollectingDispatcher, response: str) -> List[Even
 
 
 class ActionAskAppointmentSlot(_Question, Action):
-    """The next free slots as quick replies (Paris time, said so); a tap carries the slot's id."""
+    """The next free slots as quick replies (Paris time, said so); a tap carries the slot's id. After a typed
+    answer that matched several of them (`appointment_slot_matches`), only those, asking which."""
 
     def name(self) -> Text:
         return "action_ask_appointment_slot"
 
     async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, token: str,
                   shown_as: Presentation) -> List[EventType]:
+        if tracker.get_slot("appointment_slot_matches"):
+            matching = await on_show(tracker, token)
+            dispatcher.utter_message(
+                response="utter_appointment_slot_which",
+                quick_replies=time_replies(shown_as, matching, "appointment_slot", lambda s: s.slot_id))
+            return [SlotSet("appointment_slot_matches", [s.slot_id for s in matching])]
         slots, missed = await offered_slots(tracker, token)
         if not slots:
             return nothing_to_ask(dispatcher, "utter_appointment_no_slots")
@@ -364,17 +394,19 @@ class _AppointmentValidation:
     ) -> Dict[Text, Any]:
         tapped = "@" in str(value)
         channel = await slot_channel(tracker, token)
+        shown_as = Presentation.from_tracker(tracker)
         if tapped:  # that advisor's free slots (any of them will do, not only those on show)
             slots = await core_bank().appointment_slots(
                 token, channel=channel, advisor_id=str(value).split("@", 1)[0], days=SLOT_DAYS, limit=MAX_SLOT_LIMIT)
-        else:  # typed: one of those on show
-            slots, _ = await offered_slots(tracker, token)
-        shown_as = Presentation.from_tracker(tracker)
-        named = [s for s in slots if s.slot_id == value] or typed_choice(shown_as, str(value), slots)
-        if len(named) != 1:
+            named = [s for s in slots if s.slot_id == value]
+        else:  # typed: one of those on show (actions/text/appointments.py reads the words)
+            named = typed_choice(shown_as, str(value), await on_show(tracker, token), bank_today())
+        if len(named) > 1:  # which of them? asked with those only (action_ask_appointment_slot)
+            return {"appointment_slot": None, "appointment_slot_matches": [s.slot_id for s in named]}
+        if not named:
             dispatcher.utter_message(response="utter_appointment_slot_taken" if tapped else "utter_appointment_slot_unclear")
-            return {"appointment_slot": None}
-        return {"appointment_slot": named[0].slot_id,
+            return {"appointment_slot": None, "appointment_slot_matches": None}
+        return {"appointment_slot": named[0].slot_id, "appointment_slot_matches": None,
                 "appointment_advisor": advisor_named(shown_as, named[0].advisor, channel)}
 
     @answers_only
@@ -393,10 +425,16 @@ class _AppointmentValidation:
         except BankError as error:
             if error.code not in self.refusals:
                 raise
-            if error.code in SLOT_REFUSALS:  # the slot went meanwhile (409 slot_taken): fresh slots are asked for
+            if error.code == OVERLAP:  # the customer is booked then already: said, and other times offered
+                shown_as = Presentation.from_tracker(tracker)
+                dispatcher.utter_message(response="utter_appointment_overlap",
+                                         moment=long_time(shown_as, slot_start(tracker.get_slot("appointment_slot"))),
+                                         reference=error.details.get("reference") or "")
+            elif error.code in SLOT_REFUSALS:  # the slot went meanwhile (409 slot_taken): fresh slots are asked for
                 dispatcher.utter_message(response="utter_appointment_slot_taken")
+            if error.code in SLOT_REFUSALS:
                 return {"appointment_slot": None, "appointment_advisor": None, "appointment_confirmed": None,
-                        "appointment_key": uuid.uuid4().hex}
+                        "appointment_slot_matches": None, "appointment_key": uuid.uuid4().hex}
             dispatcher.utter_message(response="utter_appointment_cannot_change")
             return {"appointment_confirmed": False}
         dispatcher.utter_message(response=self.done, **self.told(Presentation.from_tracker(tracker), done))
@@ -445,7 +483,7 @@ class _ChangeValidation(_AppointmentValidation):
         text = str(value).strip()
         named = [a for a in ahead if a.reference == text.upper()] or [
             a for a in ahead if a.reference.lower() in text.lower()] or typed_choice(
-            Presentation.from_tracker(tracker), text, ahead)
+            Presentation.from_tracker(tracker), text, ahead, bank_today())
         if len(named) != 1:
             dispatcher.utter_message(response="utter_appointment_unclear")
             return {"appointment_reference": None}

@@ -355,7 +355,8 @@ class CoreBank:
     async def book_appointment(
         self, token: str, *, slot_id: str, channel: str, topic: str, idempotency_key: str, note: Optional[str] = None
     ) -> appointment_contract.Appointment:
-        """Books the slot (409 slot_taken when someone has it; 422 slot_unavailable or slot_in_past)."""
+        """Books the slot (409 slot_taken when someone has it, appointment_overlap when the customer has another
+        appointment then, details: `reference`; 422 slot_unavailable or slot_in_past)."""
         body = asked(appointment_contract.AppointmentRequest, slot_id=slot_id, channel=channel, topic=topic, note=note)
         return await self._call(
             "POST", "/v1/appointments", appointment_contract.Appointment, token=token, body=body,
@@ -370,7 +371,8 @@ class CoreBank:
     async def reschedule_appointment(
         self, token: str, reference: str, *, slot_id: str, idempotency_key: str, channel: Optional[str] = None
     ) -> appointment_contract.Appointment:
-        """Moves the appointment to a free slot, same reference (409 slot_taken: nothing changed)."""
+        """Moves the appointment to a free slot, same reference (409 slot_taken or appointment_overlap: nothing
+        changed)."""
         body = asked(appointment_contract.RescheduleRequest, slot_id=slot_id, channel=channel)
         return await self._call(
             "POST", f"/v1/appointments/{reference}/reschedule", appointment_contract.Appointment, token=token,

@@ -2,18 +2,27 @@
 French, which of the times offered a typed answer names, and how its times are written: in the conversation's
 language and locale, in the bank's time zone (Europe/Paris), always said so. Accents are optional in what customers
 type.
+
+A typed choice among the times offered (`slot_words`, then `typed_choice`): the quick reply's title as shown, or
+what the words name, every part of it together: a weekday ("mardi", "tue", "mar."), a day of the month ("mardi 8",
+"the 8th", "8 déc"), today or tomorrow, a time ("10h30", "10:30", "10.30", "à 14h", "2pm", "at 3"; an hour from 1
+to 7 without am is the afternoon's), an advisor's first or last name ("celui avec Julien"), and a place in the list
+("le deuxième", "the last one"; among those the other words leave: "the second one on Tuesday"). A message that is
+only a number ("2") is a place in the list. Pure functions: the day "today" is means is given by the caller.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, List, Optional, Sequence
+from typing import Any, FrozenSet, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
 from actions.text.locale import Presentation
 from actions.text.numbers import fold
+from actions.text.periods import MONTHS
 from bot.core_bank.contract.appointments import BANK_TIMEZONE
 
 BANK_ZONE = ZoneInfo(BANK_TIMEZONE)
@@ -49,7 +58,6 @@ _WEEKDAYS = {
 }
 _NEXT_WEEK = re.compile(r"\bnext week\b|\bsemaine prochaine\b|\bla semaine d'apres\b")
 NEXT_WEEK = "next_week"
-_TIME = re.compile(r"\b([01]?\d|2[0-3])\s*(?:[:h.]\s*([0-5]\d))?\s*(?:h\b)?")
 
 
 def topic_of(text: Optional[str]) -> Optional[str]:
@@ -115,21 +123,156 @@ def long_time(shown_as: Presentation, starts_at: datetime) -> str:
     return shown_as.text("appointment.paris_time", moment=moment)
 
 
-def typed_choice(shown_as: Presentation, text: str, offered: Sequence[Any]) -> List[Any]:
-    """The offered items (free slots or appointments, each with its `starts_at`) a typed answer names: by its quick
-    reply's title (`short_time`), else by a time ("10:30", "14h"), on the weekday it names when it names one
-    ("jeudi 10h30")."""
+# --- a typed choice among the times offered ----------------------------------------------------------
+
+_WEEKDAY_WORDS = {
+    **{name: day for day, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), 1)},
+    **{name: day for day, name in enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"), 1)},
+    **{name: day for day, names in enumerate((("mon",), ("tue", "tues"), ("wed", "weds"), ("thu", "thur", "thurs"),
+                                                ("fri",), ("sat",), ("sun",)), 1) for name in names},
+    **{name: day for day, name in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"), 1)},
+}
+_WEEKDAY = r"(?P<weekday>" + "|".join(sorted(_WEEKDAY_WORDS, key=len, reverse=True)) + r")\b\.?"
+# Months only beside a day number ("8 dec", "décembre 8"): "may" or "mars" alone say nothing. "mar" is Tuesday
+# (the French titles' "mar.").
+_MONTH_WORDS = {name: number for name, number in MONTHS.items() if name != "mar"}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\b\.?"
+_DAY_NUMBER = r"(?P<day>[0-3]?\d)(?:er|st|nd|rd|th|eme|e)?\b"
+_DAY_PATTERNS = (
+    re.compile(_WEEKDAY + r"\s*(?:the\s+|le\s+)?" + _DAY_NUMBER),  # "mardi 8", "tue the 8th"
+    re.compile(_DAY_NUMBER + r"\s*(?:of\s+)?" + _MONTH),  # "8 dec", "8th of December"
+    re.compile(_MONTH + r"\s*" + _DAY_NUMBER),  # "dec 8"
+    re.compile(r"\b(?:the|le)\s+" + _DAY_NUMBER),  # "le 8", "the 8th"
+    re.compile(r"\b(?P<day>[0-3]?\d)(?:er|st|nd|rd|th)\b"),  # "8th", "1er"
+)
+_WEEKDAY_ALONE = re.compile(r"\b" + _WEEKDAY)
+_RELATIVE_DAYS = {0: re.compile(r"\btoday\b|\baujourd'hui\b|\bce jour\b"),
+                  1: re.compile(r"\btomorrow\b|\bdemain\b"),
+                  2: re.compile(r"\bapres.demain\b|\bday after tomorrow\b")}
+# Times: "10:30", "10h30", "10.30", "10 h 30", "2.30pm"; "14h", "10 heures"; "2pm"; "at 10", "à 14", "vers 15".
+_CLOCK = re.compile(r"(?<![\d.,])(?P<hour>[01]?\d|2[0-3])\s*(?::|h|\.)\s*(?P<minute>[0-5]\d)(?!\d)\s*(?P<half>am|pm)?\b")
+_HOUR_H = re.compile(r"(?<![\d.,])(?P<hour>[01]?\d|2[0-3])\s*(?:h|heures?)\b")
+_HOUR_HALF = re.compile(r"(?<![\d.,])(?P<hour>1[0-2]|0?[1-9])\s*(?P<half>am|pm)\b")
+_AT_HOUR = re.compile(r"\b(?:at|a|vers|around|about|for)\s+(?P<hour>[01]?\d|2[0-3])\b(?!\s*(?:st|nd|rd|th|er|e|eme)\b)")
+_TIME_PATTERNS = (_CLOCK, _HOUR_H, _HOUR_HALF, _AT_HOUR)
+_PLACES = {
+    1: ("first", "premier", "premiere", "1st"), 2: ("second", "seconde", "deuxieme", "2nd", "2eme", "2e"),
+    3: ("third", "troisieme", "3rd", "3eme", "3e"), 4: ("fourth", "quatrieme", "4th", "4eme", "4e"),
+    5: ("fifth", "cinquieme", "5th", "5eme", "5e"), 6: ("sixth", "sixieme", "6th", "6eme", "6e"),
+    7: ("seventh", "septieme", "7th", "7eme", "7e"), 8: ("eighth", "huitieme", "8th", "8eme", "8e"),
+    -1: ("last", "dernier", "derniere"),
+}
+_PLACE_WORDS = {word: place for place, words in _PLACES.items() for word in words if not word[0].isdigit()}
+_PLACE = re.compile(r"\b(?P<place>" + "|".join(sorted(_PLACE_WORDS, key=len, reverse=True)) + r")\b")
+_DIGIT_PLACE = re.compile(r"^\s*(?:n(?:o|umber|umero|°)?\s*\.?\s*)?(?P<place>[1-9])\s*$")
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+AFTERNOON_FROM_1_TO = 7  # "at 3" in a bank's day is 15:00
+
+
+@dataclass(frozen=True)
+class SlotWords:
+    """What a typed choice says about the time it means; None: not said."""
+
+    weekday: Optional[int] = None  # ISO, 1 Monday
+    day: Optional[int] = None  # of the month
+    month: Optional[int] = None
+    days_ahead: Optional[int] = None  # 0 today, 1 tomorrow
+    time: Optional[Tuple[int, int]] = None  # (hour, minute), Paris time
+    place: Optional[int] = None  # 1 the first offered, -1 the last
+    words: FrozenSet[str] = frozenset()  # the words, to find an advisor's name in
+
+    @property
+    def says_when(self) -> bool:
+        return any(v is not None for v in (self.weekday, self.day, self.month, self.days_ahead, self.time))
+
+
+def _blank(text: str, match: "re.Match[str]") -> str:
+    """`text` with what `match` read replaced by spaces (so it is not read twice)."""
+    return text[:match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+
+
+def _hour(hour: int, half: Optional[str]) -> int:
+    if half == "pm" and hour < 12:
+        return hour + 12
+    if half == "am":
+        return 0 if hour == 12 else hour
+    return hour + 12 if 1 <= hour <= AFTERNOON_FROM_1_TO else hour
+
+
+def slot_words(text: Optional[str]) -> SlotWords:
+    """What a typed choice says (English or French, accents optional): see the module's docstring."""
+    folded = fold(text)[:200]
+    digit_place = _DIGIT_PLACE.match(folded)
+    if digit_place:
+        return SlotWords(place=int(digit_place["place"]))
+    found: dict = {}
+    for pattern in _TIME_PATTERNS:
+        match = pattern.search(folded)
+        if match:
+            minute = int(match.groupdict().get("minute") or 0)
+            found["time"] = (_hour(int(match["hour"]), match.groupdict().get("half")), minute)
+            folded = _blank(folded, match)
+            break
+    for pattern in _DAY_PATTERNS:
+        match = pattern.search(folded)
+        if match and 1 <= int(match["day"]) <= 31:
+            found["day"] = int(match["day"])
+            if match.groupdict().get("month"):
+                found["month"] = _MONTH_WORDS[match["month"]]
+            if match.groupdict().get("weekday"):
+                found["weekday"] = _WEEKDAY_WORDS[match["weekday"]]
+            folded = _blank(folded, match)
+            break
+    if "weekday" not in found:
+        match = _WEEKDAY_ALONE.search(folded)
+        if match:
+            found["weekday"] = _WEEKDAY_WORDS[match["weekday"]]
+            folded = _blank(folded, match)
+    for ahead in sorted(_RELATIVE_DAYS, reverse=True):  # "après-demain" before "demain"
+        match = _RELATIVE_DAYS[ahead].search(folded)
+        if match:
+            found["days_ahead"] = ahead
+            folded = _blank(folded, match)
+            break
+    place = _PLACE.search(folded)
+    if place:
+        found["place"] = _PLACE_WORDS[place["place"]]
+    return SlotWords(**found, words=frozenset(_WORD.findall(folded)))
+
+
+def _names(item: Any) -> FrozenSet[str]:
+    """The folded first and last names of an offered item's advisor."""
+    advisor = getattr(item, "advisor", None)
+    return frozenset(_WORD.findall(fold(getattr(advisor, "name", "")))) if advisor is not None else frozenset()
+
+
+def typed_choice(shown_as: Presentation, text: str, offered: Sequence[Any], today: Optional[date] = None) -> List[Any]:
+    """The offered items (free slots or appointments, each with its `starts_at`, in the order shown) a typed answer
+    names: one (it is chosen), several (which of them?) or none. By its quick reply's title (`short_time`) when
+    typed as shown, else by what `slot_words` reads, every part of it together; `today`: the bank's day, for
+    "tomorrow"."""
     folded = fold(text).strip()
-    named = [item for item in offered if fold(short_time(shown_as, item.starts_at)).strip() == folded]
-    if named:
-        return named
-    match = _TIME.search(folded)
-    if match is None:
+    titled = [item for item in offered if fold(short_time(shown_as, item.starts_at)).strip() == folded]
+    if titled:
+        return titled
+    said = slot_words(text)
+    names = [_names(item) & said.words for item in offered]
+    named = any(names)
+    if not said.says_when and not named and said.place is None:
         return []
-    wanted = (int(match.group(1)), int(match.group(2) or 0))
-    local = [(item, item.starts_at.astimezone(BANK_ZONE)) for item in offered]
-    at_time = [(item, moment) for item, moment in local if (moment.hour, moment.minute) == wanted]
-    weekday = when_of(text)
-    if len(at_time) > 1 and weekday and weekday.isdigit():
-        at_time = [(item, moment) for item, moment in at_time if moment.isoweekday() == int(weekday)]
-    return [item for item, _ in at_time]
+    chosen = []
+    for item, name in zip(offered, names):
+        local = item.starts_at.astimezone(BANK_ZONE)
+        if ((said.weekday is None or local.isoweekday() == said.weekday)
+                and (said.day is None or local.day == said.day)
+                and (said.month is None or local.month == said.month)
+                and (said.days_ahead is None or (today is not None
+                                                 and local.date() == today + timedelta(days=said.days_ahead)))
+                and (said.time is None or (local.hour, local.minute) == said.time)
+                and (not named or name)):
+            chosen.append(item)
+    if said.place is None:
+        return chosen
+    index = said.place - 1 if said.place > 0 else len(chosen) + said.place
+    return [chosen[index]] if 0 <= index < len(chosen) else []

@@ -10,6 +10,10 @@ Rules (one place each):
   can be booked from NOTICE ahead (SlotInPast before) to MAX_SLOT_DAYS working days ahead;
 - a slot holds one confirmed appointment: the database's partial unique index on (advisor, start) of the
   confirmed ones refuses a second, even one booked at the same moment (SlotTaken);
+- a customer is in one appointment at a time: a booking or a move onto a time the customer's other confirmed
+  appointment overlaps is refused (AppointmentOverlap, naming it), whichever advisor has the slot; the customer's
+  row is locked first, so two bookings of theirs at once see each other. The free slots listed to a customer
+  leave out the times they are already booked at;
 - rescheduling changes the appointment's own row (same reference): the new slot is taken and the old one
   freed in one database transaction, or nothing changes; only a confirmed appointment still ahead can be
   rescheduled or cancelled (AppointmentCancelled, AppointmentPast); cancelling frees the slot and a
@@ -32,6 +36,7 @@ from bot.core_bank.contract.staff import CaseCustomer
 from bot.core_bank.errors import (
     AppointmentCancelled,
     AppointmentNotFound,
+    AppointmentOverlap,
     AppointmentPast,
     InvalidRequest,
     SlotInPast,
@@ -39,7 +44,7 @@ from bot.core_bank.errors import (
     SlotUnavailable,
 )
 from bot.core_bank.idempotency import IdempotentService, RecordedResponse
-from bot.core_bank.models import Advisor, Appointment, Customer
+from bot.core_bank.models import Advisor, Appointment, Customer, lock_customer
 from bot.core_bank.references import APPOINTMENT_PREFIX
 
 SLOT_TIMES = (time(9, 30), time(10, 30), time(11, 30), time(14, 0), time(15, 0), time(16, 0), time(17, 0))
@@ -130,6 +135,12 @@ class Move:
         return {"reference": reference, "slot_id": self.slot_id, "channel": self.channel}
 
 
+def overlaps(busy: list[tuple[datetime, datetime]], starts_at: datetime) -> bool:
+    """Whether an appointment starting `starts_at` would overlap one of the `busy` (start, end) times."""
+    ends_at = starts_at + timedelta(minutes=APPOINTMENT_MINUTES)
+    return any(start < ends_at and starts_at < end for start, end in busy)
+
+
 # --- the service ------------------------------------------------------------------------
 
 
@@ -142,8 +153,10 @@ class Appointments(IdempotentService):
         limit: int = contract.DEFAULT_SLOT_LIMIT,
         channel: Optional[str] = None,
         advisor_id: Optional[str] = None,
+        customer_id: Optional[int] = None,
     ) -> list[contract.Slot]:
-        """The free slots of the next `days` working days (today included), soonest first, at most `limit`."""
+        """The free slots of the next `days` working days (today included), soonest first, at most `limit`; for
+        `customer_id`, none that overlaps one of the customer's confirmed appointments."""
         if not 1 <= days <= MAX_SLOT_DAYS:
             raise InvalidRequest(f"days must be between 1 and {MAX_SLOT_DAYS}.")
         now = self._clock()
@@ -162,11 +175,12 @@ class Appointments(IdempotentService):
                     )
                 )
             }
+            busy = [] if customer_id is None else self._customer_busy(session, customer_id, first, last)
             slots: list[contract.Slot] = []
             for day in window:
                 for at in SLOT_TIMES:
                     starts_at = slot_start(day, at)
-                    if starts_at < now + NOTICE:
+                    if starts_at < now + NOTICE or overlaps(busy, starts_at):
                         continue
                     for advisor in advisors:
                         if works_on(advisor, day) and (advisor.id, starts_at) not in taken:
@@ -180,7 +194,9 @@ class Appointments(IdempotentService):
         self._check_choices(booking.channel, booking.topic)
 
         def confirm(session: Session) -> tuple[int, dict[str, Any]]:
+            lock_customer(session, customer_id)  # two bookings of the customer's at once: the second sees the first
             advisor, starts_at = self._bookable(session, booking.slot_id, booking.channel)
+            self._check_customer_free(session, customer_id, starts_at)  # first: their own slot is theirs, not taken
             self._check_free(session, advisor.id, starts_at)
             row = Appointment(
                 reference=self._new_reference(APPOINTMENT_PREFIX),
@@ -206,12 +222,14 @@ class Appointments(IdempotentService):
             self._check_choices(move.channel, None)
 
         def move_it(session: Session) -> tuple[int, dict[str, Any]]:
+            lock_customer(session, customer_id)
             row = self._own_appointment(session, customer_id, reference)
             self._check_changeable(row, "rescheduled")
             channel = move.channel or row.channel
             advisor, starts_at = self._bookable(session, move.slot_id, channel)
             if (advisor.id, starts_at, channel) != (row.advisor_id, row.starts_at, row.channel):
                 if (advisor.id, starts_at) != (row.advisor_id, row.starts_at):
+                    self._check_customer_free(session, customer_id, starts_at, moving=row.row_id)
                     self._check_free(session, advisor.id, starts_at)
                 row.advisor_id = advisor.id
                 row.starts_at = starts_at
@@ -319,6 +337,33 @@ class Appointments(IdempotentService):
         ).first()
         if taken is not None:
             raise SlotTaken("This slot has just been taken: choose another one.")
+
+    @staticmethod
+    def _check_customer_free(session: Session, customer_id: int, starts_at: datetime,
+                             moving: Optional[int] = None) -> None:
+        """The customer has no other confirmed appointment overlapping the one starting `starts_at` (`moving`: the
+        row being moved, which does not count)."""
+        ends_at = starts_at + timedelta(minutes=APPOINTMENT_MINUTES)
+        query = select(Appointment.reference).where(
+            Appointment.customer_id == customer_id, Appointment.status == CONFIRMED,
+            Appointment.starts_at < ends_at, Appointment.ends_at > starts_at,
+        )
+        if moving is not None:
+            query = query.where(Appointment.row_id != moving)
+        clash = session.execute(query.order_by(Appointment.starts_at)).first()
+        if clash is not None:
+            raise AppointmentOverlap(clash.reference)
+
+    @staticmethod
+    def _customer_busy(session: Session, customer_id: int, first: datetime,
+                       last: datetime) -> list[tuple[datetime, datetime]]:
+        """(start, end) of the customer's confirmed appointments that a slot from `first` to `last` may overlap."""
+        return [(start, end) for start, end in session.execute(
+            select(Appointment.starts_at, Appointment.ends_at).where(
+                Appointment.customer_id == customer_id, Appointment.status == CONFIRMED,
+                Appointment.ends_at > first, Appointment.starts_at < last + timedelta(minutes=APPOINTMENT_MINUTES),
+            )
+        )]
 
     @staticmethod
     def _hold_slot(session: Session) -> None:

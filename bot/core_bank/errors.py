@@ -135,6 +135,19 @@ class SlotTaken(CoreBankError):
     code = "slot_taken"
 
 
+class AppointmentOverlap(CoreBankError):
+    """The customer already has a confirmed appointment at that time: `reference` names it."""
+
+    status = 409
+    code = "appointment_overlap"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"You already have an appointment at that time: {reference}. Choose another slot.",
+            details={"reference": reference},
+        )
+
+
 class OtpExpired(CoreBankError):
     status = 410
     code = "otp_expired"

@@ -144,6 +144,10 @@ def appointments(bank: CoreBankTestClient) -> None:
     bank.post_idempotent(move, alex, "r-2", json={"slot_id": paris_slot(JULIEN, monday, 9, 30)})  # taken
     bank.post_idempotent(move, alex, "r-3", json={"slot_id": paris_slot(CLAIRE, monday, 9, 30)})  # day off
     bank.post_idempotent(move, alex, "r-4", json={"slot_id": paris_slot(NADIA, past, 9, 30)})
+    book(alex, "a-2", paris_slot(JULIEN, monday, 11, 30))  # Alex has Nadia then: overlap
+    second = book(alex, "a-3", paris_slot(JULIEN, monday, 14)).json()["reference"]
+    bank.post_idempotent(f"/v1/appointments/{second}/reschedule", alex, "r-7",
+                         json={"slot_id": paris_slot(JULIEN, monday, 11, 30)})  # overlap
     bank.post_idempotent(f"/v1/appointments/{theirs}/reschedule", alex, "r-5", json={"slot_id": paris_slot(NADIA, monday, 14)})
 
     bank.post(f"/v1/appointments/{theirs}/cancel", token=alex)

@@ -143,3 +143,18 @@ def test_two_appointments_moved_to_one_slot_at_once(services: CoreBankServices, 
     loser = (1, first) if outcomes[0] == "slot_taken" else (2, second)
     kept = services.appointments.get(loser[0], loser[1].body["reference"])
     assert kept.starts_at == datetime.fromisoformat(loser[1].body["starts_at"])  # unchanged: nothing half done
+
+
+def test_one_customer_booking_two_advisors_at_one_time_at_once_gets_one(services: CoreBankServices):
+    """The customer's row is locked before the check: two bookings of theirs at once see each other."""
+    starts_at = slot_start(date(2026, 6, 12), time(14, 0))
+    claire = DEMO_ADVISOR_IDS["claire-lefevre"]
+
+    outcomes = at_once([
+        lambda advisor=advisor, n=n: services.appointments.book(1, f"k-{n}", Booking(slot_id(advisor, starts_at),
+                                                                                      "phone", "loan"))
+        for n, advisor in enumerate((NADIA, claire))
+    ])
+
+    assert sorted(outcomes) == ["appointment_overlap", "ok"]
+    assert [a.starts_at for a in services.appointments.of_customer(1) if a.status == "confirmed"] == [starts_at]

@@ -145,6 +145,53 @@ def test_a_slot_is_never_booked_twice(bank: CoreBankTestClient):
     assert bank.get("/v1/appointments", token=camille).json() == {"appointments": []}
 
 
+def test_a_customer_is_never_booked_twice_at_one_time_with_any_advisor(bank: CoreBankTestClient):
+    alex = sign_in(bank)
+    first = book(bank, alex, "a-1", paris_slot(CLAIRE, FRIDAY, 10, 30), channel="video").json()
+
+    clash = assert_error(book(bank, alex, "a-2", paris_slot(NADIA, FRIDAY, 10, 30), channel="video"),
+                         409, "appointment_overlap")
+    assert clash["reference"] == first["reference"] and first["reference"] in clash["message"]
+    assert [a["reference"] for a in bank.get("/v1/appointments", token=alex).json()["appointments"]] == [
+        first["reference"]]
+    free = slots(bank, alex, days=2, limit=100)
+    assert not [s for s in free if s["starts_at"] == first["starts_at"]]  # no other advisor's 10:30 offered to Alex
+    camille = sign_in(bank, CAMILLE)
+    assert paris_slot(NADIA, FRIDAY, 10, 30) in {s["slot_id"] for s in slots(bank, camille, days=2, limit=100)}
+
+    later = book(bank, alex, "a-3", paris_slot(NADIA, FRIDAY, 11, 30), channel="video").json()  # the next slot: fine
+    own = assert_error(reschedule(bank, alex, "r-1", later["reference"], paris_slot(CLAIRE, FRIDAY, 10, 30)),
+                       409, "appointment_overlap")  # Alex's own slot with Claire: Alex is told it is theirs
+    assert own["reference"] == first["reference"]
+    again = assert_error(book(bank, alex, "a-5", paris_slot(CLAIRE, FRIDAY, 10, 30), channel="video"),
+                         409, "appointment_overlap")
+    assert again["reference"] == first["reference"]
+    onto = assert_error(reschedule(bank, alex, "r-2", later["reference"], paris_slot(NADIA, FRIDAY, 10, 30)),
+                        409, "appointment_overlap")
+    assert onto["reference"] == first["reference"]
+    same_time = reschedule(bank, alex, "r-3", first["reference"], paris_slot(NADIA, FRIDAY, 10, 30))
+    assert same_time.status_code == 200, same_time.text  # moving an appointment onto its own time is no clash
+
+    bank.post(f"/v1/appointments/{first['reference']}/cancel", token=alex)
+    again = book(bank, alex, "a-4", paris_slot(JULIEN, THURSDAY, 15))
+    assert again.status_code == 201, again.text  # a cancelled appointment holds no time
+
+
+def test_one_customer_booking_two_advisors_at_one_time_at_once_gets_one(bank: CoreBankTestClient):
+    token = sign_in(bank)
+    bodies = [{"slot_id": paris_slot(advisor, FRIDAY, 14), "channel": "phone", "topic": "loan"}
+              for advisor in (CLAIRE, NADIA)]
+
+    answers = posted_at_once(bank, [
+        ("/v1/appointments", body, {"Authorization": f"Bearer {token}", "Idempotency-Key": f"k-{n}"})
+        for n, body in enumerate(bodies)
+    ])
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert [a.json()["error"]["code"] for a in answers if a.status_code == 409] == ["appointment_overlap"]
+    assert len(bank.get("/v1/appointments", token=token).json()["appointments"]) == 1
+
+
 def test_four_customers_booking_one_slot_at_once_get_it_once(bank: CoreBankTestClient):
     slot = paris_slot(CLAIRE, FRIDAY, 9, 30)
     tokens = {number: sign_in(bank, number) for number in CUSTOMERS}

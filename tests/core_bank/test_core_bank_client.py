@@ -251,7 +251,8 @@ async def test_book_reschedule_and_cancel_an_appointment_and_the_staff_diary(ban
         await client.book_appointment(
             token, slot_id=slots[0].slot_id, channel="video", topic="loan", idempotency_key="book-2"
         )
-    assert (taken.value.status, taken.value.code) == (409, "slot_taken")
+    assert (taken.value.status, taken.value.code) == (409, "appointment_overlap")  # the customer's own: not "taken"
+    assert taken.value.details == {"reference": booked.reference}
 
     diary = await client.staff_appointments(days=5)
     assert [(a.reference, a.customer.customer_number) for a in diary] == [(booked.reference, DEMO_CUSTOMER_NUMBER)]

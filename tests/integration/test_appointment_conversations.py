@@ -4,7 +4,9 @@ moved, then cancelled; a slot someone else books meanwhile is said politely and 
 expects a date: the slots are those the core bank offers today, read from the quick replies."""
 import re
 import uuid
+from datetime import datetime, timezone
 from typing import Dict, List, Tuple
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -16,6 +18,7 @@ TOM = ("100003", "+33611223344")
 CAMILLE = ("100002", "+33698765432")
 ALEX = ("100001", "+33612345678")
 REFERENCE = re.compile(r"\bAP-[A-Z0-9]{8}\b")
+PARIS = ZoneInfo("Europe/Paris")
 ENGLISH_DAYS = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 
 
@@ -152,3 +155,97 @@ def test_an_appointment_in_french_is_booked_moved_to_thursday_and_cancelled(bran
     replies = branch.tap(psid, "Oui, annuler")
     assert f"({reference}) est annulé" in in_french(replies), replies
     assert appointments_of(branch, camille)[reference]["status"] == "cancelled"
+
+
+# --- typed choices and a time the customer is booked at already ----------------------------------------------
+
+SLOT_ID = re.compile(r'"appointment_slot":"([^"]+)"')
+ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FRENCH_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def offered_times(branch: Branch, psid: str) -> List[Tuple[str, datetime]]:
+    """(slot id, Paris time) of the times offered last, in their order: read from the quick replies' payloads."""
+    found = []
+    for _, payload in latest_choices(branch, psid):
+        slot_id = SLOT_ID.search(payload).group(1)
+        utc = datetime.strptime(slot_id.rsplit("@", 1)[1], "%Y%m%dT%H%MZ").replace(tzinfo=timezone.utc)
+        found.append((slot_id, utc.astimezone(PARIS)))
+    assert found, f"no times offered to {psid}"
+    return found
+
+
+def test_times_typed_in_english_a_day_with_two_then_the_second_and_a_time_already_booked_is_refused(branch: Branch):
+    tom = cancel_upcoming(branch, TOM)
+    psid = new_psid()
+    branch.exchange(psid, "I'd like to book an appointment with an advisor about my savings")
+    branch.exchange(psid, TOM[0])
+    replies = branch.exchange(psid, branch.latest_code(TOM[1]))
+    assert "How would you like to meet your advisor?" in joined(replies), replies
+    branch.tap(psid, "By phone")
+    offered = offered_times(branch, psid)
+    by_day: Dict[object, list] = {}
+    for slot_id, at in offered:
+        by_day.setdefault(at.date(), []).append((slot_id, at))
+    first_day = next(pair for pair in by_day.values() if len(pair) == 2)  # two a day are offered (today: maybe one)
+
+    try:
+        replies = branch.exchange(psid, ENGLISH_WEEKDAYS[first_day[0][1].weekday()])  # "Tuesday": two match
+        assert "More than one of the times offered matches that" in joined(replies), replies
+        assert [slot_id for slot_id, _ in offered_times(branch, psid)] == [slot_id for slot_id, _ in first_day]
+        replies = branch.exchange(psid, "the second one")
+        asked = joined(replies)
+        second_id, second_at = first_day[1]
+        assert "Shall I book a meeting by phone about savings on" in asked, replies
+        assert f"{ENGLISH_WEEKDAYS[second_at.weekday()]} {second_at.day} " in asked and f"{second_at:%H:%M}" in asked
+
+        # Meanwhile Tom books that very time elsewhere (another conversation, the bank's app).
+        elsewhere = requests.post(f"{branch.core_bank_url}/v1/appointments", timeout=5,
+                                  headers={**tom, "Idempotency-Key": uuid.uuid4().hex},
+                                  json={"slot_id": second_id, "channel": "phone", "topic": "savings"})
+        assert elsewhere.status_code == 201, elsewhere.text
+        replies = branch.tap(psid, "Yes, book it")
+        refused = joined(replies)
+        assert "You already have an appointment on" in refused and elsewhere.json()["reference"] in refused, replies
+        assert "so I can't put a second one at the same time" in refused, replies
+        fresh = offered_times(branch, psid)
+        assert second_at not in [at for _, at in fresh]  # the bank offers Tom no time he is booked at
+
+        chosen_id, chosen_at = fresh[-1]
+        typed = f"{ENGLISH_WEEKDAYS[chosen_at.weekday()]} {chosen_at.day} at {chosen_at:%H:%M}"  # "Tuesday 8 at 10:30"
+        replies = branch.exchange(psid, typed)
+        assert "Shall I book a meeting by phone about savings on" in joined(replies), (typed, replies)
+        replies = branch.tap(psid, "Yes, book it")
+        assert "You're booked" in joined(replies), replies
+        held = [a for a in appointments_of(branch, tom).values() if a["status"] == "confirmed"]
+        assert sorted(datetime.fromisoformat(a["starts_at"]) for a in held) == sorted([second_at, chosen_at])
+    finally:
+        cancel_upcoming(branch, TOM)
+
+
+def test_times_typed_in_french_none_matches_then_mardi_8_a_10h30(branch: Branch):
+    camille = cancel_upcoming(branch, CAMILLE)
+    psid = french_customer(branch)
+    branch.exchange(psid, "je voudrais un rendez-vous pour parler de mon épargne")
+    done = verify_in_french(branch, psid, *CAMILLE)
+    assert "Comment préférez-vous rencontrer votre conseiller ?" in done, done
+    branch.tap(psid, "Par téléphone")
+    offered = offered_times(branch, psid)
+
+    try:
+        replies = branch.exchange(psid, "dimanche à 19h")
+        assert "Aucun des créneaux proposés ne correspond à ce que vous avez écrit" in in_french(replies), replies
+        assert offered_times(branch, psid) == offered  # every time offered again
+
+        chosen_id, chosen_at = offered[1]
+        typed = f"{FRENCH_WEEKDAYS[chosen_at.weekday()]} {chosen_at.day} a {chosen_at.hour}h{chosen_at:%M}"
+        replies = branch.exchange(psid, typed)  # "mardi 8 a 10h30": no accent on the à
+        asked = in_french(replies)
+        assert "Je réserve un rendez-vous par téléphone pour votre épargne, le" in asked, (typed, replies)
+        assert f"{FRENCH_WEEKDAYS[chosen_at.weekday()]} {chosen_at.day} " in asked and f"{chosen_at:%H:%M}" in asked
+        replies = branch.tap(psid, "Oui, réserver")
+        assert "C'est réservé" in in_french(replies), replies
+        [held] = [a for a in appointments_of(branch, camille).values() if a["status"] == "confirmed"]
+        assert datetime.fromisoformat(held["starts_at"]) == chosen_at
+    finally:
+        cancel_upcoming(branch, CAMILLE)

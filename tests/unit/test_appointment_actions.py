@@ -188,7 +188,7 @@ async def test_a_tapped_or_typed_slot_is_taken_with_its_advisor_and_branch(bank)
     branch = FREE[4]
     chosen = await form.validate_appointment_slot(
         branch.slot_id, dispatcher, tracker({"appointment_channel": "branch"}, loop="appointment_form"), {})
-    assert chosen == {"appointment_slot": branch.slot_id,
+    assert chosen == {"appointment_slot": branch.slot_id, "appointment_slot_matches": None,
                       "appointment_advisor": "Claire Lefèvre, Paris Oberkampf (98 rue Oberkampf, 75011 Paris)"}
     typed = await form.validate_appointment_slot(
         "15h", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
@@ -204,7 +204,41 @@ async def test_a_tapped_or_typed_slot_is_taken_with_its_advisor_and_branch(bank)
     bank()
     unclear = await form.validate_appointment_slot(
         "whenever", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
-    assert unclear == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_unclear"]
+    assert unclear == {"appointment_slot": None, "appointment_slot_matches": None}
+    assert said(dispatcher) == ["utter_appointment_slot_unclear"]
+
+
+async def test_a_typed_time_that_names_several_offers_those_alone_and_the_next_answer_picks_among_them(bank):
+    bank()
+    form = appointments.ValidateAppointmentForm()
+    video = {"appointment_channel": "video"}
+    offered = [FREE[0], FREE[2], FREE[4], FREE[5], FREE[6]]  # as offered (one per time, two a day)
+    dispatcher = CollectingDispatcher()
+    with_nadia = await form.validate_appointment_slot(
+        "the one with Nadia", dispatcher, tracker(video, loop="appointment_form"), {})
+    assert with_nadia == {"appointment_slot": None,
+                           "appointment_slot_matches": [s.slot_id for s in offered if s.advisor.name == "Nadia Benali"]}
+    assert said(dispatcher) == []  # the question says it
+
+    narrowed = {**video, **with_nadia}
+    dispatcher = CollectingDispatcher()
+    events = await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker(narrowed, loop="appointment_form", language="fr"), {})
+    assert said(dispatcher) == ["utter_appointment_slot_which"]
+    shown_as = Presentation.of("fr")
+    assert [r["title"] for r in dispatcher.messages[0]["quick_replies"]] == [
+        short_time(shown_as, s.starts_at) for s in offered if s.advisor.name == "Nadia Benali"]
+    assert set_to(events, "appointment_slot_matches") == with_nadia["appointment_slot_matches"]
+
+    second = await form.validate_appointment_slot(
+        "le deuxième", CollectingDispatcher(), tracker(narrowed, loop="appointment_form", language="fr"), {})
+    assert second["appointment_slot"] == FREE[2].slot_id and second["appointment_slot_matches"] is None  # Nadia's 2nd
+
+    dispatcher = CollectingDispatcher()
+    none = await form.validate_appointment_slot(
+        "celui avec Claire", dispatcher, tracker(narrowed, loop="appointment_form"), {})
+    assert none == {"appointment_slot": None, "appointment_slot_matches": None}  # none of those: all offered again
+    assert said(dispatcher) == ["utter_appointment_slot_unclear"]
 
 
 async def test_a_tap_on_a_slot_gone_since_is_said_taken(bank):
@@ -212,7 +246,8 @@ async def test_a_tap_on_a_slot_gone_since_is_said_taken(bank):
     dispatcher = CollectingDispatcher()
     gone = await appointments.ValidateAppointmentForm().validate_appointment_slot(
         "adv_nadia@20990101T0830Z", dispatcher, tracker({"appointment_channel": "video"}, loop="appointment_form"), {})
-    assert gone == {"appointment_slot": None} and said(dispatcher) == ["utter_appointment_slot_taken"]
+    assert gone == {"appointment_slot": None, "appointment_slot_matches": None}
+    assert said(dispatcher) == ["utter_appointment_slot_taken"]
 
 
 async def test_a_day_asked_for_beyond_the_first_hundred_slots_is_read_advisor_by_advisor(bank, monkeypatch):
@@ -265,6 +300,27 @@ async def test_a_slot_taken_meanwhile_is_said_politely_and_fresh_slots_are_asked
     assert again["appointment_slot"] is None and again["appointment_confirmed"] is None
     assert again["appointment_key"] not in (None, "draft-1")
     assert said(dispatcher) == ["utter_appointment_slot_taken"]
+
+
+@pytest.mark.parametrize("form, slots", [
+    (appointments.ValidateAppointmentForm, {"appointment_topic": "loan", "appointment_channel": "video"}),
+    (appointments.ValidateAppointmentRescheduleForm, {"appointment_reference": "AP-BBBB0002"}),
+])
+async def test_a_time_the_customer_is_booked_at_already_is_said_with_that_appointment_and_other_times_follow(
+        bank, form, slots):
+    own = appointment("AP-AAAA0001", FREE[0].starts_at, advisor=CLAIRE)
+    bank(held=[own, appointment("AP-BBBB0002", at(3, 15, 0))],
+         refuse=BankError(409, "appointment_overlap", "You already have an appointment at that time: AP-AAAA0001.",
+                          {"reference": "AP-AAAA0001"}))
+    dispatcher = CollectingDispatcher()
+    again = await form().validate_appointment_confirmed(
+        True, dispatcher, tracker({**slots, "appointment_slot": FREE[0].slot_id, "appointment_key": "draft-1"},
+                                  loop="appointment_form", language="fr"), {})
+    assert again["appointment_slot"] is None and again["appointment_confirmed"] is None
+    assert again["appointment_key"] not in (None, "draft-1")  # the next try is a new request
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_appointment_overlap" and message["reference"] == "AP-AAAA0001"
+    assert message["moment"] == appointments.long_time(Presentation.of("fr"), FREE[0].starts_at)
 
 
 async def test_a_no_books_nothing_and_the_bank_down_is_said(bank):

@@ -30,7 +30,9 @@ class ErrorDetail(WireModel):
     max: Optional[Union[Money, StrictInt]] = Field(
         None, description="out_of_range only: the largest allowed value (an amount, or months)"
     )
-    reference: Optional[StrictStr] = Field(None, description="dispute_exists only: the case already open")
+    reference: Optional[StrictStr] = Field(
+        None, description="dispute_exists: the case already open; appointment_overlap: the customer's appointment at that time"
+    )
 
 
 class Error(WireModel):

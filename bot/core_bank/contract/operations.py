@@ -344,16 +344,19 @@ OPERATIONS: tuple[Operation, ...] = (
         "listAppointmentSlots", "GET", "/v1/appointment-slots",
         "Advisors' free slots for the next working days (Paris time), soonest first",
         200, appointments.SlotList, "Free slots", query=appointments.SlotQuery, signed_in=True,
-        description="Working days are Monday to Friday, today included; a slot starts at least an hour from now.",
+        description="Working days are Monday to Friday, today included; a slot starts at least an hour from now; "
+                    "none at a time the customer already has an appointment.",
     ),
     Operation(
         "bookAppointment", "POST", "/v1/appointments", "Book a free slot with an advisor",
         201, appointments.Appointment, "Appointment confirmed",
         request=appointments.AppointmentRequest, signed_in=True, idempotent=True,
-        description="A slot is never booked twice, however many book it at once: the late one is refused (slot_taken).",
+        description="A slot is never booked twice, however many book it at once: the late one is refused (slot_taken). "
+                    "A customer is never booked twice at one time, with any advisor (appointment_overlap).",
         own_refusals=(
             Refusal(400, ("invalid_request",), "A slot_id that is not one of this bank's, an unknown channel or topic"),
             Refusal(409, ("slot_taken",), "Someone else has this slot"),
+            Refusal(409, ("appointment_overlap",), "The customer already has an appointment at that time (reference)"),
             Refusal(
                 422, ("slot_unavailable", "slot_in_past"),
                 "Not a slot of the advisor (unknown advisor, day or time; a channel the advisor does not offer; more than "
@@ -379,6 +382,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Refusal(400, ("invalid_request",), "A slot_id that is not one of this bank's, an unknown channel"),
             Refusal(404, ("appointment_not_found",), "No such appointment for this customer"),
             Refusal(409, ("slot_taken",), "Someone else has the new slot: nothing changed"),
+            Refusal(409, ("appointment_overlap",), "The customer has another appointment at the new time: nothing changed"),
             Refusal(
                 422, ("slot_unavailable", "slot_in_past", "appointment_cancelled", "appointment_past"),
                 "The new slot is not the advisor's, or too soon; the appointment is cancelled, or has begun",

@@ -12,10 +12,10 @@ from bot.core_bank.routes.http import body, idempotency_key, json_response, quer
 
 
 async def list_slots(request: Request) -> HTTPResponse:
-    await signed_in_customer(request)
+    customer_id = await signed_in_customer(request)
     asked = query(request, contract.SlotQuery)
     slots = await asyncio.to_thread(
-        request.app.ctx.appointments.free_slots, asked.days, asked.limit, asked.channel, asked.advisor_id
+        request.app.ctx.appointments.free_slots, asked.days, asked.limit, asked.channel, asked.advisor_id, customer_id
     )
     return json_response(contract.SlotList(timezone=contract.BANK_TIMEZONE, slots=slots))
 
