@@ -178,12 +178,18 @@ async def test_a_conversation_that_moved_on_drops_it(monkeypatch):
     assert tracker.get_slot(SLOT) is None
 
 
-def test_install_wraps_the_hooks_before_it_once():
-    parse, loop = MessageProcessor.parse_message, MessageProcessor._run_prediction_loop
-    try:
-        further_requests.install()
-        further_requests.install()
-        assert MessageProcessor.parse_message is further_requests.parse_message_with_further_requests
-        assert further_requests._PREVIOUS_PARSE is parse and further_requests._PREVIOUS_LOOP is loop
-    finally:
-        MessageProcessor.parse_message, MessageProcessor._run_prediction_loop = parse, loop
+def test_install_wraps_the_hooks_before_it_once(monkeypatch):
+    async def parse(*args, **kwargs): ...
+
+    async def loop(*args, **kwargs): ...
+
+    # Whatever an earlier test installed, the hooks before are these two; install() restores nothing itself.
+    monkeypatch.setattr(MessageProcessor, "parse_message", parse)
+    monkeypatch.setattr(MessageProcessor, "_run_prediction_loop", loop)
+    monkeypatch.setattr(further_requests, "_PREVIOUS_PARSE", None)
+    monkeypatch.setattr(further_requests, "_PREVIOUS_LOOP", None)
+    further_requests.install()
+    further_requests.install()
+    assert MessageProcessor.parse_message is further_requests.parse_message_with_further_requests
+    assert MessageProcessor._run_prediction_loop is further_requests.prediction_loop_with_further_requests
+    assert further_requests._PREVIOUS_PARSE is parse and further_requests._PREVIOUS_LOOP is loop
