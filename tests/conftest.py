@@ -1,4 +1,5 @@
 """Fixtures every kind of test may use: the whole branch, started once per test session."""
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -6,6 +7,10 @@ import pytest
 
 from tests.support.branch import MODEL
 from tests.support.stack import Stack, running_stack
+
+# Tests that featurize training data compute every embedding: they never read nor fill the user's embedding cache
+# (bot/nlu/embedding_cache.py; its own tests give it a temporary file).
+os.environ["BRANCH_EMBEDDING_CACHE"] = "off"
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ pinned sha256) is loaded once per process and shared by every instance.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -53,3 +54,9 @@ class E5Featurizer(SentenceEmbeddingFeaturizer):
 
     def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
         return [(None, vector) for vector in self._encoder.encode(texts, self._batch_size, self._prefix)]
+
+    def model_files(self) -> Sequence[Path]:
+        return [Path(self._encoder.path)]
+
+    def embedding_settings(self) -> Dict[str, object]:
+        return {**super().embedding_settings(), PREFIX: self._prefix}

@@ -25,14 +25,15 @@ against pinned hashes; ``model_dir`` must hold files identical to the pinned one
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Text
 
 import numpy as np
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 
-from bot.nlu.sentence_encoder import SentenceEncoder, TextEncoding
+from bot.nlu.sentence_encoder import SentenceEncoder, TextEncoding, default_model_dir
 from bot.nlu.sentence_featurizer import Features, SentenceEmbeddingFeaturizer
 
 MODEL_DIR = "model_dir"
@@ -58,6 +59,10 @@ class MiniLMFeaturizer(SentenceEmbeddingFeaturizer):
         config = {**self.get_default_config(), **config}
         super().__init__(config, name)
         self._encoder = SentenceEncoder.load(config[MODEL_DIR], self._max_length)
+        self._model_dir = Path(config[MODEL_DIR]) if config[MODEL_DIR] else default_model_dir()
+
+    def model_files(self) -> Sequence[Path]:
+        return [self._model_dir]
 
     def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
         encodings = self._encoder.encode_texts(texts, self._batch_size)

