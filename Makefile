@@ -21,7 +21,7 @@ export PATH := $(BIN):$(PATH)
 # training, the tests' subprocesses).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help setup train run test model-free-tests test-stories model-tests browser-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
+.PHONY: help setup train run test model-free-tests model-free-unit-tests model-free-other-tests test-stories model-tests browser-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
@@ -75,17 +75,31 @@ run: $(MODEL) $(NODE_MODULES) | var
 # own processes).
 # The training data is validated once, by `rasa data validate` in model-free-tests (the same check that
 # `rasa train` runs first, skipped here).
+# The model-free tests run as two pytest processes (the unit tests but those on PostgreSQL; the rest), so that both
+# cores stay busy once training is past its parallel parts. In a checkout without Rasa's training cache yet (a fresh
+# clone, CI) the model is trained without it (RASA_MAX_CACHE_SIZE=0, --force): nothing there to reuse, and Rasa
+# would hash every node's data to keep it (bot/nlu/uncached_training.py).
 MODEL_FREE_TESTS := tests/unit tests/nlu tests/core_bank
+UNIT_TESTS_ON_POSTGRESQL := $(wildcard tests/unit/*_on_postgresql.py)
 SCALE_TESTS := tests/scale
 BROWSER_TESTS := tests/e2e
+FRESH_CHECKOUT := $(if $(wildcard .rasa/cache),,yes)
 test: $(NODE_MODULES) chromium | var
-	OPENBLAS_NUM_THREADS=1 $(MAKE) --no-print-directory --output-sync=target -j2 train model-free-tests \
-		TRAIN_FLAGS=--skip-validation MODEL_FREE_PRIORITY="nice -n 2"
+	OPENBLAS_NUM_THREADS=1 $(if $(FRESH_CHECKOUT),RASA_MAX_CACHE_SIZE=0) $(MAKE) --no-print-directory \
+		--output-sync=target -j3 train model-free-unit-tests model-free-other-tests \
+		TRAIN_FLAGS="--skip-validation$(if $(FRESH_CHECKOUT), --force)" MODEL_FREE_PRIORITY="nice -n 2"
 	$(MAKE) --no-print-directory --output-sync=target -j3 model-tests browser-tests test-stories scale-tests
 
 model-free-tests: $(INSTALLED) | var
 	$(MODEL_FREE_PRIORITY) rasa data validate
 	$(MODEL_FREE_PRIORITY) python -m pytest $(MODEL_FREE_TESTS)
+
+model-free-unit-tests: $(INSTALLED) | var
+	$(MODEL_FREE_PRIORITY) python -m pytest tests/unit $(addprefix --ignore=,$(UNIT_TESTS_ON_POSTGRESQL))
+
+model-free-other-tests: $(INSTALLED) | var
+	$(MODEL_FREE_PRIORITY) rasa data validate
+	$(MODEL_FREE_PRIORITY) python -m pytest tests/nlu tests/core_bank $(UNIT_TESTS_ON_POSTGRESQL)
 
 test-stories: $(MODEL) | var
 	rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core

@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.topics import Topic, knowledge_dirs, load_topics
+from bot.nlu import uncached_training
 
 
 def responses(topic: Topic) -> List[Dict[str, Any]]:
@@ -41,6 +42,7 @@ class KnowledgeImporter(TrainingDataImporter):
     def __init__(self, config_file: Optional[Text] = None, domain_path: Optional[Text] = None,
                  training_data_paths: Optional[List[Text]] = None, **kwargs: Any) -> None:
         self._folders = knowledge_dirs(training_data_paths)
+        uncached_training.install()  # every `rasa train` of the project builds this importer first
 
     def topics(self) -> List[Topic]:
         return [topic for folder in self._folders for topic in load_topics(folder)]
