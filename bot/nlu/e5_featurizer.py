@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Sequence, Text
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 
+from bot.nlu import e5_encoder, e5_model_file, e5_tokenizer, transformer
 from bot.nlu.e5_encoder import QUERY_PREFIX, E5Encoder
 from bot.nlu.sentence_featurizer import SEQUENCE_FEATURES, Features, SentenceEmbeddingFeaturizer
 
@@ -57,6 +58,10 @@ class E5Featurizer(SentenceEmbeddingFeaturizer):
 
     def model_files(self) -> Sequence[Path]:
         return [Path(self._encoder.path)]
+
+    def code_files(self) -> List[Path]:
+        return [*super().code_files(), *(Path(module.__file__) for module in (e5_encoder, e5_model_file, e5_tokenizer,
+                                                                                transformer))]
 
     def embedding_settings(self) -> Dict[str, object]:
         return {**super().embedding_settings(), PREFIX: self._prefix}

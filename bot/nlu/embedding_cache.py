@@ -6,8 +6,9 @@ settings) and of the line. Rasa's own training cache (`.rasa/cache`) is per chec
 inputs: a fresh clone (CI, a new worktree) or one changed line encodes everything again. This cache is keyed per line:
 
 - key: SHA-256 of the encoder's identity and the text; the identity is the featurizer's name and settings (prefix,
-  maximum length), the SHA-256 of its model files, and the SHA-256 of every source file of bot/nlu/ (any change to
-  the code that computes an embedding, or near it, starts afresh: nothing stale is ever read);
+  maximum length), the SHA-256 of its model files, and the SHA-256 of the source files that compute its embedding
+  (the featurizer's module and the bot/nlu/ modules it runs: `SentenceEmbeddingFeaturizer.code_files`; a change
+  to any of them starts afresh: nothing stale is read; a module added to that code is added to that list);
 - value: the unit-norm float32 vector, before the pipeline's scale;
 - where: one SQLite file, `BRANCH_EMBEDDING_CACHE` (default `~/.cache/facebook-branch/embeddings.sqlite3`;
   `off` turns it off), shared by every checkout of the user (trainings at the same time wait for each other's
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 ENVIRONMENT = "BRANCH_EMBEDDING_CACHE"
 OFF = "off"
 KEEP_DAYS = 30
-NLU_CODE = Path(__file__).parent
 _DAY = 86_400
 
 
@@ -72,10 +72,10 @@ def files_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def identity(name: str, settings: Dict[str, object], model_files: Sequence[Path]) -> str:
+def identity(name: str, settings: Dict[str, object], model_files: Sequence[Path], code_files: Sequence[Path]) -> str:
     """What an embedding depends on besides its text."""
-    code = sorted(NLU_CODE.glob("*.py"))
-    return "|".join([name, repr(sorted(settings.items())), files_digest(model_files), files_digest(code)])
+    return "|".join([name, repr(sorted(settings.items())), files_digest(model_files),
+                     files_digest([Path(path) for path in code_files])])
 
 
 class EmbeddingCache:

@@ -33,6 +33,7 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 
+from bot.nlu import sentence_encoder, transformer
 from bot.nlu.sentence_encoder import SentenceEncoder, TextEncoding, default_model_dir
 from bot.nlu.sentence_featurizer import Features, SentenceEmbeddingFeaturizer
 
@@ -63,6 +64,9 @@ class MiniLMFeaturizer(SentenceEmbeddingFeaturizer):
 
     def model_files(self) -> Sequence[Path]:
         return [self._model_dir]
+
+    def code_files(self) -> List[Path]:
+        return [*super().code_files(), Path(sentence_encoder.__file__), Path(transformer.__file__)]
 
     def embed(self, texts: List[Text], tokens: List[List[Token]]) -> List[Features]:
         encodings = self._encoder.encode_texts(texts, self._batch_size)

@@ -13,6 +13,7 @@ together, never from the cache.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
 
@@ -124,6 +125,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """The files of the model the embeddings come from (their content keys the embedding cache)."""
         raise NotImplementedError
 
+    def code_files(self) -> List[Path]:
+        """The source files that compute this featurizer's sentence vectors (they key the embedding cache): its
+        module and this one; subclasses add the modules of the encoder they run."""
+        return [Path(sys.modules[type(self).__module__].__file__ or ""), Path(__file__)]
+
     def embedding_settings(self) -> Dict[str, object]:
         """What else than the model, the code and the text decides a sentence vector (keys the embedding cache)."""
         return {"max_length": self._max_length}
@@ -131,7 +137,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def _cache_identity(self) -> str:
         if getattr(self, "_identity", None) is None:
             self._identity = embedding_cache.identity(type(self).__name__, self.embedding_settings(),
-                                                      self.model_files())
+                                                      self.model_files(), self.code_files())
         return self._identity
 
     def _sentences(self, texts: List[Text], cache: "embedding_cache.EmbeddingCache") -> List[Features]:

@@ -42,23 +42,35 @@ def test_only_texts_never_encoded_with_that_identity_are_computed(tmp_path: Path
     assert encoder.asked[2:] == [["hello"]]
 
 
-def test_the_identity_follows_the_model_files_the_settings_and_the_code(tmp_path: Path, monkeypatch):
-    weights = tmp_path / "weights.bin"
+def test_the_identity_follows_the_model_files_the_settings_and_the_code(tmp_path: Path):
+    weights, code = tmp_path / "weights.bin", tmp_path / "transformer.py"
     weights.write_bytes(b"\x00" * 64)
-    base = identity("E5Featurizer", {"prefix": "query: "}, [weights])
-    assert identity("E5Featurizer", {"prefix": "query: "}, [weights]) == base
-    assert identity("E5Featurizer", {"prefix": "passage: "}, [weights]) != base
-    assert identity("MiniLMFeaturizer", {"prefix": "query: "}, [weights]) != base
+    code.write_text("x = 1\n")
+    base = identity("E5Featurizer", {"prefix": "query: "}, [weights], [code])
+    assert identity("E5Featurizer", {"prefix": "query: "}, [weights], [code]) == base
+    assert identity("E5Featurizer", {"prefix": "passage: "}, [weights], [code]) != base
+    assert identity("MiniLMFeaturizer", {"prefix": "query: "}, [weights], [code]) != base
+    code.write_text("x = 2\n")
+    assert identity("E5Featurizer", {"prefix": "query: "}, [weights], [code]) != base
+    code.write_text("x = 1\n")
     weights.write_bytes(b"\x01" + b"\x00" * 63)
-    assert identity("E5Featurizer", {"prefix": "query: "}, [weights]) != base
+    assert identity("E5Featurizer", {"prefix": "query: "}, [weights], [code]) != base
 
-    code = tmp_path / "nlu"
-    code.mkdir()
-    (code / "transformer.py").write_text("x = 1\n")
-    monkeypatch.setattr(embedding_cache, "NLU_CODE", code)
-    before = identity("E5Featurizer", {}, [weights])
-    (code / "transformer.py").write_text("x = 2\n")
-    assert identity("E5Featurizer", {}, [weights]) != before
+
+def test_each_featurizer_names_the_code_of_its_encoder():
+    from bot.nlu.e5_featurizer import E5Featurizer
+    from bot.nlu.minilm_featurizer import MiniLMFeaturizer
+
+    named = {
+        MiniLMFeaturizer: {"minilm_featurizer.py", "sentence_featurizer.py", "sentence_encoder.py", "transformer.py"},
+        E5Featurizer: {"e5_featurizer.py", "sentence_featurizer.py", "e5_encoder.py", "e5_model_file.py",
+                       "e5_tokenizer.py", "transformer.py"},
+        USEFeaturizer: {"use_featurizer.py", "sentence_featurizer.py"},
+    }
+    for featurizer, files in named.items():
+        made = featurizer({**featurizer.get_default_config(), "sequence_features": False}, "node")
+        assert {path.name for path in made.code_files()} == files
+        assert all(path.is_file() for path in made.code_files())
 
 
 def test_an_unreadable_cache_is_left_aside_and_everything_computed(tmp_path: Path, caplog):
