@@ -18,16 +18,22 @@ def installed(monkeypatch):
     uncached_training.install()
 
 
+@pytest.fixture
+def calls(monkeypatch):
+    """What Rasa's own hook methods were called for (they are stood in for)."""
+    made = []
+    monkeypatch.setattr(uncached_training, "_ORIGINAL_BEFORE", lambda *args: made.append("before") or {"k": 1})
+    monkeypatch.setattr(uncached_training, "_ORIGINAL_AFTER", lambda *args: made.append("after"))
+    return made
+
+
 def hook(tmp_path: Path, monkeypatch, size: str) -> TrainingHook:
     monkeypatch.setenv("RASA_MAX_CACHE_SIZE", size)
     monkeypatch.setenv("RASA_CACHE_DIRECTORY", str(tmp_path / "cache"))
     return TrainingHook(cache=LocalTrainingCache(), model_storage=None, pruned_schema=GraphSchema({}))
 
 
-def test_the_cache_off_nothing_is_fingerprinted(tmp_path: Path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(uncached_training, "_ORIGINAL_BEFORE", lambda *args: calls.append("before") or {"k": 1})
-    monkeypatch.setattr(uncached_training, "_ORIGINAL_AFTER", lambda *args: calls.append("after"))
+def test_the_cache_off_nothing_is_fingerprinted(tmp_path: Path, monkeypatch, calls):
     off = hook(tmp_path, monkeypatch, "0")
     context = ExecutionContext(GraphSchema({}))
     assert off.on_before_node("node", context, {}, {"training_data": object()}) == {}
@@ -36,10 +42,7 @@ def test_the_cache_off_nothing_is_fingerprinted(tmp_path: Path, monkeypatch):
     assert not (tmp_path / "cache").exists()  # nor a cache folder made
 
 
-def test_the_cache_on_the_hook_is_rasas(tmp_path: Path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(uncached_training, "_ORIGINAL_BEFORE", lambda *args: calls.append("before") or {"k": 1})
-    monkeypatch.setattr(uncached_training, "_ORIGINAL_AFTER", lambda *args: calls.append("after"))
+def test_the_cache_on_the_hook_is_rasas(tmp_path: Path, monkeypatch, calls):
     on = hook(tmp_path, monkeypatch, "1000")
     context = ExecutionContext(GraphSchema({}))
     assert on.on_before_node("node", context, {}, {}) == {"k": 1}
