@@ -102,6 +102,9 @@ class Settings(BaseSettings):
 
     # The profile of every process: `embedded` (make run: demo secrets allowed) or `production` (check_for_profile).
     branch_profile: Literal["embedded", "production"] = EMBEDDED
+    # Training: the file of the sentence-embedding cache (bot/nlu/embedding_cache.py); "off" turns it off; unset:
+    # ~/.cache/facebook-branch/embeddings.sqlite3 (or under $XDG_CACHE_HOME).
+    branch_embedding_cache: str = ""
 
     # Messenger (Meta)
     fb_verify_token: str = "demo-verify-token"

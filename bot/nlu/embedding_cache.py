@@ -10,7 +10,7 @@ inputs: a fresh clone (CI, a new worktree) or one changed line encodes everythin
   (the featurizer's module and the bot/nlu/ modules it runs: `SentenceEmbeddingFeaturizer.code_files`; a change
   to any of them starts afresh: nothing stale is read; a module added to that code is added to that list);
 - value: the unit-norm float32 vector, before the pipeline's scale;
-- where: one SQLite file, `BRANCH_EMBEDDING_CACHE` (default `~/.cache/facebook-branch/embeddings.sqlite3`;
+- where: one SQLite file, the setting `BRANCH_EMBEDDING_CACHE` (bot/settings.py; default `~/.cache/facebook-branch/embeddings.sqlite3`;
   `off` turns it off), shared by every checkout of the user (trainings at the same time wait for each other's
   writes); rows unused for `KEEP_DAYS` days are deleted.
 
@@ -32,7 +32,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-ENVIRONMENT = "BRANCH_EMBEDDING_CACHE"
+ENVIRONMENT = "BRANCH_EMBEDDING_CACHE"  # bot/settings.py: branch_embedding_cache
 OFF = "off"
 KEEP_DAYS = 30
 _DAY = 86_400
@@ -43,8 +43,10 @@ def default_location() -> Path:
 
 
 def location() -> Optional[Path]:
-    """Where the cache is, or None when it is off."""
-    setting = os.environ.get(ENVIRONMENT, "").strip()
+    """Where the cache is, or None when it is off (the setting as the environment and .env give it now)."""
+    from bot.settings import Settings
+
+    setting = Settings.from_env().branch_embedding_cache.strip()
     if setting.lower() == OFF:
         return None
     return Path(setting) if setting else default_location()

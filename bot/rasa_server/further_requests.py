@@ -34,6 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import messages
 from bot.privacy.masking import mask_sensitive
+from bot.rasa_server.offer_answers import DECLINE_PAYLOAD  # "No, thanks": a typed yes there takes the other button
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ MIN_CONFIDENCE = 0.7
 MAX_FURTHER = 2  # requests kept after the first
 MAX_SAID = 80  # characters of the clause said back
 MAX_MESSAGES_LATER = 6  # the customer's messages since the request: a conversation that moved on drops it
-DECLINE_PAYLOAD = "/deny"
 KNOWLEDGE = "faq"
 TOPIC_ENTITY = "knowledge_topic"
 
