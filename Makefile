@@ -11,6 +11,11 @@ MODEL := models/branch.tar.gz
 # Every training file under data/ (rasa train reads the folder recursively), and the folders
 # themselves, so that adding, removing or renaming a file retrains too.
 TRAINING_FILES := config.yml domain.yml $(shell find data -type d -o -type f \( -name '*.yml' -o -name '*.yaml' \))
+# The adapter the e5 featurizer merges into its model (bot/nlu/e5_adapter.py): a new one changes every e5 feature.
+E5_ADAPTER := bot/nlu/weights/e5-branch-lora.npz
+TRAINING_FILES += $(E5_ADAPTER)
+# `make tune-e5` runs under its own Python with torch (scripts/tune-requirements.txt), apart from the bank's .venv.
+TUNE_VENV := .venv-tune
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -21,7 +26,7 @@ export PATH := $(BIN):$(PATH)
 # training, the tests' subprocesses).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help setup train run test model-free-tests model-free-unit-tests model-free-other-tests test-stories model-tests browser-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
+.PHONY: help setup train tune-e5 run test model-free-tests model-free-unit-tests model-free-other-tests test-stories model-tests browser-tests scale-tests chat eval-nlu constraints clean sandbox chromium bench
 
 help:
 	@echo "make run     set up, train if the data changed, start every process (Ctrl-C stops them)"
@@ -29,6 +34,7 @@ help:
 	@echo "make chat    talk to the running bot as a Messenger user, from this terminal"
 	@echo "make sandbox like make run, with a Messenger look-alike in the browser: http://127.0.0.1:8080/sandbox"
 	@echo "make eval-nlu  train NLU on data/ and score every held-out set, per language (per-intent P/R/F1, out-of-scope recall)"
+	@echo "make tune-e5  tune the multilingual encoder's top layers to data/ (torch, ~10 min; then make train, make eval-nlu)"
 	@echo "make bench   NLU quality, Messenger load (ours vs Rasa's facebook channel), memory: bench/results/latest.md"
 
 setup: $(INSTALLED) $(NODE_MODULES)
@@ -137,6 +143,17 @@ chat: $(INSTALLED)
 # Trains NLU on data/ only and scores every held-out set in tests/nlu/ (never trained on): the original
 # set and the independent English and French ones, each apart and per language (var/nlu-eval/report.json).
 # CONFIG=file tries another pipeline; TRAINED=models/branch.tar.gz scores the model `make train` left (no training).
+# Tune multilingual-e5-small's top layers to data/ (scripts/tune-e5; ~10 minutes on two cores), then `make train`
+# and `make eval-nlu` say whether the new adapter is better on the held-out sets. Not part of make test.
+$(TUNE_VENV)/.installed: scripts/tune-requirements.txt
+	python3 -m venv $(TUNE_VENV)
+	$(TUNE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/tune-requirements.txt
+	@touch $@
+
+tune-e5: $(INSTALLED) $(TUNE_VENV)/.installed | var
+	python -m bot knowledge nlu-data var/e5-tuning/lines.jsonl
+	$(TUNE_VENV)/bin/python scripts/tune-e5 var/e5-tuning/lines.jsonl $(TUNE_FLAGS)
+
 eval-nlu: $(INSTALLED) | var
 	python -m bot eval-nlu $(if $(CONFIG),--config $(CONFIG)) $(if $(TRAINED),--model $(TRAINED))
 

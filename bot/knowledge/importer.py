@@ -69,7 +69,10 @@ class KnowledgeImporter(TrainingDataImporter):
 def write_nlu_data(out: str, config: str = "config.yml", domain: str = "domain.yml", data: str = "data") -> int:
     """Every NLU example as training reads it (data/ and the knowledge base) in one Rasa YAML file, for the Rasa
     commands that read NLU files without config.yml's importers: `rasa test nlu --nlu <out>` (with or without
-    --cross-validation). A throwaway file for testing (var/), never a source: the topics stay the source."""
+    --cross-validation). A throwaway file for testing (var/), never a source: the topics stay the source.
+    An `out` ending in `.jsonl`: one JSON object a line instead, {"text": ..., "label": ...}, the label the full
+    intent (`faq/<topic>` for a knowledge question), what `make tune-e5` learns from."""
+    import json
     from pathlib import Path
 
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
@@ -77,5 +80,11 @@ def write_nlu_data(out: str, config: str = "config.yml", domain: str = "domain.y
     importer = TrainingDataImporter.load_nlu_importer_from_config(config, domain, training_data_paths=[data])
     nlu = importer.get_nlu_data()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    RasaYAMLWriter().dump(out, nlu)
+    if out.endswith(".jsonl"):
+        with open(out, "w", encoding="utf-8") as file:
+            for message in nlu.intent_examples:
+                file.write(json.dumps({"text": message.get("text"), "label": message.get_full_intent()},
+                                      ensure_ascii=False) + "\n")
+    else:
+        RasaYAMLWriter().dump(out, nlu)
     return len(nlu.intent_examples)

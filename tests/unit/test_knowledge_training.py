@@ -71,3 +71,17 @@ def test_rasa_s_format_of_a_selection():
                      "utter_action": "utter_faq/pin_forgotten"},
         "ranking": ranking,
     }
+
+
+def test_every_example_is_written_labelled_as_json_lines_for_the_encoders_tuning(project, tmp_path):
+    import json
+
+    from bot.knowledge.importer import write_nlu_data
+
+    out = tmp_path / "lines.jsonl"
+    count = write_nlu_data(str(out), str(ROOT / "config.yml"), str(ROOT / "domain.yml"), str(project))
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    pin = load_topics(FIXTURES / "cards")[0]
+    assert len(lines) == count
+    assert {"text": "hello", "label": "greet"} in lines
+    assert [line["text"] for line in lines if line["label"] == "faq/pin_forgotten"] == pin.en.questions + pin.fr.questions

@@ -108,10 +108,20 @@ def featurized(texts, **config):
 
 def test_featurizer_adds_the_scaled_sentence_vector_only(encoder):
     texts = ["bloquez ma carte", "what is my balance"]
-    for text, (sequence, sentence) in zip(texts, featurized(texts, scale=4.0)):
+    for text, (sequence, sentence) in zip(texts, featurized(texts, scale=4.0, adapter=None)):
         assert sequence is None
         assert sentence.features.shape == (1, 384)
         np.testing.assert_allclose(sentence.features[0], 4.0 * encoder.encode([text])[0], atol=1e-5)
+
+
+def test_featurizer_reads_the_model_with_the_branch_adapter_by_default():
+    from bot.nlu.e5_adapter import DEFAULT_ADAPTER
+    from bot.nlu.e5_featurizer import ADAPTER_WEIGHT, E5Featurizer
+
+    tuned = E5Encoder.load(adapter_path=DEFAULT_ADAPTER, adapter_weight=E5Featurizer.get_default_config()[ADAPTER_WEIGHT])
+    texts = ["où trouver mon RIB", "what is my balance"]
+    for text, (_, sentence) in zip(texts, featurized(texts, scale=1.0)):
+        np.testing.assert_allclose(sentence.features[0], tuned.encode([text])[0], atol=1e-5)
 
 
 def test_featurizer_refuses_sequence_features():
