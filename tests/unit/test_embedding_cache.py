@@ -63,7 +63,7 @@ def test_each_featurizer_names_the_code_of_its_encoder():
 
     named = {
         MiniLMFeaturizer: {"minilm_featurizer.py", "sentence_featurizer.py", "sentence_encoder.py", "transformer.py"},
-        E5Featurizer: {"e5_featurizer.py", "sentence_featurizer.py", "e5_encoder.py", "e5_model_file.py",
+        E5Featurizer: {"e5_featurizer.py", "sentence_featurizer.py", "e5_encoder.py", "e5_model_file.py", "e5_adapter.py",
                        "e5_tokenizer.py", "transformer.py"},
         USEFeaturizer: {"use_featurizer.py", "sentence_featurizer.py"},
     }
