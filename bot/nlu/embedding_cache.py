@@ -14,7 +14,8 @@ inputs: a fresh clone (CI, a new worktree) or one changed line encodes everythin
   `off` turns it off), shared by every checkout of the user (trainings at the same time wait for each other's
   writes); rows unused for `KEEP_DAYS` days are deleted.
 
-Training only (`SentenceEmbeddingFeaturizer.process_training_data`): a message being parsed is always encoded.
+Training only (`SentenceEmbeddingFeaturizer.process_training_data`): a message being parsed is encoded, or taken
+from the featurizer's memory of the texts it parsed last (`RecentEmbeddings`, in the process, never on disk).
 A cache that cannot be read or written is left aside with a warning; the embeddings are then computed.
 """
 from __future__ import annotations
@@ -23,7 +24,9 @@ import hashlib
 import logging
 import os
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
@@ -144,6 +147,34 @@ class EmbeddingCache:
                                        [(today, key, today) for key in keys])
         except sqlite3.Error as error:
             logger.warning("Embedding cache %s not updated (%s)", self.path, error)
+
+
+class RecentEmbeddings:
+    """The embeddings of the texts a process parsed last, in memory (a Rasa server's messages: "yes", "oui", "hi",
+    "what's my balance" come back again and again; each costs ~80 ms of the three encoders). Same interface as
+    EmbeddingCache; a featurizer keeps its own, so the identity is the featurizer's and the vectors are exactly what
+    it computed. Bounded: the least recently used text goes first."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._vectors: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embeddings(self, identity_: str, texts: List[str],
+                   compute: Callable[[List[str]], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            found = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            computed = compute(missing)
+            with self._lock:
+                for text, vector in zip(missing, computed):
+                    found[text] = self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[text] for text in texts])
 
 
 def training_cache() -> Optional[EmbeddingCache]:

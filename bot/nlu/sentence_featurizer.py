@@ -110,9 +110,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Adds features to incoming messages (labels such as RESPONSE are featurized in training only)."""
+        """Adds features to incoming messages (labels such as RESPONSE are featurized in training only); the sentence
+        vectors of texts parsed lately are kept in memory (``embedding_cache.RecentEmbeddings``)."""
+        if getattr(self, "_recent", None) is None:
+            self._recent = None if self._sequence_features else embedding_cache.RecentEmbeddings()
         for attribute in (TEXT, ACTION_TEXT):
-            self._featurize(messages, attribute)
+            self._featurize(messages, attribute, self._recent)
         return messages
 
     # ------------------------------------------------------------------ features

@@ -134,3 +134,34 @@ def test_a_featurizer_trains_on_the_same_features_with_the_cache_cold_or_warm(tm
     # a message being parsed is always encoded, never read from the cache
     featurizer.process(training_data(["block my card"]).training_examples)
     assert computed == [["block my card"]]
+
+
+def test_the_texts_parsed_lately_are_encoded_once_and_the_oldest_forgotten():
+    recent, encoded = embedding_cache.RecentEmbeddings(size=2), []
+
+    def compute(texts):
+        encoded.append(list(texts))
+        return np.array([[float(len(text))] for text in texts], dtype=np.float32)
+
+    assert recent.embeddings("node", ["yes", "hello", "yes"], compute).ravel().tolist() == [3.0, 5.0, 3.0]
+    assert recent.embeddings("node", ["hello", "oui"], compute).ravel().tolist() == [5.0, 3.0]
+    assert recent.embeddings("node", ["yes"], compute).ravel().tolist() == [3.0]
+    assert encoded == [["yes", "hello"], ["oui"], ["yes"]]  # "yes" was the least recently used of three
+
+
+def test_a_message_parsed_again_gets_the_same_features_without_encoding_it_again(monkeypatch):
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    featurizer = USEFeaturizer(USEFeaturizer.get_default_config(), "use")
+    calls = []
+    embed = featurizer.embed
+    monkeypatch.setattr(featurizer, "embed", lambda texts, tokens: calls.append(texts) or embed(texts, tokens))
+
+    def parsed(text):
+        message = Message(data={TEXT: text})
+        tokenizer.process([message])
+        featurizer.process([message])
+        return message.get_dense_features(TEXT)[1].features
+
+    first, again = parsed("what is my balance"), parsed("what is my balance")
+    np.testing.assert_array_equal(first, again)
+    assert calls == [["what is my balance"]]
