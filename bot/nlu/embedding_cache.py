@@ -153,25 +153,29 @@ class RecentEmbeddings:
     """The embeddings of the texts a process parsed last, in memory (a Rasa server's messages: "yes", "oui", "hi",
     "what's my balance" come back again and again; each costs ~80 ms of the three encoders). Same interface as
     EmbeddingCache; a featurizer keeps its own, so the identity is the featurizer's and the vectors are exactly what
-    it computed. Bounded: the least recently used text goes first."""
+    it computed. Bounded: the least recently used text goes first. Kept by the text's SHA-256, never the text: a
+    message may hold what a customer should not have typed (a card number), and this memory outlives the parse."""
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
-        self._vectors: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._vectors: "OrderedDict[bytes, np.ndarray]" = OrderedDict()
         self._lock = threading.Lock()
 
     def embeddings(self, identity_: str, texts: List[str],
                    compute: Callable[[List[str]], np.ndarray]) -> np.ndarray:
+        digests = {text: hashlib.sha256(text.encode("utf-8")).digest() for text in texts}
+        found: Dict[str, np.ndarray] = {}
         with self._lock:
-            found = {text: self._vectors[text] for text in texts if text in self._vectors}
-            for text in found:
-                self._vectors.move_to_end(text)
-        missing = list(dict.fromkeys(text for text in texts if text not in found))
+            for text, digest in digests.items():
+                if digest in self._vectors:
+                    self._vectors.move_to_end(digest)
+                    found[text] = self._vectors[digest]
+        missing = [text for text in digests if text not in found]
         if missing:
             computed = compute(missing)
             with self._lock:
                 for text, vector in zip(missing, computed):
-                    found[text] = self._vectors[text] = vector
+                    found[text] = self._vectors[digests[text]] = vector
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         return np.stack([found[text] for text in texts])

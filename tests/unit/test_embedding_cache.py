@@ -149,6 +149,14 @@ def test_the_texts_parsed_lately_are_encoded_once_and_the_oldest_forgotten():
     assert encoded == [["yes", "hello"], ["oui"], ["yes"]]  # "yes" was the least recently used of three
 
 
+def test_the_memory_of_parsed_texts_never_holds_a_text():
+    recent = embedding_cache.RecentEmbeddings()
+    card = "my card is 4970 1012 3456 7890"
+    recent.embeddings("node", [card], lambda texts: np.ones((len(texts), 2), dtype=np.float32))
+    assert all(isinstance(key, bytes) and b"4970" not in key for key in recent._vectors)
+    assert card not in repr(recent.__dict__)
+
+
 def test_a_message_parsed_again_gets_the_same_features_without_encoding_it_again(monkeypatch):
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     featurizer = USEFeaturizer(USEFeaturizer.get_default_config(), "use")
