@@ -38,13 +38,17 @@ def model_file(tag: str) -> str:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class ServiceEntityExtractor(CRFEntityExtractor):
     def train(self, training_data: TrainingData) -> Resource:
-        kept = [m for m in training_data.training_examples if m.get(INTENT) != RETRIEVAL_INTENT]
-        return super().train(TrainingData(
-            training_examples=kept,
+        services = TrainingData(
             entity_synonyms=training_data.entity_synonyms,
             regex_features=training_data.regex_features,
             lookup_tables=training_data.lookup_tables,
-        ))
+        )
+        # Set after, not passed in: TrainingData() would sanitize the examples again, de-duplicating them by a hash
+        # of each message with every feature the featurizers added (~10 s of training); they are Rasa's already.
+        services.training_examples = [
+            m for m in training_data.training_examples if m.get(INTENT) != RETRIEVAL_INTENT
+        ]
+        return super().train(services)
 
     def persist(self, dataset: List[List[CRFToken]]) -> None:
         super().persist(dataset)

@@ -18,7 +18,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -74,13 +74,17 @@ class ServiceIntentClassifier(LogisticRegressionClassifier):
 
     @staticmethod
     def _blocks(messages: List[Message]) -> Optional[Tuple[csr_matrix, np.ndarray]]:
-        """Each message's sparse sentence features stacked, and its dense ones: the columns of `_create_X`."""
-        sparse = [m.get_sparse_features(attribute=TEXT)[1] for m in messages]
-        dense = [m.get_dense_features(attribute=TEXT)[1] for m in messages]
-        if not messages or any(f is None for f in sparse) or any(f is None for f in dense):
+        """Each message's sparse sentence features stacked, and its dense ones: the columns of `_create_X`.
+
+        The same matrices as stacking each message's `get_sparse_features` / `get_dense_features`, which join every
+        message's features one message at a time (~7 s of training): here each featurizer's column of features is
+        stacked once, then the columns are put side by side."""
+        sparse = _sentence_features(messages, sparse=True)
+        dense = _sentence_features(messages, sparse=False)
+        if not messages or sparse is None or dense is None:
             return None
-        return (vstack([f.features for f in sparse]).tocsr(),
-                np.vstack([np.asarray(f.features).reshape(1, -1) for f in dense]))
+        return (hstack([vstack(column) for column in sparse]).tocsr(),
+                np.hstack([np.vstack([np.asarray(f).reshape(1, -1) for f in column]) for column in dense]))
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """Rasa's matrix (each message's sparse sentence features, then its dense ones), built in one stack rather
@@ -89,3 +93,17 @@ class ServiceIntentClassifier(LogisticRegressionClassifier):
         if blocks is None:
             return super()._create_X(messages)
         return hstack([blocks[0], csr_matrix(blocks[1])]).tocsr()
+
+
+def _sentence_features(messages: List[Message], sparse: bool) -> Optional[List[List[Any]]]:
+    """The sentence features of every message's text, one list per featurizer in the order the message has them;
+    None when a message has none of this kind or not the same featurizers as the first."""
+    per_message = [
+        [f.features for f in m.features
+         if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse() == sparse]
+        for m in messages
+    ]
+    widths = [[f.shape[-1] for f in features] for features in per_message]
+    if not per_message or not widths[0] or any(w != widths[0] for w in widths):
+        return None
+    return [list(column) for column in zip(*per_message)]

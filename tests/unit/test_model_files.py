@@ -3,18 +3,21 @@ the logistic regressions as arrays (bot.nlu.linear_model_files), the CRFs in CRF
 knowledge base's answers are not tokenized for training (bot.nlu.question_tokenizer)."""
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.linear_model import LogisticRegression
 
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, INTENT, RESPONSE, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, RESPONSE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.knowledge.topics import RETRIEVAL_INTENT
 from bot.nlu import linear_model_files
 from bot.nlu.question_tokenizer import QuestionTokenizer
 from bot.nlu.service_entities import ServiceEntityExtractor
@@ -65,6 +68,29 @@ def test_the_intent_classifier_loads_as_trained_without_skops(tmp_path):
     np.testing.assert_array_equal(loaded.clf.predict_proba(x), classifier.clf.predict_proba(x))
 
 
+def test_the_intent_classifier_stacks_features_as_rasa_joins_them():
+    """Two sparse featurizers and two dense ones per message: the matrix is Rasa's, column for column."""
+    rng = np.random.default_rng(5)
+    messages = []
+    for i in range(6):
+        m = Message(data={TEXT: f"text {i}", INTENT: "check_balance"})
+        for origin, width in (("words", 3), ("chars", 4)):
+            m.add_features(Features(scipy.sparse.random(1, width, density=0.5, random_state=i, format="coo"),
+                                    FEATURE_TYPE_SENTENCE, TEXT, origin))
+            m.add_features(Features(scipy.sparse.random(2, width, density=0.5, random_state=i, format="coo"),
+                                    FEATURE_TYPE_SEQUENCE, TEXT, origin))
+        for origin, width in (("minilm", 2), ("e5", 5)):
+            m.add_features(Features(rng.normal(size=(1, width)), FEATURE_TYPE_SENTENCE, TEXT, origin))
+        messages.append(m)
+    sparse, dense = ServiceIntentClassifier._blocks(messages)
+    rasa_sparse = scipy.sparse.vstack([m.get_sparse_features(attribute=TEXT)[1].features for m in messages])
+    rasa_dense = np.vstack([m.get_dense_features(attribute=TEXT)[1].features for m in messages])
+    np.testing.assert_array_equal(sparse.toarray(), rasa_sparse.toarray())
+    np.testing.assert_array_equal(dense, rasa_dense)
+    messages[-1].features.pop()  # one message without its e5 features: not the same columns, Rasa's way instead
+    assert ServiceIntentClassifier._blocks(messages) is None
+
+
 def entity_examples():
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     examples = []
@@ -106,6 +132,21 @@ def test_the_entity_extractor_loads_its_crfs_without_training_them_again(tmp_pat
     tokenizer.process([probe])
     loaded.process([featurized(probe)])
     assert {(e["entity"], e["value"]) for e in probe.get("entities")} == {("amount", "35"), ("payee", "Sam")}
+
+
+def test_the_entity_extractor_learns_from_the_services_examples_only(tmp_path, monkeypatch):
+    data, tokenizer = entity_examples()
+    question = Message(data={TEXT: "can I pay 200 abroad", INTENT: RETRIEVAL_INTENT})
+    tokenizer.process([question])
+    data.training_examples.append(featurized(question))
+    data.entity_synonyms = {"tommy": "Tom"}
+    seen = []
+    monkeypatch.setattr(CRFEntityExtractor, "train", lambda self, training_data: seen.append(training_data))
+    extractor = ServiceEntityExtractor.create(ServiceEntityExtractor.get_default_config(), LocalModelStorage(tmp_path),
+                                              Resource("entities"), context("entities"))
+    extractor.train(data)
+    assert seen[0].training_examples == data.training_examples[:-1]
+    assert seen[0].entity_synonyms == {"tommy": "Tom"}
 
 
 def test_a_knowledge_answer_is_not_tokenized_for_training_and_the_question_is_as_rasa_does():
