@@ -14,8 +14,10 @@ TRAINING_FILES := config.yml domain.yml $(shell find data -type d -o -type f \( 
 # The adapter the e5 featurizer merges into its model (bot/nlu/e5_adapter.py): a new one changes every e5 feature.
 E5_ADAPTER := bot/nlu/weights/e5-branch-lora.npz
 TRAINING_FILES += $(E5_ADAPTER)
-# `make tune-e5` runs under its own Python with torch (scripts/tune-requirements.txt), apart from the bank's .venv.
+# `make tune-e5` runs under its own Python with torch (scripts/tune-requirements.txt), apart from the bank's .venv:
+# Python 3.11 (torch 2.13 and numpy 2.4 need it; `python3` here would be .venv's 3.10, first on PATH below).
 TUNE_VENV := .venv-tune
+TUNE_PYTHON ?= python3.11
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -152,7 +154,9 @@ chat: $(INSTALLED)
 # Tune multilingual-e5-small's top layers to data/ (scripts/tune-e5; ~10 minutes on two cores), then `make train`
 # and `make eval-nlu` say whether the new adapter is better on the held-out sets. Not part of make test.
 $(TUNE_VENV)/.installed: scripts/tune-requirements.txt
-	python3 -m venv $(TUNE_VENV)
+	@command -v $(TUNE_PYTHON) >/dev/null || { echo "error: make tune-e5 needs Python 3.11 (TUNE_PYTHON=/path/to/python3.11)" >&2; exit 1; }
+	rm -rf $(TUNE_VENV)
+	$(TUNE_PYTHON) -m venv $(TUNE_VENV)
 	$(TUNE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/tune-requirements.txt
 	@touch $@
 
