@@ -94,15 +94,18 @@ def queue_row(console: Page, channel: str, last_message: str) -> Locator:
     return console.locator("#queue-rows tr").filter(has_text=channel).filter(has_text=last_message)
 
 
-def take_when_it_arrives(console: Page, channel: str, last_message: str) -> None:
-    """Waits for the row to appear without reloading (queue.js redraws the table), then takes it."""
+def take_when_it_arrives(console: Page, channel: str, last_message: str, identity: str = "Not verified") -> None:
+    """Waits for the row to appear without reloading (queue.js redraws the table), then takes it; the row and the
+    conversation say whether the customer proved who they are (`identity`: the label's beginning)."""
     row = queue_row(console, channel, last_message)
     expect(row).to_have_count(1, timeout=QUEUE_MS)
     expect(console.locator("#queue-status")).to_contain_text("Updated")  # drawn by the live refresh
     expect(row).to_contain_text("Customer asked for a person")
+    expect(row.locator("td.identity")).to_contain_text(identity)
     row.get_by_role("button", name="Take").click()
     expect(console.get_by_role("heading", name="Conversation")).to_be_visible()
     expect(console.locator(".transcript")).to_contain_text(last_message)
+    expect(console.locator("span.identity")).to_contain_text(identity)
 
 
 def transcript_shows(console: Page, who: str, text: str) -> None:
@@ -202,7 +205,7 @@ def test_web_widget_customer_is_taken_over_answered_and_handed_back(
     widget_say(page, "talk to a human")
     widget_shows(page, HANDOFF_ACK)
 
-    take_when_it_arrives(console, "Web chat", "talk to a human")
+    take_when_it_arrives(console, "Web chat", "talk to a human", identity="Verified at")
     transcript = transcript_texts(console)
     assert "what's my balance?" in transcript
     assert "••••••" in transcript, transcript  # the one-time code, masked

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -147,12 +147,12 @@ async def test_each_conversation_shows_its_language_in_the_queue_and_on_its_page
     page = await (await console.alice.get(f"/console/handoffs/{french}")).text()
     assert '<span class="language">French</span>' in page
     home = await (await console.alice.get("/console/")).text()
-    assert "Web chat · French · Customer asked for a person" in home
+    assert "Web chat · French · Not verified · Customer asked for a person" in home
 
 
 async def test_a_language_rasa_cannot_tell_is_shown_as_unknown() -> None:
     from bot.handoff.rasa_control import RasaControl
-    from bot.web.console.conversation_language import language_labels, language_of
+    from bot.web.console.conversation_facts import conversation_facts, language_of
     from tests.unit.test_handoff_rasa_control import serving as serve
 
     assert language_of([{"event": "slot", "name": "language", "value": "fr"}, {"event": "restart"}]) is None
@@ -160,11 +160,59 @@ async def test_a_language_rasa_cannot_tell_is_shown_as_unknown() -> None:
     rasa.events["c1"] = [{"event": "slot", "name": "language", "value": "fr"}]
     async with serve(rasa.app()) as url:
         right, wrong = RasaControl(url, TOKEN), RasaControl(url, "not-the-token")
-        labels = await language_labels(right, ["c1", "c1"])
-        wrong_token = await language_labels(wrong, ["c1"])
+        facts = await conversation_facts(right, ["c1", "c1"])
+        wrong_token = await conversation_facts(wrong, ["c1"])
         await right.close()
         await wrong.close()
-    assert labels == {"c1": "French"} and wrong_token == {"c1": "Unknown"}
+    assert {c: (f.language, f.identity) for c, f in facts.items()} == {"c1": ("French", "Not verified")}
+    assert {c: (f.language, f.identity) for c, f in wrong_token.items()} == {"c1": ("Unknown", "Unknown")}
+
+
+def slot(name: str, value: object, at: float) -> dict:
+    return {"event": "slot", "name": name, "value": value, "timestamp": at}
+
+
+def test_verified_since_the_first_of_a_run_of_verified_and_cleared_by_a_new_session() -> None:
+    from bot.web.console.conversation_facts import facts_of, identity_of
+
+    at_1403 = datetime(2026, 3, 2, 14, 3, 30, tzinfo=timezone.utc).timestamp()
+    verified = [slot("identity", "required", at_1403 - 60), slot("identity", "verified", at_1403),
+                slot("identity", "verified", at_1403 + 600)]  # set again by a later verified request
+    assert identity_of(verified) == ("verified", datetime.fromtimestamp(at_1403, tz=timezone.utc))
+    assert facts_of(verified).identity == "Verified at 14:03 UTC" and facts_of(verified).verified
+    assert facts_of(verified + [{"event": "session_started"}]).identity == "Not verified"
+    assert facts_of(verified + [{"event": "restart"}]).identity == "Not verified"
+    assert facts_of([slot("identity", "refused", at_1403)]).identity == "Verification failed"
+    assert not facts_of([slot("identity", "refused", at_1403)]).verified
+    again = verified + [{"event": "session_started"}, slot("identity", "verified", at_1403 + 3600)]
+    assert facts_of(again).identity == "Verified at 15:03 UTC"
+    assert facts_of([slot("identity", "verified", None)]).identity == "Verified"  # no time: not made up
+
+
+async def test_the_queue_and_the_conversation_say_whether_the_customer_is_verified(console: Console) -> None:
+    widget_conversation(console.rasa)
+    at = time.time() - 120
+    console.rasa.events[WIDGET_ID] += [slot("identity", "verified", at)]
+    console.rasa.events[PSID] = [{"event": "user", "text": "hi", "timestamp": at}]
+    verified = console.queue.request_handoff(WIDGET_ID, "socketio", "customer_asked", "a person please")
+    unverified = console.queue.request_handoff(PSID, "messenger", "customer_asked", "a person")
+    since = datetime.fromtimestamp(at, tz=timezone.utc).strftime("%H:%M")
+    await log_in(console.alice, "alice")
+
+    html = await (await console.alice.get("/console/")).text()
+    assert '<th scope="col">Identity</th>' in html
+    rows = re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", html, flags=re.S)
+    assert f'<td class="identity verified">Verified at {since} UTC</td>' in rows[0]
+    assert '<td class="identity unverified">Not verified</td>' in rows[1]
+    data = await (await console.alice.get("/console/api/queue")).json()
+    assert {w["id"]: (w["identity_label"], w["verified"]) for w in data["waiting"]} == {
+        verified: (f"Verified at {since} UTC", True), unverified: ("Not verified", False)}
+
+    await post(console.alice, f"/console/handoffs/{unverified}/take")
+    page = await (await console.alice.get(f"/console/handoffs/{unverified}")).text()
+    assert '<span class="identity unverified">Not verified</span>' in page
+    home = await (await console.alice.get("/console/")).text()
+    assert "Messenger · English (default) · Not verified · Customer asked for a person" in home
 
 
 async def test_the_live_update_script_is_served_and_writes_text_only(console: Console) -> None:

@@ -1,7 +1,8 @@
 """The console's queue pages: conversations waiting for a person, take, transcript, reply, hand back.
 
     GET  /console/                          the queue (waiting, overdue highlighted) and the agent's own conversations,
-                                            each with its language (conversation_language.py),
+                                            each with its language and whether the customer is verified
+                                            (conversation_facts.py),
                                             under a banner when Meta restricts the Facebook page (page_status.py)
     GET  /console/api/queue                 the same as JSON, for the page's 5-second refresh (static/console/queue.js)
     POST /console/handoffs/{id}/take        303 to the conversation, or back to the queue when someone else has it
@@ -31,7 +32,7 @@ from bot.handoff.rasa_control import RasaControlError
 from bot.handoff.staff_desk import NotYours, StaffDesk
 from bot.handoff.thread_control import PAGE_INBOX_DETAIL
 from bot.web.console.auth import PAGE_HEADERS, current_agent
-from bot.web.console.conversation_language import language_labels
+from bot.web.console.conversation_facts import UNKNOWN, ConversationFacts, conversation_facts
 from bot.web.console.csrf import csrf_token
 from bot.web.console.keys import HOME_PATH, PREFIX, SETTINGS, STORE
 from bot.web.console.page_status import PAGE_STATUS
@@ -136,12 +137,15 @@ def conversation_path(handoff_id: int) -> str:
     return f"{PREFIX}/handoffs/{int(handoff_id)}"
 
 
-def _as_json(view: HandoffView, languages: Dict[str, str]) -> Dict[str, Any]:
+def _as_json(view: HandoffView, facts: Dict[str, ConversationFacts]) -> Dict[str, Any]:
+    known = facts.get(view.conversation_id, UNKNOWN)
     return {
         "id": view.id,
         "channel": view.channel,
         "channel_label": channel_label(view.channel),
-        "language_label": languages.get(view.conversation_id, ""),
+        "language_label": known.language,
+        "identity_label": known.identity,
+        "verified": known.verified,
         "reason": view.reason,
         "reason_label": reason_label(view.reason),
         "last_customer_message": view.last_customer_message,
@@ -198,17 +202,20 @@ async def _not_held_page(request: web.Request, handoff_id: int) -> web.Response:
 
 # -- the queue --------------------------------------------------------------------------------------
 
-def _waiting_rows(request: web.Request, views: List[HandoffView], languages: Dict[str, str]) -> SafeHtml:
+def _waiting_rows(request: web.Request, views: List[HandoffView], facts: Dict[str, ConversationFacts]) -> SafeHtml:
     if not views:
-        return render("queue_empty.html", columns=6, message="Nobody is waiting.")
+        return render("queue_empty.html", columns=7, message="Nobody is waiting.")
     token = csrf_token(request)
     rows = []
     for view in views:
+        known = facts.get(view.conversation_id, UNKNOWN)
         rows.append(render(
             "queue_row.html",
             row_class="overdue" if view.overdue else "",
             channel=channel_label(view.channel),
-            language=languages.get(view.conversation_id, ""),
+            language=known.language,
+            identity=known.identity,
+            identity_class="verified" if known.verified else "unverified",
             waiting=waiting_label(view.waiting_seconds),
             overdue=render("overdue_label.html") if view.overdue else SafeHtml(""),
             reason=reason_label(view.reason),
@@ -219,12 +226,13 @@ def _waiting_rows(request: web.Request, views: List[HandoffView], languages: Dic
     return SafeHtml("".join(rows))
 
 
-def _mine_items(views: List[HandoffView], languages: Dict[str, str]) -> SafeHtml:
+def _mine_items(views: List[HandoffView], facts: Dict[str, ConversationFacts]) -> SafeHtml:
     if not views:
         return render("mine_empty.html")
     return SafeHtml("".join(
         render("mine_item.html", url=conversation_path(v.id), channel=channel_label(v.channel),
-               language=languages.get(v.conversation_id, ""), reason=reason_label(v.reason),
+               language=facts.get(v.conversation_id, UNKNOWN).language,
+               identity=facts.get(v.conversation_id, UNKNOWN).identity, reason=reason_label(v.reason),
                last_message=v.last_customer_message)
         for v in views
     ))
@@ -247,7 +255,7 @@ async def queue_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     waiting = await desk.waiting()
     mine = await desk.mine(agent.username)
-    languages = await language_labels(desk.rasa, [v.conversation_id for v in waiting + mine])
+    facts = await conversation_facts(desk.rasa, [v.conversation_id for v in waiting + mine])
     banners = SafeHtml("".join(render("page_banner.html", message=m) for m in await _page_banners(request)))
     body = render(
         "queue.html",
@@ -255,8 +263,8 @@ async def queue_page(request: web.Request) -> web.Response:
         notice=_notice(request.query.get("notice")),
         waiting_count=len(waiting),
         sla_minutes=int(desk.queue.sla.total_seconds() // 60),
-        rows=_waiting_rows(request, waiting, languages),
-        mine=_mine_items(mine, languages),
+        rows=_waiting_rows(request, waiting, facts),
+        mine=_mine_items(mine, facts),
         api_url=f"{PREFIX}/api/queue",
         poll_seconds=POLL_SECONDS,
         csrf_token=csrf_token(request),
@@ -268,11 +276,11 @@ async def api_queue(request: web.Request) -> web.Response:
     agent = current_agent(request)
     desk = request.app[DESK]
     waiting, mine = await desk.waiting(), await desk.mine(agent.username)
-    languages = await language_labels(desk.rasa, [v.conversation_id for v in waiting + mine])
+    facts = await conversation_facts(desk.rasa, [v.conversation_id for v in waiting + mine])
     return web.json_response(
         {
-            "waiting": [_as_json(v, languages) for v in waiting],
-            "mine": [_as_json(v, languages) for v in mine],
+            "waiting": [_as_json(v, facts) for v in waiting],
+            "mine": [_as_json(v, facts) for v in mine],
             "sla_minutes": int(desk.queue.sla.total_seconds() // 60),
             "page_status": await _page_banners(request),
         },
@@ -340,14 +348,16 @@ async def conversation_page(request: web.Request) -> web.Response:
         transcript = render("transcript_error.html")
     view = await desk.get(handoff_id)
     assert view is not None  # transcript() checked it is held
-    languages = await language_labels(desk.rasa, [view.conversation_id])
+    known = (await conversation_facts(desk.rasa, [view.conversation_id]))[view.conversation_id]
     notices = [_reply_outcome(request, agent, handoff_id), _notice(request.query.get("notice"))]
     body = render(
         "conversation.html",
         notice=SafeHtml("".join(notices)),
         handoff_id=handoff_id,
         channel=channel_label(view.channel),
-        language=languages[view.conversation_id],
+        language=known.language,
+        identity=known.identity,
+        identity_class="verified" if known.verified else "unverified",
         reason=reason_label(view.reason),
         transcript=transcript,
         reply_action=f"{conversation_path(handoff_id)}/reply",

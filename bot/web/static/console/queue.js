@@ -33,6 +33,7 @@
     var tr = el("tr", item.overdue ? "overdue" : "");
     tr.appendChild(el("td", "", item.channel_label));
     tr.appendChild(el("td", "", item.language_label));
+    tr.appendChild(el("td", "identity " + (item.verified ? "verified" : "unverified"), item.identity_label));
     var waited = el("td", "", item.waiting);
     if (item.overdue) {
       waited.appendChild(document.createTextNode(" "));
@@ -60,7 +61,8 @@
 
   function mineItem(item) {
     var li = el("li");
-    var link = el("a", "", item.channel_label + " · " + item.language_label + " · " + item.reason_label);
+    var link = el("a", "", item.channel_label + " · " + item.language_label + " · " + item.identity_label + " · " +
+      item.reason_label);
     link.href = handoffPath(item.id);
     li.appendChild(link);
     li.appendChild(document.createTextNode(" "));
@@ -83,7 +85,7 @@
     } else {
       var empty = el("tr", "empty");
       var td = el("td", "muted", "Nobody is waiting.");
-      td.colSpan = 6;
+      td.colSpan = 7;
       empty.appendChild(td);
       replace(rows, [empty]);
     }
