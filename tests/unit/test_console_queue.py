@@ -182,7 +182,7 @@ def test_verified_since_the_first_of_a_run_of_verified_and_cleared_by_a_new_sess
     assert facts_of(verified).identity == "Verified at 14:03 UTC" and facts_of(verified).verified
     assert facts_of(verified + [{"event": "session_started"}]).identity == "Not verified"
     assert facts_of(verified + [{"event": "restart"}]).identity == "Not verified"
-    assert facts_of([slot("identity", "refused", at_1403)]).identity == "Verification failed"
+    assert facts_of([slot("identity", "refused", at_1403)]).identity == "Verification not completed"
     assert not facts_of([slot("identity", "refused", at_1403)]).verified
     again = verified + [{"event": "session_started"}, slot("identity", "verified", at_1403 + 3600)]
     assert facts_of(again).identity == "Verified at 15:03 UTC"

@@ -5,7 +5,7 @@ Read like the transcript, through the Rasa HTTP API (`StaffDesk.rasa.events`), o
 
 * language: the latest `language` slot event wins. No language yet means English, the bot's default.
 * identity: the `identity` slot the actions set (actions/identity.py): "verified" once the customer's one-time
-  code was accepted by the core bank, "refused" when verification failed. The time shown is when it became
+  code was accepted by the core bank, "refused" when verification ended without it (a code refused or locked, the bank unreachable, the customer stopped). The time shown is when it became
   verified (the actions set the slot again on every verified request; the first of a run of "verified" counts).
   The bank session behind it ends with the core bank's token: "verified at 14:03" is when, not that it still holds.
 
@@ -30,7 +30,7 @@ LABELS = {"en": "English", "fr": "French"}
 DEFAULT_LABEL = "English (default)"
 UNKNOWN_LABEL = "Unknown"
 NOT_VERIFIED_LABEL = "Not verified"
-REFUSED_LABEL = "Verification failed"
+REFUSED_LABEL = "Verification not completed"
 RESETS = ("restart", "session_started")
 
 
@@ -83,7 +83,7 @@ def language_label(language: Optional[str]) -> str:
 
 
 def identity_label(state: Optional[str], since: Optional[datetime]) -> str:
-    """"Verified at 14:03 UTC", "Verification failed", "Not verified"."""
+    """"Verified at 14:03 UTC", "Verification not completed", "Not verified"."""
     if state == VERIFIED:
         return f"Verified at {since:%H:%M} UTC" if since is not None else "Verified"
     return REFUSED_LABEL if state == REFUSED else NOT_VERIFIED_LABEL
