@@ -5,9 +5,10 @@ Read like the transcript, through the Rasa HTTP API (`StaffDesk.rasa.events`), o
 
 * language: the latest `language` slot event wins. No language yet means English, the bot's default.
 * identity: the `identity` slot the actions set (actions/identity.py): "verified" once the customer's one-time
-  code was accepted by the core bank, "refused" when verification ended without it (a code refused or locked, the bank unreachable, the customer stopped). The time shown is when it became
-  verified (the actions set the slot again on every verified request; the first of a run of "verified" counts).
-  The bank session behind it ends with the core bank's token: "verified at 14:03" is when, not that it still holds.
+  code was accepted by the core bank, "refused" when verification ended without it (a code refused or locked,
+  the bank unreachable, the customer stopped). The time shown is when it became verified (the actions set the
+  slot again on every verified request; the first of a run of "verified" counts). The bank session behind it
+  ends with the core bank's token: "verified at 14:03" says when, not that it still holds.
 
 A `restart` or a new session (`session_started`: the domain carries no slot over but the language, which the
 session start action sets again) clears both. When the tracker cannot be read the console says so rather than guess.
