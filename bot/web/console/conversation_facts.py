@@ -10,8 +10,8 @@ Read like the transcript, through the Rasa HTTP API (`StaffDesk.rasa.events`), o
   slot again on every verified request; the first of a run of "verified" counts). The bank session behind it
   ends with the core bank's token: "verified at 14:03" says when, not that it still holds.
 
-A `restart` or a new session (`session_started`: the domain carries no slot over but the language, which the
-session start action sets again) clears both. When the tracker cannot be read the console says so rather than guess.
+A `restart` clears both; a new session (`session_started`) clears the identity (the domain carries no slot over; the
+session start action sets the language again). When the tracker cannot be read the console says so rather than guess.
 """
 from __future__ import annotations
 
