@@ -34,6 +34,29 @@ LINKABLE_CHANNELS = {"messenger"}
 # Slot values of `identity`.
 REQUIRED, VERIFIED, REFUSED = "required", "verified", "refused"
 
+# The knowledge base's topic for a code that did not come (data/knowledge/security/): its answer says "ask for a new
+# code", so while the form waits for the code, that question gets one.
+CODE_NOT_RECEIVED = "faq/sms_code_not_received"
+# At the code step "I didn't get the code, send another" is most likely about that code, whatever else the words
+# could mean elsewhere ("code" is also a card's PIN: "renvoyez-moi un code" ranks forgotten PIN first): a general
+# question with that topic among its first four at CONTEXT_FLOOR or more is taken as one; a "no" ("pas de code",
+# "I didn't receive it") when that topic comes first at SURE or more.
+CONTEXT_FLOOR, SURE = 0.05, 0.5
+
+
+def asks_for_a_new_code(tracker: Tracker) -> bool:
+    """Waiting for the code, the customer says it did not come or asks for another one."""
+    if tracker.active_loop_name != FORM or tracker.get_slot("requested_slot") != "otp_code":
+        return False
+    message = tracker.latest_message
+    intent = (message.get("intent") or {}).get("name")
+    ranking = ((message.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+    scores = {r.get("intent_response_key"): float(r.get("confidence") or 0.0) for r in ranking[:4]}
+    if intent == "faq":
+        return scores.get(CODE_NOT_RECEIVED, 0.0) >= CONTEXT_FLOOR
+    first = ranking[0].get("intent_response_key") if ranking else None
+    return intent == "deny" and first == CODE_NOT_RECEIVED and scores[first] >= SURE
+
 
 def channel_user(tracker: Tracker) -> Optional[ChannelUser]:
     channel = tracker.get_latest_input_channel()
@@ -118,6 +141,9 @@ class ValidateIdentityForm(StepsAsideForOtherRequests, FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.active_loop_name != FORM:
             return await self._begin(dispatcher, tracker)
+        if asks_for_a_new_code(tracker):  # the form asks for the code again after it
+            return [SlotSet(name, value) for name, value in
+                    (await self._send_new_code(dispatcher, tracker, response="utter_code_resent")).items()]
         return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
@@ -212,7 +238,10 @@ class ValidateIdentityForm(StepsAsideForOtherRequests, FormValidationAction):
             return {}
         return {"locale": customer.locale} if customer.locale else {}
 
-    async def _send_new_code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    async def _send_new_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             response: str = "utter_code_expired") -> Dict[Text, Any]:
+        """A new code, by the way the first one was asked for; `response` says it was sent. The core bank decides
+        whether one may be sent (too many codes in a short time: the form ends, saying why)."""
         identifier = parse_identifier(tracker.get_slot("customer_identifier") or "")
         try:
             if identifier:
@@ -225,7 +254,7 @@ class ValidateIdentityForm(StepsAsideForOtherRequests, FormValidationAction):
                 )
         except BankError as error:
             return self._slots(self._give_up(dispatcher, tracker, error))
-        dispatcher.utter_message(response="utter_code_expired", sent_to=challenge.sent_to)
+        dispatcher.utter_message(response=response, sent_to=challenge.sent_to)
         return {"otp_code": None, "otp_challenge": challenge.challenge_id}
 
     @staticmethod

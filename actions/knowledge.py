@@ -21,6 +21,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.banking import UNAVAILABLE, BankError, core_bank
+from actions.identity import asks_for_a_new_code
 from actions.text.locale import Presentation
 from bot.knowledge.render import fill
 from bot.knowledge.topics import RETRIEVAL_INTENT, Topic, fact_names_in, load_topics, split_id
@@ -102,6 +103,8 @@ class ActionAnswerQuestion(Action):
             first, second = (topic.wording(shown_as.language).questions[0] for topic in chosen)
             dispatcher.utter_message(text=shown_as.text("knowledge.which_one", first=first, second=second),
                                      buttons=choice_buttons(chosen, shown_as))
+            return []
+        if asks_for_a_new_code(tracker):  # the identity form sends one and says so, rather than "ask for a new code"
             return []
         topic = chosen[0]
         facts: Dict[str, Any] = {}

@@ -110,3 +110,31 @@ def test_a_verified_messenger_user_is_linked_to_the_customer(branch: Branch):
     after = requests.post(f"{branch.core_bank_url}/v1/otp/challenges", json=link, headers=as_the_channel, timeout=5)
     assert after.status_code == 201, after.text
     assert after.json()["sent_to"].endswith("44")
+
+
+def sms_count(branch: Branch, phone: str) -> int:
+    response = requests.get(f"{branch.core_bank_url}/dev/sms-outbox", params={"to": phone}, timeout=5)
+    response.raise_for_status()
+    return len(response.json()["messages"])
+
+
+def test_a_code_that_did_not_come_is_sent_again_when_the_customer_says_so(branch: Branch):
+    """The knowledge base's answer to "I didn't get the code" says to ask for a new one: asked while the code is
+    awaited, a new one goes at once (the core bank's rules and limits apply), and the form waits for it."""
+    psid, camille = new_psid(), "+33698765432"
+    branch.exchange(psid, "balance please")
+    branch.exchange(psid, "+33 6 98 76 54 32")
+    sent = sms_count(branch, camille)
+
+    replies = branch.exchange(psid, "didnt get it, send me a new code pls")
+    assert "I've sent you a new code at" in joined(replies) and "it replaces the one before" in joined(replies)
+    assert "then ask for a new code" not in joined(replies)  # not the general answer: the code is sent
+    assert "code" in replies[-1]  # the form asks for it again
+    assert sms_count(branch, camille) == sent + 1
+
+    replies = branch.exchange(psid, "i didn't receive it")  # read as a "no", yet about the code
+    assert "I've sent you a new code at" in joined(replies)
+    assert sms_count(branch, camille) == sent + 2
+
+    replies = branch.exchange(psid, branch.latest_code(camille))
+    assert "Here are your balances, Camille" in joined(replies)

@@ -165,3 +165,13 @@ def test_a_french_customer_asks_for_an_advisor_and_is_handed_back_in_french(bran
     assert branch.texts_to(psid)[-2] == bot_text("handoff.back_note", "fr")
     survey = branch.sent_to(psid)[-1]["message"]["attachment"]["payload"]
     assert "Votre avis" in str(survey), survey
+
+
+def test_a_code_that_did_not_come_is_sent_again_in_french(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "quel est mon solde ?")
+    branch.exchange(psid, "06 98 76 54 32")
+    replies = branch.exchange(psid, "j'ai pas reçu le code, vous pouvez m'en renvoyer un ?")
+    assert "Je vous ai envoyé un nouveau code au" in in_french(replies), replies
+    replies = branch.exchange(psid, branch.latest_code("+33698765432"))
+    assert "Voici vos soldes" in in_french(replies), replies
