@@ -128,6 +128,35 @@ class HandoffQueue:
                                          Handoff.status.in_((WAITING, TAKEN)))
             )
 
+    def status_of(self, conversation_id: str) -> Optional[str]:
+        """`waiting` or `taken` while the conversation has a request open, else None."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(Handoff.status).where(Handoff.conversation_id == conversation_id,
+                                             Handoff.status.in_((WAITING, TAKEN)))
+            )
+
+    def withdraw(self, conversation_id: str, detail: str) -> Optional[int]:
+        """Closes the conversation's request while nobody has taken it yet (the customer changed their mind), audited
+        as `close` does; its id, or None when none is waiting (an advisor who took it meanwhile keeps it)."""
+        handoff_id = self._open_id(conversation_id)
+        if handoff_id is None:
+            return None
+        now = self._clock()
+        with self._sessions.begin() as session:
+            withdrawn = session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status == WAITING)
+                .values(status=CLOSED, returned_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if withdrawn != 1:
+                return None
+            session.add(AgentAction(handoff_id=handoff_id, agent=SYSTEM_AGENT, action=CLOSE, at=now,
+                                    detail=mask_sensitive(detail)[:MAX_TEXT]))
+        self._archived(handoff_id, SYSTEM_AGENT, CLOSE, detail, now)
+        logger.info("Handoff %s withdrawn: %s", handoff_id, detail)
+        return handoff_id
+
     def is_paused(self, conversation_id: str) -> bool:
         """True while the conversation is with staff (waiting or taken): the bot must stay silent."""
         return self._open_id(conversation_id) is not None

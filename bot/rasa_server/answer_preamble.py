@@ -77,7 +77,7 @@ async def preamble(tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
     """The bot messages due before the next answer of `tracker`'s conversation (none, one or two)."""
     due = [name for name, needed in ((DISCLOSURE, disclosure_due(tracker.events)),
                                      (SECRET_WARNING, secret_warning_due(tracker))) if needed]
-    return await _generated(due, tracker, nlg, output_channel, domain)
+    return await generate_responses(due, tracker, nlg, output_channel, domain)
 
 
 async def paused_warning(tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
@@ -85,10 +85,10 @@ async def paused_warning(tracker: DialogueStateTracker, nlg: NaturalLanguageGene
     """The warning due while staff hold the conversation (none or one), without buttons the bot would not act on."""
     if not tracker.is_paused() or not secret_warning_due(tracker):
         return []
-    return await _generated([SECRET_WARNING], tracker, nlg, output_channel, domain, choices=False)
+    return await generate_responses([SECRET_WARNING], tracker, nlg, output_channel, domain, choices=False)
 
 
-async def _generated(due: List[str], tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
+async def generate_responses(due: List[str], tracker: DialogueStateTracker, nlg: NaturalLanguageGenerator,
                      output_channel: OutputChannel, domain: Domain, choices: bool = True) -> List[Event]:
     messages: List[Event] = []
     for name in due:
@@ -131,11 +131,18 @@ async def run_action_with_preamble(processor: MessageProcessor, action: Action, 
 async def prediction_loop_warning_while_paused(processor: MessageProcessor, output_channel: OutputChannel,
                                                tracker: DialogueStateTracker) -> None:
     """`MessageProcessor._run_prediction_loop` (which runs nothing while the bot is paused), after the warning due
-    while paused, sent and logged as any bot message."""
+    while paused, sent and logged as any bot message; while paused, what a customer waiting for a person gets
+    (waiting_for_staff.py) instead."""
+    from bot.rasa_server.waiting_for_staff import answer_while_waiting
+
     warnings = await paused_warning(tracker, processor.nlg, output_channel, processor.domain)
     if warnings:
         tracker.update_with_events(warnings, processor.domain)
         await processor.execute_side_effects(warnings, tracker, output_channel)
+    if tracker.is_paused():  # nobody may have taken it yet: "cancel" withdraws the request, else "it waits"
+        await answer_while_waiting(processor, output_channel, tracker)
+        if not tracker.is_paused():
+            return  # withdrawn: the bot said so, and the turn is over
     await _ORIGINAL_PREDICTION_LOOP(processor, output_channel, tracker)
 
 

@@ -175,3 +175,13 @@ def test_a_code_that_did_not_come_is_sent_again_in_french(branch: Branch):
     assert "Je vous ai envoyé un nouveau code au" in in_french(replies), replies
     replies = branch.exchange(psid, branch.latest_code("+33698765432"))
     assert "Voici vos soldes" in in_french(replies), replies
+
+
+def test_waiting_for_a_person_in_french_the_customer_is_told_and_can_withdraw(branch: Branch):
+    psid = french_customer(branch)
+    branch.exchange(psid, "je veux parler à un conseiller")
+    assert branch.exchange(psid, "y a quelqu'un ?") == [
+        "Votre message attend le conseiller : il le lira en reprenant notre échange. Si vous préférez revenir à "
+        "l'assistant, dites « annuler »."]
+    replies = branch.exchange(psid, "annuler")
+    assert "j'ai annulé votre demande de conseiller" in in_french(replies), replies

@@ -51,6 +51,10 @@ def wait_for(condition, what, timeout: float = 30):
         time.sleep(0.1)
 
 
+WAITING_NOTE = ("Your message is waiting for the advisor, who will read it when they pick up our conversation. If "
+                "you'd rather go back to the assistant, say \"cancel\".")
+
+
 def stays_silent(branch: Branch, psid: str, text: str) -> bool:
     """The bot handles the message (it is in the tracker) and sends nothing."""
     before = len(branch.texts_to(psid))
@@ -75,7 +79,10 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
     assert (handoff.channel, handoff.reason, handoff.status) == ("messenger", "customer_asked", "waiting")
     assert handoff.last_customer_message == "talk to a human"
 
-    assert stays_silent(branch, psid, "hello? anyone there?")  # paused by the handoff
+    # Paused by the handoff, nobody has it yet: the message waits for the advisor, and the customer is told so once
+    # (with the way back), not after every message.
+    assert branch.exchange(psid, "hello? anyone there?") == [WAITING_NOTE]
+    assert stays_silent(branch, psid, "still there?")
 
     async def staff_side():
         try:
@@ -105,6 +112,8 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
                                "text": "Hello, I'm Alice from the branch. How can I help?"}
 
     assert stays_silent(branch, psid, "what's my balance?")  # still with staff
+    assert stays_silent(branch, psid, "cancel")  # said to the advisor, who has it: the request is not withdrawn
+    assert desk.queue.status_of(psid) == "taken"
 
     # A PIN typed to the advisor: the customer is warned at once, as anywhere (no "Block my card" button: the bot acts
     # on nothing while staff hold the conversation); the advisor reads it masked.
@@ -186,7 +195,7 @@ def test_the_page_inbox_giving_the_thread_back_ends_the_handoff(branch: Branch):
     assert "passing you to an advisor" in joined(branch.exchange(psid, "talk to a human"))
     desk = desk_for(branch)
     [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
-    assert stays_silent(branch, psid, "hello? anyone there?")
+    assert branch.exchange(psid, "hello? anyone there?") == [WAITING_NOTE]
 
     set_page = requests.post(f"{branch.standin_url}/_standin/page", json={"feedback_template": False}, timeout=5)
     assert set_page.status_code == 200
@@ -224,3 +233,20 @@ def page_inbox_passes_back(branch: Branch, desk: StaffDesk, handoff, psid: str) 
     wait_for(lambda: surveys.for_handoff(handoff.id).score == 4 and branch.texts_to(psid)[-1] == THANKS,
              "the tap was not stored and thanked")
     assert surveys.for_handoff(handoff.id).answered_via == "quick_reply"
+
+
+def test_a_customer_waiting_for_a_person_can_withdraw_the_request(branch: Branch):
+    psid = new_psid()
+    assert "passing you to an advisor" in joined(branch.exchange(psid, "talk to a human"))
+    desk = desk_for(branch)
+    [handoff] = [h for h in desk.queue.waiting() if h.conversation_id == psid]
+
+    replies = branch.exchange(psid, "cancel")
+    assert replies == ["All right, I've withdrawn your request for an advisor. I'm back: what can I do for you?"]
+    assert desk.queue.status_of(psid) is None and desk.queue.get(handoff.id).status == "closed"
+    assert [(a.agent, a.action, a.detail) for a in desk.queue.actions(handoff.id)] == [
+        ("system", "closed", "the customer withdrew the request")]
+
+    replies = branch.exchange(psid, "help")  # the bot answers again
+    assert "Here's what I can do" in joined(replies), replies
+    asyncio.run(desk.close())
