@@ -65,6 +65,12 @@ ANSWERS: Dict[str, FrozenSet[str]] = {
                                "block_card"}),
 }
 
+# Narrower answers for one question of a form: asked which card to block, a freeze is the customer changing their mind
+# ("can I just freeze it instead?"), not a card; only the freeze-or-block question takes the freeze words.
+QUESTION_ANSWERS: Dict[Tuple[str, str], FrozenSet[str]] = {
+    ("block_card_form", "card_to_block"): _CARDS - {"freeze_card", "unfreeze_card"},
+}
+
 # Questions during which no message starts another service:
 # - an appointment's topic: any service's words answer it ("about my mortgage" is a topic, not a loan request);
 # - a transfer's code: the transfer is prepared at the bank and its SMS sent; anything but the code is told what is
@@ -95,7 +101,8 @@ def other_request(tracker: Tracker, form: str) -> Optional[str]:
         return None
     intent = tracker.latest_message.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0
-    if name not in SERVICE_REQUESTS or name in ANSWERS.get(form, frozenset()) or confidence < SWITCH_CONFIDENCE:
+    answers = QUESTION_ANSWERS.get((form, tracker.get_slot("requested_slot")), ANSWERS.get(form, frozenset()))
+    if name not in SERVICE_REQUESTS or name in answers or confidence < SWITCH_CONFIDENCE:
         return None
     return name
 

@@ -136,3 +136,17 @@ def test_oui_accepts_the_second_request_in_french(branch: Branch):
     assert "Vous m'avez aussi demandé" not in replies and "Comment puis-je" not in replies, replies
     events = [e for e in branch.tracker_events(psid) if e["event"] == "user"]
     assert events[-1]["parse_data"]["intent"]["name"] == "recent_transactions", events[-1]["parse_data"]["intent"]
+
+
+def test_asked_which_card_to_block_a_customer_who_would_rather_freeze_it_gets_the_freeze(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I lost my card, block it please")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "Which card should I block" in listed, listed
+
+    replies = joined(branch.exchange(psid, "wait, maybe it's in my car... can I just freeze it instead?"))
+    assert "couldn't tell which card" not in replies and "Which card should I block" not in replies, replies
+    assert "Which card should I freeze" in replies, replies
+    loops = [e["name"] for e in branch.tracker_events(psid) if e["event"] == "active_loop"]
+    assert loops[-1] == "freeze_card_form", loops
+    branch.exchange(psid, "cancel")  # the stack is shared: no card is frozen here

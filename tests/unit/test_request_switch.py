@@ -57,6 +57,14 @@ def test_other_request(form, intent, expected):
     assert other_request(in_form(form, intent), form) == expected
 
 
+def test_asked_which_card_to_block_a_freeze_is_a_change_of_mind_and_only_freeze_or_block_takes_it():
+    assert other_request(in_form("block_card_form", "freeze_card", requested="card_to_block"),
+                         "block_card_form") == "freeze_card"
+    assert other_request(in_form("block_card_form", "freeze_card", requested="card_block_choice"),
+                         "block_card_form") is None
+    assert other_request(in_form("block_card_form", "order_card", requested="card_to_block"), "block_card_form") is None
+
+
 def test_any_service_s_words_answer_what_an_appointment_is_about():
     assert other_request(in_form("appointment_form", "loan_inquiry", requested="appointment_topic"),
                          "appointment_form") is None
