@@ -107,12 +107,15 @@ def said_back(clause: str) -> str:
 def further_requests(whole: Dict[str, Any], parts: List[Dict[str, Any]]) -> List[Dict[str, str]]:
     """What the clauses ask beyond what the whole message was understood to ask (`whole`)."""
     main = payload_of(whole)
-    if main is None:
+    own = [payload_of(parsed) for parsed in parts]
+    if main is None or main not in own:
+        # No clause alone asks what the whole message was read as ("whats my iban? its for my employer": the whole a
+        # knowledge question, "whats my iban" alone a balance): which clause is the first request is unknown, and
+        # the "other" one could be that same request read another way. Nothing is offered.
         return []
     found: List[Dict[str, str]] = []
     seen = {main, f"/{intent_of(main)}"}
-    for parsed in parts:
-        payload = payload_of(parsed)
+    for parsed, payload in zip(parts, own):
         if payload is None or payload in seen or intent_of(payload) == intent_of(main) != KNOWLEDGE:
             continue
         seen.add(payload)

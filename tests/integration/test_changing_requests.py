@@ -150,3 +150,12 @@ def test_asked_which_card_to_block_a_customer_who_would_rather_freeze_it_gets_th
     loops = [e["name"] for e in branch.tracker_events(psid) if e["event"] == "active_loop"]
     assert loops[-1] == "freeze_card_form", loops
     branch.exchange(psid, "cancel")  # the stack is shared: no card is frozen here
+
+
+def test_a_question_with_a_reason_after_it_is_answered_and_not_offered_again(branch: Branch):
+    """"whats my iban? its for my employer": the whole a knowledge question; "whats my iban" alone reads as a balance,
+    which used to be offered as a second request ("You also asked: whats my iban") and showed the balances."""
+    psid = new_psid()
+    replies = joined(branch.exchange(psid, "whats my iban? its for my employer"))
+    assert "IBAN" in replies, replies
+    assert "You also asked" not in replies, replies

@@ -54,7 +54,8 @@ def test_a_knowledge_question_is_offered_as_its_topic_and_a_card_number_is_never
              parsed("how long for a new one", "faq", retrieval="faq/card_delivery")]
     assert found_in(whole, parts) == [{"payload": '/faq{"knowledge_topic":"card_delivery"}',
                                        "said": "how long for a new one"}]
-    assert found_in(whole, [parsed("pay card 4970101234567890", "transfer_money")])[0]["said"] == "pay card •••• 7890"
+    assert found_in(whole, [parsed("block card", "block_card"),
+                            parsed("pay card 4970101234567890", "transfer_money")])[0]["said"] == "pay card •••• 7890"
 
 
 @pytest.mark.parametrize("whole, parts", [
@@ -63,6 +64,9 @@ def test_a_knowledge_question_is_offered_as_its_topic_and_a_card_number_is_never
     (parsed("x", "check_balance"), [parsed("and my savings", "check_balance")]),  # the same request
     (parsed("x", "check_balance"), [parsed("hmm maybe", "recent_transactions", 0.5)]),  # not sure enough
     (parsed("x", "check_balance", 0.5), [parsed("my transactions", "recent_transactions")]),
+    # No clause alone is the whole's request: "whats my iban" alone a balance, the whole a knowledge question.
+    (parsed("whats my iban? its for my employer", "faq", retrieval="faq/find_iban"),
+     [parsed("whats my iban", "check_balance"), parsed("its for my employer", "out_of_scope")]),
 ])
 def test_nothing_further(whole, parts):
     assert found_in(whole, parts) == []
@@ -70,7 +74,8 @@ def test_nothing_further(whole, parts):
 
 def test_at_most_two_further_requests_each_once():
     whole = parsed("x", "check_balance")
-    parts = [parsed(t, i) for t, i in (("a b", "recent_transactions"), ("c d", "recent_transactions"),
+    parts = [parsed(t, i) for t, i in (("x y", "check_balance"),
+                                       ("a b", "recent_transactions"), ("c d", "recent_transactions"),
                                        ("e f", "block_card"), ("g h", "order_card"))]
     assert [f["payload"] for f in found_in(whole, parts)] == ["/recent_transactions", "/block_card"]
 
