@@ -23,13 +23,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.banking import UNAVAILABLE, BankError, core_bank
 from actions.identity import asks_for_a_new_code
 from actions.text.locale import Presentation
+from actions.text.titles import fitting_title
 from bot.knowledge.render import fill
 from bot.knowledge.topics import RETRIEVAL_INTENT, Topic, fact_names_in, load_topics, split_id
 
 CLOSE_MARGIN = 0.15  # the second topic's confidence within this of the first's: both are offered
 FACTS_TTL_SECONDS = 60.0
 TOPIC_ENTITY = "knowledge_topic"
-MAX_TITLE = 20
 
 
 @lru_cache(maxsize=1)
@@ -71,10 +71,6 @@ def chosen_topics(message: Dict[str, Any], known: Dict[str, Topic]) -> List[str]
     return ids[:1]
 
 
-def short_title(text: str) -> str:
-    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
-
-
 def answer_text(topic: Topic, facts: Dict[str, Any], shown_as: Presentation) -> str:
     return fill(topic.wording(shown_as.language).answer, facts, shown_as.language, shown_as.number_locale)
 
@@ -84,7 +80,7 @@ def follow_up_replies(topic: Topic, shown_as: Presentation) -> List[Dict[str, st
 
 
 def choice_buttons(choices: List[Topic], shown_as: Presentation) -> List[Dict[str, str]]:
-    return [{"title": short_title(topic.wording(shown_as.language).questions[0]),
+    return [{"title": fitting_title(topic.wording(shown_as.language).questions),
              "payload": f'/{RETRIEVAL_INTENT}{{"{TOPIC_ENTITY}":"{topic.id}"}}'} for topic in choices]
 
 

@@ -35,6 +35,7 @@ from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
 from actions.text.numbers import fold
+from actions.text.titles import short_title
 from actions.verified import bank_trouble, current_session, refusal_reason, request_message, verified_session
 from bot.privacy.redaction import mask_card_numbers
 
@@ -517,7 +518,7 @@ class ActionAskTransferPayee(Action):
             return []
         dispatcher.utter_message(
             response="utter_ask_transfer_payee",
-            quick_replies=[{"title": p["name"][:20], "payload": p["name"]} for p in payees[:12]],
+            quick_replies=[{"title": short_title(p["name"]), "payload": p["name"]} for p in payees[:12]],
         )
         return []
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.core_bank.accounts import CardFacts, card_fields, mask_address, owned_account, owned_card
 from bot.core_bank.contract import cards as contract
+from bot.core_bank.facts import file_facts
 from bot.core_bank.errors import (
     AccountNotEligible,
     CardAlreadyActive,
@@ -40,7 +41,13 @@ ACTIVE = "active"
 FROZEN = "frozen"  # for now: card_controls.py
 BLOCKED = "blocked"
 ORDERED = "ordered"
-DELIVERY_BUSINESS_DAYS = 5
+
+
+def delivery_business_days() -> int:
+    """How many working days a new card takes: the bank's published fact (bank_facts.yml, `card_delivery_days`), the
+    same the knowledge base's answers quote, so an order's estimate and the answer about delays agree."""
+    return int(file_facts()["card_delivery_days"].value)
+
 CARD_ACCOUNT_TYPE = "current"
 
 
@@ -174,7 +181,7 @@ class Cards(IdempotentService):
                 replaces_card_id=request.replaces_card_id,
                 status=ORDERED,
                 delivery_address_masked=mask_address(customer),
-                estimated_delivery=add_business_days(now.date(), DELIVERY_BUSINESS_DAYS),
+                estimated_delivery=add_business_days(now.date(), delivery_business_days()),
                 ordered_at=now,
             )
             session.add(

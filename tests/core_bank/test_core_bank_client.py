@@ -78,7 +78,7 @@ async def test_cards_loans_and_a_transfer(bank: CoreBankTestClient):
         token, kind="debit", account_id=CURRENT, replaces_card_id=DEMO_CARD_IDS["debit"], idempotency_key="order-1"
     )
     assert (blocked.status, blocked.masked) == ("blocked", "•••• 4821")
-    assert order["reference"].startswith("CO-") and order["estimated_delivery"] == "2026-06-18"
+    assert order["reference"].startswith("CO-") and order["estimated_delivery"] == "2026-06-22"  # 7 working days
 
     products = await client.loan_products()
     quote = await client.loan_quote("personal", Decimal("10000"), 36)

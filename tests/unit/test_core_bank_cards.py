@@ -113,6 +113,14 @@ def test_delivery_is_five_business_days_later(ordered: date, due: date):
     assert add_business_days(ordered, 5) == due
 
 
+def test_the_estimate_counts_the_working_days_the_bank_publishes():
+    """The order's estimate and the knowledge base's answer ("within {card_delivery_days} working days") agree."""
+    from bot.core_bank.cards import delivery_business_days
+    from bot.core_bank.facts import file_facts
+
+    assert delivery_business_days() == int(file_facts()["card_delivery_days"].value) == 7
+
+
 def test_a_replacement_for_a_blocked_card(services: CoreBankServices, clock: FakeClock):
     services.cards.block(ALEX_ID, DEMO_CARD_IDS["debit"], "damaged")
 
@@ -125,7 +133,7 @@ def test_a_replacement_for_a_blocked_card(services: CoreBankServices, clock: Fak
         "replaces_card_id": DEMO_CARD_IDS["debit"],
         "status": "ordered",
         "delivery_address_masked": DEMO_ADDRESS_MASKED,
-        "estimated_delivery": "2026-06-18",
+        "estimated_delivery": "2026-06-22",  # 7 working days (bank_facts.yml, card_delivery_days)
         "ordered_at": clock().isoformat(timespec="seconds"),
     }
     assert placed["reference"].startswith("CO-") and len(placed["reference"]) == 11
@@ -231,4 +239,4 @@ def test_two_different_orders_racing_cannot_both_pass_the_one_card_rule(services
 def test_the_order_date_is_the_utc_date(services: CoreBankServices, clock: FakeClock):
     clock.now = datetime(2026, 6, 12, 23, 30, tzinfo=timezone.utc)  # Friday night UTC
     placed = order(services, "credit", account_id=CAMILLE_CURRENT, customer_id=CAMILLE_ID)
-    assert placed["estimated_delivery"] == "2026-06-19"
+    assert placed["estimated_delivery"] == "2026-06-23"  # Friday + 7 working days

@@ -137,7 +137,7 @@ async def test_it_waits_while_a_form_asks_and_comes_in_french_after(monkeypatch)
     done = [ActionExecuted("identity_form"), ActiveLoop(None), BotUttered("Votre solde est de 1 240,50 €")]
     [offer] = await turn(tracker, done, monkeypatch)
     assert offer["text"] == "Vous m'avez aussi demandé : « my last transactions ». Je m'en occupe ?"
-    assert [b["title"] for b in offer["buttons"]] == ["Oui, allez-y", "Non merci"]
+    assert [b["title"] for b in offer["buttons"]] == ["Oui, allez-y", "Non, merci"]
 
 
 async def test_a_question_with_buttons_is_answered_first(monkeypatch):
