@@ -74,6 +74,8 @@ def refusal_reason(shown_as: Presentation, error: BankError) -> str:
         values[name] = value
     key = f"bank_error.{error.code}" + (f".{details['field']}" if details.get("field") else "")
     try:
+        if "remaining" in details:  # a refusal that also says what today's limit leaves ("... ; 30 € left today")
+            return shown_as.text_or(f"{key}.remaining", shown_as.text_or(key, error.message, **values), **values)
         return shown_as.text_or(key, error.message, **values)
     except (KeyError, IndexError):  # a detail the text needs is missing: the bank's words
         return error.message

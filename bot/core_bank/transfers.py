@@ -347,13 +347,21 @@ class Transfers(IdempotentService):
 
     def _check_limits(self, session: Session, customer_id: int, amount: Decimal, currency: str) -> Decimal:
         """LimitExceeded or DailyLimitExceeded; else what the daily limit leaves today, before `amount`."""
+        used_today = self._sent_today(session, customer_id)
+        remaining = max(self._limits.daily - used_today, Decimal("0.00"))
         if amount > self._limits.per_transfer:
+            # Both limits at once when today's allowance is the smaller: "250 at most; 30 left today", not 250 first
+            # and, once the customer asks for 250, "30 left".
+            if remaining < self._limits.per_transfer:
+                raise LimitExceeded(
+                    f"A transfer is {format_amount(self._limits.per_transfer)} {currency} at most; "
+                    f"{format_amount(remaining)} {currency} left today.",
+                    details={"limit": format_amount(self._limits.per_transfer), "remaining": format_amount(remaining)},
+                )
             raise LimitExceeded(
                 f"A transfer is {format_amount(self._limits.per_transfer)} {currency} at most.",
                 details={"limit": format_amount(self._limits.per_transfer)},
             )
-        used_today = self._sent_today(session, customer_id)
-        remaining = max(self._limits.daily - used_today, Decimal("0.00"))
         if amount > remaining:
             raise DailyLimitExceeded(
                 f"Transfers are {format_amount(self._limits.daily)} {currency} a day at most; "

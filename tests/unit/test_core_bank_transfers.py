@@ -187,6 +187,16 @@ def test_the_daily_limit_counts_every_transfer_of_the_banks_day(bank: Bank, cloc
     assert bank.balance(CURRENT) == Decimal("1700.31")
 
 
+def test_over_the_per_transfer_limit_with_less_left_today_both_are_said_at_once(bank: Bank):
+    bank.send(to_tom("250.00"), key="k1")
+    bank.send(to_landlord("220.00"), key="k2")  # 30.00 left of today's 500.00
+
+    with pytest.raises(LimitExceeded) as refused:
+        bank.transfers.prepare(bank.alex, to_tom("400.00"))
+    assert refused.value.details == {"limit": "250.00", "remaining": "30.00"}
+    assert str(refused.value) == "A transfer is 250.00 EUR at most; 30.00 EUR left today."
+
+
 def test_the_daily_limit_is_per_customer(bank: Bank):
     bank.send(to_tom("250.00"), key="k1")
     bank.send(to_tom("250.00"), key="k2")
@@ -221,7 +231,7 @@ def check(bank: Bank, amount: str, from_account: str = CURRENT, currency: str = 
 def test_check_gives_the_refusals_prepare_gives_with_the_same_details(bank: Bank):
     bank.send(to_tom("200.00"), key="k1")
     bank.send(to_landlord("200.00"), key="k2")  # 100.00 left today
-    for amount, refusal, details in (("250.01", LimitExceeded, {"limit": "250.00"}),
+    for amount, refusal, details in (("250.01", LimitExceeded, {"limit": "250.00", "remaining": "100.00"}),
                                      ("100.01", DailyLimitExceeded, {"limit": "500.00", "remaining": "100.00"})):
         with pytest.raises(refusal) as by_check:
             check(bank, amount)

@@ -103,6 +103,18 @@ async def test_the_reason_is_in_the_customers_language(bank):
     assert dispatcher.messages[0]["reason"] == "Un virement est limité à 250,00\u00a0€."
 
 
+@pytest.mark.parametrize("language, reason", [
+    ("en", "A transfer is €250.00 at most, and you have €30.00 left to send today."),
+    ("fr", "Un virement est limité à 250,00\u00a0€, et il vous reste 30,00\u00a0€ à envoyer aujourd'hui."),
+])
+async def test_over_the_per_transfer_limit_with_less_left_today_both_are_said(bank, language, reason):
+    bank.refusal = BankError(422, "limit_exceeded", "A transfer is 250.00 EUR at most; 30.00 EUR left today.",
+                             {"limit": "250.00", "remaining": "30.00"})
+    result, dispatcher = await validate_amount("400 EUR", language=language)
+    assert result["transfer_amount"] is None
+    assert dispatcher.messages[0]["reason"] == reason
+
+
 async def test_an_amount_the_core_bank_allows_is_taken(bank):
     result, dispatcher = await validate_amount("40 EUR")
     assert result == {"transfer_amount": "40.00 EUR"} and dispatcher.messages == []

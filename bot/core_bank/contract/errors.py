@@ -21,7 +21,7 @@ class ErrorDetail(WireModel):
     retry_at: Optional[Timestamp] = Field(None, description="too_many_challenges only")
     limit: Optional[Money] = Field(None, description="limit_exceeded and daily_limit_exceeded only")
     remaining: Optional[Money] = Field(
-        None, description="daily_limit_exceeded only: what can still be sent today"
+        None, description="daily_limit_exceeded, and limit_exceeded when today's allowance is the smaller: what can still be sent today"
     )
     field: Optional[Literal["amount", "term_months"]] = Field(None, description="out_of_range only")
     min: Optional[Union[Money, StrictInt]] = Field(
