@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.dialogue_signals import HANDOVER_KEY
 
 # What a cancel keeps: whether the customer proved who they are, and the conversation's language and locale (a
-# French customer who cancels goes on in French). Every other slot of the domain belongs to a request (a service
-# adds its slots to domain.yml only; a cancel clears them).
-KEPT_ACROSS_REQUESTS = frozenset({"identity", "language", "locale"})
+# French customer who cancels goes on in French); and the other requests of the customer's message, still to offer
+# (a "no" to one request leaves the next one due; a cancel drops them in the Rasa server:
+# bot/rasa_server/further_requests.py). Every other slot of the domain belongs to a request (a service adds its slots
+# to domain.yml only; a cancel clears them).
+KEPT_ACROSS_REQUESTS = frozenset({"identity", "language", "locale", "further_requests"})
 
 
 def request_slots(domain: Dict[Text, Any]) -> List[str]:

@@ -11,6 +11,7 @@ from actions.banking import UNAVAILABLE, BankError
 from actions.customer_sessions import CustomerSession, customer_sessions
 from actions.identity import FORM, REFUSED, REQUIRED
 from actions.text.locale import Presentation
+from bot.dialogue_signals import FURTHER_REQUESTS, REQUEST_CLAUSE_KEY
 
 
 def current_session(tracker: Tracker) -> Optional[CustomerSession]:
@@ -89,8 +90,39 @@ def request_message(tracker: Tracker, intent: str) -> Tuple[str, List[Dict[str, 
             continue
         parsed = event.get("parse_data") or {}
         if (parsed.get("intent") or {}).get("name") == intent:
-            return str(event.get("text") or ""), list(parsed.get("entities") or [])
+            text = str(event.get("text") or "")
+            if text.startswith("/"):  # a button: the offer of a further request carries the words of its clause
+                offered = offered_clause(tracker, text)
+                if offered is not None:
+                    return offered
+            return own_clause(text, list(parsed.get("entities") or []), parsed.get(REQUEST_CLAUSE_KEY))
     return "", []
+
+
+def offered_clause(tracker: Tracker, payload: str) -> Optional[Tuple[str, List[Dict[str, Any]]]]:
+    """For "You also asked: ... Shall I go on?" tapped: the words and entities of that request's clause in the message
+    that asked it (its `further_requests`: bot/rasa_server/further_requests.py); None when none offered it."""
+    for event in reversed(tracker.events):
+        parsed = (event.get("parse_data") or {}) if event.get("event") == "user" else {}
+        for request in parsed.get(FURTHER_REQUESTS) or []:
+            if request.get("payload") == payload and "start" in request:
+                return own_clause(str(event.get("text") or ""), list(parsed.get("entities") or []), request)
+    return None
+
+
+def own_clause(text: str, entities: List[Dict[str, Any]], clause: Any) -> Tuple[str, List[Dict[str, Any]]]:
+    """A message of several requests: the words and entities of the clause of the request it was understood as
+    (bot/dialogue_signals.py REQUEST_CLAUSE_KEY), the entities' offsets in that clause; the whole message otherwise."""
+    try:
+        start, end = int(clause["start"]), int(clause["end"])
+    except (TypeError, KeyError, ValueError):
+        return text, entities
+    if not 0 <= start < end <= len(text):
+        return text, entities
+    inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
+              if isinstance(e.get("start"), int) and isinstance(e.get("end"), int) and start <= e["start"]
+              and e["end"] <= end]
+    return text[start:end], inside
 
 
 def entity_value(entities: List[Dict[str, Any]], name: str) -> Optional[str]:

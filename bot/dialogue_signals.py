@@ -23,3 +23,12 @@ DISCLOSURE_KEY = "assistant_disclosure"
 # spending chart (actions/spending.py), in the customer's words. The channel draws it and delivers the image
 # (bot/channels/spending_chart.py); the action server never draws.
 SPENDING_CHART_KEY = "spending_chart"
+
+# In a message's parse data, `{"request_clause": {"start", "end"}}`: where, in a message of several requests, the clause
+# of the request it was understood as lies (bot/rasa_server/further_requests.py). The actions read that request's words
+# and entities from that clause only (actions/verified.py `request_message`): "how much did I spend at Uber this month
+# and block my credit card" searches Uber payments, not the credit card's.
+REQUEST_CLAUSE_KEY = "request_clause"
+# In the same parse data, the other requests of the message, `[{"payload", "said", "start", "end"}]`: offered one by one
+# once the first is done; a tapped offer reads the words of its own clause.
+FURTHER_REQUESTS = "further_requests"

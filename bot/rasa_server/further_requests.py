@@ -7,8 +7,13 @@ one first), and the dialogue serves that one. What else the customer asked was s
 - Understanding (`parse_message`): a message whose clauses are joined by "and", "then", "also", "et", "puis",
   "ensuite"... or by sentence ends has each clause after the split parsed on its own, with the same model. A clause
   read as another request than the message's (a service, or a knowledge question), confidently (`MIN_CONFIDENCE`),
-  is kept in the parse data under `FURTHER_KEY`: its payload (`/recent_transactions`, `/faq{"knowledge_topic":...}`)
-  and the clause as typed, masked (bot/privacy/masking.py). Only for a message that is a request itself.
+  is kept in the parse data under `FURTHER_KEY`: its payload (`/recent_transactions`, `/faq{"knowledge_topic":...}`),
+  the clause as typed, masked (bot/privacy/masking.py), and where it lies in the message; the request the message
+  was read as gets its clause's place too (`REQUEST_CLAUSE_KEY`), so that each request's action reads its own words
+  and entities ("how much at Uber ... and block my credit card": the search is not for credit card payments). Only
+  for a message that is a request itself, and one of whose clauses alone asks what the whole was read as. A clause
+  that asks to block a card or dispute a payment comes first whatever the word order (`protective_first`,
+  data/README.md): the message is read as that request, the other offered after it.
 - Dialogue (`_run_prediction_loop`): the turn that logged such a message keeps them in the slot `further_requests`
   (not featurized: rules and policies never see it). At the end of a turn where the first request is over (no form
   running, no question with buttons waiting, the bot not paused), the first one still due is offered: "You also
@@ -33,12 +38,13 @@ from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import messages
+from bot.dialogue_signals import FURTHER_REQUESTS, REQUEST_CLAUSE_KEY
 from bot.privacy.masking import mask_sensitive
 from bot.rasa_server.offer_answers import DECLINE_PAYLOAD  # "No, thanks": a typed yes there takes the other button
 
 logger = logging.getLogger(__name__)
 
-FURTHER_KEY = "further_requests"  # in a message's parse data: [{"payload": ..., "said": ...}]
+FURTHER_KEY = FURTHER_REQUESTS  # in a message's parse data: [{"payload", "said", "start", "end"}]
 SLOT = "further_requests"
 LANGUAGE_SLOT = "language"
 MIN_CONFIDENCE = 0.7
@@ -123,6 +129,22 @@ def further_requests(whole: Dict[str, Any], parts: List[Dict[str, Any]]) -> List
     return found[:MAX_FURTHER]
 
 
+# Requests served before any other in the same message (data/README.md, "Intent boundaries": a protective one first,
+# whatever the word order): a lost or stolen card to block, a payment not recognised.
+PROTECTIVE = frozenset({"block_card", "dispute_payment"})
+
+
+def protective_first(whole: Dict[str, Any], parts: List[Dict[str, Any]]) -> Optional[int]:
+    """The clause to serve first when the message was read as an unprotective request and one of its clauses, alone,
+    confidently asks a protective one ("how much did I spend at Uber and block my credit card"): its index, else
+    None."""
+    main = payload_of(whole)
+    if main is None or intent_of(main) in PROTECTIVE:
+        return None
+    return next((i for i, part in enumerate(parts)
+                 if (payload_of(part) or "/").startswith(tuple(f"/{name}" for name in PROTECTIVE))), None)
+
+
 async def parse_message_with_further_requests(processor: MessageProcessor, message: UserMessage,
                                               tracker: Optional[DialogueStateTracker] = None,
                                               only_output_properties: bool = True) -> Dict[str, Any]:
@@ -138,10 +160,33 @@ async def parse_message_with_further_requests(processor: MessageProcessor, messa
     for part in parts:
         clause = UserMessage(part, sender_id=message.sender_id, input_channel=message.input_channel)
         parsed_parts.append(await _ORIGINAL_PARSE(processor, clause, tracker, only_output_properties))
+    first = protective_first(parsed, parsed_parts)
+    if first is not None:  # the card is protected before anything else, whatever the word order
+        parsed = {**parsed, "intent": dict(parsed_parts[first]["intent"]),
+                  "intent_ranking": list(parsed_parts[first].get("intent_ranking") or [])}
     found = further_requests(parsed, parsed_parts)
     if found:
-        parsed[FURTHER_KEY] = found
+        # Where each request's clause lies (offsets only: the words stay in the message's text, which is redacted
+        # where the conversation is kept), for the actions to read its own words (actions/verified.py).
+        spans: Dict[Optional[str], Optional[Dict[str, int]]] = {}
+        for clause, span in zip(parsed_parts, _spans(text, parts)):
+            spans.setdefault(payload_of(clause), span)  # the first clause asking it
+        parsed[FURTHER_KEY] = [{**request, **(spans.get(request["payload"]) or {})} for request in found]
+        own = spans.get(payload_of(parsed))
+        if own:
+            parsed[REQUEST_CLAUSE_KEY] = own
     return parsed
+
+
+def _spans(text: str, parts: List[str]) -> List[Optional[Dict[str, int]]]:
+    """Each part's {start, end} in `text`, in order (None for one not found as typed)."""
+    spans: List[Optional[Dict[str, int]]] = []
+    at = 0
+    for part in parts:
+        start = text.find(part, at)
+        spans.append({"start": start, "end": start + len(part)} if start >= 0 else None)
+        at = start + len(part) if start >= 0 else at
+    return spans
 
 
 # --- the dialogue side ------------------------------------------------------------------------------------------

@@ -159,3 +159,23 @@ def test_a_question_with_a_reason_after_it_is_answered_and_not_offered_again(bra
     replies = joined(branch.exchange(psid, "whats my iban? its for my employer"))
     assert "IBAN" in replies, replies
     assert "You also asked" not in replies, replies
+
+
+def test_a_card_to_block_comes_before_a_search_asked_first_and_the_search_keeps_its_own_words(branch: Branch):
+    """data/README.md: a protective request first, whatever the word order; the search offered after it reads its
+    own clause ("at uber this month"), not the card words of the other one."""
+    psid = new_psid()
+    branch.exchange(psid, "how much did i spend at uber this month and block my credit card")
+    listed = verified(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)
+    assert "block" in listed.lower() and "Uber" not in listed, listed  # the block's question, not the search
+    parse = [e for e in branch.tracker_events(psid) if e["event"] == "user"][0]["parse_data"]
+    assert parse["intent"]["name"] == "block_card", parse["intent"]
+    text = parse["text"]
+    clause = parse["request_clause"]
+    assert text[clause["start"]:clause["end"]] == "block my credit card"
+    assert [f["payload"] for f in parse["further_requests"]] == ["/search_transactions"]
+
+    replies = joined(branch.exchange(psid, "no"))  # the stack is shared: no card is blocked here
+    assert "You also asked: “how much did i spend at uber this month”" in replies, replies
+    replies = joined(branch.tap(psid, "Yes, go on"))
+    assert "Uber" in replies and "credit" not in replies.lower(), replies  # its own words: Uber, any card

@@ -286,7 +286,9 @@ def test_not_understood_twice_offers_a_human_who_then_takes_over(branch: Branch)
     replies = branch.tap(psid, "Talk to an advisor")
     assert "passing you to an advisor" in joined(replies)
     replies = branch.exchange(psid, "hello?")  # the turn is over once the message is in the tracker
-    assert replies == []  # the bot stays silent while a human has the conversation
+    # Nothing from the bot's dialogue while it waits for a person: only the note that the message waits for them.
+    assert replies == ["Your message is waiting for the advisor, who will read it when they pick up our "
+                       "conversation. If you'd rather go back to the assistant, say \"cancel\"."]
 
 
 def test_a_goodbye_in_the_middle_of_verification_ends_the_request(branch: Branch):

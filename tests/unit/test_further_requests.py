@@ -72,6 +72,21 @@ def test_nothing_further(whole, parts):
     assert found_in(whole, parts) == []
 
 
+def test_a_protective_request_comes_first_whatever_the_word_order():
+    from bot.rasa_server.further_requests import protective_first
+
+    parts = [parsed("how much did i spend at uber this month", "search_transactions"),
+             parsed("block my credit card", "block_card")]
+    assert protective_first(parsed("x", "search_transactions"), parts) == 1
+    assert protective_first(parsed("x", "block_card"), parts) is None  # already first
+    assert protective_first(parsed("x", "search_transactions"),
+                            [parts[0], parsed("block my card maybe", "block_card", 0.5)]) is None  # not sure enough
+    assert protective_first(parsed("hi and thanks", "greet"), parts) is None  # the message asks nothing
+    reordered = {**parsed("x", "search_transactions"), "intent": parts[1]["intent"]}
+    assert found_in(reordered, parts) == [{"payload": "/search_transactions",
+                                           "said": "how much did i spend at uber this month"}]
+
+
 def test_at_most_two_further_requests_each_once():
     whole = parsed("x", "check_balance")
     parts = [parsed(t, i) for t, i in (("x y", "check_balance"),
