@@ -1,12 +1,18 @@
 """The conversation itself: help, cancelling a request, not understanding twice, handing over to a human."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.advisor_hours import back_at
+from actions.banking import BankError
+from actions.text.appointments import long_time
+from actions.text.locale import Presentation
+from bot.clock import utc_now
 from bot.dialogue_signals import HANDOVER_KEY
 
 # What a cancel keeps: whether the customer proved who they are, and the conversation's language and locale (a
@@ -92,6 +98,18 @@ class ActionFallback(Action):
         return []
 
 
+async def advisors_back() -> Optional[datetime]:
+    """When the advisors are next at work, if they are not now (actions/advisor_hours.py); None when they are, or
+    when the bank's hours cannot be read (the acknowledgement alone then, as before)."""
+    from actions.knowledge import FACTS  # the facts the knowledge base's answers read, cached
+
+    try:
+        facts = await FACTS.get()
+    except BankError:
+        return None
+    return back_at(utc_now(), facts)
+
+
 class ActionHandoff(Action):
     """Acknowledges, asks for a person and pauses the bot until staff hand the conversation back.
 
@@ -107,5 +125,9 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff")
+        back = await advisors_back()
+        if back is not None:  # on a Sunday, or at night: when they will answer
+            dispatcher.utter_message(response="utter_handoff_after_hours",
+                                     back=long_time(Presentation.from_tracker(tracker), back))
         dispatcher.utter_message(json_message={HANDOVER_KEY: {"reason": handoff_reason(tracker.events)}})
         return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]

@@ -1,12 +1,14 @@
 """action_handoff asks for a person; the Rasa server queues the conversation for staff when it stores the turn,
 with its channel, reason and last real message."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.conversation as conversation
+
+ADVISORS_BACK = conversation.advisors_back  # the real one, before the fixture below replaces it
 from bot.branch_db import session_factory
 from bot.handoff.queue import HandoffQueue
 from bot.rasa_server.handoff_requests import record_if_requested
@@ -23,6 +25,15 @@ def tracker(sender, events):
 
 
 QUEUE = None
+
+
+@pytest.fixture(autouse=True)
+def advisors_at_work(monkeypatch):
+    """The bank's hours are read from the core bank (not running here): at work unless a test says otherwise."""
+    async def at_work():
+        return None
+
+    monkeypatch.setattr(conversation, "advisors_back", at_work)
 
 
 @pytest.fixture
@@ -91,3 +102,21 @@ def test_handoff_settings():
     assert "RASA_API_TOKEN" not in settings.demo_secrets_in_use
     defaults = Settings.from_env({})
     assert defaults.handoff_sla_minutes == 30 and "RASA_API_TOKEN" in defaults.demo_secrets_in_use
+
+
+async def test_after_hours_the_customer_is_told_when_the_advisors_are_back(queue, monkeypatch):
+    from actions import knowledge
+    from actions.advisor_hours import back_at
+
+    async def facts():
+        return {"customer_line_weekdays": {"kind": "hours", "value": "08:00-20:00"},
+                "customer_line_saturday": {"kind": "hours", "value": "09:00-17:00"}}
+
+    sunday = datetime(2026, 12, 13, 15, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(knowledge.FACTS, "get", facts)
+    monkeypatch.setattr(conversation, "utc_now", lambda: sunday)
+    monkeypatch.setattr(conversation, "advisors_back", ADVISORS_BACK)
+    messages, _ = await run([user("talk to a human", "human_handoff")])
+    assert [m.get("response") for m in messages][:2] == ["utter_handoff", "utter_handoff_after_hours"]
+    assert messages[1]["back"] == "Monday 14 December 2026 at 08:00 (Paris time)"
+    assert back_at(sunday, await facts()) is not None and len(queue.waiting()) == 1  # queued all the same
