@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -140,21 +140,8 @@ class HandoffQueue:
         """Closes the conversation's request while nobody has taken it yet (the customer changed their mind), audited
         as `close` does; its id, or None when none is waiting (an advisor who took it meanwhile keeps it)."""
         handoff_id = self._open_id(conversation_id)
-        if handoff_id is None:
+        if handoff_id is None or not self.close(handoff_id, detail, statuses=(WAITING,)):
             return None
-        now = self._clock()
-        with self._sessions.begin() as session:
-            withdrawn = session.execute(
-                update(Handoff).where(Handoff.id == handoff_id, Handoff.status == WAITING)
-                .values(status=CLOSED, returned_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if withdrawn != 1:
-                return None
-            session.add(AgentAction(handoff_id=handoff_id, agent=SYSTEM_AGENT, action=CLOSE, at=now,
-                                    detail=mask_sensitive(detail)[:MAX_TEXT]))
-        self._archived(handoff_id, SYSTEM_AGENT, CLOSE, detail, now)
-        logger.info("Handoff %s withdrawn: %s", handoff_id, detail)
         return handoff_id
 
     def is_paused(self, conversation_id: str) -> bool:
@@ -236,16 +223,16 @@ class HandoffQueue:
             ).all()
             return [self._view(row) for row in rows]
 
-    def close(self, handoff_id: int, detail: str = "") -> bool:
-        """Ends an open handoff nobody handed back in the console (the customer left, or the Page Inbox gave the
-        conversation back to the bot); audited as `closed` by `system` with `detail`, the reason.
+    def close(self, handoff_id: int, detail: str = "", statuses: Tuple[str, ...] = (WAITING, TAKEN)) -> bool:
+        """Ends an open handoff nobody handed back in the console (the customer left or withdrew the request, or the
+        Page Inbox gave the conversation back to the bot); audited as `closed` by `system` with `detail`, the reason.
 
-        False when it is no longer open (handed back or closed meanwhile).
+        False when it is no longer in one of `statuses` (handed back or closed meanwhile; taken, for a withdrawal).
         """
         now = self._clock()
         with self._sessions.begin() as session:
             closed = session.execute(
-                update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_((WAITING, TAKEN)))
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_(statuses))
                 .values(status=CLOSED, returned_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount

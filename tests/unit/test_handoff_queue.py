@@ -52,6 +52,20 @@ def test_requests_are_idempotent_while_one_is_open(queue):
     assert later != first and [w.id for w in queue.waiting()] == [later]
 
 
+def test_a_waiting_request_can_be_withdrawn_a_taken_one_cannot(queue):
+    waiting = queue.request_handoff("psid-1", "messenger", "customer_asked", "help")
+    assert queue.status_of("psid-1") == "waiting"
+    assert queue.withdraw("psid-1", "the customer withdrew the request") == waiting
+    assert queue.status_of("psid-1") is None and queue.get(waiting).status == "closed"
+    assert [(a.agent, a.action, a.detail) for a in queue.actions(waiting)] == [
+        ("system", "closed", "the customer withdrew the request")]
+
+    taken = queue.request_handoff("psid-1", "messenger", "customer_asked", "help again")
+    assert queue.take(taken, "alice")
+    assert queue.withdraw("psid-1", "the customer withdrew the request") is None  # the advisor keeps it
+    assert queue.status_of("psid-1") == "taken" and queue.withdraw("psid-2", "x") is None
+
+
 def test_unknown_reasons_are_refused(queue):
     with pytest.raises(ValueError):
         queue.request_handoff("psid-1", "messenger", "bored", "")
