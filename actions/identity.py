@@ -18,7 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
-from actions.request_switch import StepsAsideForOtherRequests
+from actions.request_switch import SERVICE_REQUESTS, SWITCH_CONFIDENCE, StepsAsideForOtherRequests
 from actions.banking import UNAVAILABLE, BankError, ChannelUser, core_bank
 from actions.customer_sessions import CustomerSession, customer_sessions
 from actions.text.amounts import parse_money
@@ -38,10 +38,15 @@ REQUIRED, VERIFIED, REFUSED = "required", "verified", "refused"
 # code", so while the form waits for the code, that question gets one.
 CODE_NOT_RECEIVED = "faq/sms_code_not_received"
 # At the code step "I didn't get the code, send another" is most likely about that code, whatever else the words
-# could mean elsewhere ("code" is also a card's PIN: "renvoyez-moi un code" ranks forgotten PIN first): a general
-# question with that topic among its first four at CONTEXT_FLOOR or more is taken as one; a "no" ("pas de code",
-# "I didn't receive it") when that topic comes first at SURE or more.
+# could mean elsewhere ("code" is also a card's PIN: "renvoyez-moi un code" ranks forgotten PIN first, "another code
+# pls" reads as show_more, "send me another code please" as a card order at 0.44): a message with no digit (not a code
+# typed) with that topic among the knowledge base's first four at CONTEXT_FLOOR or more is taken as one, unless it
+# asks something the form already handles (OWN_WAY: leaving, help, a person, a language, the balance, or another
+# service surely enough to switch to it); a plain yes is never one, and a "no" only when that topic comes first at SURE or more
+# ("pas de code", "I didn't receive it").
 CONTEXT_FLOOR, SURE = 0.05, 0.5
+OWN_WAY = frozenset({"cancel", "goodbye", "help", "human_handoff", "switch_language", "affirm", "check_balance"})
+_DIGIT = re.compile(r"\d")
 
 
 def asks_for_a_new_code(tracker: Tracker) -> bool:
@@ -49,13 +54,18 @@ def asks_for_a_new_code(tracker: Tracker) -> bool:
     if tracker.active_loop_name != FORM or tracker.get_slot("requested_slot") != "otp_code":
         return False
     message = tracker.latest_message
-    intent = (message.get("intent") or {}).get("name")
+    if _DIGIT.search(str(message.get("text") or "")):
+        return False  # a code typed, right or wrong: the validation judges it
+    intent = message.get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name in OWN_WAY or (name in SERVICE_REQUESTS and confidence >= SWITCH_CONFIDENCE):
+        return False
     ranking = ((message.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
     scores = {r.get("intent_response_key"): float(r.get("confidence") or 0.0) for r in ranking[:4]}
-    if intent == "faq":
-        return scores.get(CODE_NOT_RECEIVED, 0.0) >= CONTEXT_FLOOR
-    first = ranking[0].get("intent_response_key") if ranking else None
-    return intent == "deny" and first == CODE_NOT_RECEIVED and scores[first] >= SURE
+    if name == "deny":
+        return bool(ranking) and ranking[0].get("intent_response_key") == CODE_NOT_RECEIVED and \
+            scores[CODE_NOT_RECEIVED] >= SURE
+    return scores.get(CODE_NOT_RECEIVED, 0.0) >= CONTEXT_FLOOR
 
 
 def channel_user(tracker: Tracker) -> Optional[ChannelUser]:

@@ -17,6 +17,8 @@ def short_title(text: str) -> str:
 
 def fitting_title(candidates: Iterable[str]) -> str:
     """The first of `candidates` that fits whole, else the first one shortened ("bank phone number" rather than
-    "what's your customer…")."""
+    "what's your customer…"), with a capital first letter as a button reads ("Forgot pin": the content team's
+    questions are written as customers type them)."""
     candidates = [" ".join(str(c or "").split()) for c in candidates]
-    return next((c for c in candidates if c and len(c) <= MAX_TITLE), short_title(candidates[0] if candidates else ""))
+    chosen = next((c for c in candidates if c and len(c) <= MAX_TITLE), short_title(candidates[0] if candidates else ""))
+    return chosen[:1].upper() + chosen[1:]

@@ -136,5 +136,9 @@ def test_a_code_that_did_not_come_is_sent_again_when_the_customer_says_so(branch
     assert "I've sent you a new code at" in joined(replies)
     assert sms_count(branch, camille) == sent + 2
 
+    replies = branch.exchange(psid, "send me another code please")  # read alone as a card order, unsure
+    assert "I've sent you a new code at" in joined(replies) and "6 digits" not in joined(replies), replies
+    assert sms_count(branch, camille) == sent + 3
+
     replies = branch.exchange(psid, branch.latest_code(camille))
     assert "Here are your balances, Camille" in joined(replies)

@@ -123,7 +123,7 @@ def test_two_close_answers_are_offered_one_tap_each(content):
     assert message["buttons"] == [
         {"title": "I forgot my PIN", "payload": '/faq{"knowledge_topic":"pin_forgotten"}'},
         # the topic's first question that fits a button whole, not "what are your openi…"
-        {"title": "opening hours", "payload": '/faq{"knowledge_topic":"opening_hours"}'},
+        {"title": "Opening hours", "payload": '/faq{"knowledge_topic":"opening_hours"}'},
     ]
 
 
