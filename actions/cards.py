@@ -285,6 +285,19 @@ def _of_kind(cards: List[Card], wanted: Optional[str]) -> List[Card]:
     return ([c for c in cards if c.kind == wanted] or cards) if wanted else cards
 
 
+async def the_one_card(tracker: Tracker, token: str, fresh: List[EventType], status: str) -> Optional[Card]:
+    """The card a freeze or an unfreeze means when there is no choice to make: the customer's only card in `status`
+    (of the kind they named, when they named one: "freeze my debit card"). Both can be undone, so the card is not
+    asked for ("Which card should I freeze?" with one button); None when several fit, or none."""
+    named = next((e["value"] for e in fresh if e.get("event") == "slot" and e.get("name") == "card_type"),
+                 tracker.get_slot("card_type"))
+    try:
+        cards = [c for c in _of_kind(await core_bank().cards(token), named) if c.status == status]
+    except BankError:
+        return None  # the form asks, and says what goes wrong
+    return cards[0] if len(cards) == 1 else None
+
+
 class ActionStartFreezeCard(Action):
     def name(self) -> Text:
         return "action_start_freeze_card"
@@ -296,7 +309,9 @@ class ActionStartFreezeCard(Action):
         session, gate = verified_session(tracker, dispatcher, request="freeze_card")
         if session is None:
             return events + gate
-        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+        only = await the_one_card(tracker, session.access_token, events, ACTIVE)
+        chosen = [SlotSet("card_to_freeze", only.card_id)] if only else []
+        return events + chosen + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
 class ValidateFreezeCardForm(StepsAsideForOtherRequests, FormValidationAction):
@@ -376,7 +391,9 @@ class ActionStartUnfreezeCard(Action):
         session, gate = verified_session(tracker, dispatcher, request="unfreeze_card")
         if session is None:
             return events + gate
-        return events + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
+        only = await the_one_card(tracker, session.access_token, events, FROZEN)
+        chosen = [SlotSet("card_to_unfreeze", only.card_id)] if only else []
+        return events + chosen + [SlotSet("identity", VERIFIED), SlotSet("pending_request", None)]
 
 
 class ValidateUnfreezeCardForm(StepsAsideForOtherRequests, FormValidationAction):

@@ -87,12 +87,19 @@ def test_a_card_that_cannot_be_found_is_frozen_for_now_then_unfrozen(branch: Bra
     declined = card_pays(branch, DEMO_CARD_IDS["credit"])
     assert (declined.status_code, declined.json()["error"]["code"]) == (422, "card_frozen")
 
+    # One card frozen: it is the one meant; an unfreeze can be undone, so it is not asked for (one button).
     replies = branch.exchange(psid, "found it! it was in my other jacket, switch my card back on")
-    assert "Which card should I unfreeze?" in joined(replies), replies
-    replies = branch.tap(psid, f"Credit •••• {credit}")
+    assert "Which card" not in joined(replies), replies
     assert f"your credit card •••• {credit} is active again" in joined(replies), replies
     assert card_statuses(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)[credit] == "active"
     assert card_pays(branch, DEMO_CARD_IDS["credit"]).status_code == 200
+
+    # The card named, the only one of its kind: frozen at once, not asked for; then active again.
+    replies = branch.exchange(psid, "please freeze my credit card")
+    assert "Which card" not in joined(replies) and f"your credit card •••• {credit} is frozen" in joined(replies)
+    assert card_statuses(branch, DEMO_PHONE, DEMO_CUSTOMER_NUMBER)[credit] == "frozen"
+    replies = branch.exchange(psid, "ok unfreeze it")
+    assert f"your credit card •••• {credit} is active again" in joined(replies), replies
     assert not CARD_NUMBER.search(joined(branch.texts_to(psid)))
 
 
