@@ -29,6 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.handoff.models import WAITING
 from bot.handoff.queue import HandoffQueue, default_queue
 from bot.privacy.pseudonyms import pseudonym
+from bot.rasa_server.answer_preamble import generate_responses
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,6 @@ async def answer_while_waiting(processor: MessageProcessor, output_channel: Outp
                                tracker: DialogueStateTracker,
                                queue: Callable[[], HandoffQueue] = default_queue) -> None:
     """What a message logged while the bot is paused gets, if anything (see the module's docstring)."""
-    from bot.rasa_server.answer_preamble import generate_responses
-
     if not tracker.is_paused() or answered_elsewhere(tracker):
         return
     try:
