@@ -23,6 +23,7 @@ from actions.text.amounts import parse_money, parse_term_months, term_only
 from actions.verified import bank_trouble, refusal_reason, verified_session
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
+QUOTE_ACTION = "action_show_loan_quote"
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -34,22 +35,48 @@ def loan_type_named(shown_as: Presentation, product: Any) -> str:
     return shown_as.text_or(f"loan.type.{product}", str(product))
 
 
+def quote_just_shown(tracker: Tracker) -> bool:
+    """The bot's answer to the customer's previous message was a loan quote, which still stands (all three figures)."""
+    if not all(tracker.get_slot(name) for name in LOAN_SLOTS):
+        return False
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == QUOTE_ACTION
+    return False
+
+
 class ActionStartLoan(Action):
-    """A new loan question: what the customer already said (type, amount, term) prefills the form."""
+    """A new loan question: what the customer already said (type, amount, term) prefills the form.
+
+    Right after a quote, the question changes it ("and for 15k?", "et sur 5 ans plutôt ?": the Rasa server reads such
+    figures as a loan question, bot/rasa_server/quote_changes.py): what it does not say is kept, and a bare number is
+    the amount."""
 
     def name(self) -> Text:
         return "action_start_loan"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
+        changing = quote_just_shown(tracker)
         amount_text = " ".join(filter(None, [_entity(tracker, "amount"), _entity(tracker, "currency")]))
         # The amount the NLU tagged, else one written with its currency ("a 500 euro car loan"): a bare number of
-        # the request may be something else ("for my 2 kids"); a term is never read as money (parse_money).
-        money = parse_money(amount_text) if amount_text else parse_money(text, currency_required=True)
+        # the request may be something else ("for my 2 kids"), not after a quote; a term is never read as money.
+        money = parse_money(amount_text) if amount_text else parse_money(text, currency_required=not changing)
         term = parse_term_months(_entity(tracker, "term") or text)
+        named_type = tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else None
+        amount = str(money.amount) if money else None
+        if changing:
+            named_type = named_type or tracker.get_slot("loan_type")
+            amount = amount or tracker.get_slot("loan_amount")
+            term = term or int(tracker.get_slot("loan_term"))
         return [
-            SlotSet("loan_type", tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else None),
-            SlotSet("loan_amount", str(money.amount) if money else None),
+            SlotSet("loan_type", named_type),
+            SlotSet("loan_amount", amount),
             SlotSet("loan_term", str(term) if term else None),
             SlotSet("loan_application_key", None),
         ]
@@ -152,7 +179,7 @@ class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
 
 class ActionShowLoanQuote(Action):
     def name(self) -> Text:
-        return "action_show_loan_quote"
+        return QUOTE_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         shown_as = Presentation.from_tracker(tracker)

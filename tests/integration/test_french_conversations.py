@@ -102,6 +102,11 @@ def test_a_loan_quote_then_the_application_in_french(branch: Branch):
     replies = branch.exchange(psid, "combien me coûterait un crédit auto de 10 000 € sur 4 ans ?")
     quote = in_french(replies)
     assert "10\u202f000,00\u00a0€ sur 48 mois" in quote and "par mois" in quote, quote
+    # Other figures, right after the quote: the quote again with what changed, the rest kept.
+    quote = in_french(branch.exchange(psid, "et sur 5 ans plutôt ?"))
+    assert "crédit auto de 10\u202f000,00\u00a0€ sur 60 mois" in quote, quote
+    quote = in_french(branch.exchange(psid, "et pour 12 000 € ?"))
+    assert "crédit auto de 12\u202f000,00\u00a0€ sur 60 mois" in quote, quote
     replies = branch.tap(psid, "Faire la demande")
     assert "m'assurer" in in_french(replies)
     done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)

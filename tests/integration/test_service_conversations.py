@@ -266,6 +266,22 @@ def test_a_loan_quote_is_public_and_the_application_needs_verification(branch: B
     assert "car loan of €10,000.00 over 48 months" in joined(replies) and "received" in joined(replies)
 
 
+def test_other_figures_right_after_a_quote_change_it(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "how much would a 10k car loan cost me over 4 years?")
+    quote = joined(branch.exchange(psid, "and for 15k?"))
+    assert "A car loan of €15,000.00 over 48 months costs" in quote, quote
+    quote = joined(branch.exchange(psid, "no, make it 5 years"))  # a no with a figure: not the quote declined
+    assert "A car loan of €15,000.00 over 60 months costs" in quote, quote
+    replies = branch.exchange(psid, "and over 10 years?")  # outside the product: said, and asked again
+    assert "A car loan runs from 12 to 84 months." in joined(replies), replies
+    assert "Over how long would you like to repay it?" in replies[-1], replies
+    quote = joined(branch.exchange(psid, "6 years then"))
+    assert "A car loan of €15,000.00 over 72 months costs" in quote, quote
+    replies = branch.exchange(psid, "send 15k to Tom")  # another request: not a change of the quote
+    assert "costs" not in joined(replies) and "Over how long" not in joined(replies), replies
+
+
 def test_a_loan_outside_the_products_range_is_asked_again(branch: Branch):
     psid = new_psid()
     replies = branch.exchange(psid, "how much would a 500 euro car loan cost me over 4 years?")

@@ -37,3 +37,45 @@ async def test_the_amount_and_term_are_read_from_the_words_when_not_tagged(text,
 async def test_the_tagged_amount_comes_first():
     slots = await prefilled(request("a 10k car loan over 4 years", [{"entity": "amount", "value": "10k"}]))
     assert slots["loan_amount"] == "10000.00"
+
+
+def after_quote(text: str, entities: Optional[List[Dict[str, Any]]] = None, *, answered_by: str = "action_show_loan_quote",
+                slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    """The customer's message right after the bot's answer `answered_by` to a car loan of 10,000 over 48 months."""
+    parsed = {"text": text, "intent": {"name": "loan_inquiry"}, "entities": entities or []}
+    quote = {"language": "en", "loan_type": "car", "loan_amount": "10000.00", "loan_term": "48", **(slots or {})}
+    events = [
+        {"event": "user", "text": "how much would a 10k car loan cost me over 4 years?", "parse_data": {}},
+        {"event": "action", "name": "action_start_loan"},
+        {"event": "action", "name": "loan_form"},
+        {"event": "action", "name": answered_by},
+        {"event": "bot", "text": "A car loan of €10,000.00 over 48 months costs…"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": parsed, "input_channel": "messenger"},
+    ]
+    return Tracker("psid-1", quote, parsed, events, False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, entities, figures", [
+    ("and for 15k?", [], ("car", "15000.00", "48")),
+    ("what about over 5 years instead?", [{"entity": "term", "value": "5 years"}], ("car", "10000.00", "60")),
+    ("et sur 5 ans plutôt ?", [], ("car", "10000.00", "60")),
+    ("plutôt 8000 sur 4 ans", [], ("car", "8000.00", "48")),
+    ("and as a personal loan?", [{"entity": "loan_type", "value": "personal"}], ("personal", "10000.00", "48")),
+])
+async def test_right_after_a_quote_the_question_changes_only_what_it_says(text, entities, figures):
+    tracker = after_quote(text, entities)
+    if entities and entities[0]["entity"] == "loan_type":
+        tracker.slots["loan_type"] = entities[0]["value"]  # the slot filled from the entity, as Rasa does
+    slots = await prefilled(tracker)
+    assert (slots["loan_type"], slots["loan_amount"], slots["loan_term"]) == figures
+
+
+async def test_a_loan_question_after_something_else_starts_afresh():
+    slots = await prefilled(after_quote("and for 15k?", answered_by="utter_anything_else"))
+    assert (slots["loan_type"], slots["loan_amount"], slots["loan_term"]) == (None, None, None)
+
+
+async def test_a_quote_refused_leaves_nothing_to_change():  # the refusal emptied the figures
+    slots = await prefilled(after_quote("and for 15k?", slots={"loan_type": None, "loan_amount": None, "loan_term": None}))
+    assert (slots["loan_type"], slots["loan_amount"], slots["loan_term"]) == (None, None, None)
