@@ -115,11 +115,16 @@ def sms_language(tracker: Tracker) -> str:
     return language_of(tracker.get_slot("language"))
 
 
+# Until when the core bank refuses codes, by refusal: a lock after wrong codes, or too many codes asked for.
+CODE_WAITS = {"otp_locked": "locked_until", "too_many_challenges": "retry_at"}
+
+
 def lock_wait(error: BankError, shown_as: Presentation, now: Optional[datetime] = None) -> str:
-    """How long until codes may be tried again, from the core bank's `locked_until` ("30 minutes", "30 minutes"
-    in French too): whole minutes, rounded up; "a few minutes" when the bank did not say or the time has passed."""
+    """How long until codes may be tried (or asked for) again, from the core bank's `locked_until` or `retry_at`
+    ("30 minutes", "30 minutes" in French too): whole minutes, rounded up; "a few minutes" when the bank did not say
+    or the time has passed."""
     try:
-        until = datetime.fromisoformat(str(error.details["locked_until"]).replace("Z", "+00:00"))
+        until = datetime.fromisoformat(str(error.details[CODE_WAITS[error.code]]).replace("Z", "+00:00"))
     except (KeyError, TypeError, ValueError):
         until = None
     if until is None or until.tzinfo is None:
@@ -132,16 +137,13 @@ def lock_wait(error: BankError, shown_as: Presentation, now: Optional[datetime] 
 
 def explain_code_refusal(dispatcher: CollectingDispatcher, tracker: Tracker, error: BankError, otherwise: str,
                          **values: Any) -> None:
-    """Tells the customer why no code can be sent or checked now (locked, and for how long; too many; bank down)."""
-    if error.code == "otp_locked":
-        dispatcher.utter_message(response="utter_otp_locked", wait=lock_wait(error, Presentation.from_tracker(tracker)),
-                                 **values)
+    """Tells the customer why no code can be sent or checked now (locked or too many, and for how long; bank down)."""
+    waiting = {"otp_locked": "utter_otp_locked", "too_many_challenges": "utter_too_many_codes"}
+    if error.code in waiting:
+        dispatcher.utter_message(response=waiting[error.code],
+                                 wait=lock_wait(error, Presentation.from_tracker(tracker)), **values)
         return
-    responses = {
-        "too_many_challenges": "utter_too_many_codes",
-        UNAVAILABLE: "utter_bank_unavailable",
-    }
-    dispatcher.utter_message(response=responses.get(error.code, otherwise), **values)
+    dispatcher.utter_message(response="utter_bank_unavailable" if error.code == UNAVAILABLE else otherwise, **values)
 
 
 class ValidateIdentityForm(StepsAsideForOtherRequests, FormValidationAction):

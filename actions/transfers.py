@@ -30,7 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answers_only
 from actions.request_switch import StepsAsideForOtherRequests
 from actions.banking import BankError, core_bank
-from actions.identity import VERIFIED, explain_code_refusal, parse_code
+from actions.identity import CODE_WAITS, VERIFIED, explain_code_refusal, parse_code
 from actions.own_accounts import CURRENT, SAVINGS, accounts_of_move, destination_type, source_type
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money
@@ -498,6 +498,8 @@ class ValidateTransferForm(StepsAsideForOtherRequests, FormValidationAction):
             return {"transfer_payee": None, "transfer_to_account": None, "transfer_confirmed": None,
                     "transfer_draft": None}
         explain_code_refusal(dispatcher, tracker, error, otherwise="utter_transfer_refused", reason=reason)
+        if error.code in CODE_WAITS:  # no code now: the transfer cannot be approved, and the customer is told so
+            dispatcher.utter_message(response="utter_transfer_not_sent")
         return {"transfer_draft": json.dumps({"outcome": "refused"})}
 
 

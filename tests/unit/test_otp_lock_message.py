@@ -71,3 +71,29 @@ def test_the_wait_is_the_minutes_left_rounded_up(left, shown):
 def test_without_a_time_from_the_bank_the_wait_is_a_few_minutes():
     error = _refusal(423, {"error": {"code": "otp_locked", "message": "Locked."}})
     assert identity.lock_wait(error, Presentation.of("fr"), NOW) == "quelques minutes"
+
+
+def too_many(retry_at: datetime):
+    """The bank's 429 when too many codes were asked for, as it travels."""
+    wire = Error(error=ErrorDetail(code="too_many_challenges", message="Too many.", retry_at=retry_at)).wire()
+    return _refusal(429, wire)
+
+
+@pytest.mark.parametrize("language, says", [
+    ("en", "For your security, you can ask for a new one in 8 minutes."),
+    ("fr", "Pour votre sécurité, vous pourrez en demander un nouveau dans 8 minutes."),
+])
+async def test_too_many_codes_says_when_a_new_one_can_be_asked_for(at_now, language, says):
+    dispatcher = CollectingDispatcher()
+    identity.explain_code_refusal(dispatcher, tracker({"language": language}), too_many(NOW + timedelta(minutes=7.5)),
+                                  otherwise="utter_verification_failed")
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_too_many_codes"
+    generated = await NLG.generate("utter_too_many_codes", session(language=language), "socketio", wait=message["wait"])
+    assert generated["text"].endswith(says), generated["text"]
+
+
+def test_a_lock_time_is_not_read_as_a_retry_time():  # each refusal's own field
+    wire = Error(error=ErrorDetail(code="too_many_challenges", message="Too many.",
+                                   locked_until=NOW + timedelta(minutes=30))).wire()
+    assert identity.lock_wait(_refusal(429, wire), Presentation.of("en"), NOW) == "a few minutes"

@@ -230,3 +230,15 @@ async def test_a_no_when_the_code_is_asked_cancels_the_transfer_and_sends_nothin
                                                                          other, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_transfer_code_expected"]
     assert slots == {"transfer_code": None}
+
+
+@pytest.mark.parametrize("error", [
+    BankError(429, "too_many_challenges", "Too many codes.", {"retry_at": "2026-06-11T10:08:00+00:00"}),
+    BankError(423, "otp_locked", "Locked.", {"locked_until": "2026-06-11T10:30:00+00:00"}),
+])
+def test_no_code_to_approve_a_transfer_says_how_long_and_that_nothing_was_sent(error):
+    dispatcher = CollectingDispatcher()
+    slots = transfers.ValidateTransferForm._refused(dispatcher, form_tracker("yes"), error)
+    assert [m["response"] for m in dispatcher.messages][1:] == ["utter_transfer_not_sent"]
+    assert "wait" in dispatcher.messages[0]
+    assert slots == {"transfer_draft": '{"outcome": "refused"}'}
