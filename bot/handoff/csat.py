@@ -2,7 +2,8 @@
 
 When a handoff ends (an advisor hands back in the console, the idle sweep closes it, or the Page Inbox
 gives the thread back: bot/handoff/staff_desk.py, thread_control.py), `CsatSender.offer` sends the
-customer ONE survey, as the system: a bot event appended through Rasa's HTTP API with
+customer ONE survey (from the console, only when an advisor's message reached the customer: a request withdrawn,
+or handed back or closed with no reply, asks nobody to rate help that never came), as the system: a bot event appended through Rasa's HTTP API with
 `execute_side_effects` and the handoff's channel as `output_channel` (the path of the "back" note,
 rasa_control.py), so the Rasa server's own output channel sends it and records the payloads it offers.
 

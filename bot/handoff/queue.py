@@ -41,6 +41,8 @@ from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
+NOT_DELIVERED = "not delivered"  # how a reply that did not reach the customer is audited
+
 
 
 
@@ -188,8 +190,10 @@ class HandoffQueue:
         logger.info("Handoff %s taken", handoff_id)
         return True
 
-    def record_reply(self, handoff_id: int, agent: str, detail: str = "") -> bool:
-        """Audits a message `agent` sent in the conversation; False unless `agent` has it."""
+    def record_reply(self, handoff_id: int, agent: str, text: str = "", not_delivered: Optional[str] = None) -> bool:
+        """Audits a message `agent` sent in the conversation (`not_delivered`: why it did not reach the customer);
+        False unless `agent` has it."""
+        detail = text if not_delivered is None else f"{NOT_DELIVERED} ({not_delivered}): {text}"
         with self._sessions.begin() as session:
             if not self._held_by(session, handoff_id, agent):
                 return False
@@ -198,6 +202,16 @@ class HandoffQueue:
                                     detail=mask_sensitive(detail)[:MAX_TEXT]))
         self._archived(handoff_id, agent, REPLY, detail, at)
         return True
+
+    def replied(self, handoff_id: int) -> bool:
+        """Whether staff's message reached the customer in this handoff (a survey asks how that help was)."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(AgentAction.id).where(
+                    AgentAction.handoff_id == handoff_id, AgentAction.action == REPLY,
+                    AgentAction.detail.not_like(f"{NOT_DELIVERED} (%"),
+                ).limit(1)
+            ) is not None
 
     def hand_back(self, handoff_id: int, agent: str) -> bool:
         """Returns the conversation to the bot; False unless `agent` has it."""

@@ -78,8 +78,8 @@ class StaffDesk:
         """Sends `text` as `agent` (username); the web chat shows it as an advisor's, named `agent_name`."""
         handoff = await self._held(handoff_id, agent)
         result = await self.rasa.send_as_agent(handoff.conversation_id, handoff.channel, text, agent, agent_name)
-        detail = text if result.delivered else f"not delivered ({result.reason}): {text}"  # masked by the queue
-        await asyncio.to_thread(self.queue.record_reply, handoff_id, agent, detail)
+        await asyncio.to_thread(self.queue.record_reply, handoff_id, agent, text,  # masked by the queue
+                                None if result.delivered else result.reason)
         return result
 
     async def hand_back(self, handoff_id: int, agent: str, note: Optional[str] = None) -> bool:
@@ -94,10 +94,14 @@ class StaffDesk:
         return True
 
     async def _survey(self, handoff: HandoffView, agent: Optional[str]) -> None:
-        """The customer's one satisfaction survey for this handoff (never fails the hand-back)."""
+        """The customer's one satisfaction survey for this handoff, if an advisor's message reached them: nobody is
+        asked to rate help that never came (never fails the hand-back)."""
         if self.csat is None:
             return
         try:
+            if not await asyncio.to_thread(self.queue.replied, handoff.id):
+                logger.info("No CSAT survey for handoff %s: no message from staff reached the customer", handoff.id)
+                return
             await self.csat.offer(handoff.id, handoff.conversation_id, handoff.channel, agent)
         except Exception:  # noqa: BLE001 - the database down must not undo a hand-back that happened
             logger.exception("CSAT survey of handoff %s failed", handoff.id)

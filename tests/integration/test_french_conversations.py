@@ -158,14 +158,16 @@ def test_a_french_customer_asks_for_an_advisor_and_is_handed_back_in_french(bran
     desk: StaffDesk = desk_for(branch)
     handoff = next(h for h in desk.queue.waiting() if h.conversation_id == psid)
 
-    async def take_and_hand_back():
+    async def take_answer_and_hand_back():
         try:
-            return await desk.take(handoff.id, "chloe"), await desk.hand_back(handoff.id, "chloe")
+            taken = await desk.take(handoff.id, "chloe")
+            answered = await desk.reply(handoff.id, "chloe", "Bonjour, Chloé de l'agence. C'est réglé.")
+            return taken, answered.delivered, await desk.hand_back(handoff.id, "chloe")
         finally:
             await desk.close()
 
-    assert asyncio.run(take_and_hand_back()) == (True, True)
-    # Sent by Rasa before hand_back returns: the note, then the survey, both in French.
+    assert asyncio.run(take_answer_and_hand_back()) == (True, True, True)
+    # Sent by Rasa before hand_back returns: the note, then the survey (the advisor answered), both in French.
     assert branch.texts_to(psid)[-2] == bot_text("handoff.back_note", "fr")
     survey = branch.sent_to(psid)[-1]["message"]["attachment"]["payload"]
     assert "Votre avis" in str(survey), survey

@@ -16,6 +16,7 @@ async def test_a_hand_back_sends_the_survey_and_its_answer_shows_per_advisor(con
     await log_in(console.alice, "alice")
     assert "No survey has been sent yet." in await (await console.alice.get("/console/csat")).text()
     assert (await post(console.alice, f"/console/handoffs/{handoff}/take")).status == 303
+    assert (await post(console.alice, f"/console/handoffs/{handoff}/reply", text="Hi, Alice here")).status == 303
     assert (await post(console.alice, f"/console/handoffs/{handoff}/hand-back")).status == 303
 
     surveys = CsatSurveys(console.queue.sessions, create_tables=False)

@@ -43,9 +43,12 @@ def queue_and_surveys(tmp_path: Path):
     return HandoffQueue(sessions), CsatSurveys(sessions, create_tables=False)
 
 
-def taken(queue: HandoffQueue, conversation: str, channel: str, agent: str = "alice") -> int:
+def taken(queue: HandoffQueue, conversation: str, channel: str, agent: str = "alice", replied: bool = True) -> int:
+    """A handoff `agent` took and, unless `replied` is False, answered (a survey asks about that answer)."""
     handoff_id = queue.request_handoff(conversation, channel, "customer_asked", "a person please")
     assert queue.take(handoff_id, agent)
+    if replied:
+        assert queue.record_reply(handoff_id, agent, "Hello, how can I help?")
     return handoff_id
 
 
@@ -217,6 +220,29 @@ async def test_no_survey_outside_the_24_hour_window_it_is_recorded_not_sent(tmp_
     view = surveys.for_handoff(handoff_id)
     assert (view.status, view.detail) == ("not_sent", "more than 24 hours since the customer's last message")
     assert not any("output_channel" in q and q["output_channel"] == "messenger" for _, _, q in rasa.appended)
+
+
+async def test_no_survey_when_no_message_from_staff_reached_the_customer(tmp_path: Path):
+    rasa = FakeRasa()
+    queue, surveys = queue_and_surveys(tmp_path)
+    silent = taken(queue, "psid-1", "messenger", replied=False)
+    undelivered = taken(queue, "psid-2", "messenger", replied=False)
+    assert queue.record_reply(undelivered, "alice", "Hello?", not_delivered="outside the messaging window")
+    answered = taken(queue, "psid-3", "messenger")
+    for conversation in ("psid-1", "psid-2", "psid-3"):
+        said(rasa, conversation, 3)
+    async with serving(rasa.app()) as url:
+        control = RasaControl(url, TOKEN)
+        desk = StaffDesk(queue, control, CsatSender(lambda: surveys, control, PRIVACY))
+        try:
+            for handoff_id in (silent, undelivered, answered):
+                assert await desk.hand_back(handoff_id, "alice")
+        finally:
+            await desk.close()
+    assert surveys.for_handoff(silent) is None and surveys.for_handoff(undelivered) is None
+    assert surveys.for_handoff(answered).status == "sent"
+    surveyed = {cid for cid, events, _ in rasa.appended if any((e.get("metadata") or {}).get("csat_survey") for e in events)}
+    assert surveyed == {"psid-3"}
 
 
 async def test_the_idle_close_sends_the_survey_to_the_advisor_s_customer(tmp_path: Path):
