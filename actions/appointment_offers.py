@@ -17,15 +17,17 @@ SHOWN, PER_DAY = 8, 2
 
 
 def choose(slots: list, when: Optional[str]) -> Tuple[list, bool]:
-    """The slots to offer (one per start time, at most PER_DAY a day, SHOWN in all), on the day asked for
-    when there are some then; and whether the day asked for had none."""
+    """The slots to offer (one per start time, at most PER_DAY a day unless a weekday is asked for, SHOWN in all),
+    on the day and within the hours asked for (`when`) when there are some then; and whether none fitted."""
     today = utc_now().astimezone(BANK_ZONE).date()
     wanted = [s for s in slots if fits(s.starts_at, when, today)]
     missed = bool(when) and not wanted
+    # A weekday asked for, and found: that day's times, not two of them.
+    a_day = SHOWN if wanted and any(part.isdigit() for part in (when or "").split()) else PER_DAY
     chosen, starts, per_day = [], set(), {}
     for slot in wanted or slots:
         day = slot.starts_at.astimezone(BANK_ZONE).date()
-        if slot.starts_at in starts or per_day.get(day, 0) >= PER_DAY:
+        if slot.starts_at in starts or per_day.get(day, 0) >= a_day:
             continue
         starts.add(slot.starts_at)
         per_day[day] = per_day.get(day, 0) + 1

@@ -9,8 +9,10 @@ booked twice: bot/core_bank/appointments.py); these actions ask, show and relay:
   and locale, Paris time and said so; a yes books it (one idempotency key per draft) and the answer carries the
   AP- reference. A time typed instead of tapped ("mardi 8 à 10h30", "the one with Julien", "le deuxième") is
   the one it names among those on show; when it names several, only those are offered again, asking which
-  (`appointment_slot_matches`); none, it is said and the times are offered again. A slot taken meanwhile (409 slot_taken) is said politely and fresh slots are offered; so is a
-  time the customer already has another appointment at (409 appointment_overlap, the core bank's rule);
+  (`appointment_slot_matches`); none, it is said and the times are offered again. Other hours or another day asked
+  for ("anything in the afternoon?", "plutôt jeudi matin", "after 2pm") offer the free times that fit instead. A slot
+  taken meanwhile (409 slot_taken) is said politely and fresh slots are offered; so is a time the customer already
+  has another appointment at (409 appointment_overlap, the core bank's rule);
 - cancel (`appointment_cancel_form`) and reschedule (`appointment_reschedule_form`): the customer's upcoming
   appointment (picked with quick replies when there are several), then a yes; a move keeps the reference and
   the channel, and shows the free slots of that channel, on the weekday asked for when the request named one
@@ -28,17 +30,18 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answers_only
-from actions.request_switch import StepsAsideForOtherRequests
+from actions.request_switch import StepsAsideForOtherRequests, answering
 from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines, appointment_told, channel_named,
                                         choose, slot_start, time_replies)
 from actions.banking import UNAVAILABLE, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text.appointments import BANK_ZONE, channel_of, long_time, topic_of, typed_choice, when_of
+from actions.text.appointments import (BANK_ZONE, HOURS, channel_of, hours_asked, long_time, slot_words, topic_of,
+                                       typed_choice, when_of)
 from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, session_expired, verified_session
 from bot.clock import utc_now
@@ -364,6 +367,30 @@ class ActionAskAppointmentConfirmed(_Question, Action):
 # --- validating, and acting on the yes ----------------------------------------------------------
 
 
+def with_day_kept(before: Optional[str], asked: str) -> str:
+    """`asked` (`when_of`), with the day asked for before when it names none ("next week", then "in the afternoon")."""
+    days = [part for part in (before or "").split() if not part.startswith(HOURS)]
+    if any(not part.startswith(HOURS) for part in asked.split()):
+        return asked
+    return " ".join(days + asked.split())
+
+
+# Read as a general question or a balance question, a message at the time question answers it when it asks for hours or
+# names a time ("any slots after 2pm?", "anything in the afternoon?"); otherwise the rules answer it, then the question
+# comes again.
+ASIDE_UNLESS_TIMES = frozenset({"faq", "check_balance"})
+
+
+def left_to_the_rules(tracker: Tracker, form: str) -> bool:
+    """Whether the message at the time question is a general or balance question that says nothing of times."""
+    if tracker.get_slot("requested_slot") != "appointment_slot" or not answering(tracker, form):
+        return False
+    if (tracker.latest_message.get("intent") or {}).get("name") not in ASIDE_UNLESS_TIMES:
+        return False
+    text = tracker.latest_message.get("text") or ""
+    return hours_asked(text) is None and slot_words(text).time is None
+
+
 class _AppointmentValidation:
     """(A mixin of the three FormValidationActions, not an action itself.) What the three forms share: a slot
     chosen among the free ones; the form's end on a no or on nothing to do (`appointment_confirmed` False before
@@ -380,10 +407,19 @@ class _AppointmentValidation:
     def told(self, shown_as: Presentation, appointment: Appointment) -> Dict[str, str]:
         return appointment_told(shown_as, appointment)
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
+        if left_to_the_rules(tracker, form):  # Rasa's rejection: the rules answer it, then the form asks again
+            return [SlotSet("appointment_slot", None), ActionExecutionRejected(form)]
+        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        if tracker.get_slot("appointment_confirmed") is False:
+        # False before the yes-or-no was asked: nothing to do (no appointment to change, the bank down), the form ends
+        # without asking. A "no" to the question is validated (and answered: "OK, I haven't booked anything").
+        asked = tracker.get_slot("requested_slot") == "appointment_confirmed"
+        if tracker.get_slot("appointment_confirmed") is False and not asked:
             return []
         return domain_slots
 
@@ -401,6 +437,10 @@ class _AppointmentValidation:
             named = [s for s in slots if s.slot_id == value]
         else:  # typed: one of those on show (actions/text/appointments.py reads the words)
             named = typed_choice(shown_as, str(value), await on_show(tracker, token), bank_today())
+            asked = when_of(str(value))
+            if not named and asked:  # other times asked for ("anything in the afternoon?", "jeudi"): those offered
+                return {"appointment_slot": None, "appointment_slot_matches": None,
+                        "appointment_when": with_day_kept(tracker.get_slot("appointment_when"), asked)}
         if len(named) > 1:  # which of them? asked with those only (action_ask_appointment_slot)
             return {"appointment_slot": None, "appointment_slot_matches": [s.slot_id for s in named]}
         if not named:

@@ -9,6 +9,10 @@ what the words name, every part of it together: a weekday ("mardi", "tue", "mar.
 to 7 without am is the afternoon's), an advisor's first or last name ("celui avec Julien"), and a place in the list
 ("le deuxième", "the last one"; among those the other words leave: "the second one on Tuesday"). A message that is
 only a number ("2") is a place in the list. Pure functions: the day "today" is means is given by the caller.
+
+Hours asked for rather than a time chosen ("anything in the afternoon?", "plutôt le matin", "after 2pm", "avant
+11h", "en fin de journée"): `slot_words(...).hours`, and `when_of` keeps them with the day ("4 hours=12:00-24:00" for
+"jeudi après-midi"), so the times offered are those that fit (`fits`).
 """
 from __future__ import annotations
 
@@ -84,25 +88,42 @@ def channel_of(text: Optional[str]) -> Optional[str]:
 
 
 def when_of(text: Optional[str]) -> Optional[str]:
-    """The day a customer asks for: an ISO weekday ("4" for "jeudi"), "next_week", or None."""
+    """When a customer asks for: the day (an ISO weekday, "4" for "jeudi", or "next_week") and the hours
+    ("hours=12:00-24:00" for "the afternoon"), space separated ("4 hours=12:00-24:00"); None when neither."""
     folded = fold(text)
     days = [str(day) for day, pattern in _WEEKDAYS.items() if pattern.search(folded)]
-    if len(days) == 1:
-        return days[0]
-    if _NEXT_WEEK.search(folded):
-        return NEXT_WEEK
-    return None
+    parts = [days[0]] if len(days) == 1 else [NEXT_WEEK] if _NEXT_WEEK.search(folded) else []
+    hours = hours_asked(text)
+    if hours is not None:
+        parts.append(f"{HOURS}{_clock(hours[0])}-{_clock(hours[1])}")
+    return " ".join(parts) or None
 
 
 def fits(starts_at: datetime, when: Optional[str], today: date) -> bool:
-    """Whether a slot starting `starts_at` is on the day the customer asked for (`when_of`)."""
-    local = starts_at.astimezone(BANK_ZONE).date()
-    if when == NEXT_WEEK:
-        monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
-        return monday <= local < monday + timedelta(days=7)
-    if when and when.isdigit():
-        return local.isoweekday() == int(when)
+    """Whether a slot starting `starts_at` is on the day and within the hours the customer asked for (`when_of`)."""
+    local = starts_at.astimezone(BANK_ZONE)
+    minute = local.hour * 60 + local.minute
+    for part in (when or "").split():
+        if part == NEXT_WEEK:
+            monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+            if not monday <= local.date() < monday + timedelta(days=7):
+                return False
+        elif part.isdigit() and local.isoweekday() != int(part):
+            return False
+        elif part.startswith(HOURS):
+            start, _, end = part[len(HOURS):].partition("-")
+            if not _minutes(start) <= minute < _minutes(end):
+                return False
     return True
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _minutes(clock: str) -> int:
+    hour, _, minute = clock.partition(":")
+    return int(hour) * 60 + int(minute or 0)
 
 
 def short_time(shown_as: Presentation, starts_at: datetime) -> str:
@@ -169,6 +190,21 @@ _DIGIT_PLACE = re.compile(r"^\s*(?:n(?:o|umber|umero|°)?\s*\.?\s*)?(?P<place>[1
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 AFTERNOON_FROM_1_TO = 7  # "at 3" in a bank's day is 15:00
 
+# Hours asked for, Paris time, as minutes of the day [start, end): parts of the day, and times after or before one.
+HOURS = "hours="
+DAY_END = 24 * 60
+_PARTS = (  # the evening before the afternoon: "end of the afternoon" is the evening
+    ((17 * 60, DAY_END), re.compile(
+        r"\bevening\b|\bsoir(?:ee)?\b|\bend of the (?:day|afternoon)\b|\bfin de (?:la )?(?:journee|apres.midi)\b"
+        r"|\bafter work\b|\bapres (?:le |mon )?(?:travail|boulot)\b|\blate afternoon\b")),
+    ((12 * 60, DAY_END), re.compile(r"\bafternoons?\b|\bapres.midi\b|\bafter (?:noon|lunch)\b|\bapres (?:le )?dejeuner\b")),
+    ((0, 12 * 60), re.compile(r"\bmornings?\b|\bmatin(?:ee)?s?\b|\bbefore (?:noon|lunch)\b|\bavant (?:midi|le dejeuner)\b")),
+)
+_HOUR_WORDS = r"(?P<hour>[01]?\d|2[0-3])(?:\s*(?::|h|\.)\s*(?P<minute>[0-5]\d))?\s*(?:h\b|heures?\b)?\s*(?P<half>am|pm)?"
+_NOT_A_DAY = r"(?!\d)(?!\s*(?:st|nd|rd|th|er|eme|e)\b)"  # "from the 8th", "dès le 1er" are days
+_AFTER = re.compile(r"\b(?:after|from|later than|apres|a partir de|des|plus tard que)\s+" + _HOUR_WORDS + _NOT_A_DAY)
+_BEFORE = re.compile(r"\b(?:before|until|till|earlier than|avant|jusqu'a|plus tot que)\s+" + _HOUR_WORDS + _NOT_A_DAY)
+
 
 @dataclass(frozen=True)
 class SlotWords:
@@ -180,6 +216,7 @@ class SlotWords:
     days_ahead: Optional[int] = None  # 0 today, 1 tomorrow
     time: Optional[Tuple[int, int]] = None  # (hour, minute), Paris time
     place: Optional[int] = None  # 1 the first offered, -1 the last
+    hours: Optional[Tuple[int, int]] = None  # asked for, [start, end) in minutes of the day: narrows, never chooses
     words: FrozenSet[str] = frozenset()  # the words, to find an advisor's name in
 
     @property
@@ -207,6 +244,9 @@ def slot_words(text: Optional[str]) -> SlotWords:
     if digit_place:
         return SlotWords(place=int(digit_place["place"]))
     found: dict = {}
+    folded, hours = _read_hours(folded)
+    if hours is not None:
+        found["hours"] = hours
     for pattern in _TIME_PATTERNS:
         match = pattern.search(folded)
         if match:
@@ -241,6 +281,25 @@ def slot_words(text: Optional[str]) -> SlotWords:
     return SlotWords(**found, words=frozenset(_WORD.findall(folded)))
 
 
+def _read_hours(folded: str) -> Tuple[str, Optional[Tuple[int, int]]]:
+    """The hours a folded text asks for, and the text without the words that said them."""
+    for pattern, bound in ((_AFTER, "after"), (_BEFORE, "before")):
+        match = pattern.search(folded)
+        if match:
+            at = _hour(int(match["hour"]), match["half"]) * 60 + int(match["minute"] or 0)
+            return _blank(folded, match), ((at, DAY_END) if bound == "after" else (0, at))
+    for hours, pattern in _PARTS:
+        match = pattern.search(folded)
+        if match:
+            return _blank(folded, match), hours
+    return folded, None
+
+
+def hours_asked(text: Optional[str]) -> Optional[Tuple[int, int]]:
+    """The hours a customer asks for ("the afternoon", "after 2pm", "avant 11h"), in minutes of the day; or None."""
+    return _read_hours(fold(text)[:200])[1]
+
+
 def _names(item: Any) -> FrozenSet[str]:
     """The folded first and last names of an offered item's advisor."""
     advisor = getattr(item, "advisor", None)
@@ -257,6 +316,8 @@ def typed_choice(shown_as: Presentation, text: str, offered: Sequence[Any], toda
     if titled:
         return titled
     said = slot_words(text)
+    if said.hours is not None and said.time is None and said.place is None:
+        return []  # hours asked for narrow the offer (`when_of`); they choose nothing
     names = [_names(item) & said.words for item in offered]
     named = any(names)
     if not said.says_when and not named and said.place is None:

@@ -249,3 +249,34 @@ def test_times_typed_in_french_none_matches_then_mardi_8_a_10h30(branch: Branch)
         assert datetime.fromisoformat(held["starts_at"]) == chosen_at
     finally:
         cancel_upcoming(branch, CAMILLE)
+
+
+def test_hours_asked_for_at_the_time_question_offer_the_times_that_fit_in_english_and_french(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I'd like to book an appointment with an advisor about my savings")
+    branch.exchange(psid, ALEX[0])
+    branch.exchange(psid, branch.latest_code(ALEX[1]))
+    branch.tap(psid, "By phone")
+    # Read as a balance question by the NLU: asked for a time, it asks for the afternoon's.
+    replies = branch.exchange(psid, "do u have anything in the afternoon?")
+    assert "Here are your balances" not in joined(replies) and "None of the times offered" not in joined(replies)
+    afternoon = offered_times(branch, psid)
+    assert all(at.hour >= 12 for _, at in afternoon), afternoon
+    replies = branch.exchange(psid, "the first one")
+    first_at = afternoon[0][1]
+    assert "Shall I book a meeting by phone about savings on" in joined(replies) and f"{first_at:%H:%M}" in joined(
+        replies), replies
+    declined = branch.tap(psid, "No")
+    assert "I haven't booked anything" in joined(declined), declined  # the no is answered (it was not, before)
+
+    psid = french_customer(branch)
+    branch.exchange(psid, "je voudrais un rendez-vous pour parler de mon épargne")
+    verify_in_french(branch, psid, *ALEX)
+    branch.tap(psid, "Par téléphone")
+    replies = branch.exchange(psid, "vous avez quelque chose le matin plutôt ?")
+    assert "Aucun des créneaux proposés" not in in_french(replies), replies
+    morning = offered_times(branch, psid)
+    assert all(at.hour < 12 for _, at in morning), morning
+    # A general question at the same question is still answered, and the times asked for again.
+    replies = branch.exchange(psid, "quels sont vos horaires d'ouverture ?")
+    assert offered_times(branch, psid) == morning, replies

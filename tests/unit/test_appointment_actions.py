@@ -15,7 +15,7 @@ import actions.appointments as appointments
 import actions.verified as verified
 from actions.banking import UNAVAILABLE, BankError
 from actions.customer_sessions import CustomerSession
-from actions.text.appointments import BANK_ZONE, channel_of, short_time, topic_of, when_of
+from actions.text.appointments import BANK_ZONE, channel_of, fits, short_time, topic_of, when_of
 from actions.text.locale import Presentation
 from bot.core_bank.contract.appointments import Appointment, Slot
 
@@ -436,3 +436,83 @@ async def test_the_end_clears_every_slot_of_the_flows():
     events = await appointments.ActionEndAppointment().run(CollectingDispatcher(), tracker({}), {})
     assert {e["name"] for e in events} == set(appointments.SLOTS) | {"appointment_key"}
     assert all(e["value"] is None for e in events)
+
+
+# --- hours asked for at the time question ------------------------------------------------------------
+
+
+def at_the_time_question(text: str, intent: str, slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    """`text` (read as `intent`) typed when the booking form asks which time."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
+    events = [{"event": "action", "name": "action_ask_appointment_slot"}, {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"},
+              {"event": "action", "name": "appointment_form"}]
+    return Tracker("psid-1", {"language": "en", "requested_slot": "appointment_slot", "appointment_channel": "video",
+                              "appointment_slot": text, **(slots or {})},
+                   latest, events, False, None, {"name": "appointment_form"}, "appointment_form")
+
+
+@pytest.mark.parametrize("text, when", [
+    ("do u have anything in the afternoon?", "hours=12:00-24:00"),
+    ("plutôt le matin", "hours=00:00-12:00"),
+])
+async def test_hours_asked_for_offer_the_free_times_that_fit(bank, text, when):
+    bank()
+    form = appointments.ValidateAppointmentForm()
+    dispatcher = CollectingDispatcher()
+    answer = await form.validate_appointment_slot(text, dispatcher, at_the_time_question(text, "inform"), {})
+    assert answer == {"appointment_slot": None, "appointment_slot_matches": None, "appointment_when": when}
+    assert said(dispatcher) == []  # no "none of the times matches": the question comes again with those that fit
+
+    await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_channel": "video", **answer}, loop="appointment_form"), {})
+    titles = [r["title"] for r in dispatcher.messages[-1]["quick_replies"]]
+    fitting = [s for s in FREE if fits(s.starts_at, when, datetime.now(BANK_ZONE).date())]
+    starts = list(dict.fromkeys(s.starts_at for s in fitting))  # one per time
+    assert titles[:2] == [short_time(Presentation.of("en"), at) for at in starts[:2]] and len(titles) <= len(starts)
+    assert all(short_time(Presentation.of("en"), s.starts_at) not in titles for s in FREE if s not in fitting)
+
+
+def test_the_day_asked_for_before_stays_when_hours_are_asked_for():
+    assert appointments.with_day_kept("next_week", "hours=12:00-24:00") == "next_week hours=12:00-24:00"
+    assert appointments.with_day_kept("4 hours=00:00-12:00", "hours=12:00-24:00") == "4 hours=12:00-24:00"
+    assert appointments.with_day_kept("next_week", "2") == "2"
+
+
+@pytest.mark.parametrize("text, intent, aside", [
+    ("what are your opening hours?", "faq", True),
+    ("what's my balance?", "check_balance", True),
+    ("any slots after 2pm?", "faq", False),  # hours asked for: an answer, whatever NLU read
+    ("do u have anything in the afternoon?", "check_balance", False),
+    ("thursday", "greet", False),  # not a question for the rules: the validation judges it
+])
+async def test_a_general_question_at_the_time_question_goes_to_the_rules_unless_it_asks_for_hours(bank, text, intent,
+                                                                                                    aside):
+    bank()
+    events = await appointments.ValidateAppointmentForm().run(
+        CollectingDispatcher(), at_the_time_question(text, intent), {})
+    rejected = [e for e in events if e.get("event") == "action_execution_rejected"]
+    assert bool(rejected) is aside, events
+
+
+def after_no(requested: Optional[str]) -> Tracker:
+    """`appointment_confirmed` False since the customer's last message, the form asking `requested`."""
+    latest = {"text": "No", "intent": {"name": "deny", "confidence": 1.0}, "entities": []}
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "/deny", "parse_data": latest, "input_channel": "messenger"},
+              {"event": "slot", "name": "appointment_confirmed", "value": False}]
+    return Tracker("psid-1", {"language": "en", "requested_slot": requested, "appointment_confirmed": False}, latest,
+                   events, False, None, {"name": "appointment_form"}, "action_listen")
+
+
+async def test_a_no_to_the_booking_is_answered_and_a_form_with_nothing_to_do_ends_silently(bank):
+    bank()
+    dispatcher = CollectingDispatcher()
+    await appointments.ValidateAppointmentForm().run(dispatcher, after_no("appointment_confirmed"), {
+        "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
+    assert said(dispatcher) == ["utter_appointment_not_booked"]  # it was skipped: the no got no answer
+
+    dispatcher = CollectingDispatcher()  # set False by the start (nothing to change): nothing asked, nothing said
+    await appointments.ValidateAppointmentForm().run(dispatcher, after_no(None), {
+        "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
+    assert said(dispatcher) == []

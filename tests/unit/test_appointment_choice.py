@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from actions.text.appointments import BANK_ZONE, SlotWords, short_time, slot_words, typed_choice
+from actions.text.appointments import BANK_ZONE, SlotWords, fits, short_time, slot_words, typed_choice, when_of
 from actions.text.locale import Presentation
 from bot.core_bank.contract.appointments import Slot
 
@@ -130,3 +130,61 @@ def test_tomorrow_needs_the_bank_day_from_the_caller():
     assert typed_choice(Presentation.of("en"), "tomorrow", OFFERED, TODAY + timedelta(days=1)) == [
         WED_1030, WED_1500]
     assert typed_choice(Presentation.of("en"), "tomorrow", OFFERED) == []
+
+
+# --- hours asked for rather than a time chosen ---------------------------------------------------------------
+
+AFTERNOON, MORNING = (12 * 60, 24 * 60), (0, 12 * 60)
+
+
+@pytest.mark.parametrize("typed, hours", [
+    ("do u have anything in the afternoon?", AFTERNOON),
+    ("plutôt l'après-midi", AFTERNOON),
+    ("vous avez quelque chose jeudi apres midi ?", AFTERNOON),
+    ("anything in the morning?", MORNING),
+    ("rien le matin ?", MORNING),
+    ("avant midi", MORNING),
+    ("en fin de journée ?", (17 * 60, 24 * 60)),
+    ("after work if possible", (17 * 60, 24 * 60)),
+    ("any slots after 2pm?", (14 * 60, 24 * 60)),
+    ("something after 5?", (17 * 60, 24 * 60)),  # a bank's day: 5 is 17:00
+    ("à partir de 14h30", (14 * 60 + 30, 24 * 60)),
+    ("avant 11h ?", (0, 11 * 60)),
+    ("before 9:30am", (0, 9 * 60 + 30)),
+    ("from the 8th", None),  # a day, not an hour
+    ("mardi 8 à 10h30", None),
+])
+def test_the_hours_a_message_asks_for(typed, hours):
+    assert slot_words(typed).hours == hours
+
+
+@pytest.mark.parametrize("typed", ["anything in the afternoon?", "plutôt le matin", "after 2pm", "mardi après-midi"])
+def test_hours_asked_for_choose_nothing_even_when_one_time_fits(typed):
+    assert typed_choice(Presentation.of("en"), typed, OFFERED, TODAY) == []
+
+
+def test_an_exact_time_with_its_part_of_the_day_still_chooses():
+    assert typed_choice(Presentation.of("en"), "wednesday afternoon at 3", OFFERED, TODAY) == [WED_1500]
+
+
+@pytest.mark.parametrize("typed, when", [
+    ("jeudi après-midi", "4 hours=12:00-24:00"),
+    ("next week in the morning", "next_week hours=00:00-12:00"),
+    ("any slots after 2pm?", "hours=14:00-24:00"),
+    ("jeudi", "4"),
+    ("whenever suits you", None),
+])
+def test_when_keeps_the_day_and_the_hours(typed, when):
+    assert when_of(typed) == when
+
+
+@pytest.mark.parametrize("when, fitting", [
+    ("hours=12:00-24:00", [WED_1500, NEXT_TUE_1400]),
+    ("2 hours=12:00-24:00", [NEXT_TUE_1400]),
+    ("hours=00:00-10:00", [TUE_0930]),
+    ("next_week hours=12:00-24:00", [NEXT_TUE_1400]),
+    ("3", [WED_1030, WED_1500]),
+    (None, OFFERED),
+])
+def test_the_times_that_fit_the_day_and_the_hours(when, fitting):
+    assert [item for item in OFFERED if fits(item.starts_at, when, TODAY)] == fitting
