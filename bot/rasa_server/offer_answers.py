@@ -26,6 +26,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 AFFIRM = "affirm"
 DECLINE_PAYLOAD = "/deny"
 COMMAND_PREFIX = "/"
+# Questions about an offer before answering it, answered without choices, leave the offer open (at most two).
+ASIDES = {"faq", "out_of_scope", "nlu_fallback"}
+MAX_ASIDES = 2
+# Answers to an aside whose choices are the services menu ("Sorry, that's not something I can help with here"), not
+# choices about the question: the offer stays open past them.
+MENU_ANSWERS = {"utter_out_of_scope", "utter_default"}
 KEPT_ENTITIES = {"language"}  # read from the typed words (bot/nlu/language_detector.py), not from a payload
 
 _ORIGINAL_PARSE = MessageProcessor.parse_message  # Rasa's own
@@ -40,19 +46,27 @@ def offered_payload(tracker: DialogueStateTracker) -> Optional[str]:
     """The payload of the one thing the bot's latest offer proposes beside "No, thanks", or None.
 
     Only the bot's messages since the customer's previous message count (a "yes" answers what was just asked), in the
-    same session (a yes the next day does not accept yesterday's offer)."""
+    same session (a yes the next day does not accept yesterday's offer); or before a question or two asked about the
+    offer and answered without choices ("Shall I order a replacement?", "how much is the new one?", the answer, "ok
+    yes please"), no request running since."""
+    asides = 0
     for event in reversed(tracker.events):
-        if isinstance(event, (UserUttered, SessionStarted)):
+        if isinstance(event, SessionStarted):
             return None
-        if isinstance(event, BotUttered) and _buttons(event):
-            payloads = [str(button.get("payload") or "") for button in _buttons(event)]
-            others = [p for p in payloads if p != DECLINE_PAYLOAD]
-            if len(payloads) != 2 or len(others) != 1:
+        if isinstance(event, UserUttered):
+            if (event.intent or {}).get("name") not in ASIDES or asides == MAX_ASIDES or tracker.active_loop_name:
                 return None
+            asides += 1
+            continue
+        if not isinstance(event, BotUttered) or not _buttons(event):
+            continue
+        payloads = [str(button.get("payload") or "") for button in _buttons(event)]
+        others = [p for p in payloads if p != DECLINE_PAYLOAD]
+        if len(payloads) == 2 and len(others) == 1:
             offer = others[0]
-            if not offer.startswith(COMMAND_PREFIX) or offer == COMMAND_PREFIX + AFFIRM:
-                return None
-            return offer
+            return offer if offer.startswith(COMMAND_PREFIX) and offer != COMMAND_PREFIX + AFFIRM else None
+        if (event.metadata or {}).get("utter_action") not in MENU_ANSWERS:
+            return None  # other choices since: a yes is not about the offer
     return None
 
 

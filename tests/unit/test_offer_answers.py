@@ -46,3 +46,36 @@ def test_the_typed_words_stay_with_the_offer_s_meaning():
     parsed = as_offer(typed, tapped)
     assert parsed["text"] == "oui" and parsed["intent"]["name"] == "order_card"
     assert [e["entity"] for e in parsed["entities"]] == ["card_type", "language"]
+
+
+def asked(text: str, intent: str) -> UserUttered:
+    return UserUttered(text, intent={"name": intent, "confidence": 0.9})
+
+
+def test_a_question_or_two_about_the_offer_leave_it_open():
+    question = conversation(offer(REPLACEMENT, "/deny"), ActionExecuted("action_listen"),
+                            asked("how much is the new one?", "faq"), BotUttered("A replacement card is free."))
+    assert offered_payload(question) == REPLACEMENT
+    two = conversation(offer(REPLACEMENT, "/deny"), asked("ça coûte combien ?", "out_of_scope"), BotUttered("Sorry"),
+                       asked("et le délai ?", "faq"), BotUttered("7 working days."))
+    assert offered_payload(two) == REPLACEMENT
+    three = conversation(offer(REPLACEMENT, "/deny"), asked("a", "faq"), BotUttered("A"), asked("b", "faq"),
+                         BotUttered("B"), asked("c", "faq"), BotUttered("C"))
+    assert offered_payload(three) is None
+
+
+def test_an_answer_a_request_or_new_choices_close_the_offer():
+    for between in (asked("no thanks", "deny"), asked("what's my balance", "check_balance"),
+                    asked("send 20 to Tom", "transfer_money")):
+        assert offered_payload(conversation(offer(REPLACEMENT, "/deny"), between, BotUttered("..."))) is None
+    with_choices = conversation(offer(REPLACEMENT, "/deny"), asked("fees?", "faq"), offer("/faq_a", "/faq_b"))
+    assert offered_payload(with_choices) is None
+
+
+def test_a_refusal_s_services_menu_leaves_the_offer_open():
+    menu = BotUttered("Sorry, that's not something I can help with here.", metadata={"utter_action": "utter_out_of_scope"},
+                      data={"quick_replies": [{"title": t, "payload": f"/{t}"} for t in ("check_balance", "help")]})
+    refused = conversation(offer(REPLACEMENT, "/deny"), asked("ça coute combien la nouvelle?", "out_of_scope"), menu)
+    assert offered_payload(refused) == REPLACEMENT
+    # the menu in answer to the offer itself (no aside): not an offer to say yes to
+    assert offered_payload(conversation(menu)) is None
