@@ -126,13 +126,16 @@ def quick_title(index: int, t: Transaction, shown_as: Presentation) -> str:
     return head + (name if len(name) <= room else name[: room - 1] + "…") + tail
 
 
-def payment_line(index: int, t: Transaction, shown_as: Presentation, card: Optional[Card]) -> str:
-    return shown_as.text(
+def payment_line(index: int, t: Transaction, shown_as: Presentation, card: Optional[Card],
+                 case: Optional[str] = None) -> str:
+    """One payment of the list; `case`: the reference of the case already open about it."""
+    line = shown_as.text(
         "dispute.line", index=index, day=shown_as.day(day_of(t.booked_at)),
         description=transaction_label(shown_as, t.kind, t.counterparty, t.description),
         amount=shown_as.signed_money(t.amount, t.currency),
         card=shown_as.text("dispute.by_card", masked=card.masked) if card is not None else "",
     )
+    return line + shown_as.text("dispute.already", reference=case) if case else line
 
 
 def cards_of(cards: List[Card], account_id: str) -> List[Card]:
@@ -230,6 +233,9 @@ class ActionAskDisputeTransaction(Action):
                 session.access_token, _request_text(tracker), tracker.get_slot("dispute_reason")
             )
             cards = await core_bank().cards(session.access_token) if offered else []
+            # The payments disputed already are said so (a second case is refused, naming the first).
+            cases = {d.transaction.transaction_id: d.reference
+                     for d in (await core_bank().disputes(session.access_token) if offered else [])}
         except BankError as error:
             return bank_trouble(tracker, dispatcher, error, REQUEST) + [ActiveLoop(None), SlotSet("requested_slot", None)]
         if not offered:
@@ -241,7 +247,8 @@ class ActionAskDisputeTransaction(Action):
             usable = cards_of(cards, account_of[t.transaction_id]) if t.kind == "card_payment" else []
             return usable[0] if usable else None
 
-        lines = "\n".join(payment_line(i, t, shown_as, card_for(t)) for i, t in enumerate(offered, 1))
+        lines = "\n".join(payment_line(i, t, shown_as, card_for(t), cases.get(t.transaction_id))
+                          for i, t in enumerate(offered, 1))
         replies = [{"title": quick_title(i, t, shown_as), "payload": f'/inform{{"transaction_id":"{t.transaction_id}"}}'}
                    for i, t in enumerate(offered, 1)]
         replies.append({"title": shown_as.text("dispute.not_listed"), "payload": "/human_handoff"})

@@ -78,7 +78,8 @@ def test_charged_twice_at_fnac_one_case_with_its_reference_and_the_advisor_offer
     assert "Talk to an advisor" in offered_titles(branch, psid)
 
     # The same payment disputed again (a new request): the case that exists is named, none is opened.
-    branch.exchange(psid, "I was charged twice at Fnac yesterday")
+    listed = joined(branch.exchange(psid, "I was charged twice at Fnac yesterday"))
+    assert f"already disputed ({reference})" in listed, listed  # the list says so
     branch.tap(psid, fnac[0])
     replies = branch.tap(psid, "Leave it as it is")
     assert f"already disputed: your case {reference}" in joined(replies), replies

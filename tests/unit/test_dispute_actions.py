@@ -87,6 +87,9 @@ class FakeBank:
     async def cards(self, token: str) -> List[Card]:
         return list(self.cards_held)
 
+    async def disputes(self, token: str) -> List[Dispute]:
+        return list(reversed(self.cases.values()))  # newest first
+
     async def freeze_card(self, token: str, card_id: str) -> Card:
         self.frozen.append(card_id)
         return DEBIT.copy(update={"status": "frozen"})
@@ -222,6 +225,17 @@ async def test_charged_twice_at_a_merchant_offers_its_duplicates_first_with_the_
     assert "4821" not in json.dumps(message["quick_replies"])
     offered = json.loads(slots_of(events)["dispute_candidates"])
     assert [o["id"] for o in offered] == ["txn-fnac-2", "txn-fnac-1"]
+
+
+@pytest.mark.parametrize("language, says", [("en", "already disputed (DP-00000001)"),
+                                             ("fr", "contestation déjà ouverte (DP-00000001)")])
+async def test_a_payment_disputed_already_is_listed_with_its_case(bank, language, says):
+    fake = bank()
+    await fake.open_dispute("token", transaction_id="txn-fnac-1", reason="charged_twice", idempotency_key="k-1")
+    _, [message] = await run(disputes.ActionAskDisputeTransaction(), {"dispute_reason": "charged_twice"}, "x",
+                             request="I was charged twice at Fnac yesterday", language=language)
+    first, second = message["payments"].splitlines()[:2]
+    assert says not in first and second.endswith(says), message["payments"]  # txn-fnac-2 first, then txn-fnac-1
 
 
 async def test_charged_twice_without_a_merchant_puts_the_duplicates_before_newer_payments(bank):
