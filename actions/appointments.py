@@ -40,7 +40,7 @@ from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines,
                                         choose, slot_start, time_replies)
 from actions.banking import UNAVAILABLE, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text.appointments import (BANK_ZONE, HOURS, channel_of, hours_asked, long_time, slot_words, topic_of,
+from actions.text.appointments import (BANK_ZONE, HOURS, channel_of, long_time, slot_words, topic_of,
                                        typed_choice, when_of)
 from actions.text.locale import Presentation
 from actions.verified import bank_trouble, current_session, session_expired, verified_session
@@ -308,7 +308,8 @@ class ActionAskAppointmentSlot(_Question, Action):
             return nothing_to_ask(dispatcher, "utter_appointment_no_slots")
         if missed:
             dispatcher.utter_message(response="utter_appointment_day_full")
-        dispatcher.utter_message(response="utter_ask_appointment_slot",
+        narrowed = tracker.get_slot("appointment_when") and not missed  # the times that fit what was asked
+        dispatcher.utter_message(response="utter_ask_appointment_slot_fitting" if narrowed else "utter_ask_appointment_slot",
                                  quick_replies=time_replies(shown_as, slots, "appointment_slot", lambda s: s.slot_id))
         return []
 
@@ -375,9 +376,9 @@ def with_day_kept(before: Optional[str], asked: str) -> str:
     return " ".join(days + asked.split())
 
 
-# Read as a general question or a balance question, a message at the time question answers it when it asks for hours or
-# names a time ("any slots after 2pm?", "anything in the afternoon?"); otherwise the rules answer it, then the question
-# comes again.
+# Read as a general question or a balance question, a message at the time question answers it when it asks for a day
+# or hours, or names a time ("any slots after 2pm?", "any time on friday?"); otherwise the rules answer it, then the
+# question comes again.
 ASIDE_UNLESS_TIMES = frozenset({"faq", "check_balance"})
 
 
@@ -388,7 +389,7 @@ def left_to_the_rules(tracker: Tracker, form: str) -> bool:
     if (tracker.latest_message.get("intent") or {}).get("name") not in ASIDE_UNLESS_TIMES:
         return False
     text = tracker.latest_message.get("text") or ""
-    return hours_asked(text) is None and slot_words(text).time is None
+    return when_of(text) is None and slot_words(text).time is None
 
 
 class _AppointmentValidation:
@@ -436,6 +437,9 @@ class _AppointmentValidation:
                 token, channel=channel, advisor_id=str(value).split("@", 1)[0], days=SLOT_DAYS, limit=MAX_SLOT_LIMIT)
             named = [s for s in slots if s.slot_id == value]
         else:  # typed: one of those on show (actions/text/appointments.py reads the words)
+            other_channel = channel_of(str(value)) if request_of(tracker) == BOOK else None
+            if other_channel and other_channel != channel:  # "by video rather": that channel's times
+                return {"appointment_slot": None, "appointment_slot_matches": None, "appointment_channel": other_channel}
             named = typed_choice(shown_as, str(value), await on_show(tracker, token), bank_today())
             asked = when_of(str(value))
             if not named and asked:  # other times asked for ("anything in the afternoon?", "jeudi"): those offered

@@ -113,6 +113,11 @@ class ActionAskLoanType(Action):
         return []
 
 
+def type_changed(tracker: Tracker) -> bool:
+    """The customer's latest message names a loan type (the slot fills from it in any question of the form)."""
+    return "loan_type" in tracker.slots_to_validate()
+
+
 class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
     def name(self) -> Text:
         return "validate_loan_form"
@@ -132,9 +137,13 @@ class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
         if months:  # "4 years" answers the other question: keep it as the term, ask the amount again
             return {"loan_amount": None, "loan_term": str(months)}
         money = parse_money(text)
+        if money is None and type_changed(tracker):  # "a personal loan instead?": the type changes, asked again
+            return {"loan_amount": None}
         if money is None or money.currency != "EUR":
             dispatcher.utter_message(response="utter_loan_amount_unclear")
             return {"loan_amount": None}
+        if "loan_term" in tracker.slots_to_validate():  # the term's validation checks both, said once
+            return {"loan_amount": str(money.amount)}
         return await self._in_range(dispatcher, tracker, {"loan_amount": str(money.amount)})
 
     @answers_only
@@ -143,6 +152,8 @@ class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
     ) -> Dict[Text, Any]:
         text = str(value or "")
         months = int(text) if text.isdigit() else parse_term_months(text)
+        if not months and type_changed(tracker):  # "what about a personal loan instead?": the term asked again
+            return {"loan_term": None}
         if not months:
             dispatcher.utter_message(response="utter_loan_term_unclear")
             return {"loan_term": None}

@@ -38,7 +38,7 @@ from actions.text.cards import card_kind
 SERVICE_REQUESTS: FrozenSet[str] = frozenset({
     "recent_transactions", "search_transactions", "recurring_payments", "spending_insights",
     "block_card", "freeze_card", "unfreeze_card", "order_card",
-    "loan_inquiry", "loan_status", "transfer_money", "dispute_payment",
+    "loan_inquiry", "loan_status", "my_cards", "transfer_money", "dispute_payment",
     "book_appointment", "cancel_appointment", "reschedule_appointment",
 })
 
@@ -147,13 +147,16 @@ WAY_OUT_AFTER = 2  # misses in a row
 
 def refused(events: List[EventType], asked: Optional[str]) -> bool:
     """Whether the validation's `events` left the question `asked` unanswered (its slot emptied, the same question
-    still to ask)."""
+    still to ask) and understood nothing else: other times asked for ("anything in the afternoon?"), another loan
+    type, a term given for the amount are taken, not missed."""
     if not asked:
         return False
     emptied = any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is None for e in events)
     moved_on = any(e.get("event") == "slot" and e.get("name") == "requested_slot" for e in events)
     ended = any(e.get("event") in ("active_loop", "action_execution_rejected") for e in events)
-    return emptied and not moved_on and not ended
+    understood = any(e.get("event") == "slot" and e.get("name") not in (asked, "requested_slot", MISSES_SLOT)
+                     and e.get("value") is not None for e in events)
+    return emptied and not moved_on and not ended and not understood
 
 
 def judged(events: List[EventType]) -> bool:

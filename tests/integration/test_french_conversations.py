@@ -82,6 +82,14 @@ def test_a_lost_card_is_blocked_and_replaced_in_french(branch: Branch):
     assert "Votre carte est commandée" in in_french(replies)
 
 
+def test_is_my_card_blocked_in_french_lists_the_cards_and_their_state(branch: Branch):
+    psid = french_customer(branch)
+    assert "m'assurer" in in_french(branch.exchange(psid, "ma carte est bloquée ou pas ?"))  # asks, blocks nothing
+    listed = verify_in_french(branch, psid, *CAMILLE)
+    assert "Vos cartes :" in listed and "Quelle carte dois-je bloquer" not in listed, listed
+    assert "valable jusqu'à fin" in listed and "sur votre compte courant" in listed, listed
+
+
 def test_a_mislaid_card_is_frozen_then_unfrozen_in_french(branch: Branch):
     psid = french_customer(branch)
     credit = DEMO_CARD_LAST4["credit"]  # Alex's credit card: no other test blocks it
@@ -109,6 +117,8 @@ def test_a_loan_quote_then_the_application_in_french(branch: Branch):
     assert "crédit auto de 10\u202f000,00\u00a0€ sur 60 mois" in quote, quote
     quote = in_french(branch.exchange(psid, "et pour 12 000 € ?"))
     assert "crédit auto de 12\u202f000,00\u00a0€ sur 60 mois" in quote, quote
+    quote = in_french(branch.exchange(psid, "et pour 9 500 € ?"))  # thousands apart: 9 500, not 500
+    assert "crédit auto de 9\u202f500,00\u00a0€ sur 60 mois" in quote, quote
     replies = branch.tap(psid, "Faire la demande")
     assert "m'assurer" in in_french(replies)
     done = verify_in_french(branch, psid, DEMO_CUSTOMER_NUMBER, DEMO_PHONE)

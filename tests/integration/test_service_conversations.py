@@ -64,6 +64,23 @@ def card_statuses(branch: Branch, phone: str, customer_number: str) -> dict:
     return {c["last4"]: c["status"] for c in cards.json()["cards"]}
 
 
+EN_STATES = {"active": "active", "frozen": "frozen for now", "blocked": "blocked for good"}
+
+
+def test_what_cards_do_i_have_shows_each_card_as_the_bank_holds_it(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, "which cards have I got, and are they working?")
+    assert "make sure it's really you" in joined(replies), replies  # behind the code
+    verify_as(branch, psid, "100002", "+33698765432")  # Camille
+    listed = branch.texts_to(psid)[-1]
+    held = card_statuses(branch, "+33698765432", "100002")
+    assert listed.startswith("Your cards:") and len(listed.splitlines()) == 1 + len(held), listed
+    for last4, status in held.items():  # whatever other tests did to them: as the bank holds them now
+        [line] = [line for line in listed.splitlines() if f"•••• {last4}" in line]
+        assert f": {EN_STATES[status]}" in line and "valid until" in line, line
+    assert not CARD_NUMBER.search(listed)
+
+
 def card_pays(branch: Branch, card_id: str) -> requests.Response:
     """The card network stand-in asks the core bank whether the card may pay 12.50 € now."""
     return requests.post(f"{branch.core_bank_url}/dev/cards/{card_id}/authorisations",
@@ -273,11 +290,13 @@ def test_other_figures_right_after_a_quote_change_it(branch: Branch):
     assert "A car loan of €15,000.00 over 48 months costs" in quote, quote
     quote = joined(branch.exchange(psid, "no, make it 5 years"))  # a no with a figure: not the quote declined
     assert "A car loan of €15,000.00 over 60 months costs" in quote, quote
-    replies = branch.exchange(psid, "and over 10 years?")  # outside the product: said, and asked again
-    assert "A car loan runs from 12 to 84 months." in joined(replies), replies
+    replies = branch.exchange(psid, "and over 10 years?")  # outside the product: said once, and asked again
+    assert joined(replies).count("A car loan runs from 12 to 84 months.") == 1, replies
     assert "Over how long would you like to repay it?" in replies[-1], replies
+    replies = branch.exchange(psid, "what about a personal loan instead?")  # another type while the term is asked
+    assert "didn't catch" not in joined(replies) and "Over how long" in replies[-1], replies
     quote = joined(branch.exchange(psid, "6 years then"))
-    assert "A car loan of €15,000.00 over 72 months costs" in quote, quote
+    assert "A personal loan of €15,000.00 over 72 months costs" in quote, quote
     replies = branch.exchange(psid, "send 15k to Tom")  # another request: not a change of the quote
     assert "costs" not in joined(replies) and "Over how long" not in joined(replies), replies
 

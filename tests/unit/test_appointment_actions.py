@@ -446,7 +446,8 @@ def at_the_time_question(text: str, intent: str, slots: Optional[Dict[str, Any]]
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
     events = [{"event": "action", "name": "action_ask_appointment_slot"}, {"event": "action", "name": "action_listen"},
               {"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"},
-              {"event": "action", "name": "appointment_form"}]
+              {"event": "action", "name": "appointment_form"},
+              {"event": "slot", "name": "appointment_slot", "value": text}]  # the candidate, last (as Rasa adds it)
     return Tracker("psid-1", {"language": "en", "requested_slot": "appointment_slot", "appointment_channel": "video",
                               "appointment_slot": text, **(slots or {})},
                    latest, events, False, None, {"name": "appointment_form"}, "appointment_form")
@@ -483,6 +484,7 @@ def test_the_day_asked_for_before_stays_when_hours_are_asked_for():
     ("what are your opening hours?", "faq", True),
     ("what's my balance?", "check_balance", True),
     ("any slots after 2pm?", "faq", False),  # hours asked for: an answer, whatever NLU read
+    ("any time on friday?", "faq", False),  # a day asked for, too
     ("do u have anything in the afternoon?", "check_balance", False),
     ("thursday", "greet", False),  # not a question for the rules: the validation judges it
 ])
@@ -516,3 +518,24 @@ async def test_a_no_to_the_booking_is_answered_and_a_form_with_nothing_to_do_end
     await appointments.ValidateAppointmentForm().run(dispatcher, after_no(None), {
         "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
     assert said(dispatcher) == []
+
+
+async def test_another_way_to_meet_typed_at_the_time_question_offers_that_channel_s_times(bank):
+    bank()
+    text = "by video rather"
+    answer = await appointments.ValidateAppointmentForm().validate_appointment_slot(
+        text, CollectingDispatcher(), at_the_time_question(text, "inform", {"appointment_channel": "phone"}), {})
+    assert answer == {"appointment_slot": None, "appointment_slot_matches": None, "appointment_channel": "video"}
+
+
+async def test_times_that_fit_what_was_asked_say_so_and_asking_is_not_a_miss(bank):
+    bank()
+    dispatcher = CollectingDispatcher()
+    await appointments.ActionAskAppointmentSlot().run(
+        dispatcher, tracker({"appointment_channel": "video", "appointment_when": "hours=12:00-24:00"},
+                            loop="appointment_form"), {})
+    assert said(dispatcher) == ["utter_ask_appointment_slot_fitting"]
+    events = await appointments.ValidateAppointmentForm().run(
+        CollectingDispatcher(), at_the_time_question("anything in the afternoon?", "inform"), {
+            "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
+    assert not any(e.get("name") == "answer_misses" and e.get("value") for e in events), events

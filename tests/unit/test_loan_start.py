@@ -79,3 +79,60 @@ async def test_a_loan_question_after_something_else_starts_afresh():
 async def test_a_quote_refused_leaves_nothing_to_change():  # the refusal emptied the figures
     slots = await prefilled(after_quote("and for 15k?", slots={"loan_type": None, "loan_amount": None, "loan_term": None}))
     assert (slots["loan_type"], slots["loan_amount"], slots["loan_term"]) == (None, None, None)
+
+
+# --- the form's checks -----------------------------------------------------------------------------------------
+
+import actions.loans as loans  # noqa: E402
+from actions.banking import BankError  # noqa: E402
+
+FORM_DOMAIN = {"forms": {"loan_form": {"required_slots": ["loan_type", "loan_amount", "loan_term"]}}}
+
+
+class RangeBank:
+    """The core bank's quote: a car loan runs 12 to 84 months."""
+
+    def __init__(self) -> None:
+        self.quotes = 0
+
+    async def loan_quote(self, product: str, amount: Any, months: int) -> Dict[str, Any]:
+        self.quotes += 1
+        if months > 84:
+            raise BankError(422, "out_of_range", "Term out of range.", {"field": "term_months", "min": 12, "max": 84})
+        return {}
+
+
+def in_the_form(text: str, requested: str, candidates: Dict[str, Any], slots: Dict[str, Any]) -> Tracker:
+    """`text` typed while the loan form asks `requested`; `candidates`: the slots it fills (last, as Rasa adds them)."""
+    parsed = {"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": []}
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text, "parse_data": parsed, "input_channel": "messenger"},
+              {"event": "action", "name": "loan_form"}]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in candidates.items()]
+    return Tracker("psid-1", {"language": "en", "requested_slot": requested, **slots, **candidates}, parsed, events,
+                   False, None, {"name": "loan_form"}, "loan_form")
+
+
+async def test_a_term_out_of_range_is_said_once_when_the_amount_comes_with_it(monkeypatch):
+    bank = RangeBank()
+    monkeypatch.setattr(loans, "core_bank", lambda: bank)
+    dispatcher = CollectingDispatcher()
+    tracker = in_the_form("and over 10 years?", "loan_term", {"loan_amount": "15000.00", "loan_term": "120"},
+                          {"loan_type": "car"})
+    events = await loans.ValidateLoanForm().run(dispatcher, tracker, FORM_DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_loan_term_out_of_range"]
+    assert bank.quotes == 1 and {"name": "loan_term", "value": None} in [
+        {k: e[k] for k in ("name", "value")} for e in events if e.get("event") == "slot"]
+
+
+async def test_another_loan_type_at_the_term_question_is_taken_without_a_complaint(monkeypatch):
+    monkeypatch.setattr(loans, "core_bank", lambda: RangeBank())
+    dispatcher = CollectingDispatcher()
+    tracker = in_the_form("what about a personal loan instead?", "loan_term",
+                          {"loan_type": "personal", "loan_term": "what about a personal loan instead?"},
+                          {"loan_amount": "15000.00"})
+    events = await loans.ValidateLoanForm().run(dispatcher, tracker, FORM_DOMAIN)
+    assert dispatcher.messages == []  # no "I didn't catch the duration": the term is asked again
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["loan_type"] == "personal" and slots["loan_term"] is None
+    assert not slots.get("answer_misses")  # understood, not missed
