@@ -138,6 +138,17 @@ class HandoffQueue:
                                              Handoff.status.in_((WAITING, TAKEN)))
             )
 
+    def note_customer_message(self, conversation_id: str, text: str) -> Optional[str]:
+        """Keeps `text` (masked) as the open request's last customer message, for the queue to show what the customer
+        wrote last; the request's status (`waiting`, `taken`), or None when none is open."""
+        with self._sessions.begin() as session:
+            row = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                       Handoff.status.in_((WAITING, TAKEN))))
+            if row is None:
+                return None
+            row.last_customer_message = mask_sensitive(text or "")[:MAX_TEXT]
+            return str(row.status)
+
     def withdraw(self, conversation_id: str, detail: str) -> Optional[int]:
         """Closes the conversation's request while nobody has taken it yet (the customer changed their mind), audited
         as `close` does; its id, or None when none is waiting (an advisor who took it meanwhile keeps it)."""

@@ -76,8 +76,10 @@ async def answer_while_waiting(processor: MessageProcessor, output_channel: Outp
             tracker.update_with_events(events, processor.domain)
             said = await generate_responses([WITHDRAWN], tracker, processor.nlg, output_channel, processor.domain)
             events = said + [ActionExecuted("action_listen")]
-        else:
-            status: Optional[str] = await asyncio.to_thread(queue().status_of, tracker.sender_id)
+        else:  # kept as the request's last message (the queue shows it), and the customer told, now and then
+            text = tracker.latest_message.text if tracker.latest_message else ""
+            status: Optional[str] = await asyncio.to_thread(queue().note_customer_message, tracker.sender_id,
+                                                            text or "")
             if status != WAITING or acknowledged_recently(tracker, time.time()):
                 return
             events = await generate_responses([STILL_WAITING], tracker, processor.nlg, output_channel,

@@ -85,6 +85,7 @@ def test_staff_take_a_messenger_conversation_and_hand_it_back(branch: Branch):
     # (with the way back), not after every message.
     assert branch.exchange(psid, "hello? anyone there?") == [WAITING_NOTE]
     assert stays_silent(branch, psid, "still there?")
+    assert desk.queue.get(handoff.id).last_customer_message == "still there?"  # the queue shows the latest
 
     async def staff_side():
         try:

@@ -66,6 +66,15 @@ def test_a_waiting_request_can_be_withdrawn_a_taken_one_cannot(queue):
     assert queue.status_of("psid-1") == "taken" and queue.withdraw("psid-2", "x") is None
 
 
+def test_what_the_customer_writes_while_the_request_is_open_is_its_last_message_masked(queue):
+    handoff = queue.request_handoff("psid-1", "messenger", "customer_asked", "talk to a human")
+    assert queue.note_customer_message("psid-1", "still there? my card 4970 1012 3456 7890 is gone") == "waiting"
+    assert queue.get(handoff).last_customer_message == "still there? my card •••• 7890 is gone"
+    assert queue.take(handoff, "alice") and queue.note_customer_message("psid-1", "thanks") == "taken"
+    assert queue.hand_back(handoff, "alice") and queue.note_customer_message("psid-1", "bye") is None
+    assert queue.get(handoff).last_customer_message == "thanks"
+
+
 def test_unknown_reasons_are_refused(queue):
     with pytest.raises(ValueError):
         queue.request_handoff("psid-1", "messenger", "bored", "")
