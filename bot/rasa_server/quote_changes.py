@@ -22,6 +22,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_server.parse_steps import Parse, install_step
+
 QUOTE_RESPONSE = "utter_loan_quote"
 LOAN_QUESTION = "loan_inquiry"
 FIGURES = {"amount", "term", "loan_type"}
@@ -57,11 +59,11 @@ def as_loan_question(parsed: Dict[str, Any]) -> Dict[str, Any]:
     return {**parsed, "intent": intent, "intent_ranking": ranking}
 
 
-async def parse_message_with_quote_changes(processor: MessageProcessor, message: UserMessage,
+async def parse_message_with_quote_changes(previous: Parse, processor: MessageProcessor, message: UserMessage,
                                            tracker: Optional[DialogueStateTracker] = None,
                                            only_output_properties: bool = True) -> Dict[str, Any]:
-    """The parse before this one (`_PREVIOUS_PARSE`), a figure typed right after the loan quote read as a change."""
-    parsed = await _PREVIOUS_PARSE(processor, message, tracker, only_output_properties)
+    """The parse before this one (`previous`), a figure typed right after the loan quote read as a change."""
+    parsed = await previous(processor, message, tracker, only_output_properties)
     if tracker is None or str(message.text or "").startswith("/"):
         return parsed
     if (parsed.get("intent") or {}).get("name") == LOAN_QUESTION or not quote_just_given(tracker):
@@ -69,13 +71,6 @@ async def parse_message_with_quote_changes(processor: MessageProcessor, message:
     return as_loan_question(parsed) if changes_the_quote(parsed) else parsed
 
 
-_PREVIOUS_PARSE = MessageProcessor.parse_message
-
-
 def install() -> None:
-    """Every message the Rasa server of this process parses gets the rule above, around the hooks installed before
-    (idempotent)."""
-    global _PREVIOUS_PARSE
-    if MessageProcessor.parse_message is not parse_message_with_quote_changes:
-        _PREVIOUS_PARSE = MessageProcessor.parse_message
-        MessageProcessor.parse_message = parse_message_with_quote_changes  # type: ignore[method-assign]
+    """Every message the Rasa server of this process parses gets the rule above, around the steps installed before."""
+    install_step(parse_message_with_quote_changes)

@@ -59,7 +59,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from bot.privacy.redaction import redact_all
 from bot.knowledge.unanswered import record_if_unanswered
 from bot.rasa_server import (
-    action_results, answer_preamble, further_requests, message_language, offer_answers, quote_changes,
+    action_results, answer_preamble, further_requests, greeting_first, message_language, offer_answers, quote_changes,
 )
 from bot.rasa_server.handoff_requests import record_if_requested, requested_reason
 from bot.settings import get_settings
@@ -87,8 +87,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         answer_preamble.install()
         message_language.install()
         offer_answers.install()
-        quote_changes.install()  # around offer_answers'
-        further_requests.install()  # after the hooks it wraps (offer_answers', quote_changes', answer_preamble's)
+        greeting_first.install()  # around offer_answers'
+        quote_changes.install()  # around greeting_first's
+        further_requests.install()  # after the hooks it wraps (the parses above, answer_preamble's loop)
         if host is None and "db" not in kwargs:  # the endpoints entry names no database: the setting's
             host = settings.tracker_database_url  # SQLTrackerStore takes a whole URL as its host
         super().__init__(host=host, **kwargs)
