@@ -382,14 +382,21 @@ def with_day_kept(before: Optional[str], asked: str) -> str:
 ASIDE_UNLESS_TIMES = frozenset({"faq", "check_balance"})
 
 
+def speaks_of_times(tracker: Tracker) -> bool:
+    """The time question is asked and the latest message names a day, hours or a time."""
+    if tracker.get_slot("requested_slot") != "appointment_slot":
+        return False
+    text = tracker.latest_message.get("text") or ""
+    return when_of(text) is not None or slot_words(text).time is not None
+
+
 def left_to_the_rules(tracker: Tracker, form: str) -> bool:
     """Whether the message at the time question is a general or balance question that says nothing of times."""
     if tracker.get_slot("requested_slot") != "appointment_slot" or not answering(tracker, form):
         return False
     if (tracker.latest_message.get("intent") or {}).get("name") not in ASIDE_UNLESS_TIMES:
         return False
-    text = tracker.latest_message.get("text") or ""
-    return when_of(text) is None and slot_words(text).time is None
+    return not speaks_of_times(tracker)
 
 
 class _AppointmentValidation:
@@ -407,6 +414,11 @@ class _AppointmentValidation:
 
     def told(self, shown_as: Presentation, appointment: Appointment) -> Dict[str, str]:
         return appointment_told(shown_as, appointment)
+
+    def answers_the_question(self, tracker: Tracker) -> bool:
+        """Days, hours or a time at the time question answer it, whatever service NLU read ("vous avez quelque chose
+        vendredi ?" was recent_transactions: the booking left for Friday's transactions)."""
+        return speaks_of_times(tracker)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
@@ -438,7 +450,9 @@ class _AppointmentValidation:
             named = [s for s in slots if s.slot_id == value]
         else:  # typed: one of those on show (actions/text/appointments.py reads the words)
             other_channel = channel_of(str(value)) if request_of(tracker) == BOOK else None
-            if other_channel and other_channel != channel:  # "by video rather": that channel's times
+            if other_channel and other_channel != channel:  # "by video rather": said, and that channel's times
+                dispatcher.utter_message(response="utter_appointment_channel_changed",
+                                         channel=channel_named(shown_as, other_channel))
                 return {"appointment_slot": None, "appointment_slot_matches": None, "appointment_channel": other_channel}
             named = typed_choice(shown_as, str(value), await on_show(tracker, token), bank_today())
             asked = when_of(str(value))

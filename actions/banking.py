@@ -224,6 +224,10 @@ class CoreBank:
         )
         return order.wire()
 
+    async def card_orders(self, token: str) -> List[card_contract.CardOrder]:
+        """The customer's card orders, newest first."""
+        return (await self._call("GET", "/v1/card-orders", card_contract.CardOrderList, token=token)).orders
+
     async def loan_products(self) -> List[Dict[str, Any]]:
         found = await self._call("GET", "/v1/loan-products", loans.LoanProductList)
         return [product.wire() for product in found.products]

@@ -113,6 +113,17 @@ class ActionAskLoanType(Action):
         return []
 
 
+def figures_in_words(tracker: Tracker) -> Dict[Text, Any]:
+    """A whole request typed while the type is asked ("personal loan 9.500€ over 48 months"): the amount written with
+    its currency and the term, read from the words (the NLU may tag a part of the amount, or none of it, and an
+    amount asked earlier would stay)."""
+    if tracker.get_slot("requested_slot") != "loan_type":
+        return {}
+    text = tracker.latest_message.get("text") or ""
+    money, term = parse_money(text, currency_required=True), parse_term_months(text)
+    return {**({"loan_amount": str(money.amount)} if money else {}), **({"loan_term": str(term)} if term else {})}
+
+
 def type_changed(tracker: Tracker) -> bool:
     """The customer's latest message names a loan type (the slot fills from it in any question of the form)."""
     return "loan_type" in tracker.slots_to_validate()
@@ -126,7 +137,7 @@ class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
     async def validate_loan_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return {"loan_type": value if value in ("personal", "car", "home") else None}
+        return {"loan_type": value if value in ("personal", "car", "home") else None, **figures_in_words(tracker)}
 
     @answers_only
     async def validate_loan_amount(
@@ -136,7 +147,8 @@ class ValidateLoanForm(StepsAsideForOtherRequests, FormValidationAction):
         months = term_only(text)
         if months:  # "4 years" answers the other question: keep it as the term, ask the amount again
             return {"loan_amount": None, "loan_term": str(months)}
-        money = parse_money(text)
+        words = figures_in_words(tracker).get("loan_amount")
+        money = parse_money(words or text)
         if money is None and type_changed(tracker):  # "a personal loan instead?": the type changes, asked again
             return {"loan_amount": None}
         if money is None or money.currency != "EUR":

@@ -120,24 +120,33 @@ def step_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domai
 # Questions a plain "no" ends, as a cancel does: which card to block, freeze or unfreeze, and freeze-or-block. "Non
 # surtout pas" to "Which card should I block?" got the question again and again; only "annule" left. A "no" that
 # names a card ("no, the credit one", "non la 7304") is an answer, left to the validation.
-REFUSABLE: FrozenSet[str] = frozenset({"card_block_choice", "card_to_block", "card_to_freeze", "card_to_unfreeze"})
+CARD_QUESTIONS: FrozenSet[str] = frozenset({"card_block_choice", "card_to_block", "card_to_freeze", "card_to_unfreeze"})
+# Also "Which loan are you interested in?" (the products shown): "no thanks" got "Anything else?", then the list again.
+REFUSABLE: FrozenSet[str] = CARD_QUESTIONS | {"loan_type"}
 _LAST_FOUR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 def refusal(tracker: Tracker, form: str) -> bool:
-    """Whether the customer's latest message says no to a `REFUSABLE` question of `form` without naming a card."""
-    if not answering(tracker, form) or tracker.get_slot("requested_slot") not in REFUSABLE:
+    """Whether the customer's latest message says no to a `REFUSABLE` question of `form` without naming an answer
+    (a card, a loan type)."""
+    asked = tracker.get_slot("requested_slot")
+    if not answering(tracker, form) or asked not in REFUSABLE:
         return False
     intent = tracker.latest_message.get("intent") or {}
     if intent.get("name") != "deny" or (intent.get("confidence") or 0.0) < SWITCH_CONFIDENCE:
         return False
     text = tracker.latest_message.get("text") or ""
+    if asked not in CARD_QUESTIONS:
+        return not any(e.get("entity") == asked for e in tracker.latest_message.get("entities") or [])
     return card_kind(text) is None and not _LAST_FOUR.search(text)
 
 
-def leave_refused(dispatcher: CollectingDispatcher, domain: DomainDict, form: str) -> List[EventType]:
-    """The form left as a cancel leaves it, said so; the "no" then goes to the rules ("Anything else?")."""
-    dispatcher.utter_message(response="utter_card_left_untouched")
+def leave_refused(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                  form: str) -> List[EventType]:
+    """The form left as a cancel leaves it, said so for a card ("no card was touched"); the "no" then goes to the rules
+    ("Anything else?")."""
+    if tracker.get_slot("requested_slot") in CARD_QUESTIONS:
+        dispatcher.utter_message(response="utter_card_left_untouched")
     return [ActiveLoop(None)] + [SlotSet(name, None) for name in request_slots(domain)] + [ActionExecutionRejected(form)]
 
 
@@ -178,12 +187,17 @@ class StepsAsideForOtherRequests:
     """Mixed into a FormValidationAction (before it): a request for another service is not judged as an answer, and
     the second answer in a row the form cannot take offers a way out."""
 
+    def answers_the_question(self, tracker: Tracker) -> bool:
+        """Whether the latest message's words answer the question asked, whatever service NLU read in them (a form
+        says so for its questions: "vous avez quelque chose vendredi ?" at the time question is not a search)."""
+        return False
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         form = self.form_name()  # type: ignore[attr-defined]  # FormValidationAction's
-        if other_request(tracker, form) is not None:
+        if other_request(tracker, form) is not None and not self.answers_the_question(tracker):
             return step_aside(dispatcher, tracker, domain, form)
         if refusal(tracker, form):
-            return leave_refused(dispatcher, domain, form)
+            return leave_refused(dispatcher, tracker, domain, form)
         events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
         if not answering(tracker, form) or not judged(events):
             return events  # nothing judged: Rasa leaves the message to the rules (a slot set here would stop that)

@@ -26,12 +26,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 AFFIRM = "affirm"
 DECLINE_PAYLOAD = "/deny"
 COMMAND_PREFIX = "/"
-# Questions about an offer before answering it, answered without choices, leave the offer open (at most two).
-ASIDES = {"faq", "out_of_scope", "nlu_fallback"}
+# Questions about an offer before answering it ("how much is the new one?", read as a knowledge question, out of scope,
+# not understood, or even a balance question), answered without a question of their own, leave the offer open (two at
+# most).
+ASIDES = {"faq", "out_of_scope", "nlu_fallback", "check_balance"}
 MAX_ASIDES = 2
-# Answers to an aside whose choices are the services menu ("Sorry, that's not something I can help with here"), not
-# choices about the question: the offer stays open past them.
-MENU_ANSWERS = {"utter_out_of_scope", "utter_default"}
 KEPT_ENTITIES = {"language"}  # read from the typed words (bot/nlu/language_detector.py), not from a payload
 
 _ORIGINAL_PARSE = MessageProcessor.parse_message  # Rasa's own
@@ -47,8 +46,8 @@ def offered_payload(tracker: DialogueStateTracker) -> Optional[str]:
 
     Only the bot's messages since the customer's previous message count (a "yes" answers what was just asked), in the
     same session (a yes the next day does not accept yesterday's offer); or before a question or two asked about the
-    offer and answered without choices ("Shall I order a replacement?", "how much is the new one?", the answer, "ok
-    yes please"), no request running since."""
+    offer and answered without a question of their own ("Shall I order a replacement?", "how much is the new one?",
+    the answer, "ok yes please"), no request running since."""
     asides = 0
     for event in reversed(tracker.events):
         if isinstance(event, SessionStarted):
@@ -65,8 +64,10 @@ def offered_payload(tracker: DialogueStateTracker) -> Optional[str]:
         if len(payloads) == 2 and len(others) == 1:
             offer = others[0]
             return offer if offer.startswith(COMMAND_PREFIX) and offer != COMMAND_PREFIX + AFFIRM else None
-        if (event.metadata or {}).get("utter_action") not in MENU_ANSWERS:
-            return None  # other choices since: a yes is not about the offer
+        if (event.data or {}).get("buttons"):
+            return None  # a question with other choices since ("which of these did you mean?"): a yes is not about the offer
+        # quick replies are suggestions (the services menu, a knowledge answer's next steps): an aside's answer may
+        # carry them and leave the offer open
     return None
 
 

@@ -280,3 +280,9 @@ def test_hours_asked_for_at_the_time_question_offer_the_times_that_fit_in_englis
     # A general question at the same question is still answered, and the times asked for again.
     replies = branch.exchange(psid, "quels sont vos horaires d'ouverture ?")
     assert offered_times(branch, psid) == morning, replies
+    # A day asked for (read as a search of Friday's transactions: the booking was left) is the day's times.
+    replies = branch.exchange(psid, "vous avez quelque chose vendredi ?")
+    assert "je laisse de côté" not in in_french(replies), replies
+    assert all(at.weekday() == 4 for _, at in offered_times(branch, psid)), offered_times(branch, psid)
+    replies = branch.exchange(psid, "plutôt en visio")  # another way to meet: said, and its times
+    assert "le rendez-vous se fera en visio" in in_french(replies), replies

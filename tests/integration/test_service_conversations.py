@@ -41,8 +41,10 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_once(branch: Branch):
     replies = branch.tap(psid, debit)
     assert f"your debit card •••• {DEMO_CARD_LAST4['debit']} is blocked" in joined(replies)
 
-    replies = branch.tap(psid, "Order a replacement")
-    assert "Order a debit card as a replacement" in joined(replies)
+    # A question about the offer first (read as a balance question), then a typed yes: the offer's yes all the same.
+    branch.exchange(psid, "how much is the new one?")
+    replies = branch.exchange(psid, "ok yes")
+    assert "Order a debit card as a replacement" in joined(replies), replies
     replies = branch.tap(psid, "Yes, order it")
     assert "Your card is ordered" in joined(replies)
     branch.tap(psid, "Yes, order it")  # tapped twice: still one order
@@ -74,10 +76,15 @@ def test_what_cards_do_i_have_shows_each_card_as_the_bank_holds_it(branch: Branc
     verify_as(branch, psid, "100002", "+33698765432")  # Camille
     listed = branch.texts_to(psid)[-1]
     held = card_statuses(branch, "+33698765432", "100002")
-    assert listed.startswith("Your cards:") and len(listed.splitlines()) == 1 + len(held), listed
+    token = branch.customer_token("+33698765432", "100002")
+    orders = requests.get(f"{branch.core_bank_url}/v1/card-orders", headers={"Authorization": f"Bearer {token}"},
+                          timeout=5).json()["orders"]
+    coming = [o for o in orders if o["estimated_delivery"] >= bank_day.today().isoformat()]
+    assert listed.startswith("Your cards:") and len(listed.splitlines()) == 1 + len(held) + len(coming), listed
+    assert all(f"(order {o['reference']})" in listed for o in coming), listed
     for last4, status in held.items():  # whatever other tests did to them: as the bank holds them now
         [line] = [line for line in listed.splitlines() if f"•••• {last4}" in line]
-        assert f": {EN_STATES[status]}" in line and "valid until" in line, line
+        assert f": {EN_STATES[status]}" in line and ("valid until" in line) == (status != "blocked"), line
     assert not CARD_NUMBER.search(listed)
 
 
@@ -299,6 +306,15 @@ def test_other_figures_right_after_a_quote_change_it(branch: Branch):
     assert "A personal loan of €15,000.00 over 72 months costs" in quote, quote
     replies = branch.exchange(psid, "send 15k to Tom")  # another request: not a change of the quote
     assert "costs" not in joined(replies) and "Over how long" not in joined(replies), replies
+
+
+def test_no_thanks_to_the_loan_products_ends_the_loan_question(branch: Branch):
+    psid = new_psid()
+    replies = branch.exchange(psid, "what are your loan rates?")
+    assert "Here are our loans and their rates" in joined(replies), replies
+    replies = branch.exchange(psid, "no thanks")
+    assert "Is there anything else" in joined(replies) and "APR" not in joined(replies), replies  # not the list again
+    assert not [e for e in branch.tracker_events(psid) if e["event"] == "active_loop"][-1]["name"]
 
 
 def test_a_loan_outside_the_products_range_is_asked_again(branch: Branch):

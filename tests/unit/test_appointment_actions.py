@@ -523,9 +523,12 @@ async def test_a_no_to_the_booking_is_answered_and_a_form_with_nothing_to_do_end
 async def test_another_way_to_meet_typed_at_the_time_question_offers_that_channel_s_times(bank):
     bank()
     text = "by video rather"
+    dispatcher = CollectingDispatcher()
     answer = await appointments.ValidateAppointmentForm().validate_appointment_slot(
-        text, CollectingDispatcher(), at_the_time_question(text, "inform", {"appointment_channel": "phone"}), {})
+        text, dispatcher, at_the_time_question(text, "inform", {"appointment_channel": "phone"}), {})
     assert answer == {"appointment_slot": None, "appointment_slot_matches": None, "appointment_channel": "video"}
+    [said_so] = dispatcher.messages
+    assert (said_so["response"], said_so["channel"]) == ("utter_appointment_channel_changed", "by video call")
 
 
 async def test_times_that_fit_what_was_asked_say_so_and_asking_is_not_a_miss(bank):
@@ -539,3 +542,13 @@ async def test_times_that_fit_what_was_asked_say_so_and_asking_is_not_a_miss(ban
         CollectingDispatcher(), at_the_time_question("anything in the afternoon?", "inform"), {
             "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
     assert not any(e.get("name") == "answer_misses" and e.get("value") for e in events), events
+
+
+async def test_a_day_asked_for_at_the_time_question_is_an_answer_whatever_service_nlu_read(bank):
+    bank()
+    text = "vous avez quelque chose vendredi ?"  # was recent_transactions: the booking left for Friday's transactions
+    events = await appointments.ValidateAppointmentForm().run(
+        CollectingDispatcher(), at_the_time_question(text, "recent_transactions"), {
+            "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
+    assert not any(e.get("event") in ("active_loop", "action_execution_rejected") for e in events), events
+    assert {"event": "slot", "timestamp": None, "name": "appointment_when", "value": "5"} in events

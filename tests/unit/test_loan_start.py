@@ -136,3 +136,28 @@ async def test_another_loan_type_at_the_term_question_is_taken_without_a_complai
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots["loan_type"] == "personal" and slots["loan_term"] is None
     assert not slots.get("answer_misses")  # understood, not missed
+
+
+async def test_a_whole_request_at_the_type_question_takes_its_own_figures(monkeypatch):
+    monkeypatch.setattr(loans, "core_bank", lambda: RangeBank())
+    text = "personal loan 9.500€ over 48 months"  # the NLU tagged the type only: 15 000 asked before would stay
+    tracker = in_the_form(text, "loan_type", {"loan_type": "personal"}, {"loan_amount": "15000.00", "loan_term": "60"})
+    events = await loans.ValidateLoanForm().run(CollectingDispatcher(), tracker, FORM_DOMAIN)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert (slots["loan_type"], slots["loan_amount"], slots["loan_term"]) == ("personal", "9500.00", "48")
+
+
+async def test_no_thanks_to_the_loan_products_leaves_the_loan_question(monkeypatch):
+    monkeypatch.setattr(loans, "core_bank", lambda: RangeBank())
+    tracker = in_the_form("no thanks", "loan_type", {}, {})
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.99}
+    events = await loans.ValidateLoanForm().run(CollectingDispatcher(), tracker, FORM_DOMAIN)
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events
+                                                     if e.get("event") == "active_loop"]
+    assert events[-1]["event"] == "action_execution_rejected"  # the rules answer the no ("Anything else?")
+
+    tracker = in_the_form("no, a car loan", "loan_type", {"loan_type": "car"}, {})  # a no that names one answers
+    tracker.latest_message.update({"intent": {"name": "deny", "confidence": 0.99},
+                                   "entities": [{"entity": "loan_type", "value": "car"}]})
+    events = await loans.ValidateLoanForm().run(CollectingDispatcher(), tracker, FORM_DOMAIN)
+    assert not any(e.get("event") == "action_execution_rejected" for e in events)

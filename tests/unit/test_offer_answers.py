@@ -65,15 +65,23 @@ def test_a_question_or_two_about_the_offer_leave_it_open():
 
 
 def test_an_answer_a_request_or_new_choices_close_the_offer():
-    for between in (asked("no thanks", "deny"), asked("what's my balance", "check_balance"),
-                    asked("send 20 to Tom", "transfer_money")):
+    for between in (asked("no thanks", "deny"), asked("send 20 to Tom", "transfer_money")):
         assert offered_payload(conversation(offer(REPLACEMENT, "/deny"), between, BotUttered("..."))) is None
     with_choices = conversation(offer(REPLACEMENT, "/deny"), asked("fees?", "faq"), offer("/faq_a", "/faq_b"))
-    assert offered_payload(with_choices) is None
+    assert offered_payload(with_choices) is None  # "which of these did you mean?": a yes is not about the offer
+
+
+def test_an_aside_s_suggestions_leave_the_offer_open():
+    follow_up = BotUttered("A replacement card is free.", data={"quick_replies": [
+        {"title": "Order a card", "payload": "/order_card"}]})
+    balance = BotUttered("Here are your balances: …")
+    for between in ((asked("how much is a replacement card?", "faq"), follow_up),
+                    (asked("how much is the new one?", "check_balance"), balance)):  # misread: the offer stays
+        assert offered_payload(conversation(offer(REPLACEMENT, "/deny"), *between)) == REPLACEMENT
 
 
 def test_a_refusal_s_services_menu_leaves_the_offer_open():
-    menu = BotUttered("Sorry, that's not something I can help with here.", metadata={"utter_action": "utter_out_of_scope"},
+    menu = BotUttered("Sorry, that's not something I can help with here.",
                       data={"quick_replies": [{"title": t, "payload": f"/{t}"} for t in ("check_balance", "help")]})
     refused = conversation(offer(REPLACEMENT, "/deny"), asked("ça coute combien la nouvelle?", "out_of_scope"), menu)
     assert offered_payload(refused) == REPLACEMENT

@@ -106,7 +106,7 @@ async def test_a_loan_quote_before_verification_is_in_french_money(monkeypatch):
         "10 000,00 €", "229,85 €", "4,90", "crédit auto")
 
     rendered = await render("utter_loan_quote", "fr", message)
-    assert plain(rendered["text"]).startswith("Un crédit auto de 10 000,00 € sur 48 mois vous coûte 229,85 € par mois")
+    assert plain(rendered["text"]).startswith("Un crédit auto de 10 000,00 € sur 48 mois vous coûterait 229,85 € par mois")
     assert [b["title"] for b in rendered["buttons"]] == ["Faire la demande", "Non, merci"]
     assert [b["payload"] for b in rendered["buttons"]] == ["/affirm", "/deny"]
 
