@@ -3,9 +3,8 @@
 Each card in a line: its kind and brand, the masked number, the account it pays from, its state (active, frozen for
 now, blocked for good) and, unless blocked, until when it is valid; a kind of card named ("is my credit card still
 frozen?") shows those cards, or says there is none of that kind; a card ordered and not yet due says when it is
-expected. Then what can be done with them, as quick replies:
-freeze or block (an active card), unfreeze (a frozen one), order a card. The core bank's list is the truth; nothing
-is kept.
+expected. Then what can be done with them, as quick replies: freeze or block (an active card), unfreeze (a frozen
+one), order a card. The core bank's lists are the truth; nothing is kept.
 """
 from __future__ import annotations
 
