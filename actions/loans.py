@@ -20,6 +20,7 @@ from actions.banking import BankError, core_bank
 from actions.identity import VERIFIED
 from actions.text.locale import Presentation
 from actions.text.amounts import parse_money, parse_term_months, term_only
+from actions.text.loans import loan_type_of
 from actions.verified import bank_trouble, refusal_reason, verified_session
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
@@ -68,7 +69,8 @@ class ActionStartLoan(Action):
         # the request may be something else ("for my 2 kids"), not after a quote; a term is never read as money.
         money = parse_money(amount_text) if amount_text else parse_money(text, currency_required=not changing)
         term = parse_term_months(_entity(tracker, "term") or text)
-        named_type = tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else None
+        # The type the NLU tagged, else one the words name ("for a car", "crédit immo": the NLU may tag none).
+        named_type = tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else loan_type_of(text)
         amount = str(money.amount) if money else None
         if changing:
             named_type = named_type or tracker.get_slot("loan_type")

@@ -308,6 +308,12 @@ def test_other_figures_right_after_a_quote_change_it(branch: Branch):
     assert "costs" not in joined(replies) and "Over how long" not in joined(replies), replies
 
 
+def test_a_loan_request_whose_kind_is_in_the_words_is_quoted_at_once(branch: Branch):
+    psid = new_psid()
+    quote = joined(branch.exchange(psid, "I'd like to borrow 15 000 euros for a car over 5 years"))
+    assert "A car loan of €15,000.00 over 60 months costs" in quote, quote  # not the products, asking which
+
+
 def test_no_thanks_to_the_loan_products_ends_the_loan_question(branch: Branch):
     psid = new_psid()
     replies = branch.exchange(psid, "what are your loan rates?")

@@ -161,3 +161,16 @@ async def test_no_thanks_to_the_loan_products_leaves_the_loan_question(monkeypat
                                    "entities": [{"entity": "loan_type", "value": "car"}]})
     events = await loans.ValidateLoanForm().run(CollectingDispatcher(), tracker, FORM_DOMAIN)
     assert not any(e.get("event") == "action_execution_rejected" for e in events)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("I'd like to borrow 15 000 euros for a car over 5 years", "car"),
+    ("et un crédit immo de 200k sur 20 ans ?", "home"),
+    ("a loan to buy a house", "home"),
+    ("un prêt perso pour mes travaux", "personal"),
+    ("what would a loan cost me?", None),
+    ("a loan for my car or my house", None),  # two kinds: asked
+])
+async def test_the_kind_of_loan_is_read_from_the_words_when_not_tagged(text, kind):
+    slots = await prefilled(request(text))
+    assert slots["loan_type"] == kind
