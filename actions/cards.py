@@ -483,7 +483,10 @@ class ValidateCardOrderForm(StepsAsideForOtherRequests, FormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        if tracker.get_slot("card_order_confirmed") is False:
+        # False before the question was asked: nothing to order, the form ends; a "no" to it is validated (and
+        # answered: "cancelled"), as it was not when the form ended at once.
+        asked = tracker.get_slot("requested_slot") == "card_order_confirmed"
+        if tracker.get_slot("card_order_confirmed") is False and not asked:
             return []
         return domain_slots
 

@@ -25,6 +25,7 @@ from actions.verified import bank_trouble, refusal_reason, verified_session
 
 LOAN_SLOTS = ("loan_type", "loan_amount", "loan_term")
 QUOTE_ACTION = "action_show_loan_quote"
+MIN_BARE_AMOUNT = Decimal("100")  # a number without its currency below this is not an amount to borrow
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -68,6 +69,8 @@ class ActionStartLoan(Action):
         # The amount the NLU tagged, else one written with its currency ("a 500 euro car loan"): a bare number of
         # the request may be something else ("for my 2 kids"), not after a quote; a term is never read as money.
         money = parse_money(amount_text) if amount_text else parse_money(text, currency_required=not changing)
+        if changing and not amount_text and money is not None and money.amount < MIN_BARE_AMOUNT:
+            money = None  # "on a 3 enfants": a small bare number is no amount to borrow
         term = parse_term_months(_entity(tracker, "term") or text)
         # The type the NLU tagged, else one the words name ("for a car", "crédit immo": the NLU may tag none).
         named_type = tracker.get_slot("loan_type") if _entity(tracker, "loan_type") else loan_type_of(text)

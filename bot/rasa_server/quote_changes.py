@@ -30,6 +30,7 @@ FIGURES = {"amount", "term", "loan_type"}
 # What a figure typed after the quote may be read as: an answer, or nothing the NLU is sure of.
 ANSWERS = {"inform", LOAN_QUESTION, "nlu_fallback", "deny", "affirm", "show_more", "out_of_scope"}
 SURE = 0.7  # at or above, another intent is another request
+BARE_DIGITS = {"inform", LOAN_QUESTION}  # where digits alone are a figure
 _DIGIT = re.compile(r"\d")
 
 
@@ -44,11 +45,13 @@ def quote_just_given(tracker: DialogueStateTracker) -> bool:
 
 
 def changes_the_quote(parsed: Dict[str, Any]) -> bool:
-    """The message gives a figure and asks nothing else the NLU is sure of."""
+    """The message gives a figure and asks nothing else the NLU is sure of. Digits the NLU tagged as no figure count
+    only in what it reads as an answer or a loan question ("and 30k?"), not in a remark ("je reviens dans 2 jours",
+    "on a 3 enfants")."""
     entities = {entity.get("entity") for entity in parsed.get("entities") or []}
-    if not (entities & FIGURES or _DIGIT.search(str(parsed.get("text") or ""))):
-        return False
     intent = parsed.get("intent") or {}
+    if not entities & FIGURES:
+        return intent.get("name") in BARE_DIGITS and bool(_DIGIT.search(str(parsed.get("text") or "")))
     return intent.get("name") in ANSWERS or float(intent.get("confidence") or 0.0) < SURE
 
 

@@ -286,3 +286,6 @@ def test_hours_asked_for_at_the_time_question_offer_the_times_that_fit_in_englis
     assert all(at.weekday() == 4 for _, at in offered_times(branch, psid)), offered_times(branch, psid)
     replies = branch.exchange(psid, "plutôt en visio")  # another way to meet: said, and its times
     assert "le rendez-vous se fera en visio" in in_french(replies), replies
+    # A past day is no time to come: the transactions of that day, not a Monday's slot.
+    replies = branch.exchange(psid, "au fait, mes opérations de lundi dernier ?")
+    assert "Je réserve un rendez-vous" not in in_french(replies), replies

@@ -552,3 +552,23 @@ async def test_a_day_asked_for_at_the_time_question_is_an_answer_whatever_servic
             "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
     assert not any(e.get("event") in ("active_loop", "action_execution_rejected") for e in events), events
     assert {"event": "slot", "timestamp": None, "name": "appointment_when", "value": "5"} in events
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("au fait, mes opérations de lundi dernier ?", "recent_transactions"),
+    ("wait, how much did I spend at Fnac last friday?", "search_transactions"),
+])
+async def test_a_past_day_at_the_time_question_is_another_request(bank, text, intent):
+    bank()
+    events = await appointments.ValidateAppointmentForm().run(
+        CollectingDispatcher(), at_the_time_question(text, intent), {
+            "forms": {"appointment_form": {"required_slots": ["appointment_slot", "appointment_confirmed"]}}})
+    assert any(e.get("event") == "action_execution_rejected" for e in events), events  # the rules take it
+
+
+async def test_a_past_day_chooses_no_time(bank):
+    bank()
+    dispatcher = CollectingDispatcher()
+    answer = await appointments.ValidateAppointmentForm().validate_appointment_slot(
+        "the one last monday", dispatcher, at_the_time_question("the one last monday", "inform"), {})
+    assert answer["appointment_slot"] is None and "appointment_when" not in answer

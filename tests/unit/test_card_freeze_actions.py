@@ -348,3 +348,21 @@ async def test_a_yes_picks_the_only_card_offered_and_no_card_among_several(bank)
         "yes", dispatcher, tracker({"card_type": "debit"}, "yes", intent="affirm"), {}) == {"card_to_block": "card-4821"}
     # "ok" read as something else than a yes picks nothing
     assert await freeze.validate_card_to_freeze("ok", dispatcher, tracker({}, "ok"), {}) == {"card_to_freeze": None}
+
+
+async def test_a_no_to_a_card_order_is_answered():
+    """It was skipped: the form ended at once on the False it had just been told, saying nothing."""
+    from actions.cards import ValidateCardOrderForm
+
+    latest = {"text": "no", "intent": {"name": "deny", "confidence": 1.0}, "entities": []}
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "no", "parse_data": latest, "input_channel": "messenger"},
+              {"event": "action", "name": "card_order_form"},
+              {"event": "slot", "name": "card_order_confirmed", "value": False}]
+    tracker = Tracker("psid-1", {"language": "en", "requested_slot": "card_order_confirmed", "card_type": "debit",
+                                 "card_order_confirmed": False}, latest, events, False, None,
+                      {"name": "card_order_form"}, "card_order_form")
+    dispatcher = CollectingDispatcher()
+    await ValidateCardOrderForm().run(dispatcher, tracker, {
+        "forms": {"card_order_form": {"required_slots": ["card_type", "card_order_confirmed"]}}})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_card_order_cancelled"]

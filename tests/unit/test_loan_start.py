@@ -174,3 +174,8 @@ async def test_no_thanks_to_the_loan_products_leaves_the_loan_question(monkeypat
 async def test_the_kind_of_loan_is_read_from_the_words_when_not_tagged(text, kind):
     slots = await prefilled(request(text))
     assert slots["loan_type"] == kind
+
+
+async def test_a_small_bare_number_after_a_quote_is_no_amount():
+    slots = await prefilled(after_quote("merci, je dois en parler à ma femme, on a 3 enfants"))
+    assert slots["loan_amount"] == "10000.00"  # the quote's, kept

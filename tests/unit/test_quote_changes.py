@@ -41,6 +41,8 @@ def parsed(text: str, intent: str, confidence: float, *entities: str) -> Dict[st
     (parsed("send 15k to Tom", "transfer_money", 0.99, "amount"), False),
     (parsed("can I repay it early after 2 years?", "faq", 1.0, "term"), False),
     (parsed("no thanks", "deny", 0.99), False),  # no figure: the quote declined
+    (parsed("je vais réfléchir, je reviens dans 2 jours", "nlu_fallback", 0.45), False),  # digits in a remark
+    (parsed("merci, on a 3 enfants", "out_of_scope", 0.5), False),
     (parsed("yes please", "affirm", 0.99), False),
 ])
 def test_a_figure_changes_the_quote_unless_another_request_is_sure(message, changes):
