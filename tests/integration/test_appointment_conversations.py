@@ -256,7 +256,9 @@ def test_hours_asked_for_at_the_time_question_offer_the_times_that_fit_in_englis
     branch.exchange(psid, "I'd like to book an appointment with an advisor about my savings")
     branch.exchange(psid, ALEX[0])
     branch.exchange(psid, branch.latest_code(ALEX[1]))
-    branch.tap(psid, "By phone")
+    # Typed, read as a request for a person by the NLU: asked how to meet, it answers (it handed the customer over).
+    replies = branch.exchange(psid, "by phone please")
+    assert "passing you to an advisor" not in joined(replies) and offered_times(branch, psid), replies
     # Read as a balance question by the NLU: asked for a time, it asks for the afternoon's.
     replies = branch.exchange(psid, "do u have anything in the afternoon?")
     assert "Here are your balances" not in joined(replies) and "None of the times offered" not in joined(replies)
@@ -289,3 +291,13 @@ def test_hours_asked_for_at_the_time_question_offer_the_times_that_fit_in_englis
     # A past day is no time to come: the transactions of that day, not a Monday's slot.
     replies = branch.exchange(psid, "au fait, mes opérations de lundi dernier ?")
     assert "Je réserve un rendez-vous" not in in_french(replies), replies
+
+
+def test_a_person_asked_for_at_the_way_to_meet_question_is_still_a_handoff(branch: Branch):
+    psid = new_psid()
+    branch.exchange(psid, "I'd like to book an appointment with an advisor about my savings")
+    branch.exchange(psid, TOM[0])
+    replies = branch.exchange(psid, branch.latest_code(TOM[1]))
+    assert "How would you like to meet your advisor?" in joined(replies), replies
+    replies = branch.exchange(psid, "actually I'd rather talk to a person now")
+    assert "passing you to an advisor" in joined(replies), replies

@@ -572,3 +572,34 @@ async def test_a_past_day_chooses_no_time(bank):
     answer = await appointments.ValidateAppointmentForm().validate_appointment_slot(
         "the one last monday", dispatcher, at_the_time_question("the one last monday", "inform"), {})
     assert answer["appointment_slot"] is None and "appointment_when" not in answer
+
+
+def at_the_question(asked: str, text: str, intent: str) -> Tracker:
+    """`text` (read as `intent`) typed when the booking form asks `asked`."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.7}, "entities": []}
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text, "parse_data": latest, "input_channel": "messenger"},
+              {"event": "action", "name": "appointment_form"},
+              {"event": "slot", "name": asked, "value": text}]
+    return Tracker("psid-1", {"language": "en", "requested_slot": asked, asked: text}, latest, events, False, None,
+                   {"name": "appointment_form"}, "appointment_form")
+
+
+@pytest.mark.parametrize("asked, text, intent, aside", [
+    ("appointment_channel", "by phone please", "human_handoff", False),  # handed the customer over before
+    ("appointment_channel", "en agence", "human_handoff", False),
+    ("appointment_channel", "talk to a person", "human_handoff", True),
+    ("appointment_channel", "what are your opening hours?", "faq", True),
+    ("appointment_topic", "savings", "check_balance", False),  # the balance was shown before
+    ("appointment_topic", "what's my balance?", "check_balance", True),
+])
+async def test_the_topic_and_the_way_to_meet_are_answered_by_their_words_whatever_nlu_read(bank, asked, text, intent,
+                                                                                           aside):
+    bank()
+    events = await appointments.ValidateAppointmentForm().run(CollectingDispatcher(), at_the_question(asked, text, intent), {
+        "forms": {"appointment_form": {"required_slots": ["appointment_topic", "appointment_channel",
+                                                          "appointment_slot", "appointment_confirmed"]}}})
+    rejected = any(e.get("event") == "action_execution_rejected" for e in events)
+    assert rejected is aside, events
+    if not aside:
+        assert any(e.get("name") == asked and e.get("value") for e in events if e.get("event") == "slot"), events
