@@ -35,7 +35,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import answers_only
+from actions.answers import answers_only, ended_before_asking
 from actions.request_switch import StepsAsideForOtherRequests, answering
 from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines, appointment_told, channel_named,
                                         choose, slot_start, time_replies)
@@ -447,10 +447,7 @@ class _AppointmentValidation:
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        # False before the yes-or-no was asked: nothing to do (no appointment to change, the bank down), the form ends
-        # without asking. A "no" to the question is validated (and answered: "OK, I haven't booked anything").
-        asked = tracker.get_slot("requested_slot") == "appointment_confirmed"
-        if tracker.get_slot("appointment_confirmed") is False and not asked:
+        if ended_before_asking(tracker, "appointment_confirmed"):
             return []
         return domain_slots
 

@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import answers_only
+from actions.answers import answers_only, ended_before_asking
 from actions.request_switch import StepsAsideForOtherRequests
 from actions.accounts import account_name
 from actions.banking import BankError, Card, core_bank
@@ -483,10 +483,7 @@ class ValidateCardOrderForm(StepsAsideForOtherRequests, FormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        # False before the question was asked: nothing to order, the form ends; a "no" to it is validated (and
-        # answered: "cancelled"), as it was not when the form ended at once.
-        asked = tracker.get_slot("requested_slot") == "card_order_confirmed"
-        if tracker.get_slot("card_order_confirmed") is False and not asked:
+        if ended_before_asking(tracker, "card_order_confirmed"):
             return []
         return domain_slots
 
