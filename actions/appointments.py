@@ -26,7 +26,6 @@ customer's words say: actions/text/appointments.py.
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -41,10 +40,9 @@ from actions.appointment_offers import (SHOWN, advisor_named, appointment_lines,
                                         choose, slot_start, time_replies)
 from actions.banking import UNAVAILABLE, BankError, core_bank
 from actions.identity import VERIFIED
-from actions.text.appointments import (BANK_ZONE, HOURS, channel_of, long_time, slot_words, topic_of,
-                                       typed_choice, when_of)
+from actions.text.appointments import (BANK_ZONE, HOURS, channel_of, long_time, names_the_past, slot_words,
+                                       topic_of, typed_choice, when_of)
 from actions.text.locale import Presentation
-from actions.text.numbers import fold
 from actions.verified import bank_trouble, current_session, session_expired, verified_session
 from bot.clock import utc_now
 from bot.core_bank.contract.appointments import (APPOINTMENT_CHANNELS, APPOINTMENT_TOPICS, MAX_SLOT_LIMIT,
@@ -384,16 +382,12 @@ def with_day_kept(before: Optional[str], asked: str) -> str:
 ASIDE_UNLESS_TIMES = frozenset({"faq", "check_balance"})
 
 
-# A day in the past ("last friday", "lundi dernier", "yesterday") is about something else: the transactions of that day.
-_PAST = re.compile(r"\blast\b|\byesterday\b|\bago\b|\bprevious\b|\bdernier|\bhier\b|\bpasse(?:e|s)?\b|\bprecedent")
-
-
 def speaks_of_times(tracker: Tracker) -> bool:
     """The time question is asked and the latest message names a day (not a past one), hours or a time."""
     if tracker.get_slot("requested_slot") != "appointment_slot":
         return False
     text = tracker.latest_message.get("text") or ""
-    if _PAST.search(fold(text)):
+    if names_the_past(text):  # "lundi dernier": the transactions of that day, not a time to come
         return False
     return when_of(text) is not None or slot_words(text).time is not None
 
@@ -469,7 +463,7 @@ class _AppointmentValidation:
                 dispatcher.utter_message(response="utter_appointment_channel_changed",
                                          channel=channel_named(shown_as, other_channel))
                 return {"appointment_slot": None, "appointment_slot_matches": None, "appointment_channel": other_channel}
-            past = bool(_PAST.search(fold(str(value))))  # "lundi dernier" names no time to come
+            past = names_the_past(str(value))  # "lundi dernier" names no time to come
             named = [] if past else typed_choice(shown_as, str(value), await on_show(tracker, token), bank_today())
             asked = None if past else when_of(str(value))
             if not named and asked:  # other times asked for ("anything in the afternoon?", "jeudi"): those offered

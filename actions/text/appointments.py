@@ -99,6 +99,15 @@ def when_of(text: Optional[str]) -> Optional[str]:
     return " ".join(parts) or None
 
 
+# A day in the past ("last friday", "lundi dernier", "yesterday"): about something else than a time to come.
+_PAST = re.compile(r"\blast\b|\byesterday\b|\bago\b|\bprevious\b|\bdernier|\bhier\b|\bpasse(?:e|s)?\b|\bprecedent")
+
+
+def names_the_past(text: Optional[str]) -> bool:
+    """Whether `text` speaks of a past day ("how much at Fnac last friday?", "mes opérations d'hier")."""
+    return bool(_PAST.search(fold(text)))
+
+
 def fits(starts_at: datetime, when: Optional[str], today: date) -> bool:
     """Whether a slot starting `starts_at` is on the day and within the hours the customer asked for (`when_of`)."""
     local = starts_at.astimezone(BANK_ZONE)
